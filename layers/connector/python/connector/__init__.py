@@ -1,0 +1,1 @@
+"""Shared code of the TikTok Shop connector, shipped to Lambda as a layer."""

@@ -1,0 +1,243 @@
+"""Conversions between storage rows and domain objects, kept apart from the queries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from connector.dal import keys
+from connector.dal.rows import (
+    ActivityRow,
+    OrderRow,
+    PlanRow,
+    ProductRow,
+    ShopRow,
+    SyncSettingsMap,
+    VariantMap,
+)
+from connector.domain.entities import (
+    Activity,
+    ActivityState,
+    ActivityType,
+    InstallState,
+    Order,
+    Plan,
+    Product,
+    Shop,
+    SyncSettings,
+    TikTokConnection,
+    Variant,
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def shop_to_row(shop: Shop) -> ShopRow:
+    s = shop.settings
+    return ShopRow(
+        keys.shop_pk(shop.domain),
+        keys.PROFILE,
+        install_state=shop.install_state.value,
+        tiktok_shop_id=shop.tiktok_shop_id,
+        tiktok_shop_cipher=shop.tiktok_shop_cipher,
+        tiktok_connection=shop.tiktok_connection.value,
+        shopify_token_ciphertext=shop.shopify_token_ciphertext,
+        tiktok_access_token_ciphertext=shop.tiktok_access_token_ciphertext,
+        tiktok_refresh_token_ciphertext=shop.tiktok_refresh_token_ciphertext,
+        tiktok_access_token_expires_at=_iso(shop.tiktok_access_token_expires_at),
+        tiktok_authorization_expires_at=_iso(shop.tiktok_authorization_expires_at),
+        settings=SyncSettingsMap(
+            auto_upload=s.auto_upload,
+            price_markup_percent=str(s.price_markup_percent),
+            inventory_buffer=s.inventory_buffer,
+            sync_fields=list(s.sync_fields),
+        ),
+        onboarding_step=shop.onboarding_step,
+        installed_at=_iso(shop.installed_at),
+        uninstalled_at=_iso(shop.uninstalled_at),
+    )
+
+
+def shop_from_row(row: ShopRow) -> Shop:
+    s = row.settings
+    return Shop(
+        domain=row.pk.removeprefix(keys.SHOP_PREFIX),
+        install_state=InstallState(row.install_state),
+        tiktok_shop_id=row.tiktok_shop_id,
+        tiktok_shop_cipher=row.tiktok_shop_cipher,
+        tiktok_connection=TikTokConnection(row.tiktok_connection),
+        shopify_token_ciphertext=row.shopify_token_ciphertext,
+        tiktok_access_token_ciphertext=row.tiktok_access_token_ciphertext,
+        tiktok_refresh_token_ciphertext=row.tiktok_refresh_token_ciphertext,
+        tiktok_access_token_expires_at=_from_iso(row.tiktok_access_token_expires_at),
+        tiktok_authorization_expires_at=_from_iso(row.tiktok_authorization_expires_at),
+        settings=SyncSettings(
+            auto_upload=bool(s.auto_upload),
+            price_markup_percent=Decimal(s.price_markup_percent),
+            inventory_buffer=int(s.inventory_buffer),
+            sync_fields=tuple(s.sync_fields or ()),
+        ),
+        onboarding_step=int(row.onboarding_step),
+        installed_at=_from_iso(row.installed_at),
+        uninstalled_at=_from_iso(row.uninstalled_at),
+    )
+
+
+def product_to_row(product: Product, version: int) -> ProductRow:
+    row = ProductRow(
+        keys.shop_pk(product.shop),
+        keys.PRODUCT + product.shopify_product_id,
+        shopify_product_id=product.shopify_product_id,
+        title=product.title,
+        status=product.status,
+        status_time=product.status_time,
+        variants=[
+            VariantMap(variant_id=v.variant_id, sku=v.sku, price=str(v.price), inventory=v.inventory)
+            for v in product.variants
+        ],
+        tiktok_product_id=product.tiktok_product_id,
+        tiktok_status=product.tiktok_status,
+        failure_reason=product.failure_reason,
+        shopify_updated_at=product.shopify_updated_at,
+        deleted=product.deleted,
+        version=version,
+    )
+    if not product.deleted:  # a tombstone stays out of the listings (sparse indexes)
+        sort = keys.newest_first_sk(product.status_time, product.shopify_product_id)
+        row.gsi1pk = keys.listing_pk(product.shop, "PRODUCT", product.status)
+        row.gsi1sk = sort
+        row.gsi2pk = keys.listing_pk(product.shop, "PRODUCT")
+        row.gsi2sk = sort
+    return row
+
+
+def product_from_row(row: ProductRow) -> Product:
+    return Product(
+        shop=row.pk.removeprefix(keys.SHOP_PREFIX),
+        shopify_product_id=row.shopify_product_id,
+        title=row.title,
+        status=row.status,
+        status_time=int(row.status_time),
+        variants=tuple(
+            Variant(variant_id=v.variant_id, sku=v.sku, price=Decimal(v.price), inventory=int(v.inventory))
+            for v in row.variants or ()
+        ),
+        tiktok_product_id=row.tiktok_product_id,
+        tiktok_status=row.tiktok_status,
+        failure_reason=row.failure_reason,
+        shopify_updated_at=int(row.shopify_updated_at),
+        deleted=bool(row.deleted),
+        version=int(row.version),
+    )
+
+
+def order_to_row(order: Order, version: int) -> OrderRow:
+    sort = keys.newest_first_sk(order.created_at, order.tiktok_order_id)
+    return OrderRow(
+        keys.shop_pk(order.shop),
+        keys.ORDER + order.tiktok_order_id,
+        gsi1pk=keys.listing_pk(order.shop, "ORDER", order.status),
+        gsi1sk=sort,
+        gsi2pk=keys.listing_pk(order.shop, "ORDER"),
+        gsi2sk=sort,
+        tiktok_order_id=order.tiktok_order_id,
+        status=order.status,
+        tiktok_status=order.tiktok_status,
+        update_time=order.update_time,
+        shopify_order_id=order.shopify_order_id,
+        buyer_email=order.buyer_email,
+        shipping_name=order.shipping_name,
+        cancellation_status=order.cancellation_status,
+        return_status=order.return_status,
+        held_for_quota=order.held_for_quota,
+        created_at=order.created_at,
+        version=version,
+    )
+
+
+def order_from_row(row: OrderRow) -> Order:
+    return Order(
+        shop=row.pk.removeprefix(keys.SHOP_PREFIX),
+        tiktok_order_id=row.tiktok_order_id,
+        status=row.status,
+        tiktok_status=row.tiktok_status,
+        update_time=int(row.update_time),
+        shopify_order_id=row.shopify_order_id,
+        buyer_email=row.buyer_email,
+        shipping_name=row.shipping_name,
+        cancellation_status=row.cancellation_status,
+        return_status=row.return_status,
+        held_for_quota=bool(row.held_for_quota),
+        created_at=int(row.created_at),
+        version=int(row.version),
+    )
+
+
+def activity_to_row(activity: Activity) -> ActivityRow:
+    return ActivityRow(
+        keys.shop_pk(activity.shop),
+        keys.ACTIVITY + activity.activity_id,
+        gsi1pk=keys.listing_pk(activity.shop, "ACTIVITY", activity.state.value),
+        gsi1sk=activity.activity_id,
+        gsi2pk=keys.listing_pk(activity.shop, "ACTIVITY"),
+        gsi2sk=activity.activity_id,
+        activity_id=activity.activity_id,
+        type=activity.type.value,
+        state=activity.state.value,
+        total=activity.total,
+        processed=activity.processed,
+        succeeded=activity.succeeded,
+        failed=activity.failed,
+        started_at=_iso(activity.started_at),
+        finished_at=_iso(activity.finished_at),
+        errors=list(activity.errors),
+    )
+
+
+def activity_from_row(row: ActivityRow) -> Activity:
+    return Activity(
+        shop=row.pk.removeprefix(keys.SHOP_PREFIX),
+        activity_id=row.activity_id,
+        type=ActivityType(row.type),
+        state=ActivityState(row.state),
+        total=int(row.total),
+        processed=int(row.processed),
+        succeeded=int(row.succeeded),
+        failed=int(row.failed),
+        started_at=_from_iso(row.started_at),
+        finished_at=_from_iso(row.finished_at),
+        errors=tuple(row.errors or ()),
+    )
+
+
+def plan_to_row(plan: Plan, version: int) -> PlanRow:
+    return PlanRow(
+        keys.shop_pk(plan.shop),
+        keys.PLAN,
+        name=plan.name,
+        billing_date=plan.billing_date.isoformat(),
+        cycle_started=plan.cycle_started.isoformat(),
+        orders_used=plan.orders_used,
+        subscription_status=plan.subscription_status,
+        pending_plan=plan.pending_plan,
+        version=version,
+    )
+
+
+def plan_from_row(row: PlanRow) -> Plan:
+    return Plan(
+        shop=row.pk.removeprefix(keys.SHOP_PREFIX),
+        name=row.name,
+        billing_date=date.fromisoformat(row.billing_date),
+        cycle_started=date.fromisoformat(row.cycle_started),
+        orders_used=int(row.orders_used),
+        subscription_status=row.subscription_status,
+        pending_plan=row.pending_plan,
+        version=int(row.version),
+    )

@@ -1,0 +1,40 @@
+"""Key layout of the single table. Every item of a shop lives under ``SHOP#{domain}``."""
+
+from __future__ import annotations
+
+SHOP_PREFIX = "SHOP#"
+PROFILE = "PROFILE"
+PLAN = "PLAN"
+PRODUCT = "PRODUCT#"
+ORDER = "ORDER#"
+ACTIVITY = "ACTIVITY#"
+COUNTER = "COUNTER#"
+DEDUPE = "DEDUPE#"
+TIKTOK_SHOP_PREFIX = "TTSHOP#"
+LOOKUP = "LOOKUP"
+
+
+def shop_pk(shop: str) -> str:
+    return f"{SHOP_PREFIX}{shop}"
+
+
+def tiktok_shop_pk(tiktok_shop_id: str) -> str:
+    return f"{TIKTOK_SHOP_PREFIX}{tiktok_shop_id}"
+
+
+def counter_sk(shard: int) -> str:
+    return f"{COUNTER}{shard:02d}"
+
+
+def dedupe_sk(source: str, delivery_id: str) -> str:
+    return f"{DEDUPE}{source}#{delivery_id}"
+
+
+def listing_pk(shop: str, kind: str, status: str | None = None) -> str:
+    """Partition key of the by_status (with status) or by_kind (without) index."""
+    return f"{shop}#{kind}" if status is None else f"{shop}#{kind}#{status}"
+
+
+def newest_first_sk(epoch_seconds: int, item_id: str) -> str:
+    # Zero-padded so that string order is time order; the id keeps equal times apart.
+    return f"{epoch_seconds:012d}#{item_id}"

@@ -1,0 +1,187 @@
+"""PynamoDB rows of the single table. Storage shapes only: the store converts them to domain objects.
+
+The models are bound to a table and endpoint by ``bind_rows`` (called by the store factory), not at
+import time, so importing this module reads no configuration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from connector import table_spec
+from connector.domain.status import ALL_COUNTERS
+
+
+class ByStatusIndex(GlobalSecondaryIndex["Any"]):
+    class Meta:
+        index_name = table_spec.BY_STATUS.name
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True, attr_name=table_spec.BY_STATUS.partition_key)
+    gsi1sk = UnicodeAttribute(range_key=True, attr_name=table_spec.BY_STATUS.sort_key)
+
+
+class ByKindIndex(GlobalSecondaryIndex["Any"]):
+    class Meta:
+        index_name = table_spec.BY_KIND.name
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True, attr_name=table_spec.BY_KIND.partition_key)
+    gsi2sk = UnicodeAttribute(range_key=True, attr_name=table_spec.BY_KIND.sort_key)
+
+
+class TableRow(Model):
+    """Key attributes shared by every item of the table."""
+
+    class Meta:
+        table_name = "unbound"  # replaced by bind_rows()
+
+    pk = UnicodeAttribute(hash_key=True, attr_name=table_spec.PARTITION_KEY)
+    sk = UnicodeAttribute(range_key=True, attr_name=table_spec.SORT_KEY)
+
+
+class ListedRow(TableRow):
+    """An item that the status listings can find (products, orders, activities)."""
+
+    gsi1pk = UnicodeAttribute(null=True, attr_name=table_spec.BY_STATUS.partition_key)
+    gsi1sk = UnicodeAttribute(null=True, attr_name=table_spec.BY_STATUS.sort_key)
+    gsi2pk = UnicodeAttribute(null=True, attr_name=table_spec.BY_KIND.partition_key)
+    gsi2sk = UnicodeAttribute(null=True, attr_name=table_spec.BY_KIND.sort_key)
+    by_status = ByStatusIndex()
+    by_kind = ByKindIndex()
+
+
+class SyncSettingsMap(MapAttribute[str, Any]):
+    auto_upload = BooleanAttribute(default=False)
+    price_markup_percent = UnicodeAttribute(default="0")
+    inventory_buffer = NumberAttribute(default=0)
+    sync_fields = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class ShopRow(TableRow):
+    install_state = UnicodeAttribute()
+    tiktok_shop_id = UnicodeAttribute(null=True)
+    tiktok_shop_cipher = UnicodeAttribute(null=True)
+    tiktok_connection = UnicodeAttribute()
+    shopify_token_ciphertext = UnicodeAttribute(null=True)
+    tiktok_access_token_ciphertext = UnicodeAttribute(null=True)
+    tiktok_refresh_token_ciphertext = UnicodeAttribute(null=True)
+    tiktok_access_token_expires_at = UnicodeAttribute(null=True)
+    tiktok_authorization_expires_at = UnicodeAttribute(null=True)
+    settings = SyncSettingsMap()
+    onboarding_step = NumberAttribute(default=1)
+    installed_at = UnicodeAttribute(null=True)
+    uninstalled_at = UnicodeAttribute(null=True)
+
+
+class TikTokShopLookupRow(TableRow):
+    """TikTok webhooks name only their shop_id; this item leads from it to the Shopify domain."""
+
+    shop = UnicodeAttribute()
+
+
+class VariantMap(MapAttribute[str, Any]):
+    variant_id = UnicodeAttribute()
+    sku = UnicodeAttribute(default="")
+    price = UnicodeAttribute(default="0")  # decimal text: money is never a float
+    inventory = NumberAttribute(default=0)
+
+
+class ProductRow(ListedRow):
+    shopify_product_id = UnicodeAttribute()
+    title = UnicodeAttribute(default="")
+    status = UnicodeAttribute()
+    status_time = NumberAttribute()
+    variants = ListAttribute[VariantMap](of=VariantMap, default=list)
+    tiktok_product_id = UnicodeAttribute(null=True)
+    tiktok_status = UnicodeAttribute(null=True)
+    failure_reason = UnicodeAttribute(null=True)
+    shopify_updated_at = NumberAttribute(default=0)
+    deleted = BooleanAttribute(default=False)
+    version = NumberAttribute()
+
+
+class OrderRow(ListedRow):
+    tiktok_order_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    tiktok_status = UnicodeAttribute()
+    update_time = NumberAttribute()
+    shopify_order_id = UnicodeAttribute(null=True)
+    buyer_email = UnicodeAttribute(null=True)
+    shipping_name = UnicodeAttribute(null=True)
+    cancellation_status = UnicodeAttribute(null=True)
+    return_status = UnicodeAttribute(null=True)
+    held_for_quota = BooleanAttribute(default=False)
+    created_at = NumberAttribute(default=0)
+    version = NumberAttribute()
+
+
+class ActivityRow(ListedRow):
+    activity_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    state = UnicodeAttribute()
+    total = NumberAttribute(default=0)
+    processed = NumberAttribute(default=0)
+    succeeded = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    errors = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class PlanRow(TableRow):
+    name = UnicodeAttribute()
+    billing_date = UnicodeAttribute()
+    cycle_started = UnicodeAttribute()
+    orders_used = NumberAttribute(default=0)
+    subscription_status = UnicodeAttribute(default="ACTIVE")
+    pending_plan = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+
+
+class DedupeRow(TableRow):
+    """Marks one delivery (webhook id) as applied; expires once no sender would retry it."""
+
+    expires_at = TTLAttribute(attr_name=table_spec.TTL_ATTRIBUTE)
+
+
+def _counter_attributes() -> dict[str, Any]:
+    # One number per dashboard status; ADD creates a missing one, so a new shard needs no setup.
+    return {name: NumberAttribute(null=True) for name in ALL_COUNTERS}
+
+
+# Built from the status list so that a new status is counted without editing this file.
+CounterShardRow: type[TableRow] = type("CounterShardRow", (TableRow,), _counter_attributes())
+
+ALL_ROWS: tuple[type[TableRow], ...] = (
+    TableRow,
+    ShopRow,
+    TikTokShopLookupRow,
+    ProductRow,
+    OrderRow,
+    ActivityRow,
+    PlanRow,
+    DedupeRow,
+    CounterShardRow,
+)
+
+
+def bind_rows(table_name: str, region: str, host: str | None) -> None:
+    """Point every row model at one table and endpoint, dropping any cached connection."""
+    # The subclasses share TableRow.Meta (PynamoDB filled in its defaults when it built the class).
+    TableRow.Meta.table_name = table_name
+    TableRow.Meta.region = region  # type: ignore[attr-defined]
+    TableRow.Meta.host = host  # type: ignore[attr-defined]
+    for row in ALL_ROWS:
+        row._connection = None

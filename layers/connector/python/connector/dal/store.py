@@ -1,0 +1,312 @@
+"""The one data-access interface of the connector. Handlers and domain code never touch rows."""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from connector.dal import convert, keys
+from connector.dal.rows import (
+    ActivityRow,
+    CounterShardRow,
+    DedupeRow,
+    ListedRow,
+    OrderRow,
+    PlanRow,
+    ProductRow,
+    ShopRow,
+    TableRow,
+    TikTokShopLookupRow,
+)
+from connector.domain.entities import Activity, Order, Plan, Product, Shop, StatusCounts
+from connector.domain.status import ALL_COUNTERS
+
+T = TypeVar("T")
+# DynamoDB's LastEvaluatedKey, in its wire form ({"pk": {"S": "..."}, ...}).
+PageKey = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_key: PageKey | None  # None on the last page
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivery, recorded with the change it caused so that a redelivery is a no-op."""
+
+    source: str  # "shopify" or "tiktok"
+    delivery_id: str
+    expires_at: int  # epoch seconds; past every retry window of the sender
+
+
+class CommitOutcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # the delivery was applied before
+    CONFLICT = "conflict"  # the item changed since it was read: read again and decide again
+
+
+class Store:
+    """Reads and writes every item of the connector's table through PynamoDB."""
+
+    def __init__(self, counter_shards: int) -> None:
+        self._counter_shards = counter_shards
+
+    # --- health -----------------------------------------------------------------------------
+    def ping(self) -> None:
+        """A real DynamoDB call that fails unless the table exists and answers."""
+        if not TableRow.exists():
+            raise LookupError("table does not exist")
+
+    # --- shops ------------------------------------------------------------------------------
+    def get_shop(self, domain: str) -> Shop | None:
+        row = _get(ShopRow, keys.shop_pk(domain), keys.PROFILE)
+        return None if row is None else convert.shop_from_row(row)
+
+    def save_shop(self, shop: Shop) -> None:
+        convert.shop_to_row(shop).save()
+
+    def link_tiktok_shop(self, domain: str, tiktok_shop_id: str) -> None:
+        TikTokShopLookupRow(keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP, shop=domain).save()
+
+    def shop_for_tiktok(self, tiktok_shop_id: str) -> str | None:
+        row = _get(TikTokShopLookupRow, keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP)
+        return None if row is None else row.shop
+
+    # --- products and orders ----------------------------------------------------------------
+    def get_product(self, shop: str, shopify_product_id: str) -> Product | None:
+        row = _get(ProductRow, keys.shop_pk(shop), keys.PRODUCT + shopify_product_id)
+        return None if row is None else convert.product_from_row(row)
+
+    def get_products(self, shop: str, shopify_product_ids: Iterable[str]) -> dict[str, Product]:
+        """Several products in as few requests as DynamoDB allows (100 keys per BatchGetItem)."""
+        wanted = [(keys.shop_pk(shop), keys.PRODUCT + pid) for pid in dict.fromkeys(shopify_product_ids)]
+        found = (convert.product_from_row(row) for row in ProductRow.batch_get(wanted))
+        return {p.shopify_product_id: p for p in found}
+
+    def get_order(self, shop: str, tiktok_order_id: str) -> Order | None:
+        row = _get(OrderRow, keys.shop_pk(shop), keys.ORDER + tiktok_order_id)
+        return None if row is None else convert.order_from_row(row)
+
+    def get_orders(self, shop: str, tiktok_order_ids: Iterable[str]) -> dict[str, Order]:
+        wanted = [(keys.shop_pk(shop), keys.ORDER + oid) for oid in dict.fromkeys(tiktok_order_ids)]
+        found = (convert.order_from_row(row) for row in OrderRow.batch_get(wanted))
+        return {o.tiktok_order_id: o for o in found}
+
+    def list_products(
+        self, shop: str, status: str | None, limit: int, start: PageKey | None = None
+    ) -> Page[Product]:
+        page = _newest_first(ProductRow, shop, "PRODUCT", status, limit, start)
+        return Page([convert.product_from_row(r) for r in page.items], page.next_key)
+
+    def list_orders(
+        self, shop: str, status: str | None, limit: int, start: PageKey | None = None
+    ) -> Page[Order]:
+        page = _newest_first(OrderRow, shop, "ORDER", status, limit, start)
+        return Page([convert.order_from_row(r) for r in page.items], page.next_key)
+
+    def commit_product(
+        self, product: Product, deltas: Mapping[str, int], delivery: Delivery | None = None
+    ) -> CommitOutcome:
+        """Write a product version ``product.version + 1`` if the stored one is still ``version``."""
+        row = convert.product_to_row(product, product.version + 1)
+        return self._commit(row, ProductRow, product.version, product.shop, deltas, delivery)
+
+    def commit_order(
+        self, order: Order, deltas: Mapping[str, int], delivery: Delivery | None = None
+    ) -> CommitOutcome:
+        """Write an order version ``order.version + 1`` if the stored one is still ``version``."""
+        row = convert.order_to_row(order, order.version + 1)
+        return self._commit(row, OrderRow, order.version, order.shop, deltas, delivery)
+
+    # --- activities -------------------------------------------------------------------------
+    def save_activity(self, activity: Activity) -> None:
+        convert.activity_to_row(activity).save()
+
+    def get_activity(self, shop: str, activity_id: str) -> Activity | None:
+        row = _get(ActivityRow, keys.shop_pk(shop), keys.ACTIVITY + activity_id)
+        return None if row is None else convert.activity_from_row(row)
+
+    def list_activities(self, shop: str, state: str, limit: int) -> list[Activity]:
+        page = _newest_first(ActivityRow, shop, "ACTIVITY", state, limit, None)
+        return [convert.activity_from_row(r) for r in page.items]
+
+    # --- plan -------------------------------------------------------------------------------
+    def get_plan(self, shop: str) -> Plan | None:
+        row = _get(PlanRow, keys.shop_pk(shop), keys.PLAN)
+        return None if row is None else convert.plan_from_row(row)
+
+    def commit_plan(self, plan: Plan) -> CommitOutcome:
+        row = convert.plan_to_row(plan, plan.version + 1)
+        return self._commit(row, PlanRow, plan.version, plan.shop, {}, None)
+
+    # --- counters ---------------------------------------------------------------------------
+    def status_counts(self, shop: str) -> StatusCounts:
+        """Totals per status: one Query over the shop's counter shards, whatever the catalog size."""
+        totals = dict.fromkeys(ALL_COUNTERS, 0)
+        shards = CounterShardRow.query(keys.shop_pk(shop), CounterShardRow.sk.startswith(keys.COUNTER))
+        for shard in shards:
+            for name in ALL_COUNTERS:
+                totals[name] += int(getattr(shard, name) or 0)
+        return StatusCounts(totals)
+
+    def recount(self, shop: str) -> StatusCounts:
+        """Totals per status counted from the items themselves (reconciliation and tests)."""
+        counted: Counter[str] = Counter(dict.fromkeys(ALL_COUNTERS, 0))
+        for row in ProductRow.query(keys.shop_pk(shop), ProductRow.sk.startswith(keys.PRODUCT)):
+            if not row.deleted:
+                counted[f"products_{row.status}"] += 1
+        for row in OrderRow.query(keys.shop_pk(shop), OrderRow.sk.startswith(keys.ORDER)):
+            counted[f"orders_{row.status}"] += 1
+        return StatusCounts(dict(counted))
+
+    def counter_shard(self, entity_id: str) -> int:
+        # One entity always lands on the same shard; many entities spread over all of them, so a
+        # bulk import does not serialize on one hot counter item.
+        return zlib.crc32(entity_id.encode()) % self._counter_shards
+
+    # --- erasure ----------------------------------------------------------------------------
+    def erase_shop(self, domain: str) -> int:
+        """Delete every item of a shop, its TikTok lookup included. Returns how many were deleted."""
+        profile = self.get_shop(domain)
+        deleted = 0
+        with TableRow.batch_write() as batch:
+            for row in TableRow.query(keys.shop_pk(domain), attributes_to_get=["pk", "sk"]):
+                batch.delete(row)
+                deleted += 1
+            if profile is not None and profile.tiktok_shop_id:
+                lookup = keys.tiktok_shop_pk(profile.tiktok_shop_id)
+                if self.shop_for_tiktok(profile.tiktok_shop_id) == domain:
+                    batch.delete(TableRow(lookup, keys.LOOKUP))
+                    deleted += 1
+        return deleted
+
+    # --- internals --------------------------------------------------------------------------
+    def _commit(
+        self,
+        row: TableRow,
+        row_type: type[Any],
+        expected_version: int,
+        shop: str,
+        deltas: Mapping[str, int],
+        delivery: Delivery | None,
+    ) -> CommitOutcome:
+        condition = (
+            row_type.pk.does_not_exist() if expected_version == 0 else row_type.version == expected_version
+        )
+        moves = {name: delta for name, delta in deltas.items() if delta}
+        if not moves and delivery is None:
+            try:  # a lone item needs no transaction: half the write units
+                row.save(condition=condition)
+            except PutError as error:
+                if error.cause_response_code == "ConditionalCheckFailedException":
+                    return CommitOutcome.CONFLICT
+                raise
+            return CommitOutcome.APPLIED
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                if delivery is not None:
+                    transaction.save(_marker(shop, delivery), condition=DedupeRow.pk.does_not_exist())
+                transaction.save(row, condition=condition)
+                if moves:
+                    shard = CounterShardRow(keys.shop_pk(shop), keys.counter_sk(self.counter_shard(row.sk)))
+                    actions = [getattr(CounterShardRow, name).add(delta) for name, delta in moves.items()]
+                    transaction.update(shard, actions=actions)
+        except TransactWriteError as error:
+            return _why_cancelled(error, delivery is not None)
+        return CommitOutcome.APPLIED
+
+    def record_delivery(self, shop: str, delivery: Delivery) -> bool:
+        """Mark a delivery seen on its own; False when it was seen before."""
+        try:
+            _marker(shop, delivery).save(condition=DedupeRow.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def _marker(shop: str, delivery: Delivery) -> DedupeRow:
+    return DedupeRow(
+        keys.shop_pk(shop),
+        keys.dedupe_sk(delivery.source, delivery.delivery_id),
+        expires_at=datetime.fromtimestamp(delivery.expires_at, UTC),
+    )
+
+
+def _why_cancelled(error: TransactWriteError, has_delivery: bool) -> CommitOutcome:
+    reasons = [reason.code if reason else "None" for reason in error.cancellation_reasons]
+    if not reasons or error.cause_response_code != "TransactionCanceledException":
+        raise error
+    if has_delivery and reasons[0] == "ConditionalCheckFailed":
+        return CommitOutcome.DUPLICATE
+    if all(code in ("None", "ConditionalCheckFailed", "TransactionConflict") for code in reasons):
+        return CommitOutcome.CONFLICT
+    raise error
+
+
+def _connection() -> Connection:
+    # The connection PynamoDB built for the bound table (same endpoint, region and session).
+    return TableRow._get_connection().connection
+
+
+def _get(row_type: type[Any], pk: str, sk: str) -> Any | None:
+    try:
+        return row_type.get(pk, sk)
+    except row_type.DoesNotExist:
+        return None
+
+
+def _newest_first(
+    row_type: type[ListedRow],
+    shop: str,
+    kind: str,
+    status: str | None,
+    limit: int,
+    start: PageKey | None,
+) -> Page[Any]:
+    """One page of a listing, newest first, by status (by_status) or of every status (by_kind).
+
+    Asks for one item more than the page holds, so that the last page says it is the last.
+    """
+    if status is None:
+        index, index_pk, index_sk = row_type.by_kind, "gsi2pk", "gsi2sk"
+    else:
+        index, index_pk, index_sk = row_type.by_status, "gsi1pk", "gsi1sk"
+    rows = list(
+        index.query(
+            keys.listing_pk(shop, kind, status),
+            scan_index_forward=False,
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key=start,
+        )
+    )
+    if len(rows) <= limit:
+        return Page(rows, None)
+    last = rows[limit - 1]
+    next_key = {
+        name: {"S": getattr(last, attr)}
+        for attr, name in (
+            ("pk", "pk"),
+            ("sk", "sk"),
+            (index_pk, _wire(index_pk)),
+            (index_sk, _wire(index_sk)),
+        )
+    }
+    return Page(rows[:limit], next_key)
+
+
+def _wire(attribute: str) -> str:
+    return ListedRow.get_attributes()[attribute].attr_name

@@ -1,0 +1,157 @@
+"""The connector's domain objects: what a shop, product, order, activity and plan are.
+
+Storage rows (connector.dal.rows) and API shapes are separate models; the data-access layer
+converts rows to these objects and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from connector.domain.status import ALL_COUNTERS, ORDER_COUNTERS, PRODUCT_COUNTERS
+
+
+class InstallState(StrEnum):
+    INSTALLED = "installed"
+    UNINSTALLED = "uninstalled"
+
+
+class TikTokConnection(StrEnum):
+    NOT_CONNECTED = "not_connected"
+    CONNECTED = "connected"
+    REVOKED = "revoked"  # the seller deauthorized us on TikTok (webhook type 6)
+
+
+class ActivityType(StrEnum):
+    IMPORT = "import"
+    UPLOAD = "upload"
+    INVENTORY_SYNC = "inventory_sync"
+    PRODUCT_SYNC = "product_sync"
+    ORDER_SYNC = "order_sync"
+
+
+class ActivityState(StrEnum):
+    ONGOING = "ongoing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    auto_upload: bool = False
+    price_markup_percent: Decimal = Decimal("0")
+    inventory_buffer: int = 0
+    sync_fields: tuple[str, ...] = ("title", "description", "price", "inventory", "images")
+
+
+@dataclass(frozen=True)
+class Shop:
+    domain: str  # the myshopify.com domain: every key of the shop's data starts from it
+    install_state: InstallState = InstallState.INSTALLED
+    tiktok_shop_id: str | None = None
+    tiktok_shop_cipher: str | None = None
+    tiktok_connection: TikTokConnection = TikTokConnection.NOT_CONNECTED
+    # Tokens are stored encrypted; the domain only ever carries the ciphertext.
+    shopify_token_ciphertext: str | None = None
+    tiktok_access_token_ciphertext: str | None = None
+    tiktok_refresh_token_ciphertext: str | None = None
+    tiktok_access_token_expires_at: datetime | None = None
+    tiktok_authorization_expires_at: datetime | None = None
+    settings: SyncSettings = field(default_factory=SyncSettings)
+    onboarding_step: int = 1
+    installed_at: datetime | None = None
+    uninstalled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    variant_id: str
+    sku: str = ""
+    price: Decimal = Decimal("0")
+    inventory: int = 0
+
+
+@dataclass(frozen=True)
+class Product:
+    shop: str
+    shopify_product_id: str
+    title: str
+    status: str  # a ProductStatus value
+    status_time: int  # source time (epoch seconds) of the status we hold
+    variants: tuple[Variant, ...] = ()
+    tiktok_product_id: str | None = None
+    tiktok_status: str | None = None  # TikTok's raw status, as last reported
+    failure_reason: str | None = None
+    shopify_updated_at: int = 0  # Shopify's updated_at (epoch seconds) of the fields we hold
+    deleted: bool = False  # a tombstone: keeps late updates from bringing a deleted product back
+    version: int = 0  # optimistic-lock version; 0 means not stored yet
+
+
+@dataclass(frozen=True)
+class Order:
+    shop: str
+    tiktok_order_id: str
+    status: str  # an OrderStatus value
+    tiktok_status: str  # TikTok's raw status
+    update_time: int  # TikTok's update_time (epoch seconds) of the status we hold
+    shopify_order_id: str | None = None
+    buyer_email: str | None = None  # personal data: erased by customers/redact
+    shipping_name: str | None = None  # personal data: erased by customers/redact
+    cancellation_status: str | None = None
+    return_status: str | None = None
+    held_for_quota: bool = False
+    created_at: int = 0
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Activity:
+    shop: str
+    activity_id: str  # time-ordered: newer activities sort later
+    type: ActivityType
+    state: ActivityState
+    total: int = 0
+    processed: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    errors: tuple[str, ...] = ()
+
+    @property
+    def progress_percent(self) -> int:
+        return 100 if self.total == 0 else min(100, self.processed * 100 // self.total)
+
+
+@dataclass(frozen=True)
+class Plan:
+    shop: str
+    name: str
+    billing_date: date
+    cycle_started: date
+    orders_used: int = 0
+    subscription_status: str = "ACTIVE"
+    pending_plan: str | None = None  # a downgrade waiting for the next cycle
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """Per-status totals of one shop, summed over its counter shards."""
+
+    values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ALL_COUNTERS, 0))
+
+    def products(self) -> dict[str, int]:
+        return _group(self.values, PRODUCT_COUNTERS, "products_")
+
+    def orders(self) -> dict[str, int]:
+        return _group(self.values, ORDER_COUNTERS, "orders_")
+
+
+def _group(values: dict[str, int], names: tuple[str, ...], prefix: str) -> dict[str, int]:
+    group = {name.removeprefix(prefix): values.get(name, 0) for name in names}
+    group["total"] = sum(group.values())
+    return group

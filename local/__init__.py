@@ -1,0 +1,1 @@
+"""Local stand-ins for AWS and the partner APIs: never shipped to Lambda."""

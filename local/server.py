@@ -1,0 +1,161 @@
+"""The local API Gateway: one HTTP server on 127.0.0.1 that turns each request into a REST API (v1)
+proxy event, calls the real handler module named by the shared route table, and returns its
+response verbatim.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from connector import routes
+from local.lambda_context import LocalLambdaContext
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def load_handler(function: str) -> Handler:
+    """The lambda_handler of functions/<function>/handler.py, as Lambda would import it."""
+    module = importlib.import_module(f"functions.{function}.handler")
+    handler: Handler = module.lambda_handler
+    return handler
+
+
+def proxy_event(
+    method: str,
+    raw_path: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    stage: str = "local",
+) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event for one HTTP request."""
+    url = urlsplit(raw_path)
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in headers:
+        multi_headers.setdefault(name, []).append(value)
+    multi_query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(url.query, keep_blank_values=True):
+        multi_query.setdefault(name, []).append(value)
+    route = routes.match(method, url.path)
+    try:
+        text, is_base64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, is_base64 = base64.b64encode(body).decode(), True
+    return {
+        "resource": route.path if route else url.path,
+        "path": url.path,
+        "httpMethod": method,
+        "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "resourcePath": route.path if route else url.path,
+            "httpMethod": method,
+            "path": f"/{stage}{url.path}",
+            "stage": stage,
+            "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": source_ip, "userAgent": dict(headers).get("User-Agent", "")},
+            "domainName": dict(headers).get("Host", "127.0.0.1"),
+        },
+        "body": text if body else None,
+        "isBase64Encoded": is_base64,
+    }
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server_version = "connector-local"
+    protocol_version = "HTTP/1.1"
+    handlers: dict[str, Handler]
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        route = routes.match(self.command, path)
+        if route is None:
+            if routes.allowed_methods(path):
+                self._send_error(
+                    HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", f"{self.command} {path}"
+                )
+            else:
+                self._send_error(HTTPStatus.NOT_FOUND, "not_found", f"no route for {path}")
+            return
+        event = proxy_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
+        try:
+            result = self.handlers[route.function](event, LocalLambdaContext(function_name=route.function))
+        except Exception:  # noqa: BLE001 - API Gateway too answers 502 when the function crashes
+            traceback.print_exc()
+            self._send_error(HTTPStatus.BAD_GATEWAY, "internal_error", "Internal server error")
+            return
+        self._send_result(result)
+
+    def _send_result(self, result: dict[str, Any]) -> None:
+        body = result.get("body") or ""
+        payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        self.send_response(int(result.get("statusCode", 200)))
+        for name, value in (result.get("headers") or {}).items():
+            self.send_header(name, str(value))
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            if name not in (result.get("headers") or {}):
+                for value in values:
+                    self.send_header(name, str(value))
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _send_error(self, status: HTTPStatus, code: str, message: str) -> None:
+        payload = json.dumps({"error": {"code": code, "message": message}}).encode()
+        self.send_response(status.value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Request lines only (method, path, status): never headers or bodies.
+        pass
+
+
+class LocalApiServer:
+    """The server and its thread; `start()` returns once it accepts connections."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        handlers = {name: load_handler(name) for name in routes.functions_served()}
+        request_handler = type("RequestHandler", (_RequestHandler,), {"handlers": handlers})
+        self._httpd = ThreadingHTTPServer((host, port), request_handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-api", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> LocalApiServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,60 @@
+"""Test session set-up: offline AWS settings, and DynamoDB Local started once, only when needed."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from connector.dal import factory
+from connector.dal.store import Store
+from local.dynamodb import DynamoDBLocal, ensure_table, local_environment
+from local.server import LocalApiServer
+
+# An endpoint given by the caller is used instead of starting DynamoDB Local.
+GIVEN_DYNAMODB_ENDPOINT = os.environ.get("DYNAMODB_ENDPOINT")
+# Nothing in the tests may reach AWS: fake credentials, no instance metadata, no real endpoint.
+os.environ.update(local_environment(endpoint="http://127.0.0.1:9", table_name="unset"))
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    """DynamoDB Local for this session (or the one DYNAMODB_ENDPOINT names), stopped at the end."""
+    if GIVEN_DYNAMODB_ENDPOINT:
+        yield GIVEN_DYNAMODB_ENDPOINT
+        return
+    with DynamoDBLocal() as database:
+        yield database.endpoint
+
+
+@pytest.fixture(scope="session")
+def table(dynamodb_endpoint: str) -> Iterator[str]:
+    """A fresh table from the shared definition, with the shipped code pointed at it."""
+    name = f"connector-test-{uuid.uuid4().hex[:8]}"
+    ensure_table(dynamodb_endpoint, name)
+    os.environ.update(local_environment(dynamodb_endpoint, name))
+    factory.reset()
+    yield name
+    factory.reset()
+
+
+@pytest.fixture
+def store(table: str) -> Store:
+    return factory.get_store()
+
+
+@pytest.fixture
+def shop() -> str:
+    """A shop of its own for each test, so tests share the table but never each other's data."""
+    return f"test-{uuid.uuid4().hex[:10]}.myshopify.com"
+
+
+@pytest.fixture(scope="session")
+def api_url(table: str) -> Iterator[str]:
+    """The local API Gateway on a free port, calling the real handlers."""
+    server = LocalApiServer(port=0).start()
+    yield server.url
+    server.stop()

@@ -1,0 +1,45 @@
+"""The local API Gateway builds the same REST (v1) proxy events API Gateway sends."""
+
+from __future__ import annotations
+
+import base64
+
+from connector import routes
+from local.server import proxy_event
+
+
+def test_text_request_becomes_a_v1_proxy_event() -> None:
+    headers = [
+        ("Host", "127.0.0.1:3000"),
+        ("X-Dup", "1"),
+        ("X-Dup", "2"),
+        ("Content-Type", "application/json"),
+    ]
+    event = proxy_event("POST", "/health?a=1&a=2&b=", headers, b'{"x": 1}', "127.0.0.1")
+
+    assert event["httpMethod"] == "POST"
+    assert event["path"] == "/health"
+    assert event["resource"] == "/health"
+    assert event["body"] == '{"x": 1}'
+    assert event["isBase64Encoded"] is False
+    assert event["headers"]["X-Dup"] == "2"
+    assert event["multiValueHeaders"]["X-Dup"] == ["1", "2"]
+    assert event["queryStringParameters"] == {"a": "2", "b": ""}
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"], "b": [""]}
+    assert event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
+    assert event["requestContext"]["stage"] == "local"
+
+
+def test_binary_body_is_handed_over_base64_encoded() -> None:
+    raw = b"\xff\xfe\x00binary"
+    event = proxy_event("POST", "/health", [], raw, "127.0.0.1")
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == raw
+
+
+def test_route_table_names_existing_functions_once() -> None:
+    served = routes.functions_served()
+    assert len(served) == len(set(served))
+    assert routes.match("get", "/health") == routes.Route("GET", "/health", "dashboard")
+    assert routes.match("POST", "/health") is None
+    assert routes.allowed_methods("/health") == ("GET",)
