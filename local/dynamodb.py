@@ -148,9 +148,21 @@ def ensure_table(endpoint: str, table_name: str) -> bool:
     return True
 
 
+# The app's identity and secrets for local use only: on AWS they come from Secrets Manager.
+LOCAL_APP_CONFIG = {
+    "SHOPIFY_API_KEY": "local-shopify-client-id",
+    "SHOPIFY_API_SECRET": "local-shopify-client-secret",
+    "TIKTOK_APP_KEY": "local-tiktok-app-key",
+    "TIKTOK_APP_SECRET": "local-tiktok-app-secret",
+    "STATE_SIGNING_KEY": "local-state-signing-key",
+    "TOKEN_ENCRYPTION_KEY": "bG9jYWwtdG9rZW4tZW5jcnlwdGlvbi1rZXktMzJieXQ=",
+}
+
+
 def local_environment(endpoint: str, table_name: str) -> dict[str, str]:
     """Environment that points the shipped code at DynamoDB Local and never at AWS."""
     return {
+        **LOCAL_APP_CONFIG,
         "DYNAMODB_ENDPOINT": endpoint,
         "TABLE_NAME": table_name,
         "AWS_REGION": "us-east-1",

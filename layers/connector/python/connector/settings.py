@@ -1,4 +1,7 @@
-"""Runtime configuration, read from the environment once per process, never at import time."""
+"""Runtime configuration, read from the environment once per process, never at import time.
+
+Secrets are not settings: connector.secrets reads them (env locally, Secrets Manager on AWS).
+"""
 
 from __future__ import annotations
 
@@ -7,26 +10,45 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
+# Environment variable -> Settings field. Unset variables keep the field's default.
+_ENVIRONMENT = {
+    "TABLE_NAME": "table_name",
+    "AWS_REGION": "aws_region",
+    "DYNAMODB_ENDPOINT": "dynamodb_endpoint",
+    "COUNTER_SHARDS": "counter_shards",
+    "SHOPIFY_API_KEY": "shopify_api_key",
+    "TIKTOK_APP_KEY": "tiktok_app_key",
+    "TIKTOK_API_BASE_URL": "tiktok_api_base_url",
+    "TIKTOK_AUTH_BASE_URL": "tiktok_auth_base_url",
+    "SHOPIFY_ADMIN_BASE_URL": "shopify_admin_base_url",
+    "EVENTS_QUEUE_URL": "events_queue_url",
+    "JOBS_QUEUE_URL": "jobs_queue_url",
+}
+
 
 class Settings(BaseModel):
-    """Every environment variable the shipped code reads, with its local default."""
+    """Every non-secret environment variable the shipped code reads, with its default."""
 
-    table_name: str = Field(default="tiktok-connector")
-    aws_region: str = Field(default="us-east-1")
+    table_name: str = "tiktok-connector"
+    aws_region: str = "us-east-1"
     # Set locally and in tests (DynamoDB Local); unset on AWS, where boto's default endpoint applies.
     dynamodb_endpoint: str | None = None
     counter_shards: int = Field(default=10, ge=1, le=100)
+    shopify_api_key: str = ""  # the app's client id (session token audience)
+    tiktok_app_key: str = ""
+    tiktok_api_base_url: str = "https://open-api.tiktokglobalshop.com"
+    tiktok_auth_base_url: str = "https://auth.tiktok-shops.com"
+    shopify_admin_base_url: str = "https://{shop}"  # a template: {shop} is the myshopify.com domain
+    events_queue_url: str | None = None  # SQS queue of verified webhooks (unset: in-process queue)
+    jobs_queue_url: str | None = None
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {
-            "table_name": env.get("TABLE_NAME"),
-            "aws_region": env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
-            "dynamodb_endpoint": env.get("DYNAMODB_ENDPOINT") or None,
-            "counter_shards": env.get("COUNTER_SHARDS"),
-        }
-        return cls.model_validate({k: v for k, v in values.items() if v is not None})
+        values = {field: env[name] for name, field in _ENVIRONMENT.items() if env.get(name)}
+        if "aws_region" not in values and env.get("AWS_DEFAULT_REGION"):
+            values["aws_region"] = env["AWS_DEFAULT_REGION"]
+        return cls.model_validate(values)
 
 
 @lru_cache(maxsize=1)
