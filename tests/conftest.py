@@ -8,9 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from connector import queues
 from connector.dal import factory
 from connector.dal.store import Store
+from connector.queues import QueueName
 from local.dynamodb import DynamoDBLocal, ensure_table, local_environment
+from local.queue import InProcessQueue, RecordingQueue
 from local.server import LocalApiServer
 
 # An endpoint given by the caller is used instead of starting DynamoDB Local.
@@ -53,7 +56,28 @@ def shop() -> str:
 
 
 @pytest.fixture(scope="session")
-def api_url(table: str) -> Iterator[str]:
+def events_queue(table: str) -> Iterator[InProcessQueue]:
+    """Verified webhooks go here; the real processor handler consumes them in SQS-shaped batches."""
+    from functions.processor.handler import lambda_handler as processor
+
+    queue = InProcessQueue("events", processor, retry_delay=0.05).start()
+    queues.install(QueueName.EVENTS, queue)
+    yield queue
+    queues.install(QueueName.EVENTS, None)
+    queue.stop()
+
+
+@pytest.fixture
+def jobs() -> Iterator[RecordingQueue]:
+    """What the processor asks the jobs function to do (its consumer is not part of these tests)."""
+    queue = RecordingQueue()
+    queues.install(QueueName.JOBS, queue)
+    yield queue
+    queues.install(QueueName.JOBS, None)
+
+
+@pytest.fixture(scope="session")
+def api_url(table: str, events_queue: InProcessQueue) -> Iterator[str]:
     """The local API Gateway on a free port, calling the real handlers."""
     server = LocalApiServer(port=0).start()
     yield server.url

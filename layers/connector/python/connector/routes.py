@@ -16,7 +16,11 @@ class Route:
     function: str  # folder name under functions/
 
 
-ROUTES: tuple[Route, ...] = (Route("GET", "/health", "dashboard"),)
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/health", "dashboard"),
+    Route("POST", "/webhooks/shopify", "shopify_webhook"),
+    Route("POST", "/webhooks/tiktok", "tiktok_webhook"),
+)
 
 
 def functions_served() -> tuple[str, ...]:

@@ -1,13 +1,28 @@
-"""Every error answer of the API has one shape: {"error": {"code", "message"}}."""
+"""Every error answer of the API has one shape: {"error": {"code", "message"}}; the exception
+handlers that produce it are registered in one place."""
 
 from __future__ import annotations
 
 import json
 from http import HTTPStatus
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+
+from connector.observability import count
+from connector.webhooks.errors import WebhookRejectedError
 
 
-def error_response(status: HTTPStatus, code: str, message: str) -> Response[str]:
+def error_response(status: HTTPStatus | int, code: str, message: str) -> Response[str]:
     body = json.dumps({"error": {"code": code, "message": message}})
-    return Response(status_code=status.value, content_type=content_types.APPLICATION_JSON, body=body)
+    return Response(status_code=int(status), content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def register_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(WebhookRejectedError)
+    def rejected_webhook(error: WebhookRejectedError) -> Response[str]:
+        count(f"WebhookRejected_{error.code}")
+        return error_response(error.status, error.code, error.message)
+
+    @app.not_found
+    def not_found(_: Exception) -> Response[str]:
+        return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such route")

@@ -121,7 +121,9 @@ class OrderRow(ListedRow):
     buyer_email = UnicodeAttribute(null=True)
     shipping_name = UnicodeAttribute(null=True)
     cancellation_status = UnicodeAttribute(null=True)
+    cancellation_time = NumberAttribute(default=0)
     return_status = UnicodeAttribute(null=True)
+    return_time = NumberAttribute(default=0)
     held_for_quota = BooleanAttribute(default=False)
     created_at = NumberAttribute(default=0)
     version = NumberAttribute()
@@ -146,8 +148,24 @@ class PlanRow(TableRow):
     cycle_started = UnicodeAttribute()
     orders_used = NumberAttribute(default=0)
     subscription_status = UnicodeAttribute(default="ACTIVE")
+    subscription_updated_at = NumberAttribute(default=0)
     pending_plan = UnicodeAttribute(null=True)
     version = NumberAttribute()
+
+
+class ProductLinkRow(TableRow):
+    """TikTok webhooks name TikTok product ids; this item leads to the Shopify product."""
+
+    shopify_product_id = UnicodeAttribute()
+
+
+class DataRequestRow(TableRow):
+    """A customer's data request (customers/data_request): what we hold, by reference only."""
+
+    customer_id = UnicodeAttribute(null=True)
+    order_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    fields_held = ListAttribute(of=UnicodeAttribute, default=list)
+    requested_at = NumberAttribute()
 
 
 class DedupeRow(TableRow):
@@ -174,6 +192,8 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
     PlanRow,
     DedupeRow,
     CounterShardRow,
+    ProductLinkRow,
+    DataRequestRow,
 )
 
 

@@ -11,23 +11,25 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from connector.dal import convert, keys
 from connector.dal.rows import (
     ActivityRow,
     CounterShardRow,
+    DataRequestRow,
     DedupeRow,
     ListedRow,
     OrderRow,
     PlanRow,
+    ProductLinkRow,
     ProductRow,
     ShopRow,
     TableRow,
     TikTokShopLookupRow,
 )
-from connector.domain.entities import Activity, Order, Plan, Product, Shop, StatusCounts
+from connector.domain.entities import Activity, InstallState, Order, Plan, Product, Shop, StatusCounts
 from connector.domain.status import ALL_COUNTERS
 
 T = TypeVar("T")
@@ -79,6 +81,34 @@ class Store:
     def link_tiktok_shop(self, domain: str, tiktok_shop_id: str) -> None:
         TikTokShopLookupRow(keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP, shop=domain).save()
 
+    def update_shop(self, domain: str, **fields: Any) -> bool:
+        """Set some profile fields of an existing shop without touching the others. False if unknown."""
+        actions = [getattr(ShopRow, name).set(_stored(value)) for name, value in fields.items()]
+        try:
+            ShopRow(keys.shop_pk(domain), keys.PROFILE).update(actions, condition=ShopRow.pk.exists())
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark_uninstalled(self, domain: str, at: datetime) -> bool:
+        """Mark a shop uninstalled unless it was (re)installed after ``at``. False when not applied."""
+        installed_before = ShopRow.installed_at.does_not_exist() | (ShopRow.installed_at <= at.isoformat())
+        actions = [
+            ShopRow.install_state.set(InstallState.UNINSTALLED.value),
+            ShopRow.uninstalled_at.set(at.isoformat()),
+        ]
+        try:
+            ShopRow(keys.shop_pk(domain), keys.PROFILE).update(
+                actions, condition=ShopRow.pk.exists() & installed_before
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def shop_for_tiktok(self, tiktok_shop_id: str) -> str | None:
         row = _get(TikTokShopLookupRow, keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP)
         return None if row is None else row.shop
@@ -91,7 +121,7 @@ class Store:
     def get_products(self, shop: str, shopify_product_ids: Iterable[str]) -> dict[str, Product]:
         """Several products in as few requests as DynamoDB allows (100 keys per BatchGetItem)."""
         wanted = [(keys.shop_pk(shop), keys.PRODUCT + pid) for pid in dict.fromkeys(shopify_product_ids)]
-        found = (convert.product_from_row(row) for row in ProductRow.batch_get(wanted))
+        found = (convert.product_from_row(row) for row in ProductRow.batch_get(wanted, consistent_read=True))
         return {p.shopify_product_id: p for p in found}
 
     def get_order(self, shop: str, tiktok_order_id: str) -> Order | None:
@@ -100,8 +130,62 @@ class Store:
 
     def get_orders(self, shop: str, tiktok_order_ids: Iterable[str]) -> dict[str, Order]:
         wanted = [(keys.shop_pk(shop), keys.ORDER + oid) for oid in dict.fromkeys(tiktok_order_ids)]
-        found = (convert.order_from_row(row) for row in OrderRow.batch_get(wanted))
+        found = (convert.order_from_row(row) for row in OrderRow.batch_get(wanted, consistent_read=True))
         return {o.tiktok_order_id: o for o in found}
+
+    def link_tiktok_product(self, shop: str, tiktok_product_id: str, shopify_product_id: str) -> None:
+        ProductLinkRow(
+            keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id, shopify_product_id=shopify_product_id
+        ).save()
+
+    def product_for_tiktok(self, shop: str, tiktok_product_id: str) -> str | None:
+        row = _get(ProductLinkRow, keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id)
+        return None if row is None else row.shopify_product_id
+
+    def orders_of_customer(
+        self, shop: str, email: str | None, shopify_order_ids: Iterable[str]
+    ) -> list[Order]:
+        """The shop's orders that name this customer (by email) or that Shopify lists as theirs."""
+        wanted_ids = set(shopify_order_ids)
+        found = []
+        for row in OrderRow.query(keys.shop_pk(shop), OrderRow.sk.startswith(keys.ORDER)):
+            order = convert.order_from_row(row)
+            by_email = (
+                email is not None
+                and order.buyer_email is not None
+                and order.buyer_email.lower() == email.lower()
+            )
+            if by_email or (order.shopify_order_id in wanted_ids):
+                found.append(order)
+        return found
+
+    def save_data_request(
+        self,
+        shop: str,
+        request_id: str,
+        customer_id: str | None,
+        order_ids: list[str],
+        fields: list[str],
+        at: int,
+    ) -> None:
+        DataRequestRow(
+            keys.shop_pk(shop),
+            keys.DATA_REQUEST + request_id,
+            customer_id=customer_id,
+            order_ids=order_ids,
+            fields_held=fields,
+            requested_at=at,
+        ).save()
+
+    def get_data_request(self, shop: str, request_id: str) -> dict[str, Any] | None:
+        row = _get(DataRequestRow, keys.shop_pk(shop), keys.DATA_REQUEST + request_id)
+        if row is None:
+            return None
+        return {
+            "customer_id": row.customer_id,
+            "order_ids": list(row.order_ids),
+            "fields_held": list(row.fields_held),
+        }
 
     def list_products(
         self, shop: str, status: str | None, limit: int, start: PageKey | None = None
@@ -226,6 +310,9 @@ class Store:
             return _why_cancelled(error, delivery is not None)
         return CommitOutcome.APPLIED
 
+    def has_delivery(self, shop: str, delivery: Delivery) -> bool:
+        return _get(DedupeRow, keys.shop_pk(shop), keys.dedupe_sk(delivery.source, delivery.delivery_id)) is not None
+
     def record_delivery(self, shop: str, delivery: Delivery) -> bool:
         """Mark a delivery seen on its own; False when it was seen before."""
         try:
@@ -235,6 +322,15 @@ class Store:
                 return False
             raise
         return True
+
+
+def _stored(value: Any) -> Any:
+    """A domain value as its row attribute stores it."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
 
 
 def _marker(shop: str, delivery: Delivery) -> DedupeRow:
@@ -262,8 +358,8 @@ def _connection() -> Connection:
 
 
 def _get(row_type: type[Any], pk: str, sk: str) -> Any | None:
-    try:
-        return row_type.get(pk, sk)
+    try:  # strongly consistent: what we read decides a conditional write
+        return row_type.get(pk, sk, consistent_read=True)
     except row_type.DoesNotExist:
         return None
 

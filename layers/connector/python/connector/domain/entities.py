@@ -101,7 +101,9 @@ class Order:
     buyer_email: str | None = None  # personal data: erased by customers/redact
     shipping_name: str | None = None  # personal data: erased by customers/redact
     cancellation_status: str | None = None
+    cancellation_time: int = 0  # TikTok's create_time of the cancellation request
     return_status: str | None = None
+    return_time: int = 0  # TikTok's update_time of the return
     held_for_quota: bool = False
     created_at: int = 0
     version: int = 0
@@ -134,6 +136,7 @@ class Plan:
     cycle_started: date
     orders_used: int = 0
     subscription_status: str = "ACTIVE"
+    subscription_updated_at: int = 0  # Shopify's updated_at of the subscription status we hold
     pending_plan: str | None = None  # a downgrade waiting for the next cycle
     version: int = 0
 

@@ -1,0 +1,50 @@
+"""Processor: applies SQS batches of verified webhooks; failed records go back to the queue alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from connector.dal.factory import get_store
+from connector.jobs import enqueue
+from connector.observability import count, logger, metrics
+from connector.processing.applier import Applier, Ports
+from connector.processing.tiktok_products import tiktok_product_status_reader
+from connector.webhooks.message import QueuedWebhook
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    applier = Applier(ports)
+    applier.prefetch(_parse_all(event))
+
+    def apply_record(record: SQSRecord) -> str:
+        message = QueuedWebhook.model_validate_json(record.body)
+        outcome = applier.apply(message)
+        count(f"Applied_{outcome.value}")
+        logger.info("applied", source=message.source.value, topic=message.topic, outcome=outcome.value)
+        return outcome.value
+
+    return process_partial_response(event=event, record_handler=apply_record, processor=processor, context=context)
+
+
+def _parse_all(event: dict[str, Any]) -> list[QueuedWebhook]:
+    messages = []
+    for record in event.get("Records", []):
+        try:
+            messages.append(QueuedWebhook.model_validate_json(record.get("body", "")))
+        except ValidationError:
+            continue  # fails again in apply_record, as that record's own failure
+    return messages
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    ports = Ports(store=get_store(), enqueue_job=enqueue, tiktok_products=tiktok_product_status_reader())
+    return lambda_handler_with(ports, event, context)

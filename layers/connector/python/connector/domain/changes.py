@@ -1,0 +1,173 @@
+"""How each kind of source event changes a product or an order: pure functions returning the new
+state (or none) and the counter moves, built on the status rules of connector.domain.status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
+
+from connector.domain.entities import Order, Product, Variant
+from connector.domain.status import (
+    Decision,
+    ProductStatus,
+    StatusAt,
+    Verdict,
+    decide_order_update,
+    decide_product_status,
+    order_status_from_tiktok,
+    product_removal,
+    product_status_from_tiktok,
+)
+
+E = TypeVar("E", Product, Order)
+
+
+@dataclass(frozen=True)
+class Change(Generic[E]):
+    """What to write: ``entity`` (None when nothing applies) and the counters it moves."""
+
+    verdict: Verdict
+    entity: E | None = None
+    counter_deltas: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def applies(self) -> bool:
+        return self.verdict is Verdict.APPLY and self.entity is not None
+
+
+def _apply(decision: Decision, entity: E) -> Change[E]:
+    if not decision.applies:
+        return Change(decision.verdict)
+    return Change(Verdict.APPLY, entity, decision.counter_deltas)
+
+
+# --- products ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogFacts:
+    """A product as Shopify describes it at ``updated_at`` (epoch seconds)."""
+
+    shop: str
+    shopify_product_id: str
+    title: str
+    variants: tuple[Variant, ...]
+    updated_at: int
+
+
+def product_from_shopify(current: Product | None, facts: CatalogFacts) -> Change[Product]:
+    """products/create or products/update: a new product is ``not_uploaded``; a known one takes
+    Shopify's fields when they are newer than the ones it holds. A deleted product stays deleted."""
+    if current is None:
+        product = Product(
+            shop=facts.shop,
+            shopify_product_id=facts.shopify_product_id,
+            title=facts.title,
+            status=ProductStatus.NOT_UPLOADED,
+            status_time=facts.updated_at,
+            variants=facts.variants,
+            shopify_updated_at=facts.updated_at,
+        )
+        return _apply(decide_product_status(None, StatusAt(product.status, product.status_time)), product)
+    if current.deleted:
+        return Change(Verdict.FINAL)
+    if facts.updated_at < current.shopify_updated_at:
+        return Change(Verdict.STALE)
+    if facts.updated_at == current.shopify_updated_at:
+        return Change(Verdict.DUPLICATE)
+    updated = replace(
+        current, title=facts.title, variants=facts.variants, shopify_updated_at=facts.updated_at
+    )
+    return Change(Verdict.APPLY, updated)
+
+
+def product_deleted_in_shopify(
+    current: Product | None, shop: str, shopify_product_id: str
+) -> Change[Product]:
+    """products/delete: the product leaves the catalog and its count, and a tombstone stays so that a
+    late create or update cannot bring it back (Shopify never reuses a product id)."""
+    if current is None:
+        tombstone = Product(shop, shopify_product_id, "", ProductStatus.NOT_UPLOADED, 0, deleted=True)
+        return Change(Verdict.APPLY, tombstone)
+    if current.deleted:
+        return Change(Verdict.DUPLICATE)
+    removal = product_removal(StatusAt(current.status, current.status_time))
+    return _apply(removal, replace(current, deleted=True))
+
+
+def product_status_from_tiktok_event(
+    current: Product, raw_status: str, reason: str | None, source_time: int
+) -> Change[Product]:
+    """TikTok reports a product's status (from its audit webhook or Get Product)."""
+    if current.deleted:
+        return Change(Verdict.FINAL)
+    new = product_status_from_tiktok(raw_status)
+    decision = decide_product_status(
+        StatusAt(current.status, current.status_time), StatusAt(new, source_time)
+    )
+    updated = replace(
+        current,
+        status=new,
+        status_time=source_time,
+        tiktok_status=raw_status.strip().upper(),
+        failure_reason=(reason or "rejected by TikTok's audit") if new is ProductStatus.FAILED else None,
+    )
+    return _apply(decision, updated)
+
+
+# --- orders ------------------------------------------------------------------------------------
+
+
+def order_status_change(
+    current: Order | None, shop: str, tiktok_order_id: str, raw_status: str, update_time: int
+) -> Change[Order]:
+    """A TikTok order status update (webhook type 1 or a poll)."""
+    held = None if current is None else StatusAt(current.tiktok_status, current.update_time)
+    decision = decide_order_update(held, StatusAt(raw_status, update_time))
+    status = order_status_from_tiktok(raw_status)
+    base = current or Order(shop, tiktok_order_id, status, raw_status, update_time, created_at=update_time)
+    updated = replace(base, status=status, tiktok_status=raw_status.strip().upper(), update_time=update_time)
+    return _apply(decision, updated)
+
+
+# TikTok cancellation requests move PENDING -> SUCCESS or CANCELLED (closed) -> COMPLETE; every
+# event of one request carries the request's create_time, so the step orders them.
+_CANCELLATION_STEP = {
+    "CANCELLATION_REQUEST_PENDING": 0,
+    "CANCELLATION_REQUEST_CANCELLED": 1,
+    "CANCELLATION_REQUEST_SUCCESS": 2,
+    "CANCELLATION_REQUEST_COMPLETE": 3,
+}
+
+
+def cancellation_change(current: Order, cancel_status: str, request_time: int) -> Change[Order]:
+    """Webhook type 11: kept on the order beside its status."""
+    incoming = (request_time, _CANCELLATION_STEP.get(cancel_status.upper(), -1), cancel_status.upper())
+    held_status = current.cancellation_status or ""
+    held = (current.cancellation_time, _CANCELLATION_STEP.get(held_status, -1), held_status)
+    if current.cancellation_status is not None and incoming <= held:
+        return Change(Verdict.DUPLICATE if incoming == held else Verdict.STALE)
+    updated = replace(current, cancellation_status=cancel_status.upper(), cancellation_time=request_time)
+    return Change(Verdict.APPLY, updated)
+
+
+def return_change(current: Order, return_status: str, update_time: int) -> Change[Order]:
+    """Webhook type 12: kept on the order beside its status (same-second ties settle by name)."""
+    incoming = (update_time, return_status.upper())
+    held = (current.return_time, current.return_status or "")
+    if current.return_status is not None and incoming <= held:
+        return Change(Verdict.DUPLICATE if incoming == held else Verdict.STALE)
+    return Change(
+        Verdict.APPLY, replace(current, return_status=return_status.upper(), return_time=update_time)
+    )
+
+
+def redact_customer(current: Order) -> Change[Order]:
+    """customers/redact: the order stays (the merchant's books need it), the person leaves it."""
+    if current.buyer_email is None and current.shipping_name is None:
+        return Change(Verdict.DUPLICATE)
+    return Change(Verdict.APPLY, replace(current, buyer_email=None, shipping_name=None))
+
+
+PERSONAL_ORDER_FIELDS = ("buyer_email", "shipping_name")

@@ -1,0 +1,31 @@
+"""Work for the jobs function: what webhooks and merchant actions ask to be done outward."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from connector.queues import QueueName, get_queue
+
+
+class JobKind(StrEnum):
+    INVENTORY_SYNC = "inventory_sync"  # push a Shopify inventory level to TikTok
+    PRODUCT_SYNC = "product_sync"  # push changed Shopify fields of a live product to TikTok
+    UPLOAD = "upload"  # upload products to TikTok
+    SHIP_PACKAGE = "ship_package"  # tell TikTok an order shipped (Shopify fulfilled it)
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: JobKind
+    shop: str
+    # Carries the originating delivery id, so a redelivered webhook never does the work twice.
+    idempotency_key: str
+    params: dict[str, Any]
+
+
+def enqueue(job: Job) -> None:
+    get_queue(QueueName.JOBS).send(job.model_dump_json())

@@ -1,0 +1,417 @@
+"""Applies verified webhooks to the shop's items, each effect exactly once.
+
+Every change is read -> decide (pure, connector.domain.changes) -> conditional write of the new
+version, with the delivery marker and the counter move in the same transaction. A lost race
+(the item changed since it was read) reads again and decides again; a redelivery finds its marker
+and does nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+from connector.dal.store import CommitOutcome, Delivery, Store
+from connector.domain import changes
+from connector.domain.changes import CatalogFacts, Change
+from connector.domain.entities import Order, Product, Shop, TikTokConnection, Variant
+from connector.jobs import Job, JobKind
+from connector.webhooks import shopify as shopify_payloads
+from connector.webhooks import tiktok as tiktok_payloads
+from connector.webhooks.message import QueuedWebhook, Source
+
+# Deliveries are remembered past every sender's retry window (Shopify: 4 h, TikTok: ~16 h).
+DEDUPE_SECONDS = 7 * 24 * 3600
+MAX_ATTEMPTS = 8
+
+E = TypeVar("E", Product, Order)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+    FINAL = "final"
+    BACKWARD = "backward"
+    IGNORED = "ignored"  # nothing of ours (an unknown TikTok product, a shop already erased)
+    QUEUED_JOB = "queued_job"
+
+
+class ConflictError(RuntimeError):
+    """The item kept changing under us: the record goes back to the queue and is tried again."""
+
+
+class OrderNotYetKnownError(RuntimeError):
+    """An order event arrived before the order itself: retried from the queue until it exists."""
+
+
+class TikTokProductStatus(Protocol):
+    """Reads a product's current status from TikTok (type-5 webhooks do not carry it)."""
+
+    def status_of(self, shop: Shop, tiktok_product_id: str) -> tuple[str | None, str | None]:
+        """(TikTok's raw status or None when TikTok no longer returns the product, failure reason)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    store: Store
+    enqueue_job: Callable[[Job], None]
+    tiktok_products: TikTokProductStatus | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+
+class Applier:
+    def __init__(self, ports: Ports) -> None:
+        self._ports = ports
+        self._store = ports.store
+        self._products: dict[tuple[str, str], Product | None] = {}
+        self._orders: dict[tuple[str, str], Order | None] = {}
+
+    # --- batch ---------------------------------------------------------------------------------
+    def prefetch(self, messages: Iterable[QueuedWebhook]) -> None:
+        """Read every product and order the batch touches, a BatchGetItem per shop and kind."""
+        product_ids: dict[str, set[str]] = {}
+        order_ids: dict[str, set[str]] = {}
+        for message in messages:
+            kind, entity_id = _entity_of(message)
+            if kind == "product":
+                product_ids.setdefault(message.shop, set()).add(entity_id)
+            elif kind == "order":
+                order_ids.setdefault(message.shop, set()).add(entity_id)
+        for shop, ids in product_ids.items():
+            found = self._store.get_products(shop, ids)
+            self._products.update({(shop, pid): found.get(pid) for pid in ids})
+        for shop, ids in order_ids.items():
+            found_orders = self._store.get_orders(shop, ids)
+            self._orders.update({(shop, oid): found_orders.get(oid) for oid in ids})
+
+    def apply(self, message: QueuedWebhook) -> Outcome:
+        handler = _HANDLERS.get((message.source, message.topic))
+        if handler is None:
+            return Outcome.IGNORED  # the doors queue only subscribed topics; an old message may linger
+        return handler(self, message)
+
+    # --- Shopify -------------------------------------------------------------------------------
+    def _shopify_product_upsert(self, message: QueuedWebhook) -> Outcome:
+        payload = _shopify_payload(message, shopify_payloads.ProductPayload)
+        facts = CatalogFacts(
+            shop=message.shop,
+            shopify_product_id=payload.id,
+            title=payload.title,
+            variants=tuple(
+                Variant(v.id, sku=v.sku or "", price=Decimal(v.price), inventory=v.inventory_quantity)
+                for v in payload.variants
+            ),
+            updated_at=int(payload.updated_at.timestamp()),
+        )
+        outcome = self._change_product(
+            message, payload.id, lambda current: changes.product_from_shopify(current, facts)
+        )
+        product = self._products.get((message.shop, payload.id))
+        if outcome is Outcome.APPLIED and product is not None:
+            self._follow_up_product(message, product, created=message.topic == "products/create")
+        return outcome
+
+    def _follow_up_product(self, message: QueuedWebhook, product: Product, created: bool) -> None:
+        shop = self._store.get_shop(message.shop)
+        if shop is None:
+            return
+        if created and shop.settings.auto_upload and product.tiktok_product_id is None:
+            self._job(message, JobKind.UPLOAD, {"shopify_product_ids": [product.shopify_product_id]})
+        elif not created and product.tiktok_product_id is not None and shop.settings.sync_fields:
+            self._job(message, JobKind.PRODUCT_SYNC, {"shopify_product_id": product.shopify_product_id})
+
+    def _shopify_product_delete(self, message: QueuedWebhook) -> Outcome:
+        payload = _shopify_payload(message, shopify_payloads.ProductDeletePayload)
+        return self._change_product(
+            message, payload.id, lambda current: changes.product_deleted_in_shopify(current, message.shop, payload.id)
+        )
+
+    def _shopify_inventory(self, message: QueuedWebhook) -> Outcome:
+        payload = _shopify_payload(message, shopify_payloads.InventoryLevelPayload)
+        params = {
+            "inventory_item_id": payload.inventory_item_id,
+            "location_id": payload.location_id,
+            "available": payload.available,
+        }
+        return self._job_once(message, JobKind.INVENTORY_SYNC, params)
+
+    def _shopify_fulfilled(self, message: QueuedWebhook) -> Outcome:
+        if message.topic == "fulfillments/create":
+            fulfillment = _shopify_payload(message, shopify_payloads.FulfillmentPayload)
+            fulfillments = [fulfillment]
+        else:
+            fulfillments = list(_shopify_payload(message, shopify_payloads.OrderFulfilledPayload).fulfillments)
+        params = {
+            "shipments": [
+                {
+                    "shopify_order_id": f.order_id,
+                    "fulfillment_id": f.id,
+                    "tracking_company": f.tracking_company,
+                    "tracking_number": f.tracking_number,
+                }
+                for f in fulfillments
+            ]
+        }
+        return self._job_once(message, JobKind.SHIP_PACKAGE, params)
+
+    def _shopify_uninstalled(self, message: QueuedWebhook) -> Outcome:
+        at = datetime.fromtimestamp(message.occurred_at, UTC)
+        return Outcome.APPLIED if self._store.mark_uninstalled(message.shop, at) else Outcome.STALE
+
+    def _shopify_subscription(self, message: QueuedWebhook) -> Outcome:
+        subscription = _shopify_payload(message, shopify_payloads.AppSubscriptionPayload).app_subscription
+        updated_at = int(subscription.updated_at.timestamp()) if subscription.updated_at else message.occurred_at
+        for _ in range(MAX_ATTEMPTS):
+            plan = self._store.get_plan(message.shop)
+            if plan is None:
+                return Outcome.IGNORED
+            if updated_at <= plan.subscription_updated_at:
+                return Outcome.STALE
+            recorded = replace(
+                plan, subscription_status=subscription.status.upper(), subscription_updated_at=updated_at
+            )
+            if self._store.commit_plan(recorded) is CommitOutcome.APPLIED:
+                return Outcome.APPLIED
+        raise ConflictError("plan kept changing")
+
+    def _shopify_data_request(self, message: QueuedWebhook) -> Outcome:
+        payload = _shopify_payload(message, shopify_payloads.DataRequestPayload)
+        orders = self._store.orders_of_customer(message.shop, payload.customer.email, payload.orders_requested)
+        held = sorted({f for o in orders for f in changes.PERSONAL_ORDER_FIELDS if getattr(o, f) is not None})
+        self._store.save_data_request(
+            message.shop,
+            payload.data_request.id,
+            payload.customer.id,
+            sorted(o.tiktok_order_id for o in orders),
+            held,
+            message.occurred_at,
+        )
+        return Outcome.APPLIED
+
+    def _shopify_customer_redact(self, message: QueuedWebhook) -> Outcome:
+        payload = _shopify_payload(message, shopify_payloads.CustomerRedactPayload)
+        orders = self._store.orders_of_customer(message.shop, payload.customer.email, payload.orders_to_redact)
+        for order in orders:
+            self._orders[(message.shop, order.tiktok_order_id)] = order
+            self._change_order(message, order.tiktok_order_id, _require(changes.redact_customer), record=False)
+        return Outcome.APPLIED
+
+    def _shopify_shop_redact(self, message: QueuedWebhook) -> Outcome:
+        self._store.erase_shop(message.shop)
+        return Outcome.APPLIED
+
+    # --- TikTok --------------------------------------------------------------------------------
+    def _tiktok_order_status(self, message: QueuedWebhook) -> Outcome:
+        data = _tiktok_data(message, tiktok_payloads.OrderStatusData)
+        return self._change_order(
+            message,
+            data.order_id,
+            lambda current: changes.order_status_change(
+                current, message.shop, data.order_id, data.order_status, data.update_time
+            ),
+        )
+
+    def _tiktok_cancellation(self, message: QueuedWebhook) -> Outcome:
+        data = _tiktok_data(message, tiktok_payloads.CancellationData)
+        at = data.create_time or message.occurred_at
+        return self._change_order(
+            message, data.order_id, _require(lambda o: changes.cancellation_change(o, data.cancel_status, at))
+        )
+
+    def _tiktok_return(self, message: QueuedWebhook) -> Outcome:
+        data = _tiktok_data(message, tiktok_payloads.ReturnData)
+        at = data.update_time or data.create_time or message.occurred_at
+        return self._change_order(
+            message, data.order_id, _require(lambda o: changes.return_change(o, data.return_status, at))
+        )
+
+    def _tiktok_product_status(self, message: QueuedWebhook) -> Outcome:
+        data = _tiktok_data(message, tiktok_payloads.ProductStatusData)
+        shopify_id = self._store.product_for_tiktok(message.shop, data.product_id)
+        if shopify_id is None:
+            return Outcome.IGNORED  # a product the seller made on TikTok, not through us
+        raw_status, reason = self._tiktok_product_state(message, data)
+        return self._change_product(
+            message,
+            shopify_id,
+            _require(
+                lambda current: changes.product_status_from_tiktok_event(
+                    current, raw_status, reason, data.update_time
+                )
+            ),
+        )
+
+    def _tiktok_product_state(
+        self, message: QueuedWebhook, data: tiktok_payloads.ProductStatusData
+    ) -> tuple[str, str | None]:
+        # An audit failure says what happened; the other audit events do not, so ask TikTok.
+        if data.status.upper() == "PRODUCT_AUDIT_FAILURE":
+            return "FAILED", data.suspended_reason or None
+        shop = self._store.get_shop(message.shop)
+        if shop is None or self._ports.tiktok_products is None:
+            raise RuntimeError("cannot read the product's status from TikTok")
+        raw_status, reason = self._ports.tiktok_products.status_of(shop, data.product_id)
+        # Get Product answers for every status but FREEZE and DELETED (TikTok's Get Product docs).
+        return raw_status or "FREEZE", reason
+
+    def _tiktok_deauthorized(self, message: QueuedWebhook) -> Outcome:
+        applied = self._store.update_shop(message.shop, tiktok_connection=TikTokConnection.REVOKED)
+        return Outcome.APPLIED if applied else Outcome.IGNORED
+
+    def _tiktok_authorization_expiry(self, message: QueuedWebhook) -> Outcome:
+        data = _tiktok_data(message, tiktok_payloads.AuthorizationExpiryData)
+        expires = datetime.fromtimestamp(data.expiration_time, UTC)
+        applied = self._store.update_shop(message.shop, tiktok_authorization_expires_at=expires)
+        return Outcome.APPLIED if applied else Outcome.IGNORED
+
+    # --- the read-decide-write loop ------------------------------------------------------------
+    def _change_product(
+        self, message: QueuedWebhook, shopify_product_id: str, decide: Callable[[Product | None], Change[Product]]
+    ) -> Outcome:
+        key = (message.shop, shopify_product_id)
+
+        def load(fresh: bool) -> Product | None:
+            if fresh or key not in self._products:
+                self._products[key] = self._store.get_product(*key)
+            return self._products[key]
+
+        def commit(change: Change[Product]) -> CommitOutcome:
+            assert change.entity is not None
+            outcome = self._store.commit_product(change.entity, change.counter_deltas, _delivery(message))
+            if outcome is CommitOutcome.APPLIED:
+                self._products[key] = _next_version(change.entity)
+            return outcome
+
+        return self._read_decide_write(load, decide, commit)
+
+    def _change_order(
+        self,
+        message: QueuedWebhook,
+        tiktok_order_id: str,
+        decide: Callable[[Order | None], Change[Order]],
+        record: bool = True,
+    ) -> Outcome:
+        key = (message.shop, tiktok_order_id)
+
+        def load(fresh: bool) -> Order | None:
+            if fresh or key not in self._orders:
+                self._orders[key] = self._store.get_order(*key)
+            return self._orders[key]
+
+        def commit(change: Change[Order]) -> CommitOutcome:
+            assert change.entity is not None
+            delivery = _delivery(message) if record else None
+            outcome = self._store.commit_order(change.entity, change.counter_deltas, delivery)
+            if outcome is CommitOutcome.APPLIED:
+                self._orders[key] = _next_version(change.entity)
+            return outcome
+
+        return self._read_decide_write(load, decide, commit)
+
+    def _read_decide_write(
+        self,
+        load: Callable[[bool], E | None],
+        decide: Callable[[E | None], Change[E]],
+        commit: Callable[[Change[E]], CommitOutcome],
+    ) -> Outcome:
+        for attempt in range(MAX_ATTEMPTS):
+            change = decide(load(attempt > 0))
+            if not change.applies:
+                return Outcome(change.verdict.value)  # duplicate, stale, final or backward
+            outcome = commit(change)
+            if outcome is CommitOutcome.APPLIED:
+                return Outcome.APPLIED
+            if outcome is CommitOutcome.DUPLICATE:
+                return Outcome.DUPLICATE
+            # Lost a race: back off a little (full jitter) before reading again.
+            self._ports.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - jitter, not security
+        raise ConflictError(f"gave up after {MAX_ATTEMPTS} conflicting attempts")
+
+    # --- jobs ----------------------------------------------------------------------------------
+    def _job(self, message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> None:
+        key = f"{message.source.value}:{message.delivery_id}:{kind.value}"
+        self._ports.enqueue_job(Job(kind=kind, shop=message.shop, idempotency_key=key, params=params))
+
+    def _job_once(self, message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> Outcome:
+        # Queue first, then remember the delivery: a crash in between queues the job again, and the
+        # job's idempotency key (the delivery id) keeps it from being done twice.
+        if self._store.has_delivery(message.shop, _delivery(message)):
+            return Outcome.DUPLICATE
+        self._job(message, kind, params)
+        self._store.record_delivery(message.shop, _delivery(message))
+        return Outcome.QUEUED_JOB
+
+
+def _require(decide: Callable[[E], Change[E]]) -> Callable[[E | None], Change[E]]:
+    """For events about an order or product that must already exist."""
+
+    def decide_existing(current: E | None) -> Change[E]:
+        if current is None:
+            raise OrderNotYetKnownError("the order or product this event is about is not here yet")
+        return decide(current)
+
+    return decide_existing
+
+
+def _next_version(entity: E) -> E:
+    return replace(entity, version=entity.version + 1)
+
+
+def _delivery(message: QueuedWebhook) -> Delivery:
+    return Delivery(message.source.value, message.delivery_id, expires_at=int(time.time()) + DEDUPE_SECONDS)
+
+
+P = TypeVar("P")
+
+
+def _shopify_payload(message: QueuedWebhook, model: type[P]) -> P:
+    return model.model_validate_json(message.body)  # type: ignore[attr-defined, no-any-return]
+
+
+def _tiktok_data(message: QueuedWebhook, model: type[P]) -> P:
+    notification = tiktok_payloads.Notification.model_validate_json(message.body)
+    return model.model_validate(notification.data)  # type: ignore[attr-defined, no-any-return]
+
+
+def _entity_of(message: QueuedWebhook) -> tuple[str | None, str]:
+    """Which product or order a message is about, for prefetching (ids only, no validation)."""
+    try:
+        if message.source is Source.SHOPIFY and message.topic.startswith("products/"):
+            return "product", shopify_payloads.ProductDeletePayload.model_validate_json(message.body).id
+        if message.source is Source.TIKTOK and message.topic in ("1", "11", "12"):
+            return "order", str(tiktok_payloads.Notification.model_validate_json(message.body).data["order_id"])
+    except (ValueError, KeyError):
+        pass  # a malformed message fails in apply(), with its own record
+    return None, ""
+
+
+_HANDLERS: dict[tuple[Source, str], Callable[[Applier, QueuedWebhook], Outcome]] = {
+    (Source.SHOPIFY, "products/create"): Applier._shopify_product_upsert,
+    (Source.SHOPIFY, "products/update"): Applier._shopify_product_upsert,
+    (Source.SHOPIFY, "products/delete"): Applier._shopify_product_delete,
+    (Source.SHOPIFY, "inventory_levels/update"): Applier._shopify_inventory,
+    (Source.SHOPIFY, "orders/fulfilled"): Applier._shopify_fulfilled,
+    (Source.SHOPIFY, "fulfillments/create"): Applier._shopify_fulfilled,
+    (Source.SHOPIFY, "app/uninstalled"): Applier._shopify_uninstalled,
+    (Source.SHOPIFY, "app_subscriptions/update"): Applier._shopify_subscription,
+    (Source.SHOPIFY, "customers/data_request"): Applier._shopify_data_request,
+    (Source.SHOPIFY, "customers/redact"): Applier._shopify_customer_redact,
+    (Source.SHOPIFY, "shop/redact"): Applier._shopify_shop_redact,
+    (Source.TIKTOK, str(tiktok_payloads.TikTokType.ORDER_STATUS_CHANGE.value)): Applier._tiktok_order_status,
+    (Source.TIKTOK, str(tiktok_payloads.TikTokType.PRODUCT_STATUS_CHANGE.value)): Applier._tiktok_product_status,
+    (Source.TIKTOK, str(tiktok_payloads.TikTokType.SELLER_DEAUTHORIZATION.value)): Applier._tiktok_deauthorized,
+    (
+        Source.TIKTOK,
+        str(tiktok_payloads.TikTokType.UPCOMING_AUTHORIZATION_EXPIRATION.value),
+    ): Applier._tiktok_authorization_expiry,
+    (Source.TIKTOK, str(tiktok_payloads.TikTokType.CANCELLATION_STATUS_CHANGE.value)): Applier._tiktok_cancellation,
+    (Source.TIKTOK, str(tiktok_payloads.TikTokType.RETURN_STATUS_CHANGE.value)): Applier._tiktok_return,
+}

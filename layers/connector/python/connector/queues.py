@@ -1,0 +1,58 @@
+"""The two queues: verified webhooks (events) and merchant/automatic work (jobs).
+
+On AWS each is an SQS queue named by an environment variable. Under `make run` and in the tests an
+in-process queue is installed in its place (local/queue.py), which hands the consuming handler
+SQS-shaped batches: the shipped code only ever sees the ``MessageQueue`` port.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, Protocol
+
+import boto3
+
+from connector.settings import get_settings
+
+
+class QueueName(StrEnum):
+    EVENTS = "events"
+    JOBS = "jobs"
+
+
+class MessageQueue(Protocol):
+    def send(self, body: str) -> None: ...
+
+
+class SqsQueue:
+    def __init__(self, url: str, client: Any) -> None:
+        self._url = url
+        self._client = client
+
+    def send(self, body: str) -> None:
+        self._client.send_message(QueueUrl=self._url, MessageBody=body)
+
+
+_installed: dict[QueueName, MessageQueue] = {}
+
+
+def install(name: QueueName, queue: MessageQueue | None) -> None:
+    """Put an in-process queue in place of SQS (local runner and tests), or remove it."""
+    if queue is None:
+        _installed.pop(name, None)
+    else:
+        _installed[name] = queue
+
+
+def get_queue(name: QueueName) -> MessageQueue:
+    return _installed.get(name) or _sqs_queue(name)
+
+
+@lru_cache(maxsize=2)
+def _sqs_queue(name: QueueName) -> SqsQueue:
+    settings = get_settings()
+    url = settings.events_queue_url if name is QueueName.EVENTS else settings.jobs_queue_url
+    if not url:
+        raise RuntimeError(f"no {name.value} queue: set {name.value.upper()}_QUEUE_URL")
+    return SqsQueue(url, boto3.client("sqs", region_name=settings.aws_region))

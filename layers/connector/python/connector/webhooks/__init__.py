@@ -1,0 +1,1 @@
+"""Inbound webhooks: signature checks, the senders' payload models, and the queued message."""

@@ -1,0 +1,214 @@
+"""Shopify webhooks: both doors (HTTPS and the Amazon EventBridge partner bus) lead to one model.
+
+Headers and payload shapes follow https://shopify.dev/docs/apps/build/webhooks (delivery structure,
+verify deliveries, EventBridge) and the REST webhook payloads of each topic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from connector.webhooks.errors import MalformedWebhookError, SignatureError
+from connector.webhooks.message import (
+    QueuedWebhook,
+    Source,
+    body_digest,
+    parse_json_object,
+    validation_message,
+)
+from connector.webhooks.signatures import shopify_signature_valid
+
+SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+
+
+class _Payload(BaseModel):
+    # Shopify sends ids as JSON numbers, some beyond 2^53: they become exact strings here.
+    model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", frozen=True)
+
+
+class VariantPayload(_Payload):
+    id: str
+    sku: str | None = None
+    price: str = "0"
+    inventory_quantity: int = 0
+    inventory_item_id: str | None = None
+
+
+class ProductPayload(_Payload):
+    id: str
+    title: str
+    updated_at: datetime
+    status: str | None = None
+    variants: list[VariantPayload] = []
+
+
+class ProductDeletePayload(_Payload):
+    id: str
+
+
+class InventoryLevelPayload(_Payload):
+    inventory_item_id: str
+    location_id: str
+    available: int | None = None
+    updated_at: datetime | None = None
+
+
+class FulfillmentPayload(_Payload):
+    id: str
+    order_id: str
+    tracking_company: str | None = None
+    tracking_number: str | None = None
+
+
+class OrderFulfilledPayload(_Payload):
+    id: str
+    fulfillments: list[FulfillmentPayload] = []
+
+
+class AppUninstalledPayload(_Payload):
+    id: str | None = None
+
+
+class AppSubscription(_Payload):
+    admin_graphql_api_id: str
+    name: str
+    status: str
+    updated_at: datetime | None = None
+
+
+class AppSubscriptionPayload(_Payload):
+    app_subscription: AppSubscription
+
+
+class CustomerRef(_Payload):
+    id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class DataRequestRef(_Payload):
+    id: str
+
+
+class DataRequestPayload(_Payload):
+    shop_domain: str
+    customer: CustomerRef
+    orders_requested: list[str] = []
+    data_request: DataRequestRef
+
+
+class CustomerRedactPayload(_Payload):
+    shop_domain: str
+    customer: CustomerRef
+    orders_to_redact: list[str] = []
+
+
+class ShopRedactPayload(_Payload):
+    shop_domain: str
+
+
+# The topics we subscribe to, each with the payload model that must validate before we queue it.
+TOPIC_PAYLOADS: Mapping[str, type[_Payload]] = {
+    "products/create": ProductPayload,
+    "products/update": ProductPayload,
+    "products/delete": ProductDeletePayload,
+    "inventory_levels/update": InventoryLevelPayload,
+    "orders/fulfilled": OrderFulfilledPayload,
+    "fulfillments/create": FulfillmentPayload,
+    "app/uninstalled": AppUninstalledPayload,
+    "app_subscriptions/update": AppSubscriptionPayload,
+    "customers/data_request": DataRequestPayload,
+    "customers/redact": CustomerRedactPayload,
+    "shop/redact": ShopRedactPayload,
+}
+# Shopify's mandatory privacy topics: they must be honoured even after the app is uninstalled.
+PRIVACY_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
+
+
+@dataclass(frozen=True)
+class ShopifyWebhook:
+    topic: str
+    shop: str
+    delivery_id: str
+    triggered_at: datetime | None
+    raw_body: bytes
+    payload: _Payload | None  # None for a topic we do not subscribe to
+
+    @property
+    def subscribed(self) -> bool:
+        return self.payload is not None
+
+    def to_message(self, received_at: int) -> QueuedWebhook:
+        occurred = int(self.triggered_at.timestamp()) if self.triggered_at else received_at
+        return QueuedWebhook(
+            source=Source.SHOPIFY,
+            delivery_id=self.delivery_id,
+            shop=self.shop,
+            topic=self.topic,
+            occurred_at=occurred,
+            body=self.raw_body.decode(),
+        )
+
+
+def parse_payload(topic: str, payload: Mapping[str, Any]) -> _Payload:
+    try:
+        return TOPIC_PAYLOADS[topic].model_validate(payload)
+    except ValidationError as error:
+        raise MalformedWebhookError(f"{topic} payload: {validation_message(error)}") from None
+
+
+def from_https(headers: Mapping[str, str], raw_body: bytes, secret: str) -> ShopifyWebhook:
+    """Verify the HMAC over the raw body first, then parse. ``headers`` must be case-insensitive."""
+    if not shopify_signature_valid(raw_body, headers.get("X-Shopify-Hmac-Sha256"), secret):
+        raise SignatureError("X-Shopify-Hmac-Sha256 is missing or does not match the body")
+    return _parse(dict(headers.items()), raw_body, parse_json_object(raw_body))
+
+
+def from_eventbridge(event: Mapping[str, Any]) -> ShopifyWebhook:
+    """A delivery from an ``aws.partner/shopify.com/...`` event source.
+
+    No HMAC here: only Shopify can put events on its partner event source (Shopify documents that
+    EventBridge deliveries need no HMAC check); the rule in front of this function accepts only
+    that source.
+    """
+    detail = event.get("detail")
+    if not str(event.get("source", "")).startswith("aws.partner/shopify.com") or not isinstance(detail, dict):
+        raise MalformedWebhookError("not a Shopify partner event")
+    metadata, payload = detail.get("metadata"), detail.get("payload")
+    if not isinstance(metadata, dict) or not isinstance(payload, dict):
+        raise MalformedWebhookError("detail.metadata and detail.payload must be objects")
+    raw_body = json.dumps(payload, separators=(",", ":")).encode()
+    return _parse(metadata, raw_body, payload)
+
+
+def _parse(headers: Mapping[str, Any], raw_body: bytes, payload: dict[str, Any]) -> ShopifyWebhook:
+    # Header and metadata names are case-insensitive (EventBridge spells Hmac-SHA256, for one).
+    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    topic = lowered.get("x-shopify-topic", "").strip()
+    shop = lowered.get("x-shopify-shop-domain", "").strip().lower()
+    if not topic:
+        raise MalformedWebhookError("X-Shopify-Topic is missing")
+    if not SHOP_DOMAIN.match(shop):
+        raise MalformedWebhookError("X-Shopify-Shop-Domain is missing or not a myshopify.com domain")
+    delivery_id = lowered.get("x-shopify-webhook-id", "").strip() or body_digest(topic.encode() + raw_body)
+    triggered_at = _timestamp(lowered.get("x-shopify-triggered-at"))
+    parsed = parse_payload(topic, payload) if topic in TOPIC_PAYLOADS else None
+    return ShopifyWebhook(topic, shop, delivery_id, triggered_at, raw_body, parsed)
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        # Shopify sends nanoseconds (2026-05-11T15:06:59.110521905Z); Python keeps microseconds.
+        text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip()).replace("Z", "+00:00")
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedWebhookError("X-Shopify-Triggered-At is not a timestamp") from None

@@ -1,0 +1,102 @@
+"""Builders shared by the tests: connected shops, queued messages, table snapshots."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import boto3
+
+from connector.dal import keys
+from connector.dal.store import Store
+from connector.domain.entities import InstallState, Plan, Shop, SyncSettings, TikTokConnection
+from connector.webhooks.message import QueuedWebhook, Source
+
+
+def connected_shop(store: Store, shop: str, **settings: Any) -> str:
+    """An installed shop with a connected TikTok shop; returns the TikTok shop id."""
+    tiktok_shop_id = str(uuid.uuid4().int)[:19]
+    store.save_shop(
+        Shop(
+            domain=shop,
+            install_state=InstallState.INSTALLED,
+            tiktok_shop_id=tiktok_shop_id,
+            tiktok_shop_cipher="ROW_" + tiktok_shop_id,
+            tiktok_connection=TikTokConnection.CONNECTED,
+            settings=SyncSettings(**settings),
+            installed_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    )
+    store.link_tiktok_shop(shop, tiktok_shop_id)
+    store.commit_plan(Plan(shop, "free", billing_date=date(2026, 12, 26), cycle_started=date(2026, 11, 26)))
+    return tiktok_shop_id
+
+
+def shop_items(shop: str) -> list[dict[str, Any]]:
+    """Every item of a shop's partition, as stored (for 'nothing changed' assertions)."""
+    client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT"], region_name="us-east-1")
+    pages = client.get_paginator("query").paginate(
+        TableName=os.environ["TABLE_NAME"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.shop_pk(shop)}},
+        ConsistentRead=True,
+    )
+    return [item for page in pages for item in page["Items"]]
+
+
+def shopify_message(shop: str, topic: str, body: dict[str, Any], delivery_id: str | None = None) -> QueuedWebhook:
+    return QueuedWebhook(
+        source=Source.SHOPIFY,
+        delivery_id=delivery_id or str(uuid.uuid4()),
+        shop=shop,
+        topic=topic,
+        occurred_at=1_795_700_000,
+        body=json.dumps(body),
+    )
+
+
+def tiktok_message(
+    shop: str, type_: int, data: dict[str, Any], delivery_id: str | None = None, tiktok_shop_id: str = "1"
+) -> QueuedWebhook:
+    notification_id = delivery_id or str(uuid.uuid4().int)[:19]
+    body = {"type": type_, "tts_notification_id": notification_id, "shop_id": tiktok_shop_id, "timestamp": 1_795_700_000, "data": data}
+    return QueuedWebhook(
+        source=Source.TIKTOK,
+        delivery_id=notification_id,
+        shop=shop,
+        topic=str(type_),
+        occurred_at=1_795_700_000,
+        body=json.dumps(body),
+    )
+
+
+def sqs_event(messages: list[QueuedWebhook]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"m-{i}-{m.delivery_id}",
+                "receiptHandle": "r",
+                "body": m.model_dump_json(),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:events",
+                "awsRegion": "us-east-1",
+            }
+            for i, m in enumerate(messages)
+        ]
+    }
+
+
+def product_body(product_id: str, title: str, updated_at: int, price: str = "10.00") -> dict[str, Any]:
+    stamp = datetime.fromtimestamp(updated_at, UTC).isoformat()
+    return {
+        "id": int(product_id),
+        "title": title,
+        "updated_at": stamp,
+        "variants": [{"id": int(product_id) + 1, "sku": f"SKU-{product_id}", "price": price, "inventory_quantity": 3}],
+    }

@@ -1,0 +1,191 @@
+"""Both webhook doors over HTTP: signatures, malformed input, shop checks, and what gets queued."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import requests
+
+from connector.dal.store import Store
+from connector.domain.entities import InstallState, Shop
+from functions.shopify_webhook.handler import lambda_handler as shopify_handler
+from local.events import load, shopify_request, tiktok_request
+from local.lambda_context import LocalLambdaContext
+from local.queue import InProcessQueue
+from tests.helpers import connected_shop, shop_items
+
+pytestmark = pytest.mark.integration
+
+
+def _for_shop(shop: str, topic_file: str = "products-create", **kwargs):  # type: ignore[no-untyped-def]
+    return shopify_request(topic_file, **{"X-Shopify-Shop-Domain": shop}, **kwargs)
+
+
+def test_signature_matrix_and_nothing_written_on_rejection(
+    api_url: str, store: Store, shop: str, events_queue: InProcessQueue
+) -> None:
+    connected_shop(store, shop)
+    before = shop_items(shop)
+    valid = _for_shop(shop)
+
+    flipped = bytearray(valid.body)
+    flipped[10] ^= 0x01
+    tampered = requests.post(api_url + valid.path, data=bytes(flipped), headers=valid.headers, timeout=10)
+    wrong_secret = _for_shop(shop, secret="not-the-secret").post(api_url)
+    missing = requests.post(
+        api_url + valid.path,
+        data=valid.body,
+        headers={k: v for k, v in valid.headers.items() if k != "X-Shopify-Hmac-Sha256"},
+        timeout=10,
+    )
+    empty = shopify_request("products-create", **{"X-Shopify-Shop-Domain": shop})
+    empty_signed = requests.post(
+        api_url + "/webhooks/shopify",
+        data=b"",
+        headers={**empty.headers, "X-Shopify-Hmac-Sha256": base64.b64encode(
+            __import__("hmac").new(b"local-shopify-client-secret", b"", "sha256").digest()).decode()},
+        timeout=10,
+    )
+    events_queue.drain()
+
+    assert [tampered.status_code, wrong_secret.status_code, missing.status_code] == [401, 401, 401]
+    assert tampered.json()["error"]["code"] == "invalid_signature"
+    assert empty_signed.status_code == 400
+    assert empty_signed.json()["error"] == {"code": "malformed_webhook", "message": "body is empty"}
+    assert shop_items(shop) == before
+
+    accepted = valid.post(api_url)
+    events_queue.drain()
+    assert accepted.status_code == 200
+    assert accepted.json() == {"status": "queued"}
+    assert store.get_product(shop, "8001234567890123456") is not None
+
+
+def test_header_names_are_case_insensitive(api_url: str, store: Store, shop: str, events_queue: InProcessQueue) -> None:
+    connected_shop(store, shop)
+    request = _for_shop(shop)
+    lowered = {k.lower(): v for k, v in request.headers.items()}
+    response = requests.post(api_url + request.path, data=request.body, headers=lowered, timeout=10)
+    assert response.status_code == 200
+
+
+def test_base64_encoded_body_from_api_gateway_is_verified_on_its_bytes(store: Store, shop: str, events_queue: InProcessQueue) -> None:
+    connected_shop(store, shop)
+    event = _for_shop(shop).api_gateway_event()
+    event["body"] = base64.b64encode(event["body"].encode()).decode()
+    event["isBase64Encoded"] = True
+    response = shopify_handler(event, LocalLambdaContext("shopify_webhook"))
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"status": "queued"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"not json", "body is not JSON"),
+        (b"[1, 2]", "body is not a JSON object"),
+        (b'{"id": 1}', "products/create payload: title: Field required; updated_at: Field required"),
+    ],
+)
+def test_malformed_bodies_get_400_naming_the_problem(api_url: str, shop: str, body: bytes, message: str) -> None:
+    request = _for_shop(shop)
+    from connector.webhooks.signatures import shopify_signature
+
+    headers = {**request.headers, "X-Shopify-Hmac-Sha256": shopify_signature(body, "local-shopify-client-secret")}
+    response = requests.post(api_url + request.path, data=body, headers=headers, timeout=10)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == message
+
+
+def test_missing_topic_or_bad_shop_domain_is_400(api_url: str) -> None:
+    no_topic = shopify_request("products-create")
+    headers = {k: v for k, v in no_topic.headers.items() if k != "X-Shopify-Topic"}
+    assert requests.post(api_url + no_topic.path, data=no_topic.body, headers=headers, timeout=10).status_code == 400
+    bad_shop = shopify_request("products-create", **{"X-Shopify-Shop-Domain": "evil.example.com"})
+    assert bad_shop.post(api_url).status_code == 400
+
+
+def test_unknown_uninstalled_and_unsubscribed_answer_200_and_queue_nothing(
+    api_url: str, store: Store, shop: str
+) -> None:
+    unknown = _for_shop("never-installed.myshopify.com").post(api_url)
+    assert (unknown.status_code, unknown.json()) == (200, {"status": "unknown_shop"})
+
+    store.save_shop(Shop(domain=shop, install_state=InstallState.UNINSTALLED))
+    gone = _for_shop(shop).post(api_url)
+    assert gone.json() == {"status": "uninstalled_shop"}
+
+    unsubscribed = _for_shop(shop, **{"X-Shopify-Topic": "carts/update"}).post(api_url)
+    assert unsubscribed.json() == {"status": "unsubscribed"}
+    assert store.get_product(shop, "8001234567890123456") is None
+
+
+def test_privacy_topics_are_still_honoured_after_uninstall(
+    api_url: str, store: Store, shop: str, events_queue: InProcessQueue
+) -> None:
+    store.save_shop(Shop(domain=shop, install_state=InstallState.UNINSTALLED))
+    body = {**load("webhooks/shopify/shop-redact.json")["body"], "shop_domain": shop}
+    response = _for_shop(shop, "shop-redact", body=body).post(api_url)
+    events_queue.drain()
+    assert response.json() == {"status": "queued"}
+    assert shop_items(shop) == []
+
+
+def test_duplicate_delivery_answers_200_and_applies_once(
+    api_url: str, store: Store, shop: str, events_queue: InProcessQueue
+) -> None:
+    connected_shop(store, shop)
+    request = _for_shop(shop)
+    first, second = request.post(api_url), request.post(api_url)
+    events_queue.drain()
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert store.status_counts(shop).products()["not_uploaded"] == 1
+    assert store.status_counts(shop) == store.recount(shop)
+
+
+def test_tiktok_signature_matrix(api_url: str, store: Store, shop: str, events_queue: InProcessQueue) -> None:
+    tiktok_shop_id = connected_shop(store, shop)
+    body = {**load("webhooks/tiktok/type-1.json")["body"], "shop_id": tiktok_shop_id}
+    valid = tiktok_request("type-1", body=body)
+    before = shop_items(shop)
+
+    flipped = bytearray(valid.body)
+    flipped[-3] ^= 0x01
+    tampered = requests.post(api_url + valid.path, data=bytes(flipped), headers=valid.headers, timeout=10)
+    wrong = tiktok_request("type-1", body=body, secret="wrong").post(api_url)
+    missing = requests.post(api_url + valid.path, data=valid.body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert [tampered.status_code, wrong.status_code, missing.status_code] == [401, 401, 401]
+    assert shop_items(shop) == before
+
+    ok = valid.post(api_url)
+    events_queue.drain()
+    assert ok.json() == {"status": "queued"}
+    order = store.get_order(shop, "576486316948490001")
+    assert order is not None and order.status == "awaiting_shipment"
+
+
+def test_tiktok_unknown_shop_and_unsubscribed_type_answer_200(api_url: str, store: Store, shop: str) -> None:
+    unknown = tiktok_request("type-1", body={**load("webhooks/tiktok/type-1.json")["body"], "shop_id": "404"})
+    assert unknown.post(api_url).json() == {"status": "unknown_shop"}
+    tiktok_shop_id = connected_shop(store, shop)
+    other_type = {"type": 99, "tts_notification_id": "1", "shop_id": tiktok_shop_id, "timestamp": 1, "data": {}}
+    assert tiktok_request("type-1", body=other_type).post(api_url).json() == {"status": "unsubscribed"}
+
+
+def test_tiktok_body_without_required_fields_is_400(api_url: str) -> None:
+    response = tiktok_request("type-1", body={"type": 1, "data": {}}).post(api_url)
+    assert response.status_code == 400
+    assert "shop_id" in response.json()["error"]["message"]
+
+
+def test_eventbridge_door_uses_the_same_parser_and_queue(store: Store, shop: str, events_queue: InProcessQueue) -> None:
+    connected_shop(store, shop)
+    event = load("eventbridge/shopify-products-update.json")
+    event["detail"]["metadata"]["X-Shopify-Shop-Domain"] = shop
+    result = shopify_handler(event, LocalLambdaContext("shopify_webhook"))
+    events_queue.drain()
+    assert result == {"status": "queued"}
+    product = store.get_product(shop, "8001234567890123456")
+    assert product is not None and product.title == "Linen Summer Shirt (new season)"
