@@ -170,4 +170,6 @@ def local_environment(endpoint: str, table_name: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
         "AWS_EC2_METADATA_DISABLED": "true",
+        # EMF metric lines would flood the local console; a test turns them on where it checks them.
+        "POWERTOOLS_METRICS_DISABLED": "true",
     }

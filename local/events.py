@@ -76,7 +76,9 @@ def replayable() -> Iterator[SignedRequest]:
     for path in sorted((EVENTS / "webhooks" / "shopify").glob("*.json")):
         if json.loads(path.read_text()).get("replay", True):
             yield shopify_request(path.stem)
-    for path in sorted((EVENTS / "webhooks" / "tiktok").glob("*.json"), key=lambda p: int(p.stem.split("-")[1])):
+    for path in sorted(
+        (EVENTS / "webhooks" / "tiktok").glob("*.json"), key=lambda p: int(p.stem.split("-")[1])
+    ):
         if json.loads(path.read_text()).get("replay", True):
             yield tiktok_request(path.stem)
 

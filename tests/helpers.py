@@ -9,11 +9,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from connector.dal import keys
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Plan, Shop, SyncSettings, TikTokConnection
+from connector.jobs import Job
+from connector.processing.applier import Ports
 from connector.webhooks.message import QueuedWebhook, Source
+from functions.processor.handler import lambda_handler_with
+from local.lambda_context import LocalLambdaContext
 
 
 def connected_shop(store: Store, shop: str, **settings: Any) -> str:
@@ -47,7 +52,9 @@ def shop_items(shop: str) -> list[dict[str, Any]]:
     return [item for page in pages for item in page["Items"]]
 
 
-def shopify_message(shop: str, topic: str, body: dict[str, Any], delivery_id: str | None = None) -> QueuedWebhook:
+def shopify_message(
+    shop: str, topic: str, body: dict[str, Any], delivery_id: str | None = None
+) -> QueuedWebhook:
     return QueuedWebhook(
         source=Source.SHOPIFY,
         delivery_id=delivery_id or str(uuid.uuid4()),
@@ -62,7 +69,13 @@ def tiktok_message(
     shop: str, type_: int, data: dict[str, Any], delivery_id: str | None = None, tiktok_shop_id: str = "1"
 ) -> QueuedWebhook:
     notification_id = delivery_id or str(uuid.uuid4().int)[:19]
-    body = {"type": type_, "tts_notification_id": notification_id, "shop_id": tiktok_shop_id, "timestamp": 1_795_700_000, "data": data}
+    body = {
+        "type": type_,
+        "tts_notification_id": notification_id,
+        "shop_id": tiktok_shop_id,
+        "timestamp": 1_795_700_000,
+        "data": data,
+    }
     return QueuedWebhook(
         source=Source.TIKTOK,
         delivery_id=notification_id,
@@ -98,5 +111,34 @@ def product_body(product_id: str, title: str, updated_at: int, price: str = "10.
         "id": int(product_id),
         "title": title,
         "updated_at": stamp,
-        "variants": [{"id": int(product_id) + 1, "sku": f"SKU-{product_id}", "price": price, "inventory_quantity": 3}],
+        "variants": [
+            {"id": int(product_id) + 1, "sku": f"SKU-{product_id}", "price": price, "inventory_quantity": 3}
+        ],
     }
+
+
+class FakeTikTokProducts:
+    """TikTok's Get Product, as the processor's port sees it."""
+
+    def __init__(self, answers: dict[str, tuple[str | None, str | None]]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def status_of(self, shop: Any, tiktok_product_id: str) -> tuple[str | None, str | None]:
+        self.asked.append(tiktok_product_id)
+        return self.answers[tiktok_product_id]
+
+
+class Harness:
+    def __init__(self, store: Store, products: FakeTikTokProducts | None = None) -> None:
+        self.jobs: list[Job] = []
+        self.ports = Ports(
+            store=store, enqueue_job=self.jobs.append, tiktok_products=products, sleep=lambda _: None
+        )
+
+    def deliver(self, *messages: Any) -> dict[str, Any]:
+        event = sqs_event(list(messages))
+        try:
+            return lambda_handler_with(self.ports, event, LocalLambdaContext("processor"))
+        except BatchProcessingError:  # Powertools raises when every record failed: all go back
+            return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}

@@ -30,7 +30,10 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
         logger.info("applied", source=message.source.value, topic=message.topic, outcome=outcome.value)
         return outcome.value
 
-    return process_partial_response(event=event, record_handler=apply_record, processor=processor, context=context)
+    response = process_partial_response(
+        event=event, record_handler=apply_record, processor=processor, context=context
+    )
+    return dict(response)
 
 
 def _parse_all(event: dict[str, Any]) -> list[QueuedWebhook]:

@@ -109,7 +109,9 @@ def product_to_row(product: Product, version: int) -> ProductRow:
         version=version,
     )
     if not product.deleted:  # a tombstone stays out of the listings (sparse indexes)
-        sort = keys.newest_first_sk(product.status_time, product.shopify_product_id)
+        # Most recently changed first, on either side (Shopify's fields or TikTok's status).
+        changed = max(product.status_time, product.shopify_updated_at)
+        sort = keys.newest_first_sk(changed, product.shopify_product_id)
         row.gsi1pk = keys.listing_pk(product.shop, "PRODUCT", product.status)
         row.gsi1sk = sort
         row.gsi2pk = keys.listing_pk(product.shop, "PRODUCT")
@@ -138,7 +140,8 @@ def product_from_row(row: ProductRow) -> Product:
 
 
 def order_to_row(order: Order, version: int) -> OrderRow:
-    sort = keys.newest_first_sk(order.created_at, order.tiktok_order_id)
+    # Newest first by TikTok's create_time once known, by the latest update until then.
+    sort = keys.newest_first_sk(order.created_at or order.update_time, order.tiktok_order_id)
     return OrderRow(
         keys.shop_pk(order.shop),
         keys.ORDER + order.tiktok_order_id,

@@ -311,7 +311,10 @@ class Store:
         return CommitOutcome.APPLIED
 
     def has_delivery(self, shop: str, delivery: Delivery) -> bool:
-        return _get(DedupeRow, keys.shop_pk(shop), keys.dedupe_sk(delivery.source, delivery.delivery_id)) is not None
+        return (
+            _get(DedupeRow, keys.shop_pk(shop), keys.dedupe_sk(delivery.source, delivery.delivery_id))
+            is not None
+        )
 
     def record_delivery(self, shop: str, delivery: Delivery) -> bool:
         """Mark a delivery seen on its own; False when it was seen before."""

@@ -65,7 +65,7 @@ def product_from_shopify(current: Product | None, facts: CatalogFacts) -> Change
             shopify_product_id=facts.shopify_product_id,
             title=facts.title,
             status=ProductStatus.NOT_UPLOADED,
-            status_time=facts.updated_at,
+            status_time=0,  # TikTok has reported nothing yet: any TikTok status is newer
             variants=facts.variants,
             shopify_updated_at=facts.updated_at,
         )
@@ -86,14 +86,16 @@ def product_deleted_in_shopify(
     current: Product | None, shop: str, shopify_product_id: str
 ) -> Change[Product]:
     """products/delete: the product leaves the catalog and its count, and a tombstone stays so that a
-    late create or update cannot bring it back (Shopify never reuses a product id)."""
+    late create or update cannot bring it back (Shopify never reuses a product id). The tombstone
+    keeps only ids (the TikTok id, to clean up there), whatever order the events came in."""
+    tombstone = Product(shop, shopify_product_id, "", ProductStatus.NOT_UPLOADED, 0, deleted=True)
     if current is None:
-        tombstone = Product(shop, shopify_product_id, "", ProductStatus.NOT_UPLOADED, 0, deleted=True)
         return Change(Verdict.APPLY, tombstone)
     if current.deleted:
         return Change(Verdict.DUPLICATE)
     removal = product_removal(StatusAt(current.status, current.status_time))
-    return _apply(removal, replace(current, deleted=True))
+    kept = replace(tombstone, tiktok_product_id=current.tiktok_product_id, version=current.version)
+    return _apply(removal, kept)
 
 
 def product_status_from_tiktok_event(
@@ -122,11 +124,12 @@ def product_status_from_tiktok_event(
 def order_status_change(
     current: Order | None, shop: str, tiktok_order_id: str, raw_status: str, update_time: int
 ) -> Change[Order]:
-    """A TikTok order status update (webhook type 1 or a poll)."""
+    """A TikTok order status update (webhook type 1 or a poll). The webhook does not carry the
+    order's create_time; it stays 0 until the order's details are read from TikTok."""
     held = None if current is None else StatusAt(current.tiktok_status, current.update_time)
     decision = decide_order_update(held, StatusAt(raw_status, update_time))
     status = order_status_from_tiktok(raw_status)
-    base = current or Order(shop, tiktok_order_id, status, raw_status, update_time, created_at=update_time)
+    base = current or Order(shop, tiktok_order_id, status, raw_status, update_time)
     updated = replace(base, status=status, tiktok_status=raw_status.strip().upper(), update_time=update_time)
     return _apply(decision, updated)
 

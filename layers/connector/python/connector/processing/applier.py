@@ -73,6 +73,7 @@ class Applier:
         self._store = ports.store
         self._products: dict[tuple[str, str], Product | None] = {}
         self._orders: dict[tuple[str, str], Order | None] = {}
+        self._shops: dict[str, Shop | None] = {}
 
     # --- batch ---------------------------------------------------------------------------------
     def prefetch(self, messages: Iterable[QueuedWebhook]) -> None:
@@ -119,8 +120,14 @@ class Applier:
             self._follow_up_product(message, product, created=message.topic == "products/create")
         return outcome
 
+    def _shop(self, domain: str) -> Shop | None:
+        """The shop's profile, read once per batch."""
+        if domain not in self._shops:
+            self._shops[domain] = self._store.get_shop(domain)
+        return self._shops[domain]
+
     def _follow_up_product(self, message: QueuedWebhook, product: Product, created: bool) -> None:
-        shop = self._store.get_shop(message.shop)
+        shop = self._shop(message.shop)
         if shop is None:
             return
         if created and shop.settings.auto_upload and product.tiktok_product_id is None:
@@ -131,7 +138,9 @@ class Applier:
     def _shopify_product_delete(self, message: QueuedWebhook) -> Outcome:
         payload = _shopify_payload(message, shopify_payloads.ProductDeletePayload)
         return self._change_product(
-            message, payload.id, lambda current: changes.product_deleted_in_shopify(current, message.shop, payload.id)
+            message,
+            payload.id,
+            lambda current: changes.product_deleted_in_shopify(current, message.shop, payload.id),
         )
 
     def _shopify_inventory(self, message: QueuedWebhook) -> Outcome:
@@ -148,7 +157,9 @@ class Applier:
             fulfillment = _shopify_payload(message, shopify_payloads.FulfillmentPayload)
             fulfillments = [fulfillment]
         else:
-            fulfillments = list(_shopify_payload(message, shopify_payloads.OrderFulfilledPayload).fulfillments)
+            fulfillments = list(
+                _shopify_payload(message, shopify_payloads.OrderFulfilledPayload).fulfillments
+            )
         params = {
             "shipments": [
                 {
@@ -168,7 +179,9 @@ class Applier:
 
     def _shopify_subscription(self, message: QueuedWebhook) -> Outcome:
         subscription = _shopify_payload(message, shopify_payloads.AppSubscriptionPayload).app_subscription
-        updated_at = int(subscription.updated_at.timestamp()) if subscription.updated_at else message.occurred_at
+        updated_at = (
+            int(subscription.updated_at.timestamp()) if subscription.updated_at else message.occurred_at
+        )
         for _ in range(MAX_ATTEMPTS):
             plan = self._store.get_plan(message.shop)
             if plan is None:
@@ -184,7 +197,9 @@ class Applier:
 
     def _shopify_data_request(self, message: QueuedWebhook) -> Outcome:
         payload = _shopify_payload(message, shopify_payloads.DataRequestPayload)
-        orders = self._store.orders_of_customer(message.shop, payload.customer.email, payload.orders_requested)
+        orders = self._store.orders_of_customer(
+            message.shop, payload.customer.email, payload.orders_requested
+        )
         held = sorted({f for o in orders for f in changes.PERSONAL_ORDER_FIELDS if getattr(o, f) is not None})
         self._store.save_data_request(
             message.shop,
@@ -198,10 +213,14 @@ class Applier:
 
     def _shopify_customer_redact(self, message: QueuedWebhook) -> Outcome:
         payload = _shopify_payload(message, shopify_payloads.CustomerRedactPayload)
-        orders = self._store.orders_of_customer(message.shop, payload.customer.email, payload.orders_to_redact)
+        orders = self._store.orders_of_customer(
+            message.shop, payload.customer.email, payload.orders_to_redact
+        )
         for order in orders:
             self._orders[(message.shop, order.tiktok_order_id)] = order
-            self._change_order(message, order.tiktok_order_id, _require(changes.redact_customer), record=False)
+            self._change_order(
+                message, order.tiktok_order_id, _require(changes.redact_customer), record=False
+            )
         return Outcome.APPLIED
 
     def _shopify_shop_redact(self, message: QueuedWebhook) -> Outcome:
@@ -255,7 +274,7 @@ class Applier:
         # An audit failure says what happened; the other audit events do not, so ask TikTok.
         if data.status.upper() == "PRODUCT_AUDIT_FAILURE":
             return "FAILED", data.suspended_reason or None
-        shop = self._store.get_shop(message.shop)
+        shop = self._shop(message.shop)
         if shop is None or self._ports.tiktok_products is None:
             raise RuntimeError("cannot read the product's status from TikTok")
         raw_status, reason = self._ports.tiktok_products.status_of(shop, data.product_id)
@@ -274,7 +293,10 @@ class Applier:
 
     # --- the read-decide-write loop ------------------------------------------------------------
     def _change_product(
-        self, message: QueuedWebhook, shopify_product_id: str, decide: Callable[[Product | None], Change[Product]]
+        self,
+        message: QueuedWebhook,
+        shopify_product_id: str,
+        decide: Callable[[Product | None], Change[Product]],
     ) -> Outcome:
         key = (message.shop, shopify_product_id)
 
@@ -373,12 +395,12 @@ P = TypeVar("P")
 
 
 def _shopify_payload(message: QueuedWebhook, model: type[P]) -> P:
-    return model.model_validate_json(message.body)  # type: ignore[attr-defined, no-any-return]
+    return model.model_validate_json(message.body)  # type: ignore[attr-defined]
 
 
 def _tiktok_data(message: QueuedWebhook, model: type[P]) -> P:
     notification = tiktok_payloads.Notification.model_validate_json(message.body)
-    return model.model_validate(notification.data)  # type: ignore[attr-defined, no-any-return]
+    return model.model_validate(notification.data)  # type: ignore[attr-defined]
 
 
 def _entity_of(message: QueuedWebhook) -> tuple[str | None, str]:
@@ -387,7 +409,9 @@ def _entity_of(message: QueuedWebhook) -> tuple[str | None, str]:
         if message.source is Source.SHOPIFY and message.topic.startswith("products/"):
             return "product", shopify_payloads.ProductDeletePayload.model_validate_json(message.body).id
         if message.source is Source.TIKTOK and message.topic in ("1", "11", "12"):
-            return "order", str(tiktok_payloads.Notification.model_validate_json(message.body).data["order_id"])
+            return "order", str(
+                tiktok_payloads.Notification.model_validate_json(message.body).data["order_id"]
+            )
     except (ValueError, KeyError):
         pass  # a malformed message fails in apply(), with its own record
     return None, ""
@@ -406,12 +430,21 @@ _HANDLERS: dict[tuple[Source, str], Callable[[Applier, QueuedWebhook], Outcome]]
     (Source.SHOPIFY, "customers/redact"): Applier._shopify_customer_redact,
     (Source.SHOPIFY, "shop/redact"): Applier._shopify_shop_redact,
     (Source.TIKTOK, str(tiktok_payloads.TikTokType.ORDER_STATUS_CHANGE.value)): Applier._tiktok_order_status,
-    (Source.TIKTOK, str(tiktok_payloads.TikTokType.PRODUCT_STATUS_CHANGE.value)): Applier._tiktok_product_status,
-    (Source.TIKTOK, str(tiktok_payloads.TikTokType.SELLER_DEAUTHORIZATION.value)): Applier._tiktok_deauthorized,
+    (
+        Source.TIKTOK,
+        str(tiktok_payloads.TikTokType.PRODUCT_STATUS_CHANGE.value),
+    ): Applier._tiktok_product_status,
+    (
+        Source.TIKTOK,
+        str(tiktok_payloads.TikTokType.SELLER_DEAUTHORIZATION.value),
+    ): Applier._tiktok_deauthorized,
     (
         Source.TIKTOK,
         str(tiktok_payloads.TikTokType.UPCOMING_AUTHORIZATION_EXPIRATION.value),
     ): Applier._tiktok_authorization_expiry,
-    (Source.TIKTOK, str(tiktok_payloads.TikTokType.CANCELLATION_STATUS_CHANGE.value)): Applier._tiktok_cancellation,
+    (
+        Source.TIKTOK,
+        str(tiktok_payloads.TikTokType.CANCELLATION_STATUS_CHANGE.value),
+    ): Applier._tiktok_cancellation,
     (Source.TIKTOK, str(tiktok_payloads.TikTokType.RETURN_STATUS_CHANGE.value)): Applier._tiktok_return,
 }

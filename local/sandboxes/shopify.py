@@ -1,0 +1,572 @@
+"""The Shopify sandbox: a local stand-in for a shop's Admin API, OAuth token exchange, billing
+confirmation pages and webhook deliveries, on 127.0.0.1 (never shipped).
+
+Served paths (``{shop}`` is the myshopify.com domain, so ``admin_base_url`` is ``{url}/{shop}``):
+  POST /{shop}/admin/oauth/access_token          token exchange (session token -> offline token)
+  POST /{shop}/admin/api/{version}/graphql.json  GraphQL Admin API (X-Shopify-Access-Token)
+  GET  /{shop}/admin/charges/{id}/confirm|decline  the merchant approves or declines a subscription
+  /sandbox/...                                   control endpoints for developers (see CONTROL_HELP)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import random
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import jwt
+
+from local.sandboxes import shopify_webhooks as payloads
+from local.sandboxes.shopify_catalog import (
+    SandboxOrder,
+    SandboxProduct,
+    SandboxSubscription,
+    generate_catalog,
+    generate_product,
+    shop_number,
+)
+from local.sandboxes.shopify_graphql import GraphQLEndpoint, LeakyBucket, Resolvers, ShopState
+from local.sandboxes.shopify_webhooks import Delivery, WebhookSender
+
+API_VERSION = "2025-10"
+SHOP = r"(?P<shop>[a-z0-9][a-z0-9-]*\.myshopify\.com)"
+TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a type name
+ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"  # noqa: S105
+OFFLINE_TOKEN_TYPES = {
+    "urn:shopify:params:oauth:token-type:offline-access-token",
+    "urn:shopify:params:oauth:token-type:online-access-token",
+}
+SCOPES = "read_products,read_inventory,write_orders,read_orders"
+SESSION_TOKEN_LEEWAY = 10  # seconds of clock skew, as Shopify's libraries allow
+CONTROL_HELP = {
+    "GET /sandbox": "this help, the throttled count and the webhook deliveries",
+    "GET /sandbox/{shop}/products": "the catalog (ids, defects, variants, inventory item ids)",
+    "GET /sandbox/{shop}/orders": "orders created with orderCreate",
+    "GET /sandbox/{shop}/subscriptions": "app subscriptions and their status",
+    "POST /sandbox/{shop}/session-token": "a fresh App Bridge session token for the shop",
+    "POST /sandbox/{shop}/access-token": "an offline access token, without a token exchange",
+    "POST /sandbox/{shop}/webhooks/products-create": "adds a product and sends products/create",
+    "POST /sandbox/{shop}/webhooks/products-update?product_id=&title=&price=": "products/update",
+    "POST /sandbox/{shop}/webhooks/products-delete?product_id=": "products/delete",
+    "POST /sandbox/{shop}/webhooks/inventory-levels-update?inventory_item_id=&available=": "",
+    "POST /sandbox/{shop}/webhooks/orders-fulfilled?order_id=&tracking_number=": "orders/fulfilled",
+    "POST /sandbox/{shop}/webhooks/app-subscriptions-update?subscription_id=&status=": "",
+    "any webhook route": "add wrong_secret=1 to sign with the wrong secret",
+}
+
+
+@dataclass(frozen=True)
+class InjectedFault:
+    """What the next GraphQL request gets: an HTTP status (not executed), or a delayed answer."""
+
+    status: int | None = None
+    delay: float = 0.0
+
+
+class SandboxError(Exception):
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ShopifySandbox:
+    """A local Shopify for one app (``api_key``/``api_secret``) and any number of shops."""
+
+    def __init__(
+        self,
+        api_key: str,
+        api_secret: str,
+        webhook_url: str | None = None,
+        port: int = 0,
+        products_per_shop: int = 50,
+        seed: int = 0,
+        *,
+        bucket_size: float = 1000.0,
+        restore_rate: float = 50.0,
+        clock: Callable[[], float] = time.monotonic,
+        api_version: str = API_VERSION,
+    ) -> None:
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.products_per_shop = products_per_shop
+        self.seed = seed
+        self.bucket_size = bucket_size
+        self.restore_rate = restore_rate
+        self.clock = clock
+        self.api_version = api_version
+        self.webhooks = WebhookSender(api_secret, api_version, webhook_url)
+        self.graphql = GraphQLEndpoint()
+        self._port = port
+        self._shops: dict[str, ShopState] = {}
+        self._lock = threading.RLock()
+        self._ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000 + 1)
+        self._faults: deque[InjectedFault] = deque()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> ShopifySandbox:
+        handler = type("_BoundHandler", (_Handler,), {"sandbox": self})
+        server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
+        server.daemon_threads = True
+        server.block_on_close = False
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="shopify-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> ShopifySandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not started")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def admin_base_url(self) -> str:
+        """The SHOPIFY_ADMIN_BASE_URL template that points at this sandbox."""
+        return self.url + "/{shop}"
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def state(self, shop: str) -> ShopState:
+        with self._lock:
+            if shop not in self._shops:
+                catalog = generate_catalog(shop, self.products_per_shop, self.seed)
+                self._shops[shop] = ShopState(
+                    shop=shop,
+                    products={product.id: product for product in catalog},
+                    bucket=LeakyBucket(self.bucket_size, self.restore_rate, self.clock),
+                )
+            return self._shops[shop]
+
+    def catalog(self, shop: str) -> list[SandboxProduct]:
+        return list(self.state(shop).products.values())
+
+    def product(self, shop: str, product_id: int | str) -> SandboxProduct:
+        found = self.state(shop).products.get(int(product_id))
+        if found is None:
+            raise KeyError(f"no product {product_id} in {shop}")
+        return found
+
+    def orders(self, shop: str) -> list[SandboxOrder]:
+        return list(self.state(shop).orders.values())
+
+    def subscriptions(self, shop: str) -> list[SandboxSubscription]:
+        return list(self.state(shop).subscriptions.values())
+
+    @property
+    def throttled_count(self) -> int:
+        """GraphQL answers refused with THROTTLED since start (a well-behaved client causes none)."""
+        return self.graphql.throttled
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        return list(self.webhooks.deliveries)
+
+    def next_id(self) -> int:
+        with self._lock:
+            return next(self._ids)
+
+    def inject_fault(self, status: int | None = None, delay: float = 0.0, times: int = 1) -> None:
+        """The next ``times`` GraphQL calls answer ``status`` unexecuted, or run then wait ``delay``."""
+        with self._lock:
+            self._faults.extend([InjectedFault(status, delay)] * times)
+
+    def _take_fault(self) -> InjectedFault | None:
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    # -- tokens ----------------------------------------------------------------------------------
+
+    def issue_token(self, shop: str) -> str:
+        token = "shpat_" + secrets.token_hex(16)
+        self.state(shop).tokens.add(token)
+        return token
+
+    def mint_session_token(self, shop: str, lifetime: int = 60, secret: str | None = None) -> str:
+        """An App Bridge session token for ``shop``, signed like Shopify signs them (HS256)."""
+        now = int(time.time())
+        claims = {
+            "iss": f"https://{shop}/admin",
+            "dest": f"https://{shop}",
+            "aud": self.api_key,
+            "sub": "42",
+            "exp": now + lifetime,
+            "nbf": now,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+            "sid": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, secret or self.api_secret, algorithm="HS256")
+
+    def exchange(self, shop: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The token exchange endpoint's logic; raises SandboxError with Shopify's status codes."""
+        if body.get("client_id") != self.api_key or body.get("client_secret") != self.api_secret:
+            raise SandboxError(HTTPStatus.UNAUTHORIZED, "invalid_client")
+        if body.get("grant_type") != TOKEN_EXCHANGE_GRANT or body.get("subject_token_type") != ID_TOKEN_TYPE:
+            raise SandboxError(HTTPStatus.BAD_REQUEST, "unsupported_grant_type")
+        if body.get("requested_token_type") not in OFFLINE_TOKEN_TYPES:
+            raise SandboxError(HTTPStatus.BAD_REQUEST, "invalid_request")
+        try:
+            claims = jwt.decode(
+                str(body.get("subject_token") or ""),
+                self.api_secret,
+                algorithms=["HS256"],
+                audience=self.api_key,
+                leeway=SESSION_TOKEN_LEEWAY,
+                options={"require": ["exp", "nbf", "aud", "dest"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise SandboxError(HTTPStatus.BAD_REQUEST, "invalid_subject_token") from exc
+        if claims.get("dest") != f"https://{shop}":
+            raise SandboxError(HTTPStatus.BAD_REQUEST, "invalid_subject_token")
+        answer: dict[str, Any] = {"access_token": self.issue_token(shop), "scope": SCOPES}
+        if body.get("expiring") == "1":
+            answer.update(expires_in=3600, refresh_token="shprt_" + secrets.token_hex(16))
+            answer["refresh_token_expires_in"] = 90 * 24 * 3600
+        return answer
+
+    # -- billing ---------------------------------------------------------------------------------
+
+    def confirmation_url(self, subscription: SandboxSubscription) -> str:
+        return f"{self.url}/{subscription.shop}/admin/charges/{subscription.id}/confirm"
+
+    def decide_subscription(self, shop: str, subscription_id: int, approve: bool) -> SandboxSubscription:
+        """The merchant approves (ACTIVE) or declines (DECLINED); app_subscriptions/update is sent."""
+        subscription = self.state(shop).subscriptions.get(subscription_id)
+        if subscription is None:
+            raise SandboxError(HTTPStatus.NOT_FOUND, "no such charge")
+        if subscription.status == "PENDING":
+            subscription.status = "ACTIVE" if approve else "DECLINED"
+            subscription.updated_at = datetime.now(UTC)
+            if self.webhooks.url:
+                self.send_app_subscription_update(shop, subscription.id)
+        return subscription
+
+    # -- webhooks --------------------------------------------------------------------------------
+
+    def send_webhook(
+        self, shop: str, topic: str, payload: dict[str, Any], *, wrong_secret: bool = False
+    ) -> int | None:
+        """Deliver a signed webhook now; the receiver's HTTP status (None if unreachable)."""
+        return self.webhooks.send(shop, topic, payload, wrong_secret=wrong_secret)
+
+    def send_webhook_in_background(
+        self, shop: str, topic: str, payload: dict[str, Any], *, wrong_secret: bool = False
+    ) -> threading.Thread:
+        return self.webhooks.send_in_background(shop, topic, payload, wrong_secret=wrong_secret)
+
+    def send_product_create(
+        self, shop: str, *, wrong_secret: bool = False
+    ) -> tuple[SandboxProduct, int | None]:
+        """Adds one generated product to the catalog and announces it."""
+        state = self.state(shop)
+        with self._lock:
+            index = _next_index(state)
+            product = generate_product(random.Random(f"{self.seed}:{shop}:{index}"), shop_number(shop), index)
+            state.products[product.id] = product
+        return product, self.send_webhook(
+            shop, "products/create", payloads.product_payload(product), wrong_secret=wrong_secret
+        )
+
+    def send_product_update(
+        self,
+        shop: str,
+        product_id: int | str,
+        *,
+        title: str | None = None,
+        price: Decimal | None = None,
+        wrong_secret: bool = False,
+    ) -> int | None:
+        product = self.product(shop, product_id)
+        now = datetime.now(UTC)
+        if title is not None:
+            product.title = title
+        for variant in product.variants:
+            if price is not None:
+                variant.price = price
+                variant.updated_at = now
+        product.updated_at = now
+        return self.send_webhook(
+            shop, "products/update", payloads.product_payload(product), wrong_secret=wrong_secret
+        )
+
+    def send_product_delete(
+        self, shop: str, product_id: int | str, *, wrong_secret: bool = False
+    ) -> int | None:
+        self.state(shop).products.pop(int(product_id), None)
+        payload = payloads.product_delete_payload(int(product_id))
+        return self.send_webhook(shop, "products/delete", payload, wrong_secret=wrong_secret)
+
+    def send_inventory_level_update(
+        self, shop: str, inventory_item_id: int | str, available: int, *, wrong_secret: bool = False
+    ) -> int | None:
+        for product in self.catalog(shop):
+            for variant in product.variants:
+                if variant.inventory_item_id == int(inventory_item_id):
+                    variant.inventory_quantity = available
+        payload = payloads.inventory_level_payload(int(inventory_item_id), available, datetime.now(UTC))
+        return self.send_webhook(shop, "inventory_levels/update", payload, wrong_secret=wrong_secret)
+
+    def send_order_fulfilled(
+        self,
+        shop: str,
+        order_id: int | str,
+        *,
+        tracking_number: str = "1Z999AA10123456784",
+        tracking_company: str = "UPS",
+        wrong_secret: bool = False,
+    ) -> int | None:
+        order = self.state(shop).orders.get(int(order_id))
+        if order is None:
+            raise KeyError(f"no order {order_id} in {shop}")
+        payload = payloads.order_fulfilled_payload(
+            order, tracking_number, tracking_company, datetime.now(UTC)
+        )
+        return self.send_webhook(shop, "orders/fulfilled", payload, wrong_secret=wrong_secret)
+
+    def send_app_subscription_update(
+        self, shop: str, subscription_id: int | str, *, status: str | None = None, wrong_secret: bool = False
+    ) -> int | None:
+        subscription = self.state(shop).subscriptions.get(int(subscription_id))
+        if subscription is None:
+            raise KeyError(f"no subscription {subscription_id} in {shop}")
+        if status is not None:
+            subscription.status = status
+            subscription.updated_at = datetime.now(UTC)
+        payload = payloads.app_subscription_payload(subscription, shop_number(shop))
+        return self.send_webhook(shop, "app_subscriptions/update", payload, wrong_secret=wrong_secret)
+
+    # -- GraphQL ---------------------------------------------------------------------------------
+
+    def answer_graphql(self, shop: str, body: dict[str, Any]) -> dict[str, Any]:
+        state = self.state(shop)
+        resolvers = Resolvers(state, lambda: datetime.now(UTC), self.next_id, self.confirmation_url)
+        return self.graphql.answer(state, resolvers, body)
+
+
+def _next_index(state: ShopState) -> int:
+    """The catalog index after the highest product id (ids are base x 10**8 + index + 1)."""
+    base = shop_number(state.shop) * 10**8
+    return max((product.id for product in state.products.values()), default=base) - base
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "shopify-sandbox"
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes; do not wait for an ACK
+    sandbox: ShopifySandbox
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests and `make run` read the sandbox's state, not its access log."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            for method, pattern, action in ROUTES:
+                match = re.fullmatch(pattern, url.path)
+                if match and method == self.command:
+                    action(self, match.groupdict(), query, raw)
+                    return
+            raise SandboxError(HTTPStatus.NOT_FOUND, f"no route for {self.command} {url.path}")
+        except SandboxError as error:
+            self.send_json(error.status, {"errors": str(error)})
+        except KeyError as error:
+            self.send_json(HTTPStatus.NOT_FOUND, {"errors": str(error)})
+        except (ValueError, json.JSONDecodeError) as error:
+            self.send_json(HTTPStatus.BAD_REQUEST, {"errors": f"bad request: {error}"})
+
+    def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        payload = json.dumps(body, default=str).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        # A client that gave up waiting (a timeout test) has nothing left to be told.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(payload)
+
+    def redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.FOUND)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def _json_body(raw: bytes) -> dict[str, Any]:
+    body = json.loads(raw or b"{}")
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def _access_token(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+    answer = handler.sandbox.exchange(params["shop"], _json_body(raw))
+    handler.send_json(HTTPStatus.OK, answer)
+
+
+def _graphql(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+    sandbox, shop = handler.sandbox, params["shop"]
+    token = handler.headers.get("X-Shopify-Access-Token", "")
+    if token not in sandbox.state(shop).tokens:
+        message = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+        handler.send_json(HTTPStatus.UNAUTHORIZED, {"errors": message})
+        return
+    fault = sandbox._take_fault()
+    if fault is not None and fault.status is not None:
+        handler.send_json(fault.status, {"errors": "injected fault"})
+        return
+    answer = sandbox.answer_graphql(shop, _json_body(raw))
+    if fault is not None and fault.delay:
+        time.sleep(fault.delay)  # executed, but the answer comes too late for the client
+    handler.send_json(HTTPStatus.OK, answer, {"X-Shopify-API-Version": params["version"]})
+
+
+def _charge(approve: bool) -> Callable[[_Handler, dict[str, str], dict[str, str], bytes], None]:
+    def action(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+        subscription = handler.sandbox.decide_subscription(params["shop"], int(params["id"]), approve)
+        separator = "&" if "?" in subscription.return_url else "?"
+        handler.redirect(f"{subscription.return_url}{separator}{urlencode({'charge_id': subscription.id})}")
+
+    return action
+
+
+def _control_help(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+    sandbox = handler.sandbox
+    deliveries = [delivery.__dict__ for delivery in sandbox.deliveries]
+    body = {"routes": CONTROL_HELP, "throttled": sandbox.throttled_count, "deliveries": deliveries}
+    handler.send_json(HTTPStatus.OK, body)
+
+
+def _control_list(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+    sandbox, shop = handler.sandbox, params["shop"]
+    kind = params["kind"]
+    if kind == "products":
+        items: list[Any] = [
+            {
+                "id": p.id,
+                "title": p.title[:80],
+                "status": p.status,
+                "defect": p.defect,
+                "variants": [
+                    {
+                        "id": v.id,
+                        "sku": v.sku,
+                        "price": str(v.price),
+                        "inventory_item_id": v.inventory_item_id,
+                        "inventory_quantity": v.inventory_quantity,
+                    }
+                    for v in p.variants
+                ],
+            }
+            for p in sandbox.catalog(shop)
+        ]
+    elif kind == "orders":
+        items = [
+            payloads.order_fulfilled_payload(o, "", "", o.created_at) | {"fulfillments": []}
+            for o in sandbox.orders(shop)
+        ]
+    else:
+        items = [
+            payloads.app_subscription_payload(s, shop_number(shop))["app_subscription"]
+            for s in sandbox.subscriptions(shop)
+        ]
+    handler.send_json(HTTPStatus.OK, {kind: items})
+
+
+def _control_token(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+    sandbox, shop = handler.sandbox, params["shop"]
+    if params["kind"] == "session-token":
+        handler.send_json(HTTPStatus.OK, {"session_token": sandbox.mint_session_token(shop)})
+    else:
+        handler.send_json(HTTPStatus.OK, {"access_token": sandbox.issue_token(shop)})
+
+
+def _control_webhook(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+    sandbox, shop, kind = handler.sandbox, params["shop"], params["kind"]
+    if not sandbox.webhooks.url:
+        raise SandboxError(HTTPStatus.CONFLICT, "the sandbox was started without a webhook_url")
+    wrong = query.get("wrong_secret") in ("1", "true")
+    status: int | None
+    if kind == "products-create":
+        product, status = sandbox.send_product_create(shop, wrong_secret=wrong)
+        query = {**query, "product_id": str(product.id)}
+    elif kind == "products-update":
+        price = Decimal(query["price"]) if "price" in query else None
+        status = sandbox.send_product_update(
+            shop, query["product_id"], title=query.get("title"), price=price, wrong_secret=wrong
+        )
+    elif kind == "products-delete":
+        status = sandbox.send_product_delete(shop, query["product_id"], wrong_secret=wrong)
+    elif kind == "inventory-levels-update":
+        available = int(query["available"])
+        status = sandbox.send_inventory_level_update(
+            shop, query["inventory_item_id"], available, wrong_secret=wrong
+        )
+    elif kind == "orders-fulfilled":
+        extra = {"tracking_number": query["tracking_number"]} if "tracking_number" in query else {}
+        status = sandbox.send_order_fulfilled(shop, query["order_id"], wrong_secret=wrong, **extra)
+    elif kind == "app-subscriptions-update":
+        status = sandbox.send_app_subscription_update(
+            shop, query["subscription_id"], status=query.get("status"), wrong_secret=wrong
+        )
+    else:
+        raise SandboxError(HTTPStatus.NOT_FOUND, f"no webhook helper {kind}")
+    handler.send_json(HTTPStatus.OK, {"receiver_status": status, **query})
+
+
+Action = Callable[[_Handler, dict[str, str], dict[str, str], bytes], None]
+ROUTES: list[tuple[str, str, Action]] = [
+    ("POST", rf"/{SHOP}/admin/oauth/access_token", _access_token),
+    ("POST", rf"/{SHOP}/admin/api/(?P<version>\d{{4}}-\d{{2}}|unstable)/graphql\.json", _graphql),
+    ("GET", rf"/{SHOP}/admin/charges/(?P<id>\d+)/confirm", _charge(approve=True)),
+    ("GET", rf"/{SHOP}/admin/charges/(?P<id>\d+)/decline", _charge(approve=False)),
+    ("GET", r"/sandbox/?", _control_help),
+    ("GET", rf"/sandbox/{SHOP}/(?P<kind>products|orders|subscriptions)", _control_list),
+    ("POST", rf"/sandbox/{SHOP}/(?P<kind>session-token|access-token)", _control_token),
+    ("POST", rf"/sandbox/{SHOP}/webhooks/(?P<kind>[a-z-]+)", _control_webhook),
+]

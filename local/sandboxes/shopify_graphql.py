@@ -1,0 +1,473 @@
+"""The sandbox's GraphQL Admin endpoint: graphql-core over the schema subset, resolvers over the
+shop's records, and Shopify's cost-based leaky bucket in front.
+
+Throttling as shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits describes it: a query runs
+only if the bucket holds its requested cost; afterwards the difference between requested and actual
+cost is refunded; every answer reports ``extensions.cost``; a refused one answers
+``errors: [{message: "Throttled", extensions: {code: "THROTTLED"}}]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLError,
+    execute_sync,
+    get_operation_ast,
+    parse,
+    validate,
+)
+
+from local.sandboxes.shopify_catalog import (
+    SandboxImage,
+    SandboxOrder,
+    SandboxOrderLine,
+    SandboxProduct,
+    SandboxSubscription,
+    SandboxVariant,
+)
+from local.sandboxes.shopify_schema import MAX_PAGE, MAX_QUERY_COST, SCHEMA, QueryCost
+
+
+class LeakyBucket:
+    """One app+shop's cost bucket: ``maximum`` points, refilled at ``restore_rate`` per second."""
+
+    def __init__(self, maximum: float, restore_rate: float, clock: Callable[[], float]) -> None:
+        self.maximum = maximum
+        self.restore_rate = restore_rate
+        self._clock = clock
+        self._available = maximum
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._available = min(self.maximum, self._available + (now - self._at) * self.restore_rate)
+        self._at = now
+
+    def take(self, cost: float) -> bool:
+        with self._lock:
+            self._refill()
+            if self._available < cost:
+                return False
+            self._available -= cost
+            return True
+
+    def refund(self, points: float) -> None:
+        with self._lock:
+            self._refill()
+            self._available = min(self.maximum, self._available + max(0.0, points))
+
+    def status(self) -> dict[str, float]:
+        with self._lock:
+            self._refill()
+            return {
+                "maximumAvailable": float(self.maximum),
+                "currentlyAvailable": float(int(self._available)),
+                "restoreRate": float(self.restore_rate),
+            }
+
+
+@dataclass
+class ShopState:
+    shop: str
+    products: dict[int, SandboxProduct]
+    bucket: LeakyBucket
+    orders: dict[int, SandboxOrder] = field(default_factory=dict)
+    subscriptions: dict[int, SandboxSubscription] = field(default_factory=dict)
+    tokens: set[str] = field(default_factory=set)
+
+    def variant(self, variant_id: int) -> tuple[SandboxProduct, SandboxVariant] | None:
+        for product in self.products.values():
+            for variant in product.variants:
+                if variant.id == variant_id:
+                    return product, variant
+        return None
+
+
+def gid_number(gid: str, kind: str) -> int | None:
+    match = re.fullmatch(rf"gid://shopify/{kind}/(\d+)", gid or "")
+    return int(match.group(1)) if match else None
+
+
+def cursor_of(item_id: int) -> str:
+    return base64.b64encode(f"id:{item_id}".encode()).decode()
+
+
+def _after_id(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        return int(base64.b64decode(cursor).decode().removeprefix("id:"))
+    except ValueError as exc:
+        raise GraphQLError("Invalid cursor for current pagination sort.") from exc
+
+
+def page(
+    items: Sequence[Any],
+    key: Callable[[Any], int],
+    build: Callable[[Any], dict[str, Any]],
+    args: dict[str, Any],
+) -> dict[str, Any]:
+    """A Relay connection over ``items`` (sorted by ``key``) for first/after or last/before."""
+    first, last = args.get("first"), args.get("last")
+    if first is None and last is None:
+        raise GraphQLError("you must provide one of first or last")
+    for size in (first, last):
+        if size is not None and not 0 <= size <= MAX_PAGE:
+            raise GraphQLError(f"The value of first or last must be between 0 and {MAX_PAGE}")
+    ordered = sorted(items, key=key, reverse=bool(args.get("reverse")))
+    after, before = _after_id(args.get("after")), _after_id(args.get("before"))
+    start = next((i + 1 for i, item in enumerate(ordered) if key(item) == after), 0) if after else 0
+    end = next((i for i, item in enumerate(ordered) if key(item) == before), len(ordered))
+    window = ordered[start:end]
+    chosen = window[:first] if first is not None else window[max(0, len(window) - (last or 0)) :]
+    nodes = [build(item) for item in chosen]
+    return {
+        "nodes": nodes,
+        "edges": [
+            {"cursor": cursor_of(key(item)), "node": node} for item, node in zip(chosen, nodes, strict=True)
+        ],
+        "pageInfo": {
+            "hasNextPage": first is not None and len(window) > len(chosen),
+            "hasPreviousPage": start > 0 or (last is not None and len(window) > len(chosen)),
+            "startCursor": cursor_of(key(chosen[0])) if chosen else None,
+            "endCursor": cursor_of(key(chosen[-1])) if chosen else None,
+        },
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def image_object(image: SandboxImage) -> dict[str, Any]:
+    return {
+        "id": f"gid://shopify/ProductImage/{image.id}",
+        "url": image.url,
+        "altText": image.alt_text,
+        "width": 1024,
+        "height": 1024,
+    }
+
+
+def variant_object(product: SandboxProduct, variant: SandboxVariant) -> dict[str, Any]:
+    return {
+        "id": f"gid://shopify/ProductVariant/{variant.id}",
+        "legacyResourceId": str(variant.id),
+        "title": variant.title,
+        "displayName": f"{product.title} - {variant.title}",
+        "sku": variant.sku,
+        "price": f"{variant.price:.2f}",
+        "compareAtPrice": None,
+        "inventoryQuantity": variant.inventory_quantity,
+        "inventoryItem": {
+            "id": f"gid://shopify/InventoryItem/{variant.inventory_item_id}",
+            "legacyResourceId": str(variant.inventory_item_id),
+            "sku": variant.sku,
+            "tracked": True,
+        },
+        "createdAt": _iso(product.created_at),
+        "updatedAt": _iso(variant.updated_at),
+    }
+
+
+def product_object(product: SandboxProduct) -> dict[str, Any]:
+    plain = re.sub(r"<[^>]+>", "", product.description_html)
+    return {
+        "id": product.gid,
+        "legacyResourceId": str(product.id),
+        "title": product.title,
+        "handle": product.handle,
+        "description": lambda info, truncateAt=None: plain[:truncateAt] if truncateAt else plain,
+        "descriptionHtml": product.description_html,
+        "status": product.status,
+        "vendor": product.vendor,
+        "productType": product.product_type,
+        "tags": product.tags,
+        "totalInventory": sum(v.inventory_quantity for v in product.variants),
+        "createdAt": _iso(product.created_at),
+        "updatedAt": _iso(product.updated_at),
+        "variants": lambda info, **args: page(
+            product.variants, lambda v: v.id, lambda v: variant_object(product, v), args
+        ),
+        "images": lambda info, **args: page(product.images, lambda i: i.id, image_object, args),
+    }
+
+
+def order_object(order: SandboxOrder) -> dict[str, Any]:
+    money = {"amount": f"{order.total:.2f}", "currencyCode": order.currency}
+    return {
+        "id": f"gid://shopify/Order/{order.id}",
+        "legacyResourceId": str(order.id),
+        "name": order.name,
+        "email": order.email,
+        "note": order.note,
+        "tags": order.tags,
+        "sourceName": order.source_name,
+        "sourceIdentifier": order.source_identifier,
+        "createdAt": _iso(order.created_at),
+        "currencyCode": order.currency,
+        "totalPriceSet": {"shopMoney": money, "presentmentMoney": money},
+    }
+
+
+class Resolvers:
+    """The root value for one request: Query and Mutation fields over one shop's records."""
+
+    def __init__(
+        self,
+        state: ShopState,
+        now: Callable[[], datetime],
+        next_id: Callable[[], int],
+        confirmation_url: Callable[[SandboxSubscription], str],
+    ) -> None:
+        self.state = state
+        self.now = now
+        self.next_id = next_id
+        self.confirmation_url = confirmation_url
+
+    def root(self) -> dict[str, Any]:
+        return {
+            "products": self.products,
+            "product": self.product,
+            "productVariant": self.product_variant,
+            "orderCreate": self.order_create,
+            "appSubscriptionCreate": self.app_subscription_create,
+        }
+
+    def products(self, info: Any, **args: Any) -> dict[str, Any]:
+        return page(list(self.state.products.values()), lambda p: p.id, product_object, args)
+
+    def product(self, info: Any, id: str) -> dict[str, Any] | None:
+        number = gid_number(id, "Product")
+        found = self.state.products.get(number) if number is not None else None
+        return product_object(found) if found else None
+
+    def product_variant(self, info: Any, id: str) -> dict[str, Any] | None:
+        number = gid_number(id, "ProductVariant")
+        found = self.state.variant(number) if number is not None else None
+        return variant_object(*found) if found else None
+
+    def order_create(
+        self, info: Any, order: dict[str, Any], options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        lines, errors = self._order_lines(order.get("lineItems") or [], order.get("currency") or "USD")
+        behaviour = (options or {}).get("inventoryBehaviour") or "BYPASS"
+        if not errors and behaviour == "DECREMENT_OBEYING_POLICY":
+            errors = self._claim_inventory(lines)
+        if errors:
+            return {"order": None, "userErrors": errors}
+        if behaviour != "BYPASS":
+            self._decrement(lines)
+        created = SandboxOrder(
+            id=self.next_id(),
+            number=1001 + len(self.state.orders),
+            currency=order.get("currency") or "USD",
+            lines=lines,
+            created_at=self.now(),
+            source_name=order.get("sourceName"),
+            source_identifier=order.get("sourceIdentifier"),
+            email=order.get("email"),
+            note=order.get("note"),
+            tags=list(order.get("tags") or []),
+        )
+        self.state.orders[created.id] = created
+        return {"order": order_object(created), "userErrors": []}
+
+    def _order_lines(
+        self, items: list[dict[str, Any]], currency: str
+    ) -> tuple[list[SandboxOrderLine], list[dict[str, Any]]]:
+        lines: list[SandboxOrderLine] = []
+        errors: list[dict[str, Any]] = []
+        if not items:
+            errors.append(
+                {"field": ["order", "lineItems"], "message": "Line items can't be blank", "code": "INVALID"}
+            )
+        for index, item in enumerate(items):
+            where = ["order", "lineItems", str(index)]
+            number = gid_number(item.get("variantId") or "", "ProductVariant")
+            found = self.state.variant(number) if number is not None else None
+            if found is None:
+                errors.append(
+                    {"field": [*where, "variantId"], "message": "invalid variant", "code": "INVALID"}
+                )
+                continue
+            if item["quantity"] < 1:
+                errors.append(
+                    {"field": [*where, "quantity"], "message": "must be at least 1", "code": "INVALID"}
+                )
+                continue
+            money = ((item.get("priceSet") or {}).get("shopMoney")) or {}
+            try:
+                price = Decimal(str(money["amount"])) if money else found[1].price
+            except InvalidOperation:
+                errors.append({"field": [*where, "priceSet"], "message": "invalid amount", "code": "INVALID"})
+                continue
+            if money and money.get("currencyCode") != currency:
+                errors.append(
+                    {"field": [*where, "priceSet"], "message": "currency mismatch", "code": "INVALID"}
+                )
+                continue
+            product, variant = found
+            lines.append(
+                SandboxOrderLine(
+                    id=self.next_id(),
+                    variant_id=variant.id,
+                    product_id=product.id,
+                    sku=variant.sku,
+                    title=product.title,
+                    quantity=item["quantity"],
+                    price=price,
+                )
+            )
+        return lines, errors
+
+    def _claim_inventory(self, lines: list[SandboxOrderLine]) -> list[dict[str, Any]]:
+        errors = []
+        for index, line in enumerate(lines):
+            found = self.state.variant(line.variant_id or 0)
+            if found and found[1].inventory_quantity < line.quantity:
+                where = ["order", "lineItems", str(index), "quantity"]
+                errors.append(
+                    {"field": where, "message": "not enough inventory", "code": "INVENTORY_CLAIM_FAILED"}
+                )
+        return errors
+
+    def _decrement(self, lines: list[SandboxOrderLine]) -> None:
+        for line in lines:
+            found = self.state.variant(line.variant_id or 0)
+            if found:
+                found[1].inventory_quantity -= line.quantity
+
+    def app_subscription_create(
+        self,
+        info: Any,
+        name: str,
+        lineItems: list[dict[str, Any]],
+        returnUrl: str,
+        test: bool | None = None,
+        trialDays: int | None = None,
+    ) -> dict[str, Any]:
+        recurring = [item["plan"]["appRecurringPricingDetails"] for item in lineItems]
+        plans = [plan for plan in recurring if plan]
+        errors = []
+        if not name.strip():
+            errors.append({"field": ["name"], "message": "Name can't be blank"})
+        if len(plans) != 1:
+            errors.append({"field": ["lineItems"], "message": "the sandbox takes exactly one recurring plan"})
+        if errors:
+            return {"appSubscription": None, "confirmationUrl": None, "userErrors": errors}
+        now = self.now()
+        subscription = SandboxSubscription(
+            id=self.next_id(),
+            shop=self.state.shop,
+            name=name,
+            price=Decimal(str(plans[0]["price"]["amount"])),
+            currency=plans[0]["price"]["currencyCode"],
+            interval=plans[0].get("interval") or "EVERY_30_DAYS",
+            return_url=returnUrl,
+            test=bool(test),
+            created_at=now,
+            updated_at=now,
+        )
+        self.state.subscriptions[subscription.id] = subscription
+        return {
+            "appSubscription": {
+                "id": f"gid://shopify/AppSubscription/{subscription.id}",
+                "name": subscription.name,
+                "status": subscription.status,
+                "test": subscription.test,
+                "returnUrl": subscription.return_url,
+                "createdAt": _iso(now),
+                "currentPeriodEnd": None,
+                "trialDays": trialDays or 0,
+            },
+            "confirmationUrl": self.confirmation_url(subscription),
+            "userErrors": [],
+        }
+
+
+class GraphQLEndpoint:
+    """Answers one GraphQL request body for one shop; counts what it throttled."""
+
+    def __init__(self) -> None:
+        self.throttled = 0
+        self.executed = 0
+        self._lock = threading.Lock()
+
+    def answer(self, state: ShopState, resolvers: Resolvers, body: dict[str, Any]) -> dict[str, Any]:
+        query = body.get("query")
+        variables = body.get("variables") or {}
+        operation_name = body.get("operationName")
+        if not isinstance(query, str) or not isinstance(variables, dict):
+            return {"errors": [{"message": "Parameter Missing or Invalid"}]}
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return {"errors": [error.formatted]}
+        problems = validate(SCHEMA, document)
+        if problems:
+            return {"errors": [problem.formatted for problem in problems]}
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return {"errors": [{"message": "No operation named " + str(operation_name)}]}
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        cost = QueryCost(operation, fragments, variables)
+        requested = cost.requested()
+        if requested > MAX_QUERY_COST:
+            return self._too_costly(state, requested)
+        if not state.bucket.take(requested):
+            with self._lock:
+                self.throttled += 1
+            return {
+                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+                "extensions": {"cost": self._cost(state, requested, None)},
+            }
+        with self._lock:  # one operation at a time: resolvers change shared records
+            result = execute_sync(
+                SCHEMA,
+                document,
+                root_value=resolvers.root(),
+                variable_values=variables,
+                operation_name=operation_name,
+            )
+            self.executed += 1
+        actual = requested if operation.operation.value == "mutation" else cost.actual(result.data)
+        state.bucket.refund(requested - actual)
+        answer: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [error.formatted for error in result.errors]
+        answer["extensions"] = {"cost": self._cost(state, requested, actual)}
+        return answer
+
+    def _too_costly(self, state: ShopState, requested: int) -> dict[str, Any]:
+        message = (
+            f"Query cost is {requested}, which exceeds the single query max cost limit ({MAX_QUERY_COST})."
+        )
+        return {
+            "errors": [
+                {
+                    "message": message,
+                    "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST},
+                }
+            ],
+            "extensions": {"cost": self._cost(state, requested, None)},
+        }
+
+    @staticmethod
+    def _cost(state: ShopState, requested: int, actual: int | None) -> dict[str, Any]:
+        return {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": state.bucket.status(),
+        }

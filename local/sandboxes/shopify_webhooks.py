@@ -1,0 +1,264 @@
+"""Signed Shopify webhooks from the sandbox: REST-shaped payloads (numeric ids) and the HTTPS headers.
+
+Headers and signature as shopify.dev/docs/apps/build/webhooks/verify-deliveries and
+delivery-structure describe them: X-Shopify-Hmac-Sha256 is the base64 HMAC-SHA256 of the raw body,
+keyed by the app's client secret. Payload shapes follow the REST webhook reference samples.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from local.sandboxes.shopify_catalog import SandboxOrder, SandboxProduct, SandboxSubscription
+
+LOCATION_ID = 24826418  # the sandbox's one inventory location
+
+
+def sign(body: bytes, secret: str) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    topic: str
+    shop: str
+    webhook_id: str
+    status: int | None  # None: the receiver could not be reached
+    wrong_secret: bool
+
+
+class WebhookSender:
+    """Posts signed webhooks to one URL and keeps a log of every delivery."""
+
+    def __init__(self, api_secret: str, api_version: str, url: str | None, timeout: float = 5.0) -> None:
+        self.api_secret = api_secret
+        self.api_version = api_version
+        self.url = url
+        self.timeout = timeout  # Shopify gives a receiver 5 s
+        self.deliveries: list[Delivery] = []
+        self._lock = threading.Lock()
+
+    def headers(self, shop: str, topic: str, body: bytes, *, wrong_secret: bool = False) -> dict[str, str]:
+        secret = "not-the-app-secret" if wrong_secret else self.api_secret
+        return {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": sign(body, secret),
+            "X-Shopify-Shop-Domain": shop,
+            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-Triggered-At": datetime.now(UTC)
+            .isoformat(timespec="microseconds")
+            .replace("+00:00", "Z"),
+            "X-Shopify-API-Version": self.api_version,
+        }
+
+    def send(
+        self, shop: str, topic: str, payload: dict[str, Any], *, wrong_secret: bool = False
+    ) -> int | None:
+        """Deliver now; the receiver's HTTP status, or None when it could not be reached."""
+        if not self.url:
+            raise RuntimeError("the sandbox has no webhook_url to deliver to")
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        headers = self.headers(shop, topic, body, wrong_secret=wrong_secret)
+        try:
+            status: int | None = requests.post(
+                self.url, data=body, headers=headers, timeout=self.timeout
+            ).status_code
+        except requests.RequestException:
+            status = None
+        with self._lock:
+            self.deliveries.append(
+                Delivery(topic, shop, headers["X-Shopify-Webhook-Id"], status, wrong_secret)
+            )
+        return status
+
+    def send_in_background(
+        self, shop: str, topic: str, payload: dict[str, Any], *, wrong_secret: bool = False
+    ) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.send, args=(shop, topic, payload), kwargs={"wrong_secret": wrong_secret}, daemon=True
+        )
+        thread.start()
+        return thread
+
+
+def product_payload(product: SandboxProduct) -> dict[str, Any]:
+    """products/create and products/update: the REST Product resource."""
+    images: list[dict[str, Any]] = [
+        {
+            "id": image.id,
+            "admin_graphql_api_id": f"gid://shopify/ProductImage/{image.id}",
+            "product_id": product.id,
+            "position": position,
+            "src": image.url,
+            "alt": image.alt_text,
+            "width": 1024,
+            "height": 1024,
+            "created_at": timestamp(product.created_at),
+            "updated_at": timestamp(product.updated_at),
+            "variant_ids": [],
+        }
+        for position, image in enumerate(product.images, start=1)
+    ]
+    variants = [
+        {
+            "id": variant.id,
+            "admin_graphql_api_id": f"gid://shopify/ProductVariant/{variant.id}",
+            "product_id": product.id,
+            "title": variant.title,
+            "sku": variant.sku,
+            "price": f"{variant.price:.2f}",
+            "compare_at_price": None,
+            "position": position,
+            "inventory_policy": "deny",
+            "inventory_item_id": variant.inventory_item_id,
+            "inventory_quantity": variant.inventory_quantity,
+            "old_inventory_quantity": variant.inventory_quantity,
+            "taxable": True,
+            "barcode": None,
+            "option1": variant.title,
+            "created_at": timestamp(product.created_at),
+            "updated_at": timestamp(variant.updated_at),
+        }
+        for position, variant in enumerate(product.variants, start=1)
+    ]
+    return {
+        "id": product.id,
+        "admin_graphql_api_id": product.gid,
+        "title": product.title,
+        "body_html": product.description_html,
+        "vendor": product.vendor,
+        "product_type": product.product_type,
+        "handle": product.handle,
+        "status": product.status.lower(),
+        "tags": ", ".join(product.tags),
+        "published_scope": "global",
+        "created_at": timestamp(product.created_at),
+        "updated_at": timestamp(product.updated_at),
+        "published_at": timestamp(product.created_at) if product.status == "ACTIVE" else None,
+        "variants": variants[:100],  # "full variants payload for the first 100 records"
+        "variant_gids": [
+            {"admin_graphql_api_id": v["admin_graphql_api_id"], "updated_at": v["updated_at"]}
+            for v in variants
+        ],
+        "options": [
+            {
+                "id": product.id * 10,
+                "product_id": product.id,
+                "name": "Size",
+                "position": 1,
+                "values": [v.title for v in product.variants],
+            }
+        ],
+        "images": images,
+        "image": images[0] if images else None,
+    }
+
+
+def product_delete_payload(product_id: int) -> dict[str, Any]:
+    return {"id": product_id}
+
+
+def inventory_level_payload(inventory_item_id: int, available: int, updated_at: datetime) -> dict[str, Any]:
+    return {
+        "inventory_item_id": inventory_item_id,
+        "location_id": LOCATION_ID,
+        "available": available,
+        "updated_at": timestamp(updated_at),
+        "admin_graphql_api_id": (
+            f"gid://shopify/InventoryLevel/{LOCATION_ID}?inventory_item_id={inventory_item_id}"
+        ),
+    }
+
+
+def order_fulfilled_payload(
+    order: SandboxOrder, tracking_number: str, tracking_company: str, fulfilled_at: datetime
+) -> dict[str, Any]:
+    """orders/fulfilled: the REST Order resource with one successful fulfillment of every line."""
+    line_items = [
+        {
+            "id": line.id,
+            "admin_graphql_api_id": f"gid://shopify/LineItem/{line.id}",
+            "variant_id": line.variant_id,
+            "product_id": line.product_id,
+            "sku": line.sku,
+            "title": line.title,
+            "quantity": line.quantity,
+            "price": f"{line.price:.2f}",
+            "fulfillment_status": "fulfilled",
+            "fulfillable_quantity": 0,
+        }
+        for line in order.lines
+    ]
+    tracking_url = f"https://tracking.example.com/{tracking_number}"
+    fulfillment_id = order.id * 10 + 1
+    return {
+        "id": order.id,
+        "admin_graphql_api_id": f"gid://shopify/Order/{order.id}",
+        "name": order.name,
+        "order_number": order.number,
+        "email": order.email,
+        "currency": order.currency,
+        "total_price": f"{order.total:.2f}",
+        "financial_status": "paid",
+        "fulfillment_status": "fulfilled",
+        "source_name": order.source_name,
+        "source_identifier": order.source_identifier,
+        "tags": ", ".join(order.tags),
+        "note": order.note,
+        "created_at": timestamp(order.created_at),
+        "updated_at": timestamp(fulfilled_at),
+        "line_items": line_items,
+        "fulfillments": [
+            {
+                "id": fulfillment_id,
+                "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
+                "order_id": order.id,
+                "name": f"{order.name}.1",
+                "status": "success",
+                "shipment_status": None,
+                "created_at": timestamp(fulfilled_at),
+                "updated_at": timestamp(fulfilled_at),
+                "tracking_company": tracking_company,
+                "tracking_number": tracking_number,
+                "tracking_numbers": [tracking_number],
+                "tracking_url": tracking_url,
+                "tracking_urls": [tracking_url],
+                "line_items": line_items,
+            }
+        ],
+    }
+
+
+def app_subscription_payload(subscription: SandboxSubscription, shop_id: int) -> dict[str, Any]:
+    """app_subscriptions/update."""
+    return {
+        "app_subscription": {
+            "admin_graphql_api_id": f"gid://shopify/AppSubscription/{subscription.id}",
+            "name": subscription.name,
+            "status": subscription.status,
+            "admin_graphql_api_shop_id": f"gid://shopify/Shop/{shop_id}",
+            "created_at": timestamp(subscription.created_at),
+            "updated_at": timestamp(subscription.updated_at),
+            "currency": subscription.currency,
+            "capped_amount": None,
+            "price": f"{subscription.price:.2f}",
+            "interval": subscription.interval.lower(),
+            "plan_handle": None,
+        }
+    }
