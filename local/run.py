@@ -1,8 +1,11 @@
 """`make run`: the whole connector on this machine.
 
-DynamoDB Local on DYNAMODB_PORT (data under .local/ so it survives a restart) unless
-DYNAMODB_ENDPOINT points elsewhere, the table from the shared definition, and the local API
-Gateway on 127.0.0.1:PORT serving every route of the shared route table.
+- DynamoDB Local on DYNAMODB_PORT (data under .local/ so it survives a restart), unless
+  DYNAMODB_ENDPOINT points elsewhere; the table from the shared definition.
+- The TikTok Shop and Shopify Admin sandboxes, each only when its base URL is left unset.
+- The events queue (in process, SQS-shaped batches) feeding the real processor handler.
+- The local API Gateway on 127.0.0.1:PORT serving every route of the shared route table.
+- The demo shop, connected to the sandboxes, fed the sample webhooks from events/.
 """
 
 from __future__ import annotations
@@ -11,37 +14,86 @@ import os
 import signal
 import sys
 import threading
+from contextlib import ExitStack
+from pathlib import Path
 from types import FrameType
 
-from connector import routes
+from connector import queues, routes
+from connector.dal.factory import get_store
+from connector.queues import QueueName
 from local.dynamodb import ROOT, DynamoDBLocal, ensure_table, local_environment
+from local.queue import InProcessQueue, RecordingQueue
+from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.tiktok import TikTokSandbox
 from local.server import LocalApiServer
 
 
 def main() -> int:
     port = int(os.environ.get("PORT", "3000"))
     table_name = os.environ.get("TABLE_NAME", "tiktok-connector")
-    database: DynamoDBLocal | None = None
-    endpoint = os.environ.get("DYNAMODB_ENDPOINT")
-    if not endpoint:
-        db_port = int(os.environ.get("DYNAMODB_PORT", "8000"))
-        database = DynamoDBLocal(port=db_port, data_dir=ROOT / ".local" / "dynamodb").start()
-        endpoint = database.endpoint
-    try:
+    with ExitStack() as running:
+        endpoint = os.environ.get("DYNAMODB_ENDPOINT")
+        if not endpoint:
+            db_port = int(os.environ.get("DYNAMODB_PORT", "8000"))
+            data_dir = Path(os.environ.get("LOCAL_DATA_DIR", ROOT / ".local")) / "dynamodb"
+            database = running.enter_context(DynamoDBLocal(port=db_port, data_dir=data_dir))
+            endpoint = database.endpoint
         for name, value in local_environment(endpoint, table_name).items():
             os.environ.setdefault(name, value)
+        # One line per webhook would bury the summary; POWERTOOLS_LOG_LEVEL=INFO shows them.
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
         ensure_table(endpoint, table_name)
+
+        api_base = f"http://127.0.0.1:{port}"
+        tiktok = shopify = None
+        if not os.environ.get("TIKTOK_API_BASE_URL") and not os.environ.get("TIKTOK_AUTH_BASE_URL"):
+            tiktok = running.enter_context(
+                TikTokSandbox(
+                    os.environ["TIKTOK_APP_KEY"],
+                    os.environ["TIKTOK_APP_SECRET"],
+                    webhook_url=f"{api_base}/webhooks/tiktok",
+                    audit_delay_seconds=float(os.environ.get("SANDBOX_AUDIT_DELAY", "5")),
+                )
+            )
+            os.environ["TIKTOK_API_BASE_URL"] = os.environ["TIKTOK_AUTH_BASE_URL"] = tiktok.url
+        if not os.environ.get("SHOPIFY_ADMIN_BASE_URL"):
+            shopify = running.enter_context(
+                ShopifySandbox(
+                    os.environ["SHOPIFY_API_KEY"],
+                    os.environ["SHOPIFY_API_SECRET"],
+                    webhook_url=f"{api_base}/webhooks/shopify",
+                )
+            )
+            os.environ["SHOPIFY_ADMIN_BASE_URL"] = shopify.admin_base_url
+
+        from functions.processor.handler import lambda_handler as processor
+
+        events = InProcessQueue("events", processor).start()
+        running.callback(events.stop)
+        jobs = RecordingQueue()
+        queues.install(QueueName.EVENTS, events)
+        queues.install(QueueName.JOBS, jobs)
+
         server = LocalApiServer(port=port).start()
-        print(f"DynamoDB Local   {endpoint} (table {table_name})")
-        print(f"Connector API    {server.url}")
+        running.callback(server.stop)
+
+        from local.demo import replay_samples, seed_demo_shop
+
+        seed_demo_shop(get_store(), tiktok, shopify)
+        replayed = replay_samples(server.url)
+        events.drain()
+
+        print(f"DynamoDB Local     {endpoint} (table {table_name})")
+        print(f"TikTok Shop API    {os.environ['TIKTOK_API_BASE_URL']}" + (" (sandbox)" if tiktok else ""))
+        print(
+            f"Shopify Admin API  {os.environ['SHOPIFY_ADMIN_BASE_URL']}" + (" (sandbox)" if shopify else "")
+        )
+        print(f"Connector API      {server.url}")
         for route in routes.ROUTES:
             print(f"  {route.method:<6} {server.url}{route.path}  -> functions/{route.function}")
+        print(f"Demo shop seeded; sample webhooks replayed: {replayed}", flush=True)
         print("Ctrl-C stops everything.", flush=True)
         _wait_for_stop_signal()
-        server.stop()
-    finally:
-        if database is not None:
-            database.stop()
     print("Stopped.")
     return 0
 

@@ -21,6 +21,12 @@ GIVEN_DYNAMODB_ENDPOINT = os.environ.get("DYNAMODB_ENDPOINT")
 # Nothing in the tests may reach AWS: fake credentials, no instance metadata, no real endpoint.
 os.environ.update(local_environment(endpoint="http://127.0.0.1:9", table_name="unset"))
 os.environ.pop("AWS_PROFILE", None)
+# Partner APIs point at a closed loopback port unless a test starts a sandbox for them.
+os.environ.update(
+    TIKTOK_API_BASE_URL="http://127.0.0.1:9",
+    TIKTOK_AUTH_BASE_URL="http://127.0.0.1:9",
+    SHOPIFY_ADMIN_BASE_URL="http://127.0.0.1:9/{shop}",
+)
 
 
 @pytest.fixture(scope="session")

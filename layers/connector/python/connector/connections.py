@@ -1,0 +1,36 @@
+"""Linking a shop to its TikTok shop: what the OAuth callback (and the demo) record."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from connector.crypto import TokenCipher
+from connector.dal.store import Store
+from connector.domain.entities import Shop, TikTokConnection
+
+
+def connect_tiktok(
+    store: Store,
+    cipher: TokenCipher,
+    shop: Shop,
+    *,
+    tiktok_shop_id: str,
+    shop_cipher: str,
+    access_token: str,
+    refresh_token: str,
+    access_token_expires_at: int,
+) -> Shop:
+    """Store the shop's TikTok tokens encrypted and make its TikTok webhooks find it."""
+    connected = replace(
+        shop,
+        tiktok_shop_id=tiktok_shop_id,
+        tiktok_shop_cipher=shop_cipher,
+        tiktok_connection=TikTokConnection.CONNECTED,
+        tiktok_access_token_ciphertext=cipher.encrypt(access_token, shop.domain),
+        tiktok_refresh_token_ciphertext=cipher.encrypt(refresh_token, shop.domain),
+        tiktok_access_token_expires_at=datetime.fromtimestamp(access_token_expires_at, UTC),
+    )
+    store.save_shop(connected)
+    store.link_tiktok_shop(shop.domain, tiktok_shop_id)
+    return connected

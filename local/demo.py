@@ -1,0 +1,58 @@
+"""The demo shop `make run` starts with: installed, connected to the TikTok sandbox's shop that the
+sample webhooks name, with encrypted tokens like a real connection, then fed the sample webhooks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from connector.connections import connect_tiktok
+from connector.crypto import token_cipher
+from connector.dal.store import Store
+from connector.domain.entities import InstallState, Plan, Shop
+from local.events import DEMO_SHOP, DEMO_TIKTOK_SHOP_ID, replayable
+from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.tiktok import TikTokSandbox
+
+# The sample type-5 webhook names this TikTok product; the demo links it to the sample Shopify one.
+DEMO_TIKTOK_PRODUCT_ID = "1729592969712207100"
+DEMO_SHOPIFY_PRODUCT_ID = "8001234567890123456"
+
+
+def seed_demo_shop(store: Store, tiktok: TikTokSandbox | None, shopify: ShopifySandbox | None) -> None:
+    """Provision the demo shop once; a restart keeps what is already there."""
+    if store.get_shop(DEMO_SHOP) is not None:
+        return
+    cipher = token_cipher()
+    now = datetime.now(UTC)
+    profile = Shop(domain=DEMO_SHOP, install_state=InstallState.INSTALLED, installed_at=now)
+    if shopify is not None:
+        token = cipher.encrypt(shopify.issue_token(DEMO_SHOP), DEMO_SHOP)
+        profile = replace(profile, shopify_token_ciphertext=token)
+    store.save_shop(profile)
+    if tiktok is not None:
+        if DEMO_TIKTOK_SHOP_ID not in tiktok.shops:
+            tiktok.add_shop(shop_id=DEMO_TIKTOK_SHOP_ID, name="Demo Shop", region="US")
+        grant = tiktok.issue_token(DEMO_TIKTOK_SHOP_ID)
+        connect_tiktok(
+            store,
+            cipher,
+            replace(profile, onboarding_step=3),
+            tiktok_shop_id=grant.shop_id,
+            shop_cipher=grant.shop_cipher,
+            access_token=grant.access_token,
+            refresh_token=grant.refresh_token,
+            access_token_expires_at=grant.access_token_expire_in,
+        )
+    store.link_tiktok_product(DEMO_SHOP, DEMO_TIKTOK_PRODUCT_ID, DEMO_SHOPIFY_PRODUCT_ID)
+    today = now.date()
+    store.commit_plan(Plan(DEMO_SHOP, "free", billing_date=today + timedelta(days=30), cycle_started=today))
+
+
+def replay_samples(api_url: str) -> dict[str, int]:
+    """POST every replayable sample webhook, signed, to the local server; status code -> count."""
+    answers: dict[str, int] = {}
+    for request in replayable():
+        status = str(request.post(api_url).status_code)
+        answers[status] = answers.get(status, 0) + 1
+    return answers

@@ -1,0 +1,140 @@
+"""The sandboxes' signed webhooks through our doors, and the product audit end to end:
+TikTok sandbox audit -> type-5 webhook -> our endpoint -> queue -> processor -> Get Product."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from connector.clients.tiktok import NewProduct, NewSku, ShopAuth, TikTokClient, tiktok_client_from_settings
+from connector.connections import connect_tiktok
+from connector.crypto import token_cipher
+from connector.dal.store import Store
+from connector.domain.entities import InstallState, Shop
+from connector.processing.tiktok_products import tiktok_product_status_reader
+from connector.settings import get_settings
+from local.dynamodb import LOCAL_APP_CONFIG
+from local.queue import InProcessQueue
+from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.tiktok import TikTokSandbox
+from tests.helpers import product_body, shopify_message
+
+pytestmark = pytest.mark.integration
+
+
+def _forget_cached_clients() -> None:
+    for cached in (get_settings, tiktok_client_from_settings, tiktok_product_status_reader):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def tiktok_sandbox(api_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TikTokSandbox]:
+    sandbox = TikTokSandbox(
+        LOCAL_APP_CONFIG["TIKTOK_APP_KEY"],
+        LOCAL_APP_CONFIG["TIKTOK_APP_SECRET"],
+        webhook_url=f"{api_url}/webhooks/tiktok",
+    )
+    with sandbox:
+        monkeypatch.setenv("TIKTOK_API_BASE_URL", sandbox.url)
+        monkeypatch.setenv("TIKTOK_AUTH_BASE_URL", sandbox.url)
+        _forget_cached_clients()
+        yield sandbox
+    monkeypatch.undo()
+    _forget_cached_clients()
+
+
+def _connected(store: Store, shop: str, sandbox: TikTokSandbox) -> tuple[str, ShopAuth]:
+    tiktok_shop = sandbox.add_shop(name=shop)
+    grant = sandbox.issue_token(tiktok_shop.shop_id)
+    profile = Shop(domain=shop, install_state=InstallState.INSTALLED)
+    connect_tiktok(
+        store,
+        token_cipher(),
+        profile,
+        tiktok_shop_id=grant.shop_id,
+        shop_cipher=grant.shop_cipher,
+        access_token=grant.access_token,
+        refresh_token=grant.refresh_token,
+        access_token_expires_at=grant.access_token_expire_in,
+    )
+    return tiktok_shop.shop_id, ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher)
+
+
+def _new_product(title: str) -> NewProduct:
+    return NewProduct(
+        title=title,
+        description="A sturdy mug for every morning, dishwasher safe.",
+        category_id="600001",
+        main_image_uris=("tos-maliva-i-o3syd03w52-us/mug.jpg",),
+        skus=(NewSku(seller_sku="MUG-1", price="12.00", currency="USD", quantity=5),),
+        package_weight_value="0.4",
+    )
+
+
+@pytest.mark.parametrize(("title", "status"), [("Morning Mug", "live"), ("Morning Mug [reject]", "failed")])
+def test_audit_webhook_from_the_sandbox_sets_the_product_status(
+    store: Store,
+    shop: str,
+    tiktok_sandbox: TikTokSandbox,
+    events_queue: InProcessQueue,
+    title: str,
+    status: str,
+) -> None:
+    _, auth = _connected(store, shop, tiktok_sandbox)
+    events_queue.send(
+        shopify_message(shop, "products/create", product_body("31", title, 100)).model_dump_json()
+    )
+    events_queue.drain()
+    client = TikTokClient(
+        LOCAL_APP_CONFIG["TIKTOK_APP_KEY"],
+        LOCAL_APP_CONFIG["TIKTOK_APP_SECRET"],
+        tiktok_sandbox.url,
+        tiktok_sandbox.url,
+    )
+    created = client.for_shop(auth).create_product(_new_product(title))
+    store.link_tiktok_product(shop, created.product_id, "31")
+
+    assert tiktok_sandbox.wait_idle()
+    events_queue.drain()
+
+    assert [w.status for w in tiktok_sandbox.webhooks] == [200]
+    product = store.get_product(shop, "31")
+    assert product is not None and product.status == status
+    if status == "failed":
+        assert product.failure_reason
+    assert store.status_counts(shop) == store.recount(shop)
+
+
+def test_sandbox_webhooks_signed_with_the_wrong_secret_are_refused(
+    store: Store, shop: str, tiktok_sandbox: TikTokSandbox, events_queue: InProcessQueue
+) -> None:
+    tiktok_shop_id, _ = _connected(store, shop, tiktok_sandbox)
+    tiktok_sandbox.faults.webhook_secret = "not-our-secret"
+    order_id = tiktok_sandbox.create_order(tiktok_shop_id)
+    tiktok_sandbox.faults.webhook_secret = None
+    tiktok_sandbox.advance_order(order_id, "AWAITING_SHIPMENT")
+    assert tiktok_sandbox.wait_idle()
+    events_queue.drain()
+
+    assert [w.status for w in tiktok_sandbox.webhooks] == [401, 200]
+    order = store.get_order(shop, order_id)
+    assert order is not None and order.tiktok_status == "AWAITING_SHIPMENT"
+
+
+def test_shopify_sandbox_webhooks_pass_our_door_and_a_wrong_secret_does_not(
+    api_url: str, store: Store, shop: str, events_queue: InProcessQueue
+) -> None:
+    store.save_shop(Shop(domain=shop, install_state=InstallState.INSTALLED))
+    with ShopifySandbox(
+        os.environ["SHOPIFY_API_KEY"],
+        LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"],
+        webhook_url=f"{api_url}/webhooks/shopify",
+    ) as sandbox:
+        product_id = sandbox.catalog(shop)[0].id
+        assert sandbox.send_product_update(shop, product_id, title="Renamed") == 200
+        assert sandbox.send_product_update(shop, product_id, title="Forged", wrong_secret=True) == 401
+    events_queue.drain()
+    product = store.get_product(shop, str(product_id))
+    assert product is not None and product.title == "Renamed"
