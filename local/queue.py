@@ -53,6 +53,7 @@ class InProcessQueue:
         self._in_flight = 0
         self._condition = threading.Condition()
         self._stopped = False
+        self._paused = False
         self.dead_letters: list[str] = []
         self._worker = threading.Thread(target=self._run, name=f"queue-{name}", daemon=True)
 
@@ -72,6 +73,16 @@ class InProcessQueue:
             self._stopped = True
             self._condition.notify_all()
         self._worker.join(timeout=10)
+
+    def pause(self) -> None:
+        """Keep accepting messages but hand none over until resume() (like a throttled consumer)."""
+        with self._condition:
+            self._paused = True
+
+    def resume(self) -> None:
+        with self._condition:
+            self._paused = False
+            self._condition.notify_all()
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until every message was consumed or dead-lettered (tests and the demo replay)."""
@@ -108,7 +119,7 @@ class InProcessQueue:
                 if self._stopped:
                     return None
                 now = time.monotonic()
-                visible = [m for m in self._ready if m.visible_at <= now]
+                visible = [] if self._paused else [m for m in self._ready if m.visible_at <= now]
                 if visible:
                     break
                 self._condition.wait(0.05)

@@ -86,14 +86,14 @@ def tiktok_message(
     )
 
 
-def sqs_event(messages: list[QueuedWebhook]) -> dict[str, Any]:
+def sqs_event(messages: list[QueuedWebhook], receive_count: int = 1) -> dict[str, Any]:
     return {
         "Records": [
             {
                 "messageId": f"m-{i}-{m.delivery_id}",
                 "receiptHandle": "r",
                 "body": m.model_dump_json(),
-                "attributes": {"ApproximateReceiveCount": "1"},
+                "attributes": {"ApproximateReceiveCount": str(receive_count)},
                 "messageAttributes": {},
                 "md5OfBody": "",
                 "eventSource": "aws:sqs",
@@ -136,8 +136,8 @@ class Harness:
             store=store, enqueue_job=self.jobs.append, tiktok_products=products, sleep=lambda _: None
         )
 
-    def deliver(self, *messages: Any) -> dict[str, Any]:
-        event = sqs_event(list(messages))
+    def deliver(self, *messages: Any, receive_count: int = 1) -> dict[str, Any]:
+        event = sqs_event(list(messages), receive_count)
         try:
             return lambda_handler_with(self.ports, event, LocalLambdaContext("processor"))
         except BatchProcessingError:  # Powertools raises when every record failed: all go back

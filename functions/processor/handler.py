@@ -25,7 +25,7 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
 
     def apply_record(record: SQSRecord) -> str:
         message = QueuedWebhook.model_validate_json(record.body)
-        outcome = applier.apply(message)
+        outcome = applier.apply(message, receive_count=int(record.attributes.approximate_receive_count))
         count(f"Applied_{outcome.value}")
         logger.info("applied", source=message.source.value, topic=message.topic, outcome=outcome.value)
         return outcome.value

@@ -296,3 +296,22 @@ def test_a_malformed_record_fails_alone(store: Store, shop: str) -> None:
     response = Harness(store).deliver(bad, good)
     assert response == {"batchItemFailures": [{"itemIdentifier": f"m-0-{bad.delivery_id}"}]}
     assert store.get_product(shop, "2") is not None
+
+
+def test_audit_of_a_product_not_linked_yet_is_retried_then_ignored(store: Store, shop: str) -> None:
+    connected_shop(store, shop)
+    run = Harness(store, FakeTikTokProducts({"tt-9": ("ACTIVATE", None)}))
+    run.deliver(shopify_message(shop, "products/create", product_body("9", "Nine", 100)))
+    audit = tiktok_message(
+        shop, 5, {"product_id": "tt-9", "status": "PRODUCT_FIRST_PASS_REVIEW", "update_time": 300}
+    )
+
+    assert len(run.deliver(audit)["batchItemFailures"]) == 1  # the upload has not linked it yet
+    store.link_tiktok_product(shop, "tt-9", "9")
+    assert run.deliver(audit, receive_count=2)["batchItemFailures"] == []
+    assert store.get_product(shop, "9").status == "live"  # type: ignore[union-attr]
+
+    stranger = tiktok_message(
+        shop, 5, {"product_id": "made-on-tiktok", "status": "PRODUCT_STATUS_CHANGED", "update_time": 1}
+    )
+    assert run.deliver(stranger, receive_count=3)["batchItemFailures"] == []  # not ours: dropped, not DLQ'd

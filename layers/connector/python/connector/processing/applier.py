@@ -29,6 +29,9 @@ from connector.webhooks.message import QueuedWebhook, Source
 # Deliveries are remembered past every sender's retry window (Shopify: 4 h, TikTok: ~16 h).
 DEDUPE_SECONDS = 7 * 24 * 3600
 MAX_ATTEMPTS = 8
+# An audit webhook can overtake the upload that links the TikTok product to ours; it is retried
+# from the queue this many times before it counts as a product made on TikTok, not through us.
+LINK_WAIT_RECEIVES = 3
 
 E = TypeVar("E", Product, Order)
 
@@ -49,6 +52,10 @@ class ConflictError(RuntimeError):
 
 class OrderNotYetKnownError(RuntimeError):
     """An order event arrived before the order itself: retried from the queue until it exists."""
+
+
+class ProductNotYetLinkedError(RuntimeError):
+    """A TikTok product we may be about to link (its upload is finishing): retried from the queue."""
 
 
 class TikTokProductStatus(Protocol):
@@ -74,6 +81,7 @@ class Applier:
         self._products: dict[tuple[str, str], Product | None] = {}
         self._orders: dict[tuple[str, str], Order | None] = {}
         self._shops: dict[str, Shop | None] = {}
+        self._receive_count = 1
 
     # --- batch ---------------------------------------------------------------------------------
     def prefetch(self, messages: Iterable[QueuedWebhook]) -> None:
@@ -93,10 +101,12 @@ class Applier:
             found_orders = self._store.get_orders(shop, ids)
             self._orders.update({(shop, oid): found_orders.get(oid) for oid in ids})
 
-    def apply(self, message: QueuedWebhook) -> Outcome:
+    def apply(self, message: QueuedWebhook, receive_count: int = 1) -> Outcome:
+        """Apply one delivery; ``receive_count`` is how often the queue has handed it over."""
         handler = _HANDLERS.get((message.source, message.topic))
         if handler is None:
             return Outcome.IGNORED  # the doors queue only subscribed topics; an old message may linger
+        self._receive_count = receive_count
         return handler(self, message)
 
     # --- Shopify -------------------------------------------------------------------------------
@@ -256,6 +266,8 @@ class Applier:
         data = _tiktok_data(message, tiktok_payloads.ProductStatusData)
         shopify_id = self._store.product_for_tiktok(message.shop, data.product_id)
         if shopify_id is None:
+            if self._receive_count < LINK_WAIT_RECEIVES:
+                raise ProductNotYetLinkedError(f"TikTok product {data.product_id} is not linked (yet)")
             return Outcome.IGNORED  # a product the seller made on TikTok, not through us
         raw_status, reason = self._tiktok_product_state(message, data)
         return self._change_product(
