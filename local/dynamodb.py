@@ -155,7 +155,7 @@ LOCAL_APP_CONFIG = {
     "TIKTOK_APP_KEY": "local-tiktok-app-key",
     "TIKTOK_APP_SECRET": "local-tiktok-app-secret",
     "STATE_SIGNING_KEY": "local-state-signing-key",
-    "TOKEN_ENCRYPTION_KEY": "bG9jYWwtdG9rZW4tZW5jcnlwdGlvbi1rZXktMzJieXQ=",
+    "TOKEN_ENCRYPTION_KEY": "local-token-encryption-secret-not-for-production",
 }
 
 

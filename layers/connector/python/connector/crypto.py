@@ -1,8 +1,9 @@
 """Encryption of the partner tokens we store (TikTok access/refresh, Shopify offline token).
 
-AES-256-GCM from the `cryptography` package, keyed by the TOKEN_ENCRYPTION_KEY secret (32 bytes,
-base64). The shop's domain is bound in as associated data, so a ciphertext copied onto another
-shop's profile does not decrypt.
+AES-256-GCM from the `cryptography` package. The 256-bit key is derived with HKDF-SHA256 from the
+TOKEN_ENCRYPTION_KEY secret (any long random string, as Secrets Manager generates one). The shop's
+domain is bound in as associated data, so a ciphertext copied onto another shop's profile does not
+decrypt.
 """
 
 from __future__ import annotations
@@ -11,17 +12,21 @@ import base64
 import os
 from functools import lru_cache
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from connector.secrets import Secret, get_secret
 
 _NONCE_BYTES = 12
+_KEY_PURPOSE = b"tiktok-connector partner token encryption v1"
 
 
 class TokenCipher:
-    def __init__(self, key: bytes) -> None:
-        if len(key) != 32:
-            raise ValueError("the token encryption key must be 32 bytes")
+    def __init__(self, secret: str) -> None:
+        if len(secret) < 32:
+            raise ValueError("the token encryption secret must be at least 32 characters")
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_PURPOSE).derive(secret.encode())
         self._aead = AESGCM(key)
 
     def encrypt(self, plaintext: str, shop: str) -> str:
@@ -36,4 +41,4 @@ class TokenCipher:
 
 @lru_cache(maxsize=1)
 def token_cipher() -> TokenCipher:
-    return TokenCipher(base64.b64decode(get_secret(Secret.TOKEN_ENCRYPTION_KEY)))
+    return TokenCipher(get_secret(Secret.TOKEN_ENCRYPTION_KEY))

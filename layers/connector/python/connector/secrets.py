@@ -1,6 +1,6 @@
 """The app's secrets: from the environment locally, from Secrets Manager on AWS, cached either way.
 
-On AWS a secret's value is never an environment variable: the stack sets ``<NAME>_SECRET_ARN`` and
+On AWS a secret's value is never an environment variable: the stack sets ``<NAME>_ARN`` and
 the value is fetched through Powertools parameters, cached for five minutes so that a warm function
 does not read it on every invocation, and rotation still reaches it.
 """
@@ -30,7 +30,7 @@ def get_secret(secret: Secret) -> str:
     local_value = os.environ.get(secret.value)
     if local_value:
         return local_value
-    arn = os.environ.get(f"{secret.value}_SECRET_ARN")
+    arn = os.environ.get(f"{secret.value}_ARN")
     if not arn:
         raise MissingSecretError(f"{secret.value} is not configured")
     value = parameters.get_secret(arn, max_age=CACHE_SECONDS)
