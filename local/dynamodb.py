@@ -151,7 +151,7 @@ def ensure_table(endpoint: str, table_name: str) -> bool:
 # The app's identity and secrets for local use only: on AWS they come from Secrets Manager.
 LOCAL_APP_CONFIG = {
     "SHOPIFY_API_KEY": "local-shopify-client-id",
-    "SHOPIFY_API_SECRET": "local-shopify-client-secret",
+    "SHOPIFY_API_SECRET": "local-shopify-client-secret-for-hs256-signing",
     "TIKTOK_APP_KEY": "local-tiktok-app-key",
     "TIKTOK_APP_SECRET": "local-tiktok-app-secret",
     "STATE_SIGNING_KEY": "local-state-signing-key",

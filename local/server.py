@@ -47,7 +47,8 @@ def proxy_event(
     multi_query: dict[str, list[str]] = {}
     for name, value in parse_qsl(url.query, keep_blank_values=True):
         multi_query.setdefault(name, []).append(value)
-    route = routes.match(method, url.path)
+    matched = routes.match(method, url.path)
+    route, parameters = matched if matched else (None, {})
     try:
         text, is_base64 = body.decode("utf-8"), False
     except UnicodeDecodeError:
@@ -60,7 +61,7 @@ def proxy_event(
         "multiValueHeaders": multi_headers or None,
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": None,
+        "pathParameters": parameters or None,
         "stageVariables": None,
         "requestContext": {
             "accountId": "000000000000",
@@ -89,8 +90,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
-        route = routes.match(self.command, path)
-        if route is None:
+        matched = routes.match(self.command, path)
+        if matched is None:
             if routes.allowed_methods(path):
                 self._send_error(
                     HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", f"{self.command} {path}"
@@ -99,8 +100,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self._send_error(HTTPStatus.NOT_FOUND, "not_found", f"no route for {path}")
             return
         event = proxy_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
+        function = matched[0].function
         try:
-            result = self.handlers[route.function](event, LocalLambdaContext(function_name=route.function))
+            result = self.handlers[function](event, LocalLambdaContext(function_name=function))
         except Exception:  # noqa: BLE001 - API Gateway too answers 502 when the function crashes
             traceback.print_exc()
             self._send_error(HTTPStatus.BAD_GATEWAY, "internal_error", "Internal server error")

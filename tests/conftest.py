@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -12,9 +13,12 @@ from connector import queues
 from connector.dal import factory
 from connector.dal.store import Store
 from connector.queues import QueueName
-from local.dynamodb import DynamoDBLocal, ensure_table, local_environment
+from local.dynamodb import LOCAL_APP_CONFIG, DynamoDBLocal, ensure_table, local_environment
 from local.queue import InProcessQueue, RecordingQueue
+from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.tiktok import TikTokSandbox
 from local.server import LocalApiServer
+from tests.helpers import forget_cached_configuration
 
 # An endpoint given by the caller is used instead of starting DynamoDB Local.
 GIVEN_DYNAMODB_ENDPOINT = os.environ.get("DYNAMODB_ENDPOINT")
@@ -84,7 +88,42 @@ def jobs() -> Iterator[RecordingQueue]:
 
 @pytest.fixture(scope="session")
 def api_url(table: str, events_queue: InProcessQueue) -> Iterator[str]:
-    """The local API Gateway on a free port, calling the real handlers."""
+    """The local API Gateway on a free port, calling the real handlers, with both partner sandboxes
+    behind it (as `make run` has them)."""
     server = LocalApiServer(port=0).start()
-    yield server.url
+    app = LOCAL_APP_CONFIG
+    tiktok_hook, shopify_hook = f"{server.url}/webhooks/tiktok", f"{server.url}/webhooks/shopify"
+    with (
+        TikTokSandbox(app["TIKTOK_APP_KEY"], app["TIKTOK_APP_SECRET"], webhook_url=tiktok_hook) as tiktok,
+        ShopifySandbox(
+            app["SHOPIFY_API_KEY"], app["SHOPIFY_API_SECRET"], webhook_url=shopify_hook
+        ) as shopify,
+    ):
+        os.environ.update(
+            TIKTOK_API_BASE_URL=tiktok.url,
+            TIKTOK_AUTH_BASE_URL=tiktok.url,
+            TIKTOK_AUTHORIZE_URL=f"{tiktok.url}/oauth/authorize",
+            SHOPIFY_ADMIN_BASE_URL=shopify.admin_base_url,
+            PUBLIC_API_URL=server.url,
+        )
+        forget_cached_configuration()
+        _sandboxes.update(tiktok=tiktok, shopify=shopify)
+        yield server.url
     server.stop()
+
+
+_sandboxes: dict[str, Any] = {}
+
+
+@pytest.fixture
+def tiktok_partner(api_url: str) -> TikTokSandbox:
+    """The TikTok Shop sandbox behind the local API."""
+    sandbox: TikTokSandbox = _sandboxes["tiktok"]
+    return sandbox
+
+
+@pytest.fixture
+def shopify_partner(api_url: str) -> ShopifySandbox:
+    """The Shopify Admin sandbox behind the local API."""
+    sandbox: ShopifySandbox = _sandboxes["shopify"]
+    return sandbox

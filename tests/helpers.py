@@ -21,6 +21,18 @@ from functions.processor.handler import lambda_handler_with
 from local.lambda_context import LocalLambdaContext
 
 
+def forget_cached_configuration() -> None:
+    """Drop every per-process cache built from the environment (settings, clients, store)."""
+    from connector.clients.shopify import shopify_client_from_settings
+    from connector.clients.tiktok import tiktok_client_from_settings
+    from connector.dal import factory
+    from connector.processing.tiktok_products import tiktok_product_status_reader
+
+    factory.reset()
+    for cached in (shopify_client_from_settings, tiktok_client_from_settings, tiktok_product_status_reader):
+        cached.cache_clear()
+
+
 def connected_shop(store: Store, shop: str, **settings: Any) -> str:
     """An installed shop with a connected TikTok shop; returns the TikTok shop id."""
     tiktok_shop_id = str(uuid.uuid4().int)[:19]

@@ -1,28 +1,227 @@
-"""Dashboard API function: what the merchant's dashboard calls, plus the health check."""
+"""Dashboard API: what the merchant's dashboard shows and the actions it offers, one shop per caller.
+
+Thin: parse and validate (Powertools resolver with OpenAPI validation), call connector.merchant,
+answer. Every /v1 route runs behind the session-token middleware, which names the caller's shop.
+"""
 
 from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from connector import health
+from connector import health, session_tokens
+from connector.api import schemas
+from connector.api.errors import register_error_handlers
+from connector.clients.shopify import shopify_client_from_settings
+from connector.clients.tiktok import tiktok_client_from_settings
+from connector.crypto import token_cipher
 from connector.dal.factory import get_store
+from connector.domain.entities import Activity, Shop
+from connector.merchant import actions, views
+from connector.merchant.provisioning import ensure_shop
+from connector.observability import logger
+from connector.secrets import Secret, get_secret
+from connector.settings import get_settings
 
-logger = Logger(service="dashboard")
 app = APIGatewayRestResolver(enable_validation=True)
+register_error_handlers(app)
+
+ProductStatusParam = Literal["not_uploaded", "pending", "live", "failed", "inactive"]
+OrderStatusParam = Literal[
+    "unpaid", "awaiting_shipment", "awaiting_collection", "in_transit", "completed", "cancelled"
+]
+Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
 
 
-@app.get("/health")
+def authenticate(resolver: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """/v1 routes: the Shopify session token names the shop (and nothing else may)."""
+    event = resolver.current_event
+    if not event.path.startswith("/v1/"):
+        return next_middleware(resolver)
+    settings = get_settings()
+    token = session_tokens.bearer_token(event.headers.get("Authorization"))
+    caller = session_tokens.verify(
+        token, client_id=settings.shopify_api_key, client_secret=get_secret(Secret.SHOPIFY_API_SECRET)
+    )
+    shop = ensure_shop(get_store(), shopify_client_from_settings(), token_cipher(), caller.shop, token)
+    resolver.append_context(shop=shop)
+    response = next_middleware(resolver)
+    # Embeddable in Shopify Admin and in this shop's own admin, nowhere else.
+    response.headers["Content-Security-Policy"] = (
+        f"frame-ancestors https://{shop.domain} https://admin.shopify.com"
+    )
+    return response
+
+
+app.use(middlewares=[authenticate])
+
+
+def _shop() -> Shop:
+    shop: Shop = app.context["shop"]
+    return shop
+
+
+def _secret_key() -> bytes:
+    return get_secret(Secret.STATE_SIGNING_KEY).encode()
+
+
+def _accepted(activity: Activity) -> Response[str]:
+    body = schemas.ActivityAccepted(activity=views.activity_view(activity)).model_dump_json()
+    return Response(
+        status_code=HTTPStatus.ACCEPTED.value, content_type=content_types.APPLICATION_JSON, body=body
+    )
+
+
+@app.get("/health", responses={200: {"description": "DynamoDB answers"}, 503: {"description": "it does not"}})
 def get_health() -> Response[str]:
     healthy, body = health.check(get_store())
     status = HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE
     return Response(
         status_code=status.value, content_type=content_types.APPLICATION_JSON, body=json.dumps(body)
+    )
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def get_openapi() -> Response[str]:
+    document = app.get_openapi_json_schema(
+        title="TikTok Shop connector",
+        version="1.0.0",
+        security_schemes={"sessionToken": HTTPBearer(bearerFormat="Shopify session token (JWT)")},
+        security=[{"sessionToken": []}],
+    )
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document)
+
+
+@app.get("/v1/dashboard")
+def get_dashboard() -> schemas.DashboardOut:
+    return views.dashboard(get_store(), _shop())
+
+
+@app.get("/v1/products")
+def list_products(
+    status: Annotated[ProductStatusParam | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
+) -> schemas.ProductPage:
+    return views.products(get_store(), _shop().domain, status, limit, cursor, _secret_key())
+
+
+@app.get("/v1/orders")
+def list_orders(
+    status: Annotated[OrderStatusParam | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
+) -> schemas.OrderPage:
+    return views.orders(get_store(), _shop().domain, status, limit, cursor, _secret_key())
+
+
+@app.get("/v1/activities")
+def list_activities(
+    state: Annotated[Literal["ongoing", "completed"], Query()] = "ongoing",
+) -> list[schemas.ActivityOut]:
+    listed = get_store().list_activities(_shop().domain, finished=state == "completed", limit=50)
+    return [views.activity_view(a) for a in listed]
+
+
+@app.post(
+    "/v1/imports",
+    responses={
+        202: {
+            "description": "Import started",
+            "content": {"application/json": {"schema": schemas.ActivityAccepted.model_json_schema()}},
+        }
+    },
+)
+def post_import() -> Response[str]:
+    return _accepted(actions.start_import(get_store(), _shop()))
+
+
+@app.post("/v1/products/upload")
+def post_upload(request: Annotated[schemas.UploadRequest, Body()]) -> Response[str]:
+    return _accepted(actions.start_upload(get_store(), _shop(), request))
+
+
+@app.post("/v1/products/<product_id>/activate")
+def post_activate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
+    return _accepted(actions.set_product_active(get_store(), _shop(), product_id, active=True))
+
+
+@app.post("/v1/products/<product_id>/deactivate")
+def post_deactivate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
+    return _accepted(actions.set_product_active(get_store(), _shop(), product_id, active=False))
+
+
+@app.post("/v1/orders/<order_id>/cancel")
+def post_cancel(
+    order_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.CancelRequest, Body()]
+) -> Response[str]:
+    return _accepted(actions.cancel_order(get_store(), _shop(), order_id, request.reason))
+
+
+@app.get("/v1/settings")
+def get_sync_settings() -> schemas.SettingsIO:
+    return views.settings_view(_shop())
+
+
+@app.put("/v1/settings")
+def put_sync_settings(request: Annotated[schemas.SettingsIO, Body()]) -> schemas.SettingsIO:
+    return actions.update_settings(get_store(), _shop(), request)
+
+
+@app.get("/v1/onboarding")
+def get_onboarding() -> schemas.OnboardingOut:
+    shop = _shop()
+    return views.onboarding(shop, get_store().status_counts(shop.domain))
+
+
+@app.post("/v1/connections/tiktok")
+def post_tiktok_connection() -> schemas.TikTokAuthorization:
+    settings = get_settings()
+    return actions.tiktok_authorization(
+        get_store(),
+        _shop(),
+        authorize_url=settings.tiktok_authorize_url,
+        app_key=settings.tiktok_app_key,
+        redirect_uri=f"{settings.public_api_url}/auth/tiktok/callback",
+        signing_key=get_secret(Secret.STATE_SIGNING_KEY),
+    )
+
+
+@app.get("/auth/tiktok/callback", security=[])
+def get_tiktok_callback(
+    code: Annotated[str, Query(min_length=1, max_length=512)],
+    state: Annotated[str, Query(min_length=1, max_length=1024)],
+) -> schemas.TikTokLinked:
+    return actions.complete_tiktok_authorization(
+        get_store(),
+        tiktok_client_from_settings(),
+        token_cipher(),
+        code=code,
+        state=state,
+        signing_key=get_secret(Secret.STATE_SIGNING_KEY),
+    )
+
+
+@app.get("/v1/plan")
+def get_plan() -> schemas.PlanOut:
+    return views.plan(get_store(), _shop().domain)
+
+
+@app.post("/v1/plan/upgrade")
+def post_upgrade(request: Annotated[schemas.UpgradeRequest, Body()]) -> schemas.UpgradeOut:
+    settings = get_settings()
+    return actions.upgrade(
+        get_store(),
+        shopify_client_from_settings(),
+        token_cipher(),
+        _shop(),
+        request.plan,
+        return_url=f"{settings.public_api_url}/v1/plan",
+        test=settings.shopify_billing_test,
     )
 
 

@@ -117,6 +117,7 @@ class ShopifySandbox:
         self._lock = threading.RLock()
         self._ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000 + 1)
         self._faults: deque[InjectedFault] = deque()
+        self.refused_shops: set[str] = set()  # token exchange refused, as after an uninstall
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -252,6 +253,8 @@ class ShopifySandbox:
         except jwt.PyJWTError as exc:
             raise SandboxError(HTTPStatus.BAD_REQUEST, "invalid_subject_token") from exc
         if claims.get("dest") != f"https://{shop}":
+            raise SandboxError(HTTPStatus.BAD_REQUEST, "invalid_subject_token")
+        if shop in self.refused_shops:  # the merchant removed the app: Shopify grants nothing
             raise SandboxError(HTTPStatus.BAD_REQUEST, "invalid_subject_token")
         answer: dict[str, Any] = {"access_token": self.issue_token(shop), "scope": SCOPES}
         if body.get("expiring") == "1":

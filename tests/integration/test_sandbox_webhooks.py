@@ -8,25 +8,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from connector.clients.tiktok import NewProduct, NewSku, ShopAuth, TikTokClient, tiktok_client_from_settings
+from connector.clients.tiktok import NewProduct, NewSku, ShopAuth, TikTokClient
 from connector.connections import connect_tiktok
 from connector.crypto import token_cipher
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop
-from connector.processing.tiktok_products import tiktok_product_status_reader
-from connector.settings import get_settings
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import product_body, shopify_message
+from tests.helpers import forget_cached_configuration, product_body, shopify_message
 
 pytestmark = pytest.mark.integration
 
 
 def _forget_cached_clients() -> None:
-    for cached in (get_settings, tiktok_client_from_settings, tiktok_product_status_reader):
-        cached.cache_clear()
+    forget_cached_configuration()
 
 
 @pytest.fixture

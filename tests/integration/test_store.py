@@ -56,7 +56,7 @@ def test_shop_profile_and_tiktok_lookup_round_trip(store: Store, shop: str) -> N
         tiktok_connection=TikTokConnection.CONNECTED,
         shopify_token_ciphertext="ciphertext",
         tiktok_authorization_expires_at=datetime(2027, 1, 1, tzinfo=UTC),
-        settings=SyncSettings(auto_upload=True, price_markup_percent=Decimal("12.5"), inventory_buffer=2),
+        settings=SyncSettings(auto_upload=True, price_rule_value=Decimal("12.5"), inventory_buffer_value=2),
         onboarding_step=3,
         installed_at=datetime(2026, 11, 1, tzinfo=UTC),
     )
@@ -178,10 +178,10 @@ def test_activities_listed_by_state_newest_first(store: Store, shop: str) -> Non
                 errors=("bad title",) * i,
             )
         )
-    ongoing = store.list_activities(shop, "ongoing", limit=10)
+    ongoing = store.list_activities(shop, finished=False, limit=10)
     assert [a.activity_id for a in ongoing] == ["00002", "00001"]
     assert ongoing[0].progress_percent == 100 and ongoing[1].progress_percent == 50
-    assert store.get_activity(shop, "00000") == store.list_activities(shop, "completed", limit=1)[0]
+    assert store.get_activity(shop, "00000") == store.list_activities(shop, finished=True, limit=1)[0]
 
 
 def test_plan_round_trip_with_optimistic_lock(store: Store, shop: str) -> None:

@@ -98,7 +98,7 @@ def test_malformed_bodies_get_400_naming_the_problem(
 
     headers = {
         **request.headers,
-        "X-Shopify-Hmac-Sha256": shopify_signature(body, "local-shopify-client-secret"),
+        "X-Shopify-Hmac-Sha256": shopify_signature(body, SHOPIFY_SECRET),
     }
     response = requests.post(api_url + request.path, data=body, headers=headers, timeout=10)
     assert response.status_code == 400

@@ -40,6 +40,16 @@ def test_binary_body_is_handed_over_base64_encoded() -> None:
 def test_route_table_names_existing_functions_once() -> None:
     served = routes.functions_served()
     assert len(served) == len(set(served))
-    assert routes.match("get", "/health") == routes.Route("GET", "/health", "dashboard")
+    assert routes.match("get", "/health") == (routes.Route("GET", "/health", "dashboard"), {})
     assert routes.match("POST", "/health") is None
     assert routes.allowed_methods("/health") == ("GET",)
+
+
+def test_path_parameters_are_matched_and_handed_over() -> None:
+    matched = routes.match("POST", "/v1/products/8001234567890123456/activate")
+    assert matched is not None
+    assert matched[1] == {"product_id": "8001234567890123456"}
+    assert routes.match("POST", "/v1/products/a/b/activate") is None
+    event = proxy_event("POST", "/v1/orders/576/cancel", [], b"{}", "127.0.0.1")
+    assert event["pathParameters"] == {"order_id": "576"}
+    assert event["resource"] == "/v1/orders/{order_id}/cancel"

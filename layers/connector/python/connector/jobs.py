@@ -11,6 +11,10 @@ from connector.queues import QueueName, get_queue
 
 
 class JobKind(StrEnum):
+    IMPORT = "import"  # read the Shopify catalog into ours
+    ACTIVATE = "activate"  # activate products on TikTok
+    DEACTIVATE = "deactivate"  # deactivate products on TikTok
+    CANCEL_ORDER = "cancel_order"  # cancel a TikTok order with the merchant's reason
     INVENTORY_SYNC = "inventory_sync"  # push a Shopify inventory level to TikTok
     PRODUCT_SYNC = "product_sync"  # push changed Shopify fields of a live product to TikTok
     UPLOAD = "upload"  # upload products to TikTok

@@ -1,12 +1,15 @@
 """The HTTP route table: which function answers which method and path.
 
 Read by the local server (local/server.py) and by the CDK API construct, so the routing that
-`make run` plays and the routing API Gateway deploys cannot drift apart.
+`make run` plays and the routing API Gateway deploys cannot drift apart. Paths may hold API
+Gateway style parameters (``/v1/products/{product_id}/activate``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -15,9 +18,37 @@ class Route:
     path: str
     function: str  # folder name under functions/
 
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        parts = re.split(r"(\{[a-z_]+\})", self.path)
+        regex = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
+        return re.compile(f"^{regex}$")
+
+    def parameters(self, path: str) -> dict[str, str] | None:
+        """The path parameters when ``path`` matches this route, else None."""
+        found = self._pattern.match(path)
+        return None if found is None else found.groupdict()
+
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", "dashboard"),
+    Route("GET", "/openapi.json", "dashboard"),
+    Route("GET", "/v1/dashboard", "dashboard"),
+    Route("GET", "/v1/products", "dashboard"),
+    Route("POST", "/v1/products/upload", "dashboard"),
+    Route("POST", "/v1/products/{product_id}/activate", "dashboard"),
+    Route("POST", "/v1/products/{product_id}/deactivate", "dashboard"),
+    Route("GET", "/v1/orders", "dashboard"),
+    Route("POST", "/v1/orders/{order_id}/cancel", "dashboard"),
+    Route("GET", "/v1/activities", "dashboard"),
+    Route("POST", "/v1/imports", "dashboard"),
+    Route("GET", "/v1/settings", "dashboard"),
+    Route("PUT", "/v1/settings", "dashboard"),
+    Route("GET", "/v1/onboarding", "dashboard"),
+    Route("POST", "/v1/connections/tiktok", "dashboard"),
+    Route("GET", "/auth/tiktok/callback", "dashboard"),
+    Route("GET", "/v1/plan", "dashboard"),
+    Route("POST", "/v1/plan/upgrade", "dashboard"),
     Route("POST", "/webhooks/shopify", "shopify_webhook"),
     Route("POST", "/webhooks/tiktok", "tiktok_webhook"),
 )
@@ -28,13 +59,15 @@ def functions_served() -> tuple[str, ...]:
     return tuple(dict.fromkeys(route.function for route in ROUTES))
 
 
-def match(method: str, path: str) -> Route | None:
-    """The route for an exact method and path (the table has no path parameters)."""
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route and its path parameters for a request, or None."""
     for route in ROUTES:
-        if route.method == method.upper() and route.path == path:
-            return route
+        if route.method == method.upper():
+            parameters = route.parameters(path)
+            if parameters is not None:
+                return route, parameters
     return None
 
 
 def allowed_methods(path: str) -> tuple[str, ...]:
-    return tuple(route.method for route in ROUTES if route.path == path)
+    return tuple(route.method for route in ROUTES if route.parameters(path) is not None)

@@ -21,6 +21,9 @@ _ENVIRONMENT = {
     "TIKTOK_API_BASE_URL": "tiktok_api_base_url",
     "TIKTOK_AUTH_BASE_URL": "tiktok_auth_base_url",
     "SHOPIFY_ADMIN_BASE_URL": "shopify_admin_base_url",
+    "TIKTOK_AUTHORIZE_URL": "tiktok_authorize_url",
+    "PUBLIC_API_URL": "public_api_url",
+    "SHOPIFY_BILLING_TEST": "shopify_billing_test",
     "EVENTS_QUEUE_URL": "events_queue_url",
     "JOBS_QUEUE_URL": "jobs_queue_url",
 }
@@ -39,6 +42,11 @@ class Settings(BaseModel):
     tiktok_api_base_url: str = "https://open-api.tiktokglobalshop.com"
     tiktok_auth_base_url: str = "https://auth.tiktok-shops.com"
     shopify_admin_base_url: str = "https://{shop}"  # a template: {shop} is the myshopify.com domain
+    # Where merchants authorize the app on TikTok Shop (TikTok's authorization page).
+    tiktok_authorize_url: str = "https://services.tiktokshop.com/open/authorize"
+    # This API's own public address: TikTok's redirect and Shopify's billing return lead back here.
+    public_api_url: str = "http://127.0.0.1:3000"
+    shopify_billing_test: bool = False  # Shopify test charges (development stores)
     events_queue_url: str | None = None  # SQS queue of verified webhooks (unset: in-process queue)
     jobs_queue_url: str | None = None
 

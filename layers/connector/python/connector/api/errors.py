@@ -7,8 +7,13 @@ import json
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from connector.cursor import InvalidCursorError
+from connector.merchant.errors import MerchantError
+from connector.oauth_state import InvalidStateError
 from connector.observability import count
+from connector.session_tokens import InvalidSessionTokenError
 from connector.webhooks.errors import WebhookRejectedError
 
 
@@ -22,6 +27,30 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     def rejected_webhook(error: WebhookRejectedError) -> Response[str]:
         count(f"WebhookRejected_{error.code}")
         return error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(MerchantError)
+    def merchant_error(error: MerchantError) -> Response[str]:
+        return error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(InvalidSessionTokenError)
+    def unauthenticated(error: InvalidSessionTokenError) -> Response[str]:
+        return error_response(HTTPStatus.UNAUTHORIZED, "unauthenticated", str(error))
+
+    @app.exception_handler(InvalidCursorError)
+    def bad_cursor(error: InvalidCursorError) -> Response[str]:
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid_cursor", str(error))
+
+    @app.exception_handler(InvalidStateError)
+    def bad_state(error: InvalidStateError) -> Response[str]:
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid_state", str(error))
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response[str]:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
+            for e in error.errors()[:5]
+        ]
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_request", "; ".join(problems))
 
     @app.not_found
     def not_found(_: Exception) -> Response[str]:

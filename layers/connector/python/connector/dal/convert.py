@@ -19,9 +19,12 @@ from connector.domain.entities import (
     Activity,
     ActivityState,
     ActivityType,
+    BufferKind,
+    Direction,
     InstallState,
     Order,
     Plan,
+    PriceRuleKind,
     Product,
     Shop,
     SyncSettings,
@@ -54,9 +57,12 @@ def shop_to_row(shop: Shop) -> ShopRow:
         tiktok_authorization_expires_at=_iso(shop.tiktok_authorization_expires_at),
         settings=SyncSettingsMap(
             auto_upload=s.auto_upload,
-            price_markup_percent=str(s.price_markup_percent),
-            inventory_buffer=s.inventory_buffer,
             sync_fields=list(s.sync_fields),
+            price_rule_kind=s.price_rule_kind.value,
+            price_rule_direction=s.price_rule_direction.value,
+            price_rule_value=str(s.price_rule_value),
+            inventory_buffer_kind=s.inventory_buffer_kind.value,
+            inventory_buffer_value=s.inventory_buffer_value,
         ),
         onboarding_step=shop.onboarding_step,
         installed_at=_iso(shop.installed_at),
@@ -79,9 +85,12 @@ def shop_from_row(row: ShopRow) -> Shop:
         tiktok_authorization_expires_at=_from_iso(row.tiktok_authorization_expires_at),
         settings=SyncSettings(
             auto_upload=bool(s.auto_upload),
-            price_markup_percent=Decimal(s.price_markup_percent),
-            inventory_buffer=int(s.inventory_buffer),
             sync_fields=tuple(s.sync_fields or ()),
+            price_rule_kind=PriceRuleKind(s.price_rule_kind),
+            price_rule_direction=Direction(s.price_rule_direction),
+            price_rule_value=Decimal(s.price_rule_value),
+            inventory_buffer_kind=BufferKind(s.inventory_buffer_kind),
+            inventory_buffer_value=int(s.inventory_buffer_value),
         ),
         onboarding_step=int(row.onboarding_step),
         installed_at=_from_iso(row.installed_at),
@@ -190,7 +199,7 @@ def activity_to_row(activity: Activity) -> ActivityRow:
     return ActivityRow(
         keys.shop_pk(activity.shop),
         keys.ACTIVITY + activity.activity_id,
-        gsi1pk=keys.listing_pk(activity.shop, "ACTIVITY", activity.state.value),
+        gsi1pk=keys.listing_pk(activity.shop, "ACTIVITY", activity_listing(activity.state)),
         gsi1sk=activity.activity_id,
         gsi2pk=keys.listing_pk(activity.shop, "ACTIVITY"),
         gsi2sk=activity.activity_id,
@@ -205,6 +214,11 @@ def activity_to_row(activity: Activity) -> ActivityRow:
         finished_at=_iso(activity.finished_at),
         errors=list(activity.errors),
     )
+
+
+def activity_listing(state: ActivityState) -> str:
+    """Activities list as ongoing or finished (completed and failed alike, newest first)."""
+    return "ongoing" if state is ActivityState.ONGOING else "finished"
 
 
 def activity_from_row(row: ActivityRow) -> Activity:

@@ -64,9 +64,12 @@ class ListedRow(TableRow):
 
 class SyncSettingsMap(MapAttribute[str, Any]):
     auto_upload = BooleanAttribute(default=False)
-    price_markup_percent = UnicodeAttribute(default="0")
-    inventory_buffer = NumberAttribute(default=0)
     sync_fields = ListAttribute(of=UnicodeAttribute, default=list)
+    price_rule_kind = UnicodeAttribute(default="percent")
+    price_rule_direction = UnicodeAttribute(default="up")
+    price_rule_value = UnicodeAttribute(default="0")  # decimal text
+    inventory_buffer_kind = UnicodeAttribute(default="units")
+    inventory_buffer_value = NumberAttribute(default=0)
 
 
 class ShopRow(TableRow):
@@ -168,6 +171,12 @@ class DataRequestRow(TableRow):
     requested_at = NumberAttribute()
 
 
+class OAuthStateRow(TableRow):
+    """An issued OAuth ``state``: consumed (deleted) by the one callback that may use it."""
+
+    expires_at = TTLAttribute(attr_name=table_spec.TTL_ATTRIBUTE)
+
+
 class DedupeRow(TableRow):
     """Marks one delivery (webhook id) as applied; expires once no sender would retry it."""
 
@@ -194,6 +203,7 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
     CounterShardRow,
     ProductLinkRow,
     DataRequestRow,
+    OAuthStateRow,
 )
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from connector.dal import convert, keys
@@ -21,6 +21,7 @@ from connector.dal.rows import (
     DataRequestRow,
     DedupeRow,
     ListedRow,
+    OAuthStateRow,
     OrderRow,
     PlanRow,
     ProductLinkRow,
@@ -29,7 +30,17 @@ from connector.dal.rows import (
     TableRow,
     TikTokShopLookupRow,
 )
-from connector.domain.entities import Activity, InstallState, Order, Plan, Product, Shop, StatusCounts
+from connector.domain.entities import (
+    Activity,
+    ActivityState,
+    InstallState,
+    Order,
+    Plan,
+    Product,
+    Shop,
+    StatusCounts,
+    SyncSettings,
+)
 from connector.domain.status import ALL_COUNTERS
 
 T = TypeVar("T")
@@ -77,6 +88,10 @@ class Store:
 
     def save_shop(self, shop: Shop) -> None:
         convert.shop_to_row(shop).save()
+
+    def save_settings(self, domain: str, settings: SyncSettings) -> None:
+        row = convert.shop_to_row(Shop(domain=domain, settings=settings))
+        ShopRow(keys.shop_pk(domain), keys.PROFILE).update([ShopRow.settings.set(row.settings)])
 
     def link_tiktok_shop(self, domain: str, tiktok_shop_id: str) -> None:
         TikTokShopLookupRow(keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP, shop=domain).save()
@@ -213,6 +228,22 @@ class Store:
         row = convert.order_to_row(order, order.version + 1)
         return self._commit(row, OrderRow, order.version, order.shop, deltas, delivery)
 
+    def save_oauth_state(self, shop: str, nonce: str, expires_at: int) -> None:
+        expiry = datetime.fromtimestamp(expires_at, UTC)
+        OAuthStateRow(keys.shop_pk(shop), keys.OAUTH_STATE + nonce, expires_at=expiry).save()
+
+    def consume_oauth_state(self, shop: str, nonce: str) -> bool:
+        """Delete an issued state; False when it was never issued or is already used."""
+        try:
+            OAuthStateRow(keys.shop_pk(shop), keys.OAUTH_STATE + nonce).delete(
+                condition=OAuthStateRow.pk.exists()
+            )
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     # --- activities -------------------------------------------------------------------------
     def save_activity(self, activity: Activity) -> None:
         convert.activity_to_row(activity).save()
@@ -221,8 +252,10 @@ class Store:
         row = _get(ActivityRow, keys.shop_pk(shop), keys.ACTIVITY + activity_id)
         return None if row is None else convert.activity_from_row(row)
 
-    def list_activities(self, shop: str, state: str, limit: int) -> list[Activity]:
-        page = _newest_first(ActivityRow, shop, "ACTIVITY", state, limit, None)
+    def list_activities(self, shop: str, finished: bool, limit: int) -> list[Activity]:
+        """Ongoing activities, or finished ones (completed or failed), newest first: one Query."""
+        listing = convert.activity_listing(ActivityState.COMPLETED if finished else ActivityState.ONGOING)
+        page = _newest_first(ActivityRow, shop, "ACTIVITY", listing, limit, None)
         return [convert.activity_from_row(r) for r in page.items]
 
     # --- plan -------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class ActivityType(StrEnum):
     INVENTORY_SYNC = "inventory_sync"
     PRODUCT_SYNC = "product_sync"
     ORDER_SYNC = "order_sync"
+    ACTIVATE = "activate"
+    DEACTIVATE = "deactivate"
+    CANCEL_ORDER = "cancel_order"
 
 
 class ActivityState(StrEnum):
@@ -39,12 +42,35 @@ class ActivityState(StrEnum):
     FAILED = "failed"
 
 
+SYNC_FIELDS = ("title", "description", "price", "inventory", "images")
+
+
+class PriceRuleKind(StrEnum):
+    PERCENT = "percent"
+    FIXED = "fixed"
+
+
+class Direction(StrEnum):
+    UP = "up"
+    DOWN = "down"
+
+
+class BufferKind(StrEnum):
+    UNITS = "units"
+    PERCENT = "percent"
+
+
 @dataclass(frozen=True)
 class SyncSettings:
+    """What the merchant chose to send to TikTok and how prices and stock are adjusted."""
+
     auto_upload: bool = False
-    price_markup_percent: Decimal = Decimal("0")
-    inventory_buffer: int = 0
-    sync_fields: tuple[str, ...] = ("title", "description", "price", "inventory", "images")
+    sync_fields: tuple[str, ...] = SYNC_FIELDS
+    price_rule_kind: PriceRuleKind = PriceRuleKind.PERCENT
+    price_rule_direction: Direction = Direction.UP
+    price_rule_value: Decimal = Decimal("0")
+    inventory_buffer_kind: BufferKind = BufferKind.UNITS
+    inventory_buffer_value: int = 0
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 from connector.dal.store import CommitOutcome, Delivery, Store
-from connector.domain import changes
+from connector.domain import changes, plans
 from connector.domain.changes import CatalogFacts, Change
 from connector.domain.entities import Order, Product, Shop, TikTokConnection, Variant
 from connector.jobs import Job, JobKind
@@ -198,9 +198,7 @@ class Applier:
                 return Outcome.IGNORED
             if updated_at <= plan.subscription_updated_at:
                 return Outcome.STALE
-            recorded = replace(
-                plan, subscription_status=subscription.status.upper(), subscription_updated_at=updated_at
-            )
+            recorded = plans.subscription_changed(plan, subscription.name, subscription.status, updated_at)
             if self._store.commit_plan(recorded) is CommitOutcome.APPLIED:
                 return Outcome.APPLIED
         raise ConflictError("plan kept changing")

@@ -1,0 +1,239 @@
+"""The dashboard API's request and response shapes (they generate /openapi.json)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from connector.domain.entities import SYNC_FIELDS, BufferKind, Direction, PriceRuleKind
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ProductCounts(_Out):
+    live: int
+    failed: int
+    not_uploaded: int
+    inactive: int
+    pending: int
+    total: int
+
+
+class OrderCounts(_Out):
+    awaiting_shipment: int
+    awaiting_collection: int
+    in_transit: int
+    completed: int
+    cancelled: int
+    unpaid: int
+    total: int
+
+
+class ActivityOut(_Out):
+    id: str
+    type: str
+    state: Literal["ongoing", "completed", "failed"]
+    total: int
+    processed: int
+    succeeded: int
+    failed: int
+    progress_percent: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    errors: list[str]
+
+
+class Activities(_Out):
+    ongoing: list[ActivityOut]
+    completed: list[ActivityOut]
+
+
+class UpgradeOption(_Out):
+    plan: str
+    name: str
+    amount: str
+    products_limit: int
+    orders_limit: int
+
+
+class PlanOut(_Out):
+    plan: str
+    name: str
+    amount: str
+    currency: str
+    billing_date: date
+    products_limit: int
+    products_used: int
+    products_remaining: int
+    orders_limit: int
+    orders_used: int
+    orders_remaining: int
+    subscription_status: str
+    pending_plan: str | None
+    upgrade_options: list[UpgradeOption]
+
+
+class Prerequisite(_Out):
+    id: str
+    title: str
+    help: str
+    done: bool
+
+
+class Faq(_Out):
+    question: str
+    answer: str
+
+
+class DashboardOut(_Out):
+    shop: str
+    products: ProductCounts
+    orders: OrderCounts
+    activities: Activities
+    plan: PlanOut
+    prerequisites: list[Prerequisite]
+    faqs: list[Faq]
+
+
+class ProductOut(_Out):
+    id: str
+    title: str
+    status: Literal["not_uploaded", "pending", "live", "failed", "inactive"]
+    tiktok_product_id: str | None
+    tiktok_status: str | None
+    failure_reason: str | None
+    variants: int
+    updated_at: int
+
+
+class ProductPage(_Out):
+    items: list[ProductOut]
+    next_cursor: str | None
+
+
+class OrderOut(_Out):
+    id: str
+    status: Literal[
+        "unpaid", "awaiting_shipment", "awaiting_collection", "in_transit", "completed", "cancelled"
+    ]
+    tiktok_status: str
+    shopify_order_id: str | None
+    update_time: int
+    created_at: int
+    cancellation_status: str | None
+    return_status: str | None
+    held_for_quota: bool
+
+
+class OrderPage(_Out):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class ActivityAccepted(_Out):
+    activity: ActivityOut
+
+
+class UploadRequest(BaseModel):
+    """Either the products to upload, or every product not uploaded yet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_ids: list[str] | None = Field(default=None, min_length=1, max_length=1000)
+    all_not_uploaded: bool = False
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> UploadRequest:
+        if (self.product_ids is None) == (not self.all_not_uploaded):
+            raise ValueError("give product_ids or all_not_uploaded=true, not both and not neither")
+        return self
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=100)
+
+
+class PriceRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: PriceRuleKind = PriceRuleKind.PERCENT
+    direction: Direction = Direction.UP
+    value: Decimal = Field(default=Decimal("0"), ge=0, le=10000, max_digits=8, decimal_places=2)
+
+    @model_validator(mode="after")
+    def _sane_percentage(self) -> PriceRule:
+        if self.kind is PriceRuleKind.PERCENT and self.direction is Direction.DOWN and self.value >= 100:
+            raise ValueError("a percent discount must stay below 100")
+        return self
+
+
+class InventoryBuffer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: BufferKind = BufferKind.UNITS
+    value: int = Field(default=0, ge=0, le=100000)
+
+    @model_validator(mode="after")
+    def _sane_percentage(self) -> InventoryBuffer:
+        if self.kind is BufferKind.PERCENT and self.value > 100:
+            raise ValueError("a percent buffer is at most 100")
+        return self
+
+
+SyncField = Literal["title", "description", "price", "inventory", "images"]
+assert set(SyncField.__args__) == set(SYNC_FIELDS)  # type: ignore[attr-defined]
+
+
+class SettingsIO(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sync_fields: list[SyncField] = Field(default_factory=lambda: list(SYNC_FIELDS), max_length=5)
+    price_rule: PriceRule = Field(default_factory=PriceRule)
+    inventory_buffer: InventoryBuffer = Field(default_factory=InventoryBuffer)
+    auto_upload: bool = False
+
+
+class OnboardingStep(_Out):
+    id: str
+    title: str
+    done: bool
+
+
+class OnboardingOut(_Out):
+    step: int
+    steps: list[OnboardingStep]
+    tiktok_connection: str
+    tiktok_shop_id: str | None
+
+
+class TikTokAuthorization(_Out):
+    authorize_url: str
+    expires_at: int
+
+
+class TikTokLinked(_Out):
+    shop: str
+    tiktok_shop_id: str
+    tiktok_shop_name: str
+
+
+class UpgradeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan: str = Field(min_length=1, max_length=40)
+
+
+class UpgradeOut(_Out):
+    confirmation_url: str
+
+
+class Health(_Out):
+    status: str
+    dynamodb: str

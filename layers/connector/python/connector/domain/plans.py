@@ -1,0 +1,102 @@
+"""Plans and quotas: the catalogue (config/plans.json) and what a shop has left of it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from connector.domain.entities import Plan, StatusCounts
+from connector.domain.status import ProductStatus
+
+CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "config" / "plans.json"
+# A product uses a slot while it is on TikTok Shop.
+ON_TIKTOK = (ProductStatus.PENDING, ProductStatus.LIVE, ProductStatus.INACTIVE)
+
+
+@dataclass(frozen=True)
+class PlanOffer:
+    id: str
+    name: str
+    amount: Decimal
+    products_limit: int
+    orders_limit: int
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    currency: str
+    cycle_days: int
+    default_plan: str
+    offers: tuple[PlanOffer, ...]
+
+    def offer(self, plan_id: str) -> PlanOffer:
+        for offer in self.offers:
+            if offer.id == plan_id:
+                return offer
+        raise KeyError(f"no plan {plan_id!r}")
+
+    def by_name(self, name: str) -> PlanOffer | None:
+        """The offer a Shopify subscription names (its ``name`` is the plan's display name)."""
+        return next((o for o in self.offers if o.name.lower() == name.strip().lower()), None)
+
+    def upgrades_from(self, plan_id: str) -> tuple[PlanOffer, ...]:
+        current = self.offer(plan_id)
+        return tuple(o for o in self.offers if o.amount > current.amount)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    raw = json.loads(CATALOGUE_FILE.read_text())
+    offers = tuple(
+        PlanOffer(p["id"], p["name"], Decimal(p["amount"]), int(p["products_limit"]), int(p["orders_limit"]))
+        for p in raw["plans"]
+    )
+    return Catalogue(raw["currency"], int(raw["cycle_days"]), raw["default_plan"], offers)
+
+
+def new_plan(shop: str, today: date) -> Plan:
+    """A new shop's plan: the default offer, first billing one cycle ahead."""
+    plans = catalogue()
+    return Plan(
+        shop, plans.default_plan, billing_date=today + timedelta(days=plans.cycle_days), cycle_started=today
+    )
+
+
+@dataclass(frozen=True)
+class Usage:
+    products_used: int
+    products_remaining: int
+    orders_used: int
+    orders_remaining: int
+
+
+def usage(plan: Plan, counts: StatusCounts) -> Usage:
+    offer = catalogue().offer(plan.name)
+    products = counts.products()
+    products_used = sum(products[status.value] for status in ON_TIKTOK)
+    return Usage(
+        products_used=products_used,
+        products_remaining=max(0, offer.products_limit - products_used),
+        orders_used=plan.orders_used,
+        orders_remaining=max(0, offer.orders_limit - plan.orders_used),
+    )
+
+
+def subscription_changed(plan: Plan, subscription_name: str, status: str, updated_at: int) -> Plan:
+    """Shopify's app_subscriptions/update, applied to the plan (Shopify's statuses: PENDING, ACTIVE,
+    DECLINED, EXPIRED, FROZEN, CANCELLED). ACTIVE switches to the subscribed plan at once; CANCELLED
+    returns to the default plan; DECLINED and EXPIRED keep the plan held; FROZEN is recorded (order
+    sync pauses while it lasts)."""
+    plans = catalogue()
+    status = status.strip().upper()
+    name = plan.name
+    if status == "ACTIVE":
+        offer = plans.by_name(subscription_name)
+        name = offer.id if offer is not None else name
+    elif status == "CANCELLED":
+        name = plans.default_plan
+    return replace(plan, name=name, subscription_status=status, subscription_updated_at=updated_at)

@@ -1,0 +1,1 @@
+"""What the merchant's dashboard can see and do, independent of HTTP."""

@@ -1,0 +1,184 @@
+"""What the merchant can ask for. Each action records an activity and queues the work for the jobs
+function, so the answer is immediate (202) and the dashboard follows the activity's progress."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from connector import oauth_state
+from connector.api import schemas
+from connector.clients.shopify import ShopifyAdminClient
+from connector.clients.tiktok import ShopAuth, TikTokClient
+from connector.connections import connect_tiktok
+from connector.crypto import TokenCipher
+from connector.dal.store import Store
+from connector.domain.entities import Activity, ActivityState, ActivityType, Shop, SyncSettings
+from connector.domain.plans import catalogue
+from connector.domain.status import FINAL_ORDER_STATUSES, ProductStatus
+from connector.jobs import Job, JobKind, enqueue
+from connector.merchant import views
+from connector.merchant.errors import ConflictError, NotFoundError, UnprocessableError
+
+
+def new_activity_id() -> str:
+    """Time-ordered, so that newer activities sort after older ones."""
+    return f"{int(time.time() * 1000):013d}-{secrets.token_hex(4)}"
+
+
+def _start(
+    store: Store, shop: str, type_: ActivityType, kind: JobKind, total: int, **params: object
+) -> Activity:
+    activity = Activity(
+        shop=shop,
+        activity_id=new_activity_id(),
+        type=type_,
+        state=ActivityState.ONGOING,
+        total=total,
+        started_at=datetime.now(UTC),
+    )
+    store.save_activity(activity)
+    enqueue(
+        Job(
+            kind=kind,
+            shop=shop,
+            idempotency_key=activity.activity_id,
+            params={"activity_id": activity.activity_id, **params},
+        )
+    )
+    return activity
+
+
+def start_import(store: Store, shop: Shop) -> Activity:
+    return _start(store, shop.domain, ActivityType.IMPORT, JobKind.IMPORT, total=0)
+
+
+def start_upload(store: Store, shop: Shop, request: schemas.UploadRequest) -> Activity:
+    if request.all_not_uploaded:
+        waiting = store.status_counts(shop.domain).products()[ProductStatus.NOT_UPLOADED.value]
+        return _start(
+            store, shop.domain, ActivityType.UPLOAD, JobKind.UPLOAD, total=waiting, all_not_uploaded=True
+        )
+    wanted = list(dict.fromkeys(request.product_ids or ()))
+    found = store.get_products(shop.domain, wanted)
+    missing = [pid for pid in wanted if pid not in found or found[pid].deleted]
+    if missing:
+        raise UnprocessableError(f"unknown products: {', '.join(missing[:5])}")
+    return _start(
+        store, shop.domain, ActivityType.UPLOAD, JobKind.UPLOAD, total=len(wanted), shopify_product_ids=wanted
+    )
+
+
+def set_product_active(store: Store, shop: Shop, product_id: str, active: bool) -> Activity:
+    product = store.get_product(shop.domain, product_id)
+    if product is None or product.deleted:
+        raise NotFoundError(f"no product {product_id}")
+    if product.tiktok_product_id is None:
+        raise ConflictError(f"product {product_id} is not on TikTok Shop yet: upload it first")
+    type_, kind = (
+        (ActivityType.ACTIVATE, JobKind.ACTIVATE) if active else (ActivityType.DEACTIVATE, JobKind.DEACTIVATE)
+    )
+    return _start(store, shop.domain, type_, kind, total=1, shopify_product_ids=[product_id])
+
+
+def cancel_order(store: Store, shop: Shop, order_id: str, reason: str) -> Activity:
+    order = store.get_order(shop.domain, order_id)
+    if order is None:
+        raise NotFoundError(f"no order {order_id}")
+    reasons = {r["id"]: r for r in views.content()["cancel_reasons"]}
+    if reason not in reasons:
+        raise UnprocessableError(f"reason must be one of TikTok's: {', '.join(reasons)}")
+    if order.status in FINAL_ORDER_STATUSES:
+        raise ConflictError(f"order {order_id} is {order.status} and can no longer be cancelled")
+    if order.status not in reasons[reason]["statuses"]:
+        raise UnprocessableError(f"TikTok does not accept '{reason}' for an order that is {order.status}")
+    return _start(
+        store,
+        shop.domain,
+        ActivityType.CANCEL_ORDER,
+        JobKind.CANCEL_ORDER,
+        total=1,
+        order_id=order_id,
+        reason=reason,
+    )
+
+
+def update_settings(store: Store, shop: Shop, wanted: schemas.SettingsIO) -> schemas.SettingsIO:
+    settings = SyncSettings(
+        auto_upload=wanted.auto_upload,
+        sync_fields=tuple(dict.fromkeys(wanted.sync_fields)),
+        price_rule_kind=wanted.price_rule.kind,
+        price_rule_direction=wanted.price_rule.direction,
+        price_rule_value=Decimal(wanted.price_rule.value),
+        inventory_buffer_kind=wanted.inventory_buffer.kind,
+        inventory_buffer_value=wanted.inventory_buffer.value,
+    )
+    store.save_settings(shop.domain, settings)
+    return views.settings_view(Shop(domain=shop.domain, settings=settings))
+
+
+def tiktok_authorization(
+    store: Store, shop: Shop, *, authorize_url: str, app_key: str, redirect_uri: str, signing_key: str
+) -> schemas.TikTokAuthorization:
+    """Where to send the merchant to authorize us on TikTok Shop, with a signed single-use state."""
+    state = oauth_state.issue(store, shop.domain, signing_key)
+    query = urlencode({"app_key": app_key, "state": state.value, "redirect_uri": redirect_uri})
+    return schemas.TikTokAuthorization(authorize_url=f"{authorize_url}?{query}", expires_at=state.expires_at)
+
+
+def complete_tiktok_authorization(
+    store: Store, tiktok: TikTokClient, cipher: TokenCipher, *, code: str, state: str, signing_key: str
+) -> schemas.TikTokLinked:
+    """The callback: the state names the shop; the code becomes tokens; TikTok names the shop we got."""
+    domain = oauth_state.consume(store, state, signing_key)
+    shop = store.get_shop(domain)
+    if shop is None:
+        raise NotFoundError("the shop that asked to connect is no longer installed")
+    grant = tiktok.get_access_token(code)
+    authorized = tiktok.for_shop(ShopAuth(grant.access_token, grant.refresh_token)).get_authorized_shops()
+    if not authorized:
+        raise ConflictError("TikTok authorized no shop for this seller")
+    tiktok_shop = authorized[0]
+    connect_tiktok(
+        store,
+        cipher,
+        shop,
+        tiktok_shop_id=tiktok_shop.shop_id,
+        shop_cipher=tiktok_shop.cipher,
+        access_token=grant.access_token,
+        refresh_token=grant.refresh_token,
+        access_token_expires_at=grant.access_token_expire_in,
+    )
+    return schemas.TikTokLinked(
+        shop=domain, tiktok_shop_id=tiktok_shop.shop_id, tiktok_shop_name=tiktok_shop.name
+    )
+
+
+def upgrade(
+    store: Store,
+    shopify: ShopifyAdminClient,
+    cipher: TokenCipher,
+    shop: Shop,
+    plan_id: str,
+    *,
+    return_url: str,
+    test: bool,
+) -> schemas.UpgradeOut:
+    """Ask Shopify to bill the chosen plan; the merchant approves on the confirmation page, and the
+    app_subscriptions/update webhook then switches the plan."""
+    plans = catalogue()
+    try:
+        offer = plans.offer(plan_id)
+    except KeyError:
+        raise UnprocessableError(f"plan must be one of: {', '.join(o.id for o in plans.offers)}") from None
+    current = store.get_plan(shop.domain)
+    if current is not None and current.name == offer.id:
+        raise ConflictError(f"the shop is already on {offer.name}")
+    if shop.shopify_token_ciphertext is None:
+        raise ConflictError("the shop has no Shopify access token: open the app from Shopify Admin again")
+    admin = shopify.for_shop(shop.domain, cipher.decrypt(shop.shopify_token_ciphertext, shop.domain))
+    subscription = admin.create_app_subscription(offer.name, offer.amount, plans.currency, return_url, test)
+    return schemas.UpgradeOut(confirmation_url=subscription.confirmation_url)

@@ -1,0 +1,34 @@
+"""Why a merchant's request cannot be served; api/errors.py turns these into JSON answers."""
+
+from __future__ import annotations
+
+
+class MerchantError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(MerchantError):
+    status, code = 404, "not_found"
+
+
+class ConflictError(MerchantError):
+    status, code = 409, "conflict"
+
+
+class UnprocessableError(MerchantError):
+    status, code = 422, "unprocessable"
+
+
+class ForbiddenError(MerchantError):
+    status, code = 403, "forbidden"
+
+
+class UpstreamUnavailableError(MerchantError):
+    """Shopify or TikTok did not answer: try again shortly."""
+
+    status, code = 503, "upstream_unavailable"

@@ -1,0 +1,208 @@
+"""Read models of the dashboard, each a fixed number of DynamoDB requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from connector.api import schemas
+from connector.cursor import decode_cursor, encode_cursor
+from connector.dal.store import Page, PageKey, Store
+from connector.domain.entities import Activity, Order, Plan, Product, Shop, StatusCounts, TikTokConnection
+from connector.domain.plans import catalogue, usage
+
+E = TypeVar("E")
+V = TypeVar("V")
+CONTENT_FILE = Path(__file__).resolve().parent.parent / "config" / "dashboard.json"
+RECENT_ACTIVITIES = 10
+
+
+@lru_cache(maxsize=1)
+def content() -> dict[str, Any]:
+    """Prerequisites, FAQs and cancel reasons: text the dashboard shows, kept out of code."""
+    loaded: dict[str, Any] = json.loads(CONTENT_FILE.read_text())
+    return loaded
+
+
+def dashboard(store: Store, shop: Shop) -> schemas.DashboardOut:
+    """The summary: the profile (already read), plan, counters, and both activity lists; five reads
+    whatever the catalog size."""
+    counts = store.status_counts(shop.domain)
+    plan = _plan_of(store, shop.domain)
+    return schemas.DashboardOut(
+        shop=shop.domain,
+        products=schemas.ProductCounts(**counts.products()),
+        orders=schemas.OrderCounts(**counts.orders()),
+        activities=activities(store, shop.domain),
+        plan=plan_view(plan, counts),
+        prerequisites=prerequisites(shop, counts),
+        faqs=[schemas.Faq(**faq) for faq in content()["faqs"]],
+    )
+
+
+def activities(store: Store, shop: str) -> schemas.Activities:
+    return schemas.Activities(
+        ongoing=[
+            activity_view(a) for a in store.list_activities(shop, finished=False, limit=RECENT_ACTIVITIES)
+        ],
+        completed=[
+            activity_view(a) for a in store.list_activities(shop, finished=True, limit=RECENT_ACTIVITIES)
+        ],
+    )
+
+
+def activity_view(activity: Activity) -> schemas.ActivityOut:
+    return schemas.ActivityOut(
+        id=activity.activity_id,
+        type=activity.type.value,
+        state=activity.state.value,
+        total=activity.total,
+        processed=activity.processed,
+        succeeded=activity.succeeded,
+        failed=activity.failed,
+        progress_percent=activity.progress_percent,
+        started_at=activity.started_at,
+        finished_at=activity.finished_at,
+        errors=list(activity.errors),
+    )
+
+
+def plan_view(plan: Plan, counts: StatusCounts) -> schemas.PlanOut:
+    plans = catalogue()
+    offer = plans.offer(plan.name)
+    used = usage(plan, counts)
+    return schemas.PlanOut(
+        plan=offer.id,
+        name=offer.name,
+        amount=str(offer.amount),
+        currency=plans.currency,
+        billing_date=plan.billing_date,
+        products_limit=offer.products_limit,
+        products_used=used.products_used,
+        products_remaining=used.products_remaining,
+        orders_limit=offer.orders_limit,
+        orders_used=used.orders_used,
+        orders_remaining=used.orders_remaining,
+        subscription_status=plan.subscription_status,
+        pending_plan=plan.pending_plan,
+        upgrade_options=[
+            schemas.UpgradeOption(
+                plan=o.id,
+                name=o.name,
+                amount=str(o.amount),
+                products_limit=o.products_limit,
+                orders_limit=o.orders_limit,
+            )
+            for o in plans.upgrades_from(offer.id)
+        ],
+    )
+
+
+def plan(store: Store, shop: str) -> schemas.PlanOut:
+    return plan_view(_plan_of(store, shop), store.status_counts(shop))
+
+
+def _plan_of(store: Store, shop: str) -> Plan:
+    held = store.get_plan(shop)
+    if held is None:
+        raise LookupError(f"{shop} has no plan")  # provisioning always writes one
+    return held
+
+
+def prerequisites(shop: Shop, counts: StatusCounts) -> list[schemas.Prerequisite]:
+    done = {
+        "shopify_installed": shop.shopify_token_ciphertext is not None,
+        "tiktok_connected": shop.tiktok_connection is TikTokConnection.CONNECTED,
+        "products_imported": counts.products()["total"] > 0,
+        "products_live": counts.products()["live"] > 0,
+    }
+    return [schemas.Prerequisite(**item, done=done[item["id"]]) for item in content()["prerequisites"]]
+
+
+def onboarding(shop: Shop, counts: StatusCounts) -> schemas.OnboardingOut:
+    steps = [schemas.OnboardingStep(id=p.id, title=p.title, done=p.done) for p in prerequisites(shop, counts)]
+    first_open = next((i for i, s in enumerate(steps) if not s.done), len(steps))
+    return schemas.OnboardingOut(
+        step=first_open + 1,
+        steps=steps,
+        tiktok_connection=shop.tiktok_connection.value,
+        tiktok_shop_id=shop.tiktok_shop_id,
+    )
+
+
+def product_view(product: Product) -> schemas.ProductOut:
+    return schemas.ProductOut(
+        id=product.shopify_product_id,
+        title=product.title,
+        status=product.status,
+        tiktok_product_id=product.tiktok_product_id,
+        tiktok_status=product.tiktok_status,
+        failure_reason=product.failure_reason,
+        variants=len(product.variants),
+        updated_at=max(product.status_time, product.shopify_updated_at),
+    )
+
+
+def order_view(order: Order) -> schemas.OrderOut:
+    return schemas.OrderOut(
+        id=order.tiktok_order_id,
+        status=order.status,
+        tiktok_status=order.tiktok_status,
+        shopify_order_id=order.shopify_order_id,
+        update_time=order.update_time,
+        created_at=order.created_at,
+        cancellation_status=order.cancellation_status,
+        return_status=order.return_status,
+        held_for_quota=order.held_for_quota,
+    )
+
+
+def products(
+    store: Store, shop: str, status: str | None, limit: int, cursor: str | None, secret: bytes
+) -> schemas.ProductPage:
+    items, following = _page(
+        store.list_products, product_view, shop, "PRODUCT", status, limit, cursor, secret
+    )
+    return schemas.ProductPage(items=items, next_cursor=following)
+
+
+def orders(
+    store: Store, shop: str, status: str | None, limit: int, cursor: str | None, secret: bytes
+) -> schemas.OrderPage:
+    items, following = _page(store.list_orders, order_view, shop, "ORDER", status, limit, cursor, secret)
+    return schemas.OrderPage(items=items, next_cursor=following)
+
+
+def _page(
+    lister: Callable[[str, str | None, int, PageKey | None], Page[E]],
+    view: Callable[[E], V],
+    shop: str,
+    kind: str,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+    secret: bytes,
+) -> tuple[list[V], str | None]:
+    """One page of a listing; the cursor is signed for this shop, kind and filter only."""
+    scope = f"{shop}|{kind}|{status or ''}"
+    start = decode_cursor(cursor, secret=secret, scope=scope) if cursor else None
+    page = lister(shop, status, limit, start)
+    following = encode_cursor(page.next_key, secret=secret, scope=scope) if page.next_key else None
+    return [view(item) for item in page.items], following
+
+
+def settings_view(shop: Shop) -> schemas.SettingsIO:
+    s = shop.settings
+    return schemas.SettingsIO(
+        sync_fields=list(s.sync_fields),
+        price_rule=schemas.PriceRule(
+            kind=s.price_rule_kind, direction=s.price_rule_direction, value=s.price_rule_value
+        ),
+        inventory_buffer=schemas.InventoryBuffer(
+            kind=s.inventory_buffer_kind, value=s.inventory_buffer_value
+        ),
+        auto_upload=s.auto_upload,
+    )
