@@ -85,6 +85,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "connector-local"
     protocol_version = "HTTP/1.1"
     handlers: dict[str, Handler]
+    # Like one Lambda execution environment per function: one invocation at a time (the handler
+    # modules keep per-invocation state in module globals, as Lambda code may).
+    locks: dict[str, threading.Lock]
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -102,7 +105,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         event = proxy_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
         function = matched[0].function
         try:
-            result = self.handlers[function](event, LocalLambdaContext(function_name=function))
+            with self.locks[function]:
+                result = self.handlers[function](event, LocalLambdaContext(function_name=function))
         except Exception:  # noqa: BLE001 - API Gateway too answers 502 when the function crashes
             traceback.print_exc()
             self._send_error(HTTPStatus.BAD_GATEWAY, "internal_error", "Internal server error")
@@ -131,7 +135,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the route table (which answers 405 for the ones it lacks), as API
+        # Gateway answers any method rather than 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         # Request lines only (method, path, status): never headers or bodies.
@@ -143,7 +152,8 @@ class LocalApiServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         handlers = {name: load_handler(name) for name in routes.functions_served()}
-        request_handler = type("RequestHandler", (_RequestHandler,), {"handlers": handlers})
+        locks = {name: threading.Lock() for name in handlers}
+        request_handler = type("RequestHandler", (_RequestHandler,), {"handlers": handlers, "locks": locks})
         self._httpd = ThreadingHTTPServer((host, port), request_handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-api", daemon=True)

@@ -73,6 +73,15 @@ def _secret_key() -> bytes:
     return get_secret(Secret.STATE_SIGNING_KEY).encode()
 
 
+# How the action routes answer: 202 with the activity that carries the work out.
+ACCEPTED: dict[int, Any] = {
+    202: {
+        "description": "Accepted: the activity that carries the work out",
+        "content": {"application/json": {"model": schemas.ActivityAccepted}},
+    }
+}
+
+
 def _accepted(activity: Activity) -> Response[str]:
     body = schemas.ActivityAccepted(activity=views.activity_view(activity)).model_dump_json()
     return Response(
@@ -80,7 +89,14 @@ def _accepted(activity: Activity) -> Response[str]:
     )
 
 
-@app.get("/health", responses={200: {"description": "DynamoDB answers"}, 503: {"description": "it does not"}})
+@app.get(
+    "/health",
+    responses={
+        200: {"description": "DynamoDB answers", "content": {"application/json": {"model": schemas.Health}}},
+        503: {"description": "DynamoDB does not", "content": {"application/json": {"model": schemas.Health}}},
+    },
+    security=[],
+)
 def get_health() -> Response[str]:
     healthy, body = health.check(get_store())
     status = HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE
@@ -127,35 +143,27 @@ def list_activities(
     return [views.activity_view(a) for a in listed]
 
 
-@app.post(
-    "/v1/imports",
-    responses={
-        202: {
-            "description": "Import started",
-            "content": {"application/json": {"schema": schemas.ActivityAccepted.model_json_schema()}},
-        }
-    },
-)
+@app.post("/v1/imports", responses=ACCEPTED)
 def post_import() -> Response[str]:
     return _accepted(actions.start_import(get_store(), _shop()))
 
 
-@app.post("/v1/products/upload")
+@app.post("/v1/products/upload", responses=ACCEPTED)
 def post_upload(request: Annotated[schemas.UploadRequest, Body()]) -> Response[str]:
     return _accepted(actions.start_upload(get_store(), _shop(), request))
 
 
-@app.post("/v1/products/<product_id>/activate")
+@app.post("/v1/products/<product_id>/activate", responses=ACCEPTED)
 def post_activate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
     return _accepted(actions.set_product_active(get_store(), _shop(), product_id, active=True))
 
 
-@app.post("/v1/products/<product_id>/deactivate")
+@app.post("/v1/products/<product_id>/deactivate", responses=ACCEPTED)
 def post_deactivate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
     return _accepted(actions.set_product_active(get_store(), _shop(), product_id, active=False))
 
 
-@app.post("/v1/orders/<order_id>/cancel")
+@app.post("/v1/orders/<order_id>/cancel", responses=ACCEPTED)
 def post_cancel(
     order_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.CancelRequest, Body()]
 ) -> Response[str]:
@@ -225,6 +233,21 @@ def post_upgrade(request: Annotated[schemas.UpgradeRequest, Body()]) -> schemas.
     )
 
 
+def _not_json(event: dict[str, Any]) -> bool:
+    """A body that is not JSON: Powertools' validation would try to parse it as a form."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    return bool(event.get("body")) and content_type not in ("application/json", "")
+
+
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if _not_json(event):
+        body = json.dumps({"error": {"code": "unsupported_media_type", "message": "send application/json"}})
+        return {
+            "statusCode": 415,
+            "headers": {"Content-Type": "application/json"},
+            "body": body,
+            "isBase64Encoded": False,
+        }
     return app.resolve(event, context)

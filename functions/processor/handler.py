@@ -16,8 +16,6 @@ from connector.processing.applier import Applier, Ports
 from connector.processing.tiktok_products import tiktok_product_status_reader
 from connector.webhooks.message import QueuedWebhook
 
-processor = BatchProcessor(event_type=EventType.SQS)
-
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     applier = Applier(ports)
@@ -30,6 +28,8 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
         logger.info("applied", source=message.source.value, topic=message.topic, outcome=outcome.value)
         return outcome.value
 
+    # A processor per invocation: it holds the batch's results (local runs invoke from threads).
+    processor = BatchProcessor(event_type=EventType.SQS)
     response = process_partial_response(
         event=event, record_handler=apply_record, processor=processor, context=context
     )

@@ -44,6 +44,10 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     def bad_state(error: InvalidStateError) -> Response[str]:
         return error_response(HTTPStatus.BAD_REQUEST, "invalid_state", str(error))
 
+    @app.exception_handler(UnicodeDecodeError)
+    def undecodable_body(_: UnicodeDecodeError) -> Response[str]:
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid_request", "the body must be UTF-8 JSON")
+
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[str]:
         problems = [
