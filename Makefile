@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # the machine has, and synth works on it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test unit integration lint format synth bench bench-quick setup java clean
+.PHONY: run test unit integration lint format synth token fuzz setup java clean
 
 run: setup ## Run the whole connector locally (API, webhooks, schedules, DynamoDB Local, demo shop)
 	$(PY) -m local.run
@@ -22,6 +22,12 @@ unit: setup
 
 integration: setup
 	$(BIN)/pytest tests/integration
+
+token: $(VENV)/.installed ## A local session token for SHOP (default: the demo shop), for curl against make run
+	@$(PY) -m local.token "$(SHOP)"
+
+fuzz: setup ## Schemathesis against the served OpenAPI document, with more examples than make test
+	FUZZ_EXAMPLES=200 $(BIN)/pytest tests/integration/test_api_fuzz.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

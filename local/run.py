@@ -45,6 +45,8 @@ def main() -> int:
         ensure_table(endpoint, table_name)
 
         api_base = f"http://127.0.0.1:{port}"
+        os.environ.setdefault("PUBLIC_API_URL", api_base)
+        os.environ.setdefault("SHOPIFY_BILLING_TEST", "true")
         tiktok = shopify = None
         if not os.environ.get("TIKTOK_API_BASE_URL") and not os.environ.get("TIKTOK_AUTH_BASE_URL"):
             tiktok = running.enter_context(
@@ -56,6 +58,7 @@ def main() -> int:
                 )
             )
             os.environ["TIKTOK_API_BASE_URL"] = os.environ["TIKTOK_AUTH_BASE_URL"] = tiktok.url
+            os.environ.setdefault("TIKTOK_AUTHORIZE_URL", f"{tiktok.url}/oauth/authorize")
         if not os.environ.get("SHOPIFY_ADMIN_BASE_URL"):
             shopify = running.enter_context(
                 ShopifySandbox(
@@ -91,7 +94,8 @@ def main() -> int:
         print(f"Connector API      {server.url}")
         for route in routes.ROUTES:
             print(f"  {route.method:<6} {server.url}{route.path}  -> functions/{route.function}")
-        print(f"Demo shop seeded; sample webhooks replayed: {replayed}", flush=True)
+        print(f"Demo shop seeded; sample webhooks replayed: {replayed}")
+        print(f"Try: curl -H \"Authorization: Bearer $(make -s token)\" {server.url}/v1/dashboard", flush=True)
         print("Ctrl-C stops everything.", flush=True)
         _wait_for_stop_signal()
     print("Stopped.")
