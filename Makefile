@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # the machine has, and synth works on it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test unit integration lint format synth token fuzz setup java clean
+.PHONY: run test unit integration lint format synth token fuzz setup java browser clean
 
 run: setup ## Run the whole connector locally (API, webhooks, schedules, DynamoDB Local, demo shop)
 	$(PY) -m local.run
@@ -38,7 +38,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-setup: $(VENV)/.installed node_modules/.installed java
+setup: $(VENV)/.installed node_modules/.installed java browser
 
 synth: $(VENV)/.installed node_modules/.installed ## Synthesize the CDK app into cdk.out/ (offline)
 	$(PY) infra/build_layer.py
@@ -64,6 +64,14 @@ java:
 		echo "Installing openjdk-17-jre-headless"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	else echo "Java 17+ is required for DynamoDB Local: install openjdk-17-jre-headless" >&2; exit 1; fi
+
+# Browser tests drive Debian's Chromium with Playwright (no browser download); install it when missing.
+browser:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Chromium is needed for the browser tests: install Debian's chromium" >&2; exit 1; fi
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .local .pytest_cache .mypy_cache .ruff_cache

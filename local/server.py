@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import mimetypes
 import threading
 import time
 import traceback
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,6 +24,8 @@ from connector import routes
 from local.lambda_context import LocalLambdaContext
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+# The merchant's dashboard page (web/), served at / as CloudFront serves it on AWS.
+WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 
 
 def load_handler(function: str) -> Handler:
@@ -94,6 +98,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
         matched = routes.match(self.command, path)
+        if matched is None and self.command == "GET" and self._serve_local_only(path):
+            return
         if matched is None:
             if routes.allowed_methods(path):
                 self._send_error(
@@ -113,6 +119,31 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         self._send_result(result)
 
+    def _serve_local_only(self, path: str) -> bool:
+        """The dashboard page (S3/CloudFront on AWS) and, in local mode only, a session token for
+        the demo shop (inside Shopify Admin, App Bridge supplies it)."""
+        if path == "/local/session-token":
+            from local.events import DEMO_SHOP
+            from local.token import mint
+
+            token = json.dumps({"token": mint(DEMO_SHOP)}).encode()
+            self._send_bytes(HTTPStatus.OK, "application/json", token)
+            return True
+        relative = "index.html" if path == "/" else path.lstrip("/")
+        file = (WEB_ROOT / relative).resolve()
+        if not file.is_file() or WEB_ROOT not in file.parents:
+            return False
+        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        self._send_bytes(HTTPStatus.OK, content_type, file.read_bytes())
+        return True
+
+    def _send_bytes(self, status: HTTPStatus, content_type: str, payload: bytes) -> None:
+        self.send_response(status.value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def _send_result(self, result: dict[str, Any]) -> None:
         body = result.get("body") or ""
         payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
@@ -129,11 +160,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _send_error(self, status: HTTPStatus, code: str, message: str) -> None:
         payload = json.dumps({"error": {"code": code, "message": message}}).encode()
-        self.send_response(status.value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self._send_bytes(status, "application/json", payload)
 
     def __getattr__(self, name: str) -> Any:
         # Every method reaches the route table (which answers 405 for the ones it lacks), as API
