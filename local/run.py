@@ -95,7 +95,8 @@ def main() -> int:
         for route in routes.ROUTES:
             print(f"  {route.method:<6} {server.url}{route.path}  -> functions/{route.function}")
         print(f"Demo shop seeded; sample webhooks replayed: {replayed}")
-        print(f"Try: curl -H \"Authorization: Bearer $(make -s token)\" {server.url}/v1/dashboard", flush=True)
+        print(f"Dashboard page     {server.url}/")
+        print(f'Try: curl -H "Authorization: Bearer $(make -s token)" {server.url}/v1/dashboard', flush=True)
         print("Ctrl-C stops everything.", flush=True)
         _wait_for_stop_signal()
     print("Stopped.")
