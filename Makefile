@@ -40,9 +40,10 @@ format: $(VENV)/.installed
 
 setup: $(VENV)/.installed node_modules/.installed java browser
 
-synth: $(VENV)/.installed node_modules/.installed ## Synthesize the CDK app into cdk.out/ (offline)
+synth: $(VENV)/.installed node_modules/.installed ## Synthesize the CDK app into cdk.out/ (offline), cdk-nag and cfn-lint checked
 	$(PY) infra/build_layer.py
 	$(PY) infra/app.py
+	$(BIN)/cfn-lint --non-zero-exit-code error --regions us-east-1 -- cdk.out/*.template.json
 	@echo "Synthesized: $$(ls cdk.out/*.template.json)"
 
 # The virtualenv is rebuilt only when pyproject.toml changes.

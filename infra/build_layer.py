@@ -1,4 +1,4 @@
-"""Builds the third-party dependency layer for Lambda (arm64, CPython 3.13) without Docker.
+"""Builds the third-party dependency layer for Lambda (arm64, CPython 3.14) without Docker.
 
 The package list is pyproject.toml's [project.dependencies], the same list the local venv installs.
 pip fetches manylinux wheels for the Lambda platform into build/layers/dependencies/python; a stamp
@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "build" / "layers" / "dependencies"
-PLATFORM = ["--platform", "manylinux2014_aarch64", "--python-version", "3.13", "--implementation", "cp"]
+PLATFORM = ["--platform", "manylinux2014_aarch64", "--python-version", "3.14", "--implementation", "cp"]
 
 
 def dependencies() -> list[str]:

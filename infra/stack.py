@@ -4,111 +4,213 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from connector import routes
 from connector.secrets import Secret
+from infra.components import jobs as jobs_component
 from infra.components.api import ApiConstruct
 from infra.components.data import DataConstruct
-from infra.components.functions import Layers, connector_function
+from infra.components.functions import FUNCTIONS_DIR, FunctionFactory, Layers, add_environment
+from infra.components.hosting import WEB_DIR, HostingConstruct
 from infra.components.ingestion import ShopifyPartnerEvents
+from infra.components.jobs import JobsConstruct
+from infra.components.monitoring import MonitoringConstruct
 from infra.components.queues import QueuesConstruct
+from infra.components.schedules import SchedulesConstruct
 from infra.components.secrets import SecretsConstruct
 
 PROCESSOR_TIMEOUT_SECONDS = 30
-# DynamoDB actions per role: reads for the doors, reads and conditional writes for the processor.
-READ_SHOP = ("dynamodb:GetItem",)
+SCHEDULER_TIMEOUT_SECONDS = 300  # a pass over every shop (reconciliation, polls)
+
+# DynamoDB actions per function, from the Store methods each one's code path calls
+# (connector/dal/store.py). TransactWriteItems is authorized by the Put/Update actions it holds.
+READ_SHOP = ("dynamodb:GetItem",)  # get_shop, shop_for_tiktok
+SERVE_DASHBOARD = (
+    "dynamodb:DescribeTable",  # ping (GET /health)
+    "dynamodb:GetItem",  # shop, plan, product, order
+    "dynamodb:BatchGetItem",  # get_products (upload of chosen products)
+    "dynamodb:Query",  # counter shards, listings on the indexes, activities
+    "dynamodb:PutItem",  # provisioning, plan, activity, OAuth state, TikTok link
+    "dynamodb:UpdateItem",  # settings, reinstall
+    "dynamodb:DeleteItem",  # consume_oauth_state
+)
 APPLY_EVENTS = (
+    "dynamodb:GetItem",  # shop, product, order, plan, delivery markers
+    "dynamodb:BatchGetItem",  # the batch's prefetch
+    "dynamodb:Query",  # a customer's orders, a shop's items for erasure
+    "dynamodb:PutItem",  # commits (in and out of transactions), data requests, markers
+    "dynamodb:UpdateItem",  # counter shards, uninstall, TikTok connection state
+    "dynamodb:BatchWriteItem",  # shop/redact erasure
+)
+RUN_JOBS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
 )
+# The scheduler visits every shop (no index lists shops, hence Scan) and writes what it repairs.
+RUN_SCHEDULES = (*RUN_JOBS, "dynamodb:Scan")
 
 
 class ConnectorStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, dependencies_dir: Path, **kwargs: object
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        dependencies_dir: Path,
+        functions_dir: Path = FUNCTIONS_DIR,
+        web_dir: Path = WEB_DIR,
+        **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        data = DataConstruct(self, "Data")
-        secrets = SecretsConstruct(self, "Secrets")
-        layers = Layers(self, "Layers", dependencies_dir=dependencies_dir)
-        queues = QueuesConstruct(self, "Queues", consumer_timeout=Duration.seconds(PROCESSOR_TIMEOUT_SECONDS))
-        app_identity = {
+        self.data = DataConstruct(self, "Data")
+        self.secrets = SecretsConstruct(self, "Secrets")
+        self.factory = FunctionFactory(
+            Layers(self, "Layers", dependencies_dir=dependencies_dir), functions_dir
+        )
+        self.queues = QueuesConstruct(
+            self,
+            "Queues",
+            events_timeout=Duration.seconds(PROCESSOR_TIMEOUT_SECONDS),
+            jobs_timeout=Duration.seconds(jobs_component.TIMEOUT_SECONDS),
+        )
+        self.table = self.data.table
+        hosting = HostingConstruct(self, "Hosting", web_dir=web_dir)
+        base = {"TABLE_NAME": self.table.table_name, "POWERTOOLS_METRICS_NAMESPACE": "TikTokShopConnector"}
+        base |= {
             "SHOPIFY_API_KEY": self.node.try_get_context("shopifyApiKey") or "",
             "TIKTOK_APP_KEY": self.node.try_get_context("tiktokAppKey") or "",
         }
-        base = {"TABLE_NAME": data.table.table_name, "POWERTOOLS_METRICS_NAMESPACE": "TikTokShopConnector"}
+        self.functions = self.factory.functions  # every function built, by folder name
+        self.dead_letter_queues: dict[str, sqs.IQueue] = {
+            "Events": self.queues.events_dlq,
+            "Jobs": self.queues.jobs_dlq,
+        }
+        self._doors({**base, "EVENTS_QUEUE_URL": self.queues.events.queue_url})
+        sends_jobs = {**base, "JOBS_QUEUE_URL": self.queues.jobs.queue_url}
+        self._dashboard({**sends_jobs, "DASHBOARD_ORIGIN": hosting.origin})
+        self._processor(sends_jobs)
+        if self.factory.exists("jobs"):
+            self._jobs(sends_jobs)
+        if self.factory.exists("scheduler"):
+            self._schedules(sends_jobs)
 
-        dashboard = connector_function(self, "dashboard", layers, base)
-        data.table.grant(dashboard, "dynamodb:DescribeTable")
-
-        shopify_webhook = connector_function(
+        self.api = ApiConstruct(self, "Api", self._behind_api(), allowed_origin=hosting.origin)
+        self.functions["dashboard"].add_environment("PUBLIC_API_URL", self.api.base_url)
+        hosting.publish(self.api.base_url)
+        MonitoringConstruct(
             self,
-            "shopify_webhook",
-            layers,
-            {**base, **app_identity, "EVENTS_QUEUE_URL": queues.events.queue_url},
+            "Monitoring",
+            functions=self.functions,
+            dead_letter_queues=self.dead_letter_queues,
+            work_queues={"Events": self.queues.events, "Jobs": self.queues.jobs},
+            api=self.api.api,
         )
-        _add_environment(shopify_webhook, secrets.grant_read(shopify_webhook, Secret.SHOPIFY_API_SECRET))
+        self._outputs(hosting)
 
-        tiktok_webhook = connector_function(
-            self,
-            "tiktok_webhook",
-            layers,
-            {**base, **app_identity, "EVENTS_QUEUE_URL": queues.events.queue_url},
-        )
-        _add_environment(tiktok_webhook, secrets.grant_read(tiktok_webhook, Secret.TIKTOK_APP_SECRET))
-        for door in (shopify_webhook, tiktok_webhook):
-            data.table.grant(door, *READ_SHOP)
-            queues.events.grant_send_messages(door)
+    def _doors(self, environment: dict[str, str]) -> None:
+        """The webhook functions: verify, look the shop up, queue the event."""
+        for name, secret in (
+            ("shopify_webhook", Secret.SHOPIFY_API_SECRET),
+            ("tiktok_webhook", Secret.TIKTOK_APP_SECRET),
+        ):
+            door = self.factory.build(self, name, environment)
+            self._grant(door, READ_SHOP, [secret], send_to=[self.queues.events])
+        partner_source = self.node.try_get_context("shopifyPartnerEventSource")
+        if partner_source:
+            partner = ShopifyPartnerEvents(
+                self, "ShopifyPartnerEvents", partner_source, self.functions["shopify_webhook"]
+            )
+            self.dead_letter_queues["PartnerEvents"] = partner.failed
 
-        processor = connector_function(
-            self,
-            "processor",
-            layers,
-            {**base, **app_identity, "JOBS_QUEUE_URL": queues.jobs.queue_url},
-            timeout_seconds=PROCESSOR_TIMEOUT_SECONDS,
+    def _dashboard(self, environment: dict[str, str]) -> None:
+        # 29 s: API Gateway's integration timeout.
+        dashboard = self.factory.build(self, "dashboard", environment, timeout_seconds=29)
+        self._grant(dashboard, SERVE_DASHBOARD, list(Secret), send_to=[self.queues.jobs], indexes=True)
+
+    def _processor(self, environment: dict[str, str]) -> None:
+        processor = self.factory.build(
+            self, "processor", environment, timeout_seconds=PROCESSOR_TIMEOUT_SECONDS
         )
-        _add_environment(
-            processor, secrets.grant_read(processor, Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY)
+        self._grant(
+            processor,
+            APPLY_EVENTS,
+            [Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY],
+            send_to=[self.queues.jobs],
         )
-        data.table.grant(processor, *APPLY_EVENTS)
-        queues.jobs.grant_send_messages(processor)
         processor.add_event_source(
             event_sources.SqsEventSource(
-                queues.events,
+                self.queues.events,
                 batch_size=10,
                 max_batching_window=Duration.seconds(1),
                 report_batch_item_failures=True,
             )
         )
 
-        partner_source = self.node.try_get_context("shopifyPartnerEventSource")
-        if partner_source:
-            ShopifyPartnerEvents(self, "ShopifyPartnerEvents", partner_source, shopify_webhook)
+    def _jobs(self, environment: dict[str, str]) -> None:
+        jobs = JobsConstruct(self, "JobsWorker", self.factory, self.queues.jobs, environment).function
+        self._grant(
+            jobs,
+            RUN_JOBS,
+            [Secret.SHOPIFY_API_SECRET, Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY],
+            send_to=[self.queues.jobs],  # work runs in chunks: each chunk queues the next
+            indexes=True,  # "upload all not uploaded" lists products by status
+        )
 
-        behind_api = {
-            "dashboard": dashboard,
-            "shopify_webhook": shopify_webhook,
-            "tiktok_webhook": tiktok_webhook,
-        }
-        missing = set(routes.functions_served()) - set(behind_api)
+    def _schedules(self, environment: dict[str, str]) -> None:
+        scheduler = self.factory.build(
+            self, "scheduler", environment, timeout_seconds=SCHEDULER_TIMEOUT_SECONDS, memory_mb=1024
+        )
+        self._grant(
+            scheduler,
+            RUN_SCHEDULES,
+            [Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY],
+            send_to=[self.queues.jobs],
+            indexes=True,  # products pending audit, by status
+        )
+        schedules = SchedulesConstruct(self, "Schedules", scheduler)
+        self.dead_letter_queues["Schedules"] = schedules.dead_letters
+
+    def _behind_api(self) -> dict[str, lambda_.IFunction]:
+        served = routes.functions_served()
+        missing = set(served) - set(self.functions)
         if missing:
             raise ValueError(f"routes name functions the stack does not build: {sorted(missing)}")
-        self.api = ApiConstruct(self, "Api", behind_api)
-        self.functions = {**behind_api, "processor": processor}
-        self.queues = queues
-        self.table = data.table
+        return {name: self.functions[name] for name in served}
 
+    def _grant(
+        self,
+        function: lambda_.Function,
+        table_actions: tuple[str, ...],
+        readable: list[Secret],
+        send_to: list[sqs.Queue],
+        indexes: bool = False,
+    ) -> None:
+        """Exactly what the function's code uses: these table actions, secrets and queues."""
+        assert function.role is not None
+        self.data.grant(function.role, *table_actions, indexes=indexes)
+        add_environment(function, self.secrets.grant_read(function, *readable))
+        for queue in send_to:
+            queue.grant_send_messages(function)
 
-def _add_environment(function: lambda_.Function, environment: dict[str, str]) -> None:
-    for name, value in environment.items():
-        function.add_environment(name, value)
+    def _outputs(self, hosting: HostingConstruct) -> None:
+        base = self.api.base_url
+        CfnOutput(self, "ApiUrl", value=base, description="The API (PUBLIC_API_URL)")
+        CfnOutput(self, "ShopifyWebhookUrl", value=f"{base}/webhooks/shopify", description="Shopify webhooks")
+        CfnOutput(
+            self, "TikTokWebhookUrl", value=f"{base}/webhooks/tiktok", description="TikTok Shop webhooks"
+        )
+        CfnOutput(
+            self,
+            "TikTokRedirectUrl",
+            value=f"{base}/auth/tiktok/callback",
+            description="TikTok Shop app redirect URL",
+        )
+        CfnOutput(self, "DashboardUrl", value=hosting.origin, description="The app URL to set in Shopify")

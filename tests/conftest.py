@@ -95,8 +95,13 @@ def api_url(table: str, events_queue: InProcessQueue) -> Iterator[str]:
     tiktok_hook, shopify_hook = f"{server.url}/webhooks/tiktok", f"{server.url}/webhooks/shopify"
     with (
         TikTokSandbox(app["TIKTOK_APP_KEY"], app["TIKTOK_APP_SECRET"], webhook_url=tiktok_hook) as tiktok,
+        # A Plus-sized bucket: the client's cost budgeting has its own tests against a small one.
         ShopifySandbox(
-            app["SHOPIFY_API_KEY"], app["SHOPIFY_API_SECRET"], webhook_url=shopify_hook
+            app["SHOPIFY_API_KEY"],
+            app["SHOPIFY_API_SECRET"],
+            webhook_url=shopify_hook,
+            bucket_size=20000,
+            restore_rate=1000,
         ) as shopify,
     ):
         os.environ.update(
@@ -127,3 +132,15 @@ def shopify_partner(api_url: str) -> ShopifySandbox:
     """The Shopify Admin sandbox behind the local API."""
     sandbox: ShopifySandbox = _sandboxes["shopify"]
     return sandbox
+
+
+@pytest.fixture
+def jobs_worker(api_url: str) -> Iterator[InProcessQueue]:
+    """The jobs queue consumed by the real jobs function (instead of only recording)."""
+    from functions.jobs.handler import lambda_handler as jobs_function
+
+    queue = InProcessQueue("jobs", jobs_function, retry_delay=0.05).start()
+    queues.install(QueueName.JOBS, queue)
+    yield queue
+    queues.install(QueueName.JOBS, None)
+    queue.stop()

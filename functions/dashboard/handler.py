@@ -228,7 +228,7 @@ def post_upgrade(request: Annotated[schemas.UpgradeRequest, Body()]) -> schemas.
         token_cipher(),
         _shop(),
         request.plan,
-        return_url=f"{settings.public_api_url}/v1/plan",
+        return_url=f"{settings.dashboard_url}?upgraded={request.plan}",
         test=settings.shopify_billing_test,
     )
 

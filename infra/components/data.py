@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from connector import table_spec
+from infra.components.nag import acknowledge
 
 
 class DataConstruct(Construct):
@@ -35,3 +37,17 @@ class DataConstruct(Construct):
                 for index in table_spec.GLOBAL_INDEXES
             ],
         )
+
+    def grant(self, role: iam.IRole, *actions: str, indexes: bool = False) -> None:
+        """Exactly these actions on the table, and on its indexes only for code that lists by them."""
+        arns = [self.table.table_arn]
+        if indexes:
+            arns.append(f"{self.table.table_arn}/index/*")
+            table = self.table.node.default_child
+            assert isinstance(table, dynamodb.CfnGlobalTable)
+            acknowledge(
+                role,
+                f"IAM5[Resource::<{Stack.of(self).resolve(table.logical_id)}.Arn>/index/*]",
+                "This table's own indexes (listings by status and by kind), no other table's.",
+            )
+        iam.Grant.add_to_principal(grantee=role, actions=list(actions), resource_arns=arns)

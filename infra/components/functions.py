@@ -1,16 +1,21 @@
-"""How every connector function is built: one place for runtime, architecture, logs and tracing."""
+"""How every connector function is built: one place for runtime, architecture, role, logs and tracing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.components.nag import acknowledge
+
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME = lambda_.Runtime.PYTHON_3_13
+FUNCTIONS_DIR = ROOT / "functions"
+RUNTIME = lambda_.Runtime.PYTHON_3_14  # the dependency layer is built for it (build_layer.py)
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
 
 class Layers(Construct):
@@ -36,31 +41,68 @@ class Layers(Construct):
         )
 
 
-def connector_function(
-    scope: Construct,
-    name: str,
-    layers: Layers,
-    environment: dict[str, str],
-    timeout_seconds: int = 10,
-    memory_mb: int = 512,
-) -> lambda_.Function:
-    """A function from functions/<name>/handler.py with JSON logs, tracing and bounded log retention."""
-    log_group = logs.LogGroup(scope, f"{_pascal(name)}Logs", retention=logs.RetentionDays.ONE_MONTH)
-    return lambda_.Function(
-        scope,
-        _pascal(name),
-        runtime=RUNTIME,
-        architecture=lambda_.Architecture.ARM_64,
-        handler="handler.lambda_handler",
-        code=lambda_.Code.from_asset(str(ROOT / "functions" / name), exclude=["**/__pycache__"]),
-        layers=[layers.dependencies, layers.connector],
-        environment={"POWERTOOLS_SERVICE_NAME": name, **environment},
-        timeout=Duration.seconds(timeout_seconds),
-        memory_size=memory_mb,
-        tracing=lambda_.Tracing.ACTIVE,
-        logging_format=lambda_.LoggingFormat.JSON,
-        log_group=log_group,
-    )
+class FunctionFactory:
+    """Builds functions/<name>/handler.py as Lambda functions sharing the layers."""
+
+    def __init__(self, layers: Layers, functions_dir: Path = FUNCTIONS_DIR) -> None:
+        self.layers = layers
+        self.functions_dir = functions_dir
+        self.functions: dict[str, lambda_.Function] = {}  # by folder name, in build order
+
+    def exists(self, name: str) -> bool:
+        """Whether functions/<name>/handler.py is there (optional functions are built only then)."""
+        return (self.functions_dir / name / "handler.py").is_file()
+
+    def build(
+        self,
+        scope: Construct,
+        name: str,
+        environment: dict[str, str],
+        timeout_seconds: int = 10,
+        memory_mb: int = 512,
+    ) -> lambda_.Function:
+        """A function with JSON logs, tracing, bounded log retention and a role of its own.
+
+        The role starts with nothing but writing to the function's own log group (no managed
+        policy, whose log actions reach every log group); callers grant what the code uses.
+        """
+        pascal = _pascal(name)
+        log_group = logs.LogGroup(scope, f"{pascal}Logs", retention=LOG_RETENTION)
+        role = iam.Role(
+            scope,
+            f"{pascal}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"TikTok Shop connector: the {name} function",
+        )
+        log_group.grant_write(role)
+        function = lambda_.Function(
+            scope,
+            pascal,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="handler.lambda_handler",
+            code=lambda_.Code.from_asset(str(self.functions_dir / name), exclude=["**/__pycache__"]),
+            layers=[self.layers.dependencies, self.layers.connector],
+            environment={"POWERTOOLS_SERVICE_NAME": name, **environment},
+            timeout=Duration.seconds(timeout_seconds),
+            memory_size=memory_mb,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=log_group,
+            role=role,
+        )
+        self.functions[name] = function
+        acknowledge(
+            role,
+            "IAM5[Resource::*]",
+            "X-Ray's PutTraceSegments and PutTelemetryRecords accept no resource but '*'.",
+        )
+        return function
+
+
+def add_environment(function: lambda_.Function, environment: dict[str, str]) -> None:
+    for name, value in environment.items():
+        function.add_environment(name, value)
 
 
 def _pascal(name: str) -> str:

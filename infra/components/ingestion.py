@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+from infra.components.queues import dead_letter_queue
+
+# EventBridge's retries before an event lands in the failed-deliveries queue.
+RETRY_ATTEMPTS = 8
 
 
 class ShopifyPartnerEvents(Construct):
@@ -17,20 +20,17 @@ class ShopifyPartnerEvents(Construct):
         self, scope: Construct, construct_id: str, event_source_name: str, target: lambda_.IFunction
     ) -> None:
         super().__init__(scope, construct_id)
-        bus = events.EventBus(
-            self, "Bus", event_bus_name=event_source_name, event_source_name=event_source_name
-        )
-        failed = sqs.Queue(
-            self,
-            "FailedDeliveries",
-            retention_period=Duration.days(14),
-            enforce_ssl=True,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
+        # A partner event bus takes the partner event source's name (EventBridge requires it).
+        bus = events.EventBus(self, "Bus", event_source_name=event_source_name)
+        self.failed = dead_letter_queue(
+            self, "FailedDeliveries", for_what="the Shopify partner event rule's Lambda target"
         )
         events.Rule(
             self,
             "ShopifyWebhooks",
             event_bus=bus,
             event_pattern=events.EventPattern(source=events.Match.prefix("aws.partner/shopify.com")),
-            targets=[targets.LambdaFunction(target, dead_letter_queue=failed, retry_attempts=8)],
+            targets=[
+                targets.LambdaFunction(target, dead_letter_queue=self.failed, retry_attempts=RETRY_ATTEMPTS)
+            ],
         )

@@ -13,8 +13,19 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from connector.secrets import Secret
+from infra.components.nag import acknowledge
 
 _GENERATED = {Secret.STATE_SIGNING_KEY, Secret.TOKEN_ENCRYPTION_KEY}
+# Why no secret rotates on a Secrets Manager schedule.
+_NOT_ROTATED = {
+    Secret.SHOPIFY_API_SECRET: "Shopify issues the client secret; it is rotated in the Partner Dashboard "
+    "and pasted here, since Shopify offers no API that a rotation function could call.",
+    Secret.TIKTOK_APP_SECRET: "TikTok Shop issues the app secret in its Partner Center; no API rotates it.",
+    Secret.STATE_SIGNING_KEY: "Signs cursors and OAuth states valid for minutes; rotating it is a manual "
+    "operation (new value, old links expire) with no rotation function to write.",
+    Secret.TOKEN_ENCRYPTION_KEY: "Stored partner tokens are encrypted under it: a scheduled rotation "
+    "would make them unreadable until a re-encryption job exists.",
+}
 
 
 class SecretsConstruct(Construct):
@@ -30,6 +41,7 @@ class SecretsConstruct(Construct):
                 generate_secret_string=generated if secret in _GENERATED else None,
                 removal_policy=RemovalPolicy.RETAIN,  # tokens encrypted with it must stay readable
             )
+            acknowledge(self.secrets[secret], "SMG4", _NOT_ROTATED[secret])
 
     def grant_read(self, grantee: iam.IGrantable, *secrets: Secret) -> dict[str, str]:
         """Let ``grantee`` read these secrets; returns the environment that names them."""

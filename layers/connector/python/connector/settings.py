@@ -24,6 +24,8 @@ _ENVIRONMENT = {
     "TIKTOK_AUTHORIZE_URL": "tiktok_authorize_url",
     "PUBLIC_API_URL": "public_api_url",
     "SHOPIFY_BILLING_TEST": "shopify_billing_test",
+    "TIKTOK_DEFAULT_CATEGORY_ID": "tiktok_default_category_id",
+    "DASHBOARD_ORIGIN": "dashboard_origin",
     "EVENTS_QUEUE_URL": "events_queue_url",
     "JOBS_QUEUE_URL": "jobs_queue_url",
 }
@@ -47,6 +49,16 @@ class Settings(BaseModel):
     # This API's own public address: TikTok's redirect and Shopify's billing return lead back here.
     public_api_url: str = "http://127.0.0.1:3000"
     shopify_billing_test: bool = False  # Shopify test charges (development stores)
+    # The TikTok category uploads go to until the merchant maps categories (TikTok requires one).
+    tiktok_default_category_id: str = "600001"
+    # Where the dashboard page is served from (CloudFront on AWS; this API's own origin locally):
+    # the API's CORS origin, and where merchants land back after approving a charge.
+    dashboard_origin: str | None = None
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"{self.dashboard_origin or self.public_api_url}/"
+
     events_queue_url: str | None = None  # SQS queue of verified webhooks (unset: in-process queue)
     jobs_queue_url: str | None = None
 

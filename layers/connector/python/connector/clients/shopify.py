@@ -458,25 +458,38 @@ class ShopifyShopClient:
         self, page_size: int = 10, *, variants_per_page: int = 20, images_per_product: int = 10
     ) -> Iterator[ShopifyProduct]:
         """Every product of the shop, oldest id first, one page per query (cursor pagination)."""
+        cursor: str | None = None
+        while True:
+            products, cursor = self.products_page(
+                cursor, page_size, variants_per_page=variants_per_page, images_per_product=images_per_product
+            )
+            yield from products
+            if cursor is None:
+                return
+
+    def products_page(
+        self,
+        after: str | None,
+        page_size: int = 10,
+        *,
+        variants_per_page: int = 20,
+        images_per_product: int = 10,
+    ) -> tuple[list[ShopifyProduct], str | None]:
+        """One page of products after ``after`` (None: the first), and the cursor of the next page
+        (None on the last). Jobs keep the cursor, so an import resumes where it stopped."""
         variables: dict[str, Any] = {
             "first": page_size,
-            "after": None,
+            "after": after,
             "variantsFirst": variants_per_page,
             "imagesFirst": images_per_product,
         }
         per_product = 1 + (connection_cost(variants_per_page, 2) + 1) + connection_cost(images_per_product, 1)
         estimate = connection_cost(page_size, per_product) + 1
-        while True:
-            data = self.execute(
-                PRODUCTS_QUERY, variables, operation="ConnectorProducts", estimated_cost=estimate
-            )
-            connection = data["products"]
-            for node in connection["nodes"]:
-                yield self._product(node, variants_per_page)
-            page_info = connection["pageInfo"]
-            if not page_info["hasNextPage"]:
-                return
-            variables = {**variables, "after": page_info["endCursor"]}
+        data = self.execute(PRODUCTS_QUERY, variables, operation="ConnectorProducts", estimated_cost=estimate)
+        connection = data["products"]
+        products = [self._product(node, variants_per_page) for node in connection["nodes"]]
+        page_info = connection["pageInfo"]
+        return products, (page_info["endCursor"] if page_info["hasNextPage"] else None)
 
     def _product(self, node: dict[str, Any], variants_per_page: int) -> ShopifyProduct:
         variants = [_variant(v) for v in node["variants"]["nodes"]]

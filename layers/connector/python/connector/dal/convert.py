@@ -107,9 +107,17 @@ def product_to_row(product: Product, version: int) -> ProductRow:
         status=product.status,
         status_time=product.status_time,
         variants=[
-            VariantMap(variant_id=v.variant_id, sku=v.sku, price=str(v.price), inventory=v.inventory)
+            VariantMap(
+                variant_id=v.variant_id,
+                sku=v.sku,
+                price=str(v.price),
+                inventory=v.inventory,
+                inventory_item_id=v.inventory_item_id,
+            )
             for v in product.variants
         ],
+        description=product.description,
+        image_urls=list(product.image_urls),
         tiktok_product_id=product.tiktok_product_id,
         tiktok_status=product.tiktok_status,
         failure_reason=product.failure_reason,
@@ -136,9 +144,17 @@ def product_from_row(row: ProductRow) -> Product:
         status=row.status,
         status_time=int(row.status_time),
         variants=tuple(
-            Variant(variant_id=v.variant_id, sku=v.sku, price=Decimal(v.price), inventory=int(v.inventory))
+            Variant(
+                variant_id=v.variant_id,
+                sku=v.sku,
+                price=Decimal(v.price),
+                inventory=int(v.inventory),
+                inventory_item_id=v.inventory_item_id,
+            )
             for v in row.variants or ()
         ),
+        description=row.description or "",
+        image_urls=tuple(row.image_urls or ()),
         tiktok_product_id=row.tiktok_product_id,
         tiktok_status=row.tiktok_status,
         failure_reason=row.failure_reason,
@@ -213,6 +229,8 @@ def activity_to_row(activity: Activity) -> ActivityRow:
         started_at=_iso(activity.started_at),
         finished_at=_iso(activity.finished_at),
         errors=list(activity.errors),
+        total_final=activity.total_final,
+        resume_cursor=activity.resume_cursor,
     )
 
 
@@ -234,6 +252,8 @@ def activity_from_row(row: ActivityRow) -> Activity:
         started_at=_from_iso(row.started_at),
         finished_at=_from_iso(row.finished_at),
         errors=tuple(row.errors or ()),
+        total_final=bool(row.total_final),
+        resume_cursor=row.resume_cursor,
     )
 
 

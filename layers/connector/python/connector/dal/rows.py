@@ -99,6 +99,7 @@ class VariantMap(MapAttribute[str, Any]):
     sku = UnicodeAttribute(default="")
     price = UnicodeAttribute(default="0")  # decimal text: money is never a float
     inventory = NumberAttribute(default=0)
+    inventory_item_id = UnicodeAttribute(null=True)
 
 
 class ProductRow(ListedRow):
@@ -107,6 +108,8 @@ class ProductRow(ListedRow):
     status = UnicodeAttribute()
     status_time = NumberAttribute()
     variants = ListAttribute[VariantMap](of=VariantMap, default=list)
+    description = UnicodeAttribute(default="")
+    image_urls = ListAttribute(of=UnicodeAttribute, default=list)
     tiktok_product_id = UnicodeAttribute(null=True)
     tiktok_status = UnicodeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
@@ -143,6 +146,15 @@ class ActivityRow(ListedRow):
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
     errors = ListAttribute(of=UnicodeAttribute, default=list)
+    total_final = BooleanAttribute(default=True)
+    resume_cursor = UnicodeAttribute(null=True)
+
+
+class ActivityItemRow(TableRow):
+    """One item of an activity, done: makes progress counting exact when a chunk is retried."""
+
+    succeeded = BooleanAttribute()
+    error = UnicodeAttribute(null=True)
 
 
 class PlanRow(TableRow):
@@ -204,6 +216,7 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
     ProductLinkRow,
     DataRequestRow,
     OAuthStateRow,
+    ActivityItemRow,
 )
 
 

@@ -12,10 +12,12 @@ from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
 from connector.dal import convert, keys
 from connector.dal.rows import (
+    ActivityItemRow,
     ActivityRow,
     CounterShardRow,
     DataRequestRow,
@@ -44,6 +46,7 @@ from connector.domain.entities import (
 from connector.domain.status import ALL_COUNTERS
 
 T = TypeVar("T")
+MAX_ACTIVITY_ERRORS = 10
 # DynamoDB's LastEvaluatedKey, in its wire form ({"pk": {"S": "..."}, ...}).
 PageKey = dict[str, Any]
 
@@ -257,6 +260,101 @@ class Store:
         listing = convert.activity_listing(ActivityState.COMPLETED if finished else ActivityState.ONGOING)
         page = _newest_first(ActivityRow, shop, "ACTIVITY", listing, limit, None)
         return [convert.activity_from_row(r) for r in page.items]
+
+    def record_activity_item(
+        self, shop: str, activity_id: str, item_id: str, succeeded: bool, error: str | None = None
+    ) -> bool:
+        """Count one item of an activity as done, exactly once however often its chunk is retried.
+        False when it was counted before."""
+        pk = keys.shop_pk(shop)
+        marker = ActivityItemRow(
+            pk, f"{keys.ACTIVITY_ITEM}{activity_id}#{item_id}", succeeded=succeeded, error=error
+        )
+        activity = ActivityRow(pk, keys.ACTIVITY + activity_id)
+        outcome = ActivityRow.succeeded if succeeded else ActivityRow.failed
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
+                transaction.update(
+                    activity,
+                    actions=[ActivityRow.processed.add(1), outcome.add(1)],
+                    condition=ActivityRow.pk.exists(),
+                )
+        except TransactWriteError as error_:
+            if _why_cancelled(error_, has_delivery=True) is CommitOutcome.DUPLICATE:
+                return False
+            raise
+        if error:
+            self._note_activity_error(pk, activity_id, f"{item_id}: {error}")
+        return True
+
+    def _note_activity_error(self, pk: str, activity_id: str, message: str) -> None:
+        # The dashboard shows the first errors; later ones stay on their item markers.
+        try:
+            ActivityRow(pk, keys.ACTIVITY + activity_id).update(
+                actions=[ActivityRow.errors.set((ActivityRow.errors | []).append([message[:500]]))],
+                condition=ActivityRow.errors.does_not_exist()
+                | (size(ActivityRow.errors) < MAX_ACTIVITY_ERRORS),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def grow_activity(
+        self, shop: str, activity_id: str, page_key: str, more: int, final: bool, resume_cursor: str | None
+    ) -> bool:
+        """An import or upload found ``more`` items on the page ``page_key``; ``final`` when it was
+        the last page. Counted once per page however often the page is retried; False if it was."""
+        pk = keys.shop_pk(shop)
+        marker = ActivityItemRow(pk, f"{keys.ACTIVITY_ITEM}{activity_id}#page#{page_key}", succeeded=True)
+        actions = [
+            ActivityRow.total.add(more),
+            ActivityRow.total_final.set(final),
+            ActivityRow.resume_cursor.set(resume_cursor)
+            if resume_cursor
+            else ActivityRow.resume_cursor.remove(),
+        ]
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
+                transaction.update(ActivityRow(pk, keys.ACTIVITY + activity_id), actions=actions)
+        except TransactWriteError as error:
+            if _why_cancelled(error, has_delivery=True) is CommitOutcome.DUPLICATE:
+                return False
+            raise
+        return True
+
+    def finish_activity_if_done(self, shop: str, activity_id: str, at: datetime) -> bool:
+        """Move an ongoing activity to completed once every item is counted; True if this call did."""
+        finished = convert.activity_listing(ActivityState.COMPLETED)
+        try:
+            ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
+                actions=[
+                    ActivityRow.state.set(ActivityState.COMPLETED.value),
+                    ActivityRow.finished_at.set(at.isoformat()),
+                    ActivityRow.gsi1pk.set(keys.listing_pk(shop, "ACTIVITY", finished)),
+                    ActivityRow.resume_cursor.remove(),
+                ],
+                condition=(ActivityRow.processed >= ActivityRow.total)
+                & (ActivityRow.total_final == True)  # noqa: E712 - a DynamoDB condition, not a Python test
+                & (ActivityRow.state == ActivityState.ONGOING.value),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def fail_activity(self, shop: str, activity_id: str, reason: str, at: datetime) -> None:
+        finished = convert.activity_listing(ActivityState.FAILED)
+        ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
+            actions=[
+                ActivityRow.state.set(ActivityState.FAILED.value),
+                ActivityRow.finished_at.set(at.isoformat()),
+                ActivityRow.gsi1pk.set(keys.listing_pk(shop, "ACTIVITY", finished)),
+                ActivityRow.errors.set((ActivityRow.errors | []).append([reason[:500]])),
+            ]
+        )
 
     # --- plan -------------------------------------------------------------------------------
     def get_plan(self, shop: str) -> Plan | None:

@@ -54,6 +54,8 @@ class CatalogFacts:
     title: str
     variants: tuple[Variant, ...]
     updated_at: int
+    description: str = ""
+    image_urls: tuple[str, ...] = ()
 
 
 def product_from_shopify(current: Product | None, facts: CatalogFacts) -> Change[Product]:
@@ -67,6 +69,8 @@ def product_from_shopify(current: Product | None, facts: CatalogFacts) -> Change
             status=ProductStatus.NOT_UPLOADED,
             status_time=0,  # TikTok has reported nothing yet: any TikTok status is newer
             variants=facts.variants,
+            description=facts.description,
+            image_urls=facts.image_urls,
             shopify_updated_at=facts.updated_at,
         )
         return _apply(decide_product_status(None, StatusAt(product.status, product.status_time)), product)

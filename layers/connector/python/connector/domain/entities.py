@@ -98,6 +98,7 @@ class Variant:
     sku: str = ""
     price: Decimal = Decimal("0")
     inventory: int = 0
+    inventory_item_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ class Product:
     status: str  # a ProductStatus value
     status_time: int  # source time (epoch seconds) of the status we hold
     variants: tuple[Variant, ...] = ()
+    description: str = ""
+    image_urls: tuple[str, ...] = ()
     tiktok_product_id: str | None = None
     tiktok_status: str | None = None  # TikTok's raw status, as last reported
     failure_reason: str | None = None
@@ -148,6 +151,8 @@ class Activity:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     errors: tuple[str, ...] = ()
+    total_final: bool = True  # False while an import or upload is still discovering its items
+    resume_cursor: str | None = None  # where the next chunk starts (the sweep resumes from it)
 
     @property
     def progress_percent(self) -> int:

@@ -18,7 +18,7 @@ from connector.crypto import TokenCipher
 from connector.dal.store import Store
 from connector.domain.entities import Activity, ActivityState, ActivityType, Shop, SyncSettings
 from connector.domain.plans import catalogue
-from connector.domain.status import FINAL_ORDER_STATUSES, ProductStatus
+from connector.domain.status import FINAL_ORDER_STATUSES
 from connector.jobs import Job, JobKind, enqueue
 from connector.merchant import views
 from connector.merchant.errors import ConflictError, NotFoundError, UnprocessableError
@@ -30,14 +30,16 @@ def new_activity_id() -> str:
 
 
 def _start(
-    store: Store, shop: str, type_: ActivityType, kind: JobKind, total: int, **params: object
+    store: Store, shop: str, type_: ActivityType, kind: JobKind, total: int | None, **params: object
 ) -> Activity:
+    """``total`` None: the work counts its items as it finds them (an import, "upload all")."""
     activity = Activity(
         shop=shop,
         activity_id=new_activity_id(),
         type=type_,
         state=ActivityState.ONGOING,
-        total=total,
+        total=total or 0,
+        total_final=total is not None,
         started_at=datetime.now(UTC),
     )
     store.save_activity(activity)
@@ -53,14 +55,13 @@ def _start(
 
 
 def start_import(store: Store, shop: Shop) -> Activity:
-    return _start(store, shop.domain, ActivityType.IMPORT, JobKind.IMPORT, total=0)
+    return _start(store, shop.domain, ActivityType.IMPORT, JobKind.IMPORT, total=None)
 
 
 def start_upload(store: Store, shop: Shop, request: schemas.UploadRequest) -> Activity:
     if request.all_not_uploaded:
-        waiting = store.status_counts(shop.domain).products()[ProductStatus.NOT_UPLOADED.value]
         return _start(
-            store, shop.domain, ActivityType.UPLOAD, JobKind.UPLOAD, total=waiting, all_not_uploaded=True
+            store, shop.domain, ActivityType.UPLOAD, JobKind.UPLOAD, total=None, all_not_uploaded=True
         )
     wanted = list(dict.fromkeys(request.product_ids or ()))
     found = store.get_products(shop.domain, wanted)

@@ -9,6 +9,7 @@ and does nothing.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -117,10 +118,18 @@ class Applier:
             shopify_product_id=payload.id,
             title=payload.title,
             variants=tuple(
-                Variant(v.id, sku=v.sku or "", price=Decimal(v.price), inventory=v.inventory_quantity)
+                Variant(
+                    v.id,
+                    sku=v.sku or "",
+                    price=Decimal(v.price),
+                    inventory=v.inventory_quantity,
+                    inventory_item_id=v.inventory_item_id,
+                )
                 for v in payload.variants
             ),
             updated_at=int(payload.updated_at.timestamp()),
+            description=_plain_text(payload.body_html or ""),
+            image_urls=tuple(image.src for image in payload.images),
         )
         outcome = self._change_product(
             message, payload.id, lambda current: changes.product_from_shopify(current, facts)
@@ -380,6 +389,11 @@ class Applier:
         self._job(message, kind, params)
         self._store.record_delivery(message.shop, _delivery(message))
         return Outcome.QUEUED_JOB
+
+
+def _plain_text(html: str) -> str:
+    """Shopify's body_html as text (TikTok takes its own limited HTML; the upload builds it)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
 def _require(decide: Callable[[E], Change[E]]) -> Callable[[E | None], Change[E]]:

@@ -41,12 +41,18 @@ class VariantPayload(_Payload):
     inventory_item_id: str | None = None
 
 
+class ImagePayload(_Payload):
+    src: str
+
+
 class ProductPayload(_Payload):
     id: str
     title: str
     updated_at: datetime
+    body_html: str | None = None
     status: str | None = None
     variants: list[VariantPayload] = []
+    images: list[ImagePayload] = []
 
 
 class ProductDeletePayload(_Payload):

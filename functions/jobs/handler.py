@@ -1,0 +1,44 @@
+"""Jobs: the work behind activities and automatic syncs, one chunk per SQS record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from connector.activities import runner
+from connector.activities.ports import WorkPorts
+from connector.clients.shopify import shopify_client_from_settings
+from connector.clients.tiktok import tiktok_client_from_settings
+from connector.crypto import token_cipher
+from connector.dal.factory import get_store
+from connector.jobs import Job, enqueue
+from connector.observability import count, logger, metrics
+
+
+def lambda_handler_with(ports: WorkPorts, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def run_record(record: SQSRecord) -> None:
+        job = Job.model_validate_json(record.body)
+        runner.run(job, ports)
+        count(f"Job_{job.kind.value}")
+        logger.info("job done", kind=job.kind.value, shop=job.shop)
+
+    processor = BatchProcessor(event_type=EventType.SQS)  # per invocation: it holds the batch's results
+    return dict(
+        process_partial_response(event=event, record_handler=run_record, processor=processor, context=context)
+    )
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    ports = WorkPorts(
+        store=get_store(),
+        shopify=shopify_client_from_settings(),
+        tiktok=tiktok_client_from_settings(),
+        cipher=token_cipher(),
+        enqueue_job=enqueue,
+    )
+    return lambda_handler_with(ports, event, context)

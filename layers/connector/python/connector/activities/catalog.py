@@ -1,0 +1,86 @@
+"""Import from Shopify, and the one way a product's new state is written from a job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from connector.activities.ports import WorkPorts
+from connector.clients.shopify import ShopifyProduct
+from connector.dal.store import CommitOutcome
+from connector.domain import changes
+from connector.domain.changes import CatalogFacts, Change
+from connector.domain.entities import Product, Variant
+from connector.jobs import Job, JobKind
+
+# 20 products with 10 variants and 10 images a page stays under Shopify's 1,000-point query limit
+# (products with more variants get follow-up pages from the client).
+IMPORT_PAGE = 20
+IMPORT_VARIANTS = 10
+MAX_ATTEMPTS = 8
+
+
+def change_product(
+    ports: WorkPorts, shop: str, product_id: str, decide: Callable[[Product | None], Change[Product]]
+) -> Product | None:
+    """Read, decide, write with the version read; read again when another writer got there first.
+    Returns the product as written, or as held when nothing applied."""
+    for _ in range(MAX_ATTEMPTS):
+        current = ports.store.get_product(shop, product_id)
+        change = decide(current)
+        if not change.applies or change.entity is None:
+            return current
+        if ports.store.commit_product(change.entity, change.counter_deltas) is CommitOutcome.APPLIED:
+            return change.entity
+    raise RuntimeError(f"product {product_id} kept changing")
+
+
+def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
+    return CatalogFacts(
+        shop=shop,
+        shopify_product_id=product.id,
+        title=product.title,
+        variants=tuple(
+            Variant(
+                v.id,
+                sku=v.sku or "",
+                price=v.price,
+                inventory=v.inventory_quantity or 0,
+                inventory_item_id=v.inventory_item_id,
+            )
+            for v in product.variants
+        ),
+        updated_at=int(product.updated_at.timestamp()),
+        description=product.description,
+        image_urls=tuple(image.url for image in product.images),
+    )
+
+
+def run_import(job: Job, ports: WorkPorts) -> None:
+    """One page of the shop's Shopify catalog into ours; the next page is the next job."""
+    activity_id, cursor = job.params["activity_id"], job.params.get("cursor")
+    shop = ports.shop(job.shop)
+    admin = ports.shopify_admin(shop)
+    products, next_cursor = admin.products_page(cursor, IMPORT_PAGE, variants_per_page=IMPORT_VARIANTS)
+    ports.store.grow_activity(
+        shop.domain,
+        activity_id,
+        cursor or "first",
+        len(products),
+        final=next_cursor is None,
+        resume_cursor=next_cursor,
+    )
+    for product in products:
+        facts = facts_of(shop.domain, product)
+        change_product(ports, shop.domain, product.id, partial(changes.product_from_shopify, facts=facts))
+        ports.store.record_activity_item(shop.domain, activity_id, product.id, succeeded=True)
+    if next_cursor is not None:
+        ports.enqueue_job(
+            Job(
+                kind=JobKind.IMPORT,
+                shop=shop.domain,
+                idempotency_key=f"{activity_id}:{next_cursor}",
+                params={"activity_id": activity_id, "cursor": next_cursor},
+            )
+        )
+    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())

@@ -1,0 +1,194 @@
+"""Upload to TikTok Shop, and the merchant's other product and order actions there."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from connector.activities.catalog import change_product
+from connector.activities.ports import WorkPorts
+from connector.clients.tiktok import NewProduct, NewSku, ShopClient, TikTokApiError
+from connector.domain.changes import Change, cancellation_change, product_status_from_tiktok_event
+from connector.domain.entities import Product, Shop
+from connector.domain.plans import catalogue, usage
+from connector.domain.pricing import tiktok_price, tiktok_quantity
+from connector.domain.status import ProductStatus, Verdict
+from connector.jobs import Job, JobKind
+from connector.settings import get_settings
+
+UPLOAD_CHUNK = 20
+PLAN_LIMIT_REACHED = "plan product limit reached"
+# TikTok's Create Product limits (202309): title up to 255 characters, up to 9 main images.
+MAX_TITLE, MAX_IMAGES = 255, 9
+
+
+def listing_for(product: Product, shop: Shop) -> NewProduct:
+    """The Create Product body for one of our products, with the merchant's settings applied."""
+    settings = shop.settings
+    currency = catalogue().currency
+    skus = tuple(
+        NewSku(
+            seller_sku=variant.sku or variant.variant_id,
+            price=str(tiktok_price(variant.price, settings)),
+            currency=currency,
+            quantity=tiktok_quantity(variant.inventory, settings),
+        )
+        for variant in product.variants
+    )
+    return NewProduct(
+        title=product.title[:MAX_TITLE],
+        description=product.description or product.title,
+        category_id=get_settings().tiktok_default_category_id,
+        main_image_uris=product.image_urls[:MAX_IMAGES],
+        skus=skus,
+        package_weight_value="0.5",
+        external_product_id=product.shopify_product_id,
+        # The same product always gets the same key: a retried chunk cannot create it twice.
+        idempotency_key=f"{shop.domain}:{product.shopify_product_id}",
+    )
+
+
+def run_upload(job: Job, ports: WorkPorts) -> None:
+    """Upload one chunk; the rest of the selection is the next job."""
+    activity_id = job.params["activity_id"]
+    shop = ports.shop(job.shop)
+    if job.params.get("all_not_uploaded"):
+        ids, following = _next_waiting(job, ports, shop)
+    else:
+        offset = int(job.params.get("offset", 0))
+        selection: list[str] = job.params["shopify_product_ids"]
+        ids = selection[offset : offset + UPLOAD_CHUNK]
+        more = offset + UPLOAD_CHUNK < len(selection)
+        following = {**job.params, "offset": offset + UPLOAD_CHUNK} if more else None
+    api = ports.tiktok_api(shop) if ids else None
+    for product_id in ids:
+        assert api is not None
+        succeeded, error = _upload_one(ports, shop, api, product_id)
+        ports.store.record_activity_item(shop.domain, activity_id, product_id, succeeded, error)
+    if following is not None:
+        key = f"{activity_id}:{following.get('cursor') or following.get('offset')}"
+        ports.enqueue_job(Job(kind=JobKind.UPLOAD, shop=shop.domain, idempotency_key=key, params=following))
+    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+
+
+def _next_waiting(job: Job, ports: WorkPorts, shop: Shop) -> tuple[list[str], dict[str, object] | None]:
+    """ "All not uploaded": one page of that listing, counted into the activity as it is found."""
+    cursor = job.params.get("cursor")
+    page = ports.store.list_products(shop.domain, ProductStatus.NOT_UPLOADED, UPLOAD_CHUNK, cursor)
+    ids = [p.shopify_product_id for p in page.items]
+    ports.store.grow_activity(
+        shop.domain,
+        job.params["activity_id"],
+        str(cursor or "first"),
+        len(ids),
+        final=page.next_key is None,
+        resume_cursor=None,
+    )
+    following = None if page.next_key is None else {**job.params, "cursor": page.next_key}
+    return ids, following
+
+
+def _upload_one(ports: WorkPorts, shop: Shop, api: ShopClient, product_id: str) -> tuple[bool, str | None]:
+    product = ports.store.get_product(shop.domain, product_id)
+    if product is None or product.deleted:
+        return False, "the product is no longer in the Shopify catalog"
+    if product.tiktok_product_id is not None:
+        return True, None  # uploaded by an earlier try of this chunk
+    plan = ports.store.get_plan(shop.domain)
+    if plan is not None and usage(plan, ports.store.status_counts(shop.domain)).products_remaining <= 0:
+        _note(ports, shop.domain, product_id, failure_reason=PLAN_LIMIT_REACHED)
+        return False, PLAN_LIMIT_REACHED
+    try:
+        created = api.create_product(listing_for(product, shop))
+    except TikTokApiError as refused:  # TikTok's own reason, kept for the merchant
+        reason = f"TikTok refused the listing: {refused.message} (code {refused.code})"
+        _set_status(ports, shop.domain, product_id, "FAILED", reason)
+        return False, reason
+    ports.store.link_tiktok_product(shop.domain, created.product_id, product_id)
+    _set_status(ports, shop.domain, product_id, "PENDING", None, tiktok_product_id=created.product_id)
+    return True, None
+
+
+def _set_status(
+    ports: WorkPorts,
+    shop: str,
+    product_id: str,
+    raw: str,
+    reason: str | None,
+    tiktok_product_id: str | None = None,
+) -> None:
+    at = int(ports.now().timestamp())
+
+    def decide(current: Product | None) -> Change[Product]:
+        if current is None:
+            return Change(Verdict.STALE)
+        base = replace(current, tiktok_product_id=tiktok_product_id or current.tiktok_product_id)
+        change = product_status_from_tiktok_event(base, raw, reason, at)
+        if change.verdict is Verdict.DUPLICATE and base != current:  # same status, new TikTok id
+            return Change(Verdict.APPLY, base)
+        return change
+
+    change_product(ports, shop, product_id, decide)
+
+
+def _note(ports: WorkPorts, shop: str, product_id: str, failure_reason: str) -> None:
+    def decide(current: Product | None) -> Change[Product]:
+        if current is None or current.failure_reason == failure_reason:
+            return Change(Verdict.DUPLICATE)
+        return Change(Verdict.APPLY, replace(current, failure_reason=failure_reason))
+
+    change_product(ports, shop, product_id, decide)
+
+
+def run_activation(job: Job, ports: WorkPorts) -> None:
+    """Activate or deactivate on TikTok, then hold the status TikTok reports afterwards."""
+    activity_id = job.params["activity_id"]
+    shop = ports.shop(job.shop)
+    api = ports.tiktok_api(shop)
+    for product_id in job.params["shopify_product_ids"]:
+        product = ports.store.get_product(shop.domain, product_id)
+        if product is None or product.tiktok_product_id is None:
+            ports.store.record_activity_item(
+                shop.domain, activity_id, product_id, False, "not on TikTok Shop"
+            )
+            continue
+        act = api.activate_products if job.kind is JobKind.ACTIVATE else api.deactivate_products
+        failures = act([product.tiktok_product_id])
+        if failures:
+            reason = "; ".join(f.message for f in failures)
+            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, reason)
+            continue
+        now = api.get_product(product.tiktok_product_id)
+        reasons = "; ".join(now.audit_failed_reasons) or None
+        change_product(
+            ports,
+            shop.domain,
+            product_id,
+            lambda current, n=now, r=reasons: (
+                product_status_from_tiktok_event(current, n.status, r, n.update_time)
+                if current is not None
+                else Change(Verdict.STALE)
+            ),
+        )
+        ports.store.record_activity_item(shop.domain, activity_id, product_id, True)
+    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+
+
+def run_cancel(job: Job, ports: WorkPorts) -> None:
+    activity_id, order_id = job.params["activity_id"], job.params["order_id"]
+    shop = ports.shop(job.shop)
+    try:
+        cancellation = ports.tiktok_api(shop).cancel_order(order_id, job.params["reason"])
+    except TikTokApiError as refused:
+        ports.store.record_activity_item(shop.domain, activity_id, order_id, False, refused.message)
+    else:
+        order = ports.store.get_order(shop.domain, order_id)
+        if order is not None:
+            change = cancellation_change(
+                order,
+                cancellation.cancel_status or "CANCELLATION_REQUEST_PENDING",
+                int(ports.now().timestamp()),
+            )
+            if change.applies and change.entity is not None:
+                ports.store.commit_order(change.entity, change.counter_deltas)
+        ports.store.record_activity_item(shop.domain, activity_id, order_id, True)
+    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())

@@ -1,0 +1,109 @@
+"""Activities end to end: HTTP action -> jobs queue -> jobs function -> sandboxes -> webhooks ->
+processor -> DynamoDB Local, with exact activity counts and counters equal to a recount."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import jwt
+import pytest
+import requests
+
+from connector.connections import connect_tiktok
+from connector.crypto import token_cipher
+from connector.dal.store import Store
+from local.dynamodb import LOCAL_APP_CONFIG
+from local.queue import InProcessQueue
+from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.tiktok import TikTokSandbox
+
+pytestmark = pytest.mark.integration
+CATALOG_SIZE = int(__import__("os").environ.get("CATALOG_SIZE", "1000"))
+
+
+def _call(api_url: str, shop: str, method: str, path: str, **kwargs: Any) -> requests.Response:
+    now = int(time.time())
+    claims = {
+        "iss": f"https://{shop}/admin",
+        "dest": f"https://{shop}",
+        "aud": LOCAL_APP_CONFIG["SHOPIFY_API_KEY"],
+        "exp": now + 60,
+        "nbf": now - 1,
+    }
+    token = jwt.encode(claims, LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"], algorithm="HS256")
+    return requests.request(
+        method, api_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=30, **kwargs
+    )
+
+
+def _connected_shop(api_url: str, store: Store, shop: str, tiktok: TikTokSandbox) -> None:
+    assert _call(api_url, shop, "GET", "/v1/dashboard").status_code == 200  # provisions the shop
+    grant = tiktok.issue_token(tiktok.add_shop(name=shop).shop_id)
+    profile = store.get_shop(shop)
+    assert profile is not None
+    connect_tiktok(
+        store,
+        token_cipher(),
+        profile,
+        tiktok_shop_id=grant.shop_id,
+        shop_cipher=grant.shop_cipher,
+        access_token=grant.access_token,
+        refresh_token=grant.refresh_token,
+        access_token_expires_at=grant.access_token_expire_in,
+    )
+    plan = store.get_plan(shop)
+    assert plan is not None
+    store.commit_plan(replace(plan, name="growth_plus"))  # room for the whole catalog
+
+
+def _activity(api_url: str, shop: str, activity_id: str) -> dict[str, Any]:
+    listed = _call(api_url, shop, "GET", "/v1/activities", params={"state": "completed"}).json()
+    found = [a for a in listed if a["id"] == activity_id]
+    assert found, _call(api_url, shop, "GET", "/v1/activities", params={"state": "ongoing"}).json()
+    return found[0]
+
+
+def test_import_then_upload_a_thousand_products(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    shopify_partner.products_per_shop = CATALOG_SIZE
+    _connected_shop(api_url, store, shop, tiktok_partner)
+
+    imported = _call(api_url, shop, "POST", "/v1/imports").json()["activity"]
+    jobs_worker.drain(timeout=300)
+    done = _activity(api_url, shop, imported["id"])
+    assert (done["total"], done["processed"], done["succeeded"], done["failed"]) == (
+        CATALOG_SIZE,
+        CATALOG_SIZE,
+        CATALOG_SIZE,
+        0,
+    )
+    assert store.status_counts(shop).products()["not_uploaded"] == CATALOG_SIZE
+
+    creations_before = tiktok_partner.calls.get("products/create", 0)
+    uploaded = _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}).json()[
+        "activity"
+    ]
+    jobs_worker.drain(timeout=300)
+    assert tiktok_partner.wait_idle(timeout=60)
+    events_queue.drain(timeout=120)
+
+    result = _activity(api_url, shop, uploaded["id"])
+    counts = store.status_counts(shop).products()
+    assert result["total"] == result["processed"] == CATALOG_SIZE
+    assert result["failed"] == counts["failed"] > 0
+    assert result["succeeded"] == counts["live"] == CATALOG_SIZE - counts["failed"]
+    assert tiktok_partner.calls.get("products/create", 0) - creations_before <= CATALOG_SIZE
+    assert store.status_counts(shop) == store.recount(shop)
+    failed = _call(api_url, shop, "GET", "/v1/products", params={"status": "failed", "limit": 5}).json()[
+        "items"
+    ]
+    assert all(p["failure_reason"] and "TikTok" in p["failure_reason"] for p in failed)

@@ -1,0 +1,775 @@
+// The merchant's dashboard: renders GET /v1/dashboard, lists, actions and settings, and refreshes
+// itself (fast while activities run). Plain DOM, no framework; text from the API is never parsed
+// as HTML.
+(function () {
+  "use strict";
+  const { api, navigateTop } = window.connector;
+  const config = window.CONNECTOR_CONFIG;
+
+  const PRODUCT_STATUSES = [
+    ["live", "Live"],
+    ["failed", "Failed"],
+    ["not_uploaded", "Not Uploaded"],
+    ["inactive", "Inactive"],
+    ["pending", "Pending"],
+  ];
+  const ORDER_STATUSES = [
+    ["awaiting_shipment", "Awaiting Shipment"],
+    ["awaiting_collection", "Awaiting Collection"],
+    ["in_transit", "In Transit"],
+    ["completed", "Completed"],
+    ["cancelled", "Cancelled"],
+    ["unpaid", "Unpaid"],
+  ];
+  const LABELS = Object.fromEntries([...PRODUCT_STATUSES, ...ORDER_STATUSES]);
+  const FINAL_ORDER_STATUSES = ["completed", "cancelled"];
+  // TikTok's seller cancel reasons (the API's config/dashboard.json `cancel_reasons`), by status.
+  const CANCEL_REASONS = [
+    { id: "seller_cancel_unpaid_reason_out_of_stock", label: "Out of stock", statuses: ["unpaid"] },
+    { id: "seller_cancel_unpaid_reason_wrong_price", label: "Wrong price", statuses: ["unpaid"] },
+    { id: "seller_cancel_reason_out_of_stock", label: "Out of stock", statuses: ["awaiting_shipment", "awaiting_collection"] },
+    { id: "seller_cancel_reason_wrong_price", label: "Wrong price", statuses: ["awaiting_shipment", "awaiting_collection"] },
+    { id: "seller_cancel_paid_reason_address_not_deliver", label: "Cannot deliver to the buyer's address", statuses: ["awaiting_shipment", "awaiting_collection"] },
+  ];
+  const ACTIVITY_LABELS = {
+    import: "Import from Shopify",
+    upload: "Upload to TikTok Shop",
+    inventory_sync: "Inventory sync",
+    product_sync: "Product sync",
+    order_sync: "Order sync",
+    activate: "Activate on TikTok Shop",
+    deactivate: "Deactivate on TikTok Shop",
+    cancel_order: "Cancel an order",
+  };
+  const EMPTY_LISTS = {
+    products: {
+      "": "No products yet. Use “Import products” to bring in your Shopify catalog.",
+      live: "No live products yet. Upload products; TikTok reviews them and they go live here.",
+      failed: "No failed products. Nothing to fix.",
+      not_uploaded: "Every imported product is uploaded. Import again to bring in new Shopify products.",
+      inactive: "No inactive products.",
+      pending: "Nothing waiting for TikTok's review.",
+    },
+    orders: {
+      "": "No TikTok orders yet. They appear here as soon as TikTok Shop sends them.",
+    },
+  };
+
+  const state = {
+    dashboard: null,
+    rendered: {},
+    timer: null,
+    refreshing: false,
+    listing: null,
+    settingsLoaded: false,
+  };
+  const $ = (id) => document.getElementById(id);
+  const number = new Intl.NumberFormat();
+
+  // --- DOM helpers -----------------------------------------------------------------------------
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") el.className = value;
+      else if (key === "dataset") Object.assign(el.dataset, value);
+      else if (key === "width") el.style.width = value;
+      else el.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : String(child));
+    }
+    return el;
+  }
+
+  // Re-render a section only when its data changed, so refreshes keep focus and scroll.
+  function renderIfChanged(key, data, render) {
+    const snapshot = JSON.stringify(data);
+    if (state.rendered[key] === snapshot) return;
+    state.rendered[key] = snapshot;
+    render(data);
+  }
+
+  function replaceChildren(el, ...children) {
+    el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
+  function percent(part, whole) {
+    if (!whole) return 0;
+    return Math.max(0, Math.min(100, Math.round((part * 100) / whole)));
+  }
+
+  function formatMoney(amount, currency) {
+    try {
+      return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(Number(amount));
+    } catch (error) {
+      return amount + " " + currency;
+    }
+  }
+
+  function formatDate(isoDate) {
+    const [y, m, d] = isoDate.split("-").map(Number);
+    return new Date(y, m - 1, d).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+  }
+
+  function formatTime(value) {
+    if (!value) return "";
+    const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+    return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+
+  // --- notices -----------------------------------------------------------------------------------
+  let toastTimer = null;
+  function toast(message) {
+    const el = $("toast");
+    el.textContent = message;
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { el.hidden = true; }, 6000);
+  }
+
+  function banner(message, retry) {
+    const el = $("banner");
+    if (!message) {
+      el.hidden = true;
+      el.replaceChildren();
+      return;
+    }
+    replaceChildren(el, h("span", {}, message),
+      retry ? h("button", { type: "button", "data-action": "retry" }, "Retry now") : null);
+    el.hidden = false;
+  }
+
+  function explain(error) {
+    if (error.status === 401 || error.status === 403) {
+      return error.message + " Reopen the app from your Shopify Admin to start a new session.";
+    }
+    return error.message;
+  }
+
+  // --- refresh loop ------------------------------------------------------------------------------
+  async function refresh() {
+    clearTimeout(state.timer);
+    if (state.refreshing) return;
+    state.refreshing = true;
+    try {
+      const dashboard = await api("GET", "/v1/dashboard");
+      state.dashboard = dashboard;
+      render(dashboard);
+      banner(null);
+    } catch (error) {
+      if (!state.dashboard) {
+        $("loading").hidden = true;
+        $("fatal-message").textContent = explain(error);
+        $("fatal").hidden = false;
+      } else {
+        banner("Could not refresh: " + explain(error) + " The numbers below may be out of date.", true);
+      }
+    } finally {
+      state.refreshing = false;
+      schedule();
+    }
+  }
+
+  function schedule() {
+    clearTimeout(state.timer);
+    const running = state.dashboard && state.dashboard.activities.ongoing.length > 0;
+    const delay = running ? config.refreshFastMs : config.refreshSlowMs;
+    state.timer = setTimeout(() => {
+      if (document.hidden) schedule();
+      else refresh();
+    }, delay);
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && state.dashboard) refresh();
+  });
+
+  // --- rendering ---------------------------------------------------------------------------------
+  function render(d) {
+    $("loading").hidden = true;
+    $("fatal").hidden = true;
+    $("dashboard").hidden = false;
+    $("shop-name").textContent = d.shop + " · updated " + new Date().toLocaleTimeString();
+    renderIfChanged("products", d.products, (counts) => renderChart("products", PRODUCT_STATUSES, counts));
+    renderIfChanged("orders", d.orders, (counts) => renderChart("orders", ORDER_STATUSES, counts));
+    renderIfChanged("activities", d.activities, renderActivities);
+    renderIfChanged("plan", d.plan, renderPlan);
+    renderIfChanged("prerequisites", d.prerequisites, renderPrerequisites);
+    renderIfChanged("faqs", d.faqs, renderFaqs);
+    renderIfChanged("wizard", [d.prerequisites, d.activities.ongoing.map((a) => a.type), wizardSettingsDone()], renderWizard);
+    if (!state.settingsLoaded) loadSettings();
+  }
+
+  function renderChart(kind, statuses, counts) {
+    const noun = kind === "products" ? "products" : "orders";
+    const one = kind === "products" ? "product" : "order";
+    $(kind + "-total").textContent = number.format(counts.total) + " in all";
+    const largest = Math.max(1, ...statuses.map(([status]) => counts[status]));
+    const rows = statuses.map(([status, label]) => {
+      const count = counts[status];
+      const width = count ? Math.max(2, percent(count, largest)) : 0;
+      return h("li", {},
+        h("button", {
+          type: "button",
+          class: "status-row",
+          "data-action": "open-list",
+          "data-kind": kind,
+          "data-status": status,
+          "aria-label": `${label}: ${count} ${count === 1 ? one : noun}. Show the list`,
+        },
+        h("span", { class: "status-label" }, label),
+        h("span", { class: "bar-track", "aria-hidden": "true" },
+          h("span", { class: "bar-fill s-" + status, width: width + "%" })),
+        h("span", { class: "status-count", "data-testid": `count-${kind}-${status}` }, number.format(count))));
+    });
+    const list = h("ul", { class: "status-list" }, rows);
+    const all = h("button", { type: "button", class: "link", "data-action": "open-list", "data-kind": kind, "data-status": "" },
+      `Show all ${noun}`);
+    const empty = counts.total === 0
+      ? h("p", { class: "empty" }, kind === "products"
+        ? "No products yet: start with “Import products”."
+        : "No TikTok orders yet: they appear here as soon as TikTok Shop sends them.")
+      : null;
+    replaceChildren($(kind + "-chart"), empty, list, all);
+  }
+
+  function progressBar(activity) {
+    const label = (ACTIVITY_LABELS[activity.type] || activity.type) + " progress";
+    if (activity.total === 0 && activity.state === "ongoing") {
+      return h("div", { class: "progress indeterminate", role: "progressbar", "aria-label": label, "aria-valuetext": "Starting" },
+        h("span", { class: "progress-fill" }));
+    }
+    return h("div", {
+      class: "progress",
+      role: "progressbar",
+      "aria-label": label,
+      "aria-valuemin": 0,
+      "aria-valuemax": activity.total,
+      "aria-valuenow": activity.processed,
+      "aria-valuetext": `${activity.processed} of ${activity.total} (${activity.progress_percent}%)`,
+    }, h("span", { class: "progress-fill", width: activity.progress_percent + "%" }));
+  }
+
+  function activityItem(activity) {
+    const title = ACTIVITY_LABELS[activity.type] || activity.type;
+    const ongoing = activity.state === "ongoing";
+    const counts = `${number.format(activity.processed)} of ${number.format(activity.total)} processed · ` +
+      `${number.format(activity.succeeded)} succeeded · ${number.format(activity.failed)} failed`;
+    const when = ongoing ? "started " + formatTime(activity.started_at) : "finished " + formatTime(activity.finished_at);
+    const badge = ongoing ? null : h("span", { class: "badge " + (activity.state === "failed" ? "bad" : "good") },
+      activity.state === "failed" ? "Failed" : "Completed");
+    const errors = activity.errors.length
+      ? h("ul", { class: "errors" }, activity.errors.slice(0, 3).map((e) => h("li", {}, e)))
+      : null;
+    return h("li", { class: "activity", "data-activity-id": activity.id, "data-state": activity.state },
+      h("div", { class: "activity-head" }, h("strong", {}, title), badge, h("span", { class: "muted" }, when)),
+      ongoing ? progressBar(activity) : null,
+      h("p", { class: "muted activity-counts" },
+        ongoing && activity.total === 0 ? "Counting what to do…" : counts),
+      errors);
+  }
+
+  function renderActivities(activities) {
+    replaceChildren($("activities-ongoing"), activities.ongoing.length
+      ? activities.ongoing.map(activityItem)
+      : h("li", { class: "empty" }, "Nothing running. Imports and uploads you start show their progress here."));
+    replaceChildren($("activities-completed"), activities.completed.length
+      ? activities.completed.map(activityItem)
+      : h("li", { class: "empty" }, "No finished activities yet."));
+    $("import-button").disabled = activities.ongoing.some((a) => a.type === "import");
+    $("import-button").textContent = $("import-button").disabled ? "Import running…" : "Import products";
+  }
+
+  function meter(label, remaining, limit, used, testid) {
+    const left = percent(remaining, limit);
+    return h("div", { class: "meter-block" },
+      h("div", { class: "meter-head" }, h("span", {}, label),
+        h("span", { "data-testid": testid }, `${number.format(remaining)} of ${number.format(limit)} left`)),
+      h("div", {
+        class: "meter" + (left <= 10 ? " low" : ""),
+        role: "meter",
+        "aria-label": label + " remaining",
+        "aria-valuemin": 0,
+        "aria-valuemax": limit,
+        "aria-valuenow": remaining,
+        "aria-valuetext": `${remaining} of ${limit} left (${used} used)`,
+      }, h("span", { class: "meter-fill", width: left + "%" })));
+  }
+
+  function renderPlan(plan) {
+    const upgrades = plan.upgrade_options.map((option) =>
+      h("li", { class: "upgrade" },
+        h("div", {}, h("strong", {}, option.name), " ",
+          h("span", { class: "muted" }, `${formatMoney(option.amount, plan.currency)}/month · ` +
+            `${number.format(option.products_limit)} products · ${number.format(option.orders_limit)} orders`)),
+        h("button", { type: "button", class: "primary", "data-action": "upgrade", "data-plan": option.plan },
+          "Upgrade to " + option.name)));
+    const notes = [];
+    if (plan.subscription_status && plan.subscription_status !== "ACTIVE") {
+      notes.push(h("p", { class: "warn" }, `Shopify reports this subscription as ${plan.subscription_status.toLowerCase()}.`));
+    }
+    if (plan.pending_plan) {
+      notes.push(h("p", { class: "muted" }, `Changes to ${plan.pending_plan} at the next billing date.`));
+    }
+    replaceChildren($("plan"),
+      h("div", { class: "plan-head" },
+        h("span", { class: "plan-name", "data-testid": "plan-name" }, plan.name),
+        h("span", { class: "plan-amount", "data-testid": "plan-amount" }, formatMoney(plan.amount, plan.currency) + " / month")),
+      h("p", { class: "muted" }, "Next billing date: ", h("span", { "data-testid": "plan-billing-date" }, formatDate(plan.billing_date))),
+      meter("Products", plan.products_remaining, plan.products_limit, plan.products_used, "plan-products-remaining"),
+      meter("Orders this cycle", plan.orders_remaining, plan.orders_limit, plan.orders_used, "plan-orders-remaining"),
+      notes,
+      upgrades.length
+        ? [h("h3", {}, "Need more room?"), h("ul", { class: "upgrades" }, upgrades)]
+        : h("p", { class: "muted" }, "You are on the largest plan."));
+  }
+
+  const PREREQUISITE_ACTIONS = {
+    tiktok_connected: ["connect-tiktok", "Connect TikTok Shop"],
+    products_imported: ["import", "Import products"],
+  };
+
+  function renderPrerequisites(items) {
+    replaceChildren($("prerequisites"), items.map((item) => {
+      const action = !item.done && PREREQUISITE_ACTIONS[item.id];
+      return h("li", { class: item.done ? "done" : "todo", "data-prerequisite": item.id },
+        h("span", { class: "check", "aria-hidden": "true" }, item.done ? "✓" : ""),
+        h("div", {},
+          h("strong", {}, item.title),
+          h("span", { class: "sr-only" }, item.done ? " (done)" : " (to do)"),
+          h("p", { class: "help" }, item.help),
+          action ? h("button", { type: "button", "data-action": action[0] }, action[1]) : null));
+    }));
+  }
+
+  function renderFaqs(faqs) {
+    replaceChildren($("faqs"), faqs.length
+      ? faqs.map((faq) => h("details", {}, h("summary", {}, faq.question), h("p", {}, faq.answer)))
+      : h("p", { class: "empty" }, "No questions yet."));
+  }
+
+  // --- setup wizard ------------------------------------------------------------------------------
+  function settingsKey() {
+    return "connector.settings-reviewed." + (state.dashboard ? state.dashboard.shop : "");
+  }
+
+  function wizardSettingsDone() {
+    try {
+      return window.localStorage.getItem(settingsKey()) === "1";
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function markSettingsReviewed() {
+    try {
+      window.localStorage.setItem(settingsKey(), "1");
+    } catch (error) {
+      // Private mode: the wizard simply keeps offering the step.
+    }
+    if (state.dashboard) renderIfChanged("wizard", [state.dashboard.prerequisites, state.dashboard.activities.ongoing.map((a) => a.type), true], renderWizard);
+  }
+
+  function renderWizard([prerequisites, ongoingTypes, settingsDone]) {
+    const done = Object.fromEntries(prerequisites.map((p) => [p.id, p.done]));
+    const connected = done.tiktok_connected;
+    const imported = done.products_imported;
+    $("wizard").hidden = connected && imported;
+    if (connected && imported) return;
+    const importing = ongoingTypes.includes("import");
+    const steps = [
+      {
+        title: "Connect your TikTok Shop",
+        text: "Authorize the app in TikTok Shop Seller Center. This page updates once you are connected.",
+        done: connected,
+        action: ["connect-tiktok", "Connect TikTok Shop"],
+      },
+      {
+        title: "Choose what to sync",
+        text: "Pick the fields, the price rule and the stock buffer. You can change them any time.",
+        done: settingsDone || imported,
+        action: ["open-settings", "Review settings"],
+      },
+      {
+        title: "Import your products",
+        text: importing ? "The import is running: its progress shows under Activities." :
+          "Bring your Shopify catalog in; products appear as Not Uploaded until you upload them.",
+        done: imported,
+        action: importing ? null : ["import", "Start the first import"],
+      },
+    ];
+    const current = steps.findIndex((s) => !s.done);
+    replaceChildren($("wizard-steps"), steps.map((step, i) =>
+      h("li", { class: step.done ? "done" : i === current ? "current" : "", "aria-current": i === current ? "step" : null },
+        h("strong", {}, step.title, step.done ? h("span", { class: "sr-only" }, " (done)") : null),
+        h("p", { class: "help" }, step.text),
+        !step.done && step.action
+          ? h("button", { type: "button", class: i === current ? "primary" : "", "data-action": step.action[0] }, step.action[1])
+          : null)));
+  }
+
+  // --- listings ----------------------------------------------------------------------------------
+  function openList(kind, status) {
+    state.listing = { kind, status, cursors: [null], index: 0, next: null, items: [], selected: new Set() };
+    const label = status ? LABELS[status] + " " + kind : "All " + kind;
+    $("listing-title").textContent = label.charAt(0).toUpperCase() + label.slice(1);
+    $("listing").hidden = false;
+    loadPage().then(() => $("listing-title").focus());
+  }
+
+  async function loadPage() {
+    const listing = state.listing;
+    if (!listing) return;
+    const params = new URLSearchParams({ limit: String(config.pageSize) });
+    if (listing.status) params.set("status", listing.status);
+    const cursor = listing.cursors[listing.index];
+    if (cursor) params.set("cursor", cursor);
+    const body = $("listing-body");
+    body.setAttribute("aria-busy", "true");
+    replaceChildren(body, h("p", { class: "muted" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Loading…"));
+    try {
+      const page = await api("GET", `/v1/${listing.kind}?${params}`);
+      if (state.listing !== listing) return;
+      listing.items = page.items;
+      listing.next = page.next_cursor;
+      renderListing();
+    } catch (error) {
+      if (state.listing !== listing) return;
+      replaceChildren(body, h("div", { class: "state-box error" },
+        h("p", {}, "The list could not load: " + explain(error)),
+        h("button", { type: "button", "data-action": "list-refresh" }, "Try again")));
+    } finally {
+      body.removeAttribute("aria-busy");
+      updatePager();
+    }
+  }
+
+  function updatePager() {
+    const listing = state.listing;
+    document.querySelector('[data-action="page-prev"]').disabled = !listing || listing.index === 0;
+    document.querySelector('[data-action="page-next"]').disabled = !listing || !listing.next;
+    $("page-number").textContent = listing ? "Page " + (listing.index + 1) : "";
+  }
+
+  function renderListing() {
+    const listing = state.listing;
+    if (listing.kind === "products") renderProductTools();
+    else replaceChildren($("listing-tools"));
+    if (!listing.items.length) {
+      const texts = EMPTY_LISTS[listing.kind];
+      const text = texts[listing.status] ||
+        (listing.kind === "orders" ? `No ${LABELS[listing.status]} orders right now.` : texts[""]);
+      replaceChildren($("listing-body"), h("p", { class: "empty" }, listing.index > 0 ? "No more items." : text));
+      return;
+    }
+    const table = listing.kind === "products" ? productTable(listing) : orderTable(listing);
+    replaceChildren($("listing-body"), h("div", { class: "table-wrap" }, table));
+  }
+
+  function renderProductTools() {
+    const listing = state.listing;
+    const waiting = state.dashboard ? state.dashboard.products.not_uploaded : 0;
+    replaceChildren($("listing-tools"),
+      h("button", { type: "button", class: "primary", "data-action": "upload-selected", disabled: listing.selected.size === 0 },
+        `Upload selected (${listing.selected.size})`),
+      h("button", { type: "button", "data-action": "upload-all", disabled: waiting === 0 },
+        `Upload all not uploaded (${number.format(waiting)})`));
+  }
+
+  function cell(label, ...children) {
+    return h("td", { "data-label": label }, ...children);
+  }
+
+  function productTable(listing) {
+    const rows = listing.items.map((p) => {
+      const actions = [];
+      if (p.tiktok_product_id && (p.status === "live" || p.status === "pending")) {
+        actions.push(h("button", { type: "button", "data-action": "deactivate", "data-id": p.id }, "Deactivate"));
+      }
+      if (p.tiktok_product_id && p.status === "inactive") {
+        actions.push(h("button", { type: "button", "data-action": "activate", "data-id": p.id }, "Activate"));
+      }
+      const uploadable = p.status === "not_uploaded" || p.status === "failed";
+      const checkbox = uploadable
+        ? h("input", { type: "checkbox", "data-action": "select", "data-id": p.id, checked: listing.selected.has(p.id),
+          "aria-label": "Select " + p.title + " for upload" })
+        : null;
+      return h("tr", { "data-product-id": p.id },
+        cell("Select", checkbox),
+        cell("Product", h("strong", {}, p.title), h("div", { class: "muted small" }, `#${p.id}` + (p.variants ? ` · ${p.variants} variant${p.variants === 1 ? "" : "s"}` : ""))),
+        cell("Status", h("span", { class: "badge s-" + p.status }, LABELS[p.status])),
+        cell("On TikTok", p.tiktok_product_id ? [p.tiktok_status || "", h("div", { class: "muted small" }, p.tiktok_product_id)] : "—"),
+        cell("Details", p.failure_reason ? h("span", { class: "reason" }, p.failure_reason) : ""),
+        cell("Actions", actions.length ? actions : ""));
+    });
+    return h("table", {},
+      h("thead", {}, h("tr", {}, ["Select", "Product", "Status", "On TikTok", "Details", "Actions"].map((t) =>
+        h("th", { scope: "col" }, t === "Select" ? h("span", { class: "sr-only" }, t) : t)))),
+      h("tbody", {}, rows));
+  }
+
+  function cancellable(order) {
+    return !FINAL_ORDER_STATUSES.includes(order.status) &&
+      CANCEL_REASONS.some((r) => r.statuses.includes(order.status));
+  }
+
+  function orderTable(listing) {
+    const rows = listing.items.map((o) => {
+      const notes = [];
+      if (o.cancellation_status) notes.push("Cancellation: " + o.cancellation_status.toLowerCase().replaceAll("_", " "));
+      if (o.return_status) notes.push("Return: " + o.return_status.toLowerCase().replaceAll("_", " "));
+      if (o.held_for_quota) notes.push("Waiting for plan quota to sync to Shopify");
+      return h("tr", { "data-order-id": o.id },
+        cell("Order", h("strong", {}, o.id), o.created_at ? h("div", { class: "muted small" }, formatTime(o.created_at)) : null),
+        cell("Status", h("span", { class: "badge s-" + o.status }, LABELS[o.status])),
+        cell("TikTok status", o.tiktok_status),
+        cell("Shopify order", o.shopify_order_id || "not synced yet"),
+        cell("Updated", formatTime(o.update_time)),
+        cell("Notes", notes.length ? h("ul", { class: "plain" }, notes.map((n) => h("li", {}, n))) : ""),
+        cell("Actions", cancellable(o)
+          ? h("button", { type: "button", class: "danger", "data-action": "cancel-order", "data-id": o.id, "data-status": o.status }, "Cancel…")
+          : ""));
+    });
+    return h("table", {},
+      h("thead", {}, h("tr", {}, ["Order", "Status", "TikTok status", "Shopify order", "Updated", "Notes", "Actions"].map((t) =>
+        h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows));
+  }
+
+  // --- actions -----------------------------------------------------------------------------------
+  async function withBusy(button, work) {
+    if (button) {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+    }
+    try {
+      await work();
+    } catch (error) {
+      toast(explain(error));
+    } finally {
+      if (button && button.isConnected) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+      }
+    }
+  }
+
+  async function startActivity(path, body, message) {
+    const answer = await api("POST", path, body);
+    toast(message + " Progress shows under Activities.");
+    state.rendered.activities = null;
+    await refresh();
+    return answer;
+  }
+
+  const actions = {
+    retry: () => refresh(),
+    import: (button) => withBusy(button, () => startActivity("/v1/imports", undefined, "Import started.")),
+    "open-list": (button) => openList(button.dataset.kind, button.dataset.status),
+    "list-close": () => {
+      state.listing = null;
+      $("listing").hidden = true;
+    },
+    "list-refresh": () => loadPage(),
+    "page-next": () => {
+      const listing = state.listing;
+      if (!listing || !listing.next) return;
+      listing.cursors[listing.index + 1] = listing.next;
+      listing.index += 1;
+      loadPage();
+    },
+    "page-prev": () => {
+      const listing = state.listing;
+      if (!listing || listing.index === 0) return;
+      listing.index -= 1;
+      loadPage();
+    },
+    "upload-selected": (button) => withBusy(button, async () => {
+      const ids = [...state.listing.selected];
+      await startActivity("/v1/products/upload", { product_ids: ids }, `Uploading ${ids.length} product${ids.length === 1 ? "" : "s"}.`);
+      state.listing.selected.clear();
+      renderProductTools();
+      loadPage();
+    }),
+    "upload-all": (button) => withBusy(button, () =>
+      startActivity("/v1/products/upload", { all_not_uploaded: true }, "Uploading every product not uploaded yet.")),
+    activate: (button) => withBusy(button, () =>
+      startActivity(`/v1/products/${encodeURIComponent(button.dataset.id)}/activate`, undefined, "Activating the product.")),
+    deactivate: (button) => withBusy(button, () =>
+      startActivity(`/v1/products/${encodeURIComponent(button.dataset.id)}/deactivate`, undefined, "Deactivating the product.")),
+    "cancel-order": (button) => openCancelDialog(button.dataset.id, button.dataset.status, button),
+    "dialog-close": () => $("cancel-dialog").close(),
+    "connect-tiktok": (button) => withBusy(button, async () => {
+      const { authorize_url: url } = await api("POST", "/v1/connections/tiktok");
+      if (window.top !== window.self) {
+        navigateTop(url);
+        return;
+      }
+      // A tab of its own keeps this page polling, so it shows the connection once it is made.
+      const opened = window.open(url, "_blank");
+      if (opened === null) {
+        navigateTop(url); // pop-ups blocked: go there in this window instead
+        return;
+      }
+      opened.opener = null;
+      toast("Finish in the TikTok Shop tab; this page updates by itself.");
+    }),
+    "open-settings": () => {
+      $("settings").scrollIntoView({ behavior: "smooth", block: "start" });
+      $("settings").focus({ preventScroll: true });
+    },
+    upgrade: (button) => withBusy(button, async () => {
+      const { confirmation_url: url } = await api("POST", "/v1/plan/upgrade", { plan: button.dataset.plan });
+      toast("Opening Shopify's confirmation page…");
+      navigateTop(url);
+    }),
+  };
+
+  document.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-action]");
+    if (!target || target.tagName === "INPUT") return;
+    const action = actions[target.dataset.action];
+    if (!action) return;
+    event.preventDefault();
+    action(target);
+  });
+
+  document.addEventListener("change", (event) => {
+    const box = event.target;
+    if (box.dataset.action !== "select" || !state.listing) return;
+    if (box.checked) state.listing.selected.add(box.dataset.id);
+    else state.listing.selected.delete(box.dataset.id);
+    renderProductTools();
+  });
+
+  // --- cancel dialog -----------------------------------------------------------------------------
+  let cancelling = null;
+  function openCancelDialog(orderId, status, opener) {
+    cancelling = { orderId, opener };
+    $("cancel-order-text").textContent = `Order ${orderId} (${LABELS[status]}) will be cancelled on TikTok Shop.`;
+    const reasons = CANCEL_REASONS.filter((r) => r.statuses.includes(status));
+    replaceChildren($("cancel-reason"), h("option", { value: "" }, "Choose a reason…"),
+      reasons.map((r) => h("option", { value: r.id }, r.label)));
+    $("cancel-error").hidden = true;
+    $("cancel-dialog").showModal();
+    $("cancel-reason").focus();
+  }
+
+  $("cancel-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const reason = $("cancel-reason").value;
+    const error = $("cancel-error");
+    if (!reason) {
+      error.textContent = "Choose the reason TikTok will show the buyer.";
+      error.hidden = false;
+      $("cancel-reason").focus();
+      return;
+    }
+    const submit = event.target.querySelector('button[type="submit"]');
+    submit.disabled = true;
+    try {
+      await api("POST", `/v1/orders/${encodeURIComponent(cancelling.orderId)}/cancel`, { reason });
+      $("cancel-dialog").close();
+      toast(`Cancelling order ${cancelling.orderId}. Progress shows under Activities.`);
+      refresh();
+      loadPage();
+    } catch (failure) {
+      error.textContent = explain(failure);
+      error.hidden = false;
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  $("cancel-dialog").addEventListener("close", () => {
+    if (cancelling && cancelling.opener && cancelling.opener.isConnected) cancelling.opener.focus();
+  });
+
+  // --- settings ----------------------------------------------------------------------------------
+  const form = $("settings-form");
+
+  async function loadSettings() {
+    state.settingsLoaded = true;
+    try {
+      fillSettings(await api("GET", "/v1/settings"));
+    } catch (error) {
+      state.settingsLoaded = false;
+      $("settings-status").textContent = "Settings could not load: " + explain(error);
+    }
+  }
+
+  function fillSettings(s) {
+    for (const box of form.elements.sync_fields) box.checked = s.sync_fields.includes(box.value);
+    form.elements.price_kind.value = s.price_rule.kind;
+    form.elements.price_direction.value = s.price_rule.direction;
+    form.elements.price_value.value = s.price_rule.value;
+    form.elements.buffer_kind.value = s.inventory_buffer.kind;
+    form.elements.buffer_value.value = String(s.inventory_buffer.value);
+    form.elements.auto_upload.checked = s.auto_upload;
+  }
+
+  // The API's own rules, checked here first so the merchant hears about them before a round trip.
+  function validateSettings() {
+    const problems = [];
+    const f = form.elements;
+    const price = f.price_value.value.trim();
+    if (!/^\d+(\.\d{1,2})?$/.test(price) || Number(price) > 10000) {
+      problems.push([f.price_value, "The price change must be a number from 0 to 10000 with at most two decimals."]);
+    } else if (f.price_kind.value === "percent" && f.price_direction.value === "down" && Number(price) >= 100) {
+      problems.push([f.price_value, "A percent discount must stay below 100."]);
+    }
+    const buffer = f.buffer_value.value.trim();
+    if (!/^\d+$/.test(buffer) || Number(buffer) > 100000) {
+      problems.push([f.buffer_value, "The stock buffer must be a whole number from 0 to 100000."]);
+    } else if (f.buffer_kind.value === "percent" && Number(buffer) > 100) {
+      problems.push([f.buffer_value, "A percent buffer is at most 100."]);
+    }
+    return problems;
+  }
+
+  function showSettingsErrors(messages, fields) {
+    for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+    const box = $("settings-errors");
+    if (!messages.length) {
+      box.hidden = true;
+      box.replaceChildren();
+      return;
+    }
+    for (const field of fields) field.setAttribute("aria-invalid", "true");
+    replaceChildren(box, h("p", {}, "Please fix:"), h("ul", {}, messages.map((m) => h("li", {}, m))));
+    box.hidden = false;
+    if (fields.length) fields[0].focus();
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = validateSettings();
+    showSettingsErrors(problems.map((p) => p[1]), problems.map((p) => p[0]));
+    if (problems.length) return;
+    const f = form.elements;
+    const body = {
+      sync_fields: [...f.sync_fields].filter((b) => b.checked).map((b) => b.value),
+      price_rule: { kind: f.price_kind.value, direction: f.price_direction.value, value: f.price_value.value.trim() },
+      inventory_buffer: { kind: f.buffer_kind.value, value: Number(f.buffer_value.value.trim()) },
+      auto_upload: f.auto_upload.checked,
+    };
+    const status = $("settings-status");
+    const submit = form.querySelector('button[type="submit"]');
+    submit.disabled = true;
+    status.textContent = "Saving…";
+    try {
+      fillSettings(await api("PUT", "/v1/settings", body));
+      status.textContent = "Saved.";
+      markSettingsReviewed();
+    } catch (error) {
+      status.textContent = "";
+      showSettingsErrors([explain(error)], []);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  refresh();
+})();
