@@ -107,3 +107,96 @@ def test_import_then_upload_a_thousand_products(
         "items"
     ]
     assert all(p["failure_reason"] and "TikTok" in p["failure_reason"] for p in failed)
+
+
+def _tiktok_products_of(tiktok: TikTokSandbox, shop: str, store: Store) -> int:
+    profile = store.get_shop(shop)
+    assert profile is not None
+    return sum(1 for p in tiktok.products.values() if p["shop_id"] == profile.tiktok_shop_id)
+
+
+def _import(api_url: str, shop: str, jobs_worker: InProcessQueue) -> None:
+    _call(api_url, shop, "POST", "/v1/imports")
+    jobs_worker.drain(timeout=120)
+
+
+def test_upload_completes_under_30_percent_rate_limiting_and_creates_nothing_twice(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+) -> None:
+    shopify_partner.products_per_shop = 100
+    _connected_shop(api_url, store, shop, tiktok_partner)
+    _import(api_url, shop, jobs_worker)
+
+    tiktok_partner.faults.rate_limit_share = 0.3
+    try:
+        uploaded = _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}).json()
+        jobs_worker.drain(timeout=180)
+    finally:
+        tiktok_partner.faults.rate_limit_share = 0.0
+    result = _activity(api_url, shop, uploaded["activity"]["id"])
+
+    assert result["total"] == result["processed"] == 100
+    assert _tiktok_products_of(tiktok_partner, shop, store) == result["succeeded"]
+    assert jobs_worker.dead_letters == []
+
+
+def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    shopify_partner.products_per_shop = 30
+    _connected_shop(api_url, store, shop, tiktok_partner)
+    _import(api_url, shop, jobs_worker)
+
+    from functions.jobs import handler as jobs_function
+
+    real_run = jobs_function.runner.run
+    creations = {"n": 0}
+
+    def crash_once(job: Any, ports: Any) -> None:  # the process dies after a few items of a chunk
+        if creations["n"] == 0 and job.kind.value == "upload":
+            creations["n"] = 1
+            inner = ports.tiktok_api
+
+            def failing_api(shop_: Any) -> Any:
+                api = inner(shop_)
+                calls = {"count": 0}
+                create = api.create_product
+
+                def create_then_die(product: Any) -> Any:
+                    calls["count"] += 1
+                    created = create(product)
+                    if calls["count"] == 7:
+                        raise SystemError("process stopped")  # after TikTok created it, before we wrote it
+                    return created
+
+                api.create_product = create_then_die
+                return api
+
+            object.__setattr__(ports, "tiktok_api", failing_api)
+        real_run(job, ports)
+
+    jobs_function.runner.run = crash_once
+    try:
+        uploaded = _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}).json()
+        jobs_worker.drain(timeout=120)
+    finally:
+        jobs_function.runner.run = real_run
+    result = _activity(api_url, shop, uploaded["activity"]["id"])
+
+    assert creations["n"] == 1  # it did stop once
+    assert result["total"] == result["processed"] == 30
+    assert _tiktok_products_of(tiktok_partner, shop, store) == result["succeeded"]
+    assert tiktok_partner.wait_idle()
+    events_queue.drain()  # the audits settle before counting
+    assert store.status_counts(shop) == store.recount(shop)

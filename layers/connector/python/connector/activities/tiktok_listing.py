@@ -48,43 +48,49 @@ def listing_for(product: Product, shop: Shop) -> NewProduct:
 
 
 def run_upload(job: Job, ports: WorkPorts) -> None:
-    """Upload one chunk; the rest of the selection is the next job."""
+    """Upload one chunk of a fixed selection; the rest of it is the next job."""
     activity_id = job.params["activity_id"]
     shop = ports.shop(job.shop)
     if job.params.get("all_not_uploaded"):
-        ids, following = _next_waiting(job, ports, shop)
-    else:
-        offset = int(job.params.get("offset", 0))
-        selection: list[str] = job.params["shopify_product_ids"]
-        ids = selection[offset : offset + UPLOAD_CHUNK]
-        more = offset + UPLOAD_CHUNK < len(selection)
-        following = {**job.params, "offset": offset + UPLOAD_CHUNK} if more else None
+        _fan_out(job, ports, shop)
+        return
+    offset = int(job.params.get("offset", 0))
+    selection: list[str] = job.params["shopify_product_ids"]
+    ids = selection[offset : offset + UPLOAD_CHUNK]
     api = ports.tiktok_api(shop) if ids else None
     for product_id in ids:
         assert api is not None
         succeeded, error = _upload_one(ports, shop, api, product_id)
         ports.store.record_activity_item(shop.domain, activity_id, product_id, succeeded, error)
-    if following is not None:
-        key = f"{activity_id}:{following.get('cursor') or following.get('offset')}"
+    if offset + UPLOAD_CHUNK < len(selection):
+        following = {**job.params, "offset": offset + UPLOAD_CHUNK}
+        key = f"{activity_id}:{selection[0]}:{offset + UPLOAD_CHUNK}"
         ports.enqueue_job(Job(kind=JobKind.UPLOAD, shop=shop.domain, idempotency_key=key, params=following))
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
-def _next_waiting(job: Job, ports: WorkPorts, shop: Shop) -> tuple[list[str], dict[str, object] | None]:
-    """ "All not uploaded": one page of that listing, counted into the activity as it is found."""
-    cursor = job.params.get("cursor")
-    page = ports.store.list_products(shop.domain, ProductStatus.NOT_UPLOADED, UPLOAD_CHUNK, cursor)
-    ids = [p.shopify_product_id for p in page.items]
+def _fan_out(job: Job, ports: WorkPorts, shop: Shop) -> None:
+    """ "Upload all not uploaded": fix the selection first (the listing moves as products upload),
+    count it once, and queue it in chunks. A retried fan-out counts nothing again, and re-queues
+    only what is still waiting, which the per-item markers keep from being counted twice."""
+    activity_id = job.params["activity_id"]
+    waiting: list[str] = []
+    cursor = None
+    while True:
+        page = ports.store.list_products(shop.domain, ProductStatus.NOT_UPLOADED, 100, cursor)
+        waiting += [p.shopify_product_id for p in page.items]
+        cursor = page.next_key
+        if cursor is None:
+            break
     ports.store.grow_activity(
-        shop.domain,
-        job.params["activity_id"],
-        str(cursor or "first"),
-        len(ids),
-        final=page.next_key is None,
-        resume_cursor=None,
+        shop.domain, activity_id, "selection", len(waiting), final=True, resume_cursor=None
     )
-    following = None if page.next_key is None else {**job.params, "cursor": page.next_key}
-    return ids, following
+    for start in range(0, len(waiting), UPLOAD_CHUNK):
+        chunk = waiting[start : start + UPLOAD_CHUNK]
+        params = {"activity_id": activity_id, "shopify_product_ids": chunk}
+        key = f"{activity_id}:{chunk[0]}"
+        ports.enqueue_job(Job(kind=JobKind.UPLOAD, shop=shop.domain, idempotency_key=key, params=params))
+    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
 def _upload_one(ports: WorkPorts, shop: Shop, api: ShopClient, product_id: str) -> tuple[bool, str | None]:

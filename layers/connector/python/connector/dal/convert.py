@@ -65,6 +65,7 @@ def shop_to_row(shop: Shop) -> ShopRow:
             inventory_buffer_value=s.inventory_buffer_value,
         ),
         onboarding_step=shop.onboarding_step,
+        tiktok_orders_polled_until=shop.tiktok_orders_polled_until,
         installed_at=_iso(shop.installed_at),
         uninstalled_at=_iso(shop.uninstalled_at),
     )
@@ -93,6 +94,7 @@ def shop_from_row(row: ShopRow) -> Shop:
             inventory_buffer_value=int(s.inventory_buffer_value),
         ),
         onboarding_step=int(row.onboarding_step),
+        tiktok_orders_polled_until=int(row.tiktok_orders_polled_until or 0),
         installed_at=_from_iso(row.installed_at),
         uninstalled_at=_from_iso(row.uninstalled_at),
     )

@@ -84,6 +84,7 @@ class ShopRow(TableRow):
     tiktok_authorization_expires_at = UnicodeAttribute(null=True)
     settings = SyncSettingsMap()
     onboarding_step = NumberAttribute(default=1)
+    tiktok_orders_polled_until = NumberAttribute(default=0)
     installed_at = UnicodeAttribute(null=True)
     uninstalled_at = UnicodeAttribute(null=True)
 

@@ -390,6 +390,20 @@ class Store:
         # bulk import does not serialize on one hot counter item.
         return zlib.crc32(entity_id.encode()) % self._counter_shards
 
+    def installed_shops(self) -> list[Shop]:
+        """Every installed shop (a Scan of profiles: the schedules' view, not a request path)."""
+        rows = ShopRow.scan(
+            (ShopRow.sk == keys.PROFILE) & (ShopRow.install_state == InstallState.INSTALLED.value)
+        )
+        return [convert.shop_from_row(row) for row in rows]
+
+    def repair_counters(self, shop: str, drift: Mapping[str, int]) -> None:
+        """Add the drift a reconciliation measured to the shop's first counter shard."""
+        moves = {name: delta for name, delta in drift.items() if delta}
+        if moves:
+            shard = CounterShardRow(keys.shop_pk(shop), keys.counter_sk(0))
+            shard.update(actions=[getattr(CounterShardRow, name).add(delta) for name, delta in moves.items()])
+
     # --- erasure ----------------------------------------------------------------------------
     def erase_shop(self, domain: str) -> int:
         """Delete every item of a shop, its TikTok lookup included. Returns how many were deleted."""

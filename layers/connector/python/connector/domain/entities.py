@@ -88,6 +88,7 @@ class Shop:
     tiktok_authorization_expires_at: datetime | None = None
     settings: SyncSettings = field(default_factory=SyncSettings)
     onboarding_step: int = 1
+    tiktok_orders_polled_until: int = 0  # TikTok update_time up to which the order poll has read
     installed_at: datetime | None = None
     uninstalled_at: datetime | None = None
 
