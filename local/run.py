@@ -3,7 +3,8 @@
 - DynamoDB Local on DYNAMODB_PORT (data under .local/ so it survives a restart), unless
   DYNAMODB_ENDPOINT points elsewhere; the table from the shared definition.
 - The TikTok Shop and Shopify Admin sandboxes, each only when its base URL is left unset.
-- The events queue (in process, SQS-shaped batches) feeding the real processor handler.
+- The events and jobs queues (in process, SQS-shaped batches) feeding the real processor and jobs
+  handlers, and timers firing the scheduled tasks into the real scheduler handler.
 - The local API Gateway on 127.0.0.1:PORT serving every route of the shared route table.
 - The demo shop, connected to the sandboxes, fed the sample webhooks from events/.
 """
@@ -22,10 +23,11 @@ from connector import queues, routes
 from connector.dal.factory import get_store
 from connector.queues import QueueName
 from local.dynamodb import ROOT, DynamoDBLocal, ensure_table, local_environment
-from local.queue import InProcessQueue, RecordingQueue
+from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
 from local.server import LocalApiServer
+from local.timers import Timers
 
 
 def main() -> int:
@@ -69,13 +71,18 @@ def main() -> int:
             )
             os.environ["SHOPIFY_ADMIN_BASE_URL"] = shopify.admin_base_url
 
+        from functions.jobs.handler import lambda_handler as jobs_function
         from functions.processor.handler import lambda_handler as processor
+        from functions.scheduler.handler import lambda_handler as scheduler
 
         events = InProcessQueue("events", processor).start()
         running.callback(events.stop)
-        jobs = RecordingQueue()
+        jobs = InProcessQueue("jobs", jobs_function).start()
+        running.callback(jobs.stop)
         queues.install(QueueName.EVENTS, events)
         queues.install(QueueName.JOBS, jobs)
+        timers = Timers(scheduler, speedup=float(os.environ.get("SCHEDULE_SPEEDUP", "1"))).start()
+        running.callback(timers.stop)
 
         server = LocalApiServer(port=port).start()
         running.callback(server.stop)

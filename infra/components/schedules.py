@@ -14,6 +14,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
+from connector import schedules as connector_schedules
 from infra.components.nag import acknowledge
 from infra.components.queues import dead_letter_queue
 
@@ -26,17 +27,12 @@ MAX_EVENT_AGE = Duration.minutes(10)
 class Task:
     name: str  # the "task" the scheduler function receives
     every: Duration
-    description: str
 
 
-TASKS: tuple[Task, ...] = (
-    Task("poll_tiktok_orders", Duration.minutes(5), "TikTok orders updated since the stored cursor"),
-    Task("poll_pending_products", Duration.minutes(15), "Products awaiting TikTok's audit"),
-    Task("refresh_tokens", Duration.hours(1), "TikTok tokens that expire within a day"),
-    Task("sweep_stuck_activities", Duration.minutes(5), "Activities without progress for 15 minutes"),
-    Task("reconcile_counters", Duration.days(1), "Counters against a recount, drift repaired"),
-    Task("roll_plan_cycles", Duration.hours(1), "Plans whose billing cycle ended"),
-)
+# The tasks the scheduler function runs (connector.schedules), so nothing is scheduled that it
+# cannot do. Still to come there: the pending-audit poll, token refresh, the stuck-activity sweep
+# and the plan-cycle roll-over.
+TASKS: tuple[Task, ...] = tuple(Task(t.name, Duration.minutes(t.minutes)) for t in connector_schedules.TASKS)
 
 
 class SchedulesConstruct(Construct):
@@ -61,7 +57,7 @@ class SchedulesConstruct(Construct):
             self.schedules[task.name] = scheduler.Schedule(
                 self,
                 _pascal(task.name),
-                description=task.description,
+                description=f"TikTok Shop connector: {task.name}",
                 schedule=scheduler.ScheduleExpression.rate(task.every),
                 target=targets.LambdaInvoke(
                     function,
