@@ -154,3 +154,24 @@ class Harness:
             return lambda_handler_with(self.ports, event, LocalLambdaContext("processor"))
         except BatchProcessingError:  # Powertools raises when every record failed: all go back
             return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
+
+
+def connect_to_sandbox(store: Store, shop: str, sandbox: Any) -> tuple[str, Any]:
+    """Link a shop to a new shop of the TikTok sandbox, as the OAuth callback would; returns the
+    TikTok shop id and the grant."""
+    from connector.connections import connect_tiktok
+    from connector.crypto import token_cipher
+
+    grant = sandbox.issue_token(sandbox.add_shop(name=shop).shop_id)
+    profile = store.get_shop(shop) or Shop(domain=shop, install_state=InstallState.INSTALLED)
+    connect_tiktok(
+        store,
+        token_cipher(),
+        profile,
+        tiktok_shop_id=grant.shop_id,
+        shop_cipher=grant.shop_cipher,
+        access_token=grant.access_token,
+        refresh_token=grant.refresh_token,
+        access_token_expires_at=grant.access_token_expire_in,
+    )
+    return grant.shop_id, grant

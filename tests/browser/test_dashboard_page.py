@@ -398,3 +398,28 @@ def test_screenshot_of_the_dashboard_with_demo_data(
     page.set_viewport_size({"width": 375, "height": 800})
     expect(_count(page, "orders", "unpaid")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_a_real_import_runs_to_its_total_on_the_page(
+    page: Page,
+    api_url: str,
+    demo_shop: str,
+    store: Store,
+    shopify_partner: ShopifySandbox,
+    jobs_worker: InProcessQueue,
+) -> None:
+    # Given the dashboard open, with the real jobs function consuming the jobs queue
+    page.goto(api_url + "/")
+    expect(page.get_by_test_id("activities-ongoing")).to_contain_text("Nothing running")
+
+    # When the merchant starts an import of the Shopify sandbox's catalog
+    page.locator("header").get_by_role("button", name="Import products").click()
+    jobs_worker.drain(timeout=60)
+
+    # Then the activity finishes with every product of the catalog counted once
+    size = len(shopify_partner.catalog(DEMO_SHOP))
+    finished = page.get_by_test_id("activities-completed").locator("[data-activity-id]").first
+    expect(finished).to_contain_text("Import from Shopify", timeout=WAIT)
+    expect(finished).to_contain_text(
+        f"{size} of {size} processed · {size} succeeded · 0 failed", timeout=WAIT
+    )

@@ -11,13 +11,12 @@ import jwt
 import pytest
 import requests
 
-from connector.connections import connect_tiktok
-from connector.crypto import token_cipher
 from connector.dal.store import Store
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
+from tests.helpers import connect_to_sandbox
 
 pytestmark = pytest.mark.integration
 CATALOG_SIZE = int(__import__("os").environ.get("CATALOG_SIZE", "1000"))
@@ -40,19 +39,7 @@ def _call(api_url: str, shop: str, method: str, path: str, **kwargs: Any) -> req
 
 def _connected_shop(api_url: str, store: Store, shop: str, tiktok: TikTokSandbox) -> None:
     assert _call(api_url, shop, "GET", "/v1/dashboard").status_code == 200  # provisions the shop
-    grant = tiktok.issue_token(tiktok.add_shop(name=shop).shop_id)
-    profile = store.get_shop(shop)
-    assert profile is not None
-    connect_tiktok(
-        store,
-        token_cipher(),
-        profile,
-        tiktok_shop_id=grant.shop_id,
-        shop_cipher=grant.shop_cipher,
-        access_token=grant.access_token,
-        refresh_token=grant.refresh_token,
-        access_token_expires_at=grant.access_token_expire_in,
-    )
+    connect_to_sandbox(store, shop, tiktok)
     plan = store.get_plan(shop)
     assert plan is not None
     store.commit_plan(replace(plan, name="growth_plus"))  # room for the whole catalog
@@ -73,8 +60,9 @@ def test_import_then_upload_a_thousand_products(
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     events_queue: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    shopify_partner.products_per_shop = CATALOG_SIZE
+    monkeypatch.setattr(shopify_partner, "products_per_shop", CATALOG_SIZE)
     _connected_shop(api_url, store, shop, tiktok_partner)
 
     imported = _call(api_url, shop, "POST", "/v1/imports").json()["activity"]
@@ -127,8 +115,9 @@ def test_upload_completes_under_30_percent_rate_limiting_and_creates_nothing_twi
     shopify_partner: ShopifySandbox,
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    shopify_partner.products_per_shop = 100
+    monkeypatch.setattr(shopify_partner, "products_per_shop", 100)
     _connected_shop(api_url, store, shop, tiktok_partner)
     _import(api_url, shop, jobs_worker)
 
@@ -153,8 +142,9 @@ def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     events_queue: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    shopify_partner.products_per_shop = 30
+    monkeypatch.setattr(shopify_partner, "products_per_shop", 30)
     _connected_shop(api_url, store, shop, tiktok_partner)
     _import(api_url, shop, jobs_worker)
 

@@ -9,15 +9,13 @@ from collections.abc import Iterator
 import pytest
 
 from connector.clients.tiktok import NewProduct, NewSku, ShopAuth, TikTokClient
-from connector.connections import connect_tiktok
-from connector.crypto import token_cipher
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import forget_cached_configuration, product_body, shopify_message
+from tests.helpers import connect_to_sandbox, forget_cached_configuration, product_body, shopify_message
 
 pytestmark = pytest.mark.integration
 
@@ -43,20 +41,8 @@ def tiktok_sandbox(api_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ti
 
 
 def _connected(store: Store, shop: str, sandbox: TikTokSandbox) -> tuple[str, ShopAuth]:
-    tiktok_shop = sandbox.add_shop(name=shop)
-    grant = sandbox.issue_token(tiktok_shop.shop_id)
-    profile = Shop(domain=shop, install_state=InstallState.INSTALLED)
-    connect_tiktok(
-        store,
-        token_cipher(),
-        profile,
-        tiktok_shop_id=grant.shop_id,
-        shop_cipher=grant.shop_cipher,
-        access_token=grant.access_token,
-        refresh_token=grant.refresh_token,
-        access_token_expires_at=grant.access_token_expire_in,
-    )
-    return tiktok_shop.shop_id, ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher)
+    tiktok_shop_id, grant = connect_to_sandbox(store, shop, sandbox)
+    return tiktok_shop_id, ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher)
 
 
 def _new_product(title: str) -> NewProduct:
