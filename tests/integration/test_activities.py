@@ -13,6 +13,7 @@ import requests
 
 from connector.dal.store import Store
 from local.dynamodb import LOCAL_APP_CONFIG
+from local.events import shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
@@ -190,3 +191,44 @@ def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
     assert tiktok_partner.wait_idle()
     events_queue.drain()  # the audits settle before counting
     assert store.status_counts(shop) == store.recount(shop)
+
+
+def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shopify_partner, "products_per_shop", 5)
+    _connected_shop(api_url, store, shop, tiktok_partner)
+    _import(api_url, shop, jobs_worker)
+    settings = {"sync_fields": ["inventory"], "inventory_buffer": {"kind": "units", "value": 2}}
+    assert _call(api_url, shop, "PUT", "/v1/settings", json=settings).status_code == 200
+    _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
+    jobs_worker.drain(timeout=60)
+
+    linked = next(
+        (p, v) for p in store.list_products(shop, None, 10).items if p.tiktok_product_id for v in p.variants
+    )
+    product, variant = linked
+    body = {
+        "inventory_item_id": int(variant.inventory_item_id or 0),
+        "location_id": 1,
+        "available": 10,
+        "updated_at": "2026-11-26T12:00:00Z",
+    }
+    delivery = shopify_request("inventory_levels-update", body=body, **{"X-Shopify-Shop-Domain": shop})
+    updates_before = tiktok_partner.calls.get("products/inventory", 0)
+    for _ in range(3):  # Shopify delivers it three times
+        assert delivery.post(api_url).status_code == 200
+    events_queue.drain()
+    jobs_worker.drain(timeout=30)
+
+    tiktok_product = tiktok_partner.products[product.tiktok_product_id or ""]
+    quantities = [level["quantity"] for sku in tiktok_product["skus"] for level in sku["inventory"]]
+    assert 8 in quantities  # 10 in Shopify, 2 kept back
+    assert tiktok_partner.calls.get("products/inventory", 0) - updates_before == 1

@@ -95,6 +95,7 @@ def test_inventory_and_fulfilment_queue_jobs_once_per_delivery(store: Store, sho
         "inventory_item_id": "47012345678901234",
         "location_id": "24826418",
         "available": 10,
+        "updated_at": 1795705500,
     }
     assert run.jobs[1].params["shipments"][0]["tracking_number"] == "9400111899223344556677"
     assert run.jobs[0].idempotency_key.startswith(f"shopify:{inventory.delivery_id}")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from connector.activities.catalog import run_import
 from connector.activities.ports import WorkPorts
-from connector.activities.tiktok_listing import run_activation, run_cancel, run_upload
+from connector.activities.tiktok_listing import run_activation, run_cancel, run_inventory_sync, run_upload
 from connector.jobs import Job, JobKind
 
 WORK: dict[JobKind, Callable[[Job, WorkPorts], None]] = {
@@ -15,6 +15,7 @@ WORK: dict[JobKind, Callable[[Job, WorkPorts], None]] = {
     JobKind.ACTIVATE: run_activation,
     JobKind.DEACTIVATE: run_activation,
     JobKind.CANCEL_ORDER: run_cancel,
+    JobKind.INVENTORY_SYNC: run_inventory_sync,
 }
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from connector.activities.catalog import change_product
 from connector.activities.ports import WorkPorts
-from connector.clients.tiktok import NewProduct, NewSku, ShopClient, TikTokApiError
+from connector.clients.tiktok import InventoryLevel, NewProduct, NewSku, ShopClient, TikTokApiError
 from connector.domain.changes import Change, cancellation_change, product_status_from_tiktok_event
 from connector.domain.entities import Product, Shop
 from connector.domain.plans import catalogue, usage
@@ -110,6 +110,13 @@ def _upload_one(ports: WorkPorts, shop: Shop, api: ShopClient, product_id: str) 
         _set_status(ports, shop.domain, product_id, "FAILED", reason)
         return False, reason
     ports.store.link_tiktok_product(shop.domain, created.product_id, product_id)
+    skus = {sku.seller_sku: sku.sku_id for sku in created.skus}
+    for variant in product.variants:
+        sku_id = skus.get(variant.sku or variant.variant_id)
+        if variant.inventory_item_id and sku_id:
+            ports.store.link_inventory_item(
+                shop.domain, variant.inventory_item_id, product_id, created.product_id, sku_id
+            )
     _set_status(ports, shop.domain, product_id, "PENDING", None, tiktok_product_id=created.product_id)
     return True, None
 
@@ -198,3 +205,24 @@ def run_cancel(job: Job, ports: WorkPorts) -> None:
                 ports.store.commit_order(change.entity, change.counter_deltas)
         ports.store.record_activity_item(shop.domain, activity_id, order_id, True)
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+
+
+def run_inventory_sync(job: Job, ports: WorkPorts) -> None:
+    """A Shopify stock level to TikTok, less the merchant's buffer; older levels never overwrite
+    newer ones (Shopify's updated_at orders them)."""
+    shop = ports.shop(job.shop)
+    if "inventory" not in shop.settings.sync_fields:
+        return
+    item_id, available = str(job.params["inventory_item_id"]), job.params.get("available")
+    link = ports.store.inventory_link(shop.domain, item_id)
+    if link is None or available is None:
+        return  # not on TikTok Shop (or Shopify no longer tracks it): nothing to send
+    updated_at = int(job.params.get("updated_at") or 0)
+    if updated_at and updated_at <= int(link.inventory_updated_at):
+        return
+    quantity = tiktok_quantity(int(available), shop.settings)
+    ports.tiktok_api(shop).update_inventory(
+        link.tiktok_product_id, [InventoryLevel(link.tiktok_sku_id, quantity)]
+    )
+    if updated_at:
+        ports.store.note_inventory_sent(shop.domain, item_id, updated_at)

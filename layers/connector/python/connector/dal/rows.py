@@ -175,6 +175,15 @@ class ProductLinkRow(TableRow):
     shopify_product_id = UnicodeAttribute()
 
 
+class InventoryLinkRow(TableRow):
+    """A Shopify inventory item on TikTok: which product and SKU its stock goes to."""
+
+    shopify_product_id = UnicodeAttribute()
+    tiktok_product_id = UnicodeAttribute()
+    tiktok_sku_id = UnicodeAttribute()
+    inventory_updated_at = NumberAttribute(default=0)  # Shopify's updated_at of the level last sent
+
+
 class DataRequestRow(TableRow):
     """A customer's data request (customers/data_request): what we hold, by reference only."""
 
@@ -218,6 +227,7 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
     DataRequestRow,
     OAuthStateRow,
     ActivityItemRow,
+    InventoryLinkRow,
 )
 
 

@@ -22,6 +22,7 @@ from connector.dal.rows import (
     CounterShardRow,
     DataRequestRow,
     DedupeRow,
+    InventoryLinkRow,
     ListedRow,
     OAuthStateRow,
     OrderRow,
@@ -155,6 +156,41 @@ class Store:
         ProductLinkRow(
             keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id, shopify_product_id=shopify_product_id
         ).save()
+
+    def link_inventory_item(
+        self,
+        shop: str,
+        inventory_item_id: str,
+        shopify_product_id: str,
+        tiktok_product_id: str,
+        tiktok_sku_id: str,
+    ) -> None:
+        InventoryLinkRow(
+            keys.shop_pk(shop),
+            keys.INVENTORY_LINK + inventory_item_id,
+            shopify_product_id=shopify_product_id,
+            tiktok_product_id=tiktok_product_id,
+            tiktok_sku_id=tiktok_sku_id,
+        ).save()
+
+    def inventory_link(self, shop: str, inventory_item_id: str) -> InventoryLinkRow | None:
+        row: InventoryLinkRow | None = _get(
+            InventoryLinkRow, keys.shop_pk(shop), keys.INVENTORY_LINK + inventory_item_id
+        )
+        return row
+
+    def note_inventory_sent(self, shop: str, inventory_item_id: str, updated_at: int) -> bool:
+        """Remember the Shopify time of the level sent to TikTok; False when a newer one was sent."""
+        try:
+            InventoryLinkRow(keys.shop_pk(shop), keys.INVENTORY_LINK + inventory_item_id).update(
+                actions=[InventoryLinkRow.inventory_updated_at.set(updated_at)],
+                condition=InventoryLinkRow.pk.exists() & (InventoryLinkRow.inventory_updated_at < updated_at),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def product_for_tiktok(self, shop: str, tiktok_product_id: str) -> str | None:
         row = _get(ProductLinkRow, keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id)

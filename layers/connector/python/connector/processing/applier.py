@@ -168,6 +168,7 @@ class Applier:
             "inventory_item_id": payload.inventory_item_id,
             "location_id": payload.location_id,
             "available": payload.available,
+            "updated_at": int(payload.updated_at.timestamp()) if payload.updated_at else 0,
         }
         return self._job_once(message, JobKind.INVENTORY_SYNC, params)
 
