@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # the machine has, and synth works on it.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test unit integration lint format synth token fuzz setup java browser clean
+.PHONY: run test unit integration lint format synth token fuzz bench bench-quick setup java browser clean
 
 run: setup ## Run the whole connector locally (API, webhooks, schedules, DynamoDB Local, demo shop)
 	$(PY) -m local.run
@@ -22,6 +22,12 @@ unit: setup
 
 integration: setup
 	$(BIN)/pytest tests/integration
+
+bench: setup ## Benchmarks: each figure against a baseline measured in the same run (~3 min)
+	$(PY) -m benchmarks.run_all
+
+bench-quick: setup ## The same, small enough for CI (~70 s)
+	$(PY) -m benchmarks.run_all --quick
 
 token: $(VENV)/.installed ## A local session token for SHOP (default: the demo shop), for curl against make run
 	@$(PY) -m local.token "$(SHOP)"

@@ -72,18 +72,21 @@ def events_queue(table: str) -> Iterator[InProcessQueue]:
 
     queue = InProcessQueue("events", processor, retry_delay=0.05).start()
     queues.install(QueueName.EVENTS, queue)
+    # Jobs the processor queues are kept, not run, unless a test asks for the jobs function.
+    queues.install(QueueName.JOBS, RecordingQueue())
     yield queue
     queues.install(QueueName.EVENTS, None)
+    queues.install(QueueName.JOBS, None)
     queue.stop()
 
 
 @pytest.fixture
 def jobs() -> Iterator[RecordingQueue]:
     """What the processor asks the jobs function to do (its consumer is not part of these tests)."""
-    queue = RecordingQueue()
+    queue, previous = RecordingQueue(), queues.installed(QueueName.JOBS)
     queues.install(QueueName.JOBS, queue)
     yield queue
-    queues.install(QueueName.JOBS, None)
+    queues.install(QueueName.JOBS, previous)
 
 
 @pytest.fixture(scope="session")
@@ -139,8 +142,11 @@ def jobs_worker(api_url: str) -> Iterator[InProcessQueue]:
     """The jobs queue consumed by the real jobs function (instead of only recording)."""
     from functions.jobs.handler import lambda_handler as jobs_function
 
-    queue = InProcessQueue("jobs", jobs_function, retry_delay=0.05).start()
+    queue, previous = (
+        InProcessQueue("jobs", jobs_function, retry_delay=0.05).start(),
+        queues.installed(QueueName.JOBS),
+    )
     queues.install(QueueName.JOBS, queue)
     yield queue
-    queues.install(QueueName.JOBS, None)
+    queues.install(QueueName.JOBS, previous)
     queue.stop()

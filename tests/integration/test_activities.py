@@ -232,3 +232,56 @@ def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
     quantities = [level["quantity"] for sku in tiktok_product["skus"] for level in sku["inventory"]]
     assert 8 in quantities  # 10 in Shopify, 2 kept back
     assert tiktok_partner.calls.get("products/inventory", 0) - updates_before == 1
+
+
+def test_a_tiktok_order_becomes_exactly_one_shopify_order_and_quota_holds_the_rest(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shopify_partner, "products_per_shop", 3)
+    _connected_shop(api_url, store, shop, tiktok_partner)
+    _import(api_url, shop, jobs_worker)
+    _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
+    jobs_worker.drain(timeout=60)
+    product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
+    variant = product.variants[0]
+    tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
+    line = {
+        "product_id": product.tiktok_product_id,
+        "seller_sku": variant.sku or variant.variant_id,
+        "sale_price": "12.00",
+    }
+
+    order_id = tiktok_partner.create_order(
+        tiktok_shop_id, line_items=[line, line], status="AWAITING_SHIPMENT"
+    )
+    assert tiktok_partner.wait_idle()
+    events_queue.drain()
+    paid = next(w for w in tiktok_partner.webhooks if order_id in w.body.decode())
+    for _ in range(2):  # TikTok delivers the same webhook twice more
+        headers = {"Authorization": paid.signature, "Content-Type": "application/json"}
+        assert requests.post(f"{api_url}/webhooks/tiktok", data=paid.body, headers=headers, timeout=10).ok
+    events_queue.drain()
+    jobs_worker.drain(timeout=60)
+
+    created = [o for o in shopify_partner.orders(shop)]
+    assert len(created) == 1
+    order = store.get_order(shop, order_id)
+    assert order is not None and order.shopify_order_id is not None
+
+    plan = store.get_plan(shop)
+    assert plan is not None
+    store.commit_plan(replace(plan, name="free", orders_used=10))  # the free plan's 10 orders are used
+    held_id = tiktok_partner.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")
+    assert tiktok_partner.wait_idle()
+    events_queue.drain()
+    jobs_worker.drain(timeout=60)
+    held = store.get_order(shop, held_id)
+    assert held is not None and held.held_for_quota and held.shopify_order_id is None
+    assert len(shopify_partner.orders(shop)) == 1

@@ -45,6 +45,11 @@ def install(name: QueueName, queue: MessageQueue | None) -> None:
         _installed[name] = queue
 
 
+def installed(name: QueueName) -> MessageQueue | None:
+    """The in-process queue installed for ``name``, if any."""
+    return _installed.get(name)
+
+
 def get_queue(name: QueueName) -> MessageQueue:
     return _installed.get(name) or _sqs_queue(name)
 

@@ -184,6 +184,13 @@ class InventoryLinkRow(TableRow):
     inventory_updated_at = NumberAttribute(default=0)  # Shopify's updated_at of the level last sent
 
 
+class OrderSyncClaimRow(TableRow):
+    """Taken before a Shopify order is created for a TikTok order: there is never a second try that
+    could create it twice (a try that finds the claim without a Shopify id stops for an operator)."""
+
+    claimed_at = NumberAttribute()
+
+
 class DataRequestRow(TableRow):
     """A customer's data request (customers/data_request): what we hold, by reference only."""
 
@@ -228,6 +235,7 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
     OAuthStateRow,
     ActivityItemRow,
     InventoryLinkRow,
+    OrderSyncClaimRow,
 )
 
 

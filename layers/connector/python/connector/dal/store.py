@@ -26,6 +26,7 @@ from connector.dal.rows import (
     ListedRow,
     OAuthStateRow,
     OrderRow,
+    OrderSyncClaimRow,
     PlanRow,
     ProductLinkRow,
     ProductRow,
@@ -185,6 +186,33 @@ class Store:
             InventoryLinkRow(keys.shop_pk(shop), keys.INVENTORY_LINK + inventory_item_id).update(
                 actions=[InventoryLinkRow.inventory_updated_at.set(updated_at)],
                 condition=InventoryLinkRow.pk.exists() & (InventoryLinkRow.inventory_updated_at < updated_at),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def claim_order_sync(self, shop: str, tiktok_order_id: str, at: int) -> bool:
+        """Claim the one creation of a Shopify order for this TikTok order; False if claimed before."""
+        claim = OrderSyncClaimRow(keys.shop_pk(shop), keys.ORDER_SYNC_CLAIM + tiktok_order_id, claimed_at=at)
+        try:
+            claim.save(condition=OrderSyncClaimRow.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release_order_sync(self, shop: str, tiktok_order_id: str) -> None:
+        OrderSyncClaimRow(keys.shop_pk(shop), keys.ORDER_SYNC_CLAIM + tiktok_order_id).delete()
+
+    def use_order_quota(self, shop: str, limit: int) -> bool:
+        """Take one order of the plan's cycle quota if any is left, atomically; False when none is."""
+        try:
+            PlanRow(keys.shop_pk(shop), keys.PLAN).update(
+                actions=[PlanRow.orders_used.add(1)],
+                condition=PlanRow.pk.exists() & (PlanRow.orders_used < limit),
             )
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 from connector.domain.entities import Order, Product, Variant
 from connector.domain.status import (
     Decision,
+    OrderStatus,
     ProductStatus,
     StatusAt,
     Verdict,
@@ -178,3 +179,17 @@ def redact_customer(current: Order) -> Change[Order]:
 
 
 PERSONAL_ORDER_FIELDS = ("buyer_email", "shipping_name")
+
+
+# Orders that exist for the merchant to fulfil: paid, not cancelled.
+_PAID = {
+    OrderStatus.AWAITING_SHIPMENT,
+    OrderStatus.AWAITING_COLLECTION,
+    OrderStatus.IN_TRANSIT,
+    OrderStatus.COMPLETED,
+}
+
+
+def ready_for_shopify(order: Order) -> bool:
+    """A TikTok order that should be in Shopify and is not (held ones wait for quota)."""
+    return order.status in _PAID and order.shopify_order_id is None and not order.held_for_quota

@@ -248,12 +248,21 @@ class Applier:
     # --- TikTok --------------------------------------------------------------------------------
     def _tiktok_order_status(self, message: QueuedWebhook) -> Outcome:
         data = _tiktok_data(message, tiktok_payloads.OrderStatusData)
+
+        def sync_to_shopify(order: Order) -> None:
+            # Paid and not in Shopify yet: queued before the write that records the delivery, so a
+            # failed send is retried with the event; the job checks the order again and creates the
+            # Shopify order exactly once however often it is queued.
+            if changes.ready_for_shopify(order):
+                self._job(message, JobKind.ORDER_SYNC, {"order_id": data.order_id})
+
         return self._change_order(
             message,
             data.order_id,
             lambda current: changes.order_status_change(
                 current, message.shop, data.order_id, data.order_status, data.update_time
             ),
+            before_commit=sync_to_shopify,
         )
 
     def _tiktok_cancellation(self, message: QueuedWebhook) -> Outcome:
@@ -340,6 +349,7 @@ class Applier:
         tiktok_order_id: str,
         decide: Callable[[Order | None], Change[Order]],
         record: bool = True,
+        before_commit: Callable[[Order], None] | None = None,
     ) -> Outcome:
         key = (message.shop, tiktok_order_id)
 
@@ -350,6 +360,8 @@ class Applier:
 
         def commit(change: Change[Order]) -> CommitOutcome:
             assert change.entity is not None
+            if before_commit is not None:
+                before_commit(change.entity)
             delivery = _delivery(message) if record else None
             outcome = self._store.commit_order(change.entity, change.counter_deltas, delivery)
             if outcome is CommitOutcome.APPLIED:

@@ -1,0 +1,84 @@
+"""TikTok orders into Shopify: each paid order becomes exactly one Shopify order, within the plan's
+monthly order quota (orders beyond it are kept and shown as held)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
+
+from connector.activities.ports import WorkPorts
+from connector.clients.shopify import OrderLine
+from connector.clients.tiktok import TikTokLineItem
+from connector.dal.store import CommitOutcome
+from connector.domain.entities import Order, Shop
+from connector.domain.plans import catalogue
+from connector.jobs import Job
+
+MAX_ATTEMPTS = 8
+
+
+class OrderSyncOutcomeUnknownError(RuntimeError):
+    """A claimed creation left no Shopify id: it may exist in Shopify (source identifier = the TikTok
+    order id). Never retried blindly; it goes to the dead-letter queue for a person to check."""
+
+
+def run_order_sync(job: Job, ports: WorkPorts) -> None:
+    shop = ports.shop(job.shop)
+    order_id = str(job.params["order_id"])
+    order = ports.store.get_order(shop.domain, order_id)
+    if order is None or order.shopify_order_id is not None:
+        return
+    if not ports.store.claim_order_sync(shop.domain, order_id, int(ports.now().timestamp())):
+        if ports.store.get_order(shop.domain, order_id) is not None and _synced(ports, shop, order_id):
+            return
+        raise OrderSyncOutcomeUnknownError(f"order {order_id}: claimed before, no Shopify id recorded")
+    plan = ports.store.get_plan(shop.domain)
+    limit = catalogue().offer(plan.name).orders_limit if plan is not None else 0
+    if not ports.store.use_order_quota(shop.domain, limit):
+        _record(ports, shop, order_id, held_for_quota=True)
+        ports.store.release_order_sync(shop.domain, order_id)  # a later release may claim it again
+        return
+    detail = ports.tiktok_api(shop).get_order(order_id)
+    lines = _lines(ports, shop, detail.line_items if detail else ())
+    admin = ports.shopify_admin(shop)
+    currency = (detail.currency if detail else "") or catalogue().currency
+    shopify_order_id = admin.create_order(
+        lines, currency=currency, source_identifier=order_id, tags=("TikTok Shop",)
+    )
+    _record(ports, shop, order_id, shopify_order_id=shopify_order_id, held_for_quota=False)
+
+
+def _synced(ports: WorkPorts, shop: Shop, order_id: str) -> bool:
+    order = ports.store.get_order(shop.domain, order_id)
+    return order is not None and (order.shopify_order_id is not None or order.held_for_quota)
+
+
+def _lines(ports: WorkPorts, shop: Shop, items: Sequence[TikTokLineItem]) -> list[OrderLine]:
+    """TikTok lists one line item per unit; Shopify takes a quantity per variant."""
+    units: Counter[tuple[str, str]] = Counter()
+    for item in items:
+        product_id = ports.store.product_for_tiktok(shop.domain, item.product_id)
+        product = ports.store.get_product(shop.domain, product_id) if product_id else None
+        variant = next(
+            (v for v in (product.variants if product else ()) if item.seller_sku in (v.sku, v.variant_id)),
+            None,
+        )
+        if variant is None:
+            raise LookupError(f"TikTok SKU {item.seller_sku!r} matches no Shopify variant of ours")
+        units[(variant.variant_id, item.sale_price)] += 1
+    return [
+        OrderLine(variant_id, quantity, Decimal(price or "0"))
+        for (variant_id, price), quantity in units.items()
+    ]
+
+
+def _record(ports: WorkPorts, shop: Shop, order_id: str, **changes: object) -> None:
+    for _ in range(MAX_ATTEMPTS):
+        order: Order | None = ports.store.get_order(shop.domain, order_id)
+        if order is None:
+            return
+        if ports.store.commit_order(replace(order, **changes), {}) is CommitOutcome.APPLIED:
+            return
+    raise RuntimeError(f"order {order_id} kept changing")
