@@ -373,7 +373,11 @@ def test_one_schedule_per_task_invokes_the_scheduler_with_its_task(template: Tem
         assert props["Target"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].startswith("SchedulesDeadLetters")
         assert props["State"] == "ENABLED"
         found[json.loads(props["Target"]["Input"])["task"]] = props["ScheduleExpression"]
-    assert found == {"poll_tiktok_orders": "rate(5 minutes)", "reconcile_counters": "rate(1 day)"}
+    assert found == {
+        "poll_tiktok_orders": "rate(5 minutes)",
+        "reconcile_counters": "rate(1 day)",
+        "roll_plan_cycles": "rate(1 hour)",
+    }
 
 
 def test_the_schedules_role_may_only_invoke_the_scheduler(template: Template) -> None:

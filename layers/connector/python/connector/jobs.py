@@ -16,6 +16,7 @@ class JobKind(StrEnum):
     DEACTIVATE = "deactivate"  # deactivate products on TikTok
     CANCEL_ORDER = "cancel_order"  # cancel a TikTok order with the merchant's reason
     ORDER_SYNC = "order_sync"  # create the Shopify order of a paid TikTok order, exactly once
+    RELEASE_HELD_ORDERS = "release_held_orders"  # quota came back: sync held orders in arrival order
     INVENTORY_SYNC = "inventory_sync"  # push a Shopify inventory level to TikTok
     PRODUCT_SYNC = "product_sync"  # push changed Shopify fields of a live product to TikTok
     UPLOAD = "upload"  # upload products to TikTok

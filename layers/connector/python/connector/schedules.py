@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from connector.clients.tiktok import TikTokClient
 from connector.crypto import TokenCipher
-from connector.dal.store import Store
+from connector.dal.store import CommitOutcome, Store
 from connector.domain.entities import Shop, TikTokConnection
+from connector.domain.plans import cycle_rolled
+from connector.jobs import Job, JobKind
 from connector.observability import count, logger
 from connector.processing.applier import Applier, Ports
 from connector.tiktok_session import shop_api
@@ -30,7 +33,24 @@ class ScheduleTask:
 TASKS = (
     ScheduleTask("poll_tiktok_orders", 5),
     ScheduleTask("reconcile_counters", 24 * 60),
+    ScheduleTask("roll_plan_cycles", 60),
 )
+
+
+def roll_plan_cycles(store: Store, enqueue_job: Callable[[Job], None], today: date) -> int:
+    """Start the next cycle of every plan whose billing date has come, exactly once: the write is
+    conditional on the plan's version, and a second run finds the billing date in the future."""
+    rolled = 0
+    for plan in store.plans_due(today.isoformat()):
+        following = cycle_rolled(plan, today)
+        if following is None:
+            continue
+        # Queued first: if the write below loses, the job finds nothing new to release.
+        key = f"cycle:{plan.shop}:{following.cycle_started.isoformat()}"
+        enqueue_job(Job(kind=JobKind.RELEASE_HELD_ORDERS, shop=plan.shop, idempotency_key=key, params={}))
+        if store.commit_plan(following) is CommitOutcome.APPLIED:
+            rolled += 1
+    return rolled
 
 
 def reconcile_counters(store: Store, shop: Shop) -> int:
@@ -96,6 +116,10 @@ def run_task(
 ) -> dict[str, int]:
     """Run one task over every installed shop; one shop's failure does not stop the others."""
     task: Callable[[Shop], int]
+    if name == "roll_plan_cycles":
+        rolled = roll_plan_cycles(store, ports.enqueue_job, datetime.fromtimestamp(now, UTC).date())
+        count("PlanCyclesRolled", rolled)
+        return {"plans": rolled}
     if name == "reconcile_counters":
         task = lambda shop: reconcile_counters(store, shop)  # noqa: E731
         metric = "CounterDrift"

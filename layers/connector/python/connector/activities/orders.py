@@ -13,7 +13,7 @@ from connector.clients.shopify import OrderLine
 from connector.clients.tiktok import TikTokLineItem
 from connector.dal.store import CommitOutcome
 from connector.domain.entities import Order, Shop
-from connector.domain.plans import catalogue
+from connector.domain.plans import QuotaKind, catalogue, limit_of
 from connector.jobs import Job
 
 MAX_ATTEMPTS = 8
@@ -25,21 +25,40 @@ class OrderSyncOutcomeUnknownError(RuntimeError):
 
 
 def run_order_sync(job: Job, ports: WorkPorts) -> None:
+    sync_order(ports, ports.shop(job.shop), str(job.params["order_id"]))
+
+
+def run_release_held_orders(job: Job, ports: WorkPorts) -> None:
+    """Quota came back (an upgrade, a new cycle): sync held orders in the order they arrived, until
+    the quota runs out again."""
     shop = ports.shop(job.shop)
-    order_id = str(job.params["order_id"])
+    for order in ports.store.held_orders(shop.domain):
+        if not sync_order(ports, shop, order.tiktok_order_id, releasing=True):
+            return
+
+
+def sync_order(ports: WorkPorts, shop: Shop, order_id: str, releasing: bool = False) -> bool:
+    """Create the order in Shopify unless it is there; False when it is held for quota."""
     order = ports.store.get_order(shop.domain, order_id)
     if order is None or order.shopify_order_id is not None:
-        return
+        return True
+    if order.held_for_quota and not releasing:
+        return False
     if not ports.store.claim_order_sync(shop.domain, order_id, int(ports.now().timestamp())):
-        if ports.store.get_order(shop.domain, order_id) is not None and _synced(ports, shop, order_id):
-            return
+        if _synced(ports, shop, order_id):
+            return True
         raise OrderSyncOutcomeUnknownError(f"order {order_id}: claimed before, no Shopify id recorded")
     plan = ports.store.get_plan(shop.domain)
-    limit = catalogue().offer(plan.name).orders_limit if plan is not None else 0
-    if not ports.store.use_order_quota(shop.domain, limit):
+    limit = limit_of(plan, QuotaKind.ORDERS) if plan is not None else 0
+    frozen = plan is not None and plan.subscription_status == "FROZEN"  # Shopify paused billing
+    if frozen or not ports.store.take_quota(
+        shop.domain, QuotaKind.ORDERS, order_id, limit, int(ports.now().timestamp())
+    ):
+        # Kept and shown as held; released in arrival order when quota returns (or billing thaws).
         _record(ports, shop, order_id, held_for_quota=True)
-        ports.store.release_order_sync(shop.domain, order_id)  # a later release may claim it again
-        return
+        ports.store.release_order_sync(shop.domain, order_id)
+        return False
+    _record(ports, shop, order_id, held_for_quota=False)
     detail = ports.tiktok_api(shop).get_order(order_id)
     lines = _lines(ports, shop, detail.line_items if detail else ())
     admin = ports.shopify_admin(shop)
@@ -48,6 +67,7 @@ def run_order_sync(job: Job, ports: WorkPorts) -> None:
         lines, currency=currency, source_identifier=order_id, tags=("TikTok Shop",)
     )
     _record(ports, shop, order_id, shopify_order_id=shopify_order_id, held_for_quota=False)
+    return True
 
 
 def _synced(ports: WorkPorts, shop: Shop, order_id: str) -> bool:

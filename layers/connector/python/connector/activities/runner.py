@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from connector.activities.catalog import run_import
-from connector.activities.orders import run_order_sync
+from connector.activities.orders import run_order_sync, run_release_held_orders
 from connector.activities.ports import WorkPorts
 from connector.activities.tiktok_listing import run_activation, run_cancel, run_inventory_sync, run_upload
 from connector.jobs import Job, JobKind
@@ -18,6 +18,7 @@ WORK: dict[JobKind, Callable[[Job, WorkPorts], None]] = {
     JobKind.CANCEL_ORDER: run_cancel,
     JobKind.INVENTORY_SYNC: run_inventory_sync,
     JobKind.ORDER_SYNC: run_order_sync,
+    JobKind.RELEASE_HELD_ORDERS: run_release_held_orders,
 }
 
 

@@ -9,7 +9,7 @@ from connector.activities.ports import WorkPorts
 from connector.clients.tiktok import InventoryLevel, NewProduct, NewSku, ShopClient, TikTokApiError
 from connector.domain.changes import Change, cancellation_change, product_status_from_tiktok_event
 from connector.domain.entities import Product, Shop
-from connector.domain.plans import catalogue, usage
+from connector.domain.plans import QuotaKind, catalogue, limit_of
 from connector.domain.pricing import tiktok_price, tiktok_quantity
 from connector.domain.status import ProductStatus, Verdict
 from connector.jobs import Job, JobKind
@@ -100,12 +100,15 @@ def _upload_one(ports: WorkPorts, shop: Shop, api: ShopClient, product_id: str) 
     if product.tiktok_product_id is not None:
         return True, None  # uploaded by an earlier try of this chunk
     plan = ports.store.get_plan(shop.domain)
-    if plan is not None and usage(plan, ports.store.status_counts(shop.domain)).products_remaining <= 0:
+    limit = limit_of(plan, QuotaKind.PRODUCTS) if plan is not None else 0
+    at = int(ports.now().timestamp())
+    if not ports.store.take_quota(shop.domain, QuotaKind.PRODUCTS, product_id, limit, at):
         _note(ports, shop.domain, product_id, failure_reason=PLAN_LIMIT_REACHED)
         return False, PLAN_LIMIT_REACHED
     try:
         created = api.create_product(listing_for(product, shop))
     except TikTokApiError as refused:  # TikTok's own reason, kept for the merchant
+        ports.store.give_back_quota(shop.domain, QuotaKind.PRODUCTS, product_id)
         reason = f"TikTok refused the listing: {refused.message} (code {refused.code})"
         _set_status(ports, shop.domain, product_id, "FAILED", reason)
         return False, reason
@@ -136,7 +139,8 @@ def _set_status(
             return Change(Verdict.STALE)
         base = replace(current, tiktok_product_id=tiktok_product_id or current.tiktok_product_id)
         change = product_status_from_tiktok_event(base, raw, reason, at)
-        if change.verdict is Verdict.DUPLICATE and base != current:  # same status, new TikTok id
+        if not change.applies and base != current:
+            # TikTok's audit may have reported a newer status first: keep it, record the id.
             return Change(Verdict.APPLY, base)
         return change
 

@@ -163,6 +163,7 @@ class PlanRow(TableRow):
     billing_date = UnicodeAttribute()
     cycle_started = UnicodeAttribute()
     orders_used = NumberAttribute(default=0)
+    products_used = NumberAttribute(default=0)
     subscription_status = UnicodeAttribute(default="ACTIVE")
     subscription_updated_at = NumberAttribute(default=0)
     pending_plan = UnicodeAttribute(null=True)
@@ -189,6 +190,12 @@ class OrderSyncClaimRow(TableRow):
     could create it twice (a try that finds the claim without a Shopify id stops for an operator)."""
 
     claimed_at = NumberAttribute()
+
+
+class QuotaHoldRow(TableRow):
+    """One unit of a plan quota held by one product or order: taking it twice is a no-op."""
+
+    taken_at = NumberAttribute()
 
 
 class DataRequestRow(TableRow):
@@ -236,6 +243,7 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
     ActivityItemRow,
     InventoryLinkRow,
     OrderSyncClaimRow,
+    QuotaHoldRow,
 )
 
 

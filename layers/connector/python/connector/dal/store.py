@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import random
+import time
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -30,6 +33,7 @@ from connector.dal.rows import (
     PlanRow,
     ProductLinkRow,
     ProductRow,
+    QuotaHoldRow,
     ShopRow,
     TableRow,
     TikTokShopLookupRow,
@@ -72,6 +76,33 @@ class CommitOutcome(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"  # the delivery was applied before
     CONFLICT = "conflict"  # the item changed since it was read: read again and decide again
+
+
+CONFLICT_RETRIES = 10
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _retry_on_conflict(method: F) -> F:
+    """Run a transactional write again when it only collided with a concurrent transaction on the
+    same item (many workers updating one activity or plan); a failed condition is the method's."""
+
+    @functools.wraps(method)
+    def retried(*args: Any, **kwargs: Any) -> Any:
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return method(*args, **kwargs)
+            except TransactWriteError as error:
+                codes = {reason.code for reason in error.cancellation_reasons if reason}
+                conflict = (
+                    "TransactionConflict" in codes
+                    or error.cause_response_code == "TransactionConflictException"
+                )
+                if not conflict or "ConditionalCheckFailed" in codes or attempt == CONFLICT_RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not security
+        raise AssertionError("unreachable")
+
+    return retried  # type: ignore[return-value]
 
 
 class Store:
@@ -207,18 +238,60 @@ class Store:
     def release_order_sync(self, shop: str, tiktok_order_id: str) -> None:
         OrderSyncClaimRow(keys.shop_pk(shop), keys.ORDER_SYNC_CLAIM + tiktok_order_id).delete()
 
-    def use_order_quota(self, shop: str, limit: int) -> bool:
-        """Take one order of the plan's cycle quota if any is left, atomically; False when none is."""
+    @_retry_on_conflict
+    def take_quota(self, shop: str, kind: str, item_id: str, limit: int, at: int) -> bool:
+        """Hold one unit of the plan's ``kind`` quota for ``item_id``, atomically and once: True when
+        the item holds it (now or from before), False when none is left."""
+        pk = keys.shop_pk(shop)
+        hold = QuotaHoldRow(pk, f"{keys.QUOTA_HOLD}{kind}#{item_id}", taken_at=at)
+        used = getattr(PlanRow, f"{kind}_used")
         try:
-            PlanRow(keys.shop_pk(shop), keys.PLAN).update(
-                actions=[PlanRow.orders_used.add(1)],
-                condition=PlanRow.pk.exists() & (PlanRow.orders_used < limit),
-            )
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.save(hold, condition=QuotaHoldRow.pk.does_not_exist())
+                transaction.update(
+                    PlanRow(pk, keys.PLAN),
+                    actions=[used.add(1)],
+                    condition=PlanRow.pk.exists() & (used.does_not_exist() | (used < limit)),
+                )
+        except TransactWriteError as error:
+            reasons = [r.code if r else "None" for r in error.cancellation_reasons]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return True  # held from an earlier try
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
                 return False
             raise
         return True
+
+    @_retry_on_conflict
+    def give_back_quota(self, shop: str, kind: str, item_id: str) -> None:
+        """Return an item's unit (its upload was refused, its order is not synced); once."""
+        pk = keys.shop_pk(shop)
+        used = getattr(PlanRow, f"{kind}_used")
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.delete(
+                    QuotaHoldRow(pk, f"{keys.QUOTA_HOLD}{kind}#{item_id}"), condition=QuotaHoldRow.pk.exists()
+                )
+                transaction.update(PlanRow(pk, keys.PLAN), actions=[used.add(-1)])
+        except TransactWriteError as error:
+            reasons = [r.code if r else "None" for r in error.cancellation_reasons]
+            if reasons[:1] != ["ConditionalCheckFailed"]:
+                raise
+
+    def held_orders(self, shop: str) -> list[Order]:
+        """Orders held for quota, in the order they arrived (TikTok's time, then id)."""
+        rows = OrderRow.query(
+            keys.shop_pk(shop),
+            OrderRow.sk.startswith(keys.ORDER),
+            filter_condition=OrderRow.held_for_quota == True,  # noqa: E712
+        )
+        held = [convert.order_from_row(row) for row in rows]
+        return sorted(held, key=lambda o: (o.created_at or o.update_time, o.tiktok_order_id))
+
+    def plans_due(self, today: str) -> list[Plan]:
+        """Plans whose billing date has come (a Scan: the roll-over schedule's view)."""
+        rows = PlanRow.scan((PlanRow.sk == keys.PLAN) & (PlanRow.billing_date <= today))
+        return [convert.plan_from_row(row) for row in rows]
 
     def product_for_tiktok(self, shop: str, tiktok_product_id: str) -> str | None:
         row = _get(ProductLinkRow, keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id)
@@ -325,6 +398,7 @@ class Store:
         page = _newest_first(ActivityRow, shop, "ACTIVITY", listing, limit, None)
         return [convert.activity_from_row(r) for r in page.items]
 
+    @_retry_on_conflict
     def record_activity_item(
         self, shop: str, activity_id: str, item_id: str, succeeded: bool, error: str | None = None
     ) -> bool:
@@ -364,6 +438,7 @@ class Store:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
 
+    @_retry_on_conflict
     def grow_activity(
         self, shop: str, activity_id: str, page_key: str, more: int, final: bool, resume_cursor: str | None
     ) -> bool:

@@ -167,6 +167,7 @@ class Plan:
     billing_date: date
     cycle_started: date
     orders_used: int = 0
+    products_used: int = 0  # products holding a slot (uploaded to TikTok, not deleted there)
     subscription_status: str = "ACTIVE"
     subscription_updated_at: int = 0  # Shopify's updated_at of the subscription status we hold
     pending_plan: str | None = None  # a downgrade waiting for the next cycle

@@ -6,15 +6,13 @@ import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
 from connector.domain.entities import Plan, StatusCounts
-from connector.domain.status import ProductStatus
 
 CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "config" / "plans.json"
-# A product uses a slot while it is on TikTok Shop.
-ON_TIKTOK = (ProductStatus.PENDING, ProductStatus.LIVE, ProductStatus.INACTIVE)
 
 
 @dataclass(frozen=True)
@@ -75,9 +73,10 @@ class Usage:
 
 
 def usage(plan: Plan, counts: StatusCounts) -> Usage:
+    """What the plan has left. Product slots are held atomically on the plan as uploads take them;
+    the status counters (products on TikTok) are the cross-check the reconciliation can use."""
     offer = catalogue().offer(plan.name)
-    products = counts.products()
-    products_used = sum(products[status.value] for status in ON_TIKTOK)
+    products_used = plan.products_used
     return Usage(
         products_used=products_used,
         products_remaining=max(0, offer.products_limit - products_used),
@@ -100,3 +99,32 @@ def subscription_changed(plan: Plan, subscription_name: str, status: str, update
     elif status == "CANCELLED":
         name = plans.default_plan
     return replace(plan, name=name, subscription_status=status, subscription_updated_at=updated_at)
+
+
+class QuotaKind(StrEnum):
+    PRODUCTS = "products"
+    ORDERS = "orders"
+
+
+def limit_of(plan: Plan, kind: QuotaKind) -> int:
+    offer = catalogue().offer(plan.name)
+    return offer.products_limit if kind is QuotaKind.PRODUCTS else offer.orders_limit
+
+
+def cycle_rolled(plan: Plan, today: date) -> Plan | None:
+    """The plan in its next cycle once its billing date has come (None before): orders used back
+    to zero, billing date a cycle later, a pending downgrade applied."""
+    if plan.billing_date > today:
+        return None
+    cycle = timedelta(days=catalogue().cycle_days)
+    billing = plan.billing_date
+    while billing <= today:  # a schedule that was down for a while still lands on the right cycle
+        billing += cycle
+    return replace(
+        plan,
+        name=plan.pending_plan or plan.name,
+        pending_plan=None,
+        orders_used=0,
+        cycle_started=billing - cycle,
+        billing_date=billing,
+    )

@@ -209,6 +209,9 @@ class Applier:
             if updated_at <= plan.subscription_updated_at:
                 return Outcome.STALE
             recorded = plans.subscription_changed(plan, subscription.name, subscription.status, updated_at)
+            if recorded.subscription_status == "ACTIVE":
+                # Limits may have risen (or billing thawed): held orders flow, in arrival order.
+                self._job(message, JobKind.RELEASE_HELD_ORDERS, {})
             if self._store.commit_plan(recorded) is CommitOutcome.APPLIED:
                 return Outcome.APPLIED
         raise ConflictError("plan kept changing")
