@@ -94,7 +94,9 @@ def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
     refused = [
         p for p in products.values() if p.status == "not_uploaded" and p.failure_reason == PLAN_LIMIT_REACHED
     ]
-    assert (len(uploaded), len(refused)) == (1, 49), [p.failure_reason for p in products.values() if p.status == "failed"]
+    assert (len(uploaded), len(refused)) == (1, 49), [
+        p.failure_reason for p in products.values() if p.status == "failed"
+    ]
     assert store.get_plan(shop).products_used == 10  # type: ignore[union-attr]
     done = store.get_activity(shop, activity.activity_id)
     assert done is not None and (done.processed, done.succeeded, done.failed) == (50, 1, 49)

@@ -93,12 +93,23 @@ def subscription_changed(plan: Plan, subscription_name: str, status: str, update
     plans = catalogue()
     status = status.strip().upper()
     name = plan.name
+    pending = plan.pending_plan
     if status == "ACTIVE":
         offer = plans.by_name(subscription_name)
-        name = offer.id if offer is not None else name
+        if offer is not None and _fits(plan, offer):
+            name, pending = offer.id, None
+        elif offer is not None:
+            # A downgrade below what the shop uses now: it starts with the next cycle.
+            pending = offer.id
     elif status == "CANCELLED":
         name = plans.default_plan
-    return replace(plan, name=name, subscription_status=status, subscription_updated_at=updated_at)
+    return replace(
+        plan, name=name, pending_plan=pending, subscription_status=status, subscription_updated_at=updated_at
+    )
+
+
+def _fits(plan: Plan, offer: PlanOffer) -> bool:
+    return plan.products_used <= offer.products_limit and plan.orders_used <= offer.orders_limit
 
 
 class QuotaKind(StrEnum):
