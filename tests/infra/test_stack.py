@@ -377,6 +377,7 @@ def test_one_schedule_per_task_invokes_the_scheduler_with_its_task(template: Tem
         "poll_tiktok_orders": "rate(5 minutes)",
         "reconcile_counters": "rate(1 day)",
         "roll_plan_cycles": "rate(1 hour)",
+        "poll_pending_products": "rate(15 minutes)",
     }
 
 

@@ -18,7 +18,7 @@ from functions.scheduler.handler import lambda_handler as scheduler
 from local.lambda_context import LocalLambdaContext
 from local.queue import InProcessQueue
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import connected_shop, product_body, shopify_message
+from tests.helpers import Harness, connected_shop, product_body, shopify_message
 from tests.integration.test_sandbox_webhooks import _connected
 
 pytestmark = pytest.mark.integration
@@ -60,8 +60,6 @@ def test_a_forgotten_order_webhook_is_caught_by_the_poll(
 
 def test_reconciliation_repairs_a_corrupted_counter_and_reports_the_drift(store: Store, shop: str) -> None:
     connected_shop(store, shop)
-    from tests.helpers import Harness
-
     Harness(store).deliver(
         *(shopify_message(shop, "products/create", product_body(str(p), "x", 1)) for p in range(1, 6))
     )
@@ -84,3 +82,52 @@ def test_the_scheduler_function_runs_a_task_over_installed_shops(store: Store, s
     assert result["task"] == "reconcile_counters" and result["shops"] >= 1
     with pytest.raises(ValueError, match="unknown task"):
         scheduler({"task": "nope"}, LocalLambdaContext("scheduler"))
+
+
+def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
+    api_url: str, store: Store, shop: str, tiktok_partner: TikTokSandbox, events_queue: InProcessQueue
+) -> None:
+    from connector.clients.tiktok import NewProduct, NewSku, TikTokClient
+    from connector.processing.tiktok_products import tiktok_product_status_reader
+    from local.dynamodb import LOCAL_APP_CONFIG
+
+    _, auth = _connected(store, shop, tiktok_partner)
+    Harness(store).deliver(shopify_message(shop, "products/create", product_body("77", "Teapot", 100)))
+    client = TikTokClient(
+        LOCAL_APP_CONFIG["TIKTOK_APP_KEY"],
+        LOCAL_APP_CONFIG["TIKTOK_APP_SECRET"],
+        tiktok_partner.url,
+        tiktok_partner.url,
+    )
+    tiktok_partner.faults.drop_webhooks = 1  # the audit's webhook never comes
+    created = client.for_shop(auth).create_product(
+        NewProduct(
+            title="Teapot",
+            description="A teapot for two.",
+            category_id="600001",
+            main_image_uris=("img/teapot.jpg",),
+            skus=(NewSku(seller_sku="TEA-1", price="20.00", currency="USD", quantity=3),),
+            package_weight_value="0.8",
+        )
+    )
+    store.link_tiktok_product(shop, created.product_id, "77")
+    held = store.get_product(shop, "77")
+    assert held is not None
+    from dataclasses import replace as _replace
+
+    store.commit_product(
+        _replace(held, status="pending", tiktok_product_id=created.product_id, status_time=1),
+        {"products_not_uploaded": -1, "products_pending": 1},
+    )
+    assert tiktok_partner.wait_idle()
+    events_queue.drain()
+    assert store.get_product(shop, "77").status == "pending"  # type: ignore[union-attr]
+
+    profile = store.get_shop(shop)
+    assert profile is not None
+    applier = Applier(
+        Ports(store=store, enqueue_job=lambda job: None, tiktok_products=tiktok_product_status_reader())
+    )
+    assert schedules.poll_pending_products(store, applier, profile) == 1
+    assert store.get_product(shop, "77").status == "live"  # type: ignore[union-attr]
+    assert store.status_counts(shop) == store.recount(shop)

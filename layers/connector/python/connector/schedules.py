@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -11,8 +12,9 @@ from datetime import UTC, date, datetime
 from connector.clients.tiktok import TikTokClient
 from connector.crypto import TokenCipher
 from connector.dal.store import CommitOutcome, Store
-from connector.domain.entities import Shop, TikTokConnection
+from connector.domain.entities import Product, Shop, TikTokConnection
 from connector.domain.plans import cycle_rolled
+from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
 from connector.observability import count, logger
 from connector.processing.applier import Applier, Ports
@@ -34,7 +36,43 @@ TASKS = (
     ScheduleTask("poll_tiktok_orders", 5),
     ScheduleTask("reconcile_counters", 24 * 60),
     ScheduleTask("roll_plan_cycles", 60),
+    ScheduleTask("poll_pending_products", 15),
 )
+
+
+def poll_pending_products(store: Store, applier: Applier, shop: Shop) -> int:
+    """Ask TikTok about every product still awaiting its audit, through the audit webhook's own
+    path (Get Product, ordering guard, dedupe): catches an audit webhook TikTok never sent."""
+    if shop.tiktok_connection is not TikTokConnection.CONNECTED:
+        return 0
+    applied, cursor = 0, None
+    while True:
+        page = store.list_products(shop.domain, ProductStatus.PENDING, 100, cursor)
+        for product in page.items:
+            if product.tiktok_product_id and applier.apply(_as_audit(shop, product)).value == "applied":
+                applied += 1
+        cursor = page.next_key
+        if cursor is None:
+            return applied
+
+
+def _as_audit(shop: Shop, product: Product) -> QueuedWebhook:
+    now = int(time.time())
+    data = {"product_id": product.tiktok_product_id, "status": "PRODUCT_STATUS_CHANGED", "update_time": now}
+    notification = {
+        "type": TikTokType.PRODUCT_STATUS_CHANGE.value,
+        "shop_id": shop.tiktok_shop_id or "",
+        "timestamp": now,
+        "data": data,
+    }
+    return QueuedWebhook(
+        source=Source.TIKTOK,
+        delivery_id=f"poll:{product.tiktok_product_id}:{now}",
+        shop=shop.domain,
+        topic=str(TikTokType.PRODUCT_STATUS_CHANGE.value),
+        occurred_at=now,
+        body=json.dumps(notification),
+    )
 
 
 def roll_plan_cycles(store: Store, enqueue_job: Callable[[Job], None], today: date) -> int:
@@ -123,6 +161,10 @@ def run_task(
     if name == "reconcile_counters":
         task = lambda shop: reconcile_counters(store, shop)  # noqa: E731
         metric = "CounterDrift"
+    elif name == "poll_pending_products":
+        products_applier = Applier(ports)
+        task = lambda shop: poll_pending_products(store, products_applier, shop)  # noqa: E731
+        metric = "AuditsCaughtByPoll"
     elif name == "poll_tiktok_orders":
         applier = Applier(ports)
         task = lambda shop: poll_tiktok_orders(store, tiktok, cipher, applier, shop, now)  # noqa: E731
