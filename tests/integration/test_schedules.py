@@ -128,6 +128,6 @@ def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     applier = Applier(
         Ports(store=store, enqueue_job=lambda job: None, tiktok_products=tiktok_product_status_reader())
     )
-    assert schedules.poll_pending_products(store, applier, profile) == 1
+    assert schedules.poll_pending_products(store, applier, profile, int(time.time())) == 1
     assert store.get_product(shop, "77").status == "live"  # type: ignore[union-attr]
     assert store.status_counts(shop) == store.recount(shop)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -12,7 +11,7 @@ from datetime import UTC, date, datetime
 from connector.clients.tiktok import TikTokClient
 from connector.crypto import TokenCipher
 from connector.dal.store import CommitOutcome, Store
-from connector.domain.entities import Product, Shop, TikTokConnection
+from connector.domain.entities import Shop, TikTokConnection
 from connector.domain.plans import cycle_rolled
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
@@ -40,7 +39,7 @@ TASKS = (
 )
 
 
-def poll_pending_products(store: Store, applier: Applier, shop: Shop) -> int:
+def poll_pending_products(store: Store, applier: Applier, shop: Shop, now: int) -> int:
     """Ask TikTok about every product still awaiting its audit, through the audit webhook's own
     path (Get Product, ordering guard, dedupe): catches an audit webhook TikTok never sent."""
     if shop.tiktok_connection is not TikTokConnection.CONNECTED:
@@ -49,30 +48,22 @@ def poll_pending_products(store: Store, applier: Applier, shop: Shop) -> int:
     while True:
         page = store.list_products(shop.domain, ProductStatus.PENDING, 100, cursor)
         for product in page.items:
-            if product.tiktok_product_id and applier.apply(_as_audit(shop, product)).value == "applied":
+            if not product.tiktok_product_id:
+                continue
+            data = {
+                "product_id": product.tiktok_product_id,
+                "status": "PRODUCT_STATUS_CHANGED",
+                "update_time": now,
+            }
+            delivery = f"poll:{product.tiktok_product_id}:{now}"
+            if (
+                applier.apply(_polled(shop, TikTokType.PRODUCT_STATUS_CHANGE, data, delivery, now)).value
+                == "applied"
+            ):
                 applied += 1
         cursor = page.next_key
         if cursor is None:
             return applied
-
-
-def _as_audit(shop: Shop, product: Product) -> QueuedWebhook:
-    now = int(time.time())
-    data = {"product_id": product.tiktok_product_id, "status": "PRODUCT_STATUS_CHANGED", "update_time": now}
-    notification = {
-        "type": TikTokType.PRODUCT_STATUS_CHANGE.value,
-        "shop_id": shop.tiktok_shop_id or "",
-        "timestamp": now,
-        "data": data,
-    }
-    return QueuedWebhook(
-        source=Source.TIKTOK,
-        delivery_id=f"poll:{product.tiktok_product_id}:{now}",
-        shop=shop.domain,
-        topic=str(TikTokType.PRODUCT_STATUS_CHANGE.value),
-        occurred_at=now,
-        body=json.dumps(notification),
-    )
 
 
 def roll_plan_cycles(store: Store, enqueue_job: Callable[[Job], None], today: date) -> int:
@@ -121,7 +112,13 @@ def poll_tiktok_orders(
     while True:
         page = api.search_orders(update_time_ge=since, update_time_lt=now, page_token=token)
         for order in page.orders:
-            message = _as_webhook(shop, order.order_id, order.status, order.update_time)
+            data = {
+                "order_id": order.order_id,
+                "order_status": order.status,
+                "update_time": order.update_time,
+            }
+            delivery = f"poll:{order.order_id}:{order.update_time}:{order.status}"
+            message = _polled(shop, TikTokType.ORDER_STATUS_CHANGE, data, delivery, order.update_time)
             if applier.apply(message).value == "applied":
                 applied += 1
         token = page.next_page_token or None
@@ -131,20 +128,17 @@ def poll_tiktok_orders(
     return applied
 
 
-def _as_webhook(shop: Shop, order_id: str, status: str, update_time: int) -> QueuedWebhook:
-    data = {"order_id": order_id, "order_status": status, "update_time": update_time}
-    notification = {
-        "type": TikTokType.ORDER_STATUS_CHANGE.value,
-        "shop_id": shop.tiktok_shop_id or "",
-        "timestamp": update_time,
-        "data": data,
-    }
+def _polled(
+    shop: Shop, type_: TikTokType, data: dict[str, object], delivery_id: str, at: int
+) -> QueuedWebhook:
+    """What a poll found, as the TikTok webhook that would have said it: one apply path for both."""
+    notification = {"type": type_.value, "shop_id": shop.tiktok_shop_id or "", "timestamp": at, "data": data}
     return QueuedWebhook(
         source=Source.TIKTOK,
-        delivery_id=f"poll:{order_id}:{update_time}:{status}",
+        delivery_id=delivery_id,
         shop=shop.domain,
-        topic=str(TikTokType.ORDER_STATUS_CHANGE.value),
-        occurred_at=update_time,
+        topic=str(type_.value),
+        occurred_at=at,
         body=json.dumps(notification),
     )
 
@@ -163,7 +157,7 @@ def run_task(
         metric = "CounterDrift"
     elif name == "poll_pending_products":
         products_applier = Applier(ports)
-        task = lambda shop: poll_pending_products(store, products_applier, shop)  # noqa: E731
+        task = lambda shop: poll_pending_products(store, products_applier, shop, now)  # noqa: E731
         metric = "AuditsCaughtByPoll"
     elif name == "poll_tiktok_orders":
         applier = Applier(ports)
