@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -150,3 +150,26 @@ def jobs_worker(api_url: str) -> Iterator[InProcessQueue]:
     yield queue
     queues.install(QueueName.JOBS, previous)
     queue.stop()
+
+
+@pytest.fixture
+def imported_shop(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[[int], str]:
+    """A connected shop whose Shopify sandbox catalog of ``size`` products was imported."""
+    from tests.helpers import merchant_call, provision_connected
+
+    def make(size: int) -> str:
+        monkeypatch.setattr(shopify_partner, "products_per_shop", size)
+        provision_connected(api_url, store, shop, tiktok_partner)
+        merchant_call(api_url, shop, "POST", "/v1/imports")
+        jobs_worker.drain(timeout=120)
+        return shop
+
+    return make

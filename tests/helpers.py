@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -175,3 +176,36 @@ def connect_to_sandbox(store: Store, shop: str, sandbox: Any) -> tuple[str, Any]
         access_token_expires_at=grant.access_token_expire_in,
     )
     return grant.shop_id, grant
+
+
+def merchant_call(api_url: str, shop: str, method: str, path: str, **kwargs: Any) -> Any:
+    """An API call with a fresh session token of ``shop``, as the dashboard page makes it."""
+    import time
+
+    import jwt
+    import requests
+
+    from local.dynamodb import LOCAL_APP_CONFIG
+
+    now = int(time.time())
+    claims = {
+        "iss": f"https://{shop}/admin",
+        "dest": f"https://{shop}",
+        "aud": LOCAL_APP_CONFIG["SHOPIFY_API_KEY"],
+        "exp": now + 60,
+        "nbf": now - 1,
+    }
+    token = jwt.encode(claims, LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"], algorithm="HS256")
+    return requests.request(
+        method, api_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=30, **kwargs
+    )
+
+
+def provision_connected(api_url: str, store: Store, shop: str, tiktok: Any) -> None:
+    """Provision the shop through the API, link it to the TikTok sandbox, and give it the biggest
+    plan so that quotas do not get in the way of what a test is about."""
+    assert merchant_call(api_url, shop, "GET", "/v1/dashboard").status_code == 200
+    connect_to_sandbox(store, shop, tiktok)
+    plan = store.get_plan(shop)
+    assert plan is not None
+    store.commit_plan(replace(plan, name="growth_plus"))

@@ -3,53 +3,28 @@ processor -> DynamoDB Local, with exact activity counts and counters equal to a 
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import jwt
 import pytest
 import requests
 
 from connector.dal.store import Store
-from local.dynamodb import LOCAL_APP_CONFIG
 from local.events import shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import connect_to_sandbox
+from tests.helpers import merchant_call, provision_connected
 
 pytestmark = pytest.mark.integration
 CATALOG_SIZE = int(__import__("os").environ.get("CATALOG_SIZE", "1000"))
 
 
-def _call(api_url: str, shop: str, method: str, path: str, **kwargs: Any) -> requests.Response:
-    now = int(time.time())
-    claims = {
-        "iss": f"https://{shop}/admin",
-        "dest": f"https://{shop}",
-        "aud": LOCAL_APP_CONFIG["SHOPIFY_API_KEY"],
-        "exp": now + 60,
-        "nbf": now - 1,
-    }
-    token = jwt.encode(claims, LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"], algorithm="HS256")
-    return requests.request(
-        method, api_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=30, **kwargs
-    )
-
-
-def _connected_shop(api_url: str, store: Store, shop: str, tiktok: TikTokSandbox) -> None:
-    assert _call(api_url, shop, "GET", "/v1/dashboard").status_code == 200  # provisions the shop
-    connect_to_sandbox(store, shop, tiktok)
-    plan = store.get_plan(shop)
-    assert plan is not None
-    store.commit_plan(replace(plan, name="growth_plus"))  # room for the whole catalog
-
-
 def _activity(api_url: str, shop: str, activity_id: str) -> dict[str, Any]:
-    listed = _call(api_url, shop, "GET", "/v1/activities", params={"state": "completed"}).json()
+    listed = merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": "completed"}).json()
     found = [a for a in listed if a["id"] == activity_id]
-    assert found, _call(api_url, shop, "GET", "/v1/activities", params={"state": "ongoing"}).json()
+    assert found, merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": "ongoing"}).json()
     return found[0]
 
 
@@ -64,9 +39,9 @@ def test_import_then_upload_a_thousand_products(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(shopify_partner, "products_per_shop", CATALOG_SIZE)
-    _connected_shop(api_url, store, shop, tiktok_partner)
+    provision_connected(api_url, store, shop, tiktok_partner)
 
-    imported = _call(api_url, shop, "POST", "/v1/imports").json()["activity"]
+    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
     jobs_worker.drain(timeout=300)
     done = _activity(api_url, shop, imported["id"])
     assert (done["total"], done["processed"], done["succeeded"], done["failed"]) == (
@@ -78,9 +53,9 @@ def test_import_then_upload_a_thousand_products(
     assert store.status_counts(shop).products()["not_uploaded"] == CATALOG_SIZE
 
     creations_before = tiktok_partner.calls.get("products/create", 0)
-    uploaded = _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}).json()[
-        "activity"
-    ]
+    uploaded = merchant_call(
+        api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}
+    ).json()["activity"]
     jobs_worker.drain(timeout=300)
     assert tiktok_partner.wait_idle(timeout=60)
     events_queue.drain(timeout=120)
@@ -92,9 +67,9 @@ def test_import_then_upload_a_thousand_products(
     assert result["succeeded"] == counts["live"] == CATALOG_SIZE - counts["failed"]
     assert tiktok_partner.calls.get("products/create", 0) - creations_before <= CATALOG_SIZE
     assert store.status_counts(shop) == store.recount(shop)
-    failed = _call(api_url, shop, "GET", "/v1/products", params={"status": "failed", "limit": 5}).json()[
-        "items"
-    ]
+    failed = merchant_call(
+        api_url, shop, "GET", "/v1/products", params={"status": "failed", "limit": 5}
+    ).json()["items"]
     assert all(p["failure_reason"] and "TikTok" in p["failure_reason"] for p in failed)
 
 
@@ -104,27 +79,21 @@ def _tiktok_products_of(tiktok: TikTokSandbox, shop: str, store: Store) -> int:
     return sum(1 for p in tiktok.products.values() if p["shop_id"] == profile.tiktok_shop_id)
 
 
-def _import(api_url: str, shop: str, jobs_worker: InProcessQueue) -> None:
-    _call(api_url, shop, "POST", "/v1/imports")
-    jobs_worker.drain(timeout=120)
-
-
 def test_upload_completes_under_30_percent_rate_limiting_and_creates_nothing_twice(
+    imported_shop: Callable[[int], str],
     api_url: str,
     store: Store,
     shop: str,
-    shopify_partner: ShopifySandbox,
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shopify_partner, "products_per_shop", 100)
-    _connected_shop(api_url, store, shop, tiktok_partner)
-    _import(api_url, shop, jobs_worker)
+    imported_shop(100)
 
     tiktok_partner.faults.rate_limit_share = 0.3
     try:
-        uploaded = _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}).json()
+        uploaded = merchant_call(
+            api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}
+        ).json()
         jobs_worker.drain(timeout=180)
     finally:
         tiktok_partner.faults.rate_limit_share = 0.0
@@ -136,18 +105,15 @@ def test_upload_completes_under_30_percent_rate_limiting_and_creates_nothing_twi
 
 
 def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
+    imported_shop: Callable[[int], str],
     api_url: str,
     store: Store,
     shop: str,
-    shopify_partner: ShopifySandbox,
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     events_queue: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shopify_partner, "products_per_shop", 30)
-    _connected_shop(api_url, store, shop, tiktok_partner)
-    _import(api_url, shop, jobs_worker)
+    imported_shop(30)
 
     from functions.jobs import handler as jobs_function
 
@@ -179,7 +145,9 @@ def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
 
     jobs_function.runner.run = crash_once
     try:
-        uploaded = _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}).json()
+        uploaded = merchant_call(
+            api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}
+        ).json()
         jobs_worker.drain(timeout=120)
     finally:
         jobs_function.runner.run = real_run
@@ -194,21 +162,18 @@ def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
 
 
 def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
+    imported_shop: Callable[[int], str],
     api_url: str,
     store: Store,
     shop: str,
-    shopify_partner: ShopifySandbox,
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     events_queue: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shopify_partner, "products_per_shop", 5)
-    _connected_shop(api_url, store, shop, tiktok_partner)
-    _import(api_url, shop, jobs_worker)
+    imported_shop(5)
     settings = {"sync_fields": ["inventory"], "inventory_buffer": {"kind": "units", "value": 2}}
-    assert _call(api_url, shop, "PUT", "/v1/settings", json=settings).status_code == 200
-    _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
+    assert merchant_call(api_url, shop, "PUT", "/v1/settings", json=settings).status_code == 200
+    merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
     jobs_worker.drain(timeout=60)
 
     linked = next(
@@ -235,6 +200,7 @@ def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
 
 
 def test_a_tiktok_order_becomes_exactly_one_shopify_order_and_quota_holds_the_rest(
+    imported_shop: Callable[[int], str],
     api_url: str,
     store: Store,
     shop: str,
@@ -242,12 +208,9 @@ def test_a_tiktok_order_becomes_exactly_one_shopify_order_and_quota_holds_the_re
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     events_queue: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shopify_partner, "products_per_shop", 3)
-    _connected_shop(api_url, store, shop, tiktok_partner)
-    _import(api_url, shop, jobs_worker)
-    _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
+    imported_shop(3)
+    merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
     jobs_worker.drain(timeout=60)
     product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
     variant = product.variants[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from local.events import shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.integration.test_activities import _connected_shop, _import
+from tests.helpers import merchant_call
 
 pytestmark = pytest.mark.integration
 
@@ -57,17 +58,11 @@ def _together(calls: list[Any]) -> None:
 
 
 def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
-    api_url: str,
+    imported_shop: Callable[[int], str],
     store: Store,
     shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shopify_partner, "products_per_shop", 80)
-    _connected_shop(api_url, store, shop, tiktok_partner)
-    _import(api_url, shop, jobs_worker)
+    imported_shop(80)
     plan = store.get_plan(shop)
     assert plan is not None
     store.commit_plan(replace(plan, name="free", products_used=9))  # 1 of the free plan's 10 left
@@ -103,6 +98,7 @@ def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
 
 
 def test_thirty_orders_with_ten_units_left_sync_ten_hold_twenty_then_release_in_arrival_order(
+    imported_shop: Callable[[int], str],
     api_url: str,
     store: Store,
     shop: str,
@@ -110,17 +106,13 @@ def test_thirty_orders_with_ten_units_left_sync_ten_hold_twenty_then_release_in_
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     events_queue: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shopify_partner, "products_per_shop", 3)
-    _connected_shop(api_url, store, shop, tiktok_partner)
-    _import(api_url, shop, jobs_worker)
+    imported_shop(3)
     plan = store.get_plan(shop)
     assert plan is not None
     store.commit_plan(replace(plan, name="beginner", products_used=0, orders_used=90))  # 10 of 100 left
-    from tests.integration.test_activities import _call
 
-    _call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
+    merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
     jobs_worker.drain(timeout=60)
     product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
     variant = product.variants[0]
