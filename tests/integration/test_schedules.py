@@ -18,8 +18,7 @@ from functions.scheduler.handler import lambda_handler as scheduler
 from local.lambda_context import LocalLambdaContext
 from local.queue import InProcessQueue
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import Harness, connected_shop, product_body, shopify_message
-from tests.integration.test_sandbox_webhooks import _connected
+from tests.helpers import Harness, connect_to_sandbox, connected_shop, product_body, shopify_message
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +26,7 @@ pytestmark = pytest.mark.integration
 def test_a_forgotten_order_webhook_is_caught_by_the_poll(
     api_url: str, store: Store, shop: str, tiktok_partner: TikTokSandbox, events_queue: InProcessQueue
 ) -> None:
-    tiktok_shop_id, _ = _connected(store, shop, tiktok_partner)
+    tiktok_shop_id, _ = connect_to_sandbox(store, shop, tiktok_partner)
     tiktok_partner.faults.drop_webhooks = 2  # TikTok "forgets" both changes
     order_id = tiktok_partner.create_order(tiktok_shop_id)
     tiktok_partner.advance_order(order_id, "AWAITING_SHIPMENT")
@@ -87,11 +86,12 @@ def test_the_scheduler_function_runs_a_task_over_installed_shops(store: Store, s
 def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     api_url: str, store: Store, shop: str, tiktok_partner: TikTokSandbox, events_queue: InProcessQueue
 ) -> None:
-    from connector.clients.tiktok import NewProduct, NewSku, TikTokClient
+    from connector.clients.tiktok import NewProduct, NewSku, ShopAuth, TikTokClient
     from connector.processing.tiktok_products import tiktok_product_status_reader
     from local.dynamodb import LOCAL_APP_CONFIG
 
-    _, auth = _connected(store, shop, tiktok_partner)
+    _, grant = connect_to_sandbox(store, shop, tiktok_partner)
+    auth = ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher)
     Harness(store).deliver(shopify_message(shop, "products/create", product_body("77", "Teapot", 100)))
     client = TikTokClient(
         LOCAL_APP_CONFIG["TIKTOK_APP_KEY"],
