@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from connector.cursor import InvalidCursorError
-from connector.merchant.errors import MerchantError
+from connector.errors import AnsweredError
 from connector.oauth_state import InvalidStateError
 from connector.observability import count
 from connector.session_tokens import InvalidSessionTokenError
@@ -23,13 +23,10 @@ def error_response(status: HTTPStatus | int, code: str, message: str) -> Respons
 
 
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
-    @app.exception_handler(WebhookRejectedError)
-    def rejected_webhook(error: WebhookRejectedError) -> Response[str]:
-        count(f"WebhookRejected_{error.code}")
-        return error_response(error.status, error.code, error.message)
-
-    @app.exception_handler(MerchantError)
-    def merchant_error(error: MerchantError) -> Response[str]:
+    @app.exception_handler(AnsweredError)
+    def answered(error: AnsweredError) -> Response[str]:
+        if isinstance(error, WebhookRejectedError):
+            count(f"WebhookRejected_{error.code}")
         return error_response(error.status, error.code, error.message)
 
     @app.exception_handler(InvalidSessionTokenError)

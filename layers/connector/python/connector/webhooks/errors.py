@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from connector.errors import AnsweredError
 
-class WebhookRejectedError(Exception):
-    status = 400
-    code = "bad_request"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class WebhookRejectedError(AnsweredError):
+    """A delivery refused before anything is queued."""
 
 
 class SignatureError(WebhookRejectedError):
