@@ -137,7 +137,7 @@ class FakeTikTokProducts:
         self.answers = answers
         self.asked: list[str] = []
 
-    def status_of(self, shop: Any, tiktok_product_id: str) -> tuple[str | None, str | None]:
+    def status_of(self, shop: Any, tiktok_product_id: str, since: int = 0) -> tuple[str | None, str | None]:
         self.asked.append(tiktok_product_id)
         return self.answers[tiktok_product_id]
 

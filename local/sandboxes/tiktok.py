@@ -60,6 +60,15 @@ ACCESS_TOKEN_TTL = 7 * 24 * 3600  # "default expiration time set to seven days"
 REFRESH_TOKEN_TTL = 365 * 24 * 3600
 AUTH_CODE_TTL = 30 * 60  # "The auth_code expires in 30 minutes and can only be used once."
 
+# Get Shipping Providers answers these for the sandbox's one delivery option.
+STANDARD_DELIVERY_OPTION = "7091146663229654785"
+SHIPPING_PROVIDERS = (
+    {"id": "6617675021119438849", "name": "USPS"},
+    {"id": "6617675021119438850", "name": "UPS"},
+    {"id": "6617675021119438851", "name": "FedEx"},
+    {"id": "6617675021119438852", "name": "DHL eCommerce"},
+)
+
 ORDER_STATUSES = (
     "UNPAID",
     "ON_HOLD",
@@ -368,6 +377,8 @@ class TikTokSandbox:
                 "line_items": items,
                 "packages": [{"id": package_id}],
                 "payment": {"currency": currency, "total_amount": str(total)},
+                "shipping_type": "SELLER",
+                "delivery_option_id": STANDARD_DELIVERY_OPTION,
             }
             self._order_webhook(self.orders[order_id])
             return order_id
@@ -452,7 +463,7 @@ class TikTokSandbox:
             shop = self._check_token(headers.get("x-tts-access-token", ""))
             if route.needs_cipher:
                 self._check_cipher(shop, query.get("shop_cipher"))
-            payload = _json_body(body) if method == "POST" else {}
+            payload = _json_body(body) if method in ("POST", "DELETE") else {}
             data = route.handler(self, shop, query, payload, *params)
             self.calls[route.name] = self.calls.get(route.name, 0) + 1
             return data
@@ -558,6 +569,7 @@ class TikTokSandbox:
             "shop_id": shop.shop_id,
             "title": body["title"],
             "description": body["description"],
+            "main_images": [{"uri": str(image["uri"])} for image in body["main_images"]],
             "status": "PENDING",
             "audit_failed_reasons": [],
             "create_time": now,
@@ -627,11 +639,13 @@ class TikTokSandbox:
         return _public_product(product)
 
     def api_search_products(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
-        status = body.get("status")
+        status, since = body.get("status"), int(body.get("update_time_ge") or 0)
         found = [
             _public_product(p)
             for p in self.products.values()
-            if p["shop_id"] == shop.shop_id and (not status or p["status"] == status)
+            if p["shop_id"] == shop.shop_id
+            and (not status or p["status"] == status)
+            and p["update_time"] >= since
         ]
         found.sort(key=lambda p: (p["create_time"], p["id"]), reverse=True)
         page, token, total = _page(found, query)
@@ -753,6 +767,72 @@ class TikTokSandbox:
         self._set_order_status(order, "IN_TRANSIT" if shipment else "AWAITING_COLLECTION")
         return {}
 
+    def api_partial_edit(
+        self, shop: SandboxShop, query: dict[str, str], body: JsonObject, product_id: str
+    ) -> JsonObject:
+        product = self._own_product(shop, product_id)
+        if product["status"] in ("FREEZE", "DELETED"):
+            raise ApiFailure(12052260, "The product ID does not exist")
+        edited = {**_editable(product), **{k: v for k, v in body.items() if k in EDITABLE}}
+        _validate_product({**edited, "category_id": "sandbox"}, shop.region)
+        if "skus" in body:
+            known = {sku["id"]: sku for sku in product["skus"]}
+            if any(str(sku.get("id")) not in known for sku in body["skus"]):
+                raise ApiFailure(12052910, "Invalid input parameters: unknown SKU id")
+            product["skus"] = [_stored_sku(sku, known[str(sku["id"])]) for sku in body["skus"]]
+        for name in ("title", "description", "main_images"):
+            if name in body:
+                product[name] = edited[name]
+        product["update_time"] = max(int(self._clock()), product["update_time"] + 1)
+        return {}
+
+    def api_update_prices(
+        self, shop: SandboxShop, query: dict[str, str], body: JsonObject, product_id: str
+    ) -> JsonObject:
+        product = self._own_product(shop, product_id)
+        if product["status"] != "ACTIVATE":  # "can be updated only by this SKU in live status"
+            raise ApiFailure(12052702, "The SKU price can only be updated when the product is live")
+        skus = {sku["id"]: sku for sku in product["skus"]}
+        for update in body.get("skus") or ():
+            sku, price = skus.get(str(update.get("id"))), update.get("price") or {}
+            if sku is None:
+                raise ApiFailure(12052910, "Invalid input parameters: unknown SKU id")
+            if not _positive_decimal(price.get("amount")) or not price.get("currency"):
+                raise ApiFailure(12052073, "The product price is invalid")
+            sku["price"] = {"sale_price": str(price["amount"]), "currency": price["currency"]}
+        product["update_time"] = max(int(self._clock()), product["update_time"] + 1)
+        return {}
+
+    def api_delete_products(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
+        ids = [str(i) for i in body.get("product_ids") or ()]
+        if not ids or len(ids) > 20:
+            raise ApiFailure(12019120, "The number of provided product IDs exceeds the limit.")
+        errors = []
+        for product_id in ids:
+            product = self.products.get(product_id)
+            if product is None or product["shop_id"] != shop.shop_id:
+                errors.append(_action_error(product_id, 12052048, "You cannot edit the specified product(s)"))
+            elif product["status"] != "DELETED":
+                product["status"] = "DELETED"
+                product["update_time"] = max(int(self._clock()), product["update_time"] + 1)
+        return {"errors": errors}
+
+    def api_shipping_providers(
+        self, shop: SandboxShop, query: dict[str, str], body: JsonObject, delivery_option_id: str
+    ) -> JsonObject:
+        if delivery_option_id != STANDARD_DELIVERY_OPTION:
+            raise ApiFailure(21011001, "The delivery option does not exist")
+        return {"shipping_providers": [dict(provider) for provider in SHIPPING_PROVIDERS]}
+
+    def delete_product(self, product_id: str) -> JsonObject:
+        """The seller deletes a product in TikTok Seller Center: TikTok tells us with a type-5 webhook."""
+        with self._lock:
+            product = self.products[product_id]
+            product["status"] = "DELETED"
+            product["update_time"] = max(int(self._clock()), product["update_time"] + 1)
+            self._product_webhook(product, "PRODUCT_DELETED", "")
+            return _public_product(product)
+
     # --- control (for curl while `make run` runs, and for tests) ---
 
     def handle_control(self, method: str, path: str, body: JsonObject) -> JsonObject:
@@ -773,6 +853,8 @@ class TikTokSandbox:
                 return _public_order(self.orders[order_id])
             if method == "POST" and len(parts) == 3 and parts[0] == "orders" and parts[2] == "status":
                 return _public_order(self.advance_order(parts[1], str(body.get("status", ""))))
+            if method == "POST" and len(parts) == 3 and parts[0] == "products" and parts[2] == "delete":
+                return self.delete_product(parts[1])
             if method == "POST" and parts == ["tokens", "expire"]:
                 self.expire_token(str(body.get("access_token", "")))
                 return {"expired": True}
@@ -831,6 +913,30 @@ ROUTES = (
         "POST",
         re.compile(r"/product/202309/products/(\d+)/inventory/update"),
         TikTokSandbox.api_update_inventory,
+    ),
+    _Route(
+        "products/partial_edit",
+        "POST",
+        re.compile(r"/product/202309/products/(\d+)/partial_edit"),
+        TikTokSandbox.api_partial_edit,
+    ),
+    _Route(
+        "products/prices",
+        "POST",
+        re.compile(r"/product/202309/products/(\d+)/prices/update"),
+        TikTokSandbox.api_update_prices,
+    ),
+    _Route(
+        "products/delete",
+        "DELETE",
+        re.compile(r"/product/202309/products"),
+        TikTokSandbox.api_delete_products,
+    ),
+    _Route(
+        "logistics/shipping_providers",
+        "GET",
+        re.compile(r"/logistics/202309/delivery_options/(\d+)/shipping_providers"),
+        TikTokSandbox.api_shipping_providers,
     ),
     _Route(
         "products/get", "GET", re.compile(r"/product/202309/products/(\d+)"), TikTokSandbox.api_get_product
@@ -930,6 +1036,38 @@ def _validate_product(body: JsonObject, region: str) -> None:
         raise ApiFailure(12052181, "The package weight of the product can not be zero.")
 
 
+EDITABLE = ("title", "description", "main_images", "skus")
+
+
+def _editable(product: JsonObject) -> JsonObject:
+    """A stored product as the Create Product body it came from, to validate an edit against."""
+    skus = [
+        {**sku, "price": {"amount": sku["price"]["sale_price"], "currency": sku["price"]["currency"]}}
+        for sku in product["skus"]
+    ]
+    return {
+        **{k: product[k] for k in EDITABLE if k != "skus"},
+        "skus": skus,
+        "package_weight": {"value": "1"},
+    }
+
+
+def _stored_sku(edit: JsonObject, stored: JsonObject) -> JsonObject:
+    price = edit.get("price") or {}
+    return {
+        **stored,
+        "seller_sku": str(edit.get("seller_sku") or stored["seller_sku"]),
+        "price": {"sale_price": str(price["amount"]), "currency": price["currency"]},
+        "inventory": [
+            {
+                "warehouse_id": str(level.get("warehouse_id") or "7000714532876273410"),
+                "quantity": int(level["quantity"]),
+            }
+            for level in edit.get("inventory") or stored["inventory"]
+        ],
+    }
+
+
 def _audit_failure(product: JsonObject) -> str:
     if REJECT_MARKER in product["title"].lower():
         return "violate listing rules"
@@ -983,6 +1121,9 @@ def _handler_for(sandbox: TikTokSandbox) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             self._dispatch("POST")
 
+        def do_DELETE(self) -> None:
+            self._dispatch("DELETE")
+
         def _dispatch(self, method: str) -> None:
             url = urlsplit(self.path)
             path = unquote(url.path)
@@ -1028,7 +1169,7 @@ def _handler_for(sandbox: TikTokSandbox) -> type[BaseHTTPRequestHandler]:
 
         def _control(self, method: str, path: str, body: bytes) -> None:
             try:
-                payload = _json_body(body) if method == "POST" else {}
+                payload = _json_body(body) if method in ("POST", "DELETE") else {}
                 answer = sandbox.handle_control(method, path, payload)
             except (KeyError, ValueError, ArithmeticError, ApiFailure) as error:
                 self._send(HTTPStatus.NOT_FOUND, json.dumps({"error": str(error)}).encode())

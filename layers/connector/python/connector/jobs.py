@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from connector.queues import QueueName, get_queue
 
@@ -21,6 +22,7 @@ class JobKind(StrEnum):
     PRODUCT_SYNC = "product_sync"  # push changed Shopify fields of a live product to TikTok
     UPLOAD = "upload"  # upload products to TikTok
     SHIP_PACKAGE = "ship_package"  # tell TikTok an order shipped (Shopify fulfilled it)
+    REMOVE_LISTING = "remove_listing"  # delete from TikTok a product deleted in Shopify, free its slot
 
 
 class Job(BaseModel):
@@ -31,6 +33,8 @@ class Job(BaseModel):
     # Carries the originating delivery id, so a redelivered webhook never does the work twice.
     idempotency_key: str
     params: dict[str, Any]
+    # When the work was asked for: automatic syncs count in the activity of that hour, retries too.
+    queued_at: int = Field(default_factory=lambda: int(time.time()))
 
 
 def enqueue(job: Job) -> None:

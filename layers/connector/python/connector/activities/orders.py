@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+from connector.activities.automatic import tallied
 from connector.activities.ports import WorkPorts
 from connector.clients.shopify import OrderLine
 from connector.clients.tiktok import TikTokLineItem
 from connector.dal.store import CommitOutcome
-from connector.domain.entities import Order, Shop
+from connector.domain.entities import ActivityType, Order, Shop
 from connector.domain.plans import QuotaKind, catalogue, limit_of
 from connector.jobs import Job
 
@@ -24,17 +25,28 @@ class OrderSyncOutcomeUnknownError(RuntimeError):
     order id). Never retried blindly; it goes to the dead-letter queue for a person to check."""
 
 
+HELD = "held: the plan's monthly order limit is reached; it syncs when quota returns"
+
+
 def run_order_sync(job: Job, ports: WorkPorts) -> None:
-    sync_order(ports, ports.shop(job.shop), str(job.params["order_id"]))
+    shop, order_id = ports.shop(job.shop), str(job.params["order_id"])
+    tallied(
+        job,
+        ports,
+        ActivityType.ORDER_SYNC,
+        order_id,
+        lambda: None if sync_order(ports, shop, order_id) else HELD,
+    )
 
 
 def run_release_held_orders(job: Job, ports: WorkPorts) -> None:
     """Quota came back (an upgrade, a new cycle): sync held orders in the order they arrived, until
-    the quota runs out again."""
+    the quota runs out again. Each released order counts in the hour's order-sync activity."""
     shop = ports.shop(job.shop)
     for order in ports.store.held_orders(shop.domain):
         if not sync_order(ports, shop, order.tiktok_order_id, releasing=True):
             return
+        tallied(job, ports, ActivityType.ORDER_SYNC, f"{order.tiktok_order_id}:released", lambda: None)
 
 
 def sync_order(ports: WorkPorts, shop: Shop, order_id: str, releasing: bool = False) -> bool:
@@ -66,6 +78,7 @@ def sync_order(ports: WorkPorts, shop: Shop, order_id: str, releasing: bool = Fa
     shopify_order_id = admin.create_order(
         lines, currency=currency, source_identifier=order_id, tags=("TikTok Shop",)
     )
+    ports.store.link_shopify_order(shop.domain, shopify_order_id, order_id)  # for its fulfillments
     _record(ports, shop, order_id, shopify_order_id=shopify_order_id, held_for_quota=False)
     return True
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from connector.activities.catalog import run_import
+from connector.activities.listing_sync import run_product_sync, run_remove_listing
 from connector.activities.orders import run_order_sync, run_release_held_orders
 from connector.activities.ports import WorkPorts
+from connector.activities.shipping import run_ship_package
 from connector.activities.tiktok_listing import run_activation, run_cancel, run_inventory_sync, run_upload
 from connector.jobs import Job, JobKind
 
@@ -19,15 +21,11 @@ WORK: dict[JobKind, Callable[[Job, WorkPorts], None]] = {
     JobKind.INVENTORY_SYNC: run_inventory_sync,
     JobKind.ORDER_SYNC: run_order_sync,
     JobKind.RELEASE_HELD_ORDERS: run_release_held_orders,
+    JobKind.PRODUCT_SYNC: run_product_sync,
+    JobKind.REMOVE_LISTING: run_remove_listing,
+    JobKind.SHIP_PACKAGE: run_ship_package,
 }
 
 
-class NotYetBuiltError(RuntimeError):
-    """A job kind whose work is not built yet: it stays on the queue (then the DLQ), never dropped."""
-
-
 def run(job: Job, ports: WorkPorts) -> None:
-    work = WORK.get(job.kind)
-    if work is None:
-        raise NotYetBuiltError(f"no work for {job.kind.value} jobs yet")
-    work(job, ports)
+    WORK[job.kind](job, ports)

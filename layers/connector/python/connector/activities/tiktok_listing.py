@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from connector.activities.automatic import tallied
 from connector.activities.catalog import change_product
 from connector.activities.ports import WorkPorts
 from connector.clients.tiktok import InventoryLevel, NewProduct, NewSku, ShopClient, TikTokApiError
 from connector.domain.changes import Change, cancellation_change, product_status_from_tiktok_event
-from connector.domain.entities import Product, Shop
+from connector.domain.entities import ActivityType, Product, Shop
 from connector.domain.plans import QuotaKind, catalogue, limit_of
 from connector.domain.pricing import tiktok_price, tiktok_quantity
 from connector.domain.status import ProductStatus, Verdict
@@ -49,8 +50,11 @@ def listing_for(product: Product, shop: Shop) -> NewProduct:
 
 def run_upload(job: Job, ports: WorkPorts) -> None:
     """Upload one chunk of a fixed selection; the rest of it is the next job."""
-    activity_id = job.params["activity_id"]
     shop = ports.shop(job.shop)
+    if "activity_id" not in job.params:
+        _auto_upload(job, ports, shop)
+        return
+    activity_id = job.params["activity_id"]
     if job.params.get("all_not_uploaded"):
         _fan_out(job, ports, shop)
         return
@@ -67,6 +71,19 @@ def run_upload(job: Job, ports: WorkPorts) -> None:
         key = f"{activity_id}:{selection[0]}:{offset + UPLOAD_CHUNK}"
         ports.enqueue_job(Job(kind=JobKind.UPLOAD, shop=shop.domain, idempotency_key=key, params=following))
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+
+
+def _auto_upload(job: Job, ports: WorkPorts, shop: Shop) -> None:
+    """Auto-upload of new Shopify products: counted in the hour's upload activity."""
+    api = ports.tiktok_api(shop)
+    for product_id in job.params["shopify_product_ids"]:
+        tallied(
+            job,
+            ports,
+            ActivityType.UPLOAD,
+            product_id,
+            lambda p=product_id: _upload_one(ports, shop, api, p)[1],
+        )
 
 
 def _fan_out(job: Job, ports: WorkPorts, shop: Shop) -> None:
@@ -108,6 +125,8 @@ def _upload_one(ports: WorkPorts, shop: Shop, api: ShopClient, product_id: str) 
     try:
         created = api.create_product(listing_for(product, shop))
     except TikTokApiError as refused:  # TikTok's own reason, kept for the merchant
+        if not refused.refusal:
+            raise  # busy or unavailable: the chunk is retried
         ports.store.give_back_quota(shop.domain, QuotaKind.PRODUCTS, product_id)
         reason = f"TikTok refused the listing: {refused.message} (code {refused.code})"
         _set_status(ports, shop.domain, product_id, "FAILED", reason)
@@ -224,9 +243,13 @@ def run_inventory_sync(job: Job, ports: WorkPorts) -> None:
     updated_at = int(job.params.get("updated_at") or 0)
     if updated_at and updated_at <= int(link.inventory_updated_at):
         return
-    quantity = tiktok_quantity(int(available), shop.settings)
-    ports.tiktok_api(shop).update_inventory(
-        link.tiktok_product_id, [InventoryLevel(link.tiktok_sku_id, quantity)]
-    )
-    if updated_at:
-        ports.store.note_inventory_sent(shop.domain, item_id, updated_at)
+
+    def send() -> None:
+        quantity = tiktok_quantity(int(available), shop.settings)
+        ports.tiktok_api(shop).update_inventory(
+            link.tiktok_product_id, [InventoryLevel(link.tiktok_sku_id, quantity)]
+        )
+        if updated_at:
+            ports.store.note_inventory_sent(shop.domain, item_id, updated_at)
+
+    tallied(job, ports, ActivityType.INVENTORY_SYNC, f"{item_id}:{updated_at or job.idempotency_key}", send)

@@ -65,6 +65,13 @@ class TikTokApiError(TikTokError):
         self.request_id = request_id
         self.http_status = http_status
 
+    @property
+    def refusal(self) -> bool:
+        """TikTok considered the request and said no (not a rate limit, outage or expired token):
+        trying again unchanged would get the same answer."""
+        busy = self.http_status == 429 or self.http_status >= 500 or self.code == CODE_RATE_LIMITED
+        return not busy and self.code != CODE_TOKEN_EXPIRED
+
 
 class TikTokTokenExpiredError(TikTokApiError):
     """Code 105002: the access token has expired; refresh it."""
@@ -118,9 +125,19 @@ class AuthorizedShop:
 
 
 @dataclass(frozen=True)
+class InventoryLevel:
+    sku_id: str
+    quantity: int
+    warehouse_id: str = ""
+
+
+@dataclass(frozen=True)
 class TikTokSku:
     sku_id: str
     seller_sku: str
+    price: str = ""  # the tax-exclusive price TikTok holds, as a decimal string
+    currency: str = ""
+    inventory: tuple[InventoryLevel, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,52 @@ class TikTokProduct:
     create_time: int
     update_time: int
     skus: tuple[TikTokSku, ...] = ()
+    description: str = ""
+    main_image_uris: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductEdit:
+    """A Partial Edit Product body: only the fields given are changed. ``skus``, when given, must
+    list every SKU of the product (TikTok deletes the ones left out)."""
+
+    title: str | None = None
+    description: str | None = None
+    main_image_uris: tuple[str, ...] | None = None
+    skus: tuple[TikTokSku, ...] | None = None
+
+    def to_body(self) -> JsonObject:
+        body: JsonObject = {}
+        if self.title is not None:
+            body["title"] = self.title
+        if self.description is not None:
+            body["description"] = self.description
+        if self.main_image_uris is not None:
+            body["main_images"] = [{"uri": uri} for uri in self.main_image_uris]
+        if self.skus is not None:
+            body["skus"] = [
+                {
+                    "id": sku.sku_id,
+                    "seller_sku": sku.seller_sku,
+                    "price": {"amount": sku.price, "currency": sku.currency},
+                    "inventory": [_inventory_body(level) for level in sku.inventory],
+                }
+                for sku in self.skus
+            ]
+        return body
+
+
+@dataclass(frozen=True)
+class SkuPrice:
+    sku_id: str
+    amount: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class ShippingProvider:
+    provider_id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -191,13 +254,6 @@ class NewProduct:
 
 
 @dataclass(frozen=True)
-class InventoryLevel:
-    sku_id: str
-    quantity: int
-    warehouse_id: str = ""
-
-
-@dataclass(frozen=True)
 class ProductActionFailure:
     """One product that Activate/Deactivate Products could not change."""
 
@@ -228,6 +284,8 @@ class TikTokOrder:
     cancellation_initiator: str = ""
     line_items: tuple[TikTokLineItem, ...] = ()
     package_ids: tuple[str, ...] = ()
+    shipping_type: str = ""  # TIKTOK (TikTok's label) or SELLER (the seller ships)
+    delivery_option_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,9 +313,7 @@ def _int(value: Any) -> int:
 
 
 def _sku_body(sku: NewSku) -> JsonObject:
-    inventory: JsonObject = {"quantity": sku.quantity}
-    if sku.warehouse_id:
-        inventory["warehouse_id"] = sku.warehouse_id
+    inventory = _inventory_body(InventoryLevel("", sku.quantity, sku.warehouse_id))
     return {
         "seller_sku": sku.seller_sku,
         "price": {"amount": sku.price, "currency": sku.currency},
@@ -265,8 +321,27 @@ def _sku_body(sku: NewSku) -> JsonObject:
     }
 
 
+def _inventory_body(level: InventoryLevel) -> JsonObject:
+    inventory: JsonObject = {"quantity": level.quantity}
+    if level.warehouse_id:
+        inventory["warehouse_id"] = level.warehouse_id
+    return inventory
+
+
 def _skus(items: Any) -> tuple[TikTokSku, ...]:
-    return tuple(TikTokSku(_str(s.get("id")), _str(s.get("seller_sku"))) for s in items or ())
+    skus = []
+    for sku in items or ():
+        price = sku.get("price") or {}
+        sku_id = _str(sku.get("id"))
+        levels = tuple(
+            InventoryLevel(sku_id, _int(level.get("quantity")), _str(level.get("warehouse_id")))
+            for level in sku.get("inventory") or ()
+        )
+        amount = price.get("tax_exclusive_price") or price.get("sale_price")
+        skus.append(
+            TikTokSku(sku_id, _str(sku.get("seller_sku")), _str(amount), _str(price.get("currency")), levels)
+        )
+    return tuple(skus)
 
 
 def _product(data: Mapping[str, Any]) -> TikTokProduct:
@@ -283,6 +358,8 @@ def _product(data: Mapping[str, Any]) -> TikTokProduct:
         create_time=_int(data.get("create_time")),
         update_time=_int(data.get("update_time")),
         skus=_skus(data.get("skus")),
+        description=_str(data.get("description")),
+        main_image_uris=tuple(_str(image.get("uri")) for image in data.get("main_images") or ()),
     )
 
 
@@ -309,7 +386,20 @@ def _order(data: Mapping[str, Any]) -> TikTokOrder:
             for item in data.get("line_items") or ()
         ),
         package_ids=tuple(_str(package.get("id")) for package in data.get("packages") or ()),
+        shipping_type=_str(data.get("shipping_type")),
+        delivery_option_id=_str(data.get("delivery_option_id")),
     )
+
+
+def _action_failures(data: Mapping[str, Any]) -> list[ProductActionFailure]:
+    return [
+        ProductActionFailure(
+            product_id=_str((error.get("detail") or {}).get("product_id")),
+            code=_int(error.get("code")),
+            message=_str(error.get("message")),
+        )
+        for error in data.get("errors") or ()
+    ]
 
 
 def _grant(data: Mapping[str, Any]) -> TokenGrant:
@@ -581,6 +671,10 @@ class ShopClient:
                 self._on_refresh(grant)
             return self._auth
 
+    def refresh(self) -> None:
+        """Refresh the access token now, before it expires (the token schedule)."""
+        self._refresh(self._auth)
+
     # Get Authorized Shops (authorization/202309): the one call without shop_cipher.
     def get_authorized_shops(self) -> list[AuthorizedShop]:
         data = self._request("GET", "/authorization/202309/shops", idempotent=True, with_cipher=False)
@@ -609,12 +703,18 @@ class ShopClient:
 
     # Search Products (product/202309/products/search): paging in the query, filters in the body.
     def search_products(
-        self, *, status: str | None = None, page_size: int = 50, page_token: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        update_time_ge: int | None = None,
+        page_size: int = 50,
+        page_token: str | None = None,
     ) -> ProductPage:
         query: dict[str, str | int] = {"page_size": page_size}
         if page_token:
             query["page_token"] = page_token
-        body = {"status": status} if status else {}
+        filters = {"status": status, "update_time_ge": update_time_ge}
+        body = {key: value for key, value in filters.items() if value is not None}
         data = self._request(
             "POST", "/product/202309/products/search", query=query, body=body, idempotent=True
         )
@@ -634,30 +734,57 @@ class ShopClient:
 
     def _product_action(self, path: str, product_ids: Sequence[str]) -> list[ProductActionFailure]:
         data = self._request("POST", path, body={"product_ids": list(product_ids)}, idempotent=True)
-        return [
-            ProductActionFailure(
-                product_id=_str((error.get("detail") or {}).get("product_id")),
-                code=_int(error.get("code")),
-                message=_str(error.get("message")),
-            )
-            for error in data.get("errors") or ()
-        ]
+        return _action_failures(data)
 
     # Update Inventory (product/202309/products/{product_id}/inventory/update): absolute quantities,
     # so a repeat sets the same value.
     def update_inventory(self, product_id: str, levels: Sequence[InventoryLevel]) -> None:
-        skus = []
-        for level in levels:
-            inventory: JsonObject = {"quantity": level.quantity}
-            if level.warehouse_id:
-                inventory["warehouse_id"] = level.warehouse_id
-            skus.append({"id": level.sku_id, "inventory": [inventory]})
+        skus = [{"id": level.sku_id, "inventory": [_inventory_body(level)]} for level in levels]
         self._request(
             "POST",
             f"/product/202309/products/{product_id}/inventory/update",
             body={"skus": skus},
             idempotent=True,
         )
+
+    # Partial Edit Product (product/202309/products/{product_id}/partial_edit): a repeat sets the
+    # same values.
+    def partial_edit_product(self, product_id: str, edit: ProductEdit) -> None:
+        self._request(
+            "POST",
+            f"/product/202309/products/{product_id}/partial_edit",
+            body=edit.to_body(),
+            idempotent=True,
+        )
+
+    # Update Price (product/202309/products/{product_id}/prices/update): live SKUs only, absolute.
+    def update_prices(self, product_id: str, prices: Sequence[SkuPrice]) -> None:
+        skus = [{"id": p.sku_id, "price": {"amount": p.amount, "currency": p.currency}} for p in prices]
+        self._request(
+            "POST",
+            f"/product/202309/products/{product_id}/prices/update",
+            body={"skus": skus},
+            idempotent=True,
+        )
+
+    # Delete Products (product/202309/products, DELETE): up to 20 ids; deleting twice is harmless.
+    def delete_products(self, product_ids: Sequence[str]) -> list[ProductActionFailure]:
+        data = self._request(
+            "DELETE", "/product/202309/products", body={"product_ids": list(product_ids)}, idempotent=True
+        )
+        return _action_failures(data)
+
+    # Get Shipping Providers (logistics/202309/delivery_options/{delivery_option_id}/shipping_providers).
+    def get_shipping_providers(self, delivery_option_id: str) -> list[ShippingProvider]:
+        data = self._request(
+            "GET",
+            f"/logistics/202309/delivery_options/{delivery_option_id}/shipping_providers",
+            idempotent=True,
+        )
+        return [
+            ShippingProvider(_str(p.get("id")), _str(p.get("name")))
+            for p in data.get("shipping_providers") or ()
+        ]
 
     # Get Order List (order/202309/orders/search).
     def search_orders(

@@ -233,6 +233,8 @@ def activity_to_row(activity: Activity) -> ActivityRow:
         errors=list(activity.errors),
         total_final=activity.total_final,
         resume_cursor=activity.resume_cursor,
+        progressed_at=_iso(activity.progressed_at),
+        resumes=activity.resumes,
     )
 
 
@@ -256,6 +258,8 @@ def activity_from_row(row: ActivityRow) -> Activity:
         errors=tuple(row.errors or ()),
         total_final=bool(row.total_final),
         resume_cursor=row.resume_cursor,
+        progressed_at=_from_iso(row.progressed_at),
+        resumes=int(row.resumes or 0),
     )
 
 

@@ -149,6 +149,8 @@ class ActivityRow(ListedRow):
     errors = ListAttribute(of=UnicodeAttribute, default=list)
     total_final = BooleanAttribute(default=True)
     resume_cursor = UnicodeAttribute(null=True)
+    progressed_at = UnicodeAttribute(null=True)  # last time an item or page was counted (the sweep)
+    resumes = NumberAttribute(default=0)  # how often the sweep restarted it
 
 
 class ActivityItemRow(TableRow):
@@ -183,6 +185,12 @@ class InventoryLinkRow(TableRow):
     tiktok_product_id = UnicodeAttribute()
     tiktok_sku_id = UnicodeAttribute()
     inventory_updated_at = NumberAttribute(default=0)  # Shopify's updated_at of the level last sent
+
+
+class ShopifyOrderLinkRow(TableRow):
+    """Shopify's fulfillment webhooks name Shopify order ids; this item leads to the TikTok order."""
+
+    tiktok_order_id = UnicodeAttribute()
 
 
 class OrderSyncClaimRow(TableRow):
@@ -242,6 +250,7 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
     OAuthStateRow,
     ActivityItemRow,
     InventoryLinkRow,
+    ShopifyOrderLinkRow,
     OrderSyncClaimRow,
     QuotaHoldRow,
 )

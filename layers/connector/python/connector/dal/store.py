@@ -34,6 +34,7 @@ from connector.dal.rows import (
     ProductLinkRow,
     ProductRow,
     QuotaHoldRow,
+    ShopifyOrderLinkRow,
     ShopRow,
     TableRow,
     TikTokShopLookupRow,
@@ -80,6 +81,10 @@ class CommitOutcome(StrEnum):
 
 CONFLICT_RETRIES = 10
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def _retry_on_conflict(method: F) -> F:
@@ -204,6 +209,26 @@ class Store:
             tiktok_product_id=tiktok_product_id,
             tiktok_sku_id=tiktok_sku_id,
         ).save()
+
+    def unlink_tiktok_product(
+        self, shop: str, tiktok_product_id: str, inventory_item_ids: Iterable[str]
+    ) -> None:
+        """The product left TikTok: its TikTok webhooks and stock levels lead nowhere any more."""
+        pk = keys.shop_pk(shop)
+        ProductLinkRow(pk, keys.PRODUCT_LINK + tiktok_product_id).delete()
+        for item_id in inventory_item_ids:
+            link = self.inventory_link(shop, item_id)
+            if link is not None and link.tiktok_product_id == tiktok_product_id:
+                link.delete()
+
+    def link_shopify_order(self, shop: str, shopify_order_id: str, tiktok_order_id: str) -> None:
+        ShopifyOrderLinkRow(
+            keys.shop_pk(shop), keys.SHOPIFY_ORDER_LINK + shopify_order_id, tiktok_order_id=tiktok_order_id
+        ).save()
+
+    def order_for_shopify(self, shop: str, shopify_order_id: str) -> str | None:
+        row = _get(ShopifyOrderLinkRow, keys.shop_pk(shop), keys.SHOPIFY_ORDER_LINK + shopify_order_id)
+        return None if row is None else row.tiktok_order_id
 
     def inventory_link(self, shop: str, inventory_item_id: str) -> InventoryLinkRow | None:
         row: InventoryLinkRow | None = _get(
@@ -415,7 +440,11 @@ class Store:
                 transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
                 transaction.update(
                     activity,
-                    actions=[ActivityRow.processed.add(1), outcome.add(1)],
+                    actions=[
+                        ActivityRow.processed.add(1),
+                        outcome.add(1),
+                        ActivityRow.progressed_at.set(_now()),
+                    ],
                     condition=ActivityRow.pk.exists(),
                 )
         except TransactWriteError as error_:
@@ -449,6 +478,7 @@ class Store:
         actions = [
             ActivityRow.total.add(more),
             ActivityRow.total_final.set(final),
+            ActivityRow.progressed_at.set(_now()),
             ActivityRow.resume_cursor.set(resume_cursor)
             if resume_cursor
             else ActivityRow.resume_cursor.remove(),
@@ -484,16 +514,69 @@ class Store:
             raise
         return True
 
-    def fail_activity(self, shop: str, activity_id: str, reason: str, at: datetime) -> None:
-        finished = convert.activity_listing(ActivityState.FAILED)
-        ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
-            actions=[
-                ActivityRow.state.set(ActivityState.FAILED.value),
-                ActivityRow.finished_at.set(at.isoformat()),
-                ActivityRow.gsi1pk.set(keys.listing_pk(shop, "ACTIVITY", finished)),
-                ActivityRow.errors.set((ActivityRow.errors | []).append([reason[:500]])),
-            ]
+    @_retry_on_conflict
+    def count_automatic_item(self, activity: Activity, item_id: str) -> bool:
+        """An automatic sync adds one item to its period's activity (created on first use, reopened
+        if it had completed), once per item however often the item's job is retried."""
+        pk = keys.shop_pk(activity.shop)
+        marker = ActivityItemRow(
+            pk, f"{keys.ACTIVITY_ITEM}{activity.activity_id}#queued#{item_id}", succeeded=True
         )
+        ongoing = keys.listing_pk(activity.shop, "ACTIVITY", convert.activity_listing(ActivityState.ONGOING))
+        started = (activity.started_at or datetime.now(UTC)).isoformat()
+        actions = [
+            ActivityRow.total.add(1),
+            *(
+                counter.add(0)
+                for counter in (ActivityRow.processed, ActivityRow.succeeded, ActivityRow.failed)
+            ),
+            ActivityRow.activity_id.set(activity.activity_id),
+            ActivityRow.type.set(activity.type.value),
+            ActivityRow.state.set(ActivityState.ONGOING.value),
+            ActivityRow.total_final.set(True),
+            ActivityRow.started_at.set(ActivityRow.started_at | started),
+            ActivityRow.finished_at.remove(),
+            ActivityRow.progressed_at.set(_now()),
+            ActivityRow.gsi1pk.set(ongoing),
+            ActivityRow.gsi1sk.set(activity.activity_id),
+            ActivityRow.gsi2pk.set(keys.listing_pk(activity.shop, "ACTIVITY")),
+            ActivityRow.gsi2sk.set(activity.activity_id),
+        ]
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
+                transaction.update(ActivityRow(pk, keys.ACTIVITY + activity.activity_id), actions=actions)
+        except TransactWriteError as error:
+            if _why_cancelled(error, has_delivery=True) is CommitOutcome.DUPLICATE:
+                return False
+            raise
+        return True
+
+    def note_activity_resumed(self, shop: str, activity_id: str) -> None:
+        """The sweep restarted a stalled activity: its clock starts again, and it counts the restart."""
+        ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
+            actions=[ActivityRow.resumes.add(1), ActivityRow.progressed_at.set(_now())]
+        )
+
+    def fail_activity(self, shop: str, activity_id: str, reason: str, at: datetime) -> bool:
+        """End an ongoing activity as failed with the reason; False if it had finished meanwhile."""
+        finished = convert.activity_listing(ActivityState.FAILED)
+        try:
+            ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
+                actions=[
+                    ActivityRow.state.set(ActivityState.FAILED.value),
+                    ActivityRow.finished_at.set(at.isoformat()),
+                    ActivityRow.gsi1pk.set(keys.listing_pk(shop, "ACTIVITY", finished)),
+                    ActivityRow.errors.set((ActivityRow.errors | []).append([reason[:500]])),
+                    ActivityRow.resume_cursor.remove(),
+                ],
+                condition=ActivityRow.state == ActivityState.ONGOING.value,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # --- plan -------------------------------------------------------------------------------
     def get_plan(self, shop: str) -> Plan | None:

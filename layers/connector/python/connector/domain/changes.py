@@ -103,6 +103,9 @@ def product_deleted_in_shopify(
     return _apply(removal, kept)
 
 
+TIKTOK_DELETED = "DELETED"
+
+
 def product_status_from_tiktok_event(
     current: Product, raw_status: str, reason: str | None, source_time: int
 ) -> Change[Product]:
@@ -113,12 +116,15 @@ def product_status_from_tiktok_event(
     decision = decide_product_status(
         StatusAt(current.status, current.status_time), StatusAt(new, source_time)
     )
+    raw = raw_status.strip().upper()
     updated = replace(
         current,
         status=new,
         status_time=source_time,
-        tiktok_status=raw_status.strip().upper(),
+        tiktok_status=raw,
         failure_reason=(reason or "rejected by TikTok's audit") if new is ProductStatus.FAILED else None,
+        # Deleted on TikTok: the product can be uploaded again, as a new TikTok product.
+        tiktok_product_id=None if raw == TIKTOK_DELETED else current.tiktok_product_id,
     )
     return _apply(decision, updated)
 

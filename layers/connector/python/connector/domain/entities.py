@@ -34,6 +34,7 @@ class ActivityType(StrEnum):
     ACTIVATE = "activate"
     DEACTIVATE = "deactivate"
     CANCEL_ORDER = "cancel_order"
+    SHIPMENT_SYNC = "shipment_sync"
 
 
 class ActivityState(StrEnum):
@@ -154,6 +155,8 @@ class Activity:
     errors: tuple[str, ...] = ()
     total_final: bool = True  # False while an import or upload is still discovering its items
     resume_cursor: str | None = None  # where the next chunk starts (the sweep resumes from it)
+    progressed_at: datetime | None = None  # when an item or page was last counted
+    resumes: int = 0  # how often the stuck-activity sweep restarted it
 
     @property
     def progress_percent(self) -> int:

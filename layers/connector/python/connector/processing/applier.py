@@ -62,8 +62,9 @@ class ProductNotYetLinkedError(RuntimeError):
 class TikTokProductStatus(Protocol):
     """Reads a product's current status from TikTok (type-5 webhooks do not carry it)."""
 
-    def status_of(self, shop: Shop, tiktok_product_id: str) -> tuple[str | None, str | None]:
-        """(TikTok's raw status or None when TikTok no longer returns the product, failure reason)."""
+    def status_of(self, shop: Shop, tiktok_product_id: str, since: int) -> tuple[str | None, str | None]:
+        """(TikTok's raw status, failure reason). The status is DELETED for a product deleted since
+        ``since``, None when TikTok does not say (a frozen product)."""
         ...
 
 
@@ -139,6 +140,13 @@ class Applier:
             self._follow_up_product(message, product, created=message.topic == "products/create")
         return outcome
 
+    def _product(self, shop: str, shopify_product_id: str) -> Product | None:
+        """The product as this batch knows it (read ahead for the whole batch, or now)."""
+        key = (shop, shopify_product_id)
+        if key not in self._products:
+            self._products[key] = self._store.get_product(*key)
+        return self._products[key]
+
     def _shop(self, domain: str) -> Shop | None:
         """The shop's profile, read once per batch."""
         if domain not in self._shops:
@@ -156,6 +164,16 @@ class Applier:
 
     def _shopify_product_delete(self, message: QueuedWebhook) -> Outcome:
         payload = _shopify_payload(message, shopify_payloads.ProductDeletePayload)
+        listed = self._product(message.shop, payload.id)
+        if listed is not None and listed.tiktok_product_id is not None:
+            # Queued before the tombstone is written: a crash in between cannot leave the listing on
+            # TikTok holding a plan slot. The job waits for the tombstone and is safe to run twice.
+            params = {
+                "shopify_product_id": payload.id,
+                "tiktok_product_id": listed.tiktok_product_id,
+                "inventory_item_ids": _inventory_items(listed),
+            }
+            self._job(message, JobKind.REMOVE_LISTING, params)
         return self._change_product(
             message,
             payload.id,
@@ -290,7 +308,7 @@ class Applier:
                 raise ProductNotYetLinkedError(f"TikTok product {data.product_id} is not linked (yet)")
             return Outcome.IGNORED  # a product the seller made on TikTok, not through us
         raw_status, reason = self._tiktok_product_state(message, data)
-        return self._change_product(
+        outcome = self._change_product(
             message,
             shopify_id,
             _require(
@@ -299,6 +317,12 @@ class Applier:
                 )
             ),
         )
+        product = self._products.get((message.shop, shopify_id))
+        if raw_status == changes.TIKTOK_DELETED and product is not None and product.tiktok_product_id is None:
+            # Also on a redelivery: a crash after the status write must not keep the slot taken.
+            self._store.unlink_tiktok_product(message.shop, data.product_id, _inventory_items(product))
+            self._store.give_back_quota(message.shop, plans.QuotaKind.PRODUCTS, shopify_id)
+        return outcome
 
     def _tiktok_product_state(
         self, message: QueuedWebhook, data: tiktok_payloads.ProductStatusData
@@ -309,7 +333,7 @@ class Applier:
         shop = self._shop(message.shop)
         if shop is None or self._ports.tiktok_products is None:
             raise RuntimeError("cannot read the product's status from TikTok")
-        raw_status, reason = self._ports.tiktok_products.status_of(shop, data.product_id)
+        raw_status, reason = self._ports.tiktok_products.status_of(shop, data.product_id, data.update_time)
         # Get Product answers for every status but FREEZE and DELETED (TikTok's Get Product docs).
         return raw_status or "FREEZE", reason
 
@@ -333,9 +357,9 @@ class Applier:
         key = (message.shop, shopify_product_id)
 
         def load(fresh: bool) -> Product | None:
-            if fresh or key not in self._products:
-                self._products[key] = self._store.get_product(*key)
-            return self._products[key]
+            if fresh:
+                self._products.pop(key, None)
+            return self._product(*key)
 
         def commit(change: Change[Product]) -> CommitOutcome:
             assert change.entity is not None
@@ -405,6 +429,10 @@ class Applier:
         self._job(message, kind, params)
         self._store.record_delivery(message.shop, _delivery(message))
         return Outcome.QUEUED_JOB
+
+
+def _inventory_items(product: Product) -> list[str]:
+    return [v.inventory_item_id for v in product.variants if v.inventory_item_id]
 
 
 def _plain_text(html: str) -> str:
