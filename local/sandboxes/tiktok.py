@@ -570,6 +570,7 @@ class TikTokSandbox:
             "title": body["title"],
             "description": body["description"],
             "main_images": [{"uri": str(image["uri"])} for image in body["main_images"]],
+            "package_weight": dict(body["package_weight"]),
             "status": "PENDING",
             "audit_failed_reasons": [],
             "create_time": now,
@@ -1048,7 +1049,7 @@ def _editable(product: JsonObject) -> JsonObject:
     return {
         **{k: product[k] for k in EDITABLE if k != "skus"},
         "skus": skus,
-        "package_weight": {"value": "1"},
+        "package_weight": product["package_weight"],
     }
 
 

@@ -43,8 +43,9 @@ def listing_for(product: Product, shop: Shop) -> NewProduct:
         skus=skus,
         package_weight_value="0.5",
         external_product_id=product.shopify_product_id,
-        # The same product always gets the same key: a retried chunk cannot create it twice.
-        idempotency_key=f"{shop.domain}:{product.shopify_product_id}",
+        # A retried chunk sends the same key, so TikTok cannot create the product twice; the status
+        # time is in it so that a product deleted on TikTok since then can be listed anew.
+        idempotency_key=f"{shop.domain}:{product.shopify_product_id}:{product.status_time}",
     )
 
 

@@ -1,0 +1,189 @@
+"""Automatic syncs end to end: a Shopify webhook -> processor -> jobs function -> TikTok sandbox,
+counted in the hour's activity; and the ways a listing leaves TikTok and frees its plan slot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from connector.dal.store import Store
+from connector.domain.entities import Product
+from connector.domain.status import ProductStatus
+from local.queue import InProcessQueue
+from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.tiktok import TikTokSandbox
+from tests.helpers import merchant_call
+
+pytestmark = pytest.mark.integration
+
+
+def _upload_all(
+    api_url: str, shop: str, tiktok: TikTokSandbox, events: InProcessQueue, jobs: InProcessQueue
+) -> None:
+    merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
+    jobs.drain(timeout=60)
+    assert tiktok.wait_idle()  # audits done, their webhooks sent
+    events.drain()
+
+
+def _live(store: Store, shop: str) -> list[Product]:
+    return store.list_products(shop, ProductStatus.LIVE, 50).items
+
+
+def _automatic_activity(api_url: str, shop: str, type_: str) -> dict[str, Any]:
+    for state in ("completed", "ongoing"):
+        listed = merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": state}).json()
+        found = [a for a in listed if a["type"] == type_]
+        if found:
+            return dict(found[0])
+    raise AssertionError(f"no {type_} activity")
+
+
+def test_a_shopify_title_and_price_change_reaches_the_live_tiktok_listing_once(
+    imported_shop: Callable[[int], str],
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    imported_shop(3)
+    settings = {"price_rule": {"kind": "percent", "direction": "up", "value": "10"}}
+    assert merchant_call(api_url, shop, "PUT", "/v1/settings", json=settings).status_code == 200
+    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    product = _live(store, shop)[0]
+    edits_before = tiktok_partner.calls.get("products/partial_edit", 0)
+
+    # When Shopify changes the title and the price
+    shopify_partner.send_product_update(
+        shop, product.shopify_product_id, title="Linen shirt, washed", price=Decimal("20.00")
+    )
+    events_queue.drain()
+    jobs_worker.drain(timeout=30)
+
+    # Then TikTok's listing shows both, the price with the merchant's rule applied
+    listed = tiktok_partner.products[product.tiktok_product_id or ""]
+    assert listed["title"] == "Linen shirt, washed"
+    assert {Decimal(sku["price"]["sale_price"]) for sku in listed["skus"]} == {Decimal("22.00")}
+    assert tiktok_partner.calls.get("products/partial_edit", 0) - edits_before == 1
+    activity = _automatic_activity(api_url, shop, "product_sync")
+    assert (activity["state"], activity["succeeded"], activity["failed"]) == ("completed", 1, 0)
+
+    # When the same update arrives again, nothing differs: TikTok is not called to change anything
+    prices_before = tiktok_partner.calls.get("products/prices", 0)
+    shopify_partner.send_product_update(shop, product.shopify_product_id)
+    events_queue.drain()
+    jobs_worker.drain(timeout=30)
+    assert tiktok_partner.calls.get("products/partial_edit", 0) - edits_before == 1
+    assert tiktok_partner.calls.get("products/prices", 0) == prices_before
+
+
+def test_a_shopify_fulfilment_ships_the_tiktok_order_with_its_carrier(
+    imported_shop: Callable[[int], str],
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    imported_shop(2)
+    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
+    variant = product.variants[0]
+    line = {"product_id": product.tiktok_product_id, "seller_sku": variant.sku or variant.variant_id}
+    tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
+    shipped_id, unknown_carrier_id = (
+        tiktok_partner.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")
+        for _ in range(2)
+    )
+    assert tiktok_partner.wait_idle()
+    events_queue.drain()
+    jobs_worker.drain(timeout=60)
+    shopify_ids = {o: store.get_order(shop, o).shopify_order_id for o in (shipped_id, unknown_carrier_id)}  # type: ignore[union-attr]
+    assert all(shopify_ids.values())
+
+    # When Shopify fulfils both (the first twice: a redelivered webhook), one with a carrier TikTok lacks
+    for _ in range(2):
+        shopify_partner.send_order_fulfilled(shop, shopify_ids[shipped_id] or "", tracking_company="UPS")
+    shopify_partner.send_order_fulfilled(
+        shop, shopify_ids[unknown_carrier_id] or "", tracking_company="Pigeon Post"
+    )
+    events_queue.drain()
+    jobs_worker.drain(timeout=30)
+
+    # Then TikTok has the first in transit, shipped once, and the activity says why the other was not
+    assert tiktok_partner.orders[shipped_id]["status"] == "IN_TRANSIT"
+    assert tiktok_partner.orders[unknown_carrier_id]["status"] == "AWAITING_SHIPMENT"
+    assert tiktok_partner.calls.get("packages/ship", 0) == 1
+    activity = _automatic_activity(api_url, shop, "shipment_sync")
+    assert (activity["succeeded"], activity["failed"]) == (1, 1)
+    assert any("Pigeon Post" in error for error in activity["errors"])
+
+
+def test_a_product_deleted_in_shopify_leaves_tiktok_and_frees_its_plan_slot(
+    imported_shop: Callable[[int], str],
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    imported_shop(2)
+    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
+    used_before = store.get_plan(shop).products_used  # type: ignore[union-attr]
+
+    shopify_partner.send_product_delete(shop, product.shopify_product_id)
+    events_queue.drain()
+    jobs_worker.drain(timeout=30)
+
+    assert tiktok_partner.products[product.tiktok_product_id or ""]["status"] == "DELETED"
+    assert store.get_plan(shop).products_used == used_before - 1  # type: ignore[union-attr]
+    assert store.product_for_tiktok(shop, product.tiktok_product_id or "") is None
+    plan = merchant_call(api_url, shop, "GET", "/v1/plan").json()
+    assert plan["products_used"] == used_before - 1
+
+
+def test_a_product_deleted_on_tiktok_frees_its_slot_and_can_be_uploaded_again(
+    imported_shop: Callable[[int], str],
+    api_url: str,
+    store: Store,
+    shop: str,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    imported_shop(2)
+    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    product = _live(store, shop)[0]
+    first_listing = product.tiktok_product_id or ""
+    used_before = store.get_plan(shop).products_used  # type: ignore[union-attr]
+
+    # When the seller deletes the listing in TikTok Seller Center (TikTok sends its type-5 webhook)
+    tiktok_partner.delete_product(first_listing)
+    assert tiktok_partner.wait_idle()
+    events_queue.drain()
+
+    # Then it is Not Uploaded here, its slot is free, and the counters agree with a recount
+    after = store.get_product(shop, product.shopify_product_id)
+    assert after is not None
+    assert (after.status, after.tiktok_status, after.tiktok_product_id) == ("not_uploaded", "DELETED", None)
+    assert store.get_plan(shop).products_used == used_before - 1  # type: ignore[union-attr]
+    assert store.status_counts(shop) == store.recount(shop)
+
+    # And uploading it again creates a new listing, taking the slot again
+    body = {"product_ids": [product.shopify_product_id]}
+    assert merchant_call(api_url, shop, "POST", "/v1/products/upload", json=body).status_code == 202
+    jobs_worker.drain(timeout=30)
+    again = store.get_product(shop, product.shopify_product_id)
+    assert again is not None and again.tiktok_product_id not in (None, first_listing)
+    assert store.get_plan(shop).products_used == used_before  # type: ignore[union-attr]
