@@ -37,6 +37,7 @@
     inventory_sync: "Inventory sync",
     product_sync: "Product sync",
     order_sync: "Order sync",
+    shipment_sync: "Shipment sync",
     activate: "Activate on TikTok Shop",
     deactivate: "Deactivate on TikTok Shop",
     cancel_order: "Cancel an order",

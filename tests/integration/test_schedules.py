@@ -131,3 +131,79 @@ def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     assert schedules.poll_pending_products(store, applier, profile, int(time.time())) == 1
     assert store.get_product(shop, "77").status == "live"  # type: ignore[union-attr]
     assert store.status_counts(shop) == store.recount(shop)
+
+
+def test_a_token_near_its_expiry_is_refreshed_once_and_the_new_one_works(
+    api_url: str, store: Store, shop: str, tiktok_partner: TikTokSandbox
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from connector.tiktok_session import shop_api
+
+    connect_to_sandbox(store, shop, tiktok_partner)
+    now = datetime.now(UTC)
+    store.update_shop(shop, tiktok_access_token_expires_at=now + timedelta(hours=3))
+    before = store.get_shop(shop)
+    assert before is not None
+
+    # When the schedule runs: the token expires within a day, so it is refreshed and stored
+    assert (
+        schedules.refresh_tiktok_tokens(store, tiktok_client_from_settings(), token_cipher(), before, now)
+        == 1
+    )
+    after = store.get_shop(shop)
+    assert after is not None and after.tiktok_access_token_ciphertext != before.tiktok_access_token_ciphertext
+    assert after.tiktok_access_token_expires_at is not None
+    assert after.tiktok_access_token_expires_at - now > schedules.TOKEN_REFRESH_AHEAD
+    assert shop_api(tiktok_client_from_settings(), token_cipher(), store, after).get_authorized_shops()
+
+    # Then the next run finds it fresh and leaves it alone
+    assert (
+        schedules.refresh_tiktok_tokens(store, tiktok_client_from_settings(), token_cipher(), after, now) == 0
+    )
+
+
+def test_a_stalled_import_resumes_from_its_page_and_other_stalled_work_fails_with_a_reason(
+    store: Store, shop: str
+) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from connector.domain.entities import Activity, ActivityState, ActivityType
+    from connector.jobs import Job, JobKind
+
+    connected_shop(store, shop)
+    now = datetime.now(UTC)
+    stalled, fresh = now - timedelta(minutes=20), now - timedelta(minutes=2)
+
+    def ongoing(activity_id: str, type_: ActivityType, progressed: datetime, **more: object) -> Activity:
+        activity = Activity(shop, activity_id, type_, ActivityState.ONGOING, total=40, processed=20)
+        return replace(activity, started_at=progressed, progressed_at=progressed, **more)
+
+    store.save_activity(
+        ongoing("1-import", ActivityType.IMPORT, stalled, total_final=False, resume_cursor="page-2")
+    )
+    store.save_activity(ongoing("2-upload", ActivityType.UPLOAD, stalled))
+    store.save_activity(ongoing("3-upload", ActivityType.UPLOAD, fresh))
+    profile = store.get_shop(shop)
+    assert profile is not None
+    queued: list[Job] = []
+
+    assert schedules.sweep_stuck_activities(store, queued.append, profile, now) == 2
+
+    assert [(j.kind, j.params) for j in queued] == [
+        (JobKind.IMPORT, {"activity_id": "1-import", "cursor": "page-2"})
+    ]
+    resumed = store.get_activity(shop, "1-import")
+    assert resumed is not None and resumed.state is ActivityState.ONGOING and resumed.resumes == 1
+    failed = store.get_activity(shop, "2-upload")
+    assert failed is not None and failed.state is ActivityState.FAILED
+    assert "no progress for 20 minutes with 20 of 40 done" in failed.errors[-1]
+    untouched = store.get_activity(shop, "3-upload")
+    assert untouched is not None and untouched.state is ActivityState.ONGOING
+
+    # An import that stalls again after its last resume fails too (so does the upload, now stalled)
+    store.note_activity_resumed(shop, "1-import")  # the second resume, also without progress
+    assert schedules.sweep_stuck_activities(store, queued.append, profile, now + timedelta(minutes=40)) == 2
+    gave_up = store.get_activity(shop, "1-import")
+    assert gave_up is not None and gave_up.state is ActivityState.FAILED and len(queued) == 1

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from connector.clients.tiktok import TikTokClient
 from connector.crypto import TokenCipher
 from connector.dal.store import CommitOutcome, Store
-from connector.domain.entities import Shop, TikTokConnection
+from connector.domain.entities import ActivityType, Shop, TikTokConnection
 from connector.domain.plans import cycle_rolled
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
@@ -36,7 +36,57 @@ TASKS = (
     ScheduleTask("reconcile_counters", 24 * 60),
     ScheduleTask("roll_plan_cycles", 60),
     ScheduleTask("poll_pending_products", 15),
+    ScheduleTask("refresh_tiktok_tokens", 60),
+    ScheduleTask("sweep_stuck_activities", 5),
 )
+
+# TikTok access tokens last days; refreshing a day ahead keeps every call on a valid one.
+TOKEN_REFRESH_AHEAD = timedelta(days=1)
+# An activity that counted nothing for this long is stuck (its chunk failed into the dead-letter queue).
+STALL = timedelta(minutes=15)
+MAX_RESUMES = 2
+
+
+def refresh_tiktok_tokens(
+    store: Store, tiktok: TikTokClient, cipher: TokenCipher, shop: Shop, now: datetime
+) -> int:
+    """Refresh the shop's TikTok access token when it expires within a day (or its expiry is not
+    known); the new tokens are stored encrypted by the refresh itself."""
+    if shop.tiktok_connection is not TikTokConnection.CONNECTED:
+        return 0
+    expires = shop.tiktok_access_token_expires_at
+    if expires is not None and expires - now > TOKEN_REFRESH_AHEAD:
+        return 0
+    shop_api(tiktok, cipher, store, shop).refresh()
+    return 1
+
+
+def sweep_stuck_activities(
+    store: Store, enqueue_job: Callable[[Job], None], shop: Shop, now: datetime
+) -> int:
+    """Ongoing activities that counted nothing for 15 minutes: an import resumes from the page it
+    reached (its pages and items are counted once, so a resumed page adds nothing twice), at most
+    twice; anything else fails with the reason, so the dashboard never shows work that is not
+    happening. Returns how many it touched."""
+    swept = 0
+    for activity in store.list_activities(shop.domain, finished=False, limit=100):
+        last = activity.progressed_at or activity.started_at
+        if last is None or now - last < STALL:
+            continue
+        swept += 1
+        if activity.type is ActivityType.IMPORT and activity.resumes < MAX_RESUMES:
+            params = {"activity_id": activity.activity_id, "cursor": activity.resume_cursor}
+            key = f"{activity.activity_id}:resume:{activity.resumes + 1}"
+            enqueue_job(Job(kind=JobKind.IMPORT, shop=shop.domain, idempotency_key=key, params=params))
+            store.note_activity_resumed(shop.domain, activity.activity_id)
+            continue
+        reason = (
+            f"stopped: no progress for {int((now - last).total_seconds() // 60)} minutes with "
+            f"{activity.processed} of {activity.total} done; the rest failed repeatedly and waits "
+            "in the dead-letter queue"
+        )
+        store.fail_activity(shop.domain, activity.activity_id, reason, now)
+    return swept
 
 
 def poll_pending_products(store: Store, applier: Applier, shop: Shop, now: int) -> int:
@@ -159,6 +209,14 @@ def run_task(
         products_applier = Applier(ports)
         task = lambda shop: poll_pending_products(store, products_applier, shop, now)  # noqa: E731
         metric = "AuditsCaughtByPoll"
+    elif name == "refresh_tiktok_tokens":
+        at = datetime.fromtimestamp(now, UTC)
+        task = lambda shop: refresh_tiktok_tokens(store, tiktok, cipher, shop, at)  # noqa: E731
+        metric = "TikTokTokensRefreshed"
+    elif name == "sweep_stuck_activities":
+        at = datetime.fromtimestamp(now, UTC)
+        task = lambda shop: sweep_stuck_activities(store, ports.enqueue_job, shop, at)  # noqa: E731
+        metric = "StuckActivitiesSwept"
     elif name == "poll_tiktok_orders":
         applier = Applier(ports)
         task = lambda shop: poll_tiktok_orders(store, tiktok, cipher, applier, shop, now)  # noqa: E731
