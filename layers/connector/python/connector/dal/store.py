@@ -87,6 +87,42 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def _count_once(marker: ActivityItemRow, activity: ActivityRow, actions: list[Any]) -> bool:
+    """Update an activity together with a marker that exists only once: False when it existed."""
+    try:
+        with TransactWrite(connection=_connection()) as transaction:
+            transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
+            transaction.update(activity, actions=actions)
+    except TransactWriteError as error:
+        if _why_cancelled(error, has_delivery=True) is CommitOutcome.DUPLICATE:
+            return False
+        raise
+    return True
+
+
+def _end_activity(
+    shop: str, activity_id: str, state: ActivityState, at: datetime, condition: Any, *more: Any
+) -> bool:
+    """Move an ongoing activity (meeting ``condition`` too) to a finished state; False if it was not."""
+    ongoing = ActivityRow.state == ActivityState.ONGOING.value
+    try:
+        ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
+            actions=[
+                ActivityRow.state.set(state.value),
+                ActivityRow.finished_at.set(at.isoformat()),
+                ActivityRow.gsi1pk.set(keys.listing_pk(shop, "ACTIVITY", convert.activity_listing(state))),
+                ActivityRow.resume_cursor.remove(),
+                *more,
+            ],
+            condition=ongoing if condition is None else condition & ongoing,
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def _retry_on_conflict(method: F) -> F:
     """Run a transactional write again when it only collided with a concurrent transaction on the
     same item (many workers updating one activity or plan); a failed condition is the method's."""
@@ -483,36 +519,14 @@ class Store:
             if resume_cursor
             else ActivityRow.resume_cursor.remove(),
         ]
-        try:
-            with TransactWrite(connection=_connection()) as transaction:
-                transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
-                transaction.update(ActivityRow(pk, keys.ACTIVITY + activity_id), actions=actions)
-        except TransactWriteError as error:
-            if _why_cancelled(error, has_delivery=True) is CommitOutcome.DUPLICATE:
-                return False
-            raise
-        return True
+        return _count_once(marker, ActivityRow(pk, keys.ACTIVITY + activity_id), actions)
 
     def finish_activity_if_done(self, shop: str, activity_id: str, at: datetime) -> bool:
         """Move an ongoing activity to completed once every item is counted; True if this call did."""
-        finished = convert.activity_listing(ActivityState.COMPLETED)
-        try:
-            ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
-                actions=[
-                    ActivityRow.state.set(ActivityState.COMPLETED.value),
-                    ActivityRow.finished_at.set(at.isoformat()),
-                    ActivityRow.gsi1pk.set(keys.listing_pk(shop, "ACTIVITY", finished)),
-                    ActivityRow.resume_cursor.remove(),
-                ],
-                condition=(ActivityRow.processed >= ActivityRow.total)
-                & (ActivityRow.total_final == True)  # noqa: E712 - a DynamoDB condition, not a Python test
-                & (ActivityRow.state == ActivityState.ONGOING.value),
-            )
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        done = (ActivityRow.processed >= ActivityRow.total) & (
+            ActivityRow.total_final == True  # noqa: E712 - a DynamoDB condition, not a Python test
+        )
+        return _end_activity(shop, activity_id, ActivityState.COMPLETED, at, done)
 
     @_retry_on_conflict
     def count_automatic_item(self, activity: Activity, item_id: str) -> bool:
@@ -542,15 +556,7 @@ class Store:
             ActivityRow.gsi2pk.set(keys.listing_pk(activity.shop, "ACTIVITY")),
             ActivityRow.gsi2sk.set(activity.activity_id),
         ]
-        try:
-            with TransactWrite(connection=_connection()) as transaction:
-                transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
-                transaction.update(ActivityRow(pk, keys.ACTIVITY + activity.activity_id), actions=actions)
-        except TransactWriteError as error:
-            if _why_cancelled(error, has_delivery=True) is CommitOutcome.DUPLICATE:
-                return False
-            raise
-        return True
+        return _count_once(marker, ActivityRow(pk, keys.ACTIVITY + activity.activity_id), actions)
 
     def note_activity_resumed(self, shop: str, activity_id: str) -> None:
         """The sweep restarted a stalled activity: its clock starts again, and it counts the restart."""
@@ -560,23 +566,8 @@ class Store:
 
     def fail_activity(self, shop: str, activity_id: str, reason: str, at: datetime) -> bool:
         """End an ongoing activity as failed with the reason; False if it had finished meanwhile."""
-        finished = convert.activity_listing(ActivityState.FAILED)
-        try:
-            ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
-                actions=[
-                    ActivityRow.state.set(ActivityState.FAILED.value),
-                    ActivityRow.finished_at.set(at.isoformat()),
-                    ActivityRow.gsi1pk.set(keys.listing_pk(shop, "ACTIVITY", finished)),
-                    ActivityRow.errors.set((ActivityRow.errors | []).append([reason[:500]])),
-                    ActivityRow.resume_cursor.remove(),
-                ],
-                condition=ActivityRow.state == ActivityState.ONGOING.value,
-            )
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        noted = ActivityRow.errors.set((ActivityRow.errors | []).append([reason[:500]]))
+        return _end_activity(shop, activity_id, ActivityState.FAILED, at, None, noted)
 
     # --- plan -------------------------------------------------------------------------------
     def get_plan(self, shop: str) -> Plan | None:
