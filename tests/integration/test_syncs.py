@@ -187,3 +187,28 @@ def test_a_product_deleted_on_tiktok_frees_its_slot_and_can_be_uploaded_again(
     again = store.get_product(shop, product.shopify_product_id)
     assert again is not None and again.tiktok_product_id not in (None, first_listing)
     assert store.get_plan(shop).products_used == used_before  # type: ignore[union-attr]
+
+
+def test_a_failed_audit_gives_the_slot_back_and_used_equals_what_tiktok_lists(
+    imported_shop: Callable[[int], str],
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    imported_shop(4)
+    rejected = store.list_products(shop, None, 10).items[0]
+    shopify_partner.send_product_update(shop, rejected.shopify_product_id, title="Mug [reject]")
+    events_queue.drain()
+
+    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+
+    failed = store.get_product(shop, rejected.shopify_product_id)
+    assert failed is not None and failed.status == ProductStatus.FAILED
+    counts = store.status_counts(shop).products()
+    listed_on_tiktok = counts["live"] + counts["pending"] + counts["inactive"]
+    assert listed_on_tiktok == 3
+    assert store.get_plan(shop).products_used == listed_on_tiktok  # type: ignore[union-attr]

@@ -22,6 +22,7 @@ from connector.dal.store import CommitOutcome, Delivery, Store
 from connector.domain import changes, plans
 from connector.domain.changes import CatalogFacts, Change
 from connector.domain.entities import Order, Product, Shop, TikTokConnection, Variant
+from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
 from connector.webhooks import shopify as shopify_payloads
 from connector.webhooks import tiktok as tiktok_payloads
@@ -308,6 +309,7 @@ class Applier:
                 raise ProductNotYetLinkedError(f"TikTok product {data.product_id} is not linked (yet)")
             return Outcome.IGNORED  # a product the seller made on TikTok, not through us
         raw_status, reason = self._tiktok_product_state(message, data)
+        before = self._product(message.shop, shopify_id)
         outcome = self._change_product(
             message,
             shopify_id,
@@ -317,12 +319,25 @@ class Applier:
                 )
             ),
         )
-        product = self._products.get((message.shop, shopify_id))
-        if raw_status == changes.TIKTOK_DELETED and product is not None and product.tiktok_product_id is None:
-            # Also on a redelivery: a crash after the status write must not keep the slot taken.
-            self._store.unlink_tiktok_product(message.shop, data.product_id, _inventory_items(product))
-            self._store.give_back_quota(message.shop, plans.QuotaKind.PRODUCTS, shopify_id)
+        after = self._products.get((message.shop, shopify_id))
+        if after is not None:
+            self._settle_product_slot(before, after, data.product_id)
         return outcome
+
+    def _settle_product_slot(self, before: Product | None, after: Product, tiktok_product_id: str) -> None:
+        """A product holds a plan slot while TikTok lists it (Pending, Live, Inactive). A deletion
+        or a failed audit there gives the slot back; also on a redelivery, since a crash after the
+        status write must not keep it taken (giving back is once per product). A failed product
+        that TikTok lists again (fixed in Seller Center) takes a slot again even past the limit:
+        TikTok lists it whatever we count, and the plan then shows nothing remaining."""
+        slot = (after.shop, plans.QuotaKind.PRODUCTS, after.shopify_product_id)
+        if after.tiktok_status == changes.TIKTOK_DELETED and after.tiktok_product_id is None:
+            self._store.unlink_tiktok_product(after.shop, tiktok_product_id, _inventory_items(after))
+            self._store.give_back_quota(*slot)
+        elif after.status == ProductStatus.FAILED:
+            self._store.give_back_quota(*slot)
+        elif before is not None and before.status == ProductStatus.FAILED and after.status in ON_TIKTOK:
+            self._store.take_quota(*slot, limit=NO_LIMIT, at=after.status_time)
 
     def _tiktok_product_state(
         self, message: QueuedWebhook, data: tiktok_payloads.ProductStatusData
@@ -429,6 +444,10 @@ class Applier:
         self._job(message, kind, params)
         self._store.record_delivery(message.shop, _delivery(message))
         return Outcome.QUEUED_JOB
+
+
+ON_TIKTOK = frozenset({ProductStatus.PENDING, ProductStatus.LIVE, ProductStatus.INACTIVE})
+NO_LIMIT = 2**31
 
 
 def _inventory_items(product: Product) -> list[str]:
