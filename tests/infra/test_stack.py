@@ -378,6 +378,7 @@ def test_one_schedule_per_task_invokes_the_scheduler_with_its_task(template: Tem
         "reconcile_counters": "rate(1 day)",
         "roll_plan_cycles": "rate(1 hour)",
         "poll_pending_products": "rate(15 minutes)",
+        "poll_deleted_products": "rate(1 hour)",
         "refresh_tiktok_tokens": "rate(1 hour)",
         "sweep_stuck_activities": "rate(5 minutes)",
     }

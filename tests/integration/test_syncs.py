@@ -212,3 +212,47 @@ def test_a_failed_audit_gives_the_slot_back_and_used_equals_what_tiktok_lists(
     listed_on_tiktok = counts["live"] + counts["pending"] + counts["inactive"]
     assert listed_on_tiktok == 3
     assert store.get_plan(shop).products_used == listed_on_tiktok  # type: ignore[union-attr]
+
+
+def test_a_deletion_on_tiktok_whose_webhook_was_lost_is_caught_by_the_poll(
+    imported_shop: Callable[[int], str],
+    api_url: str,
+    store: Store,
+    shop: str,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    import time
+
+    from connector import schedules
+    from connector.clients.tiktok import tiktok_client_from_settings
+    from connector.crypto import token_cipher
+    from connector.processing.applier import Applier, Ports
+    from connector.processing.tiktok_products import tiktok_product_status_reader
+
+    imported_shop(2)
+    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    product = _live(store, shop)[0]
+    used_before = store.get_plan(shop).products_used  # type: ignore[union-attr]
+    tiktok_partner.faults.drop_webhooks = 1  # TikTok never tells us
+    tiktok_partner.delete_product(product.tiktok_product_id or "")
+    assert tiktok_partner.wait_idle()
+    events_queue.drain()
+    assert store.get_product(shop, product.shopify_product_id).status == "live"  # type: ignore[union-attr]
+
+    applier = Applier(Ports(store, lambda job: None, tiktok_products=tiktok_product_status_reader()))
+    profile = store.get_shop(shop)
+    assert profile is not None
+    client, cipher, now = tiktok_client_from_settings(), token_cipher(), int(time.time()) + 5
+    assert schedules.poll_deleted_products(store, client, cipher, applier, profile, now) == 1
+
+    after = store.get_product(shop, product.shopify_product_id)
+    assert after is not None and (after.status, after.tiktok_product_id) == ("not_uploaded", None)
+    assert store.get_plan(shop).products_used == used_before - 1  # type: ignore[union-attr]
+    again = store.get_shop(shop)
+    assert (
+        again is not None
+        and schedules.poll_deleted_products(store, client, cipher, applier, again, now + 1) == 0
+    )
+    assert store.status_counts(shop) == store.recount(shop)

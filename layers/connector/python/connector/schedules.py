@@ -36,6 +36,7 @@ TASKS = (
     ScheduleTask("reconcile_counters", 24 * 60),
     ScheduleTask("roll_plan_cycles", 60),
     ScheduleTask("poll_pending_products", 15),
+    ScheduleTask("poll_deleted_products", 60),
     ScheduleTask("refresh_tiktok_tokens", 60),
     ScheduleTask("sweep_stuck_activities", 5),
 )
@@ -114,6 +115,38 @@ def poll_pending_products(store: Store, applier: Applier, shop: Shop, now: int) 
         cursor = page.next_key
         if cursor is None:
             return applied
+
+
+def poll_deleted_products(
+    store: Store, tiktok: TikTokClient, cipher: TokenCipher, applier: Applier, shop: Shop, now: int
+) -> int:
+    """Ask TikTok which of our listings the seller deleted since the last poll (Search Products by
+    status DELETED and update time) and apply each through the product webhook's own path: catches
+    a deletion webhook TikTok never sent, so the product's plan slot is freed all the same."""
+    if shop.tiktok_connection is not TikTokConnection.CONNECTED:
+        return 0
+    api = shop_api(tiktok, cipher, store, shop)
+    since = max(0, shop.tiktok_deletions_polled_until - POLL_OVERLAP_SECONDS)
+    applied, token = 0, None
+    while True:
+        page = api.search_products(status="DELETED", update_time_ge=since, page_token=token)
+        for product in page.products:
+            if store.product_for_tiktok(shop.domain, product.product_id) is None:
+                continue  # not ours, or already known to be gone
+            data = {
+                "product_id": product.product_id,
+                "status": "PRODUCT_STATUS_CHANGED",
+                "update_time": product.update_time,
+            }
+            delivery = f"poll:{product.product_id}:{product.update_time}:deleted"
+            message = _polled(shop, TikTokType.PRODUCT_STATUS_CHANGE, data, delivery, product.update_time)
+            if applier.apply(message).value == "applied":
+                applied += 1
+        token = page.next_page_token or None
+        if token is None:
+            break
+    store.update_shop(shop.domain, tiktok_deletions_polled_until=now)
+    return applied
 
 
 def roll_plan_cycles(store: Store, enqueue_job: Callable[[Job], None], today: date) -> int:
@@ -209,6 +242,10 @@ def run_task(
         products_applier = Applier(ports)
         task = lambda shop: poll_pending_products(store, products_applier, shop, now)  # noqa: E731
         metric = "AuditsCaughtByPoll"
+    elif name == "poll_deleted_products":
+        deletions_applier = Applier(ports)
+        task = lambda shop: poll_deleted_products(store, tiktok, cipher, deletions_applier, shop, now)  # noqa: E731
+        metric = "DeletionsCaughtByPoll"
     elif name == "refresh_tiktok_tokens":
         at = datetime.fromtimestamp(now, UTC)
         task = lambda shop: refresh_tiktok_tokens(store, tiktok, cipher, shop, at)  # noqa: E731

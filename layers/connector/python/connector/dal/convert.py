@@ -66,6 +66,7 @@ def shop_to_row(shop: Shop) -> ShopRow:
         ),
         onboarding_step=shop.onboarding_step,
         tiktok_orders_polled_until=shop.tiktok_orders_polled_until,
+        tiktok_deletions_polled_until=shop.tiktok_deletions_polled_until,
         installed_at=_iso(shop.installed_at),
         uninstalled_at=_iso(shop.uninstalled_at),
     )
@@ -95,6 +96,7 @@ def shop_from_row(row: ShopRow) -> Shop:
         ),
         onboarding_step=int(row.onboarding_step),
         tiktok_orders_polled_until=int(row.tiktok_orders_polled_until or 0),
+        tiktok_deletions_polled_until=int(row.tiktok_deletions_polled_until or 0),
         installed_at=_from_iso(row.installed_at),
         uninstalled_at=_from_iso(row.uninstalled_at),
     )

@@ -85,6 +85,7 @@ class ShopRow(TableRow):
     settings = SyncSettingsMap()
     onboarding_step = NumberAttribute(default=1)
     tiktok_orders_polled_until = NumberAttribute(default=0)
+    tiktok_deletions_polled_until = NumberAttribute(default=0)
     installed_at = UnicodeAttribute(null=True)
     uninstalled_at = UnicodeAttribute(null=True)
 

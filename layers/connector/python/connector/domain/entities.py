@@ -90,6 +90,7 @@ class Shop:
     settings: SyncSettings = field(default_factory=SyncSettings)
     onboarding_step: int = 1
     tiktok_orders_polled_until: int = 0  # TikTok update_time up to which the order poll has read
+    tiktok_deletions_polled_until: int = 0  # the same for the poll of products deleted on TikTok
     installed_at: datetime | None = None
     uninstalled_at: datetime | None = None
 
