@@ -197,6 +197,9 @@ def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
     quantities = [level["quantity"] for sku in tiktok_product["skus"] for level in sku["inventory"]]
     assert 8 in quantities  # 10 in Shopify, 2 kept back
     assert tiktok_partner.calls.get("products/inventory", 0) - updates_before == 1
+    automatic = merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": "completed"}).json()
+    inventory = [a for a in automatic if a["type"] == "inventory_sync"]
+    assert [(a["total"], a["succeeded"]) for a in inventory] == [(1, 1)]  # three deliveries, one item
 
 
 def test_a_tiktok_order_becomes_exactly_one_shopify_order_and_quota_holds_the_rest(

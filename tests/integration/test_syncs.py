@@ -256,3 +256,28 @@ def test_a_deletion_on_tiktok_whose_webhook_was_lost_is_caught_by_the_poll(
         and schedules.poll_deleted_products(store, client, cipher, applier, again, now + 1) == 0
     )
     assert store.status_counts(shop) == store.recount(shop)
+
+
+def test_auto_upload_lists_a_new_shopify_product_without_a_click(
+    imported_shop: Callable[[int], str],
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    imported_shop(1)
+    assert merchant_call(api_url, shop, "PUT", "/v1/settings", json={"auto_upload": True}).status_code == 200
+
+    created, status = shopify_partner.send_product_create(shop)
+    assert status == 200
+    events_queue.drain()
+    jobs_worker.drain(timeout=30)
+
+    product = store.get_product(shop, str(created.id))
+    assert product is not None and product.tiktok_product_id in tiktok_partner.products
+    assert product.status in (ProductStatus.PENDING, ProductStatus.LIVE)
+    activity = _automatic_activity(api_url, shop, "upload")
+    assert (activity["total"], activity["succeeded"]) == (1, 1)
