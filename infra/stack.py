@@ -45,6 +45,7 @@ APPLY_EVENTS = (
     "dynamodb:Query",  # a customer's orders, a shop's items for erasure
     "dynamodb:PutItem",  # commits (in and out of transactions), data requests, markers
     "dynamodb:UpdateItem",  # counter shards, uninstall, TikTok connection state
+    "dynamodb:DeleteItem",  # a product deleted on TikTok: its links and quota hold
     "dynamodb:BatchWriteItem",  # shop/redact erasure
 )
 RUN_JOBS = (
@@ -53,9 +54,10 @@ RUN_JOBS = (
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",  # quota holds given back, order-sync claims released, listings unlinked
 )
-# The scheduler visits every shop (no index lists shops, hence Scan) and writes what it repairs.
-RUN_SCHEDULES = (*RUN_JOBS, "dynamodb:Scan")
+# The scheduler lists shops and due plans on the indexes, and applies what its polls find like jobs.
+RUN_SCHEDULES = RUN_JOBS
 
 
 class ConnectorStack(Stack):

@@ -208,11 +208,12 @@ def test_each_function_gets_exactly_the_table_actions_its_code_calls(template: T
         "dynamodb:DescribeTable",  # GET /health
         "dynamodb:DeleteItem",  # OAuth states are single use
     }
-    assert _role_actions(template, "processor") == always | send | consume | read_write | {
+    delete = {"dynamodb:DeleteItem"}  # quota holds, sync claims, links of listings gone from TikTok
+    assert _role_actions(template, "processor") == always | send | consume | read_write | delete | {
         "dynamodb:BatchWriteItem"  # shop/redact erasure
     }
-    assert _role_actions(template, "jobs") == always | send | consume | read_write
-    assert _role_actions(template, "scheduler") == always | send | read_write | {"dynamodb:Scan"}
+    assert _role_actions(template, "jobs") == always | send | consume | read_write | delete
+    assert _role_actions(template, "scheduler") == always | send | read_write | delete  # no Scan
 
 
 def test_only_the_functions_that_list_by_index_reach_the_indexes(template: Template) -> None:

@@ -208,3 +208,30 @@ def test_erase_shop_leaves_no_item_of_that_shop(store: Store, shop: str) -> None
     assert store.recount(shop).values == dict.fromkeys(store.recount(shop).values, 0)
     assert store.status_counts(shop).products()["total"] == 0
     assert store.get_shop(other) is not None
+
+
+def test_the_schedules_find_installed_shops_and_due_plans_through_indexes_not_scans(
+    store: Store, shop: str
+) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from connector.domain.entities import InstallState, Plan, Shop
+
+    store.save_shop(
+        Shop(domain=shop, install_state=InstallState.INSTALLED, installed_at=datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    assert shop in {s.domain for s in store.installed_shops()}
+    store.mark_uninstalled(shop, datetime.now(UTC))
+    assert shop not in {s.domain for s in store.installed_shops()}
+    store.update_shop(shop, install_state=InstallState.INSTALLED, installed_at=datetime.now(UTC))
+    assert shop in {s.domain for s in store.installed_shops()}
+
+    today = date(2031, 5, 17)  # a date no other test bills on
+    plan = Plan(shop, "free", billing_date=today + timedelta(days=1), cycle_started=today)
+    assert store.commit_plan(plan) is CommitOutcome.APPLIED
+    assert shop not in {p.shop for p in store.plans_due(today)}  # billed tomorrow
+    stored = store.get_plan(shop)
+    assert stored is not None
+    assert store.commit_plan(replace(stored, billing_date=today - timedelta(days=3))) is CommitOutcome.APPLIED
+    assert [p.billing_date for p in store.plans_due(today) if p.shop == shop] == [today - timedelta(days=3)]

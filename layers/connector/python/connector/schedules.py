@@ -153,7 +153,7 @@ def roll_plan_cycles(store: Store, enqueue_job: Callable[[Job], None], today: da
     """Start the next cycle of every plan whose billing date has come, exactly once: the write is
     conditional on the plan's version, and a second run finds the billing date in the future."""
     rolled = 0
-    for plan in store.plans_due(today.isoformat()):
+    for plan in store.plans_due(today):
         following = cycle_rolled(plan, today)
         if following is None:
             continue

@@ -67,6 +67,8 @@ def shop_to_row(shop: Shop) -> ShopRow:
         onboarding_step=shop.onboarding_step,
         tiktok_orders_polled_until=shop.tiktok_orders_polled_until,
         tiktok_deletions_polled_until=shop.tiktok_deletions_polled_until,
+        gsi2pk=keys.shops_listing_pk(shop.install_state.value),
+        gsi2sk=shop.domain,
         installed_at=_iso(shop.installed_at),
         uninstalled_at=_iso(shop.uninstalled_at),
     )
@@ -278,6 +280,8 @@ def plan_to_row(plan: Plan, version: int) -> PlanRow:
         subscription_updated_at=plan.subscription_updated_at,
         pending_plan=plan.pending_plan,
         version=version,
+        gsi1pk=keys.plans_due_pk(plan.billing_date.isoformat()),
+        gsi1sk=plan.shop,
     )
 
 

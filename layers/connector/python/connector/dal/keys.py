@@ -38,6 +38,16 @@ def dedupe_sk(source: str, delivery_id: str) -> str:
     return f"{DEDUPE}{source}#{delivery_id}"
 
 
+def shops_listing_pk(install_state: str) -> str:
+    """by_kind partition of the shop profiles in one install state (the schedules' list of shops)."""
+    return f"#SHOPS#{install_state}"
+
+
+def plans_due_pk(billing_date: str) -> str:
+    """by_status partition of the plans billed on one date (the cycle roll-over's list)."""
+    return f"#PLANS#{billing_date}"
+
+
 def listing_pk(shop: str, kind: str, status: str | None = None) -> str:
     """Partition key of the by_status (with status) or by_kind (without) index."""
     return f"{shop}#{kind}" if status is None else f"{shop}#{kind}#{status}"

@@ -72,7 +72,7 @@ class SyncSettingsMap(MapAttribute[str, Any]):
     inventory_buffer_value = NumberAttribute(default=0)
 
 
-class ShopRow(TableRow):
+class ShopRow(ListedRow):
     install_state = UnicodeAttribute()
     tiktok_shop_id = UnicodeAttribute(null=True)
     tiktok_shop_cipher = UnicodeAttribute(null=True)
@@ -161,7 +161,7 @@ class ActivityItemRow(TableRow):
     error = UnicodeAttribute(null=True)
 
 
-class PlanRow(TableRow):
+class PlanRow(ListedRow):
     name = UnicodeAttribute()
     billing_date = UnicodeAttribute()
     cycle_started = UnicodeAttribute()

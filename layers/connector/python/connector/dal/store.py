@@ -9,7 +9,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -81,6 +81,10 @@ class CommitOutcome(StrEnum):
 
 CONFLICT_RETRIES = 10
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+# A plan whose roll-over was missed (the schedule stopped) is still found this many days later.
+PLANS_DUE_LOOKBACK_DAYS = 62
 
 
 def _now() -> str:
@@ -176,6 +180,8 @@ class Store:
     def update_shop(self, domain: str, **fields: Any) -> bool:
         """Set some profile fields of an existing shop without touching the others. False if unknown."""
         actions = [getattr(ShopRow, name).set(_stored(value)) for name, value in fields.items()]
+        if "install_state" in fields:
+            actions.append(ShopRow.gsi2pk.set(keys.shops_listing_pk(_stored(fields["install_state"]))))
         try:
             ShopRow(keys.shop_pk(domain), keys.PROFILE).update(actions, condition=ShopRow.pk.exists())
         except UpdateError as error:
@@ -189,6 +195,7 @@ class Store:
         installed_before = ShopRow.installed_at.does_not_exist() | (ShopRow.installed_at <= at.isoformat())
         actions = [
             ShopRow.install_state.set(InstallState.UNINSTALLED.value),
+            ShopRow.gsi2pk.set(keys.shops_listing_pk(InstallState.UNINSTALLED.value)),
             ShopRow.uninstalled_at.set(at.isoformat()),
         ]
         try:
@@ -349,10 +356,14 @@ class Store:
         held = [convert.order_from_row(row) for row in rows]
         return sorted(held, key=lambda o: (o.created_at or o.update_time, o.tiktok_order_id))
 
-    def plans_due(self, today: str) -> list[Plan]:
-        """Plans whose billing date has come (a Scan: the roll-over schedule's view)."""
-        rows = PlanRow.scan((PlanRow.sk == keys.PLAN) & (PlanRow.billing_date <= today))
-        return [convert.plan_from_row(row) for row in rows]
+    def plans_due(self, today: date) -> list[Plan]:
+        """Plans whose billing date has come, over the last ``PLANS_DUE_LOOKBACK_DAYS``: a Query per
+        billing date on the by_status index (plans are listed by date, so no Scan of the table)."""
+        due = []
+        for back in range(PLANS_DUE_LOOKBACK_DAYS + 1):
+            day = (today - timedelta(days=back)).isoformat()
+            due += [convert.plan_from_row(row) for row in PlanRow.by_status.query(keys.plans_due_pk(day))]
+        return due
 
     def product_for_tiktok(self, shop: str, tiktok_product_id: str) -> str | None:
         row = _get(ProductLinkRow, keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id)
@@ -604,10 +615,8 @@ class Store:
         return zlib.crc32(entity_id.encode()) % self._counter_shards
 
     def installed_shops(self) -> list[Shop]:
-        """Every installed shop (a Scan of profiles: the schedules' view, not a request path)."""
-        rows = ShopRow.scan(
-            (ShopRow.sk == keys.PROFILE) & (ShopRow.install_state == InstallState.INSTALLED.value)
-        )
+        """Every installed shop: a Query of the by_kind index, which lists profiles by install state."""
+        rows = ShopRow.by_kind.query(keys.shops_listing_pk(InstallState.INSTALLED.value))
         return [convert.shop_from_row(row) for row in rows]
 
     def repair_counters(self, shop: str, drift: Mapping[str, int]) -> None:
