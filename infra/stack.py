@@ -106,7 +106,7 @@ class ConnectorStack(Stack):
 
         self.api = ApiConstruct(self, "Api", self._behind_api(), allowed_origin=hosting.origin)
         self.functions["dashboard"].add_environment("PUBLIC_API_URL", self.api.base_url)
-        hosting.publish(self.api.base_url)
+        hosting.publish(self.api.base_url, base["SHOPIFY_API_KEY"])
         MonitoringConstruct(
             self,
             "Monitoring",

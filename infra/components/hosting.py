@@ -66,9 +66,11 @@ class HostingConstruct(Construct):
         """The page's origin, as browsers send it in the Origin header."""
         return f"https://{self.distribution.distribution_domain_name}"
 
-    def publish(self, api_url: str) -> s3deploy.BucketDeployment:
-        """Upload web/ (when it holds anything) and config.json naming the API, then invalidate."""
-        sources = [s3deploy.Source.json_data(CONFIG_FILE, {"apiUrl": api_url})]
+    def publish(self, api_url: str, shopify_api_key: str) -> s3deploy.BucketDeployment:
+        """Upload web/ (when it holds anything) and config.json naming the API and the app's Shopify
+        API key (public: App Bridge needs it to embed the page in Shopify Admin), then invalidate."""
+        config = {"apiUrl": api_url, "shopifyApiKey": shopify_api_key}
+        sources = [s3deploy.Source.json_data(CONFIG_FILE, config)]
         if self._web_dir.is_dir() and any(p.is_file() for p in self._web_dir.rglob("*")):
             sources.insert(0, s3deploy.Source.asset(str(self._web_dir), exclude=[".*", "**/node_modules"]))
         deployment = s3deploy.BucketDeployment(

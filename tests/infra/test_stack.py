@@ -558,6 +558,13 @@ def test_page_and_its_config_are_published_with_an_invalidation(template: Templa
     assert _logical_id(template, "AWS::ApiGateway::RestApi", "ApiRestApi") in markers  # apiUrl
 
 
+def test_the_published_config_names_the_shopify_api_key_for_app_bridge(synthesized: Synthesized) -> None:
+    # The file holds a deploy-time marker where the API's address goes, so it is read as text.
+    (config,) = [p.read_text() for p in synthesized.outdir.rglob("config.json")]
+    assert f'"shopifyApiKey":"{CONTEXT["shopifyApiKey"]}"' in config.replace(" ", "")
+    assert '"apiUrl":' in config
+
+
 # --- monitoring ------------------------------------------------------------------------------------
 
 
