@@ -76,7 +76,7 @@ def test_auto_upload_and_live_product_sync_queue_jobs(store: Store, shop: str) -
     store.commit_product(held.__class__(**{**held.__dict__, "tiktok_product_id": "tt-5"}), {})
     run.deliver(shopify_message(shop, "products/update", product_body("5", "Hat v2", 2000)))
     assert run.jobs[-1].kind is JobKind.PRODUCT_SYNC
-    assert run.jobs[-1].params == {"shopify_product_id": "5"}
+    assert run.jobs[-1].params == {"shopify_product_id": "5", "shopify_updated_at": 2000}  # waits for it
 
 
 def test_inventory_and_fulfilment_queue_jobs_once_per_delivery(store: Store, shop: str) -> None:

@@ -281,3 +281,37 @@ def test_auto_upload_lists_a_new_shopify_product_without_a_click(
     assert product.status in (ProductStatus.PENDING, ProductStatus.LIVE)
     activity = _automatic_activity(api_url, shop, "upload")
     assert (activity["total"], activity["succeeded"]) == (1, 1)
+
+
+def test_a_field_sync_that_runs_before_its_update_is_written_waits_instead_of_sending_nothing(
+    imported_shop: Callable[[int], str],
+    api_url: str,
+    store: Store,
+    shop: str,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    events_queue: InProcessQueue,
+) -> None:
+    from connector.activities.catalog import NotYetWrittenError
+    from connector.activities.listing_sync import run_product_sync
+    from connector.activities.ports import WorkPorts
+    from connector.clients.shopify import shopify_client_from_settings
+    from connector.clients.tiktok import tiktok_client_from_settings
+    from connector.crypto import token_cipher
+    from connector.jobs import Job, JobKind
+
+    imported_shop(1)
+    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    product = store.list_products(shop, None, 1).items[0]
+    ports = WorkPorts(
+        store, shopify_client_from_settings(), tiktok_client_from_settings(), token_cipher(), lambda job: None
+    )
+    # The processor queues the job just before it writes the update; this job ran first.
+    params = {
+        "shopify_product_id": product.shopify_product_id,
+        "shopify_updated_at": product.shopify_updated_at + 1,
+    }
+    early = Job(kind=JobKind.PRODUCT_SYNC, shop=shop, idempotency_key="early", params=params)
+
+    with pytest.raises(NotYetWrittenError):
+        run_product_sync(early, ports)  # back to the queue, to run again once the write is there

@@ -20,6 +20,10 @@ IMPORT_VARIANTS = 10
 MAX_ATTEMPTS = 8
 
 
+class NotYetWrittenError(RuntimeError):
+    """The job was queued just before the webhook's write and ran before it landed: retried later."""
+
+
 def change_product(
     ports: WorkPorts, shop: str, product_id: str, decide: Callable[[Product | None], Change[Product]]
 ) -> Product | None:

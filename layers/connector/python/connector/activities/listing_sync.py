@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from connector.activities.automatic import tallied
+from connector.activities.catalog import NotYetWrittenError
 from connector.activities.ports import WorkPorts
 from connector.activities.tiktok_listing import listing_for
 from connector.clients.tiktok import NewProduct, ProductEdit, SkuPrice, TikTokProduct
@@ -16,10 +17,6 @@ from connector.domain.plans import QuotaKind
 from connector.jobs import Job
 
 LIVE_ON_TIKTOK = "ACTIVATE"
-
-
-class TombstoneNotYetWrittenError(RuntimeError):
-    """The removal job ran before the products/delete webhook was applied: retried later."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +68,8 @@ def run_product_sync(job: Job, ports: WorkPorts) -> None:
         product = ports.store.get_product(shop.domain, product_id)
         if product is None or product.deleted or product.tiktok_product_id is None:
             return None  # no longer on TikTok: nothing to keep in step
+        if product.shopify_updated_at < int(job.params.get("shopify_updated_at", 0)):
+            raise NotYetWrittenError(f"product {product_id} does not hold the update yet")
         api = ports.tiktok_api(shop)
         listed = api.get_product(product.tiktok_product_id)
         update = listing_update(listed, listing_for(product, shop), shop.settings.sync_fields)
@@ -94,7 +93,7 @@ def run_remove_listing(job: Job, ports: WorkPorts) -> None:
     def remove() -> str | None:
         product = ports.store.get_product(shop.domain, product_id)
         if product is None or not product.deleted:
-            raise TombstoneNotYetWrittenError(f"product {product_id} is not deleted here yet")
+            raise NotYetWrittenError(f"product {product_id} is not deleted here yet")
         failures = ports.tiktok_api(shop).delete_products([tiktok_product_id])
         if failures:
             return "; ".join(failure.message for failure in failures)

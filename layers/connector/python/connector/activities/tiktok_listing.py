@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from connector.activities.automatic import tallied
-from connector.activities.catalog import change_product
+from connector.activities.catalog import NotYetWrittenError, change_product
 from connector.activities.ports import WorkPorts
 from connector.clients.tiktok import InventoryLevel, NewProduct, NewSku, ShopClient, TikTokApiError
 from connector.domain.changes import Change, cancellation_change, product_status_from_tiktok_event
@@ -78,6 +78,8 @@ def _auto_upload(job: Job, ports: WorkPorts, shop: Shop) -> None:
     """Auto-upload of new Shopify products: counted in the hour's upload activity."""
     api = ports.tiktok_api(shop)
     for product_id in job.params["shopify_product_ids"]:
+        if ports.store.get_product(shop.domain, product_id) is None:
+            raise NotYetWrittenError(f"product {product_id} is not written yet")
         tallied(
             job,
             ports,

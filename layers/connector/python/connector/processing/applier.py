@@ -133,13 +133,16 @@ class Applier:
             description=_plain_text(payload.body_html or ""),
             image_urls=tuple(image.src for image in payload.images),
         )
-        outcome = self._change_product(
-            message, payload.id, lambda current: changes.product_from_shopify(current, facts)
+        # Follow-up work is queued before the write that records the delivery (as for orders): a crash
+        # in between queues it again with the redelivery; the jobs wait until the write is there.
+        return self._change_product(
+            message,
+            payload.id,
+            lambda current: changes.product_from_shopify(current, facts),
+            before_commit=lambda product: self._follow_up_product(
+                message, product, created=message.topic == "products/create"
+            ),
         )
-        product = self._products.get((message.shop, payload.id))
-        if outcome is Outcome.APPLIED and product is not None:
-            self._follow_up_product(message, product, created=message.topic == "products/create")
-        return outcome
 
     def _product(self, shop: str, shopify_product_id: str) -> Product | None:
         """The product as this batch knows it (read ahead for the whole batch, or now)."""
@@ -161,7 +164,11 @@ class Applier:
         if created and shop.settings.auto_upload and product.tiktok_product_id is None:
             self._job(message, JobKind.UPLOAD, {"shopify_product_ids": [product.shopify_product_id]})
         elif not created and product.tiktok_product_id is not None and shop.settings.sync_fields:
-            self._job(message, JobKind.PRODUCT_SYNC, {"shopify_product_id": product.shopify_product_id})
+            params = {
+                "shopify_product_id": product.shopify_product_id,
+                "shopify_updated_at": product.shopify_updated_at,
+            }
+            self._job(message, JobKind.PRODUCT_SYNC, params)
 
     def _shopify_product_delete(self, message: QueuedWebhook) -> Outcome:
         payload = _shopify_payload(message, shopify_payloads.ProductDeletePayload)
@@ -368,6 +375,7 @@ class Applier:
         message: QueuedWebhook,
         shopify_product_id: str,
         decide: Callable[[Product | None], Change[Product]],
+        before_commit: Callable[[Product], None] | None = None,
     ) -> Outcome:
         key = (message.shop, shopify_product_id)
 
@@ -378,6 +386,8 @@ class Applier:
 
         def commit(change: Change[Product]) -> CommitOutcome:
             assert change.entity is not None
+            if before_commit is not None:
+                before_commit(change.entity)
             outcome = self._store.commit_product(change.entity, change.counter_deltas, _delivery(message))
             if outcome is CommitOutcome.APPLIED:
                 self._products[key] = _next_version(change.entity)
