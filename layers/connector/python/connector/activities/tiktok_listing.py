@@ -142,7 +142,9 @@ def _upload_one(ports: WorkPorts, shop: Shop, api: ShopClient, product_id: str) 
             ports.store.link_inventory_item(
                 shop.domain, variant.inventory_item_id, product_id, created.product_id, sku_id
             )
-    _set_status(ports, shop.domain, product_id, "PENDING", None, tiktok_product_id=created.product_id)
+    _set_status(
+        ports, shop.domain, product_id, "PENDING", None, tiktok_product_id=created.product_id, read=product
+    )
     return True, None
 
 
@@ -153,16 +155,23 @@ def _set_status(
     raw: str,
     reason: str | None,
     tiktok_product_id: str | None = None,
+    read: Product | None = None,
 ) -> None:
-    at = int(ports.now().timestamp())
+    """Record what the upload learned. ``read`` is the product as read before calling TikTok: a
+    status recorded since then can only be TikTok's audit of this new listing (its webhook follows
+    the link written before this), which is newer than "pending" whatever the clocks say, so it
+    stays and only the TikTok id is added. Otherwise the status applies at our time, after any it
+    replaces."""
 
     def decide(current: Product | None) -> Change[Product]:
         if current is None:
             return Change(Verdict.STALE)
         base = replace(current, tiktok_product_id=tiktok_product_id or current.tiktok_product_id)
+        if read is not None and current.status_time > read.status_time:
+            return Change(Verdict.APPLY, base) if base != current else Change(Verdict.DUPLICATE)
+        at = max(int(ports.now().timestamp()), current.status_time + 1)
         change = product_status_from_tiktok_event(base, raw, reason, at)
         if not change.applies and base != current:
-            # TikTok's audit may have reported a newer status first: keep it, record the id.
             return Change(Verdict.APPLY, base)
         return change
 

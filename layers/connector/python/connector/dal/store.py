@@ -593,7 +593,10 @@ class Store:
     def status_counts(self, shop: str) -> StatusCounts:
         """Totals per status: one Query over the shop's counter shards, whatever the catalog size."""
         totals = dict.fromkeys(ALL_COUNTERS, 0)
-        shards = CounterShardRow.query(keys.shop_pk(shop), CounterShardRow.sk.startswith(keys.COUNTER))
+        # BETWEEN rather than begins_with: the same items, and DynamoDB Local answers it without
+        # walking the whole partition (20 ms against 3.5 ms at 100,000 products, benchmarks/summary).
+        shard_keys = CounterShardRow.sk.between(keys.counter_sk(0), keys.counter_sk(99))  # two digits
+        shards = CounterShardRow.query(keys.shop_pk(shop), shard_keys)
         for shard in shards:
             for name in ALL_COUNTERS:
                 totals[name] += int(getattr(shard, name) or 0)
