@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from local.dynamodb import DynamoDBLocal, ensure_table, local_environment
 
@@ -93,10 +93,13 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
-def interleaved(measures: Mapping[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+T = TypeVar("T")
+
+
+def interleaved(measures: Mapping[str, Callable[[], T]], rounds: int) -> dict[str, list[T]]:
     """Each measure once per round, the order rotated every round, so drift hits all alike."""
     names = list(measures)
-    results: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, list[T]] = {name: [] for name in names}
     for round_ in range(rounds):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
@@ -127,6 +130,131 @@ def local_table() -> Iterator[Any]:
         finally:
             os.environ.update(OFFLINE_ENVIRONMENT)
             forget_cached_configuration()
+
+
+class ConcurrentConsumers:
+    """A queue consumed like Lambda consumes SQS with a maximum concurrency: `workers` in-process
+    queues (one consumer thread each) in turn take what is sent."""
+
+    def __init__(self, name: str, consumer: Callable[..., Any], workers: int, batch_size: int) -> None:
+        from local.queue import InProcessQueue
+
+        self.lanes = [
+            InProcessQueue(f"{name}-{i}", consumer, batch_size=batch_size, retry_delay=0.05)
+            for i in range(workers)
+        ]
+        self._turn = 0
+        self._sent = 0
+        self._lock = threading.Lock()
+
+    def send(self, body: str) -> None:
+        with self._lock:
+            lane = self.lanes[self._turn % len(self.lanes)]
+            self._turn += 1
+            self._sent += 1
+        lane.send(body)
+
+    def start(self) -> ConcurrentConsumers:
+        for lane in self.lanes:
+            lane.start()
+        return self
+
+    def stop(self) -> None:
+        for lane in self.lanes:
+            lane.stop()
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Until a whole pass over the lanes saw nothing new sent: a job in one lane may queue the
+        next into a lane already drained."""
+        deadline = time.monotonic() + timeout
+        while True:
+            sent = self._sent
+            for lane in self.lanes:
+                lane.drain(timeout=max(0.0, deadline - time.monotonic()))
+            if self._sent == sent:
+                return
+
+    @property
+    def dead_letters(self) -> list[str]:
+        return [body for lane in self.lanes for body in lane.dead_letters]
+
+
+@dataclass(frozen=True)
+class LocalConnector:
+    api_url: str
+    tiktok: Any  # local.sandboxes.tiktok.TikTokSandbox
+    shopify: Any  # local.sandboxes.shopify.ShopifySandbox
+    events: Any  # local.queue.InProcessQueue, consumed by the real processor function
+    jobs: ConcurrentConsumers  # consumed by the real jobs function
+
+
+@contextmanager
+def local_connector(
+    jobs_workers: int = 1,
+    jobs_batch: int = 10,
+) -> Iterator[LocalConnector]:
+    """Inside local_table(): what `make run` runs (the local API Gateway calling the real handlers,
+    both partner sandboxes, the events and jobs queues consumed by the real processor and jobs
+    functions), with the shipped code pointed at it; everything is stopped afterwards."""
+    from connector import queues
+    from connector.queues import QueueName
+    from functions.jobs.handler import lambda_handler as jobs_function
+    from functions.processor.handler import lambda_handler as processor
+    from local.dynamodb import LOCAL_APP_CONFIG as APP
+    from local.queue import InProcessQueue
+    from local.sandboxes.shopify import ShopifySandbox
+    from local.sandboxes.tiktok import TikTokSandbox
+    from local.server import LocalApiServer
+    from tests.helpers import forget_cached_configuration
+
+    server = LocalApiServer(port=0).start()
+    tiktok = TikTokSandbox(
+        APP["TIKTOK_APP_KEY"], APP["TIKTOK_APP_SECRET"], webhook_url=f"{server.url}/webhooks/tiktok"
+    )
+    # A Plus-sized Shopify bucket, as the tests use: the client's budgeting is not the figure.
+    shopify = ShopifySandbox(
+        APP["SHOPIFY_API_KEY"],
+        APP["SHOPIFY_API_SECRET"],
+        webhook_url=f"{server.url}/webhooks/shopify",
+        bucket_size=20000,
+        restore_rate=1000,
+    )
+    events = InProcessQueue("events", processor, retry_delay=0.05)
+    jobs = ConcurrentConsumers("jobs", jobs_function, jobs_workers, jobs_batch)
+    tiktok.start()
+    shopify.start()
+    partners = {
+        "TIKTOK_API_BASE_URL": tiktok.url,
+        "TIKTOK_AUTH_BASE_URL": tiktok.url,
+        "TIKTOK_AUTHORIZE_URL": f"{tiktok.url}/oauth/authorize",
+        "SHOPIFY_ADMIN_BASE_URL": shopify.admin_base_url,
+        "PUBLIC_API_URL": server.url,
+    }
+    previous = {name: os.environ.get(name) for name in partners}
+    os.environ.update(partners)
+    forget_cached_configuration()
+    queues.install(QueueName.EVENTS, events.start())
+    queues.install(QueueName.JOBS, jobs.start())
+    try:
+        yield LocalConnector(server.url, tiktok, shopify, events, jobs)
+    finally:
+        # No new batches, TikTok (no more audits or webhooks), the consumers, what they call. A
+        # batch in flight may still meet a stopped sandbox: its retry never comes, quietly.
+        events.pause()
+        with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+            tiktok.stop()
+            jobs.stop()
+            events.stop()
+        queues.install(QueueName.EVENTS, None)
+        queues.install(QueueName.JOBS, None)
+        server.stop()
+        shopify.stop()
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        forget_cached_configuration()
 
 
 @contextmanager

@@ -150,6 +150,8 @@ class Faults:
     """Fault knobs; shares are in [0, 1] and drawn from a seeded generator."""
 
     rate_limit_share: float = 0.0
+    # TikTok's per-app request limit (code 36009002 beyond it); None: no limit. Partners report 50/s.
+    rate_limit_per_second: float | None = None
     server_error_share: float = 0.0
     drop_webhooks: int = 0  # the next N webhooks are not sent
     webhook_secret: str | None = None  # sign webhooks with this (wrong) secret instead
@@ -242,6 +244,9 @@ class TikTokSandbox:
         self.orders: dict[str, JsonObject] = {}
         self.calls: dict[str, int] = {}  # processed calls per route, for tests
         self.received: dict[str, int] = {}  # signed calls per path, faulted ones included
+        self.admitted = 0  # signed calls within the rate limit
+        self.rate_limited = 0  # signed calls answered 429 for the rate limit
+        self._tokens, self._tokens_at = 0.0, time.monotonic()
         self.webhooks: list[SentWebhook] = []
         self._idempotency: dict[tuple[str, str], str] = {}
         self._scheduler = _Scheduler(clock)
@@ -486,11 +491,28 @@ class TikTokSandbox:
 
     def _inject_faults(self) -> None:
         with self._lock:
+            if not self._within_rate_limit():
+                self.rate_limited += 1
+                raise ApiFailure(RATE_LIMITED, "Too many requests", HTTPStatus.TOO_MANY_REQUESTS)
+            self.admitted += 1
             draw = self._random.random()
             if draw < self.faults.rate_limit_share:
                 raise ApiFailure(RATE_LIMITED, "Too many requests", HTTPStatus.TOO_MANY_REQUESTS)
             if draw < self.faults.rate_limit_share + self.faults.server_error_share:
                 raise ApiFailure(INTERNAL_ERROR, "Internal error", HTTPStatus.INTERNAL_SERVER_ERROR)
+
+    def _within_rate_limit(self) -> bool:
+        """A token bucket of one second's calls, refilled continuously."""
+        limit = self.faults.rate_limit_per_second
+        if limit is None:
+            return True
+        now = time.monotonic()
+        self._tokens = min(limit, self._tokens + (now - self._tokens_at) * limit)
+        self._tokens_at = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
 
     def _check_token(self, access_token: str) -> SandboxShop:
         token = self._access_tokens.get(access_token)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 
-from aws_lambda_powertools.utilities import parameters
-
 CACHE_SECONDS = 300
 
 
@@ -33,5 +31,9 @@ def get_secret(secret: Secret) -> str:
     arn = os.environ.get(f"{secret.value}_ARN")
     if not arn:
         raise MissingSecretError(f"{secret.value} is not configured")
+    # Imported on AWS's path only: Powertools parameters loads boto3 (about 140 ms), which the local
+    # path never needs; the module stays cached after the first secret.
+    from aws_lambda_powertools.utilities import parameters
+
     value = parameters.get_secret(arn, max_age=CACHE_SECONDS)
     return value if isinstance(value, str) else value.decode()

@@ -61,12 +61,14 @@ def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
 
 
 def run_import(job: Job, ports: WorkPorts) -> None:
-    """One page of the shop's Shopify catalog into ours; the next page is the next job."""
+    """One page of the shop's Shopify catalog into ours; the next page is the next job, queued as
+    soon as this page is counted so that pages are written side by side (pages are counted in
+    order, so the total is final only once every page is in it)."""
     activity_id, cursor = job.params["activity_id"], job.params.get("cursor")
     shop = ports.shop(job.shop)
     admin = ports.shopify_admin(shop)
     products, next_cursor = admin.products_page(cursor, IMPORT_PAGE, variants_per_page=IMPORT_VARIANTS)
-    ports.store.grow_activity(
+    counted_now = ports.store.grow_activity(
         shop.domain,
         activity_id,
         cursor or "first",
@@ -74,11 +76,9 @@ def run_import(job: Job, ports: WorkPorts) -> None:
         final=next_cursor is None,
         resume_cursor=next_cursor,
     )
-    for product in products:
-        facts = facts_of(shop.domain, product)
-        change_product(ports, shop.domain, product.id, partial(changes.product_from_shopify, facts=facts))
-        ports.store.record_activity_item(shop.domain, activity_id, product.id, succeeded=True)
-    if next_cursor is not None:
+    # A retried page does not queue its successor again (the first try did); should a crash have
+    # come between the count and the send, the stuck-activity sweep resumes from the cursor.
+    if next_cursor is not None and counted_now:
         ports.enqueue_job(
             Job(
                 kind=JobKind.IMPORT,
@@ -87,4 +87,8 @@ def run_import(job: Job, ports: WorkPorts) -> None:
                 params={"activity_id": activity_id, "cursor": next_cursor},
             )
         )
+    for product in products:
+        facts = facts_of(shop.domain, product)
+        change_product(ports, shop.domain, product.id, partial(changes.product_from_shopify, facts=facts))
+        ports.store.record_activity_item(shop.domain, activity_id, product.id, succeeded=True)
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
