@@ -23,14 +23,6 @@
   ];
   const LABELS = Object.fromEntries([...PRODUCT_STATUSES, ...ORDER_STATUSES]);
   const FINAL_ORDER_STATUSES = ["completed", "cancelled"];
-  // TikTok's seller cancel reasons (the API's config/dashboard.json `cancel_reasons`), by status.
-  const CANCEL_REASONS = [
-    { id: "seller_cancel_unpaid_reason_out_of_stock", label: "Out of stock", statuses: ["unpaid"] },
-    { id: "seller_cancel_unpaid_reason_wrong_price", label: "Wrong price", statuses: ["unpaid"] },
-    { id: "seller_cancel_reason_out_of_stock", label: "Out of stock", statuses: ["awaiting_shipment", "awaiting_collection"] },
-    { id: "seller_cancel_reason_wrong_price", label: "Wrong price", statuses: ["awaiting_shipment", "awaiting_collection"] },
-    { id: "seller_cancel_paid_reason_address_not_deliver", label: "Cannot deliver to the buyer's address", statuses: ["awaiting_shipment", "awaiting_collection"] },
-  ];
   const ACTIVITY_LABELS = {
     import: "Import from Shopify",
     upload: "Upload to TikTok Shop",
@@ -511,9 +503,14 @@
       h("tbody", {}, rows));
   }
 
+  // TikTok's seller cancel reasons, as the API serves them with the dashboard.
+  function cancelReasons() {
+    return (state.dashboard && state.dashboard.cancel_reasons) || [];
+  }
+
   function cancellable(order) {
     return !FINAL_ORDER_STATUSES.includes(order.status) &&
-      CANCEL_REASONS.some((r) => r.statuses.includes(order.status));
+      cancelReasons().some((r) => r.statuses.includes(order.status));
   }
 
   function orderTable(listing) {
@@ -650,7 +647,7 @@
   function openCancelDialog(orderId, status, opener) {
     cancelling = { orderId, opener };
     $("cancel-order-text").textContent = `Order ${orderId} (${LABELS[status]}) will be cancelled on TikTok Shop.`;
-    const reasons = CANCEL_REASONS.filter((r) => r.statuses.includes(status));
+    const reasons = cancelReasons().filter((r) => r.statuses.includes(status));
     replaceChildren($("cancel-reason"), h("option", { value: "" }, "Choose a reason…"),
       reasons.map((r) => h("option", { value: r.id }, r.label)));
     $("cancel-error").hidden = true;

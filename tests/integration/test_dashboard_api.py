@@ -100,6 +100,9 @@ def test_first_visit_provisions_the_shop(merchant: Merchant, store: Store, shop:
     ]
     assert [p["id"] for p in body["prerequisites"] if p["done"]] == ["shopify_installed"]
     assert body["faqs"]
+    reasons = {r["id"]: r["statuses"] for r in body["cancel_reasons"]}  # the page offers these
+    assert reasons["seller_cancel_unpaid_reason_out_of_stock"] == ["unpaid"]
+    assert "awaiting_shipment" in reasons["seller_cancel_reason_out_of_stock"]
     assert (
         response.headers["Content-Security-Policy"]
         == f"frame-ancestors https://{shop} https://admin.shopify.com"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 
 from connector.activities.ports import WorkPorts
@@ -25,12 +25,20 @@ class NotYetWrittenError(RuntimeError):
 
 
 def change_product(
-    ports: WorkPorts, shop: str, product_id: str, decide: Callable[[Product | None], Change[Product]]
+    ports: WorkPorts,
+    shop: str,
+    product_id: str,
+    decide: Callable[[Product | None], Change[Product]],
+    read_ahead: Mapping[str, Product] | None = None,
 ) -> Product | None:
     """Read, decide, write with the version read; read again when another writer got there first.
-    Returns the product as written, or as held when nothing applied."""
-    for _ in range(MAX_ATTEMPTS):
-        current = ports.store.get_product(shop, product_id)
+    ``read_ahead``: products read together beforehand (absent ones did not exist), used for the
+    first try. Returns the product as written, or as held when nothing applied."""
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt == 0 and read_ahead is not None:
+            current = read_ahead.get(product_id)
+        else:
+            current = ports.store.get_product(shop, product_id)
         change = decide(current)
         if not change.applies or change.entity is None:
             return current
@@ -87,8 +95,10 @@ def run_import(job: Job, ports: WorkPorts) -> None:
                 params={"activity_id": activity_id, "cursor": next_cursor},
             )
         )
+    known = ports.store.get_products(shop.domain, [p.id for p in products])  # one read for the page
     for product in products:
         facts = facts_of(shop.domain, product)
-        change_product(ports, shop.domain, product.id, partial(changes.product_from_shopify, facts=facts))
+        decide = partial(changes.product_from_shopify, facts=facts)
+        change_product(ports, shop.domain, product.id, decide, read_ahead=known)
         ports.store.record_activity_item(shop.domain, activity_id, product.id, succeeded=True)
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())

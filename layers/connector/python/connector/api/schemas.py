@@ -90,6 +90,14 @@ class Faq(_Out):
     answer: str
 
 
+class CancelReason(_Out):
+    """One of TikTok's seller cancel reasons, and the order statuses it may be given for."""
+
+    id: str
+    label: str
+    statuses: list[str]
+
+
 class DashboardOut(_Out):
     shop: str
     products: ProductCounts
@@ -98,6 +106,7 @@ class DashboardOut(_Out):
     plan: PlanOut
     prerequisites: list[Prerequisite]
     faqs: list[Faq]
+    cancel_reasons: list[CancelReason]
 
 
 class ProductOut(_Out):

@@ -40,6 +40,7 @@ def dashboard(store: Store, shop: Shop) -> schemas.DashboardOut:
         plan=plan_view(plan, counts),
         prerequisites=prerequisites(shop, counts),
         faqs=[schemas.Faq(**faq) for faq in content()["faqs"]],
+        cancel_reasons=[schemas.CancelReason(**reason) for reason in content()["cancel_reasons"]],
     )
 
 
