@@ -235,3 +235,15 @@ def test_the_schedules_find_installed_shops_and_due_plans_through_indexes_not_sc
     assert stored is not None
     assert store.commit_plan(replace(stored, billing_date=today - timedelta(days=3))) is CommitOutcome.APPLIED
     assert [p.billing_date for p in store.plans_due(today) if p.shop == shop] == [today - timedelta(days=3)]
+
+
+def test_a_page_of_successes_counts_each_item_once_when_the_page_is_retried(store: Store, shop: str) -> None:
+    from connector.domain.entities import Activity, ActivityState, ActivityType
+
+    store.save_activity(Activity(shop, "0001-import", ActivityType.IMPORT, ActivityState.ONGOING, total=5))
+    store.record_activity_successes(shop, "0001-import", ["a", "b", "c"])
+    store.record_activity_successes(shop, "0001-import", ["b", "c", "d", "e"])  # a retry, and more
+
+    activity = store.get_activity(shop, "0001-import")
+    assert activity is not None
+    assert (activity.processed, activity.succeeded, activity.failed) == (5, 5, 0)

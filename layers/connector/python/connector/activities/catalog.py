@@ -100,5 +100,5 @@ def run_import(job: Job, ports: WorkPorts) -> None:
         facts = facts_of(shop.domain, product)
         decide = partial(changes.product_from_shopify, facts=facts)
         change_product(ports, shop.domain, product.id, decide, read_ahead=known)
-        ports.store.record_activity_item(shop.domain, activity_id, product.id, succeeded=True)
+    ports.store.record_activity_successes(shop.domain, activity_id, [p.id for p in products])
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())

@@ -7,7 +7,7 @@ import random
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -83,6 +83,7 @@ CONFLICT_RETRIES = 10
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 # A plan whose roll-over was missed (the schedule stopped) is still found this many days later.
 PLANS_DUE_LOOKBACK_DAYS = 62
 
@@ -501,6 +502,34 @@ class Store:
         if error:
             self._note_activity_error(pk, activity_id, f"{item_id}: {error}")
         return True
+
+    def record_activity_successes(self, shop: str, activity_id: str, item_ids: Sequence[str]) -> None:
+        """Count a page of succeeded items in one transaction (up to 99). When one of them was
+        counted before (a retried page) or another writer collided, they are counted one by one
+        instead, so each still counts exactly once."""
+        pk = keys.shop_pk(shop)
+        wanted = list(dict.fromkeys(item_ids))
+        for start in range(0, len(wanted), MAX_TRANSACTION_ITEMS - 1):
+            chunk = wanted[start : start + MAX_TRANSACTION_ITEMS - 1]
+            actions = [
+                ActivityRow.processed.add(len(chunk)),
+                ActivityRow.succeeded.add(len(chunk)),
+                ActivityRow.progressed_at.set(_now()),
+            ]
+            try:
+                with TransactWrite(connection=_connection()) as transaction:
+                    for item_id in chunk:
+                        marker = ActivityItemRow(
+                            pk, f"{keys.ACTIVITY_ITEM}{activity_id}#{item_id}", succeeded=True
+                        )
+                        transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
+                    activity = ActivityRow(pk, keys.ACTIVITY + activity_id)
+                    transaction.update(activity, actions=actions, condition=ActivityRow.pk.exists())
+            except TransactWriteError as error:
+                if _why_cancelled(error, has_delivery=False) is not CommitOutcome.CONFLICT:
+                    raise
+                for item_id in chunk:
+                    self.record_activity_item(shop, activity_id, item_id, succeeded=True)
 
     def _note_activity_error(self, pk: str, activity_id: str, message: str) -> None:
         # The dashboard shows the first errors; later ones stay on their item markers.
