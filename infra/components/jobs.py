@@ -5,7 +5,6 @@ Built only when functions/jobs/handler.py exists, so the stack synthesizes befor
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
@@ -36,7 +35,8 @@ class JobsConstruct(Construct):
             event_sources.SqsEventSource(
                 queue,
                 batch_size=BATCH_SIZE,
-                max_batching_window=Duration.seconds(1),
+                # No batching window: an import's pages follow one another (each needs the last
+                # page's cursor), so a window would add its length to every page.
                 max_concurrency=MAX_CONCURRENCY,
                 report_batch_item_failures=True,
             )
