@@ -92,14 +92,19 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _count_once(marker: ActivityItemRow, activity: ActivityRow, actions: list[Any]) -> bool:
-    """Update an activity together with a marker that exists only once: False when it existed."""
+def _count_once(
+    markers: Sequence[ActivityItemRow], activity: ActivityRow, actions: list[Any], condition: Any = None
+) -> bool:
+    """Update an activity together with markers that exist only once each: False (nothing written)
+    when one of them existed, or when the transaction collided with another writer."""
     try:
         with TransactWrite(connection=_connection()) as transaction:
-            transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
-            transaction.update(activity, actions=actions)
+            for marker in markers:
+                transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
+            transaction.update(activity, actions=actions, condition=condition)
     except TransactWriteError as error:
-        if _why_cancelled(error, has_delivery=True) is CommitOutcome.DUPLICATE:
+        reasons = [reason.code if reason else "None" for reason in error.cancellation_reasons]
+        if "ConditionalCheckFailed" in reasons[: len(markers)]:
             return False
         raise
     return True
@@ -261,9 +266,13 @@ class Store:
         pk = keys.shop_pk(shop)
         ProductLinkRow(pk, keys.PRODUCT_LINK + tiktok_product_id).delete()
         for item_id in inventory_item_ids:
-            link = self.inventory_link(shop, item_id)
-            if link is not None and link.tiktok_product_id == tiktok_product_id:
-                link.delete()
+            try:  # only a link to this listing: the item may be linked to a newer one since
+                InventoryLinkRow(pk, keys.INVENTORY_LINK + item_id).delete(
+                    condition=InventoryLinkRow.tiktok_product_id == tiktok_product_id
+                )
+            except DeleteError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
 
     def link_shopify_order(self, shop: str, shopify_order_id: str, tiktok_order_id: str) -> None:
         ShopifyOrderLinkRow(
@@ -483,30 +492,18 @@ class Store:
         )
         activity = ActivityRow(pk, keys.ACTIVITY + activity_id)
         outcome = ActivityRow.succeeded if succeeded else ActivityRow.failed
-        try:
-            with TransactWrite(connection=_connection()) as transaction:
-                transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
-                transaction.update(
-                    activity,
-                    actions=[
-                        ActivityRow.processed.add(1),
-                        outcome.add(1),
-                        ActivityRow.progressed_at.set(_now()),
-                    ],
-                    condition=ActivityRow.pk.exists(),
-                )
-        except TransactWriteError as error_:
-            if _why_cancelled(error_, has_delivery=True) is CommitOutcome.DUPLICATE:
-                return False
-            raise
+        actions = [ActivityRow.processed.add(1), outcome.add(1), ActivityRow.progressed_at.set(_now())]
+        if not _count_once([marker], activity, actions, condition=ActivityRow.pk.exists()):
+            return False
         if error:
             self._note_activity_error(pk, activity_id, f"{item_id}: {error}")
         return True
 
+    @_retry_on_conflict
     def record_activity_successes(self, shop: str, activity_id: str, item_ids: Sequence[str]) -> None:
         """Count a page of succeeded items in one transaction (up to 99). When one of them was
-        counted before (a retried page) or another writer collided, they are counted one by one
-        instead, so each still counts exactly once."""
+        counted before (a retried page), they are counted one by one instead, so each still counts
+        exactly once."""
         pk = keys.shop_pk(shop)
         wanted = list(dict.fromkeys(item_ids))
         for start in range(0, len(wanted), MAX_TRANSACTION_ITEMS - 1):
@@ -516,19 +513,13 @@ class Store:
                 ActivityRow.succeeded.add(len(chunk)),
                 ActivityRow.progressed_at.set(_now()),
             ]
-            try:
-                with TransactWrite(connection=_connection()) as transaction:
-                    for item_id in chunk:
-                        marker = ActivityItemRow(
-                            pk, f"{keys.ACTIVITY_ITEM}{activity_id}#{item_id}", succeeded=True
-                        )
-                        transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
-                    activity = ActivityRow(pk, keys.ACTIVITY + activity_id)
-                    transaction.update(activity, actions=actions, condition=ActivityRow.pk.exists())
-            except TransactWriteError as error:
-                if _why_cancelled(error, has_delivery=False) is not CommitOutcome.CONFLICT:
-                    raise
-                for item_id in chunk:
+            markers = [
+                ActivityItemRow(pk, f"{keys.ACTIVITY_ITEM}{activity_id}#{item_id}", succeeded=True)
+                for item_id in chunk
+            ]
+            activity = ActivityRow(pk, keys.ACTIVITY + activity_id)
+            if not _count_once(markers, activity, actions, condition=ActivityRow.pk.exists()):
+                for item_id in chunk:  # some were counted before: each on its own, once
                     self.record_activity_item(shop, activity_id, item_id, succeeded=True)
 
     def _note_activity_error(self, pk: str, activity_id: str, message: str) -> None:
@@ -559,7 +550,7 @@ class Store:
             if resume_cursor
             else ActivityRow.resume_cursor.remove(),
         ]
-        return _count_once(marker, ActivityRow(pk, keys.ACTIVITY + activity_id), actions)
+        return _count_once([marker], ActivityRow(pk, keys.ACTIVITY + activity_id), actions)
 
     def finish_activity_if_done(self, shop: str, activity_id: str, at: datetime) -> bool:
         """Move an ongoing activity to completed once every item is counted; True if this call did."""
@@ -596,7 +587,7 @@ class Store:
             ActivityRow.gsi2pk.set(keys.listing_pk(activity.shop, "ACTIVITY")),
             ActivityRow.gsi2sk.set(activity.activity_id),
         ]
-        return _count_once(marker, ActivityRow(pk, keys.ACTIVITY + activity.activity_id), actions)
+        return _count_once([marker], ActivityRow(pk, keys.ACTIVITY + activity.activity_id), actions)
 
     def note_activity_resumed(self, shop: str, activity_id: str) -> None:
         """The sweep restarted a stalled activity: its clock starts again, and it counts the restart."""
