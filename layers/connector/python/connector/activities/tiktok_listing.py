@@ -63,9 +63,10 @@ def run_upload(job: Job, ports: WorkPorts) -> None:
     selection: list[str] = job.params["shopify_product_ids"]
     ids = selection[offset : offset + UPLOAD_CHUNK]
     api = ports.tiktok_api(shop) if ids else None
+    found, limit = ports.store.get_products(shop.domain, ids), _product_limit(ports, shop)
     for product_id in ids:
         assert api is not None
-        succeeded, error = _upload_one(ports, shop, api, product_id)
+        succeeded, error = _upload_one(ports, shop, api, product_id, found.get(product_id), limit)
         ports.store.record_activity_item(shop.domain, activity_id, product_id, succeeded, error)
     if offset + UPLOAD_CHUNK < len(selection):
         following = {**job.params, "offset": offset + UPLOAD_CHUNK}
@@ -76,16 +77,18 @@ def run_upload(job: Job, ports: WorkPorts) -> None:
 
 def _auto_upload(job: Job, ports: WorkPorts, shop: Shop) -> None:
     """Auto-upload of new Shopify products: counted in the hour's upload activity."""
-    api = ports.tiktok_api(shop)
-    for product_id in job.params["shopify_product_ids"]:
-        if ports.store.get_product(shop.domain, product_id) is None:
+    api, ids = ports.tiktok_api(shop), job.params["shopify_product_ids"]
+    found, limit = ports.store.get_products(shop.domain, ids), _product_limit(ports, shop)
+    for product_id in ids:
+        product = found.get(product_id)
+        if product is None:
             raise NotYetWrittenError(f"product {product_id} is not written yet")
         tallied(
             job,
             ports,
             ActivityType.UPLOAD,
             product_id,
-            lambda p=product_id: _upload_one(ports, shop, api, p)[1],
+            lambda p=product_id, known=product: _upload_one(ports, shop, api, p, known, limit)[1],
         )
 
 
@@ -113,14 +116,20 @@ def _fan_out(job: Job, ports: WorkPorts, shop: Shop) -> None:
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
-def _upload_one(ports: WorkPorts, shop: Shop, api: ShopClient, product_id: str) -> tuple[bool, str | None]:
-    product = ports.store.get_product(shop.domain, product_id)
+def _product_limit(ports: WorkPorts, shop: Shop) -> int:
+    """The plan's product limit, read once per chunk (taking a slot checks it atomically anyway)."""
+    plan = ports.store.get_plan(shop.domain)
+    return limit_of(plan, QuotaKind.PRODUCTS) if plan is not None else 0
+
+
+def _upload_one(
+    ports: WorkPorts, shop: Shop, api: ShopClient, product_id: str, product: Product | None, limit: int
+) -> tuple[bool, str | None]:
+    """Upload one product, as read with its chunk."""
     if product is None or product.deleted:
         return False, "the product is no longer in the Shopify catalog"
     if product.tiktok_product_id is not None:
         return True, None  # uploaded by an earlier try of this chunk
-    plan = ports.store.get_plan(shop.domain)
-    limit = limit_of(plan, QuotaKind.PRODUCTS) if plan is not None else 0
     at = int(ports.now().timestamp())
     if not ports.store.take_quota(shop.domain, QuotaKind.PRODUCTS, product_id, limit, at):
         _note(ports, shop.domain, product_id, failure_reason=PLAN_LIMIT_REACHED)
