@@ -98,20 +98,14 @@ def poll_pending_products(store: Store, applier: Applier, shop: Shop, now: int) 
     applied, cursor = 0, None
     while True:
         page = store.list_products(shop.domain, ProductStatus.PENDING, 100, cursor)
-        for product in page.items:
-            if not product.tiktok_product_id:
-                continue
-            data = {
-                "product_id": product.tiktok_product_id,
-                "status": "PRODUCT_STATUS_CHANGED",
-                "update_time": now,
-            }
-            delivery = f"poll:{product.tiktok_product_id}:{now}"
-            if (
-                applier.apply(_polled(shop, TikTokType.PRODUCT_STATUS_CHANGE, data, delivery, now)).value
-                == "applied"
-            ):
-                applied += 1
+        applied += _apply_all(
+            applier,
+            (
+                _polled_product(shop, p.tiktok_product_id, now, f"poll:{p.tiktok_product_id}:{now}")
+                for p in page.items
+                if p.tiktok_product_id
+            ),
+        )
         cursor = page.next_key
         if cursor is None:
             return applied
@@ -133,16 +127,8 @@ def poll_deleted_products(
         applied += _apply_all(
             applier,
             (
-                _polled(
-                    shop,
-                    TikTokType.PRODUCT_STATUS_CHANGE,
-                    {
-                        "product_id": p.product_id,
-                        "status": "PRODUCT_STATUS_CHANGED",
-                        "update_time": p.update_time,
-                    },
-                    f"poll:{p.product_id}:{p.update_time}:deleted",
-                    p.update_time,
+                _polled_product(
+                    shop, p.product_id, p.update_time, f"poll:{p.product_id}:{p.update_time}:deleted"
                 )
                 for p in page.products
                 # not ours, or already known to be gone: nothing to apply
@@ -224,6 +210,12 @@ def poll_tiktok_orders(
 def _apply_all(applier: Applier, messages: Iterable[QueuedWebhook]) -> int:
     """Apply what a poll found; how many changed something (the rest the webhooks had brought)."""
     return sum(1 for message in messages if applier.apply(message).value == "applied")
+
+
+def _polled_product(shop: Shop, tiktok_product_id: str, at: int, delivery_id: str) -> QueuedWebhook:
+    """A product's status changed on TikTok (as of ``at``): the audit webhook's path asks Get Product."""
+    data = {"product_id": tiktok_product_id, "status": "PRODUCT_STATUS_CHANGED", "update_time": at}
+    return _polled(shop, TikTokType.PRODUCT_STATUS_CHANGE, data, delivery_id, at)
 
 
 def _polled(
