@@ -209,3 +209,19 @@ def provision_connected(api_url: str, store: Store, shop: str, tiktok: Any) -> N
     plan = store.get_plan(shop)
     assert plan is not None
     store.commit_plan(replace(plan, name="growth_plus"))
+
+
+def upload_all(api_url: str, shop: str, tiktok: Any, events: Any, jobs: Any) -> None:
+    """Upload every Not Uploaded product through the API and let TikTok's audits settle."""
+    merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
+    jobs.drain(timeout=60)
+    assert tiktok.wait_idle()  # audits done, their webhooks sent
+    events.drain()
+
+
+def tiktok_order_line(store: Store, shop: str, sale_price: str = "10.00") -> dict[str, Any]:
+    """A TikTok order line for the shop's first product on TikTok (its first variant)."""
+    product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
+    variant = product.variants[0]
+    seller_sku = variant.sku or variant.variant_id
+    return {"product_id": product.tiktok_product_id, "seller_sku": seller_sku, "sale_price": sale_price}

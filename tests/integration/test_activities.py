@@ -15,7 +15,7 @@ from local.events import shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import merchant_call, provision_connected
+from tests.helpers import merchant_call, provision_connected, tiktok_order_line, upload_all
 
 pytestmark = pytest.mark.integration
 CATALOG_SIZE = int(__import__("os").environ.get("CATALOG_SIZE", "1000"))
@@ -173,8 +173,7 @@ def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
     imported_shop(5)
     settings = {"sync_fields": ["inventory"], "inventory_buffer": {"kind": "units", "value": 2}}
     assert merchant_call(api_url, shop, "PUT", "/v1/settings", json=settings).status_code == 200
-    merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
-    jobs_worker.drain(timeout=60)
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
 
     linked = next(
         (p, v) for p in store.list_products(shop, None, 10).items if p.tiktok_product_id for v in p.variants
@@ -213,16 +212,9 @@ def test_a_tiktok_order_becomes_exactly_one_shopify_order_and_quota_holds_the_re
     events_queue: InProcessQueue,
 ) -> None:
     imported_shop(3)
-    merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
-    jobs_worker.drain(timeout=60)
-    product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
-    variant = product.variants[0]
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
-    line = {
-        "product_id": product.tiktok_product_id,
-        "seller_sku": variant.sku or variant.variant_id,
-        "sale_price": "12.00",
-    }
+    line = tiktok_order_line(store, shop, sale_price="12.00")
 
     order_id = tiktok_partner.create_order(
         tiktok_shop_id, line_items=[line, line], status="AWAITING_SHIPMENT"

@@ -24,7 +24,7 @@ from local.events import shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import merchant_call
+from tests.helpers import tiktok_order_line, upload_all
 
 pytestmark = pytest.mark.integration
 
@@ -112,15 +112,8 @@ def test_thirty_orders_with_ten_units_left_sync_ten_hold_twenty_then_release_in_
     assert plan is not None
     store.commit_plan(replace(plan, name="beginner", products_used=0, orders_used=90))  # 10 of 100 left
 
-    merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
-    jobs_worker.drain(timeout=60)
-    product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
-    variant = product.variants[0]
-    line = {
-        "product_id": product.tiktok_product_id,
-        "seller_sku": variant.sku or variant.variant_id,
-        "sale_price": "9.00",
-    }
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    line = tiktok_order_line(store, shop, sale_price="9.00")
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
 
     jobs_worker.pause()  # the 30 orders' syncs run concurrently below, not one by one

@@ -15,18 +15,9 @@ from connector.domain.status import ProductStatus
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import merchant_call
+from tests.helpers import merchant_call, tiktok_order_line, upload_all
 
 pytestmark = pytest.mark.integration
-
-
-def _upload_all(
-    api_url: str, shop: str, tiktok: TikTokSandbox, events: InProcessQueue, jobs: InProcessQueue
-) -> None:
-    merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
-    jobs.drain(timeout=60)
-    assert tiktok.wait_idle()  # audits done, their webhooks sent
-    events.drain()
 
 
 def _live(store: Store, shop: str) -> list[Product]:
@@ -55,7 +46,7 @@ def test_a_shopify_title_and_price_change_reaches_the_live_tiktok_listing_once(
     imported_shop(3)
     settings = {"price_rule": {"kind": "percent", "direction": "up", "value": "10"}}
     assert merchant_call(api_url, shop, "PUT", "/v1/settings", json=settings).status_code == 200
-    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
     product = _live(store, shop)[0]
     edits_before = tiktok_partner.calls.get("products/partial_edit", 0)
 
@@ -94,10 +85,8 @@ def test_a_shopify_fulfilment_ships_the_tiktok_order_with_its_carrier(
     events_queue: InProcessQueue,
 ) -> None:
     imported_shop(2)
-    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
-    product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
-    variant = product.variants[0]
-    line = {"product_id": product.tiktok_product_id, "seller_sku": variant.sku or variant.variant_id}
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    line = tiktok_order_line(store, shop)
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
     shipped_id, unknown_carrier_id = (
         tiktok_partner.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")
@@ -138,7 +127,7 @@ def test_a_product_deleted_in_shopify_leaves_tiktok_and_frees_its_plan_slot(
     events_queue: InProcessQueue,
 ) -> None:
     imported_shop(2)
-    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
     product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
     used_before = store.get_plan(shop).products_used  # type: ignore[union-attr]
 
@@ -163,7 +152,7 @@ def test_a_product_deleted_on_tiktok_frees_its_slot_and_can_be_uploaded_again(
     events_queue: InProcessQueue,
 ) -> None:
     imported_shop(2)
-    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
     product = _live(store, shop)[0]
     first_listing = product.tiktok_product_id or ""
     used_before = store.get_plan(shop).products_used  # type: ignore[union-attr]
@@ -204,7 +193,7 @@ def test_a_failed_audit_gives_the_slot_back_and_used_equals_what_tiktok_lists(
     shopify_partner.send_product_update(shop, rejected.shopify_product_id, title="Mug [reject]")
     events_queue.drain()
 
-    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
 
     failed = store.get_product(shop, rejected.shopify_product_id)
     assert failed is not None and failed.status == ProductStatus.FAILED
@@ -232,7 +221,7 @@ def test_a_deletion_on_tiktok_whose_webhook_was_lost_is_caught_by_the_poll(
     from connector.processing.tiktok_products import tiktok_product_status_reader
 
     imported_shop(2)
-    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
     product = _live(store, shop)[0]
     used_before = store.get_plan(shop).products_used  # type: ignore[union-attr]
     tiktok_partner.faults.drop_webhooks = 1  # TikTok never tells us
@@ -301,7 +290,7 @@ def test_a_field_sync_that_runs_before_its_update_is_written_waits_instead_of_se
     from connector.jobs import Job, JobKind
 
     imported_shop(1)
-    _upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
     product = store.list_products(shop, None, 1).items[0]
     ports = WorkPorts(
         store, shopify_client_from_settings(), tiktok_client_from_settings(), token_cipher(), lambda job: None
