@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector import health, session_tokens
 from connector.api import schemas
-from connector.api.errors import register_dashboard_error_handlers
+from connector.api.errors import register_error_handlers
 from connector.clients.shopify import shopify_client_from_settings
 from connector.clients.tiktok import tiktok_client_from_settings
 from connector.crypto import token_cipher
@@ -31,7 +31,7 @@ from connector.secrets import Secret, get_secret
 from connector.settings import get_settings
 
 app = APIGatewayRestResolver(enable_validation=True)
-register_dashboard_error_handlers(app)
+register_error_handlers(app)
 
 ProductStatusParam = Literal["not_uploaded", "pending", "live", "failed", "inactive"]
 OrderStatusParam = Literal[

@@ -13,9 +13,13 @@ import hmac
 import json
 from typing import Any
 
+from connector.errors import AnsweredError
 
-class InvalidCursorError(ValueError):
+
+class InvalidCursorError(AnsweredError):
     """The cursor was not issued by us for this listing."""
+
+    status, code = 400, "invalid_cursor"
 
 
 def _mac(secret: bytes, scope: str, payload: bytes) -> bytes:

@@ -15,12 +15,15 @@ import time
 from dataclasses import dataclass
 
 from connector.dal.store import Store
+from connector.errors import AnsweredError
 
 LIFETIME_SECONDS = 600
 
 
-class InvalidStateError(ValueError):
-    """Not a state we issued, expired, or already used: answer 400."""
+class InvalidStateError(AnsweredError):
+    """Not a state we issued, expired, or already used."""
+
+    status, code = 400, "invalid_state"
 
 
 @dataclass(frozen=True)

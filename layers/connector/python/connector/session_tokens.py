@@ -10,14 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import jwt
+
+from connector.errors import AnsweredError
 from connector.webhooks.shopify import SHOP_DOMAIN
 
 LEEWAY_SECONDS = 10
 REQUIRED_CLAIMS = ["exp", "nbf", "iss", "dest", "aud"]
 
 
-class InvalidSessionTokenError(Exception):
-    """The bearer token does not prove a shop: answer 401."""
+class InvalidSessionTokenError(AnsweredError):
+    """The bearer token does not prove a shop."""
+
+    status, code = 401, "unauthenticated"
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,6 @@ def bearer_token(authorization: str | None) -> str:
 
 
 def verify(token: str, *, client_id: str, client_secret: str) -> Caller:
-    # Imported on the first verification, not with the module: PyJWT loads cryptography (about
-    # 50 ms) for algorithms HS256 never uses, and the dashboard's public routes need none of it.
-    import jwt
-
     try:
         claims = jwt.decode(
             token,

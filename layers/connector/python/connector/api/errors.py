@@ -1,6 +1,5 @@
 """Every error answer of the API has one shape: {"error": {"code", "message"}}; the exception
-handlers that produce it are registered in one place: those of every resolver, and those only the
-dashboard's routes can need."""
+handlers that produce it are registered in one place."""
 
 from __future__ import annotations
 
@@ -8,6 +7,7 @@ import json
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from connector.errors import AnsweredError
 from connector.observability import count
@@ -20,8 +20,6 @@ def error_response(status: HTTPStatus | int, code: str, message: str) -> Respons
 
 
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
-    """The answers of every resolver (the webhook doors need no more than these)."""
-
     @app.exception_handler(AnsweredError)
     def answered(error: AnsweredError) -> Response[str]:
         if isinstance(error, WebhookRejectedError):
@@ -36,33 +34,7 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     def not_found(_: Exception) -> Response[str]:
         return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such route")
 
-
-def register_dashboard_error_handlers(app: APIGatewayRestResolver) -> None:
-    """Every resolver's answers, and those of session tokens, cursors, OAuth state and request
-    validation, which only the dashboard's routes raise."""
-    # Imported here, not at the top: the webhook doors would otherwise load PyJWT (and with it
-    # cryptography) and PynamoDB at import for exceptions they never raise.
-    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-
-    from connector.cursor import InvalidCursorError
-    from connector.oauth_state import InvalidStateError
-    from connector.session_tokens import InvalidSessionTokenError
-
-    register_error_handlers(app)
-
-    @app.exception_handler(InvalidSessionTokenError)
-    def unauthenticated(error: InvalidSessionTokenError) -> Response[str]:
-        return error_response(HTTPStatus.UNAUTHORIZED, "unauthenticated", str(error))
-
-    @app.exception_handler(InvalidCursorError)
-    def bad_cursor(error: InvalidCursorError) -> Response[str]:
-        return error_response(HTTPStatus.BAD_REQUEST, "invalid_cursor", str(error))
-
-    @app.exception_handler(InvalidStateError)
-    def bad_state(error: InvalidStateError) -> Response[str]:
-        return error_response(HTTPStatus.BAD_REQUEST, "invalid_state", str(error))
-
-    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(RequestValidationError)  # raised by the validating (dashboard) resolver
     def invalid_request(error: RequestValidationError) -> Response[str]:
         problems = [
             f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
