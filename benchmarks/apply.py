@@ -26,8 +26,8 @@ from connector.webhooks.message import QueuedWebhook
 BATCH = 10
 TARGET = (">=", 0.5)
 # What the README states per applied event (in batches of 10).
-STATED_REQUESTS = 1.2
-STATED_WCU = "6 (status change), 4 (none), plus 2-4 of index upkeep"
+STATED_REQUESTS = 0.2
+STATED_WCU = "4 (item and delivery marker, each written transactionally), plus index upkeep"
 
 
 def batches(shop: str) -> Iterator[list[QueuedWebhook]]:

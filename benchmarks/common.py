@@ -275,9 +275,11 @@ def quiet_logs() -> Iterator[None]:
 
 @dataclass
 class DynamoDBCalls:
-    """DynamoDB requests by operation and (when asked for) the write units they consumed."""
+    """DynamoDB requests by operation, those that failed (a cancelled transaction, a failed
+    condition), and (when asked for) the write units they consumed."""
 
     requests: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
     write_units: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -296,9 +298,15 @@ def counting_dynamodb(consumed_capacity: bool = False) -> Iterator[DynamoDBCalls
 
     def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
         ask = consumed_capacity and operation in WRITES
-        response = original(
-            client, operation, {**params, "ReturnConsumedCapacity": "TOTAL"} if ask else params
-        )
+        try:
+            response = original(
+                client, operation, {**params, "ReturnConsumedCapacity": "TOTAL"} if ask else params
+            )
+        except Exception:
+            with calls._lock:
+                calls.requests[operation] += 1
+                calls.failed[operation] += 1
+            raise
         with calls._lock:
             calls.requests[operation] += 1
             if ask:

@@ -19,11 +19,16 @@ from connector.webhooks.message import QueuedWebhook
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     applier = Applier(ports)
-    applier.prefetch(_parse_all(event))
+    messages = _parse_all(event)
+    applier.prefetch(messages)
+    settled = applier.apply_together(messages)
 
     def apply_record(record: SQSRecord) -> str:
         message = QueuedWebhook.model_validate_json(record.body)
-        outcome = applier.apply(message, receive_count=int(record.attributes.approximate_receive_count))
+        # popped: a second copy of a message in the same batch is applied (as a duplicate) on its own
+        outcome = settled.pop(message.delivery_id, None) or applier.apply(
+            message, receive_count=int(record.attributes.approximate_receive_count)
+        )
         count(f"Applied_{outcome.value}")
         logger.info("applied", source=message.source.value, topic=message.topic, outcome=outcome.value)
         return outcome.value
