@@ -73,6 +73,37 @@ def test_import_then_upload_a_thousand_products(
     assert all(p["failure_reason"] and "TikTok" in p["failure_reason"] for p in failed)
 
 
+def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_one(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shopify_partner, "products_per_shop", 45)
+    provision_connected(api_url, store, shop, tiktok_partner)
+    together = Store.commit_together
+    refused: list[int] = []
+
+    def first_refused(self: Store, writes: Any) -> bool:
+        if not refused:  # as when another writer changed one of the page's products
+            refused.append(len(writes))
+            return False
+        return together(self, writes)
+
+    monkeypatch.setattr(Store, "commit_together", first_refused)
+    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
+    jobs_worker.drain(timeout=120)
+
+    done = _activity(api_url, shop, imported["id"])
+    assert refused == [20]
+    assert (done["total"], done["succeeded"], done["failed"]) == (45, 45, 0)
+    assert store.status_counts(shop).products()["not_uploaded"] == 45
+    assert store.status_counts(shop) == store.recount(shop)
+
+
 def _tiktok_products_of(tiktok: TikTokSandbox, shop: str, store: Store) -> int:
     profile = store.get_shop(shop)
     assert profile is not None

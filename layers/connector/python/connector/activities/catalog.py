@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 
 from connector.activities.ports import WorkPorts
 from connector.clients.shopify import ShopifyProduct
-from connector.dal.store import CommitOutcome
+from connector.dal.store import CommitOutcome, VersionedWrite
 from connector.domain import changes
 from connector.domain.changes import CatalogFacts, Change
 from connector.domain.entities import Product, Variant
@@ -29,16 +29,11 @@ def change_product(
     shop: str,
     product_id: str,
     decide: Callable[[Product | None], Change[Product]],
-    read_ahead: Mapping[str, Product] | None = None,
 ) -> Product | None:
     """Read, decide, write with the version read; read again when another writer got there first.
-    ``read_ahead``: products read together beforehand (absent ones did not exist), used for the
-    first try. Returns the product as written, or as held when nothing applied."""
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt == 0 and read_ahead is not None:
-            current = read_ahead.get(product_id)
-        else:
-            current = ports.store.get_product(shop, product_id)
+    Returns the product as written, or as held when nothing applied."""
+    for _ in range(MAX_ATTEMPTS):
+        current = ports.store.get_product(shop, product_id)
         change = decide(current)
         if not change.applies or change.entity is None:
             return current
@@ -95,10 +90,14 @@ def run_import(job: Job, ports: WorkPorts) -> None:
                 params={"activity_id": activity_id, "cursor": next_cursor},
             )
         )
-    known = ports.store.get_products(shop.domain, [p.id for p in products])  # one read for the page
-    for product in products:
-        facts = facts_of(shop.domain, product)
-        decide = partial(changes.product_from_shopify, facts=facts)
-        change_product(ports, shop.domain, product.id, decide, read_ahead=known)
+    # One read and one transaction for the page; should another writer have changed one of its
+    # products meanwhile, nothing is written and each product reads again and writes on its own.
+    known = ports.store.get_products(shop.domain, [p.id for p in products])
+    deciders = {p.id: partial(changes.product_from_shopify, facts=facts_of(shop.domain, p)) for p in products}
+    decided = [decide(known.get(product_id)) for product_id, decide in deciders.items()]
+    writes = [VersionedWrite(c.entity, c.counter_deltas) for c in decided if c.applies and c.entity]
+    if writes and not ports.store.commit_together(writes):
+        for product_id, decide in deciders.items():
+            change_product(ports, shop.domain, product_id, decide)
     ports.store.record_activity_successes(shop.domain, activity_id, [p.id for p in products])
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
