@@ -29,11 +29,15 @@ def change_product(
     shop: str,
     product_id: str,
     decide: Callable[[Product | None], Change[Product]],
+    first_read: Product | None = None,
 ) -> Product | None:
     """Read, decide, write with the version read; read again when another writer got there first.
-    Returns the product as written, or as held when nothing applied."""
-    for _ in range(MAX_ATTEMPTS):
-        current = ports.store.get_product(shop, product_id)
+    ``first_read``: the product as the caller just read it, decided on in the first try (the
+    write is conditional on its version all the same). Returns the product as written, or as held
+    when nothing applied."""
+    for attempt in range(MAX_ATTEMPTS):
+        fresh = attempt > 0 or first_read is None
+        current = ports.store.get_product(shop, product_id) if fresh else first_read
         change = decide(current)
         if not change.applies or change.entity is None:
             return current

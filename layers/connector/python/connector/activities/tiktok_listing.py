@@ -64,10 +64,17 @@ def run_upload(job: Job, ports: WorkPorts) -> None:
     ids = selection[offset : offset + UPLOAD_CHUNK]
     api = ports.tiktok_api(shop) if ids else None
     found, limit = ports.store.get_products(shop.domain, ids), _product_limit(ports, shop)
+    uploaded = []
     for product_id in ids:
         assert api is not None
         succeeded, error = _upload_one(ports, shop, api, product_id, found.get(product_id), limit)
-        ports.store.record_activity_item(shop.domain, activity_id, product_id, succeeded, error)
+        if succeeded:
+            uploaded.append(product_id)
+        else:
+            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, error)
+    # The chunk's successes are counted together; after a crash midway its retry finds the
+    # products already on TikTok and counts them then (once: the item markers see to that).
+    ports.store.record_activity_successes(shop.domain, activity_id, uploaded)
     if offset + UPLOAD_CHUNK < len(selection):
         following = {**job.params, "offset": offset + UPLOAD_CHUNK}
         key = f"{activity_id}:{selection[0]}:{offset + UPLOAD_CHUNK}"
@@ -143,14 +150,13 @@ def _upload_one(
         reason = f"TikTok refused the listing: {refused.message} (code {refused.code})"
         _set_status(ports, shop.domain, product_id, "FAILED", reason)
         return False, reason
-    ports.store.link_tiktok_product(shop.domain, created.product_id, product_id)
     skus = {sku.seller_sku: sku.sku_id for sku in created.skus}
-    for variant in product.variants:
-        sku_id = skus.get(variant.sku or variant.variant_id)
-        if variant.inventory_item_id and sku_id:
-            ports.store.link_inventory_item(
-                shop.domain, variant.inventory_item_id, product_id, created.product_id, sku_id
-            )
+    stock_links = {
+        v.inventory_item_id: skus[v.sku or v.variant_id]
+        for v in product.variants
+        if v.inventory_item_id and (v.sku or v.variant_id) in skus
+    }
+    ports.store.link_tiktok_product(shop.domain, created.product_id, product_id, stock_links)
     _set_status(
         ports, shop.domain, product_id, "PENDING", None, tiktok_product_id=created.product_id, read=product
     )
@@ -184,7 +190,7 @@ def _set_status(
             return Change(Verdict.APPLY, base)
         return change
 
-    change_product(ports, shop, product_id, decide)
+    change_product(ports, shop, product_id, decide, first_read=read)
 
 
 def _note(ports: WorkPorts, shop: str, product_id: str, failure_reason: str) -> None:

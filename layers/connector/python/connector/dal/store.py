@@ -282,26 +282,31 @@ class Store:
                 found.orders[(order.shop, order.tiktok_order_id)] = order
         return found
 
-    def link_tiktok_product(self, shop: str, tiktok_product_id: str, shopify_product_id: str) -> None:
-        ProductLinkRow(
-            keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id, shopify_product_id=shopify_product_id
-        ).save()
-
-    def link_inventory_item(
+    def link_tiktok_product(
         self,
         shop: str,
-        inventory_item_id: str,
-        shopify_product_id: str,
         tiktok_product_id: str,
-        tiktok_sku_id: str,
+        shopify_product_id: str,
+        skus_by_inventory_item: Mapping[str, str] | None = None,
     ) -> None:
-        InventoryLinkRow(
-            keys.shop_pk(shop),
-            keys.INVENTORY_LINK + inventory_item_id,
-            shopify_product_id=shopify_product_id,
-            tiktok_product_id=tiktok_product_id,
-            tiktok_sku_id=tiktok_sku_id,
-        ).save()
+        """Lead TikTok's webhooks about a listing, and Shopify's stock levels of its variants (by
+        inventory item, to the TikTok SKU), to our product: one BatchWriteItem."""
+        pk = keys.shop_pk(shop)
+        with TableRow.batch_write() as batch:
+            batch.save(
+                ProductLinkRow(
+                    pk, keys.PRODUCT_LINK + tiktok_product_id, shopify_product_id=shopify_product_id
+                )
+            )
+            for inventory_item_id, tiktok_sku_id in (skus_by_inventory_item or {}).items():
+                link = InventoryLinkRow(
+                    pk,
+                    keys.INVENTORY_LINK + inventory_item_id,
+                    shopify_product_id=shopify_product_id,
+                    tiktok_product_id=tiktok_product_id,
+                    tiktok_sku_id=tiktok_sku_id,
+                )
+                batch.save(link)
 
     def unlink_tiktok_product(
         self, shop: str, tiktok_product_id: str, inventory_item_ids: Iterable[str]
