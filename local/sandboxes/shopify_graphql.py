@@ -48,6 +48,7 @@ class LeakyBucket:
         self._available = maximum
         self._at = clock()
         self._lock = threading.Lock()
+        self.charged = 0.0  # points spent by answered queries (requested, less what was refunded)
 
     def _refill(self) -> None:
         now = self._clock()
@@ -60,12 +61,14 @@ class LeakyBucket:
             if self._available < cost:
                 return False
             self._available -= cost
+            self.charged += cost
             return True
 
     def refund(self, points: float) -> None:
         with self._lock:
             self._refill()
             self._available = min(self.maximum, self._available + max(0.0, points))
+            self.charged -= max(0.0, points)
 
     def status(self) -> dict[str, float]:
         with self._lock:
