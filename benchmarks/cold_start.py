@@ -40,7 +40,23 @@ BASELINE = "botocore.session"
 TARGET = ("<=", 1.2)
 WARM_CALLS = 5
 # The import alone, timed inside the child: interpreter start-up is the same for every module.
-PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+PROBE = "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+# What each handler must load whatever our own code does, with the libraries DEVELOPERS.md asks
+# for (PynamoDB, pydantic, Powertools' logger, metrics, event handler with validation or batch
+# processing; PyJWT; requests and cryptography where every run calls out with a stored token).
+# Timed like a handler, it is the floor under that handler's figure.
+_COMMON = "import pynamodb.models, pydantic; from aws_lambda_powertools import Logger, Metrics"
+_RESOLVER = "from aws_lambda_powertools.event_handler import APIGatewayRestResolver as R"
+_BATCH = "from aws_lambda_powertools.utilities.batch import BatchProcessor"
+_CALLS_OUT = "import requests; from cryptography.hazmat.primitives.ciphers.aead import AESGCM"
+REQUIRED_LIBRARIES = {
+    "dashboard": f"{_COMMON}; {_RESOLVER}; R(enable_validation=True); import jwt",
+    "shopify_webhook": f"{_COMMON}; {_RESOLVER}; R()",
+    "tiktok_webhook": f"{_COMMON}; {_RESOLVER}; R()",
+    "processor": f"{_COMMON}; {_BATCH}",
+    "jobs": f"{_COMMON}; {_BATCH}; {_CALLS_OUT}",
+    "scheduler": f"{_COMMON}; {_CALLS_OUT}",
+}
 # The import, then the first invocation and the warm ones, each timed inside the child; the events
 # are read (and the Lambda context module imported) after the import, outside every timed call.
 INVOKE_PROBE = """
@@ -70,9 +86,9 @@ def _environment() -> dict[str, str]:
     return {**os.environ, **OFFLINE_ENVIRONMENT, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def import_seconds(module: str) -> float:
+def import_seconds(statement: str) -> float:
     done = subprocess.run(  # noqa: S603 - this interpreter, a fixed statement
-        [sys.executable, "-c", PROBE.format(module=module)],
+        [sys.executable, "-c", PROBE.format(statement=statement)],
         env=_environment(),
         cwd=ROOT,
         capture_output=True,
@@ -251,24 +267,33 @@ def run(quick: bool) -> list[Figure]:
             "POWERTOOLS_LOG_LEVEL": "ERROR",
         }
         makers = event_makers(shop, tiktok_shop_id)
-        measures: dict[str, Callable[[], Any]] = {BASELINE: partial(import_seconds, BASELINE)}
+        measures: dict[str, Callable[[], Any]] = {BASELINE: partial(import_seconds, f"import {BASELINE}")}
         for name in FUNCTIONS:
             measures[name] = partial(invoke_in_fresh_interpreter, name, makers[name], environment)
+            measures[f"{name} libraries"] = partial(import_seconds, REQUIRED_LIBRARIES[name])
         samples = interleaved(measures, rounds)
     baseline = median(samples[BASELINE]) * 1000
     figures = []
     for name, module in zip(FUNCTIONS, MODULES, strict=True):
         runs: list[Invocations] = samples[name]
+        imported = median([r.import_seconds for r in runs]) * 1000
+        libraries = median(samples[f"{name} libraries"]) * 1000
         figures.append(
             Figure(
                 "cold_start",
                 f"import {module}",
-                median([r.import_seconds for r in runs]) * 1000,
+                imported,
                 "ms",
                 f"import {BASELINE}",
                 baseline,
                 TARGET,
-                {"median of": f"{rounds} fresh interpreters each, interleaved"},
+                {
+                    "the libraries it must load, alone": (
+                        f"{libraries:.0f} ms = {libraries / baseline:.2f}x the baseline (the floor); "
+                        f"the handler is {imported / libraries:.2f}x its floor"
+                    ),
+                    "median of": f"{rounds} fresh interpreters each, interleaved",
+                },
             )
         )
     for name in FUNCTIONS:

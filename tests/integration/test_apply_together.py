@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-import botocore.client
 import pytest
 
 from connector.dal.store import Store
 from connector.processing.applier import Applier, Outcome
-from tests.helpers import Harness, connected_shop, product_body, shopify_message, tiktok_message
+from tests.helpers import (
+    Harness,
+    connected_shop,
+    dynamodb_calls,
+    product_body,
+    shopify_message,
+    tiktok_message,
+)
 
 pytestmark = pytest.mark.integration
-
-
-@contextmanager
-def dynamodb_calls() -> Iterator[Counter[str]]:
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: Any) -> Any:
-        calls[operation] += 1
-        return original(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 def test_when_one_item_changed_since_it_was_read_nothing_commits_together(store: Store, shop: str) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections import Counter
 from typing import Any
 
-import botocore.client
 import pytest
 from botocore.exceptions import ClientError
 
@@ -17,7 +15,14 @@ from connector.processing.applier import Ports
 from connector.webhooks.message import QueuedWebhook
 from functions.processor.handler import lambda_handler_with
 from local.queue import InProcessQueue
-from tests.helpers import Harness, connected_shop, product_body, shopify_message, tiktok_message
+from tests.helpers import (
+    Harness,
+    connected_shop,
+    dynamodb_calls,
+    product_body,
+    shopify_message,
+    tiktok_message,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -163,9 +168,7 @@ def test_a_record_that_always_fails_ends_in_the_dead_letter_queue(store: Store, 
 REQUESTS_PER_APPLIED_EVENT = 0.2
 
 
-def test_dynamodb_requests_per_applied_event_stay_within_the_stated_budget(
-    store: Store, shop: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_dynamodb_requests_per_applied_event_stay_within_the_stated_budget(store: Store, shop: str) -> None:
     connected_shop(store, shop, auto_upload=False)
     products = [
         shopify_message(shop, "products/create", product_body(str(p), "x", 100)) for p in range(1, 51)
@@ -174,18 +177,10 @@ def test_dynamodb_requests_per_applied_event_stay_within_the_stated_budget(
         tiktok_message(shop, 1, {"order_id": f"o{o}", "order_status": "AWAITING_SHIPMENT", "update_time": 5})
         for o in range(50)
     ]
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: Any) -> Any:
-        calls[operation] += 1
-        return original(self, operation, params)
-
     run = Harness(store)
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    for start in range(0, 100, 10):
-        run.deliver(*(products + orders)[start : start + 10])
-    monkeypatch.undo()
+    with dynamodb_calls() as calls:
+        for start in range(0, 100, 10):
+            run.deliver(*(products + orders)[start : start + 10])
 
     applied = 100
     assert calls["TransactWriteItems"] == 10  # one per batch

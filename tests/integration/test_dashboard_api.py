@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import botocore.client
 import jwt
 import pytest
 import requests
@@ -23,6 +21,7 @@ from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue, RecordingQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
+from tests.helpers import dynamodb_calls
 
 pytestmark = pytest.mark.integration
 CLIENT_ID, SECRET = LOCAL_APP_CONFIG["SHOPIFY_API_KEY"], LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"]
@@ -240,21 +239,13 @@ def test_orders_listing_shows_raw_status_and_shopify_id(merchant: Merchant, stor
 
 
 def test_dashboard_costs_the_same_reads_at_10_and_5000_products(
-    merchant: Merchant, store: Store, shop: str, monkeypatch: pytest.MonkeyPatch
+    merchant: Merchant, store: Store, shop: str
 ) -> None:
     merchant.get("/v1/dashboard")
 
     def reads_for_dashboard() -> tuple[int, dict[str, Any]]:
-        calls: Counter[str] = Counter()
-        original = botocore.client.BaseClient._make_api_call
-
-        def counting(client: Any, operation: str, params: Any) -> Any:
-            calls[operation] += 1
-            return original(client, operation, params)
-
-        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-        body = merchant.get("/v1/dashboard").json()
-        monkeypatch.undo()
+        with dynamodb_calls() as calls:
+            body = merchant.get("/v1/dashboard").json()
         return sum(calls.values()), body
 
     def add_products(start: int, count: int) -> None:
