@@ -498,17 +498,8 @@ class Store:
                     return CommitOutcome.CONFLICT
                 raise
             return CommitOutcome.APPLIED
-        shop = write.entity.shop
         try:
-            with TransactWrite(connection=_connection()) as transaction:
-                if write.delivery is not None:
-                    marker = _marker(shop, write.delivery)
-                    transaction.save(marker, condition=DedupeRow.pk.does_not_exist())
-                transaction.save(row, condition=condition)
-                if moves:
-                    shard = CounterShardRow(keys.shop_pk(shop), keys.counter_sk(self.counter_shard(row.sk)))
-                    actions = [getattr(CounterShardRow, name).add(delta) for name, delta in moves.items()]
-                    transaction.update(shard, actions=actions)
+            self._transact([(write, row, condition)])
         except TransactWriteError as error:
             return _why_cancelled(error, write.delivery is not None)
         return CommitOutcome.APPLIED
@@ -524,36 +515,13 @@ class Store:
         return self.commit(VersionedWrite(order, deltas, delivery))
 
     def commit_together(self, writes: Sequence[VersionedWrite]) -> bool:
-        """Commit versioned writes of distinct items in one transaction, with their delivery markers
-        and their counter moves summed into one shard per shop. False when the transaction failed:
-        a redelivery, an item changed since it was read, a concurrent transaction, or an error that
-        leaves the outcome unknown; committing each on its own then tells which, and fails alone.
-        One transaction of 10 events costs DynamoDB Local about what 3 single-event ones do."""
-        rows = [(write, *_row_of(write.entity)) for write in writes]
-        # Totals are sums over a shop's shards, so one shard can take the whole transaction's moves:
-        # the shard of the shop's first item (concurrent batches start with other items).
-        summed: dict[str, Counter[str]] = {}
-        shard_of: dict[str, int] = {}
-        for write, row, _ in rows:
-            shard_of.setdefault(write.entity.shop, self.counter_shard(row.sk))
-            summed.setdefault(write.entity.shop, Counter()).update(write.deltas)
-        moves = {
-            shop: nonzero for shop, c in summed.items() if (nonzero := {n: d for n, d in c.items() if d})
-        }
-        markers = sum(1 for write in writes if write.delivery is not None)
-        if len(writes) + markers + len(moves) > MAX_TRANSACTION_ITEMS:
-            raise ValueError("too many writes for one transaction")
+        """Commit versioned writes of distinct items in one transaction (see _transact). False when
+        it failed: a redelivery, an item changed since it was read, a concurrent transaction, more
+        than DynamoDB's 100 items, or an error that leaves the outcome unknown; committing each on
+        its own then tells which, and fails alone. One transaction of 10 events costs DynamoDB
+        Local about what 3 single-event ones do."""
         try:
-            with TransactWrite(connection=_connection()) as transaction:
-                for write, row, condition in rows:
-                    if write.delivery is not None:
-                        marker = _marker(write.entity.shop, write.delivery)
-                        transaction.save(marker, condition=DedupeRow.pk.does_not_exist())
-                    transaction.save(row, condition=condition)
-                for shop, names in moves.items():
-                    shard_row = CounterShardRow(keys.shop_pk(shop), keys.counter_sk(shard_of[shop]))
-                    actions = [getattr(CounterShardRow, name).add(delta) for name, delta in names.items()]
-                    transaction.update(shard_row, actions=actions)
+            self._transact([(write, *_row_of(write.entity)) for write in writes])
         except TransactWriteError:
             return False
         return True
@@ -773,6 +741,28 @@ class Store:
         return deleted
 
     # --- internals --------------------------------------------------------------------------
+    def _transact(self, rows: Sequence[tuple[VersionedWrite, TableRow, Any]]) -> None:
+        """One TransactWriteItems: each row under its condition with its delivery marker, and the
+        counter moves summed into one shard per shop. Totals are sums over a shop's shards, so any
+        shard can take them: the shard of the shop's first item (concurrent writers start with
+        other items)."""
+        summed: dict[str, Counter[str]] = {}
+        shard_of: dict[str, int] = {}
+        with TransactWrite(connection=_connection()) as transaction:
+            for write, row, condition in rows:
+                shop = write.entity.shop
+                if write.delivery is not None:
+                    marker = _marker(shop, write.delivery)
+                    transaction.save(marker, condition=DedupeRow.pk.does_not_exist())
+                transaction.save(row, condition=condition)
+                shard_of.setdefault(shop, self.counter_shard(row.sk))
+                summed.setdefault(shop, Counter()).update(write.deltas)
+            for shop, counted in summed.items():
+                actions = [getattr(CounterShardRow, name).add(d) for name, d in counted.items() if d]
+                if actions:
+                    shard = CounterShardRow(keys.shop_pk(shop), keys.counter_sk(shard_of[shop]))
+                    transaction.update(shard, actions=actions)
+
     def has_delivery(self, shop: str, delivery: Delivery) -> bool:
         return (
             _get(DedupeRow, keys.shop_pk(shop), keys.dedupe_sk(delivery.source, delivery.delivery_id))

@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeVar
 from connector.dal.store import MAX_TRANSACTION_ITEMS, CommitOutcome, Delivery, Store, VersionedWrite
 from connector.domain import changes, plans
 from connector.domain.changes import CatalogFacts, Change
-from connector.domain.entities import Order, Product, Shop, TikTokConnection, Variant
+from connector.domain.entities import Order, Plan, Product, Shop, TikTokConnection, Variant
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
 from connector.webhooks import shopify as shopify_payloads
@@ -86,6 +86,7 @@ class Applier:
         self._shops: dict[str, Shop | None] = {}
         self._receive_count = 1
         self._staged: list[_Staged] | None = None  # set while apply_together collects writes
+        self._entities: dict[str, tuple[str | None, str]] = {}  # by delivery id
 
     # --- batch ---------------------------------------------------------------------------------
     def prefetch(self, messages: Iterable[QueuedWebhook]) -> None:
@@ -93,7 +94,7 @@ class Applier:
         change (their settings decide follow-ups), in one BatchGetItem."""
         wanted: dict[str, set[tuple[str, str]]] = {"product": set(), "order": set()}
         for message in messages:
-            kind, entity_id = _entity_of(message)
+            kind, entity_id = self._entity(message)
             if kind is not None:
                 wanted[kind].add((message.shop, entity_id))
         shops = {shop for shop, _ in wanted["product"]}
@@ -120,7 +121,7 @@ class Applier:
                 continue
             if topic not in _PLAIN_CHANGES:
                 break
-            kind, entity_id = _entity_of(message)
+            kind, entity_id = self._entity(message)
             entity = (kind, message.shop, entity_id)
             if kind is None or entity in seen:
                 continue
@@ -138,14 +139,20 @@ class Applier:
                 settled[message.delivery_id] = outcome  # duplicate, stale, ...: nothing to write
         for start in range(0, len(staged), STAGED_PER_TRANSACTION):
             chunk = staged[start : start + STAGED_PER_TRANSACTION]
-            if self._store.commit_together([s.write for s in chunk]):
-                for s in chunk:
-                    s.cache[s.key] = _next_version(s.write.entity)
+            landed = self._store.commit_together([s.write for s in chunk])
+            for s in chunk:
+                if landed:
+                    self._remember(s.write.entity)
                     settled[s.delivery_id] = Outcome.APPLIED
-            else:
-                for s in chunk:
-                    s.cache.pop(s.key, None)  # read again when apply() takes the event
+                else:
+                    self._forget(s.write.entity)  # apply() reads it again when it takes the event
         return settled
+
+    def _entity(self, message: QueuedWebhook) -> tuple[str | None, str]:
+        """What a message is about, parsed once for the read ahead and the staging."""
+        if message.delivery_id not in self._entities:
+            self._entities[message.delivery_id] = _entity_of(message)
+        return self._entities[message.delivery_id]
 
     def apply(self, message: QueuedWebhook, receive_count: int = 1) -> Outcome:
         """Apply one delivery; ``receive_count`` is how often the queue has handed it over."""
@@ -431,8 +438,9 @@ class Applier:
             assert change.entity is not None
             if before_commit is not None:
                 before_commit(change.entity)
-            write = VersionedWrite(change.entity, change.counter_deltas, _delivery(message))
-            return self._commit(message, self._products, key, write)
+            return self._commit(
+                message, VersionedWrite(change.entity, change.counter_deltas, _delivery(message))
+            )
 
         return self._read_decide_write(load, decide, commit)
 
@@ -455,27 +463,33 @@ class Applier:
             assert change.entity is not None
             if before_commit is not None:
                 before_commit(change.entity)
-            write = VersionedWrite(
-                change.entity, change.counter_deltas, _delivery(message) if record else None
-            )
-            return self._commit(message, self._orders, key, write)
+            delivery = _delivery(message) if record else None
+            return self._commit(message, VersionedWrite(change.entity, change.counter_deltas, delivery))
 
         return self._read_decide_write(load, decide, commit)
 
-    def _commit(
-        self,
-        message: QueuedWebhook,
-        cache: dict[tuple[str, str], Any],
-        key: tuple[str, str],
-        write: VersionedWrite,
-    ) -> CommitOutcome:
+    def _commit(self, message: QueuedWebhook, write: VersionedWrite) -> CommitOutcome:
         if self._staged is not None:  # apply_together commits it with the batch's other events
-            self._staged.append(_Staged(message.delivery_id, cache, key, write))
+            self._staged.append(_Staged(message.delivery_id, write))
             return CommitOutcome.APPLIED
         outcome = self._store.commit(write)
         if outcome is CommitOutcome.APPLIED:
-            cache[key] = _next_version(write.entity)
+            self._remember(write.entity)
         return outcome
+
+    def _remember(self, entity: Product | Order | Plan) -> None:
+        """The batch's view of a product or order once its write landed: the version written."""
+        if isinstance(entity, Product):
+            self._products[(entity.shop, entity.shopify_product_id)] = _next_version(entity)
+        elif isinstance(entity, Order):
+            self._orders[(entity.shop, entity.tiktok_order_id)] = _next_version(entity)
+
+    def _forget(self, entity: Product | Order | Plan) -> None:
+        """Read it again when next asked (a write of it did not land)."""
+        if isinstance(entity, Product):
+            self._products.pop((entity.shop, entity.shopify_product_id), None)
+        elif isinstance(entity, Order):
+            self._orders.pop((entity.shop, entity.tiktok_order_id), None)
 
     def _read_decide_write(
         self,
@@ -513,12 +527,9 @@ class Applier:
 
 @dataclass(frozen=True)
 class _Staged:
-    """A write apply_together holds back to commit with others; ``cache`` is the batch's view of
-    the item, brought up to date once the write lands."""
+    """A write apply_together holds back to commit with the batch's others."""
 
     delivery_id: str
-    cache: dict[tuple[str, str], Any]
-    key: tuple[str, str]
     write: VersionedWrite
 
 
