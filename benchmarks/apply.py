@@ -12,7 +12,6 @@ from typing import Any
 
 from benchmarks.common import (
     Figure,
-    counting_dynamodb,
     interleaved,
     local_table,
     median,
@@ -22,6 +21,7 @@ from benchmarks.common import (
     timed,
 )
 from connector.webhooks.message import QueuedWebhook
+from local.aws_calls import counting_dynamodb
 
 BATCH = 10
 TARGET = (">=", 0.5)

@@ -20,7 +20,6 @@ from benchmarks.common import (
     ROOT,
     Figure,
     LocalConnector,
-    counting_dynamodb,
     local_connector,
     local_table,
     print_figures,
@@ -28,6 +27,7 @@ from benchmarks.common import (
     timed,
 )
 from connector.dal.store import Store
+from local.aws_calls import counting_dynamodb
 from local.sandboxes.tiktok import RATE_LIMITED
 
 TARGET = ("<=", 1.5)

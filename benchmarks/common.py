@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 import warnings
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -271,55 +270,3 @@ def quiet_logs() -> Iterator[None]:
             yield
         finally:
             handler.setStream(previous)  # type: ignore[attr-defined]
-
-
-@dataclass
-class DynamoDBCalls:
-    """DynamoDB requests by operation, those that failed (a cancelled transaction, a failed
-    condition), and (when asked for) the write units they consumed."""
-
-    requests: Counter[str] = field(default_factory=Counter)
-    failed: Counter[str] = field(default_factory=Counter)
-    write_units: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
-
-
-@contextmanager
-def counting_dynamodb(consumed_capacity: bool = False) -> Iterator[DynamoDBCalls]:
-    """Counts every botocore call; with consumed_capacity, asks writes for ReturnConsumedCapacity
-    (which changes the requests, so never inside a timed section)."""
-    import botocore.client
-
-    calls = DynamoDBCalls()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        ask = consumed_capacity and operation in WRITES
-        try:
-            response = original(
-                client, operation, {**params, "ReturnConsumedCapacity": "TOTAL"} if ask else params
-            )
-        except Exception:
-            with calls._lock:
-                calls.requests[operation] += 1
-                calls.failed[operation] += 1
-            raise
-        with calls._lock:
-            calls.requests[operation] += 1
-            if ask:
-                calls.write_units += _write_units(response.get("ConsumedCapacity"))
-        return response
-
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
-
-
-def _write_units(consumed: Any) -> float:
-    entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
-    return float(sum(entry.get("CapacityUnits", 0.0) for entry in entries))

@@ -9,7 +9,6 @@ import uuid
 
 from benchmarks.common import (
     Figure,
-    counting_dynamodb,
     local_table,
     print_figures,
     quick_flag,
@@ -18,6 +17,7 @@ from benchmarks.common import (
 )
 from connector.dal.store import Store
 from connector.webhooks.message import QueuedWebhook
+from local.aws_calls import counting_dynamodb
 
 WORKERS = 8
 BATCH = 10

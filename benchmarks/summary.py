@@ -10,7 +10,6 @@ from typing import Any
 
 from benchmarks.common import (
     Figure,
-    counting_dynamodb,
     interleaved,
     local_table,
     median,
@@ -21,6 +20,7 @@ from benchmarks.common import (
 )
 from connector.dal.store import Store
 from connector.domain.status import ProductStatus
+from local.aws_calls import counting_dynamodb
 
 TARGET = ("<=", 1.2)
 WARM_UP_CALLS = 30

@@ -5,15 +5,11 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import boto3
-import botocore.client
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from connector.dal import keys
@@ -229,20 +225,3 @@ def tiktok_order_line(store: Store, shop: str, sale_price: str = "10.00") -> dic
     variant = product.variants[0]
     seller_sku = variant.sku or variant.variant_id
     return {"product_id": product.tiktok_product_id, "seller_sku": seller_sku, "sale_price": sale_price}
-
-
-@contextmanager
-def dynamodb_calls() -> Iterator[Counter[str]]:
-    """Counts the AWS requests made inside the block, by operation."""
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: Any) -> Any:
-        calls[operation] += 1
-        return original(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]

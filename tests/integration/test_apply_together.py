@@ -8,10 +8,10 @@ import pytest
 
 from connector.dal.store import Store
 from connector.processing.applier import Applier, Outcome
+from local.aws_calls import counting_dynamodb
 from tests.helpers import (
     Harness,
     connected_shop,
-    dynamodb_calls,
     product_body,
     shopify_message,
     tiktok_message,
@@ -48,10 +48,10 @@ def test_a_redelivered_batch_is_settled_as_duplicates_without_writes(store: Stor
     batch = [shopify_message(shop, "products/create", product_body(str(p), "Cup", 1000)) for p in range(1, 6)]
     run.deliver(*batch)
 
-    with dynamodb_calls() as calls:
+    with counting_dynamodb() as calls:
         assert run.deliver(*batch) == {"batchItemFailures": []}
 
-    assert "TransactWriteItems" not in calls
+    assert "TransactWriteItems" not in calls.requests
     assert store.status_counts(shop).products()["not_uploaded"] == 5
 
 
@@ -64,10 +64,10 @@ def test_two_events_about_one_product_apply_in_their_order(store: Store, shop: s
         shopify_message(shop, "products/update", product_body("1", "Mug v2", 2000)),
         shopify_message(shop, "products/delete", {"id": 2}),
     ]
-    with dynamodb_calls() as calls:
+    with counting_dynamodb() as calls:
         assert run.deliver(*batch) == {"batchItemFailures": []}
 
-    assert calls["TransactWriteItems"] == 3  # both creates together, then the update and the delete
+    assert calls.requests["TransactWriteItems"] == 3  # both creates together, then the update and the delete
     assert store.get_product(shop, "1").title == "Mug v2"  # type: ignore[union-attr]
     assert store.get_product(shop, "2").deleted  # type: ignore[union-attr]
     counts = store.status_counts(shop)
@@ -112,9 +112,9 @@ def test_an_event_that_does_not_apply_is_settled_without_a_write(store: Store, s
     applier = Applier(run.ports)
     applier.prefetch([older])
 
-    with dynamodb_calls() as calls:
+    with counting_dynamodb() as calls:
         settled = applier.apply_together([older])
 
     assert settled == {older.delivery_id: Outcome.STALE}
-    assert calls == Counter()
+    assert calls.requests == Counter()
     assert store.get_product(shop, "1").title == "Newer"  # type: ignore[union-attr]

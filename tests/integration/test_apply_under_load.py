@@ -14,11 +14,11 @@ from connector.dal.store import CommitOutcome, Store, VersionedWrite
 from connector.processing.applier import Ports
 from connector.webhooks.message import QueuedWebhook
 from functions.processor.handler import lambda_handler_with
+from local.aws_calls import counting_dynamodb
 from local.queue import InProcessQueue
 from tests.helpers import (
     Harness,
     connected_shop,
-    dynamodb_calls,
     product_body,
     shopify_message,
     tiktok_message,
@@ -178,11 +178,11 @@ def test_dynamodb_requests_per_applied_event_stay_within_the_stated_budget(store
         for o in range(50)
     ]
     run = Harness(store)
-    with dynamodb_calls() as calls:
+    with counting_dynamodb() as calls:
         for start in range(0, 100, 10):
             run.deliver(*(products + orders)[start : start + 10])
 
     applied = 100
-    assert calls["TransactWriteItems"] == 10  # one per batch
-    assert sum(calls.values()) / applied <= REQUESTS_PER_APPLIED_EVENT, dict(calls)
+    assert calls.requests["TransactWriteItems"] == 10  # one per batch
+    assert sum(calls.requests.values()) / applied <= REQUESTS_PER_APPLIED_EVENT, dict(calls.requests)
     assert store.status_counts(shop) == store.recount(shop)

@@ -17,11 +17,11 @@ from connector.dal import keys
 from connector.dal.rows import CounterShardRow, ProductRow
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Order, Product
+from local.aws_calls import counting_dynamodb
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue, RecordingQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import dynamodb_calls
 
 pytestmark = pytest.mark.integration
 CLIENT_ID, SECRET = LOCAL_APP_CONFIG["SHOPIFY_API_KEY"], LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"]
@@ -244,9 +244,9 @@ def test_dashboard_costs_the_same_reads_at_10_and_5000_products(
     merchant.get("/v1/dashboard")
 
     def reads_for_dashboard() -> tuple[int, dict[str, Any]]:
-        with dynamodb_calls() as calls:
+        with counting_dynamodb() as calls:
             body = merchant.get("/v1/dashboard").json()
-        return sum(calls.values()), body
+        return sum(calls.requests.values()), body
 
     def add_products(start: int, count: int) -> None:
         with ProductRow.batch_write() as batch:
