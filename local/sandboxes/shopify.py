@@ -5,12 +5,19 @@ Served paths (``{shop}`` is the myshopify.com domain, so ``admin_base_url`` is `
   POST /{shop}/admin/oauth/access_token          token exchange (session token -> offline token)
   POST /{shop}/admin/api/{version}/graphql.json  GraphQL Admin API (X-Shopify-Access-Token)
   GET  /{shop}/admin/charges/{id}/confirm|decline  the merchant approves or declines a subscription
+  GET  /bulk-results/{shop}/{id}.jsonl?expires=&signature=  a finished bulk query's file
   /sandbox/...                                   control endpoints for developers (see CONTROL_HELP)
+
+Bulk query results are served like Shopify serves them (shopify.dev/docs/api/usage/bulk-operations/
+queries): from a signed storage URL that needs no access token, valid for seven days, that
+answers Range requests (206 + Content-Range) so that a client can resume an interrupted download.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import itertools
 import json
 import random
@@ -21,7 +28,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from http import HTTPStatus
@@ -33,7 +40,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 
 from local.sandboxes import shopify_webhooks as payloads
+from local.sandboxes.shopify_bulk import BulkFile, BulkQuery, write_jsonl
 from local.sandboxes.shopify_catalog import (
+    SandboxBulkOperation,
     SandboxOrder,
     SandboxProduct,
     SandboxSubscription,
@@ -41,7 +50,14 @@ from local.sandboxes.shopify_catalog import (
     generate_product,
     shop_number,
 )
-from local.sandboxes.shopify_graphql import GraphQLEndpoint, LeakyBucket, Resolvers, ShopState
+from local.sandboxes.shopify_graphql import (
+    BulkStarter,
+    GraphQLEndpoint,
+    LeakyBucket,
+    Resolvers,
+    ShopState,
+    every,
+)
 from local.sandboxes.shopify_webhooks import Delivery, WebhookSender
 
 API_VERSION = "2025-10"
@@ -54,6 +70,7 @@ OFFLINE_TOKEN_TYPES = {
 }
 SCOPES = "read_products,read_inventory,write_orders,read_orders"
 SESSION_TOKEN_LEEWAY = 10  # seconds of clock skew, as Shopify's libraries allow
+BULK_URL_LIFETIME = 7 * 24 * 3600  # a bulk result's url expires after seven days
 CONTROL_HELP = {
     "GET /sandbox": "this help, the throttled count and the webhook deliveries",
     "GET /sandbox/{shop}/products": "the catalog (ids, defects, variants, inventory item ids)",
@@ -68,6 +85,7 @@ CONTROL_HELP = {
     "POST /sandbox/{shop}/webhooks/orders-fulfilled?order_id=&tracking_number=": "orders/fulfilled",
     "POST /sandbox/{shop}/webhooks/app-subscriptions-update?subscription_id=&status=": "",
     "any webhook route": "add wrong_secret=1 to sign with the wrong secret",
+    "GET /bulk-results/{shop}/{id}.jsonl?expires=&signature=": "a bulk query's JSONL (the url it gave)",
 }
 
 
@@ -101,6 +119,7 @@ class ShopifySandbox:
         restore_rate: float = 50.0,
         clock: Callable[[], float] = time.monotonic,
         api_version: str = API_VERSION,
+        bulk_seconds: float = 0.3,
     ) -> None:
         self.api_key = api_key
         self.api_secret = api_secret
@@ -118,6 +137,13 @@ class ShopifySandbox:
         self._ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000 + 1)
         self._faults: deque[InjectedFault] = deque()
         self.refused_shops: set[str] = set()  # token exchange refused, as after an uninstall
+        # Bulk queries: the least time one takes from creation to COMPLETED (real seconds, not
+        # ``clock``, which tests may freeze), the files they left, and how often one was downloaded.
+        self.bulk_seconds = bulk_seconds
+        self.bulk_downloads = 0  # answers that carried a result file's bytes (200 or 206)
+        self._bulk_files: dict[tuple[str, int], bytes] = {}
+        self._bulk_key = secrets.token_bytes(32)  # signs result urls, like a storage bucket's key
+        self._fail_next_bulk = False
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -377,8 +403,108 @@ class ShopifySandbox:
 
     def answer_graphql(self, shop: str, body: dict[str, Any]) -> dict[str, Any]:
         state = self.state(shop)
-        resolvers = Resolvers(state, lambda: datetime.now(UTC), self.next_id, self.confirmation_url)
+        resolvers = Resolvers(
+            state, _utc_now, self.next_id, self.confirmation_url, start_bulk=self._starter(state)
+        )
         return self.graphql.answer(state, resolvers, body)
+
+    # -- bulk operations -------------------------------------------------------------------------
+
+    def fail_next_bulk_operation(self) -> None:
+        """The next bulk query started ends FAILED with errorCode INTERNAL_SERVER_ERROR and no url."""
+        with self._lock:
+            self._fail_next_bulk = True
+
+    def bulk_operations(self, shop: str) -> list[SandboxBulkOperation]:
+        return list(self.state(shop).bulk_operations.values())
+
+    def bulk_result_url(self, shop: str, operation_id: int, expires: int | None = None) -> str:
+        """The signed url of an operation's file (what BulkOperation.url gives), valid until ``expires``."""
+        path = f"/bulk-results/{shop}/{operation_id}.jsonl"
+        expires = int(time.time()) + BULK_URL_LIFETIME if expires is None else expires
+        signed = urlencode({"expires": expires, "signature": self._sign(path, expires)})
+        return f"{self.url}{path}?{signed}"
+
+    def bulk_result(self, shop: str, operation_id: int, expires: str, signature: str) -> bytes:
+        """The file behind a signed url; 403 when the signature is wrong or has expired, else 404."""
+        path = f"/bulk-results/{shop}/{operation_id}.jsonl"
+        expected = self._sign(path, int(expires)) if expires.isdigit() else ""
+        if not expected or not hmac.compare_digest(signature.encode(), expected.encode()):
+            raise SandboxError(HTTPStatus.FORBIDDEN, "SignatureDoesNotMatch")
+        if int(expires) < time.time():
+            raise SandboxError(HTTPStatus.FORBIDDEN, "ExpiredToken")
+        with self._lock:
+            content = self._bulk_files.get((shop, operation_id))
+        if content is None:
+            raise SandboxError(HTTPStatus.NOT_FOUND, "NoSuchKey")
+        return content
+
+    def _count_bulk_download(self) -> None:
+        with self._lock:
+            self.bulk_downloads += 1
+
+    def _sign(self, path: str, expires: int) -> str:
+        return hmac.new(self._bulk_key, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def _starter(self, state: ShopState) -> BulkStarter:
+        def start(operation: SandboxBulkOperation, query: BulkQuery) -> None:
+            with self._lock:
+                fail, self._fail_next_bulk = self._fail_next_bulk, False
+            deadline = time.monotonic() + self.bulk_seconds
+            threading.Thread(
+                target=self._run_bulk,
+                args=(state, operation.id, query, deadline, fail),
+                name=f"shopify-bulk-{operation.id}",
+                daemon=True,
+            ).start()
+
+        return start
+
+    def _run_bulk(
+        self, state: ShopState, operation_id: int, query: BulkQuery, deadline: float, fail: bool
+    ) -> None:
+        """CREATED -> RUNNING -> COMPLETED (or FAILED), replacing the shop's record at each step."""
+
+        def advance(**changes: Any) -> SandboxBulkOperation:
+            updated = replace(state.bulk_operations[operation_id], **changes)
+            state.bulk_operations[operation_id] = updated
+            return updated
+
+        operation = advance(status="RUNNING")
+        # Every node, not one page: ``every`` in place of ``page``. Run under the endpoint's lock,
+        # so the file is one consistent view of the shop's records.
+        resolvers = Resolvers(state, _utc_now, self.next_id, self.confirmation_url, connection=every)
+        file: BulkFile | None = None  # stays None when the operation fails
+        try:
+            result = self.graphql.execute_bulk(resolvers, query.document)
+            if not (fail or result.errors or result.data is None):
+                file = write_jsonl(query, result.data, operation.group_objects)
+        except Exception:
+            # A sandbox bug: still end the operation, or the shop could never start another one.
+            advance(status="FAILED", error_code="INTERNAL_SERVER_ERROR")
+            raise
+        if file is None:
+            time.sleep(max(0.0, deadline - time.monotonic()))
+            advance(status="FAILED", error_code="INTERNAL_SERVER_ERROR")
+            return
+        url = None
+        if file.object_count:  # Shopify gives no file (url null) when the query found nothing
+            with self._lock:
+                self._bulk_files[(state.shop, operation_id)] = file.content
+            url = self.bulk_result_url(state.shop, operation_id)
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        advance(
+            object_count=file.object_count,
+            root_object_count=file.root_object_count,
+            file_size=len(file.content) if url else None,
+            url=url,
+            completed_at=_utc_now(),
+            status="COMPLETED",
+        )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _next_index(state: ShopState) -> int:
@@ -395,6 +521,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests and `make run` read the sandbox's state, not its access log."""
+
+    def handle(self) -> None:
+        # A client that has read the part of a bulk file it wanted closes the connection with the
+        # rest unread, as clients of a storage URL may: not an error worth a traceback.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -433,6 +565,18 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(payload)
 
+    def send_bytes(
+        self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(payload)
+
     def redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.FOUND)
         self.send_header("Location", location)
@@ -467,6 +611,38 @@ def _graphql(handler: _Handler, params: dict[str, str], query: dict[str, str], r
     if fault is not None and fault.delay:
         time.sleep(fault.delay)  # executed, but the answer comes too late for the client
     handler.send_json(HTTPStatus.OK, answer, {"X-Shopify-API-Version": params["version"]})
+
+
+def _bulk_result(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+    """A bulk query's file: no access token, a signed url instead; whole (200) or one range (206)."""
+    sandbox = handler.sandbox
+    content = sandbox.bulk_result(
+        params["shop"], int(params["id"]), query.get("expires", ""), query.get("signature", "")
+    )
+    size = len(content)
+    headers = {"Accept-Ranges": "bytes"}
+    wanted = _byte_range(handler.headers.get("Range"))
+    if wanted is not None and wanted[0] >= size:
+        headers["Content-Range"] = f"bytes */{size}"
+        handler.send_bytes(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, b"", "application/jsonl", headers)
+        return
+    status, body = HTTPStatus.OK, content
+    if wanted is not None:
+        first, last = wanted[0], size - 1 if wanted[1] is None else min(wanted[1], size - 1)
+        status, body = HTTPStatus.PARTIAL_CONTENT, content[first : last + 1]
+        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    sandbox._count_bulk_download()
+    handler.send_bytes(status, body, "application/jsonl", headers)
+
+
+def _byte_range(header: str | None) -> tuple[int, int | None] | None:
+    """(first, last or None for the end) of one ``bytes=N-`` or ``bytes=N-M`` range. None when
+    there is none or it is not of those forms: RFC 9110 lets a server ignore such a Range."""
+    match = re.fullmatch(r"bytes=(\d+)-(\d*)", (header or "").strip())
+    if match is None:
+        return None
+    first, last = int(match.group(1)), int(match.group(2)) if match.group(2) else None
+    return None if last is not None and last < first else (first, last)
 
 
 def _charge(approve: bool) -> Callable[[_Handler, dict[str, str], dict[str, str], bytes], None]:
@@ -568,6 +744,7 @@ ROUTES: list[tuple[str, str, Action]] = [
     ("POST", rf"/{SHOP}/admin/api/(?P<version>\d{{4}}-\d{{2}}|unstable)/graphql\.json", _graphql),
     ("GET", rf"/{SHOP}/admin/charges/(?P<id>\d+)/confirm", _charge(approve=True)),
     ("GET", rf"/{SHOP}/admin/charges/(?P<id>\d+)/decline", _charge(approve=False)),
+    ("GET", rf"/bulk-results/{SHOP}/(?P<id>\d+)\.jsonl", _bulk_result),
     ("GET", r"/sandbox/?", _control_help),
     ("GET", rf"/sandbox/{SHOP}/(?P<kind>products|orders|subscriptions)", _control_list),
     ("POST", rf"/sandbox/{SHOP}/(?P<kind>session-token|access-token)", _control_token),

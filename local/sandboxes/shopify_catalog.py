@@ -1,5 +1,5 @@
 """The Shopify sandbox's records: a generated catalog of N products per shop (the same for the same
-seed and shop), and the orders and app subscriptions created through the API.
+seed and shop), and the orders, app subscriptions and bulk operations created through the API.
 
 Some products are deliberately invalid for TikTok Shop (``defect`` says how) so that upload
 failures can be shown: an empty title, no image, a zero price, a title over 255 characters.
@@ -172,3 +172,29 @@ class SandboxSubscription:
     created_at: datetime
     updated_at: datetime
     status: str = "PENDING"
+
+
+@dataclass(frozen=True)
+class SandboxBulkOperation:
+    """One bulk query operation. Frozen: its runner replaces the shop's record at each step, so a
+    reader (``node``, ``currentBulkOperation``) never sees COMPLETED without the file's url."""
+
+    id: int
+    query: str
+    group_objects: bool
+    created_at: datetime
+    status: str = "CREATED"  # CREATED -> RUNNING -> COMPLETED | FAILED
+    error_code: str | None = None
+    completed_at: datetime | None = None
+    object_count: int = 0
+    root_object_count: int = 0
+    file_size: int | None = None
+    url: str | None = None
+
+    @property
+    def gid(self) -> str:
+        return f"gid://shopify/BulkOperation/{self.id}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in ("CREATED", "RUNNING")

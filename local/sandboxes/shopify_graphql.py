@@ -5,6 +5,10 @@ Throttling as shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits describ
 only if the bucket holds its requested cost; afterwards the difference between requested and actual
 cost is refunded; every answer reports ``extensions.cost``; a refused one answers
 ``errors: [{message: "Throttled", extensions: {code: "THROTTLED"}}]``.
+
+Bulk queries (``bulkOperationRunQuery``, see shopify_bulk) are checked and recorded here, run by the
+sandbox in the background through ``GraphQLEndpoint.execute_bulk``, and read back with ``node`` and
+``currentBulkOperation`` (shopify.dev/docs/api/usage/bulk-operations/queries).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
     execute_sync,
@@ -27,7 +33,9 @@ from graphql import (
     validate,
 )
 
+from local.sandboxes.shopify_bulk import BulkQuery, BulkQueryError, parse_bulk_query
 from local.sandboxes.shopify_catalog import (
+    SandboxBulkOperation,
     SandboxImage,
     SandboxOrder,
     SandboxOrderLine,
@@ -88,6 +96,7 @@ class ShopState:
     orders: dict[int, SandboxOrder] = field(default_factory=dict)
     subscriptions: dict[int, SandboxSubscription] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=set)
+    bulk_operations: dict[int, SandboxBulkOperation] = field(default_factory=dict)  # oldest first
 
     def variant(self, variant_id: int) -> tuple[SandboxProduct, SandboxVariant] | None:
         for product in self.products.values():
@@ -115,6 +124,12 @@ def _after_id(cursor: str | None) -> int | None:
         raise GraphQLError("Invalid cursor for current pagination sort.") from exc
 
 
+# How a resolver turns records into a connection: ``page`` for ordinary queries, ``every`` in bulk.
+Connection = Callable[
+    [Sequence[Any], Callable[[Any], int], Callable[[Any], dict[str, Any]], dict[str, Any]], dict[str, Any]
+]
+
+
 def page(
     items: Sequence[Any],
     key: Callable[[Any], int],
@@ -134,6 +149,34 @@ def page(
     end = next((i for i, item in enumerate(ordered) if key(item) == before), len(ordered))
     window = ordered[start:end]
     chosen = window[:first] if first is not None else window[max(0, len(window) - (last or 0)) :]
+    return _connection(
+        chosen,
+        key,
+        build,
+        has_next=first is not None and len(window) > len(chosen),
+        has_previous=start > 0 or (last is not None and len(window) > len(chosen)),
+    )
+
+
+def every(
+    items: Sequence[Any],
+    key: Callable[[Any], int],
+    build: Callable[[Any], dict[str, Any]],
+    args: dict[str, Any],
+) -> dict[str, Any]:
+    """A connection over all of ``items``: a bulk query ignores first/last/after/before."""
+    ordered = sorted(items, key=key, reverse=bool(args.get("reverse")))
+    return _connection(ordered, key, build, has_next=False, has_previous=False)
+
+
+def _connection(
+    chosen: Sequence[Any],
+    key: Callable[[Any], int],
+    build: Callable[[Any], dict[str, Any]],
+    *,
+    has_next: bool,
+    has_previous: bool,
+) -> dict[str, Any]:
     nodes = [build(item) for item in chosen]
     return {
         "nodes": nodes,
@@ -141,8 +184,8 @@ def page(
             {"cursor": cursor_of(key(item)), "node": node} for item, node in zip(chosen, nodes, strict=True)
         ],
         "pageInfo": {
-            "hasNextPage": first is not None and len(window) > len(chosen),
-            "hasPreviousPage": start > 0 or (last is not None and len(window) > len(chosen)),
+            "hasNextPage": has_next,
+            "hasPreviousPage": has_previous,
             "startCursor": cursor_of(key(chosen[0])) if chosen else None,
             "endCursor": cursor_of(key(chosen[-1])) if chosen else None,
         },
@@ -163,7 +206,9 @@ def image_object(image: SandboxImage) -> dict[str, Any]:
     }
 
 
-def variant_object(product: SandboxProduct, variant: SandboxVariant) -> dict[str, Any]:
+def variant_object(
+    product: SandboxProduct, variant: SandboxVariant, connection: Connection = page
+) -> dict[str, Any]:
     return {
         "id": f"gid://shopify/ProductVariant/{variant.id}",
         "legacyResourceId": str(variant.id),
@@ -179,12 +224,13 @@ def variant_object(product: SandboxProduct, variant: SandboxVariant) -> dict[str
             "sku": variant.sku,
             "tracked": True,
         },
+        "product": lambda info: product_object(product, connection),
         "createdAt": _iso(product.created_at),
         "updatedAt": _iso(variant.updated_at),
     }
 
 
-def product_object(product: SandboxProduct) -> dict[str, Any]:
+def product_object(product: SandboxProduct, connection: Connection = page) -> dict[str, Any]:
     plain = re.sub(r"<[^>]+>", "", product.description_html)
     return {
         "id": product.gid,
@@ -200,10 +246,10 @@ def product_object(product: SandboxProduct) -> dict[str, Any]:
         "totalInventory": sum(v.inventory_quantity for v in product.variants),
         "createdAt": _iso(product.created_at),
         "updatedAt": _iso(product.updated_at),
-        "variants": lambda info, **args: page(
-            product.variants, lambda v: v.id, lambda v: variant_object(product, v), args
+        "variants": lambda info, **args: connection(
+            product.variants, lambda v: v.id, lambda v: variant_object(product, v, connection), args
         ),
-        "images": lambda info, **args: page(product.images, lambda i: i.id, image_object, args),
+        "images": lambda info, **args: connection(product.images, lambda i: i.id, image_object, args),
     }
 
 
@@ -224,8 +270,33 @@ def order_object(order: SandboxOrder) -> dict[str, Any]:
     }
 
 
+def bulk_operation_object(operation: SandboxBulkOperation) -> dict[str, Any]:
+    return {
+        "__typename": "BulkOperation",  # how graphql-core picks the Node type of a dict
+        "id": operation.gid,
+        "status": operation.status,
+        "errorCode": operation.error_code,
+        "createdAt": _iso(operation.created_at),
+        "completedAt": _iso(operation.completed_at) if operation.completed_at else None,
+        "objectCount": str(operation.object_count),  # UnsignedInt64 travels as a string
+        "rootObjectCount": str(operation.root_object_count),
+        "fileSize": None if operation.file_size is None else str(operation.file_size),
+        "url": operation.url,
+        "partialDataUrl": None,
+        "query": operation.query,
+        "type": "QUERY",
+    }
+
+
+# Starts running a bulk operation just recorded in the shop's state (the sandbox's background runner).
+BulkStarter = Callable[[SandboxBulkOperation, BulkQuery], None]
+
+
 class Resolvers:
-    """The root value for one request: Query and Mutation fields over one shop's records."""
+    """The root value for one request: Query and Mutation fields over one shop's records.
+
+    ``connection`` is ``page`` for requests and ``every`` when a bulk query runs; ``start_bulk`` is
+    what ``bulkOperationRunQuery`` hands an accepted operation to."""
 
     def __init__(
         self,
@@ -233,33 +304,89 @@ class Resolvers:
         now: Callable[[], datetime],
         next_id: Callable[[], int],
         confirmation_url: Callable[[SandboxSubscription], str],
+        *,
+        connection: Connection = page,
+        start_bulk: BulkStarter | None = None,
     ) -> None:
         self.state = state
         self.now = now
         self.next_id = next_id
         self.confirmation_url = confirmation_url
+        self.connection = connection
+        self.start_bulk = start_bulk
 
     def root(self) -> dict[str, Any]:
         return {
             "products": self.products,
             "product": self.product,
             "productVariant": self.product_variant,
+            "productsCount": self.products_count,
+            "node": self.node,
+            "currentBulkOperation": self.current_bulk_operation,
             "orderCreate": self.order_create,
             "appSubscriptionCreate": self.app_subscription_create,
+            "bulkOperationRunQuery": self.bulk_operation_run_query,
         }
 
     def products(self, info: Any, **args: Any) -> dict[str, Any]:
-        return page(list(self.state.products.values()), lambda p: p.id, product_object, args)
+        return self.connection(
+            list(self.state.products.values()),
+            lambda p: p.id,
+            lambda p: product_object(p, self.connection),
+            args,
+        )
 
     def product(self, info: Any, id: str) -> dict[str, Any] | None:
         number = gid_number(id, "Product")
         found = self.state.products.get(number) if number is not None else None
-        return product_object(found) if found else None
+        return product_object(found, self.connection) if found else None
 
     def product_variant(self, info: Any, id: str) -> dict[str, Any] | None:
         number = gid_number(id, "ProductVariant")
         found = self.state.variant(number) if number is not None else None
-        return variant_object(*found) if found else None
+        return variant_object(*found, self.connection) if found else None
+
+    def products_count(
+        self, info: Any, query: str | None = None, limit: int | None = 10000
+    ) -> dict[str, Any]:
+        """Like ``products``, the sandbox does not filter by ``query``: both see the whole catalog."""
+        count = len(self.state.products)
+        if limit is not None and count > limit:
+            return {"count": limit, "precision": "AT_LEAST"}
+        return {"count": count, "precision": "EXACT"}
+
+    def node(self, info: Any, id: str) -> dict[str, Any] | None:
+        """Only this shop's bulk operations are served as nodes; any other id answers null."""
+        number = gid_number(id, "BulkOperation")
+        found = self.state.bulk_operations.get(number) if number is not None else None
+        return bulk_operation_object(found) if found else None
+
+    def current_bulk_operation(self, info: Any, type: str = "QUERY") -> dict[str, Any] | None:
+        if type != "QUERY":  # the sandbox runs no bulk mutations
+            return None
+        latest = next(reversed(self.state.bulk_operations.values()), None)
+        return bulk_operation_object(latest) if latest else None
+
+    def bulk_operation_run_query(self, info: Any, query: str, groupObjects: bool = True) -> dict[str, Any]:
+        try:
+            plan = parse_bulk_query(query)
+        except BulkQueryError as error:
+            return _bulk_refusal("INVALID", ["query"], str(error))
+        # Before 2026-01 an app runs one bulk query per shop at a time. Requests execute one at a
+        # time (GraphQLEndpoint's lock), so this check and the insert below cannot interleave.
+        running = next((op for op in self.state.bulk_operations.values() if op.in_progress), None)
+        if running is not None:
+            message = f"A bulk query operation for this app and shop is already in progress: {running.gid}."
+            return _bulk_refusal("OPERATION_IN_PROGRESS", None, message)
+        if self.start_bulk is None:
+            raise GraphQLError("bulk operations cannot be started from inside a bulk operation")
+        operation = SandboxBulkOperation(
+            id=self.next_id(), query=query, group_objects=groupObjects, created_at=self.now()
+        )
+        self.state.bulk_operations[operation.id] = operation
+        answer = bulk_operation_object(operation)  # CREATED, whatever the runner does next
+        self.start_bulk(operation, plan)
+        return {"bulkOperation": answer, "userErrors": []}
 
     def order_create(
         self, info: Any, order: dict[str, Any], options: dict[str, Any] | None = None
@@ -400,6 +527,10 @@ class Resolvers:
         }
 
 
+def _bulk_refusal(code: str, field: list[str] | None, message: str) -> dict[str, Any]:
+    return {"bulkOperation": None, "userErrors": [{"code": code, "field": field, "message": message}]}
+
+
 class GraphQLEndpoint:
     """Answers one GraphQL request body for one shop; counts what it throttled."""
 
@@ -452,6 +583,11 @@ class GraphQLEndpoint:
             answer["errors"] = [error.formatted for error in result.errors]
         answer["extensions"] = {"cost": self._cost(state, requested, actual)}
         return answer
+
+    def execute_bulk(self, resolvers: Resolvers, document: DocumentNode) -> ExecutionResult:
+        """A bulk query's execution, under the same lock as requests; no cost, no bucket."""
+        with self._lock:
+            return execute_sync(SCHEMA, document, root_value=resolvers.root())
 
     def _too_costly(self, state: ShopState, requested: int) -> dict[str, Any]:
         message = (

@@ -2,18 +2,21 @@
 
 Type, field and argument names follow shopify.dev/docs/api/admin-graphql/2025-10 so that the
 client's real query text is parsed and validated here. Cost follows
-shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits: scalars and enums 0, objects 1,
-connections 2 + (first or last) x the cost of one item, mutations 10.
+shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits: scalars and enums 0, objects (and
+interfaces such as ``Node``) 1, connections 2 + (first or last) x the cost of one item, mutations 10.
+A bulk query (``bulkOperationRunQuery``) costs the mutation's 10 points; its inner query is not charged.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -36,6 +39,10 @@ scalar Decimal
 scalar HTML
 scalar Money
 scalar URL
+# Shopify serializes UnsignedInt64 as a string ("12"); resolvers hand it strings.
+scalar UnsignedInt64
+
+interface Node { id: ID! }
 
 enum ProductStatus { ACTIVE ARCHIVED DRAFT }
 enum ProductSortKeys { ID TITLE UPDATED_AT CREATED_AT INVENTORY_TOTAL PRODUCT_TYPE VENDOR }
@@ -46,6 +53,11 @@ enum OrderCreateFinancialStatus {
   PENDING AUTHORIZED PARTIALLY_PAID PAID PARTIALLY_REFUNDED REFUNDED VOIDED EXPIRED
 }
 enum OrderCreateInputsInventoryBehavior { BYPASS DECREMENT_IGNORING_POLICY DECREMENT_OBEYING_POLICY }
+enum BulkOperationStatus { CANCELED CANCELING COMPLETED CREATED EXPIRED FAILED RUNNING }
+enum BulkOperationType { QUERY MUTATION }
+enum BulkOperationErrorCode { ACCESS_DENIED INTERNAL_SERVER_ERROR TIMEOUT }
+enum BulkOperationUserErrorCode { INVALID OPERATION_IN_PROGRESS }
+enum CountPrecision { EXACT AT_LEAST }
 enum OrderCreateUserErrorCode {
   FULFILLMENT_SERVICE_INVALID INVALID INVENTORY_CLAIM_FAILED PROCESSED_AT_INVALID
   REDUNDANT_CUSTOMER_FIELDS SHOP_DORMANT TAX_LINE_RATE_MISSING
@@ -85,6 +97,7 @@ type ProductVariant {
   compareAtPrice: Money
   inventoryQuantity: Int
   inventoryItem: InventoryItem!
+  product: Product!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -151,6 +164,25 @@ type AppSubscription {
   trialDays: Int!
 }
 
+type Count { count: Int! precision: CountPrecision! }
+
+type BulkOperation implements Node {
+  id: ID!
+  status: BulkOperationStatus!
+  errorCode: BulkOperationErrorCode
+  createdAt: DateTime!
+  completedAt: DateTime
+  objectCount: UnsignedInt64!
+  rootObjectCount: UnsignedInt64!
+  fileSize: UnsignedInt64
+  url: URL
+  partialDataUrl: URL
+  query: String!
+  type: BulkOperationType!
+}
+type BulkOperationUserError { code: BulkOperationUserErrorCode field: [String!] message: String! }
+type BulkOperationRunQueryPayload { bulkOperation: BulkOperation userErrors: [BulkOperationUserError!]! }
+
 type OrderCreatePayload { order: Order userErrors: [OrderCreateUserError!]! }
 type AppSubscriptionCreatePayload {
   appSubscription: AppSubscription
@@ -203,6 +235,9 @@ type Query {
   ): ProductConnection!
   product(id: ID!): Product
   productVariant(id: ID!): ProductVariant
+  productsCount(query: String, limit: Int = 10000): Count
+  node(id: ID!): Node
+  currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation
 }
 
 type Mutation {
@@ -211,10 +246,27 @@ type Mutation {
     name: String!, lineItems: [AppSubscriptionLineItemInput!]!, returnUrl: URL!,
     test: Boolean, trialDays: Int
   ): AppSubscriptionCreatePayload
+  bulkOperationRunQuery(query: String!, groupObjects: Boolean! = true): BulkOperationRunQueryPayload
 }
 """
 
 SCHEMA: GraphQLSchema = build_schema(SDL)
+Composite = GraphQLObjectType | GraphQLInterfaceType
+
+
+def field_definition(parent: Composite, name: str) -> GraphQLField | None:
+    """``parent``'s field ``name``; for an interface, also the fields its types add (``... on X``)."""
+    if name in parent.fields:
+        return parent.fields[name]
+    if isinstance(parent, GraphQLInterfaceType):
+        for possible in SCHEMA.get_possible_types(parent):
+            if name in possible.fields:
+                return possible.fields[name]
+    return None
+
+
+def is_connection(named_type: Any) -> TypeGuard[GraphQLObjectType]:
+    return isinstance(named_type, GraphQLObjectType) and named_type.name.endswith("Connection")
 
 
 class QueryCost:
@@ -254,20 +306,21 @@ class QueryCost:
                 found.extend(self._fields(self.fragments[selection.name.value].selection_set))
         return found
 
-    def _selection(self, selection_set: SelectionSetNode, parent: GraphQLObjectType, data: Any) -> int:
+    def _selection(self, selection_set: SelectionSetNode, parent: Composite, data: Any) -> int:
         total = 0
         for node in self._fields(selection_set):
             name = node.name.value
-            if name.startswith("__") or name not in parent.fields:
+            definition = None if name.startswith("__") else field_definition(parent, name)
+            if definition is None:
                 continue
-            field_type = get_named_type(parent.fields[name].type)
-            if is_leaf_type(field_type) or not isinstance(field_type, GraphQLObjectType):
+            field_type = get_named_type(definition.type)
+            if is_leaf_type(field_type) or not isinstance(field_type, Composite):
                 continue
             key = node.alias.value if node.alias else name
             value = data.get(key) if isinstance(data, dict) else None
             if data is not None and value is None:
                 continue  # nothing came back: nothing was spent
-            if field_type.name.endswith("Connection"):
+            if is_connection(field_type):
                 total += self._connection(node, field_type, value if data is not None else None)
             elif node.selection_set is not None:
                 items = value if isinstance(value, list) else [value]
