@@ -146,12 +146,12 @@ class ConcurrentConsumers:
         self._sent = 0
         self._lock = threading.Lock()
 
-    def send(self, body: str) -> None:
+    def send(self, body: str, delay_seconds: int = 0) -> None:
         with self._lock:
             lane = self.lanes[self._turn % len(self.lanes)]
             self._turn += 1
             self._sent += 1
-        lane.send(body)
+        lane.send(body, delay_seconds)
 
     def start(self) -> ConcurrentConsumers:
         for lane in self.lanes:

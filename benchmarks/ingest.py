@@ -29,7 +29,7 @@ class AppendingQueue:
     def __init__(self) -> None:
         self.bodies: list[str] = []
 
-    def send(self, body: str) -> None:
+    def send(self, body: str, delay_seconds: int = 0) -> None:
         self.bodies.append(body)
 
 

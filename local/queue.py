@@ -58,9 +58,9 @@ class InProcessQueue:
         self._worker = threading.Thread(target=self._run, name=f"queue-{name}", daemon=True)
 
     # --- the MessageQueue port ---------------------------------------------------------------
-    def send(self, body: str) -> None:
+    def send(self, body: str, delay_seconds: int = 0) -> None:
         with self._condition:
-            self._ready.append(_Message(body))
+            self._ready.append(_Message(body, visible_at=time.monotonic() + delay_seconds))
             self._condition.notify_all()
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -170,7 +170,7 @@ class RecordingQueue:
         self._lock = threading.Lock()
         self.messages: list[str] = []
 
-    def send(self, body: str) -> None:
+    def send(self, body: str, delay_seconds: int = 0) -> None:
         with self._lock:
             self.messages.append(body)
 

@@ -35,7 +35,9 @@ class Job(BaseModel):
     params: dict[str, Any]
     # When the work was asked for: automatic syncs count in the activity of that hour, retries too.
     queued_at: int = Field(default_factory=lambda: int(time.time()))
+    # How long the queue holds the job back (SQS DelaySeconds): a poll that should come later.
+    delay_seconds: int = Field(default=0, ge=0, le=900, exclude=True)
 
 
 def enqueue(job: Job) -> None:
-    get_queue(QueueName.JOBS).send(job.model_dump_json())
+    get_queue(QueueName.JOBS).send(job.model_dump_json(), delay_seconds=job.delay_seconds)

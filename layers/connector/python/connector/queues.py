@@ -22,7 +22,8 @@ class QueueName(StrEnum):
 
 
 class MessageQueue(Protocol):
-    def send(self, body: str) -> None: ...
+    def send(self, body: str, delay_seconds: int = 0) -> None:
+        """Queue ``body``; consumers see it no sooner than ``delay_seconds`` from now (SQS: 0-900)."""
 
 
 class SqsQueue:
@@ -30,8 +31,8 @@ class SqsQueue:
         self._url = url
         self._client = client
 
-    def send(self, body: str) -> None:
-        self._client.send_message(QueueUrl=self._url, MessageBody=body)
+    def send(self, body: str, delay_seconds: int = 0) -> None:
+        self._client.send_message(QueueUrl=self._url, MessageBody=body, DelaySeconds=delay_seconds)
 
 
 _installed: dict[QueueName, MessageQueue] = {}
