@@ -445,3 +445,81 @@ def test_orders_fulfilled_webhook_carries_the_tracking_number(
     payload = receiver.received[0].payload
     assert (payload["id"], payload["source_identifier"]) == (int(order_id), "77")
     assert payload["fulfillments"][0]["tracking_number"] == "TRACK123"
+
+
+# -- bulk operations -----------------------------------------------------------------------------
+
+
+def test_a_bulk_query_gives_the_paged_catalog_read_in_byte_ranges(shop: str) -> None:
+    # Given a shop of 120 products whose bulk operation takes a moment (on the real clock)
+    with ShopifySandbox(API_KEY, API_SECRET, products_per_shop=120) as sandbox:
+        sandbox.bulk_seconds = 1.0
+        client = ShopifyAdminClient(
+            api_key=API_KEY, api_secret=API_SECRET, admin_base_url=sandbox.admin_base_url
+        )
+        shop_client = client.for_shop(shop, sandbox.issue_token(shop))
+        assert shop_client.count_products(up_to=1000) == 120
+        assert shop_client.count_products(up_to=100) == 100  # Shopify counts up to the limit
+        # When the catalog's bulk query starts, and starts again as a retried job would
+        started = shop_client.start_bulk_products()
+        again = shop_client.start_bulk_products()
+        # Then the second start adopts the running operation instead of failing
+        assert again.id == started.id
+        deadline = time.monotonic() + 30
+        operation = shop_client.bulk_operation(started.id)
+        while operation is not None and operation.running and time.monotonic() < deadline:
+            time.sleep(0.1)
+            operation = shop_client.bulk_operation(started.id)
+        assert operation is not None and operation.status == "COMPLETED" and operation.url
+        # And the file, read 25 products a request from where the last one stopped, holds exactly
+        # what paged queries give, every variant and image included
+        products, offset, reads = [], 0, 0
+        while offset is not None:
+            chunk, offset = shop_client.bulk_products(operation.url, offset, 25)
+            products += chunk
+            reads += 1
+        paged = list(shop_client.iter_products(page_size=3, variants_per_page=100, images_per_product=50))
+        client.close()
+    assert reads == 5 and sandbox.bulk_downloads == 5
+    assert products == paged
+    assert len(products) == 120
+
+
+BULK_LINES = [
+    b'{"id":"gid://shopify/Product/1","title":"A","status":"ACTIVE","updatedAt":"2026-01-01T00:00:00Z"}',
+    b'{"id":"gid://shopify/ProductVariant/11","price":"1.00","__parentId":"gid://shopify/Product/1"}',
+    b'{"id":"gid://shopify/Product/2","title":"B","status":"ACTIVE","updatedAt":"2026-01-01T00:00:00Z"}',
+    b'{"id":"gid://shopify/ProductVariant/21","price":"2.00","__parentId":"gid://shopify/Product/2"}',
+    b'{"id":"gid://shopify/ProductImage/22","url":"https://cdn/x.jpg","__parentId":"gid://shopify/Product/2"}',
+    b'{"id":"gid://shopify/Product/3","title":"C","status":"DRAFT","updatedAt":"2026-01-01T00:00:00Z"}',
+]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 7, len(BULK_LINES[0]), len(BULK_LINES[0]) + 1, 4096])
+def test_bulk_offsets_are_exact_bytes_however_the_download_is_chunked(chunk_size: int) -> None:
+    # Chunks that end right on a line break, or inside one, must not move the offsets
+    from connector.clients.shopify import read_bulk_products
+
+    content = b"".join(line + b"\n" for line in BULK_LINES)
+
+    def chunks(data: bytes) -> list[bytes]:
+        return [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)]
+
+    first, offset = read_bulk_products(chunks(content), 0, 0, 1)
+    assert [p.id for p in first] == ["1"] and [v.id for v in first[0].variants] == ["11"]
+    assert offset == len(BULK_LINES[0]) + len(BULK_LINES[1]) + 2
+    # from the offset (a Range answer), and from the whole file (a server that ignored the Range)
+    for data, skip in ((content[offset:], 0), (content, offset)):
+        rest, end = read_bulk_products(chunks(data), skip, offset, 5)
+        assert [p.id for p in rest] == ["2", "3"] and end is None
+        assert [v.id for v in rest[0].variants] == ["21"] and [i.id for i in rest[0].images] == ["22"]
+
+
+def test_a_bulk_result_that_is_not_grouped_by_product_is_refused() -> None:
+    # A parent's lines must follow it for a byte range to hold whole products; the client asks
+    # for grouping, and would rather fail than import a product without its variants.
+    from connector.clients.shopify import ShopifyError, read_bulk_products
+
+    ungrouped = [BULK_LINES[0], BULK_LINES[2], BULK_LINES[1]]
+    with pytest.raises(ShopifyError, match="not grouped"):
+        read_bulk_products([b"\n".join(ungrouped)], 0, 0, 10)

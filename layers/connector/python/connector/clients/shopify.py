@@ -4,21 +4,27 @@ Docs followed (shopify.dev):
 - token exchange: /docs/apps/build/authentication-authorization/access-tokens/token-exchange
 - rate limits: /docs/apps/build/apis/graphql-admin/rate-limits (leaky bucket of query cost points;
   every answer reports ``extensions.cost``; a query runs only when the bucket holds its requested cost)
-- /docs/api/admin-graphql/2025-10: ``products`` connection, ``product``, ``orderCreate``,
-  ``appSubscriptionCreate`` (argument and field names as documented there)
+- /docs/api/admin-graphql/2025-10: ``products`` connection, ``product``, ``productsCount``,
+  ``orderCreate``, ``appSubscriptionCreate``, ``bulkOperationRunQuery``, ``currentBulkOperation``,
+  ``node`` (argument and field names as documented there)
+- bulk queries: /docs/api/usage/bulk-operations/queries (before API 2026-01 one query operation per
+  shop at a time; poll the operation; the result is a JSONL file at a signed URL in which each node
+  of a nested connection is a line of its own carrying ``__parentId``; ``groupObjects`` puts a
+  parent's child lines right after it)
 
 Tokens and personal data are never logged; errors carry Shopify's messages, not request bodies.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -124,6 +130,19 @@ class ShopifyProduct:
     updated_at: datetime
     variants: tuple[ShopifyVariant, ...]
     images: tuple[ShopifyImage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOperation:
+    id: str  # gid://shopify/BulkOperation/<n>
+    status: str  # CREATED | RUNNING | COMPLETED | FAILED | CANCELING | CANCELED | EXPIRED
+    error_code: str | None = None
+    url: str | None = None  # the JSONL result once COMPLETED; None when the query found nothing
+    query: str = ""  # the bulk query, whitespace collapsed
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("CREATED", "RUNNING", "CANCELING")
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,19 +326,18 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
-PRODUCT_FIELDS = """
-      id
-      title
-      handle
-      description
-      descriptionHtml
-      status
-      updatedAt
-      variants(first: $variantsFirst) {
-        nodes { id sku price inventoryQuantity inventoryItem { id } }
-        pageInfo { hasNextPage endCursor }
-      }
-      images(first: $imagesFirst) { nodes { id url altText } }
+# The fields an import reads, shared by the paged queries and the bulk query.
+PRODUCT_SCALARS = "id title handle description descriptionHtml status updatedAt"
+VARIANT_FIELDS = "id sku price inventoryQuantity inventoryItem { id }"
+IMAGE_FIELDS = "id url altText"
+
+PRODUCT_FIELDS = f"""
+      {PRODUCT_SCALARS}
+      variants(first: $variantsFirst) {{
+        nodes {{ {VARIANT_FIELDS} }}
+        pageInfo {{ hasNextPage endCursor }}
+      }}
+      images(first: $imagesFirst) {{ nodes {{ {IMAGE_FIELDS} }} }}
 """
 
 PRODUCTS_QUERY = f"""
@@ -331,14 +349,60 @@ query ConnectorProducts($first: Int!, $after: String, $variantsFirst: Int!, $ima
 }}
 """
 
-PRODUCT_VARIANTS_QUERY = """
-query ConnectorProductVariants($id: ID!, $first: Int!, $after: String) {
-  product(id: $id) {
-    variants(first: $first, after: $after) {
-      nodes { id sku price inventoryQuantity inventoryItem { id } }
-      pageInfo { hasNextPage endCursor }
-    }
+PRODUCT_VARIANTS_QUERY = f"""
+query ConnectorProductVariants($id: ID!, $first: Int!, $after: String) {{
+  product(id: $id) {{
+    variants(first: $first, after: $after) {{
+      nodes {{ {VARIANT_FIELDS} }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+"""
+
+# The catalog in one bulk operation: the fields of PRODUCT_FIELDS, every variant and image (bulk
+# queries take no page sizes). Grouped, a product's lines come together, so the file can be read
+# in byte ranges, one job per range, with no more than a range in memory.
+BULK_PRODUCTS_QUERY = f"""
+{{
+  products(sortKey: ID) {{
+    edges {{
+      node {{
+        {PRODUCT_SCALARS}
+        variants {{ edges {{ node {{ {VARIANT_FIELDS} }} }} }}
+        images {{ edges {{ node {{ {IMAGE_FIELDS} }} }} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+BULK_RUN_QUERY = """
+mutation ConnectorBulkRunQuery($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: true) {
+    bulkOperation { id status }
+    userErrors { code field message }
   }
+}
+"""
+
+BULK_OPERATION_FIELDS = "id status errorCode url query"
+
+BULK_OPERATION_QUERY = f"""
+query ConnectorBulkOperation($id: ID!) {{
+  node(id: $id) {{ ... on BulkOperation {{ {BULK_OPERATION_FIELDS} }} }}
+}}
+"""
+
+CURRENT_BULK_OPERATION_QUERY = f"""
+query ConnectorCurrentBulkOperation {{
+  currentBulkOperation(type: QUERY) {{ {BULK_OPERATION_FIELDS} }}
+}}
+"""
+
+PRODUCTS_COUNT_QUERY = """
+query ConnectorProductsCount($limit: Int) {
+  productsCount(limit: $limit) { count }
 }
 """
 
@@ -492,28 +556,13 @@ class ShopifyShopClient:
         return products, (page_info["endCursor"] if page_info["hasNextPage"] else None)
 
     def _product(self, node: dict[str, Any], variants_per_page: int) -> ShopifyProduct:
-        variants = [_variant(v) for v in node["variants"]["nodes"]]
+        variants = list(node["variants"]["nodes"])
         page_info = node["variants"]["pageInfo"]
         while page_info["hasNextPage"]:  # products with more variants than one page holds
             more = self._variants_page(node["id"], page_info["endCursor"], max(variants_per_page, 100))
-            variants.extend(_variant(v) for v in more["nodes"])
+            variants.extend(more["nodes"])
             page_info = more["pageInfo"]
-        return ShopifyProduct(
-            id=numeric_id(node["id"]),
-            title=node["title"],
-            handle=node.get("handle") or "",
-            description=node.get("description") or "",
-            description_html=node.get("descriptionHtml") or "",
-            status=node["status"],
-            updated_at=datetime.fromisoformat(node["updatedAt"].replace("Z", "+00:00")),
-            variants=tuple(variants),
-            images=tuple(
-                ShopifyImage(
-                    id=numeric_id(i["id"]) if i.get("id") else "", url=i["url"], alt_text=i.get("altText")
-                )
-                for i in node["images"]["nodes"]
-            ),
-        )
+        return _product(node, variants, node["images"]["nodes"])
 
     def _variants_page(self, product_gid: str, after: str, first: int) -> dict[str, Any]:
         data = self.execute(
@@ -526,6 +575,81 @@ class ShopifyShopClient:
             raise ShopifyError("product disappeared while its variants were read")
         variants: dict[str, Any] = data["product"]["variants"]
         return variants
+
+    def count_products(self, up_to: int) -> int:
+        """How many products the shop has, counted up to ``up_to`` (Shopify stops counting there)."""
+        data = self.execute(
+            PRODUCTS_COUNT_QUERY, {"limit": up_to}, operation="ConnectorProductsCount", estimated_cost=1
+        )
+        return int((data.get("productsCount") or {}).get("count") or 0)
+
+    # -- bulk operations -------------------------------------------------------------------------
+
+    def start_bulk_products(self) -> BulkOperation:
+        """Start the catalog's bulk query. Should one of ours already run (this call retried after
+        a lost answer), that one is adopted: Shopify runs one bulk query per shop at a time."""
+        data = self.execute(
+            BULK_RUN_QUERY,
+            {"query": BULK_PRODUCTS_QUERY},
+            operation="ConnectorBulkRunQuery",
+            estimated_cost=MUTATION_COST,
+            mutation=True,
+        )
+        result = data["bulkOperationRunQuery"]
+        errors = result.get("userErrors") or []
+        if any(error.get("code") == "OPERATION_IN_PROGRESS" for error in errors):
+            current = self.current_bulk_operation()
+            if current and current.running and current.query == _same_query(BULK_PRODUCTS_QUERY):
+                return current
+        _raise_user_errors("bulkOperationRunQuery", result)
+        created = result["bulkOperation"]
+        return BulkOperation(id=created["id"], status=created["status"])
+
+    def bulk_operation(self, operation_id: str) -> BulkOperation | None:
+        data = self.execute(
+            BULK_OPERATION_QUERY,
+            {"id": to_gid("BulkOperation", operation_id)},
+            operation="ConnectorBulkOperation",
+            estimated_cost=1,
+        )
+        return _bulk_operation(data.get("node"))
+
+    def current_bulk_operation(self) -> BulkOperation | None:
+        data = self.execute(
+            CURRENT_BULK_OPERATION_QUERY, None, operation="ConnectorCurrentBulkOperation", estimated_cost=1
+        )
+        return _bulk_operation(data.get("currentBulkOperation"))
+
+    def bulk_products(
+        self, url: str, offset: int, count: int, *, images_per_product: int = 10
+    ) -> tuple[list[ShopifyProduct], int | None]:
+        """Up to ``count`` products of a grouped bulk result, read from byte ``offset`` on (the
+        start of a product's line), and the offset of the product after them (None at the end of
+        the file). The request asks for the file from ``offset`` and stops reading once the next
+        product's line begins. The URL is signed: no access token goes with it. Products keep their
+        first ``images_per_product`` images, as paged reads do."""
+        parent = self._parent
+        # identity: byte offsets are offsets in the file, not in a compressed stream of it
+        headers = {"Range": f"bytes={offset}-", "Accept": "*/*", "Accept-Encoding": "identity"}
+        try:
+            response = parent.session.get(url, headers=headers, stream=True, timeout=parent.timeout)
+        except requests.RequestException as exc:
+            raise ShopifyUnavailableError(f"bulk result: {type(exc).__name__}") from exc
+        with response:
+            status = response.status_code
+            ranged = status == 206 and response.headers.get("Content-Range", "").startswith(
+                f"bytes {offset}-"
+            )
+            if not ranged and status != 200:  # offsets always point inside the file
+                raise ShopifyError(f"bulk result: HTTP {status} for bytes from {offset}")
+            skip = 0 if ranged else offset  # a server that ignored the Range sends the whole file
+            try:
+                products, next_offset = read_bulk_products(
+                    response.iter_content(chunk_size=65536), skip, offset, count
+                )
+            except requests.RequestException as exc:
+                raise ShopifyUnavailableError(f"bulk result: {type(exc).__name__}") from exc
+        return [replace(p, images=p.images[:images_per_product]) for p in products], next_offset
 
     # -- mutations -------------------------------------------------------------------------------
 
@@ -611,6 +735,89 @@ class ShopifyShopClient:
             status=subscription.get("status") or "PENDING",
             confirmation_url=result["confirmationUrl"],
         )
+
+
+def _same_query(query: str) -> str:
+    return " ".join(query.split())
+
+
+def _bulk_operation(node: dict[str, Any] | None) -> BulkOperation | None:
+    if not node or not node.get("id"):
+        return None
+    return BulkOperation(
+        id=node["id"],
+        status=node["status"],
+        error_code=node.get("errorCode"),
+        url=node.get("url"),
+        query=_same_query(node.get("query") or ""),
+    )
+
+
+def read_bulk_products(
+    chunks: Iterable[bytes], skip: int, offset: int, count: int
+) -> tuple[list[ShopifyProduct], int | None]:
+    """Products from the bytes of a JSONL file from a product's line on (the first ``skip`` bytes
+    are passed over), each followed by its own variant and image lines (grouped output); stops at
+    the line of product ``count + 1`` and returns its offset in the file."""
+    products: list[ShopifyProduct] = []
+    node: dict[str, Any] | None = None
+    variants: list[dict[str, Any]] = []
+    images: list[dict[str, Any]] = []
+    position = offset - skip
+    for line in _lines(chunks):
+        start, position = position, position + len(line) + 1
+        if start < offset or not line.strip():
+            continue
+        record = json.loads(line)
+        parent = record.pop("__parentId", None)
+        if parent is None:  # the next product
+            if node is not None:
+                products.append(_product(node, variants, images))
+                if len(products) == count:
+                    return products, start
+            node, variants, images = record, [], []
+        elif node is None or parent != node["id"]:
+            raise ShopifyError("bulk result is not grouped by product")
+        elif "/ProductVariant/" in str(record.get("id") or ""):
+            variants.append(record)
+        else:
+            images.append(record)
+    if node is not None:
+        products.append(_product(node, variants, images))
+    return products, None
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a byte stream, without their ``\\n``. Hand-written because requests'
+    ``iter_lines`` yields an extra empty line when a chunk ends on the delimiter, which would
+    throw the byte offsets off."""
+    pending = b""
+    for chunk in chunks:
+        *complete, pending = (pending + chunk).split(b"\n")
+        yield from complete
+    if pending:
+        yield pending
+
+
+def _product(
+    node: dict[str, Any], variants: Sequence[dict[str, Any]], images: Sequence[dict[str, Any]]
+) -> ShopifyProduct:
+    return ShopifyProduct(
+        id=numeric_id(node["id"]),
+        title=node["title"],
+        handle=node.get("handle") or "",
+        description=node.get("description") or "",
+        description_html=node.get("descriptionHtml") or "",
+        status=node["status"],
+        updated_at=datetime.fromisoformat(node["updatedAt"].replace("Z", "+00:00")),
+        variants=tuple(_variant(v) for v in variants),
+        images=tuple(
+            ShopifyImage(
+                id=numeric_id(i["id"]) if i.get("id") else "", url=i["url"], alt_text=i.get("altText")
+            )
+            for i in images
+        ),
+    )
 
 
 def _variant(node: dict[str, Any]) -> ShopifyVariant:
