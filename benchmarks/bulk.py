@@ -83,6 +83,7 @@ class Sync:
     import_calls: int = 0
     upload_calls: int = 0
     import_shopify_points: float = 0.0  # GraphQL cost the import was charged
+    import_bulk_downloads: int = 0  # byte ranges of a bulk operation's file (0: paged queries)
     import_requests: Counter[str] = field(default_factory=Counter)
     upload_requests: Counter[str] = field(default_factory=Counter)
 
@@ -114,8 +115,10 @@ def sync_catalog(stack: LocalConnector, store: Store, size: int, plan_name: str)
         stack.jobs.drain(timeout=3600)
 
     sync, admitted = Sync(), stack.tiktok.admitted
+    downloads = stack.shopify.bulk_downloads
     with counting_dynamodb() as requests:
         sync.import_seconds = timed(lambda: activity("/v1/imports"))
+    sync.import_bulk_downloads = stack.shopify.bulk_downloads - downloads
     sync.import_calls, admitted = stack.tiktok.admitted - admitted, stack.tiktok.admitted
     sync.import_requests = requests.requests
     sync.import_shopify_points = stack.shopify.state(shop).bucket.charged
@@ -190,7 +193,14 @@ def run(quick: bool, products: int | None = None, rate: float = RATE_PER_SECOND)
             sync.calls / rate,
             TARGET,
             {
-                "import": f"{sync.import_seconds:.1f} s, {sync.import_calls:,} TikTok calls",
+                "import": (
+                    f"{sync.import_seconds:.1f} s, {sync.import_calls:,} TikTok calls, "
+                    + (
+                        f"one Shopify bulk operation read in {sync.import_bulk_downloads} byte ranges"
+                        if sync.import_bulk_downloads
+                        else "Shopify's paged queries"
+                    )
+                ),
                 "Shopify's floor under the import": shopify_floor,
                 "upload": (
                     f"{sync.upload_seconds:.1f} s, {sync.upload_calls:,} TikTok calls "

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import requests
 
+from connector.activities import catalog
 from connector.dal.store import Store
+from connector.jobs import Job, JobKind, enqueue
 from local.events import shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
@@ -50,6 +52,8 @@ def test_import_then_upload_a_thousand_products(
         CATALOG_SIZE,
         0,
     )
+    if CATALOG_SIZE > catalog.BULK_IMPORT_ABOVE:  # read from one bulk operation, a chunk per job
+        assert shopify_partner.bulk_downloads >= -(-CATALOG_SIZE // catalog.BULK_CHUNK)
     assert store.status_counts(shop).products()["not_uploaded"] == CATALOG_SIZE
 
     creations_before = tiktok_partner.calls.get("products/create", 0)
@@ -102,6 +106,82 @@ def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_o
     assert (done["total"], done["succeeded"], done["failed"]) == (45, 45, 0)
     assert store.status_counts(shop).products()["not_uploaded"] == 45
     assert store.status_counts(shop) == store.recount(shop)
+
+
+def test_a_failed_bulk_operation_falls_back_to_paged_queries(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    size = catalog.BULK_IMPORT_ABOVE + 20
+    monkeypatch.setattr(shopify_partner, "products_per_shop", size)
+    provision_connected(api_url, store, shop, tiktok_partner)
+    downloads = shopify_partner.bulk_downloads
+    shopify_partner.fail_next_bulk_operation()
+
+    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
+    jobs_worker.drain(timeout=300)
+
+    done = _activity(api_url, shop, imported["id"])
+    assert (done["total"], done["succeeded"], done["failed"]) == (size, size, 0)
+    assert shopify_partner.bulk_downloads == downloads  # nothing came from the failed operation
+    assert store.status_counts(shop).products()["not_uploaded"] == size
+    assert store.status_counts(shop) == store.recount(shop)
+
+
+def test_a_bulk_import_whose_jobs_all_arrive_twice_counts_each_product_once(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from connector.merchant import actions
+    from functions.jobs import handler as jobs_function
+
+    size = catalog.BULK_IMPORT_ABOVE + 2 * catalog.BULK_CHUNK
+    monkeypatch.setattr(shopify_partner, "products_per_shop", size)
+    monkeypatch.setattr(shopify_partner, "bulk_seconds", 1.5)  # a few polls before it completes
+    provision_connected(api_url, store, shop, tiktok_partner)
+    sent: list[Job] = []
+
+    def twice(job: Job) -> None:  # SQS delivers at least once: here, every job exactly twice
+        sent.append(job)
+        enqueue(job)
+        enqueue(job)
+
+    monkeypatch.setattr(actions, "enqueue", twice)  # the merchant's first job too
+    monkeypatch.setattr(jobs_function, "enqueue", twice)
+    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
+    jobs_worker.drain(timeout=300)
+
+    done = _activity(api_url, shop, imported["id"])
+    assert (done["total"], done["processed"], done["succeeded"], done["failed"]) == (size, size, size, 0)
+    assert store.status_counts(shop).products()["not_uploaded"] == size
+    assert store.status_counts(shop) == store.recount(shop)
+    # one operation, read once however often its jobs ran; the polls chained, each one delayed
+    assert len(shopify_partner.bulk_operations(shop)) == 1
+    polls = [job for job in sent if job.params.get("polls")]
+    assert polls and all(job.delay_seconds > 0 for job in polls)
+    numbers = sorted(job.params["polls"] for job in polls)
+    assert numbers == list(range(1, len(numbers) + 1))  # one chain: no poll was queued twice
+    assert shopify_partner.state(shop).bucket.charged < 100  # a handful of small queries, no pages
+
+    # When the import runs again from the start, as the stuck-activity sweep would run it
+    again = Job(
+        kind=JobKind.IMPORT, shop=shop, idempotency_key="again", params={"activity_id": imported["id"]}
+    )
+    enqueue(again)
+    jobs_worker.drain(timeout=120)
+    # Then it reads the operation it recorded, and counts nothing twice
+    assert len(shopify_partner.bulk_operations(shop)) == 1
+    assert _activity(api_url, shop, imported["id"])["total"] == size
 
 
 def _tiktok_products_of(tiktok: TikTokSandbox, shop: str, store: Store) -> int:

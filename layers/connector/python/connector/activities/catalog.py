@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
+from typing import Any, ClassVar
 
 from connector.activities.ports import WorkPorts
-from connector.clients.shopify import ShopifyProduct
+from connector.clients.shopify import ShopifyProduct, ShopifyShopClient, numeric_id
 from connector.dal.store import CommitOutcome, VersionedWrite
 from connector.domain import changes
 from connector.domain.changes import CatalogFacts, Change
-from connector.domain.entities import Product, Variant
+from connector.domain.entities import Product, Shop, Variant
 from connector.jobs import Job, JobKind
 
 # 20 products with 10 variants and 10 images a page stays under Shopify's 1,000-point query limit
 # (products with more variants get follow-up pages from the client).
 IMPORT_PAGE = 20
 IMPORT_VARIANTS = 10
+IMPORT_IMAGES = 10
 MAX_ATTEMPTS = 8
+# Paged, a product costs about 14 points of the shop's bucket (restored at 100 points a second on
+# standard plans, 1,000 on Plus): beyond a few hundred products the import would wait on Shopify's
+# rate limit. A larger catalog is read with one bulk operation (one mutation, then a download).
+BULK_IMPORT_ABOVE = 500
+# Products a bulk chunk (one job) reads and writes: one BatchGetItem (100 keys at most) and one
+# transaction of their rows and a counter shard (100 items at most).
+BULK_CHUNK = 90
+# Seconds between looks at a running bulk operation: soon at first, then every half minute, for
+# about a day (Shopify itself lets one run for up to ten days, then fails it).
+BULK_POLL_DELAYS = (1, 2, 4, 8, 15, 30)
+MAX_BULK_POLLS = 2_880
 
 
 class NotYetWrittenError(RuntimeError):
@@ -70,15 +84,120 @@ def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
 def run_import(job: Job, ports: WorkPorts) -> None:
     """One page of the shop's Shopify catalog into ours; the next page is the next job, queued as
     soon as this page is counted so that pages are written side by side (pages are counted in
-    order, so the total is final only once every page is in it)."""
-    activity_id, cursor = job.params["activity_id"], job.params.get("cursor")
+    order, so the total is final only once every page is in it). A catalog of more than
+    ``BULK_IMPORT_ABOVE`` products is read from one bulk operation instead of paged queries."""
+    cursor = job.params.get("cursor")
     shop = ports.shop(job.shop)
     admin = ports.shopify_admin(shop)
-    products, next_cursor = admin.products_page(cursor, IMPORT_PAGE, variants_per_page=IMPORT_VARIANTS)
+    bulk = BulkCursor.parse(cursor)
+    if cursor is None and not job.params.get("paged"):
+        bulk = _bulk_to_read(ports, admin, shop, job.params["activity_id"])
+    if bulk is None:
+        products, next_cursor = admin.products_page(
+            cursor, IMPORT_PAGE, variants_per_page=IMPORT_VARIANTS, images_per_product=IMPORT_IMAGES
+        )
+        _import_page(job, ports, shop, cursor or "first", products, next_cursor)
+        return
+    operation = admin.bulk_operation(bulk.operation_id)
+    if operation is not None and operation.running:
+        _poll_later(job, ports, shop, bulk)
+    elif operation is not None and operation.status == "COMPLETED":
+        products, next_offset = (
+            admin.bulk_products(operation.url, bulk.offset, BULK_CHUNK, images_per_product=IMPORT_IMAGES)
+            if operation.url
+            else ([], None)  # Shopify gives no file when the query found nothing
+        )
+        next_cursor = None if next_offset is None else BulkCursor(bulk.operation_id, next_offset).encode()
+        _import_page(job, ports, shop, bulk.encode(), products, next_cursor)
+    elif operation is not None and operation.status in ("FAILED", "CANCELED"):
+        # It never gave a file, so nothing of it was counted: page through the catalog instead.
+        paged = _import_job(job, shop, None, f"paged-after-{bulk.operation_id}", paged=True)
+        ports.enqueue_job(paged)
+    else:  # expired (7 days after it completed) or gone
+        state = operation.status.lower() if operation else "gone"
+        reason = f"Shopify's bulk operation {bulk.operation_id} is {state}: start the import again"
+        ports.store.fail_activity(shop.domain, job.params["activity_id"], reason, ports.now())
+
+
+def _bulk_to_read(
+    ports: WorkPorts, admin: ShopifyShopClient, shop: Shop, activity_id: str
+) -> BulkCursor | None:
+    """The bulk operation an import reads from the start: the one recorded on its activity (a run
+    repeated or resumed), else a new one when the catalog has more than ``BULK_IMPORT_ABOVE``
+    products; None: read it page by page. Recording it first-writer-wins means that two runs
+    that both started an operation read and count one operation's file."""
+    recorded = ports.store.bulk_operation_of(shop.domain, activity_id)
+    if recorded is None:
+        if admin.count_products(BULK_IMPORT_ABOVE + 1) <= BULK_IMPORT_ABOVE:
+            return None
+        started = numeric_id(admin.start_bulk_products().id)
+        recorded = ports.store.claim_bulk_operation(shop.domain, activity_id, started)
+    return BulkCursor(recorded, 0)
+
+
+@dataclass(frozen=True)
+class BulkCursor:
+    """Where a bulk import stands: its operation, and the byte offset of the next product's line
+    in the result file (the job cursor and the activity's resume cursor, as ``bulk:<id>:<offset>``)."""
+
+    operation_id: str
+    offset: int
+
+    PREFIX: ClassVar[str] = "bulk:"
+
+    def encode(self) -> str:
+        return f"{self.PREFIX}{self.operation_id}:{self.offset}"
+
+    @classmethod
+    def parse(cls, cursor: str | None) -> BulkCursor | None:
+        if not cursor or not cursor.startswith(cls.PREFIX):
+            return None
+        operation_id, offset = cursor.removeprefix(cls.PREFIX).split(":")
+        return cls(operation_id, int(offset))
+
+
+def _poll_later(job: Job, ports: WorkPorts, shop: Shop, bulk: BulkCursor) -> None:
+    """The bulk operation still runs: look again later, and keep the activity from looking stalled.
+    Polls form a chain from the job that first saw the operation running; a repeated delivery of
+    a poll queues no second follow-up, and an ended activity stops the chain."""
+    activity_id = job.params["activity_id"]
+    polls = int(job.params.get("polls", 0))
+    chain = job.params.get("chain") or job.idempotency_key
+    if polls >= MAX_BULK_POLLS:
+        reason = "Shopify's bulk operation did not finish within a day: start the import again"
+        ports.store.fail_activity(shop.domain, activity_id, reason, ports.now())
+        return
+    if not ports.store.note_bulk_poll(shop.domain, activity_id, f"{chain}#{polls}", bulk.encode()):
+        return
+    follow_up = _import_job(job, shop, bulk.encode(), f"poll{polls + 1}", polls=polls + 1, chain=chain)
+    delay = BULK_POLL_DELAYS[min(polls, len(BULK_POLL_DELAYS) - 1)]
+    ports.enqueue_job(follow_up.model_copy(update={"delay_seconds": delay}))
+
+
+def _import_job(job: Job, shop: Shop, cursor: str | None, key: str, **more: Any) -> Job:
+    activity_id = job.params["activity_id"]
+    return Job(
+        kind=JobKind.IMPORT,
+        shop=shop.domain,
+        idempotency_key=":".join(part for part in (activity_id, cursor or "first", key) if part),
+        params={"activity_id": activity_id, "cursor": cursor, **more},
+    )
+
+
+def _import_page(
+    job: Job,
+    ports: WorkPorts,
+    shop: Shop,
+    page_key: str,
+    products: list[ShopifyProduct],
+    next_cursor: str | None,
+) -> None:
+    """Count a page's products in the activity, queue the next page, write the page."""
+    activity_id = job.params["activity_id"]
     counted_now = ports.store.grow_activity(
         shop.domain,
         activity_id,
-        cursor or "first",
+        page_key,
         len(products),
         final=next_cursor is None,
         resume_cursor=next_cursor,
@@ -86,14 +205,7 @@ def run_import(job: Job, ports: WorkPorts) -> None:
     # A retried page does not queue its successor again (the first try did); should a crash have
     # come between the count and the send, the stuck-activity sweep resumes from the cursor.
     if next_cursor is not None and counted_now:
-        ports.enqueue_job(
-            Job(
-                kind=JobKind.IMPORT,
-                shop=shop.domain,
-                idempotency_key=f"{activity_id}:{next_cursor}",
-                params={"activity_id": activity_id, "cursor": next_cursor},
-            )
-        )
+        ports.enqueue_job(_import_job(job, shop, next_cursor, ""))
     # One read and one transaction for the page; should another writer have changed one of its
     # products meanwhile, nothing is written and each product reads again and writes on its own.
     known = ports.store.get_products(shop.domain, [p.id for p in products])

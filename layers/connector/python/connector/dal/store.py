@@ -665,6 +665,45 @@ class Store:
         ]
         return _count_once([marker], ActivityRow(pk, keys.ACTIVITY + activity.activity_id), actions)
 
+    def claim_bulk_operation(self, shop: str, activity_id: str, operation_id: str) -> str:
+        """Record the Shopify bulk operation an import reads; the first recorded one stays, and is
+        returned, so that an import run twice reads (and counts) one operation's file."""
+        pk, sk = keys.shop_pk(shop), keys.ACTIVITY + activity_id
+        try:
+            ActivityRow(pk, sk).update(
+                actions=[ActivityRow.bulk_operation.set(operation_id)],
+                condition=ActivityRow.pk.exists() & ActivityRow.bulk_operation.does_not_exist(),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            recorded = self.bulk_operation_of(shop, activity_id)
+            if recorded is None:
+                raise LookupError(f"activity {activity_id} is gone") from error
+            return recorded
+        return operation_id
+
+    def bulk_operation_of(self, shop: str, activity_id: str) -> str | None:
+        row = _get(ActivityRow, keys.shop_pk(shop), keys.ACTIVITY + activity_id)
+        return None if row is None else row.bulk_operation
+
+    def note_bulk_poll(self, shop: str, activity_id: str, poll_key: str, resume_cursor: str) -> bool:
+        """One look at the bulk operation an ongoing import waits on: the activity is waiting, not
+        stalled, and a resumed run picks the wait up at ``resume_cursor``. True the first time
+        ``poll_key`` is noted; False for a repeated delivery of that poll (its follow-up is queued
+        already) or when the activity has ended (nothing is written then)."""
+        pk = keys.shop_pk(shop)
+        marker = ActivityItemRow(pk, f"{keys.ACTIVITY_ITEM}{activity_id}#poll#{poll_key}", succeeded=True)
+        actions = [ActivityRow.progressed_at.set(_now()), ActivityRow.resume_cursor.set(resume_cursor)]
+        ongoing = ActivityRow.state == ActivityState.ONGOING.value
+        try:
+            return _count_once([marker], ActivityRow(pk, keys.ACTIVITY + activity_id), actions, ongoing)
+        except TransactWriteError as error:
+            reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
+            if reasons[-1:] == ["ConditionalCheckFailed"]:  # the activity ended (or is gone)
+                return False
+            raise
+
     def note_activity_resumed(self, shop: str, activity_id: str) -> None:
         """The sweep restarted a stalled activity: its clock starts again, and it counts the restart."""
         ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
