@@ -554,16 +554,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_json(HTTPStatus.BAD_REQUEST, {"errors": f"bad request: {error}"})
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = json.dumps(body, default=str).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        # A client that gave up waiting (a timeout test) has nothing left to be told.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(payload)
+        self.send_bytes(status, json.dumps(body, default=str).encode(), "application/json", headers)
 
     def send_bytes(
         self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None
@@ -574,6 +565,8 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
+        # A client that gave up waiting (a timeout test), or that read the part of a bulk file it
+        # wanted, has nothing left to be told.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(payload)
 
