@@ -108,6 +108,32 @@ def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_o
     assert store.status_counts(shop) == store.recount(shop)
 
 
+def test_an_import_run_again_from_the_start_keeps_reading_the_way_it_began(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a paged import of 45 products, done
+    monkeypatch.setattr(shopify_partner, "products_per_shop", 45)
+    provision_connected(api_url, store, shop, tiktok_partner)
+    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
+    jobs_worker.drain(timeout=120)
+    # When it runs again from the start (a late duplicate, a resume) where a bulk read would now
+    # be chosen for the catalog's size
+    monkeypatch.setattr(catalog, "BULK_IMPORT_ABOVE", 10)
+    enqueue(
+        Job(kind=JobKind.IMPORT, shop=shop, idempotency_key="late", params={"activity_id": imported["id"]})
+    )
+    jobs_worker.drain(timeout=120)
+    # Then it reads pages again, and counts nothing twice
+    assert shopify_partner.bulk_operations(shop) == []
+    assert _activity(api_url, shop, imported["id"])["total"] == 45
+
+
 def test_a_failed_bulk_operation_falls_back_to_paged_queries(
     api_url: str,
     store: Store,

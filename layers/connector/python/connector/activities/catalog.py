@@ -14,6 +14,7 @@ from connector.domain import changes
 from connector.domain.changes import CatalogFacts, Change
 from connector.domain.entities import Product, Shop, Variant
 from connector.jobs import Job, JobKind
+from connector.observability import logger
 
 # 20 products with 10 variants and 10 images a page stays under Shopify's 1,000-point query limit
 # (products with more variants get follow-up pages from the client).
@@ -32,6 +33,7 @@ BULK_CHUNK = 90
 # about a day (Shopify itself lets one run for up to ten days, then fails it).
 BULK_POLL_DELAYS = (1, 2, 4, 8, 15, 30)
 MAX_BULK_POLLS = 2_880
+PAGED_IMPORT = "paged"  # an import's recorded source when it reads pages, not a bulk operation
 
 
 class NotYetWrittenError(RuntimeError):
@@ -91,7 +93,11 @@ def run_import(job: Job, ports: WorkPorts) -> None:
     admin = ports.shopify_admin(shop)
     bulk = BulkCursor.parse(cursor)
     if cursor is None and not job.params.get("paged"):
-        bulk = _bulk_to_read(ports, admin, shop, job.params["activity_id"])
+        try:
+            bulk = _bulk_to_read(ports, admin, shop, job.params["activity_id"])
+        except LookupError:
+            logger.info("import activity gone", shop=shop.domain)
+            return
     if bulk is None:
         products, next_cursor = admin.products_page(
             cursor, IMPORT_PAGE, variants_per_page=IMPORT_VARIANTS, images_per_product=IMPORT_IMAGES
@@ -122,17 +128,16 @@ def run_import(job: Job, ports: WorkPorts) -> None:
 def _bulk_to_read(
     ports: WorkPorts, admin: ShopifyShopClient, shop: Shop, activity_id: str
 ) -> BulkCursor | None:
-    """The bulk operation an import reads from the start: the one recorded on its activity (a run
-    repeated or resumed), else a new one when the catalog has more than ``BULK_IMPORT_ABOVE``
-    products; None: read it page by page. Recording it first-writer-wins means that two runs
-    that both started an operation read and count one operation's file."""
-    recorded = ports.store.bulk_operation_of(shop.domain, activity_id)
-    if recorded is None:
-        if admin.count_products(BULK_IMPORT_ABOVE + 1) <= BULK_IMPORT_ABOVE:
-            return None
-        started = numeric_id(admin.start_bulk_products().id)
-        recorded = ports.store.claim_bulk_operation(shop.domain, activity_id, started)
-    return BulkCursor(recorded, 0)
+    """How an import reads Shopify from the start: the source recorded on its activity (a run
+    repeated or resumed), else pages for up to ``BULK_IMPORT_ABOVE`` products and a new bulk
+    operation beyond. The first recorded source wins, so that two runs that chose differently
+    (or started two operations) still read and count one. None: read page by page."""
+    source = ports.store.import_source_of(shop.domain, activity_id)
+    if source is None:
+        many = admin.count_products(BULK_IMPORT_ABOVE + 1) > BULK_IMPORT_ABOVE
+        chosen = numeric_id(admin.start_bulk_products().id) if many else PAGED_IMPORT
+        source = ports.store.claim_import_source(shop.domain, activity_id, chosen)
+    return None if source == PAGED_IMPORT else BulkCursor(source, 0)
 
 
 @dataclass(frozen=True)

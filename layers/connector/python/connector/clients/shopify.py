@@ -640,6 +640,8 @@ class ShopifyShopClient:
             ranged = status == 206 and response.headers.get("Content-Range", "").startswith(
                 f"bytes {offset}-"
             )
+            if response.headers.get("Content-Encoding", "identity") != "identity":
+                raise ShopifyError("bulk result: compressed, so byte offsets do not hold")
             if not ranged and status != 200:  # offsets always point inside the file
                 raise ShopifyError(f"bulk result: HTTP {status} for bytes from {offset}")
             skip = 0 if ranged else offset  # a server that ignored the Range sends the whole file

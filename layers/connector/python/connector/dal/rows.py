@@ -152,7 +152,7 @@ class ActivityRow(ListedRow):
     resume_cursor = UnicodeAttribute(null=True)
     progressed_at = UnicodeAttribute(null=True)  # last time an item or page was counted (the sweep)
     resumes = NumberAttribute(default=0)  # how often the sweep restarted it
-    bulk_operation = UnicodeAttribute(null=True)  # the Shopify bulk operation an import reads
+    import_source = UnicodeAttribute(null=True)  # how an import reads Shopify: "paged" or a bulk operation id
 
 
 class ActivityItemRow(TableRow):

@@ -665,28 +665,32 @@ class Store:
         ]
         return _count_once([marker], ActivityRow(pk, keys.ACTIVITY + activity.activity_id), actions)
 
-    def claim_bulk_operation(self, shop: str, activity_id: str, operation_id: str) -> str:
-        """Record the Shopify bulk operation an import reads; the first recorded one stays, and is
-        returned, so that an import run twice reads (and counts) one operation's file."""
-        pk, sk = keys.shop_pk(shop), keys.ACTIVITY + activity_id
+    def claim_import_source(self, shop: str, activity_id: str, source: str) -> str:
+        """Record how an import reads Shopify (``PAGED_IMPORT`` or a bulk operation's id); the first
+        recorded stays, and is returned, so that however often an import starts over, it reads and
+        counts one source. LookupError when the activity is gone."""
         try:
-            ActivityRow(pk, sk).update(
-                actions=[ActivityRow.bulk_operation.set(operation_id)],
-                condition=ActivityRow.pk.exists() & ActivityRow.bulk_operation.does_not_exist(),
+            ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
+                actions=[ActivityRow.import_source.set(source)],
+                condition=ActivityRow.pk.exists() & ActivityRow.import_source.does_not_exist(),
             )
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
-            recorded = self.bulk_operation_of(shop, activity_id)
+            recorded = self.import_source_of(shop, activity_id)
             if recorded is None:
-                raise LookupError(f"activity {activity_id} is gone") from error
+                raise LookupError(f"activity {activity_id} has no recorded source") from error
             return recorded
-        return operation_id
+        return source
 
-    def bulk_operation_of(self, shop: str, activity_id: str) -> str | None:
+    def import_source_of(self, shop: str, activity_id: str) -> str | None:
+        """The recorded source of an import, None before one is; LookupError when the activity is gone."""
         row = _get(ActivityRow, keys.shop_pk(shop), keys.ACTIVITY + activity_id)
-        return None if row is None else row.bulk_operation
+        if row is None:
+            raise LookupError(f"activity {activity_id} is gone")
+        return row.import_source
 
+    @_retry_on_conflict
     def note_bulk_poll(self, shop: str, activity_id: str, poll_key: str, resume_cursor: str) -> bool:
         """One look at the bulk operation an ongoing import waits on: the activity is waiting, not
         stalled, and a resumed run picks the wait up at ``resume_cursor``. True the first time
@@ -694,7 +698,11 @@ class Store:
         already) or when the activity has ended (nothing is written then)."""
         pk = keys.shop_pk(shop)
         marker = ActivityItemRow(pk, f"{keys.ACTIVITY_ITEM}{activity_id}#poll#{poll_key}", succeeded=True)
-        actions = [ActivityRow.progressed_at.set(_now()), ActivityRow.resume_cursor.set(resume_cursor)]
+        # The cursor only where none is: a chunk counted meanwhile has moved it past the wait.
+        actions = [
+            ActivityRow.progressed_at.set(_now()),
+            ActivityRow.resume_cursor.set(ActivityRow.resume_cursor | resume_cursor),
+        ]
         ongoing = ActivityRow.state == ActivityState.ONGOING.value
         try:
             return _count_once([marker], ActivityRow(pk, keys.ACTIVITY + activity_id), actions, ongoing)
