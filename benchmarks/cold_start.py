@@ -254,7 +254,7 @@ def invoke_in_fresh_interpreter(
 def run(quick: bool) -> list[Figure]:
     from tests.helpers import connected_shop
 
-    rounds = 5 if quick else 15
+    rounds = 3 if quick else 15  # quick: a smoke run, a median of 3 is enough to print
     with local_table() as store, fake_sqs() as sqs:
         shop = f"bench-cold-{uuid.uuid4().hex[:6]}.myshopify.com"
         tiktok_shop_id = connected_shop(store, shop, auto_upload=False)
