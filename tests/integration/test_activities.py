@@ -4,7 +4,7 @@ processor -> DynamoDB Local, with exact activity counts and counters equal to a 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -30,7 +30,41 @@ def _activity(api_url: str, shop: str, activity_id: str) -> dict[str, Any]:
     return found[0]
 
 
+@dataclass
+class ConnectedCatalog:
+    """A shop connected to both sandboxes, with its Shopify catalog, ready to import."""
+
+    api_url: str
+    shop: str
+    jobs: InProcessQueue
+
+    def run_import(self) -> dict[str, Any]:
+        """Start an import as the merchant does, let the jobs run out, answer the finished activity."""
+        started = merchant_call(self.api_url, self.shop, "POST", "/v1/imports").json()["activity"]
+        self.jobs.drain(timeout=300)
+        return _activity(self.api_url, self.shop, started["id"])
+
+
+@pytest.fixture
+def connected_catalog(
+    api_url: str,
+    store: Store,
+    shop: str,
+    shopify_partner: ShopifySandbox,
+    tiktok_partner: TikTokSandbox,
+    jobs_worker: InProcessQueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[[int], ConnectedCatalog]:
+    def connect(products: int) -> ConnectedCatalog:
+        monkeypatch.setattr(shopify_partner, "products_per_shop", products)
+        provision_connected(api_url, store, shop, tiktok_partner)
+        return ConnectedCatalog(api_url, shop, jobs_worker)
+
+    return connect
+
+
 def test_import_then_upload_a_thousand_products(
+    connected_catalog: Callable[[int], ConnectedCatalog],
     api_url: str,
     store: Store,
     shop: str,
@@ -38,14 +72,8 @@ def test_import_then_upload_a_thousand_products(
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     events_queue: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shopify_partner, "products_per_shop", CATALOG_SIZE)
-    provision_connected(api_url, store, shop, tiktok_partner)
-
-    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
-    jobs_worker.drain(timeout=300)
-    done = _activity(api_url, shop, imported["id"])
+    done = connected_catalog(CATALOG_SIZE).run_import()
     assert (done["total"], done["processed"], done["succeeded"], done["failed"]) == (
         CATALOG_SIZE,
         CATALOG_SIZE,
@@ -78,16 +106,12 @@ def test_import_then_upload_a_thousand_products(
 
 
 def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_one(
-    api_url: str,
+    connected_catalog: Callable[[int], ConnectedCatalog],
     store: Store,
     shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shopify_partner, "products_per_shop", 45)
-    provision_connected(api_url, store, shop, tiktok_partner)
+    shop_catalog = connected_catalog(45)
     together = Store.commit_together
     refused: list[int] = []
 
@@ -98,10 +122,8 @@ def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_o
         return together(self, writes)
 
     monkeypatch.setattr(Store, "commit_together", first_refused)
-    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
-    jobs_worker.drain(timeout=120)
+    done = shop_catalog.run_import()
 
-    done = _activity(api_url, shop, imported["id"])
     assert refused == [20]
     assert (done["total"], done["succeeded"], done["failed"]) == (45, 45, 0)
     assert store.status_counts(shop).products()["not_uploaded"] == 45
@@ -109,19 +131,15 @@ def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_o
 
 
 def test_an_import_run_again_from_the_start_keeps_reading_the_way_it_began(
+    connected_catalog: Callable[[int], ConnectedCatalog],
     api_url: str,
-    store: Store,
     shop: str,
     shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given a paged import of 45 products, done
-    monkeypatch.setattr(shopify_partner, "products_per_shop", 45)
-    provision_connected(api_url, store, shop, tiktok_partner)
-    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
-    jobs_worker.drain(timeout=120)
+    imported = connected_catalog(45).run_import()
     # When it runs again from the start (a late duplicate, a resume) where a bulk read would now
     # be chosen for the catalog's size
     monkeypatch.setattr(catalog, "BULK_IMPORT_ABOVE", 10)
@@ -135,24 +153,18 @@ def test_an_import_run_again_from_the_start_keeps_reading_the_way_it_began(
 
 
 def test_a_failed_bulk_operation_falls_back_to_paged_queries(
-    api_url: str,
+    connected_catalog: Callable[[int], ConnectedCatalog],
     store: Store,
     shop: str,
     shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     size = catalog.BULK_IMPORT_ABOVE + 20
-    monkeypatch.setattr(shopify_partner, "products_per_shop", size)
-    provision_connected(api_url, store, shop, tiktok_partner)
+    shop_catalog = connected_catalog(size)
     downloads = shopify_partner.bulk_downloads
     shopify_partner.fail_next_bulk_operation()
 
-    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
-    jobs_worker.drain(timeout=300)
+    done = shop_catalog.run_import()
 
-    done = _activity(api_url, shop, imported["id"])
     assert (done["total"], done["succeeded"], done["failed"]) == (size, size, 0)
     assert shopify_partner.bulk_downloads == downloads  # nothing came from the failed operation
     assert store.status_counts(shop).products()["not_uploaded"] == size
@@ -160,11 +172,11 @@ def test_a_failed_bulk_operation_falls_back_to_paged_queries(
 
 
 def test_a_bulk_import_whose_jobs_all_arrive_twice_counts_each_product_once(
+    connected_catalog: Callable[[int], ConnectedCatalog],
     api_url: str,
     store: Store,
     shop: str,
     shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -172,9 +184,8 @@ def test_a_bulk_import_whose_jobs_all_arrive_twice_counts_each_product_once(
     from functions.jobs import handler as jobs_function
 
     size = catalog.BULK_IMPORT_ABOVE + 2 * catalog.BULK_CHUNK
-    monkeypatch.setattr(shopify_partner, "products_per_shop", size)
+    shop_catalog = connected_catalog(size)
     monkeypatch.setattr(shopify_partner, "bulk_seconds", 1.5)  # a few polls before it completes
-    provision_connected(api_url, store, shop, tiktok_partner)
     sent: list[Job] = []
 
     def twice(job: Job) -> None:  # SQS delivers at least once: here, every job exactly twice
@@ -184,10 +195,8 @@ def test_a_bulk_import_whose_jobs_all_arrive_twice_counts_each_product_once(
 
     monkeypatch.setattr(actions, "enqueue", twice)  # the merchant's first job too
     monkeypatch.setattr(jobs_function, "enqueue", twice)
-    imported = merchant_call(api_url, shop, "POST", "/v1/imports").json()["activity"]
-    jobs_worker.drain(timeout=300)
+    done = shop_catalog.run_import()
 
-    done = _activity(api_url, shop, imported["id"])
     assert (done["total"], done["processed"], done["succeeded"], done["failed"]) == (size, size, size, 0)
     assert store.status_counts(shop).products()["not_uploaded"] == size
     assert store.status_counts(shop) == store.recount(shop)
@@ -200,14 +209,12 @@ def test_a_bulk_import_whose_jobs_all_arrive_twice_counts_each_product_once(
     assert shopify_partner.state(shop).bucket.charged < 100  # a handful of small queries, no pages
 
     # When the import runs again from the start, as the stuck-activity sweep would run it
-    again = Job(
-        kind=JobKind.IMPORT, shop=shop, idempotency_key="again", params={"activity_id": imported["id"]}
-    )
+    again = Job(kind=JobKind.IMPORT, shop=shop, idempotency_key="again", params={"activity_id": done["id"]})
     enqueue(again)
     jobs_worker.drain(timeout=120)
     # Then it reads the operation it recorded, and counts nothing twice
     assert len(shopify_partner.bulk_operations(shop)) == 1
-    assert _activity(api_url, shop, imported["id"])["total"] == size
+    assert _activity(api_url, shop, done["id"])["total"] == size
 
 
 def _tiktok_products_of(tiktok: TikTokSandbox, shop: str, store: Store) -> int:
