@@ -18,7 +18,7 @@ from local.queue import InProcessQueue, RecordingQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
 from local.server import LocalApiServer
-from tests.helpers import forget_cached_configuration
+from tests.helpers import ConnectedCatalog, forget_cached_configuration
 
 # An endpoint given by the caller is used instead of starting DynamoDB Local.
 GIVEN_DYNAMODB_ENDPOINT = os.environ.get("DYNAMODB_ENDPOINT")
@@ -153,7 +153,7 @@ def jobs_worker(api_url: str) -> Iterator[InProcessQueue]:
 
 
 @pytest.fixture
-def imported_shop(
+def connected_catalog(
     api_url: str,
     store: Store,
     shop: str,
@@ -161,15 +161,25 @@ def imported_shop(
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
     monkeypatch: pytest.MonkeyPatch,
-) -> Callable[[int], str]:
+) -> Callable[[int], ConnectedCatalog]:
+    """A shop connected to both sandboxes whose Shopify catalog holds ``products`` products."""
+    from tests.helpers import provision_connected
+
+    def connect(products: int) -> ConnectedCatalog:
+        monkeypatch.setattr(shopify_partner, "products_per_shop", products)
+        provision_connected(api_url, store, shop, tiktok_partner)
+        return ConnectedCatalog(api_url, shop, jobs_worker)
+
+    return connect
+
+
+@pytest.fixture
+def imported_shop(connected_catalog: Callable[[int], ConnectedCatalog]) -> Callable[[int], str]:
     """A connected shop whose Shopify sandbox catalog of ``size`` products was imported."""
-    from tests.helpers import merchant_call, provision_connected
 
     def make(size: int) -> str:
-        monkeypatch.setattr(shopify_partner, "products_per_shop", size)
-        provision_connected(api_url, store, shop, tiktok_partner)
-        merchant_call(api_url, shop, "POST", "/v1/imports")
-        jobs_worker.drain(timeout=120)
-        return shop
+        shop_catalog = connected_catalog(size)
+        shop_catalog.run_import()
+        return shop_catalog.shop
 
     return make

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -225,3 +225,26 @@ def tiktok_order_line(store: Store, shop: str, sale_price: str = "10.00") -> dic
     variant = product.variants[0]
     seller_sku = variant.sku or variant.variant_id
     return {"product_id": product.tiktok_product_id, "seller_sku": seller_sku, "sale_price": sale_price}
+
+
+def finished_activity(api_url: str, shop: str, activity_id: str) -> dict[str, Any]:
+    """The activity as the dashboard lists it once completed (the ongoing ones shown on failure)."""
+    listed = merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": "completed"}).json()
+    found = [a for a in listed if a["id"] == activity_id]
+    assert found, merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": "ongoing"}).json()
+    return dict(found[0])
+
+
+@dataclass
+class ConnectedCatalog:
+    """A shop connected to both sandboxes, with its Shopify catalog, ready to import."""
+
+    api_url: str
+    shop: str
+    jobs: Any  # the jobs queue's in-process consumer
+
+    def run_import(self) -> dict[str, Any]:
+        """Start an import as the merchant does, let the jobs run out, answer the finished activity."""
+        started = merchant_call(self.api_url, self.shop, "POST", "/v1/imports").json()["activity"]
+        self.jobs.drain(timeout=300)
+        return finished_activity(self.api_url, self.shop, started["id"])

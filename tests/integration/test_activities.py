@@ -4,7 +4,7 @@ processor -> DynamoDB Local, with exact activity counts and counters equal to a 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,50 +17,16 @@ from local.events import shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import merchant_call, provision_connected, tiktok_order_line, upload_all
+from tests.helpers import (
+    ConnectedCatalog,
+    finished_activity,
+    merchant_call,
+    tiktok_order_line,
+    upload_all,
+)
 
 pytestmark = pytest.mark.integration
 CATALOG_SIZE = int(__import__("os").environ.get("CATALOG_SIZE", "1000"))
-
-
-def _activity(api_url: str, shop: str, activity_id: str) -> dict[str, Any]:
-    listed = merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": "completed"}).json()
-    found = [a for a in listed if a["id"] == activity_id]
-    assert found, merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": "ongoing"}).json()
-    return found[0]
-
-
-@dataclass
-class ConnectedCatalog:
-    """A shop connected to both sandboxes, with its Shopify catalog, ready to import."""
-
-    api_url: str
-    shop: str
-    jobs: InProcessQueue
-
-    def run_import(self) -> dict[str, Any]:
-        """Start an import as the merchant does, let the jobs run out, answer the finished activity."""
-        started = merchant_call(self.api_url, self.shop, "POST", "/v1/imports").json()["activity"]
-        self.jobs.drain(timeout=300)
-        return _activity(self.api_url, self.shop, started["id"])
-
-
-@pytest.fixture
-def connected_catalog(
-    api_url: str,
-    store: Store,
-    shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Callable[[int], ConnectedCatalog]:
-    def connect(products: int) -> ConnectedCatalog:
-        monkeypatch.setattr(shopify_partner, "products_per_shop", products)
-        provision_connected(api_url, store, shop, tiktok_partner)
-        return ConnectedCatalog(api_url, shop, jobs_worker)
-
-    return connect
 
 
 def test_import_then_upload_a_thousand_products(
@@ -92,7 +58,7 @@ def test_import_then_upload_a_thousand_products(
     assert tiktok_partner.wait_idle(timeout=60)
     events_queue.drain(timeout=120)
 
-    result = _activity(api_url, shop, uploaded["id"])
+    result = finished_activity(api_url, shop, uploaded["id"])
     counts = store.status_counts(shop).products()
     assert result["total"] == result["processed"] == CATALOG_SIZE
     assert result["failed"] == counts["failed"] > 0
@@ -149,7 +115,7 @@ def test_an_import_run_again_from_the_start_keeps_reading_the_way_it_began(
     jobs_worker.drain(timeout=120)
     # Then it reads pages again, and counts nothing twice
     assert shopify_partner.bulk_operations(shop) == []
-    assert _activity(api_url, shop, imported["id"])["total"] == 45
+    assert finished_activity(api_url, shop, imported["id"])["total"] == 45
 
 
 def test_a_failed_bulk_operation_falls_back_to_paged_queries(
@@ -214,7 +180,7 @@ def test_a_bulk_import_whose_jobs_all_arrive_twice_counts_each_product_once(
     jobs_worker.drain(timeout=120)
     # Then it reads the operation it recorded, and counts nothing twice
     assert len(shopify_partner.bulk_operations(shop)) == 1
-    assert _activity(api_url, shop, done["id"])["total"] == size
+    assert finished_activity(api_url, shop, done["id"])["total"] == size
 
 
 def _tiktok_products_of(tiktok: TikTokSandbox, shop: str, store: Store) -> int:
@@ -241,7 +207,7 @@ def test_upload_completes_under_30_percent_rate_limiting_and_creates_nothing_twi
         jobs_worker.drain(timeout=180)
     finally:
         tiktok_partner.faults.rate_limit_share = 0.0
-    result = _activity(api_url, shop, uploaded["activity"]["id"])
+    result = finished_activity(api_url, shop, uploaded["activity"]["id"])
 
     assert result["total"] == result["processed"] == 100
     assert _tiktok_products_of(tiktok_partner, shop, store) == result["succeeded"]
@@ -295,7 +261,7 @@ def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
         jobs_worker.drain(timeout=120)
     finally:
         jobs_function.runner.run = real_run
-    result = _activity(api_url, shop, uploaded["activity"]["id"])
+    result = finished_activity(api_url, shop, uploaded["activity"]["id"])
 
     assert creations["n"] == 1  # it did stop once
     assert result["total"] == result["processed"] == 30
