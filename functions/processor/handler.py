@@ -19,12 +19,14 @@ from connector.webhooks.message import QueuedWebhook
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     applier = Applier(ports)
-    messages = _parse_all(event)
+    parsed = _parse_all(event)
+    messages = list(parsed.values())
     applier.prefetch(messages)
     settled = applier.apply_together(messages)
 
     def apply_record(record: SQSRecord) -> str:
-        message = QueuedWebhook.model_validate_json(record.body)
+        # parsed once for the batch; a body that did not parse fails here, as its record's own failure
+        message = parsed.get(record.message_id) or QueuedWebhook.model_validate_json(record.body)
         # popped: a second copy of a message in the same batch is applied (as a duplicate) on its own
         outcome = settled.pop(message.delivery_id, None) or applier.apply(
             message, receive_count=int(record.attributes.approximate_receive_count)
@@ -41,13 +43,14 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
     return dict(response)
 
 
-def _parse_all(event: dict[str, Any]) -> list[QueuedWebhook]:
-    messages = []
+def _parse_all(event: dict[str, Any]) -> dict[str, QueuedWebhook]:
+    """The batch's messages by SQS message id, in batch order; bodies that do not parse are left out."""
+    messages = {}
     for record in event.get("Records", []):
         try:
-            messages.append(QueuedWebhook.model_validate_json(record.get("body", "")))
+            messages[record["messageId"]] = QueuedWebhook.model_validate_json(record.get("body", ""))
         except ValidationError:
-            continue  # fails again in apply_record, as that record's own failure
+            continue
     return messages
 
 
