@@ -488,9 +488,9 @@ class Store:
     def commit(self, write: VersionedWrite) -> CommitOutcome:
         """Write the entity's version ``version + 1`` if the stored one is still ``version``, with its
         delivery marker and counter moves."""
-        row, condition = _row_of(write.entity)
         moves = {name: delta for name, delta in write.deltas.items() if delta}
         if not moves and write.delivery is None:
+            row, condition = _row_of(write.entity)
             try:  # a lone item needs no transaction: half the write units
                 row.save(condition=condition)
             except PutError as error:
@@ -499,7 +499,7 @@ class Store:
                 raise
             return CommitOutcome.APPLIED
         try:
-            self._transact([(write, row, condition)])
+            self._transact([write])
         except TransactWriteError as error:
             return _why_cancelled(error, write.delivery is not None)
         return CommitOutcome.APPLIED
@@ -521,7 +521,7 @@ class Store:
         its own then tells which, and fails alone. One transaction of 10 events costs DynamoDB
         Local about what 3 single-event ones do."""
         try:
-            self._transact([(write, *_row_of(write.entity)) for write in writes])
+            self._transact(writes)
         except TransactWriteError:
             return False
         return True
@@ -788,7 +788,7 @@ class Store:
         return deleted
 
     # --- internals --------------------------------------------------------------------------
-    def _transact(self, rows: Sequence[tuple[VersionedWrite, TableRow, Any]]) -> None:
+    def _transact(self, writes: Sequence[VersionedWrite]) -> None:
         """One TransactWriteItems: each row under its condition with its delivery marker, and the
         counter moves summed into one shard per shop. Totals are sums over a shop's shards, so any
         shard can take them: the shard of the shop's first item (concurrent writers start with
@@ -796,8 +796,9 @@ class Store:
         summed: dict[str, Counter[str]] = {}
         shard_of: dict[str, int] = {}
         with TransactWrite(connection=_connection()) as transaction:
-            for write, row, condition in rows:
+            for write in writes:
                 shop = write.entity.shop
+                row, condition = _row_of(write.entity)
                 if write.delivery is not None:
                     marker = _marker(shop, write.delivery)
                     transaction.save(marker, condition=DedupeRow.pk.does_not_exist())
