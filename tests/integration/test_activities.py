@@ -81,7 +81,10 @@ def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_o
     together = Store.commit_together
     refused: list[int] = []
 
+    pages: list[int] = []
+
     def first_refused(self: Store, writes: Any) -> bool:
+        pages.append(len(writes))
         if not refused:  # as when another writer changed one of the page's products
             refused.append(len(writes))
             return False
@@ -91,6 +94,7 @@ def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_o
     done = shop_catalog.run_import()
 
     assert refused == [20]
+    assert sorted(pages) == [5, 20, 20]  # each page once: the refused one was not retried
     assert (done["total"], done["succeeded"], done["failed"]) == (45, 45, 0)
     assert store.status_counts(shop).products()["not_uploaded"] == 45
     assert store.status_counts(shop) == store.recount(shop)

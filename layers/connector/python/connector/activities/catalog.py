@@ -117,6 +117,12 @@ def run_import(job: Job, ports: WorkPorts) -> None:
         _import_page(job, ports, shop, bulk.encode(), products, next_cursor)
     elif operation is not None and operation.status in ("FAILED", "CANCELED"):
         # It never gave a file, so nothing of it was counted: page through the catalog instead.
+        logger.warning(
+            "bulk operation ended without a file",
+            shop=shop.domain,
+            status=operation.status,
+            error_code=operation.error_code,
+        )
         paged = _import_job(job, shop, None, f"paged-after-{bulk.operation_id}", paged=True)
         ports.enqueue_job(paged)
     else:  # expired (7 days after it completed) or gone
@@ -211,14 +217,19 @@ def _import_page(
     # come between the count and the send, the stuck-activity sweep resumes from the cursor.
     if next_cursor is not None and counted_now:
         ports.enqueue_job(_import_job(job, shop, next_cursor, ""))
-    # One read and one transaction for the page; should another writer have changed one of its
-    # products meanwhile, nothing is written and each product reads again and writes on its own.
+    # One read and one transaction for the page; should it fail (another writer changed one of its
+    # products meanwhile), each write goes alone, and only one that lost reads again and decides anew.
     known = ports.store.get_products(shop.domain, [p.id for p in products])
     deciders = {p.id: partial(changes.product_from_shopify, facts=facts_of(shop.domain, p)) for p in products}
-    decided = [decide(known.get(product_id)) for product_id, decide in deciders.items()]
-    writes = [VersionedWrite(c.entity, c.counter_deltas) for c in decided if c.applies and c.entity]
-    if writes and not ports.store.commit_together(writes):
-        for product_id, decide in deciders.items():
-            change_product(ports, shop.domain, product_id, decide)
+    decided = {product_id: decide(known.get(product_id)) for product_id, decide in deciders.items()}
+    writes = {
+        product_id: VersionedWrite(change.entity, change.counter_deltas)
+        for product_id, change in decided.items()
+        if change.applies and change.entity
+    }
+    if writes and not ports.store.commit_together(list(writes.values())):
+        for product_id, write in writes.items():
+            if ports.store.commit(write) is CommitOutcome.CONFLICT:
+                change_product(ports, shop.domain, product_id, deciders[product_id])
     ports.store.record_activity_successes(shop.domain, activity_id, [p.id for p in products])
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -646,12 +646,11 @@ class ShopifyShopClient:
                 raise ShopifyError(f"bulk result: HTTP {status} for bytes from {offset}")
             skip = 0 if ranged else offset  # a server that ignored the Range sends the whole file
             try:
-                products, next_offset = read_bulk_products(
-                    response.iter_content(chunk_size=65536), skip, offset, count
+                return read_bulk_products(
+                    response.iter_content(chunk_size=65536), skip, offset, count, images_per_product
                 )
             except requests.RequestException as exc:
                 raise ShopifyUnavailableError(f"bulk result: {type(exc).__name__}") from exc
-        return [replace(p, images=p.images[:images_per_product]) for p in products], next_offset
 
     # -- mutations -------------------------------------------------------------------------------
 
@@ -756,11 +755,12 @@ def _bulk_operation(node: dict[str, Any] | None) -> BulkOperation | None:
 
 
 def read_bulk_products(
-    chunks: Iterable[bytes], skip: int, offset: int, count: int
+    chunks: Iterable[bytes], skip: int, offset: int, count: int, images_per_product: int = 10
 ) -> tuple[list[ShopifyProduct], int | None]:
     """Products from the bytes of a JSONL file from a product's line on (the first ``skip`` bytes
-    are passed over), each followed by its own variant and image lines (grouped output); stops at
-    the line of product ``count + 1`` and returns its offset in the file."""
+    are passed over), each followed by its own variant and image lines (grouped output), keeping
+    their first ``images_per_product`` images; stops at the line of product ``count + 1`` and
+    returns its offset in the file."""
     products: list[ShopifyProduct] = []
     node: dict[str, Any] | None = None
     variants: list[dict[str, Any]] = []
@@ -782,7 +782,7 @@ def read_bulk_products(
             raise ShopifyError("bulk result is not grouped by product")
         elif "/ProductVariant/" in str(record.get("id") or ""):
             variants.append(record)
-        else:
+        elif len(images) < images_per_product:
             images.append(record)
     if node is not None:
         products.append(_product(node, variants, images))
