@@ -116,7 +116,7 @@ def timed(action: Callable[[], Any]) -> float:
 def local_table() -> Iterator[Any]:
     """DynamoDB Local in memory on a free port, a fresh table, and the shipped code pointed at it;
     yields the store. Everything is stopped and forgotten afterwards."""
-    from connector.dal import factory
+    from connector.wiring import process_ports
     from tests.helpers import forget_cached_configuration
 
     with DynamoDBLocal() as database:
@@ -125,7 +125,7 @@ def local_table() -> Iterator[Any]:
         os.environ.update(local_environment(database.endpoint, name))
         forget_cached_configuration()
         try:
-            yield factory.get_store()
+            yield process_ports().store
         finally:
             os.environ.update(OFFLINE_ENVIRONMENT)
             forget_cached_configuration()
@@ -195,8 +195,7 @@ def local_connector(
     """Inside local_table(): what `make run` runs (the local API Gateway calling the real handlers,
     both partner sandboxes, the events and jobs queues consumed by the real processor and jobs
     functions), with the shipped code pointed at it; everything is stopped afterwards."""
-    from connector import queues
-    from connector.queues import QueueName
+    from connector.wiring import process_ports, use_process_ports
     from functions.jobs.handler import lambda_handler as jobs_function
     from functions.processor.handler import lambda_handler as processor
     from local.dynamodb import LOCAL_APP_CONFIG as APP
@@ -232,8 +231,8 @@ def local_connector(
     previous = {name: os.environ.get(name) for name in partners}
     os.environ.update(partners)
     forget_cached_configuration()
-    queues.install(QueueName.EVENTS, events.start())
-    queues.install(QueueName.JOBS, jobs.start())
+    outside = process_ports()
+    use_process_ports(outside.replace(events=events.start(), jobs=jobs.start()))
     try:
         yield LocalConnector(server.url, tiktok, shopify, events, jobs)
     finally:
@@ -244,8 +243,7 @@ def local_connector(
             tiktok.stop()
             jobs.stop()
             events.stop()
-        queues.install(QueueName.EVENTS, None)
-        queues.install(QueueName.JOBS, None)
+        use_process_ports(outside)
         server.stop()
         shopify.stop()
         for name, value in previous.items():

@@ -40,15 +40,16 @@ def product_events(shop: str, count: int) -> list[QueuedWebhook]:
 def apply_concurrently(store: Store, events: list[QueuedWebhook], workers: int) -> list[BaseException]:
     """Each worker delivers its lane in batches of 10 and redelivers what failed, a bounded number
     of times; returns the errors the workers met (none expected)."""
-    from connector.processing.applier import Ports
+    from connector.wiring import Ports
     from functions.processor.handler import lambda_handler_with
     from local.lambda_context import LocalLambdaContext
+    from local.queue import RecordingQueue
     from tests.helpers import sqs_event
 
     errors: list[BaseException] = []
 
     def worker(lane: list[QueuedWebhook]) -> None:
-        ports = Ports(store=store, enqueue_job=lambda job: None)  # real back-off between conflicts
+        ports = Ports(store=store, jobs=RecordingQueue())  # real back-off between conflicts
         pending = lane
         try:
             for _ in range(MAX_DELIVERIES):

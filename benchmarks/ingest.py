@@ -20,7 +20,6 @@ from benchmarks.common import (
     quiet_logs,
     timed,
 )
-from connector.queues import QueueName
 
 
 class AppendingQueue:
@@ -48,20 +47,18 @@ def signed_events(shop: str, count: int) -> list[tuple[dict[str, Any], bytes]]:
 
 
 def run(quick: bool) -> list[Figure]:
-    from connector import queues
     from functions.shopify_webhook.handler import lambda_handler
     from local.dynamodb import LOCAL_APP_CONFIG
     from local.events import DEMO_SHOP
     from local.lambda_context import LocalLambdaContext
-    from tests.helpers import connected_shop
+    from tests.helpers import connected_shop, process_ports_with
 
     rounds, per_round = (5, 100) if quick else (15, 300)
     secret = LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"].encode()
     queue = AppendingQueue()
     with local_table() as store, quiet_logs():
         connected_shop(store, DEMO_SHOP)
-        queues.install(QueueName.EVENTS, queue)
-        try:
+        with process_ports_with(events=queue):
             batches = [signed_events(DEMO_SHOP, per_round) for _ in range(rounds)]
             context = LocalLambdaContext("shopify_webhook")
             first = lambda_handler(batches[0][0][0], context)
@@ -81,8 +78,6 @@ def run(quick: bool) -> list[Figure]:
                 )
 
             samples = interleaved({"ingest": acknowledge, "hmac": bare_hmac}, rounds)
-        finally:
-            queues.install(QueueName.EVENTS, None)
     assert len(queue.bodies) == rounds * per_round + 1, len(queue.bodies)
     return [
         Figure(

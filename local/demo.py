@@ -7,9 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from connector.connections import connect_tiktok
-from connector.crypto import token_cipher
-from connector.dal.store import Store
 from connector.domain.entities import InstallState, Plan, Shop
+from connector.wiring import Ports
 from local.events import DEMO_SHOP, DEMO_TIKTOK_SHOP_ID, replayable
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
@@ -19,11 +18,11 @@ DEMO_TIKTOK_PRODUCT_ID = "1729592969712207100"
 DEMO_SHOPIFY_PRODUCT_ID = "8001234567890123456"
 
 
-def seed_demo_shop(store: Store, tiktok: TikTokSandbox | None, shopify: ShopifySandbox | None) -> None:
+def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifySandbox | None) -> None:
     """Provision the demo shop once; a restart keeps what is already there."""
+    store, cipher = ports.store, ports.cipher
     if store.get_shop(DEMO_SHOP) is not None:
         return
-    cipher = token_cipher()
     now = datetime.now(UTC)
     profile = Shop(domain=DEMO_SHOP, install_state=InstallState.INSTALLED, installed_at=now)
     if shopify is not None:
@@ -35,8 +34,7 @@ def seed_demo_shop(store: Store, tiktok: TikTokSandbox | None, shopify: ShopifyS
             tiktok.add_shop(shop_id=DEMO_TIKTOK_SHOP_ID, name="Demo Shop", region="US")
         grant = tiktok.issue_token(DEMO_TIKTOK_SHOP_ID)
         connect_tiktok(
-            store,
-            cipher,
+            ports,
             replace(profile, onboarding_step=3),
             tiktok_shop_id=grant.shop_id,
             shop_cipher=grant.shop_cipher,

@@ -19,9 +19,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
-from connector import queues, routes
-from connector.dal.factory import get_store
-from connector.queues import QueueName
+from connector import routes
+from connector.wiring import Ports, use_process_ports
 from local.dynamodb import ROOT, DynamoDBLocal, ensure_table, local_environment
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
@@ -79,8 +78,9 @@ def main() -> int:
         running.callback(events.stop)
         jobs = InProcessQueue("jobs", jobs_function).start()
         running.callback(jobs.stop)
-        queues.install(QueueName.EVENTS, events)
-        queues.install(QueueName.JOBS, jobs)
+        # What Lambda's environment is on AWS: this process's ports, with the in-process queues.
+        ports = Ports(events=events, jobs=jobs)
+        use_process_ports(ports)
         timers = Timers(scheduler, speedup=float(os.environ.get("SCHEDULE_SPEEDUP", "1"))).start()
         running.callback(timers.stop)
 
@@ -89,7 +89,7 @@ def main() -> int:
 
         from local.demo import replay_samples, seed_demo_shop
 
-        seed_demo_shop(get_store(), tiktok, shopify)
+        seed_demo_shop(ports, tiktok, shopify)
         replayed = replay_samples(server.url)
         events.drain()
 

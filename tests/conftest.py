@@ -9,16 +9,14 @@ from typing import Any
 
 import pytest
 
-from connector import queues
-from connector.dal import factory
 from connector.dal.store import Store
-from connector.queues import QueueName
+from connector.wiring import Ports, process_ports, use_process_ports
 from local.dynamodb import LOCAL_APP_CONFIG, DynamoDBLocal, ensure_table, local_environment
 from local.queue import InProcessQueue, RecordingQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
 from local.server import LocalApiServer
-from tests.helpers import ConnectedCatalog, forget_cached_configuration
+from tests.helpers import ConnectedCatalog, forget_cached_configuration, process_ports_with
 
 # An endpoint given by the caller is used instead of starting DynamoDB Local.
 GIVEN_DYNAMODB_ENDPOINT = os.environ.get("DYNAMODB_ENDPOINT")
@@ -49,14 +47,14 @@ def table(dynamodb_endpoint: str) -> Iterator[str]:
     name = f"connector-test-{uuid.uuid4().hex[:8]}"
     ensure_table(dynamodb_endpoint, name)
     os.environ.update(local_environment(dynamodb_endpoint, name))
-    factory.reset()
+    use_process_ports(None)  # built again from this environment
     yield name
-    factory.reset()
+    use_process_ports(None)
 
 
 @pytest.fixture
 def store(table: str) -> Store:
-    return factory.get_store()
+    return process_ports().store
 
 
 @pytest.fixture
@@ -71,22 +69,19 @@ def events_queue(table: str) -> Iterator[InProcessQueue]:
     from functions.processor.handler import lambda_handler as processor
 
     queue = InProcessQueue("events", processor, retry_delay=0.05).start()
-    queues.install(QueueName.EVENTS, queue)
     # Jobs the processor queues are kept, not run, unless a test asks for the jobs function.
-    queues.install(QueueName.JOBS, RecordingQueue())
+    use_process_ports(Ports(events=queue, jobs=RecordingQueue()))
     yield queue
-    queues.install(QueueName.EVENTS, None)
-    queues.install(QueueName.JOBS, None)
+    use_process_ports(None)
     queue.stop()
 
 
 @pytest.fixture
-def jobs() -> Iterator[RecordingQueue]:
+def jobs(events_queue: InProcessQueue) -> Iterator[RecordingQueue]:
     """What the processor asks the jobs function to do (its consumer is not part of these tests)."""
-    queue, previous = RecordingQueue(), queues.installed(QueueName.JOBS)
-    queues.install(QueueName.JOBS, queue)
-    yield queue
-    queues.install(QueueName.JOBS, previous)
+    queue = RecordingQueue()
+    with process_ports_with(jobs=queue):
+        yield queue
 
 
 @pytest.fixture(scope="session")
@@ -142,13 +137,9 @@ def jobs_worker(api_url: str) -> Iterator[InProcessQueue]:
     """The jobs queue consumed by the real jobs function (instead of only recording)."""
     from functions.jobs.handler import lambda_handler as jobs_function
 
-    queue, previous = (
-        InProcessQueue("jobs", jobs_function, retry_delay=0.05).start(),
-        queues.installed(QueueName.JOBS),
-    )
-    queues.install(QueueName.JOBS, queue)
-    yield queue
-    queues.install(QueueName.JOBS, previous)
+    queue = InProcessQueue("jobs", jobs_function, retry_delay=0.05).start()
+    with process_ports_with(jobs=queue):
+        yield queue
     queue.stop()
 
 

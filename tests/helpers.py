@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,22 +18,32 @@ from connector.dal import keys
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Plan, Shop, SyncSettings, TikTokConnection
 from connector.jobs import Job
-from connector.processing.applier import Ports
 from connector.webhooks.message import QueuedWebhook, Source
+from connector.wiring import Ports, process_ports, use_process_ports
 from functions.processor.handler import lambda_handler_with
 from local.lambda_context import LocalLambdaContext
+from local.queue import RecordingQueue
+
+
+@contextmanager
+def process_ports_with(**given: Any) -> Iterator[Ports]:
+    """This process's ports (what the local handlers use) with ``given`` in place, for one test."""
+    previous = process_ports()
+    ports = previous.replace(**given)
+    use_process_ports(ports)
+    try:
+        yield ports
+    finally:
+        if "settings" in given:  # the rows' table binding is process-wide: bind them back now
+            previous = previous.replace()
+            _ = previous.store
+        use_process_ports(previous)
 
 
 def forget_cached_configuration() -> None:
-    """Drop every per-process cache built from the environment (settings, clients, store)."""
-    from connector.clients.shopify import shopify_client_from_settings
-    from connector.clients.tiktok import tiktok_client_from_settings
-    from connector.dal import factory
-    from connector.processing.tiktok_products import tiktok_product_status_reader
-
-    factory.reset()
-    for cached in (shopify_client_from_settings, tiktok_client_from_settings, tiktok_product_status_reader):
-        cached.cache_clear()
+    """Build this process's ports again from the environment as it is now (settings, clients, store),
+    keeping the queues and whatever else was given."""
+    use_process_ports(process_ports().replace())
 
 
 def connected_shop(store: Store, shop: str, **settings: Any) -> str:
@@ -142,12 +154,23 @@ class FakeTikTokProducts:
         return self.answers[tiktok_product_id]
 
 
+class JobRecorder(RecordingQueue):
+    """A jobs queue whose consumer is the test: what was queued, as jobs."""
+
+    @property
+    def jobs(self) -> list[Job]:
+        return [Job.model_validate_json(body) for body in self.messages]
+
+
 class Harness:
     def __init__(self, store: Store, products: FakeTikTokProducts | None = None) -> None:
-        self.jobs: list[Job] = []
-        self.ports = Ports(
-            store=store, enqueue_job=self.jobs.append, tiktok_products=products, sleep=lambda _: None
-        )
+        self.queued = JobRecorder()
+        given: dict[str, Any] = {"tiktok_products": products} if products is not None else {}
+        self.ports = Ports(store=store, jobs=self.queued, sleep=lambda _: None, **given)
+
+    @property
+    def jobs(self) -> list[Job]:
+        return self.queued.jobs
 
     def deliver(self, *messages: Any, receive_count: int = 1) -> dict[str, Any]:
         event = sqs_event(list(messages), receive_count)
@@ -161,13 +184,11 @@ def connect_to_sandbox(store: Store, shop: str, sandbox: Any) -> tuple[str, Any]
     """Link a shop to a new shop of the TikTok sandbox, as the OAuth callback would; returns the
     TikTok shop id and the grant."""
     from connector.connections import connect_tiktok
-    from connector.crypto import token_cipher
 
     grant = sandbox.issue_token(sandbox.add_shop(name=shop).shop_id)
     profile = store.get_shop(shop) or Shop(domain=shop, install_state=InstallState.INSTALLED)
     connect_tiktok(
-        store,
-        token_cipher(),
+        process_ports().replace(store=store),
         profile,
         tiktok_shop_id=grant.shop_id,
         shop_cipher=grant.shop_cipher,

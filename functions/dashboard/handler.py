@@ -19,24 +19,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from connector import health, session_tokens
 from connector.api import schemas
 from connector.api.errors import register_error_handlers
-from connector.clients.shopify import shopify_client_from_settings
-from connector.clients.tiktok import tiktok_client_from_settings
-from connector.crypto import token_cipher
-from connector.dal.factory import get_store
 from connector.domain.entities import Activity, Shop
+from connector.domain.status import OrderStatus, ProductStatus
 from connector.merchant import actions, views
 from connector.merchant.provisioning import ensure_shop
 from connector.observability import logger
-from connector.secrets import Secret, get_secret
-from connector.settings import get_settings
+from connector.secrets import Secret
+from connector.wiring import Ports, process_ports
 
 app = APIGatewayRestResolver(enable_validation=True)
 register_error_handlers(app)
 
-ProductStatusParam = Literal["not_uploaded", "pending", "live", "failed", "inactive"]
-OrderStatusParam = Literal[
-    "unpaid", "awaiting_shipment", "awaiting_collection", "in_transit", "completed", "cancelled"
-]
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
 
@@ -46,12 +39,14 @@ def authenticate(resolver: APIGatewayRestResolver, next_middleware: NextMiddlewa
     event = resolver.current_event
     if not event.path.startswith("/v1/"):
         return next_middleware(resolver)
-    settings = get_settings()
+    ports = _ports()
     token = session_tokens.bearer_token(event.headers.get("Authorization"))
     caller = session_tokens.verify(
-        token, client_id=settings.shopify_api_key, client_secret=get_secret(Secret.SHOPIFY_API_SECRET)
+        token,
+        client_id=ports.settings.shopify_api_key,
+        client_secret=ports.secret(Secret.SHOPIFY_API_SECRET),
     )
-    shop = ensure_shop(get_store(), shopify_client_from_settings(), token_cipher(), caller.shop, token)
+    shop = ensure_shop(ports, caller.shop, token)
     resolver.append_context(shop=shop)
     response = next_middleware(resolver)
     # Embeddable in Shopify Admin and in this shop's own admin, nowhere else.
@@ -64,13 +59,18 @@ def authenticate(resolver: APIGatewayRestResolver, next_middleware: NextMiddlewa
 app.use(middlewares=[authenticate])
 
 
+def _ports() -> Ports:
+    ports: Ports = app.context["ports"]
+    return ports
+
+
 def _shop() -> Shop:
     shop: Shop = app.context["shop"]
     return shop
 
 
 def _secret_key() -> bytes:
-    return get_secret(Secret.STATE_SIGNING_KEY).encode()
+    return _ports().secret(Secret.STATE_SIGNING_KEY).encode()
 
 
 # How the action routes answer: 202 with the activity that carries the work out.
@@ -98,7 +98,7 @@ def _accepted(activity: Activity) -> Response[str]:
     security=[],
 )
 def get_health() -> Response[str]:
-    healthy, body = health.check(get_store())
+    healthy, body = health.check(_ports().store)
     status = HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE
     return Response(
         status_code=status.value, content_type=content_types.APPLICATION_JSON, body=json.dumps(body)
@@ -118,56 +118,56 @@ def get_openapi() -> Response[str]:
 
 @app.get("/v1/dashboard")
 def get_dashboard() -> schemas.DashboardOut:
-    return views.dashboard(get_store(), _shop())
+    return views.dashboard(_ports().store, _shop())
 
 
 @app.get("/v1/products")
 def list_products(
-    status: Annotated[ProductStatusParam | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
+    status: Annotated[ProductStatus | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
 ) -> schemas.ProductPage:
-    return views.products(get_store(), _shop().domain, status, limit, cursor, _secret_key())
+    return views.products(_ports().store, _shop().domain, status, limit, cursor, _secret_key())
 
 
 @app.get("/v1/orders")
 def list_orders(
-    status: Annotated[OrderStatusParam | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
+    status: Annotated[OrderStatus | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
 ) -> schemas.OrderPage:
-    return views.orders(get_store(), _shop().domain, status, limit, cursor, _secret_key())
+    return views.orders(_ports().store, _shop().domain, status, limit, cursor, _secret_key())
 
 
 @app.get("/v1/activities")
 def list_activities(
     state: Annotated[Literal["ongoing", "completed"], Query()] = "ongoing",
 ) -> list[schemas.ActivityOut]:
-    listed = get_store().list_activities(_shop().domain, finished=state == "completed", limit=50)
+    listed = _ports().store.list_activities(_shop().domain, finished=state == "completed", limit=50)
     return [views.activity_view(a) for a in listed]
 
 
 @app.post("/v1/imports", responses=ACCEPTED)
 def post_import() -> Response[str]:
-    return _accepted(actions.start_import(get_store(), _shop()))
+    return _accepted(actions.start_import(_ports(), _shop()))
 
 
 @app.post("/v1/products/upload", responses=ACCEPTED)
 def post_upload(request: Annotated[schemas.UploadRequest, Body()]) -> Response[str]:
-    return _accepted(actions.start_upload(get_store(), _shop(), request))
+    return _accepted(actions.start_upload(_ports(), _shop(), request))
 
 
 @app.post("/v1/products/<product_id>/activate", responses=ACCEPTED)
 def post_activate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
-    return _accepted(actions.set_product_active(get_store(), _shop(), product_id, active=True))
+    return _accepted(actions.set_product_active(_ports(), _shop(), product_id, active=True))
 
 
 @app.post("/v1/products/<product_id>/deactivate", responses=ACCEPTED)
 def post_deactivate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
-    return _accepted(actions.set_product_active(get_store(), _shop(), product_id, active=False))
+    return _accepted(actions.set_product_active(_ports(), _shop(), product_id, active=False))
 
 
 @app.post("/v1/orders/<order_id>/cancel", responses=ACCEPTED)
 def post_cancel(
     order_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.CancelRequest, Body()]
 ) -> Response[str]:
-    return _accepted(actions.cancel_order(get_store(), _shop(), order_id, request.reason))
+    return _accepted(actions.cancel_order(_ports(), _shop(), order_id, request.reason))
 
 
 @app.get("/v1/settings")
@@ -177,26 +177,18 @@ def get_sync_settings() -> schemas.SettingsIO:
 
 @app.put("/v1/settings")
 def put_sync_settings(request: Annotated[schemas.SettingsIO, Body()]) -> schemas.SettingsIO:
-    return actions.update_settings(get_store(), _shop(), request)
+    return actions.update_settings(_ports(), _shop(), request)
 
 
 @app.get("/v1/onboarding")
 def get_onboarding() -> schemas.OnboardingOut:
     shop = _shop()
-    return views.onboarding(shop, get_store().status_counts(shop.domain))
+    return views.onboarding(shop, _ports().store.status_counts(shop.domain))
 
 
 @app.post("/v1/connections/tiktok")
 def post_tiktok_connection() -> schemas.TikTokAuthorization:
-    settings = get_settings()
-    return actions.tiktok_authorization(
-        get_store(),
-        _shop(),
-        authorize_url=settings.tiktok_authorize_url,
-        app_key=settings.tiktok_app_key,
-        redirect_uri=f"{settings.public_api_url}/auth/tiktok/callback",
-        signing_key=get_secret(Secret.STATE_SIGNING_KEY),
-    )
+    return actions.tiktok_authorization(_ports(), _shop())
 
 
 @app.get("/auth/tiktok/callback", security=[])
@@ -204,33 +196,17 @@ def get_tiktok_callback(
     code: Annotated[str, Query(min_length=1, max_length=512)],
     state: Annotated[str, Query(min_length=1, max_length=1024)],
 ) -> schemas.TikTokLinked:
-    return actions.complete_tiktok_authorization(
-        get_store(),
-        tiktok_client_from_settings(),
-        token_cipher(),
-        code=code,
-        state=state,
-        signing_key=get_secret(Secret.STATE_SIGNING_KEY),
-    )
+    return actions.complete_tiktok_authorization(_ports(), code=code, state=state)
 
 
 @app.get("/v1/plan")
 def get_plan() -> schemas.PlanOut:
-    return views.plan(get_store(), _shop().domain)
+    return views.plan(_ports().store, _shop().domain)
 
 
 @app.post("/v1/plan/upgrade")
 def post_upgrade(request: Annotated[schemas.UpgradeRequest, Body()]) -> schemas.UpgradeOut:
-    settings = get_settings()
-    return actions.upgrade(
-        get_store(),
-        shopify_client_from_settings(),
-        token_cipher(),
-        _shop(),
-        request.plan,
-        return_url=f"{settings.dashboard_url}?upgraded={request.plan}",
-        test=settings.shopify_billing_test,
-    )
+    return actions.upgrade(_ports(), _shop(), request.plan)
 
 
 def _not_json(event: dict[str, Any]) -> bool:
@@ -240,8 +216,7 @@ def _not_json(event: dict[str, Any]) -> bool:
     return bool(event.get("body")) and content_type not in ("application/json", "")
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if _not_json(event):
         body = json.dumps({"error": {"code": "unsupported_media_type", "message": "send application/json"}})
         return {
@@ -250,4 +225,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "body": body,
             "isBase64Encoded": False,
         }
+    app.append_context(ports=ports)
     return app.resolve(event, context)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return lambda_handler_with(process_ports(), event, context)

@@ -9,16 +9,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector.activities import runner
-from connector.activities.ports import WorkPorts
-from connector.clients.shopify import shopify_client_from_settings
-from connector.clients.tiktok import tiktok_client_from_settings
-from connector.crypto import token_cipher
-from connector.dal.factory import get_store
-from connector.jobs import Job, enqueue
+from connector.jobs import Job
 from connector.observability import count, logger, metrics
+from connector.wiring import Ports, process_ports
 
 
-def lambda_handler_with(ports: WorkPorts, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     def run_record(record: SQSRecord) -> None:
         job = Job.model_validate_json(record.body)
         runner.run(job, ports)
@@ -34,11 +30,4 @@ def lambda_handler_with(ports: WorkPorts, event: dict[str, Any], context: Lambda
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    ports = WorkPorts(
-        store=get_store(),
-        shopify=shopify_client_from_settings(),
-        tiktok=tiktok_client_from_settings(),
-        cipher=token_cipher(),
-        enqueue_job=enqueue,
-    )
-    return lambda_handler_with(ports, event, context)
+    return lambda_handler_with(process_ports(), event, context)

@@ -9,12 +9,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from connector.dal.factory import get_store
-from connector.domain.entities import Shop
-from connector.jobs import enqueue
 from connector.observability import count, logger, metrics
-from connector.processing.applier import Applier, Ports
+from connector.processing.applier import Applier
 from connector.webhooks.message import QueuedWebhook
+from connector.wiring import Ports, process_ports
 
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -54,18 +52,7 @@ def _parse_all(event: dict[str, Any]) -> dict[str, QueuedWebhook]:
     return messages
 
 
-class _TikTokProductsOnFirstUse:
-    """TikTok's Get Product, built when an audit webhook (type 5) first asks: the TikTok client loads
-    requests and cryptography, which no other event needs."""
-
-    def status_of(self, shop: Shop, tiktok_product_id: str, since: int) -> tuple[str | None, str | None]:
-        from connector.processing.tiktok_products import tiktok_product_status_reader
-
-        return tiktok_product_status_reader().status_of(shop, tiktok_product_id, since)
-
-
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    ports = Ports(store=get_store(), enqueue_job=enqueue, tiktok_products=_TikTokProductsOnFirstUse())
-    return lambda_handler_with(ports, event, context)
+    return lambda_handler_with(process_ports(), event, context)

@@ -10,11 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector.api.errors import register_error_handlers
 from connector.api.http import raw_body
-from connector.dal.factory import get_store
 from connector.observability import count, logger, metrics
-from connector.queues import QueueName, get_queue
-from connector.secrets import Secret, get_secret
+from connector.secrets import Secret
 from connector.webhooks import ingest, shopify
+from connector.wiring import Ports, process_ports
 
 app = APIGatewayRestResolver()
 register_error_handlers(app)
@@ -22,15 +21,16 @@ register_error_handlers(app)
 
 @app.post("/webhooks/shopify")
 def receive_https() -> dict[str, str]:
-    secret = get_secret(Secret.SHOPIFY_API_SECRET)
+    ports: Ports = app.context["ports"]
+    secret = ports.secret(Secret.SHOPIFY_API_SECRET)
     webhook = shopify.from_https(app.current_event.headers, raw_body(app.current_event), secret)
-    return {"status": _accept(webhook)}
+    return {"status": _accept(ports, webhook)}
 
 
-def _accept(webhook: shopify.ShopifyWebhook) -> str:
+def _accept(ports: Ports, webhook: shopify.ShopifyWebhook) -> str:
     if webhook.subscribed:
         message = webhook.to_message(received_at=int(time.time()))
-        outcome = ingest.accept(message, get_store(), get_queue(QueueName.EVENTS))
+        outcome = ingest.accept(message, ports.store, ports.events)
     else:
         outcome = ingest.Acceptance.UNSUBSCRIBED
     count(f"ShopifyWebhook_{outcome.value}")
@@ -38,9 +38,14 @@ def _accept(webhook: shopify.ShopifyWebhook) -> str:
     return outcome.value
 
 
+def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "detail-type" in event:  # the EventBridge door
+        return {"status": _accept(ports, shopify.from_eventbridge(event))}
+    app.append_context(ports=ports)
+    return app.resolve(event, context)
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if "detail-type" in event:  # the EventBridge door
-        return {"status": _accept(shopify.from_eventbridge(event))}
-    return app.resolve(event, context)
+    return lambda_handler_with(process_ports(), event, context)

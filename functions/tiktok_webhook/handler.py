@@ -9,12 +9,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector.api.errors import register_error_handlers
 from connector.api.http import raw_body
-from connector.dal.factory import get_store
 from connector.observability import count, logger, metrics
-from connector.queues import QueueName, get_queue
-from connector.secrets import Secret, get_secret
-from connector.settings import get_settings
+from connector.secrets import Secret
 from connector.webhooks import ingest, tiktok
+from connector.wiring import Ports, process_ports
 
 app = APIGatewayRestResolver()
 register_error_handlers(app)
@@ -22,22 +20,27 @@ register_error_handlers(app)
 
 @app.post("/webhooks/tiktok")
 def receive() -> dict[str, str]:
-    app_key, app_secret = get_settings().tiktok_app_key, get_secret(Secret.TIKTOK_APP_SECRET)
+    ports: Ports = app.context["ports"]
+    app_key, app_secret = ports.settings.tiktok_app_key, ports.secret(Secret.TIKTOK_APP_SECRET)
     webhook = tiktok.from_https(app.current_event.headers, raw_body(app.current_event), app_key, app_secret)
-    store = get_store()
-    shop = store.shop_for_tiktok(webhook.notification.shop_id)
+    shop = ports.store.shop_for_tiktok(webhook.notification.shop_id)
     if not webhook.subscribed:
         outcome = ingest.Acceptance.UNSUBSCRIBED
     elif shop is None:
         outcome = ingest.Acceptance.UNKNOWN_SHOP
     else:
-        outcome = ingest.accept(webhook.to_message(shop), store, get_queue(QueueName.EVENTS))
+        outcome = ingest.accept(webhook.to_message(shop), ports.store, ports.events)
     count(f"TikTokWebhook_{outcome.value}")
     logger.info("tiktok webhook", type=webhook.notification.type, shop=shop, outcome=outcome.value)
     return {"status": outcome.value}
 
 
+def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app.append_context(ports=ports)
+    return app.resolve(event, context)
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return lambda_handler_with(process_ports(), event, context)

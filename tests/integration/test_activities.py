@@ -12,7 +12,8 @@ import requests
 
 from connector.activities import catalog
 from connector.dal.store import Store
-from connector.jobs import Job, JobKind, enqueue
+from connector.jobs import Job, JobKind
+from connector.wiring import process_ports
 from local.events import shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
@@ -21,6 +22,7 @@ from tests.helpers import (
     ConnectedCatalog,
     finished_activity,
     merchant_call,
+    process_ports_with,
     tiktok_order_line,
     upload_all,
 )
@@ -113,7 +115,7 @@ def test_an_import_run_again_from_the_start_keeps_reading_the_way_it_began(
     # When it runs again from the start (a late duplicate, a resume) where a bulk read would now
     # be chosen for the catalog's size
     monkeypatch.setattr(catalog, "BULK_IMPORT_ABOVE", 10)
-    enqueue(
+    process_ports().enqueue_job(
         Job(kind=JobKind.IMPORT, shop=shop, idempotency_key="late", params={"activity_id": imported["id"]})
     )
     jobs_worker.drain(timeout=120)
@@ -150,37 +152,34 @@ def test_a_bulk_import_whose_jobs_all_arrive_twice_counts_each_product_once(
     jobs_worker: InProcessQueue,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from connector.merchant import actions
-    from functions.jobs import handler as jobs_function
-
     size = catalog.BULK_IMPORT_ABOVE + 2 * catalog.BULK_CHUNK
     shop_catalog = connected_catalog(size)
     monkeypatch.setattr(shopify_partner, "bulk_seconds", 1.5)  # a few polls before it completes
-    sent: list[Job] = []
+    sent: list[tuple[Job, int]] = []
 
-    def twice(job: Job) -> None:  # SQS delivers at least once: here, every job exactly twice
-        sent.append(job)
-        enqueue(job)
-        enqueue(job)
+    class Twice:  # SQS delivers at least once: here, every job exactly twice
+        def send(self, body: str, delay_seconds: int = 0) -> None:
+            sent.append((Job.model_validate_json(body), delay_seconds))
+            jobs_worker.send(body, delay_seconds)
+            jobs_worker.send(body, delay_seconds)
 
-    monkeypatch.setattr(actions, "enqueue", twice)  # the merchant's first job too
-    monkeypatch.setattr(jobs_function, "enqueue", twice)
-    done = shop_catalog.run_import()
+    with process_ports_with(jobs=Twice()):  # the merchant's first job too
+        done = shop_catalog.run_import()
 
     assert (done["total"], done["processed"], done["succeeded"], done["failed"]) == (size, size, size, 0)
     assert store.status_counts(shop).products()["not_uploaded"] == size
     assert store.status_counts(shop) == store.recount(shop)
     # one operation, read once however often its jobs ran; the polls chained, each one delayed
     assert len(shopify_partner.bulk_operations(shop)) == 1
-    polls = [job for job in sent if job.params.get("polls")]
-    assert polls and all(job.delay_seconds > 0 for job in polls)
-    numbers = sorted(job.params["polls"] for job in polls)
+    polls = [(job, delay) for job, delay in sent if job.params.get("polls")]
+    assert polls and all(delay > 0 for _, delay in polls)
+    numbers = sorted(job.params["polls"] for job, _ in polls)
     assert numbers == list(range(1, len(numbers) + 1))  # one chain: no poll was queued twice
     assert shopify_partner.state(shop).bucket.charged < 100  # a handful of small queries, no pages
 
     # When the import runs again from the start, as the stuck-activity sweep would run it
     again = Job(kind=JobKind.IMPORT, shop=shop, idempotency_key="again", params={"activity_id": done["id"]})
-    enqueue(again)
+    process_ports().enqueue_job(again)
     jobs_worker.drain(timeout=120)
     # Then it reads the operation it recorded, and counts nothing twice
     assert len(shopify_partner.bulk_operations(shop)) == 1
@@ -229,45 +228,36 @@ def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
 ) -> None:
     imported_shop(30)
 
-    from functions.jobs import handler as jobs_function
+    creations = {"n": 0, "stopped": 0}
+    tiktok = process_ports().tiktok
 
-    real_run = jobs_function.runner.run
-    creations = {"n": 0}
+    class DiesOnceAfterCreating:  # the process dies a few items into the first chunk
+        def __getattr__(self, name: str) -> Any:
+            return getattr(tiktok, name)
 
-    def crash_once(job: Any, ports: Any) -> None:  # the process dies after a few items of a chunk
-        if creations["n"] == 0 and job.kind.value == "upload":
-            creations["n"] = 1
-            inner = ports.tiktok_api
+        def for_shop(self, *args: Any, **kwargs: Any) -> Any:
+            api = tiktok.for_shop(*args, **kwargs)
+            create = api.create_product
 
-            def failing_api(shop_: Any) -> Any:
-                api = inner(shop_)
-                calls = {"count": 0}
-                create = api.create_product
+            def create_then_die(product: Any) -> Any:
+                created = create(product)
+                creations["n"] += 1
+                if creations["n"] == 7 and not creations["stopped"]:
+                    creations["stopped"] = 1
+                    raise SystemError("process stopped")  # after TikTok created it, before we wrote it
+                return created
 
-                def create_then_die(product: Any) -> Any:
-                    calls["count"] += 1
-                    created = create(product)
-                    if calls["count"] == 7:
-                        raise SystemError("process stopped")  # after TikTok created it, before we wrote it
-                    return created
+            api.create_product = create_then_die
+            return api
 
-                api.create_product = create_then_die
-                return api
-
-            object.__setattr__(ports, "tiktok_api", failing_api)
-        real_run(job, ports)
-
-    jobs_function.runner.run = crash_once
-    try:
+    with process_ports_with(tiktok=DiesOnceAfterCreating()):
         uploaded = merchant_call(
             api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}
         ).json()
         jobs_worker.drain(timeout=120)
-    finally:
-        jobs_function.runner.run = real_run
     result = finished_activity(api_url, shop, uploaded["activity"]["id"])
 
-    assert creations["n"] == 1  # it did stop once
+    assert creations["stopped"] == 1  # it did stop once
     assert result["total"] == result["processed"] == 30
     assert _tiktok_products_of(tiktok_partner, shop, store) == result["succeeded"]
     assert tiktok_partner.wait_idle()

@@ -11,11 +11,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from connector.dal.store import CommitOutcome, Store, VersionedWrite
-from connector.processing.applier import Ports
 from connector.webhooks.message import QueuedWebhook
+from connector.wiring import Ports
 from functions.processor.handler import lambda_handler_with
 from local.aws_calls import counting_dynamodb
-from local.queue import InProcessQueue
+from local.queue import InProcessQueue, RecordingQueue
 from tests.helpers import (
     Harness,
     connected_shop,
@@ -124,7 +124,7 @@ def test_records_failing_mid_batch_are_redelivered_and_applied_exactly_once(stor
     responses: list[dict[str, Any]] = []
 
     def consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        ports = Ports(store=flaky, enqueue_job=lambda job: None, sleep=lambda _: None)  # type: ignore[arg-type]
+        ports = Ports(store=flaky, jobs=RecordingQueue(), sleep=lambda _: None)
         response = lambda_handler_with(ports, event, context)
         responses.append(response)
         return response
@@ -151,7 +151,7 @@ def test_a_record_that_always_fails_ends_in_the_dead_letter_queue(store: Store, 
     queue = InProcessQueue(
         "events-dlq",
         lambda event, context: lambda_handler_with(
-            Ports(store=store, enqueue_job=lambda job: None, sleep=lambda _: None), event, context
+            Ports(store=store, jobs=RecordingQueue(), sleep=lambda _: None), event, context
         ),
         max_receives=3,
         retry_delay=0.01,

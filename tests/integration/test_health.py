@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 
-from connector.dal import factory
+from connector.settings import Settings
+from tests.helpers import process_ports_with
 
 pytestmark = pytest.mark.integration
 
@@ -17,14 +20,10 @@ def test_health_answers_ok_after_a_dynamodb_call(api_url: str) -> None:
     assert response.headers["Content-Type"] == "application/json"
 
 
-def test_health_is_503_when_the_table_is_missing(api_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TABLE_NAME", "no-such-table")
-    factory.reset()
-    try:
+def test_health_is_503_when_the_table_is_missing(api_url: str) -> None:
+    missing_table = Settings.from_environ({**os.environ, "TABLE_NAME": "no-such-table"})
+    with process_ports_with(settings=missing_table):
         response = requests.get(f"{api_url}/health", timeout=10)
-    finally:
-        monkeypatch.undo()
-        factory.reset()
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "dynamodb": "unavailable"}
 

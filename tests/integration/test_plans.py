@@ -5,38 +5,29 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 
 from connector.activities.orders import sync_order
-from connector.activities.ports import WorkPorts
 from connector.activities.tiktok_listing import PLAN_LIMIT_REACHED, run_upload
-from connector.clients.shopify import shopify_client_from_settings
-from connector.clients.tiktok import tiktok_client_from_settings
-from connector.crypto import token_cipher
 from connector.dal.store import Store
 from connector.domain.entities import Activity, ActivityState, ActivityType
 from connector.jobs import Job, JobKind
 from connector.schedules import roll_plan_cycles
+from connector.wiring import Ports
 from local.events import shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import tiktok_order_line, upload_all
+from tests.helpers import JobRecorder, tiktok_order_line, upload_all
 
 pytestmark = pytest.mark.integration
 
 
-def _ports(store: Store) -> WorkPorts:
-    return WorkPorts(
-        store=store,
-        shopify=shopify_client_from_settings(),
-        tiktok=tiktok_client_from_settings(),
-        cipher=token_cipher(),
-        enqueue_job=lambda job: None,
-    )
+def _ports(store: Store) -> Ports:
+    return Ports(store=store, jobs=JobRecorder())
 
 
 def _together(calls: list[Any]) -> None:
@@ -166,10 +157,12 @@ def test_the_cycle_roll_over_run_twice_changes_usage_once(store: Store, shop: st
     store.commit_plan(
         replace(plan, billing_date=today - timedelta(days=1), orders_used=7, pending_plan="beginner")
     )
-    queued: list[Job] = []
+    recorder = JobRecorder()
+    ports = Ports(store=store, jobs=recorder)
+    at = int(datetime.combine(today, time(12), UTC).timestamp())
 
-    first = roll_plan_cycles(store, queued.append, today)
-    second = roll_plan_cycles(store, queued.append, today)
+    first = roll_plan_cycles(ports, at)
+    second = roll_plan_cycles(ports, at)
 
     rolled = store.get_plan(shop)
     assert rolled is not None
@@ -180,4 +173,4 @@ def test_the_cycle_roll_over_run_twice_changes_usage_once(store: Store, shop: st
         None,
     )
     assert first >= 1 and second == 0
-    assert [j.kind for j in queued if j.shop == shop] == [JobKind.RELEASE_HELD_ORDERS]
+    assert [j.kind for j in recorder.jobs if j.shop == shop] == [JobKind.RELEASE_HELD_ORDERS]

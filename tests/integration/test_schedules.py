@@ -7,18 +7,23 @@ import time
 import pytest
 
 from connector import schedules
-from connector.clients.tiktok import tiktok_client_from_settings
-from connector.crypto import token_cipher
 from connector.dal import keys
 from connector.dal.rows import CounterShardRow
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop
-from connector.processing.applier import Applier, Ports
+from connector.wiring import Ports
 from functions.scheduler.handler import lambda_handler as scheduler
 from local.lambda_context import LocalLambdaContext
 from local.queue import InProcessQueue
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import Harness, connect_to_sandbox, connected_shop, product_body, shopify_message
+from tests.helpers import (
+    Harness,
+    JobRecorder,
+    connect_to_sandbox,
+    connected_shop,
+    product_body,
+    shopify_message,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -36,11 +41,9 @@ def test_a_forgotten_order_webhook_is_caught_by_the_poll(
 
     profile = store.get_shop(shop)
     assert profile is not None
-    applier = Applier(Ports(store=store, enqueue_job=lambda job: None))
+    ports = Ports(store=store, jobs=JobRecorder())
     now = int(time.time()) + 5
-    caught = schedules.poll_tiktok_orders(
-        store, tiktok_client_from_settings(), token_cipher(), applier, profile, now
-    )
+    caught = schedules.poll_tiktok_orders(ports, profile, now)
 
     assert caught == 1
     order = store.get_order(shop, order_id)
@@ -48,12 +51,7 @@ def test_a_forgotten_order_webhook_is_caught_by_the_poll(
     again = store.get_shop(shop)
     assert again is not None and again.tiktok_orders_polled_until == now
     # A second poll, and a late webhook, change nothing.
-    assert (
-        schedules.poll_tiktok_orders(
-            store, tiktok_client_from_settings(), token_cipher(), applier, again, now + 1
-        )
-        == 0
-    )
+    assert schedules.poll_tiktok_orders(ports, again, now + 1) == 0
     assert store.status_counts(shop) == store.recount(shop)
 
 
@@ -70,9 +68,10 @@ def test_reconciliation_repairs_a_corrupted_counter_and_reports_the_drift(store:
 
     profile = store.get_shop(shop)
     assert profile is not None
-    assert schedules.reconcile_counters(store, profile) == 6
+    ports = Ports(store=store, jobs=JobRecorder())
+    assert schedules.reconcile_counters(ports, profile, 0) == 6
     assert store.status_counts(shop) == store.recount(shop)
-    assert schedules.reconcile_counters(store, profile) == 0  # twice is once
+    assert schedules.reconcile_counters(ports, profile, 0) == 0  # twice is once
 
 
 def test_the_scheduler_function_runs_a_task_over_installed_shops(store: Store, shop: str) -> None:
@@ -87,7 +86,6 @@ def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     api_url: str, store: Store, shop: str, tiktok_partner: TikTokSandbox, events_queue: InProcessQueue
 ) -> None:
     from connector.clients.tiktok import NewProduct, NewSku, ShopAuth, TikTokClient
-    from connector.processing.tiktok_products import tiktok_product_status_reader
     from local.dynamodb import LOCAL_APP_CONFIG
 
     _, grant = connect_to_sandbox(store, shop, tiktok_partner)
@@ -125,10 +123,8 @@ def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
 
     profile = store.get_shop(shop)
     assert profile is not None
-    applier = Applier(
-        Ports(store=store, enqueue_job=lambda job: None, tiktok_products=tiktok_product_status_reader())
-    )
-    assert schedules.poll_pending_products(store, applier, profile, int(time.time())) == 1
+    ports = Ports(store=store, jobs=JobRecorder())
+    assert schedules.poll_pending_products(ports, profile, int(time.time())) == 1
     assert store.get_product(shop, "77").status == "live"  # type: ignore[union-attr]
     assert store.status_counts(shop) == store.recount(shop)
 
@@ -138,29 +134,23 @@ def test_a_token_near_its_expiry_is_refreshed_once_and_the_new_one_works(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from connector.tiktok_session import shop_api
-
     connect_to_sandbox(store, shop, tiktok_partner)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)  # the schedules run on whole seconds
     store.update_shop(shop, tiktok_access_token_expires_at=now + timedelta(hours=3))
     before = store.get_shop(shop)
     assert before is not None
 
     # When the schedule runs: the token expires within a day, so it is refreshed and stored
-    assert (
-        schedules.refresh_tiktok_tokens(store, tiktok_client_from_settings(), token_cipher(), before, now)
-        == 1
-    )
+    ports = Ports(store=store, jobs=JobRecorder())
+    assert schedules.refresh_tiktok_tokens(ports, before, int(now.timestamp())) == 1
     after = store.get_shop(shop)
     assert after is not None and after.tiktok_access_token_ciphertext != before.tiktok_access_token_ciphertext
     assert after.tiktok_access_token_expires_at is not None
     assert after.tiktok_access_token_expires_at - now > schedules.TOKEN_REFRESH_AHEAD
-    assert shop_api(tiktok_client_from_settings(), token_cipher(), store, after).get_authorized_shops()
+    assert ports.tiktok_api(after).get_authorized_shops()
 
     # Then the next run finds it fresh and leaves it alone
-    assert (
-        schedules.refresh_tiktok_tokens(store, tiktok_client_from_settings(), token_cipher(), after, now) == 0
-    )
+    assert schedules.refresh_tiktok_tokens(ports, after, int(now.timestamp())) == 0
 
 
 def test_a_stalled_import_resumes_from_its_page_and_other_stalled_work_fails_with_a_reason(
@@ -170,10 +160,10 @@ def test_a_stalled_import_resumes_from_its_page_and_other_stalled_work_fails_wit
     from datetime import UTC, datetime, timedelta
 
     from connector.domain.entities import Activity, ActivityState, ActivityType
-    from connector.jobs import Job, JobKind
+    from connector.jobs import JobKind
 
     connected_shop(store, shop)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)  # the schedules run on whole seconds
     stalled, fresh = now - timedelta(minutes=20), now - timedelta(minutes=2)
 
     def ongoing(activity_id: str, type_: ActivityType, progressed: datetime, **more: object) -> Activity:
@@ -187,11 +177,12 @@ def test_a_stalled_import_resumes_from_its_page_and_other_stalled_work_fails_wit
     store.save_activity(ongoing("3-upload", ActivityType.UPLOAD, fresh))
     profile = store.get_shop(shop)
     assert profile is not None
-    queued: list[Job] = []
+    recorder = JobRecorder()
+    ports = Ports(store=store, jobs=recorder)
 
-    assert schedules.sweep_stuck_activities(store, queued.append, profile, now) == 2
+    assert schedules.sweep_stuck_activities(ports, profile, int(now.timestamp())) == 2
 
-    assert [(j.kind, j.params) for j in queued] == [
+    assert [(j.kind, j.params) for j in recorder.jobs] == [
         (JobKind.IMPORT, {"activity_id": "1-import", "cursor": "page-2"})
     ]
     resumed = store.get_activity(shop, "1-import")
@@ -204,6 +195,7 @@ def test_a_stalled_import_resumes_from_its_page_and_other_stalled_work_fails_wit
 
     # An import that stalls again after its last resume fails too (so does the upload, now stalled)
     store.note_activity_resumed(shop, "1-import")  # the second resume, also without progress
-    assert schedules.sweep_stuck_activities(store, queued.append, profile, now + timedelta(minutes=40)) == 2
+    later = int((now + timedelta(minutes=40)).timestamp())
+    assert schedules.sweep_stuck_activities(ports, profile, later) == 2
     gave_up = store.get_activity(shop, "1-import")
-    assert gave_up is not None and gave_up.state is ActivityState.FAILED and len(queued) == 1
+    assert gave_up is not None and gave_up.state is ActivityState.FAILED and len(recorder.jobs) == 1

@@ -215,10 +215,8 @@ def test_a_deletion_on_tiktok_whose_webhook_was_lost_is_caught_by_the_poll(
     import time
 
     from connector import schedules
-    from connector.clients.tiktok import tiktok_client_from_settings
-    from connector.crypto import token_cipher
-    from connector.processing.applier import Applier, Ports
-    from connector.processing.tiktok_products import tiktok_product_status_reader
+    from connector.wiring import Ports
+    from local.queue import RecordingQueue
 
     imported_shop(2)
     upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
@@ -230,20 +228,17 @@ def test_a_deletion_on_tiktok_whose_webhook_was_lost_is_caught_by_the_poll(
     events_queue.drain()
     assert store.get_product(shop, product.shopify_product_id).status == "live"  # type: ignore[union-attr]
 
-    applier = Applier(Ports(store, lambda job: None, tiktok_products=tiktok_product_status_reader()))
+    ports = Ports(store=store, jobs=RecordingQueue())
     profile = store.get_shop(shop)
     assert profile is not None
-    client, cipher, now = tiktok_client_from_settings(), token_cipher(), int(time.time()) + 5
-    assert schedules.poll_deleted_products(store, client, cipher, applier, profile, now) == 1
+    now = int(time.time()) + 5
+    assert schedules.poll_deleted_products(ports, profile, now) == 1
 
     after = store.get_product(shop, product.shopify_product_id)
     assert after is not None and (after.status, after.tiktok_product_id) == ("not_uploaded", None)
     assert store.get_plan(shop).products_used == used_before - 1  # type: ignore[union-attr]
     again = store.get_shop(shop)
-    assert (
-        again is not None
-        and schedules.poll_deleted_products(store, client, cipher, applier, again, now + 1) == 0
-    )
+    assert again is not None and schedules.poll_deleted_products(ports, again, now + 1) == 0
     assert store.status_counts(shop) == store.recount(shop)
 
 
@@ -283,18 +278,14 @@ def test_a_field_sync_that_runs_before_its_update_is_written_waits_instead_of_se
 ) -> None:
     from connector.activities.catalog import NotYetWrittenError
     from connector.activities.listing_sync import run_product_sync
-    from connector.activities.ports import WorkPorts
-    from connector.clients.shopify import shopify_client_from_settings
-    from connector.clients.tiktok import tiktok_client_from_settings
-    from connector.crypto import token_cipher
     from connector.jobs import Job, JobKind
+    from connector.wiring import Ports
+    from local.queue import RecordingQueue
 
     imported_shop(1)
     upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
     product = store.list_products(shop, None, 1).items[0]
-    ports = WorkPorts(
-        store, shopify_client_from_settings(), tiktok_client_from_settings(), token_cipher(), lambda job: None
-    )
+    ports = Ports(store=store, jobs=RecordingQueue())
     # The processor queues the job just before it writes the update; this job ran first.
     params = {
         "shopify_product_id": product.shopify_product_id,

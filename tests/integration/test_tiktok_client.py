@@ -26,10 +26,8 @@ from connector.clients.tiktok import (
     TikTokClient,
     TikTokTransportError,
     TokenGrant,
-    tiktok_client_from_settings,
 )
 from connector.clients.tiktok_signing import request_signature
-from connector.settings import get_settings
 from local.sandboxes.tiktok import TikTokSandbox
 
 APP_KEY = "test-app-key"
@@ -539,25 +537,3 @@ def test_dropped_webhooks_never_arrive(sandbox: TikTokSandbox, receiver: Receive
     # Then only the second order's webhook arrived
     assert [p["data"]["order_id"] for p in received_payloads(receiver)] == [second]  # type: ignore[index]
     assert first in sandbox.orders
-
-
-# --- configuration ---
-
-
-def test_the_configured_client_is_built_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given the app's key, secret and TikTok bases in the environment
-    monkeypatch.setenv("TIKTOK_APP_KEY", "configured-key")
-    monkeypatch.setenv("TIKTOK_APP_SECRET", "configured-secret")
-    monkeypatch.setenv("TIKTOK_API_BASE_URL", "http://127.0.0.1:9/")
-    get_settings.cache_clear()
-    tiktok_client_from_settings.cache_clear()
-    try:
-        # When the client is asked for twice
-        first, second = tiktok_client_from_settings(), tiktok_client_from_settings()
-        # Then it is one client (one Session for warm invocations) built from the settings
-        assert first is second and first.session is second.session
-        assert (first.app_key, first.api_base_url) == ("configured-key", "http://127.0.0.1:9")
-        assert "configured-secret" not in repr(first)
-    finally:
-        get_settings.cache_clear()
-        tiktok_client_from_settings.cache_clear()

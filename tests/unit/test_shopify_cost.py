@@ -12,9 +12,7 @@ from connector.clients.shopify import (
     check_shop,
     connection_cost,
     numeric_id,
-    shopify_client_from_settings,
 )
-from connector.settings import get_settings
 from local.sandboxes.shopify_catalog import generate_catalog
 from local.sandboxes.shopify_schema import QueryCost
 
@@ -106,22 +104,3 @@ def test_the_catalog_is_the_same_for_the_same_seed_and_has_every_defect() -> Non
     assert by_defect["no_image"].images == []
     assert all(v.price == 0 for v in by_defect["zero_price"].variants)
     assert len(by_defect["long_title"].title) > 255
-
-
-def test_the_process_client_comes_from_settings_and_secrets_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given the environment a Lambda function (or make run) sets
-    monkeypatch.setenv("SHOPIFY_API_KEY", "client-id")
-    monkeypatch.setenv("SHOPIFY_ADMIN_BASE_URL", "http://127.0.0.1:9/{shop}")
-    monkeypatch.setenv("SHOPIFY_API_SECRET", "client-secret")
-    get_settings.cache_clear()
-    shopify_client_from_settings.cache_clear()
-    try:
-        # When the client is asked for twice
-        client = shopify_client_from_settings()
-        # Then it is built from them, once per process
-        assert shopify_client_from_settings() is client
-        assert client.api_key == "client-id"
-        assert client.shop_url("a.myshopify.com") == "http://127.0.0.1:9/a.myshopify.com"
-    finally:
-        get_settings.cache_clear()
-        shopify_client_from_settings.cache_clear()

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from connector.crypto import TokenCipher
-from connector.dal.store import Store
 from connector.domain.entities import Shop, TikTokConnection
+from connector.wiring import Ports
 
 
 def connect_tiktok(
-    store: Store,
-    cipher: TokenCipher,
+    ports: Ports,
     shop: Shop,
     *,
     tiktok_shop_id: str,
@@ -22,6 +20,7 @@ def connect_tiktok(
     access_token_expires_at: int,
 ) -> Shop:
     """Store the shop's TikTok tokens encrypted and make its TikTok webhooks find it."""
+    cipher = ports.cipher
     connected = replace(
         shop,
         tiktok_shop_id=tiktok_shop_id,
@@ -31,6 +30,6 @@ def connect_tiktok(
         tiktok_refresh_token_ciphertext=cipher.encrypt(refresh_token, shop.domain),
         tiktok_access_token_expires_at=datetime.fromtimestamp(access_token_expires_at, UTC),
     )
-    store.save_shop(connected)
-    store.link_tiktok_shop(shop.domain, tiktok_shop_id)
+    ports.store.save_shop(connected)
+    ports.store.link_tiktok_shop(shop.domain, tiktok_shop_id)
     return connected

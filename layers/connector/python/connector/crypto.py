@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import base64
 import os
-from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from connector.secrets import Secret, get_secret
 
 _NONCE_BYTES = 12
 _KEY_PURPOSE = b"tiktok-connector partner token encryption v1"
@@ -37,8 +34,3 @@ class TokenCipher:
     def decrypt(self, ciphertext: str, shop: str) -> str:
         raw = base64.b64decode(ciphertext)
         return self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], shop.encode()).decode()
-
-
-@lru_cache(maxsize=1)
-def token_cipher() -> TokenCipher:
-    return TokenCipher(get_secret(Secret.TOKEN_ENCRYPTION_KEY))

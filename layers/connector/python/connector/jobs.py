@@ -8,8 +8,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connector.queues import QueueName, get_queue
-
 
 class JobKind(StrEnum):
     IMPORT = "import"  # read the Shopify catalog into ours
@@ -37,7 +35,3 @@ class Job(BaseModel):
     queued_at: int = Field(default_factory=lambda: int(time.time()))
     # How long the queue holds the job back (SQS DelaySeconds): a poll that should come later.
     delay_seconds: int = Field(default=0, ge=0, le=900, exclude=True)
-
-
-def enqueue(job: Job) -> None:
-    get_queue(QueueName.JOBS).send(job.model_dump_json(), delay_seconds=job.delay_seconds)

@@ -1,45 +1,29 @@
 """The scheduled tasks: what EventBridge Scheduler invokes on AWS and what timers fire under
-`make run`. Each runs over every installed shop and is safe to run twice."""
+`make run`. ``TASKS`` is their one registry (name, period, metric, what runs), read by the scheduler
+function, the CDK app and the local timers. Each runs over every installed shop (or once, for the
+plan roll-over) and is safe to run twice."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from connector.clients.tiktok import TikTokClient
-from connector.crypto import TokenCipher
-from connector.dal.store import CommitOutcome, Store
+from connector.dal.store import CommitOutcome
 from connector.domain.entities import ActivityType, Shop, TikTokConnection
 from connector.domain.plans import cycle_rolled
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
 from connector.observability import count, logger
-from connector.processing.applier import Applier, Ports
-from connector.tiktok_session import shop_api
+from connector.processing.applier import Applier
 from connector.webhooks.message import QueuedWebhook, Source
 from connector.webhooks.tiktok import TikTokType
+from connector.wiring import Ports
 
 # Poll a little behind the last read: TikTok may record an update a moment after its update_time.
 POLL_OVERLAP_SECONDS = 300
 
-
-@dataclass(frozen=True)
-class ScheduleTask:
-    name: str
-    minutes: int  # how often
-
-
-TASKS = (
-    ScheduleTask("poll_tiktok_orders", 5),
-    ScheduleTask("reconcile_counters", 24 * 60),
-    ScheduleTask("roll_plan_cycles", 60),
-    ScheduleTask("poll_pending_products", 15),
-    ScheduleTask("poll_deleted_products", 60),
-    ScheduleTask("refresh_tiktok_tokens", 60),
-    ScheduleTask("sweep_stuck_activities", 5),
-)
 
 # TikTok access tokens last days; refreshing a day ahead keeps every call on a valid one.
 TOKEN_REFRESH_AHEAD = timedelta(days=1)
@@ -48,56 +32,53 @@ STALL = timedelta(minutes=15)
 MAX_RESUMES = 2
 
 
-def refresh_tiktok_tokens(
-    store: Store, tiktok: TikTokClient, cipher: TokenCipher, shop: Shop, now: datetime
-) -> int:
+def refresh_tiktok_tokens(ports: Ports, shop: Shop, now: int) -> int:
     """Refresh the shop's TikTok access token when it expires within a day (or its expiry is not
     known); the new tokens are stored encrypted by the refresh itself."""
     if shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return 0
     expires = shop.tiktok_access_token_expires_at
-    if expires is not None and expires - now > TOKEN_REFRESH_AHEAD:
+    if expires is not None and expires - datetime.fromtimestamp(now, UTC) > TOKEN_REFRESH_AHEAD:
         return 0
-    shop_api(tiktok, cipher, store, shop).refresh()
+    ports.tiktok_api(shop).refresh()
     return 1
 
 
-def sweep_stuck_activities(
-    store: Store, enqueue_job: Callable[[Job], None], shop: Shop, now: datetime
-) -> int:
+def sweep_stuck_activities(ports: Ports, shop: Shop, now: int) -> int:
     """Ongoing activities that counted nothing for 15 minutes: an import resumes from the page it
     reached (its pages and items are counted once, so a resumed page adds nothing twice), at most
     twice; anything else fails with the reason, so the dashboard never shows work that is not
     happening. Returns how many it touched."""
+    store, at = ports.store, datetime.fromtimestamp(now, UTC)
     swept = 0
     for activity in store.list_activities(shop.domain, finished=False, limit=100):
         last = activity.progressed_at or activity.started_at
-        if last is None or now - last < STALL:
+        if last is None or at - last < STALL:
             continue
         swept += 1
         if activity.type is ActivityType.IMPORT and activity.resumes < MAX_RESUMES:
             params = {"activity_id": activity.activity_id, "cursor": activity.resume_cursor}
             key = f"{activity.activity_id}:resume:{activity.resumes + 1}"
-            enqueue_job(Job(kind=JobKind.IMPORT, shop=shop.domain, idempotency_key=key, params=params))
+            ports.enqueue_job(Job(kind=JobKind.IMPORT, shop=shop.domain, idempotency_key=key, params=params))
             store.note_activity_resumed(shop.domain, activity.activity_id)
             continue
         reason = (
-            f"stopped: no progress for {int((now - last).total_seconds() // 60)} minutes with "
+            f"stopped: no progress for {int((at - last).total_seconds() // 60)} minutes with "
             f"{activity.processed} of {activity.total} done; the rest failed repeatedly and waits "
             "in the dead-letter queue"
         )
-        store.fail_activity(shop.domain, activity.activity_id, reason, now)
+        store.fail_activity(shop.domain, activity.activity_id, reason, at)
     return swept
 
 
-def poll_pending_products(store: Store, applier: Applier, shop: Shop, now: int) -> int:
+def poll_pending_products(ports: Ports, shop: Shop, now: int) -> int:
     """Ask TikTok about every product still awaiting its audit, through the audit webhook's own
     path (Get Product, ordering guard, dedupe): catches an audit webhook TikTok never sent."""
     if shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return 0
-    applied, cursor = 0, None
+    applier, applied, cursor = Applier(ports), 0, None
     while True:
-        page = store.list_products(shop.domain, ProductStatus.PENDING, 100, cursor)
+        page = ports.store.list_products(shop.domain, ProductStatus.PENDING, 100, cursor)
         applied += _apply_all(
             applier,
             (
@@ -111,15 +92,13 @@ def poll_pending_products(store: Store, applier: Applier, shop: Shop, now: int) 
             return applied
 
 
-def poll_deleted_products(
-    store: Store, tiktok: TikTokClient, cipher: TokenCipher, applier: Applier, shop: Shop, now: int
-) -> int:
+def poll_deleted_products(ports: Ports, shop: Shop, now: int) -> int:
     """Ask TikTok which of our listings the seller deleted since the last poll (Search Products by
     status DELETED and update time) and apply each through the product webhook's own path: catches
     a deletion webhook TikTok never sent, so the product's plan slot is freed all the same."""
     if shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return 0
-    api = shop_api(tiktok, cipher, store, shop)
+    store, api, applier = ports.store, ports.tiktok_api(shop), Applier(ports)
     since = max(0, shop.tiktok_deletions_polled_until - POLL_OVERLAP_SECONDS)
     applied, token = 0, None
     while True:
@@ -142,26 +121,29 @@ def poll_deleted_products(
     return applied
 
 
-def roll_plan_cycles(store: Store, enqueue_job: Callable[[Job], None], today: date) -> int:
+def roll_plan_cycles(ports: Ports, now: int) -> int:
     """Start the next cycle of every plan whose billing date has come, exactly once: the write is
     conditional on the plan's version, and a second run finds the billing date in the future."""
-    rolled = 0
+    store, today, rolled = ports.store, datetime.fromtimestamp(now, UTC).date(), 0
     for plan in store.plans_due(today):
         following = cycle_rolled(plan, today)
         if following is None:
             continue
         # Queued first: if the write below loses, the job finds nothing new to release.
         key = f"cycle:{plan.shop}:{following.cycle_started.isoformat()}"
-        enqueue_job(Job(kind=JobKind.RELEASE_HELD_ORDERS, shop=plan.shop, idempotency_key=key, params={}))
+        ports.enqueue_job(
+            Job(kind=JobKind.RELEASE_HELD_ORDERS, shop=plan.shop, idempotency_key=key, params={})
+        )
         if store.commit_plan(following) is CommitOutcome.APPLIED:
             rolled += 1
     return rolled
 
 
-def reconcile_counters(store: Store, shop: Shop) -> int:
+def reconcile_counters(ports: Ports, shop: Shop, now: int) -> int:
     """Compare the counters with a recount and repair the difference; returns the drift (sum of
     absolute differences). A shop whose counters moved during the recount is left for the next run,
     since the recount may have raced those writes."""
+    store = ports.store
     before = store.status_counts(shop.domain)
     counted = store.recount(shop.domain)
     after = store.status_counts(shop.domain)
@@ -175,14 +157,12 @@ def reconcile_counters(store: Store, shop: Shop) -> int:
     return total
 
 
-def poll_tiktok_orders(
-    store: Store, tiktok: TikTokClient, cipher: TokenCipher, applier: Applier, shop: Shop, now: int
-) -> int:
+def poll_tiktok_orders(ports: Ports, shop: Shop, now: int) -> int:
     """Read the orders TikTok changed since the last poll and apply them like webhooks: the same
     ordering guard and dedupe, so a webhook that arrives too, or never, changes nothing."""
     if shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return 0
-    api = shop_api(tiktok, cipher, store, shop)
+    api, applier = ports.tiktok_api(shop), Applier(ports)
     since = max(0, shop.tiktok_orders_polled_until - POLL_OVERLAP_SECONDS)
     applied, token = 0, None
     while True:
@@ -203,7 +183,7 @@ def poll_tiktok_orders(
         token = page.next_page_token or None
         if token is None:
             break
-    store.update_shop(shop.domain, tiktok_orders_polled_until=now)
+    ports.store.update_shop(shop.domain, tiktok_orders_polled_until=now)
     return applied
 
 
@@ -233,48 +213,48 @@ def _polled(
     )
 
 
-def run_task(
-    name: str, store: Store, tiktok: TikTokClient, cipher: TokenCipher, ports: Ports, now: int
-) -> dict[str, int]:
-    """Run one task over every installed shop; one shop's failure does not stop the others."""
-    task: Callable[[Shop], int]
-    if name == "roll_plan_cycles":
-        rolled = roll_plan_cycles(store, ports.enqueue_job, datetime.fromtimestamp(now, UTC).date())
-        count("PlanCyclesRolled", rolled)
-        return {"plans": rolled}
-    if name == "reconcile_counters":
-        task = lambda shop: reconcile_counters(store, shop)  # noqa: E731
-        metric = "CounterDrift"
-    elif name == "poll_pending_products":
-        products_applier = Applier(ports)
-        task = lambda shop: poll_pending_products(store, products_applier, shop, now)  # noqa: E731
-        metric = "AuditsCaughtByPoll"
-    elif name == "poll_deleted_products":
-        deletions_applier = Applier(ports)
-        task = lambda shop: poll_deleted_products(store, tiktok, cipher, deletions_applier, shop, now)  # noqa: E731
-        metric = "DeletionsCaughtByPoll"
-    elif name == "refresh_tiktok_tokens":
-        at = datetime.fromtimestamp(now, UTC)
-        task = lambda shop: refresh_tiktok_tokens(store, tiktok, cipher, shop, at)  # noqa: E731
-        metric = "TikTokTokensRefreshed"
-    elif name == "sweep_stuck_activities":
-        at = datetime.fromtimestamp(now, UTC)
-        task = lambda shop: sweep_stuck_activities(store, ports.enqueue_job, shop, at)  # noqa: E731
-        metric = "StuckActivitiesSwept"
-    elif name == "poll_tiktok_orders":
-        applier = Applier(ports)
-        task = lambda shop: poll_tiktok_orders(store, tiktok, cipher, applier, shop, now)  # noqa: E731
-        metric = "OrdersCaughtByPoll"
-    else:
+@dataclass(frozen=True)
+class ScheduledTask:
+    name: str  # what the scheduler function receives as {"task": name}
+    minutes: int  # how often
+    metric: str  # counts what a run did
+    each_shop: Callable[[Ports, Shop, int], int] | None = None  # run over every installed shop
+    once: Callable[[Ports, int], int] | None = None  # or once for the whole table
+
+
+TASKS: dict[str, ScheduledTask] = {
+    task.name: task
+    for task in (
+        ScheduledTask("poll_tiktok_orders", 5, "OrdersCaughtByPoll", each_shop=poll_tiktok_orders),
+        ScheduledTask("reconcile_counters", 24 * 60, "CounterDrift", each_shop=reconcile_counters),
+        ScheduledTask("roll_plan_cycles", 60, "PlanCyclesRolled", once=roll_plan_cycles),
+        ScheduledTask("poll_pending_products", 15, "AuditsCaughtByPoll", each_shop=poll_pending_products),
+        ScheduledTask("poll_deleted_products", 60, "DeletionsCaughtByPoll", each_shop=poll_deleted_products),
+        ScheduledTask("refresh_tiktok_tokens", 60, "TikTokTokensRefreshed", each_shop=refresh_tiktok_tokens),
+        ScheduledTask("sweep_stuck_activities", 5, "StuckActivitiesSwept", each_shop=sweep_stuck_activities),
+    )
+}
+
+
+def run_task(name: str, ports: Ports, now: int) -> dict[str, int]:
+    """Run one task over every installed shop (one shop's failure does not stop the others), or once;
+    what it did, by shop (or under "all")."""
+    task = TASKS.get(name)
+    if task is None:
         raise ValueError(f"unknown task {name!r}")
+    if task.once is not None:
+        done = task.once(ports, now)
+        count(task.metric, done)
+        return {"all": done}
+    assert task.each_shop is not None
     results, failed = {}, 0
-    for shop in store.installed_shops():
+    for shop in ports.store.installed_shops():
         try:
-            results[shop.domain] = task(shop)
+            results[shop.domain] = task.each_shop(ports, shop, now)
         except Exception:  # noqa: BLE001 - reported and counted; the other shops still run
             logger.exception("scheduled task failed for a shop", task=name, shop=shop.domain)
             failed += 1
-    count(metric, sum(results.values()))
+    count(task.metric, sum(results.values()))
     if failed:
         count(f"ScheduleFailures_{name}", failed)
     return results

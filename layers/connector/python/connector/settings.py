@@ -1,4 +1,5 @@
-"""Runtime configuration, read from the environment once per process, never at import time.
+"""Runtime configuration, read from the environment when a process's ports are built
+(connector.wiring), never at import time. A required variable that is missing fails there, named.
 
 Secrets are not settings: connector.secrets reads them (env locally, Secrets Manager on AWS).
 """
@@ -6,9 +7,8 @@ Secrets are not settings: connector.secrets reads them (env locally, Secrets Man
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 # Environment variable -> Settings field. Unset variables keep the field's default.
 _ENVIRONMENT = {
@@ -39,8 +39,8 @@ class Settings(BaseModel):
     # Set locally and in tests (DynamoDB Local); unset on AWS, where boto's default endpoint applies.
     dynamodb_endpoint: str | None = None
     counter_shards: int = Field(default=10, ge=1, le=100)
-    shopify_api_key: str = ""  # the app's client id (session token audience)
-    tiktok_app_key: str = ""
+    shopify_api_key: str = Field(min_length=1)  # the app's client id (session token audience)
+    tiktok_app_key: str = Field(min_length=1)
     tiktok_api_base_url: str = "https://open-api.tiktokglobalshop.com"
     tiktok_auth_base_url: str = "https://auth.tiktok-shops.com"
     shopify_admin_base_url: str = "https://{shop}"  # a template: {shop} is the myshopify.com domain
@@ -68,9 +68,22 @@ class Settings(BaseModel):
         values = {field: env[name] for name, field in _ENVIRONMENT.items() if env.get(name)}
         if "aws_region" not in values and env.get("AWS_DEFAULT_REGION"):
             values["aws_region"] = env["AWS_DEFAULT_REGION"]
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            variables = {field: name for name, field in _ENVIRONMENT.items()}
+            wrong = sorted({variables[str(e["loc"][0])] for e in error.errors() if e["loc"]})
+            raise MissingSettingError(f"set {', '.join(wrong)}: missing or invalid") from None
+
+    def required(self, field: str) -> str:
+        """An optional setting this path cannot do without (a queue's URL): its value, or an error
+        that names the environment variable."""
+        value = getattr(self, field)
+        if not value:
+            name = next(env for env, name in _ENVIRONMENT.items() if name == field)
+            raise MissingSettingError(f"set {name}: this function needs it")
+        return str(value)
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings.from_environ()
+class MissingSettingError(RuntimeError):
+    """A setting the function needs is not in its environment."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from connector.activities.ports import WorkPorts
 from connector.clients.tiktok import TikTokApiError
 from connector.domain.entities import Activity, ActivityState, ActivityType
 from connector.jobs import Job
+from connector.wiring import Ports
 
 PERIOD_SECONDS = 3600
 
@@ -28,7 +28,7 @@ def automatic_activity(shop: str, type_: ActivityType, queued_at: int) -> Activi
 
 
 def tallied(
-    job: Job, ports: WorkPorts, type_: ActivityType, item_id: str, work: Callable[[], str | None]
+    job: Job, ports: Ports, type_: ActivityType, item_id: str, work: Callable[[], str | None]
 ) -> None:
     """Run one automatic item inside its activity. ``work`` returns None when done, or why it was
     not (a partner's refusal is recorded, not retried); other errors leave the item uncounted and

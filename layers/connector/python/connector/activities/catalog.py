@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from connector.activities.ports import WorkPorts
 from connector.clients.shopify import ShopifyProduct, ShopifyShopClient, numeric_id
 from connector.dal.store import CommitOutcome, VersionedWrite
 from connector.domain import changes
@@ -15,6 +14,7 @@ from connector.domain.changes import CatalogFacts, Change
 from connector.domain.entities import Product, Shop, Variant
 from connector.jobs import Job, JobKind
 from connector.observability import logger
+from connector.wiring import Ports
 
 # 20 products with 10 variants and 10 images a page stays under Shopify's 1,000-point query limit
 # (products with more variants get follow-up pages from the client).
@@ -41,7 +41,7 @@ class NotYetWrittenError(RuntimeError):
 
 
 def change_product(
-    ports: WorkPorts,
+    ports: Ports,
     shop: str,
     product_id: str,
     decide: Callable[[Product | None], Change[Product]],
@@ -83,7 +83,7 @@ def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
     )
 
 
-def run_import(job: Job, ports: WorkPorts) -> None:
+def run_import(job: Job, ports: Ports) -> None:
     """One page of the shop's Shopify catalog into ours; the next page is the next job, queued as
     soon as this page is counted so that pages are written side by side (pages are counted in
     order, so the total is final only once every page is in it). A catalog of more than
@@ -131,9 +131,7 @@ def run_import(job: Job, ports: WorkPorts) -> None:
         ports.store.fail_activity(shop.domain, job.params["activity_id"], reason, ports.now())
 
 
-def _bulk_to_read(
-    ports: WorkPorts, admin: ShopifyShopClient, shop: Shop, activity_id: str
-) -> BulkCursor | None:
+def _bulk_to_read(ports: Ports, admin: ShopifyShopClient, shop: Shop, activity_id: str) -> BulkCursor | None:
     """How an import reads Shopify from the start: the source recorded on its activity (a run
     repeated or resumed), else pages for up to ``BULK_IMPORT_ABOVE`` products and a new bulk
     operation beyond. The first recorded source wins, so that two runs that chose differently
@@ -167,7 +165,7 @@ class BulkCursor:
         return cls(operation_id, int(offset))
 
 
-def _poll_later(job: Job, ports: WorkPorts, shop: Shop, bulk: BulkCursor) -> None:
+def _poll_later(job: Job, ports: Ports, shop: Shop, bulk: BulkCursor) -> None:
     """The bulk operation still runs: look again later, and keep the activity from looking stalled.
     Polls form a chain from the job that first saw the operation running; a repeated delivery of
     a poll queues no second follow-up, and an ended activity stops the chain."""
@@ -197,7 +195,7 @@ def _import_job(job: Job, shop: Shop, cursor: str | None, key: str, **more: Any)
 
 def _import_page(
     job: Job,
-    ports: WorkPorts,
+    ports: Ports,
     shop: Shop,
     page_key: str,
     products: list[ShopifyProduct],

@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError
-from connector.activities.ports import WorkPorts
 from connector.activities.tiktok_listing import listing_for
 from connector.clients.tiktok import NewProduct, ProductEdit, SkuPrice, TikTokProduct
 from connector.domain.entities import ActivityType
 from connector.domain.plans import QuotaKind
 from connector.jobs import Job
+from connector.wiring import Ports
 
 LIVE_ON_TIKTOK = "ACTIVATE"
 
@@ -60,7 +60,7 @@ def listing_update(listed: TikTokProduct, wanted: NewProduct, fields: Sequence[s
     return ListingUpdate(edit=edit, prices=prices)
 
 
-def run_product_sync(job: Job, ports: WorkPorts) -> None:
+def run_product_sync(job: Job, ports: Ports) -> None:
     shop = ports.shop(job.shop)
     product_id = str(job.params["shopify_product_id"])
 
@@ -72,7 +72,11 @@ def run_product_sync(job: Job, ports: WorkPorts) -> None:
             raise NotYetWrittenError(f"product {product_id} does not hold the update yet")
         api = ports.tiktok_api(shop)
         listed = api.get_product(product.tiktok_product_id)
-        update = listing_update(listed, listing_for(product, shop), shop.settings.sync_fields)
+        update = listing_update(
+            listed,
+            listing_for(product, shop, ports.settings.tiktok_default_category_id),
+            shop.settings.sync_fields,
+        )
         if update.edit is not None:
             api.partial_edit_product(product.tiktok_product_id, update.edit)
         if update.prices:
@@ -82,7 +86,7 @@ def run_product_sync(job: Job, ports: WorkPorts) -> None:
     tallied(job, ports, ActivityType.PRODUCT_SYNC, product_id, sync)
 
 
-def run_remove_listing(job: Job, ports: WorkPorts) -> None:
+def run_remove_listing(job: Job, ports: Ports) -> None:
     """Delete from TikTok the listing of a product deleted in Shopify, then free its plan slot."""
     shop = ports.shop(job.shop)
     product_id, tiktok_product_id = (

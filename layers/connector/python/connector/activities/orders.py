@@ -9,13 +9,14 @@ from dataclasses import replace
 from decimal import Decimal
 
 from connector.activities.automatic import tallied
-from connector.activities.ports import WorkPorts
 from connector.clients.shopify import OrderLine
-from connector.clients.tiktok import TikTokLineItem
+from connector.clients.tiktok import TikTokApiError, TikTokLineItem
 from connector.dal.store import CommitOutcome
+from connector.domain.changes import cancellation_change
 from connector.domain.entities import ActivityType, Order, Shop
 from connector.domain.plans import QuotaKind, catalogue, limit_of
 from connector.jobs import Job
+from connector.wiring import Ports
 
 MAX_ATTEMPTS = 8
 
@@ -28,7 +29,7 @@ class OrderSyncOutcomeUnknownError(RuntimeError):
 HELD = "held: the plan's monthly order limit is reached; it syncs when quota returns"
 
 
-def run_order_sync(job: Job, ports: WorkPorts) -> None:
+def run_order_sync(job: Job, ports: Ports) -> None:
     shop, order_id = ports.shop(job.shop), str(job.params["order_id"])
     tallied(
         job,
@@ -39,7 +40,7 @@ def run_order_sync(job: Job, ports: WorkPorts) -> None:
     )
 
 
-def run_release_held_orders(job: Job, ports: WorkPorts) -> None:
+def run_release_held_orders(job: Job, ports: Ports) -> None:
     """Quota came back (an upgrade, a new cycle): sync held orders in the order they arrived, until
     the quota runs out again. Each released order counts in the hour's order-sync activity."""
     shop = ports.shop(job.shop)
@@ -49,7 +50,7 @@ def run_release_held_orders(job: Job, ports: WorkPorts) -> None:
         tallied(job, ports, ActivityType.ORDER_SYNC, f"{order.tiktok_order_id}:released", lambda: None)
 
 
-def sync_order(ports: WorkPorts, shop: Shop, order_id: str, releasing: bool = False) -> bool:
+def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False) -> bool:
     """Create the order in Shopify unless it is there; False when it is held for quota."""
     order = ports.store.get_order(shop.domain, order_id)
     if order is None or order.shopify_order_id is not None:
@@ -83,12 +84,12 @@ def sync_order(ports: WorkPorts, shop: Shop, order_id: str, releasing: bool = Fa
     return True
 
 
-def _synced(ports: WorkPorts, shop: Shop, order_id: str) -> bool:
+def _synced(ports: Ports, shop: Shop, order_id: str) -> bool:
     order = ports.store.get_order(shop.domain, order_id)
     return order is not None and (order.shopify_order_id is not None or order.held_for_quota)
 
 
-def _lines(ports: WorkPorts, shop: Shop, items: Sequence[TikTokLineItem]) -> list[OrderLine]:
+def _lines(ports: Ports, shop: Shop, items: Sequence[TikTokLineItem]) -> list[OrderLine]:
     """TikTok lists one line item per unit; Shopify takes a quantity per variant."""
     units: Counter[tuple[str, str]] = Counter()
     for item in items:
@@ -107,7 +108,7 @@ def _lines(ports: WorkPorts, shop: Shop, items: Sequence[TikTokLineItem]) -> lis
     ]
 
 
-def _record(ports: WorkPorts, shop: Shop, order_id: str, **changes: object) -> None:
+def _record(ports: Ports, shop: Shop, order_id: str, **changes: object) -> None:
     for _ in range(MAX_ATTEMPTS):
         order: Order | None = ports.store.get_order(shop.domain, order_id)
         if order is None:
@@ -115,3 +116,24 @@ def _record(ports: WorkPorts, shop: Shop, order_id: str, **changes: object) -> N
         if ports.store.commit_order(replace(order, **changes), {}) is CommitOutcome.APPLIED:
             return
     raise RuntimeError(f"order {order_id} kept changing")
+
+
+def run_cancel(job: Job, ports: Ports) -> None:
+    activity_id, order_id = job.params["activity_id"], job.params["order_id"]
+    shop = ports.shop(job.shop)
+    try:
+        cancellation = ports.tiktok_api(shop).cancel_order(order_id, job.params["reason"])
+    except TikTokApiError as refused:
+        ports.store.record_activity_item(shop.domain, activity_id, order_id, False, refused.message)
+    else:
+        order = ports.store.get_order(shop.domain, order_id)
+        if order is not None:
+            change = cancellation_change(
+                order,
+                cancellation.cancel_status or "CANCELLATION_REQUEST_PENDING",
+                int(ports.now().timestamp()),
+            )
+            if change.applies and change.entity is not None:
+                ports.store.commit_order(change.entity, change.counter_deltas)
+        ports.store.record_activity_item(shop.domain, activity_id, order_id, True)
+    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())

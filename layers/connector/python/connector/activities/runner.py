@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 from connector.activities.catalog import run_import
 from connector.activities.listing_sync import run_product_sync, run_remove_listing
-from connector.activities.orders import run_order_sync, run_release_held_orders
-from connector.activities.ports import WorkPorts
+from connector.activities.orders import run_cancel, run_order_sync, run_release_held_orders
 from connector.activities.shipping import run_ship_package
-from connector.activities.tiktok_listing import run_activation, run_cancel, run_inventory_sync, run_upload
+from connector.activities.tiktok_listing import run_activation, run_inventory_sync, run_upload
 from connector.jobs import Job, JobKind
+from connector.wiring import Ports
 
-WORK: dict[JobKind, Callable[[Job, WorkPorts], None]] = {
+WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
     JobKind.IMPORT: run_import,
     JobKind.UPLOAD: run_upload,
     JobKind.ACTIVATE: run_activation,
@@ -27,5 +27,5 @@ WORK: dict[JobKind, Callable[[Job, WorkPorts], None]] = {
 }
 
 
-def run(job: Job, ports: WorkPorts) -> None:
+def run(job: Job, ports: Ports) -> None:
     WORK[job.kind](job, ports)

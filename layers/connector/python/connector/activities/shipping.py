@@ -8,16 +8,16 @@ from functools import partial
 from typing import Any
 
 from connector.activities.automatic import tallied
-from connector.activities.ports import WorkPorts
 from connector.clients.tiktok import ShippingProvider, TikTokApiError
 from connector.domain.entities import ActivityType, Shop
 from connector.jobs import Job
+from connector.wiring import Ports
 
 # TikTok's Ship Package error for a package that is already shipped (a retried call that went through).
 ALREADY_SHIPPED = 21011040
 
 
-def run_ship_package(job: Job, ports: WorkPorts) -> None:
+def run_ship_package(job: Job, ports: Ports) -> None:
     shop = ports.shop(job.shop)
     for shipment in job.params["shipments"]:
         order_id = ports.store.order_for_shopify(shop.domain, str(shipment["shopify_order_id"]))
@@ -27,7 +27,7 @@ def run_ship_package(job: Job, ports: WorkPorts) -> None:
         tallied(job, ports, ActivityType.SHIPMENT_SYNC, item, partial(_ship, ports, shop, order_id, shipment))
 
 
-def _ship(ports: WorkPorts, shop: Shop, order_id: str, shipment: Mapping[str, Any]) -> str | None:
+def _ship(ports: Ports, shop: Shop, order_id: str, shipment: Mapping[str, Any]) -> str | None:
     """Ship every package of the order as a seller shipment (TikTok's Ship Package, 202309, with
     ``self_shipment``); the carrier must be one of the order's delivery option's providers."""
     api = ports.tiktok_api(shop)

@@ -1,4 +1,4 @@
-"""Upload to TikTok Shop, and the merchant's other product and order actions there."""
+"""Upload to TikTok Shop, and the merchant's other product actions there (activate, deactivate, stock)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ from dataclasses import replace
 
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError, change_product
-from connector.activities.ports import WorkPorts
 from connector.clients.tiktok import InventoryLevel, NewProduct, NewSku, ShopClient, TikTokApiError
-from connector.domain.changes import Change, cancellation_change, product_status_from_tiktok_event
+from connector.domain.changes import Change, product_status_from_tiktok_event
 from connector.domain.entities import ActivityType, Product, Shop
 from connector.domain.plans import QuotaKind, catalogue, limit_of
 from connector.domain.pricing import tiktok_price, tiktok_quantity
 from connector.domain.status import ProductStatus, Verdict
 from connector.jobs import Job, JobKind
-from connector.settings import get_settings
+from connector.wiring import Ports
 
 UPLOAD_CHUNK = 20
 PLAN_LIMIT_REACHED = "plan product limit reached"
@@ -22,7 +21,7 @@ PLAN_LIMIT_REACHED = "plan product limit reached"
 MAX_TITLE, MAX_IMAGES = 255, 9
 
 
-def listing_for(product: Product, shop: Shop) -> NewProduct:
+def listing_for(product: Product, shop: Shop, category_id: str) -> NewProduct:
     """The Create Product body for one of our products, with the merchant's settings applied."""
     settings = shop.settings
     currency = catalogue().currency
@@ -38,7 +37,7 @@ def listing_for(product: Product, shop: Shop) -> NewProduct:
     return NewProduct(
         title=product.title[:MAX_TITLE],
         description=product.description or product.title,
-        category_id=get_settings().tiktok_default_category_id,
+        category_id=category_id,
         main_image_uris=product.image_urls[:MAX_IMAGES],
         skus=skus,
         package_weight_value="0.5",
@@ -49,7 +48,7 @@ def listing_for(product: Product, shop: Shop) -> NewProduct:
     )
 
 
-def run_upload(job: Job, ports: WorkPorts) -> None:
+def run_upload(job: Job, ports: Ports) -> None:
     """Upload one chunk of a fixed selection; the rest of it is the next job."""
     shop = ports.shop(job.shop)
     if "activity_id" not in job.params:
@@ -82,7 +81,7 @@ def run_upload(job: Job, ports: WorkPorts) -> None:
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
-def _auto_upload(job: Job, ports: WorkPorts, shop: Shop) -> None:
+def _auto_upload(job: Job, ports: Ports, shop: Shop) -> None:
     """Auto-upload of new Shopify products: counted in the hour's upload activity."""
     api, ids = ports.tiktok_api(shop), job.params["shopify_product_ids"]
     found, limit = ports.store.get_products(shop.domain, ids), _product_limit(ports, shop)
@@ -99,7 +98,7 @@ def _auto_upload(job: Job, ports: WorkPorts, shop: Shop) -> None:
         )
 
 
-def _fan_out(job: Job, ports: WorkPorts, shop: Shop) -> None:
+def _fan_out(job: Job, ports: Ports, shop: Shop) -> None:
     """ "Upload all not uploaded": fix the selection first (the listing moves as products upload),
     count it once, and queue it in chunks. A retried fan-out counts nothing again, and re-queues
     only what is still waiting, which the per-item markers keep from being counted twice."""
@@ -123,14 +122,14 @@ def _fan_out(job: Job, ports: WorkPorts, shop: Shop) -> None:
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
-def _product_limit(ports: WorkPorts, shop: Shop) -> int:
+def _product_limit(ports: Ports, shop: Shop) -> int:
     """The plan's product limit, read once per chunk (taking a slot checks it atomically anyway)."""
     plan = ports.store.get_plan(shop.domain)
     return limit_of(plan, QuotaKind.PRODUCTS) if plan is not None else 0
 
 
 def _upload_one(
-    ports: WorkPorts, shop: Shop, api: ShopClient, product_id: str, product: Product | None, limit: int
+    ports: Ports, shop: Shop, api: ShopClient, product_id: str, product: Product | None, limit: int
 ) -> tuple[bool, str | None]:
     """Upload one product, as read with its chunk."""
     if product is None or product.deleted:
@@ -142,7 +141,7 @@ def _upload_one(
         _note(ports, shop.domain, product_id, failure_reason=PLAN_LIMIT_REACHED)
         return False, PLAN_LIMIT_REACHED
     try:
-        created = api.create_product(listing_for(product, shop))
+        created = api.create_product(listing_for(product, shop, ports.settings.tiktok_default_category_id))
     except TikTokApiError as refused:  # TikTok's own reason, kept for the merchant
         if not refused.refusal:
             raise  # busy or unavailable: the chunk is retried
@@ -164,7 +163,7 @@ def _upload_one(
 
 
 def _set_status(
-    ports: WorkPorts,
+    ports: Ports,
     shop: str,
     product_id: str,
     raw: str,
@@ -193,7 +192,7 @@ def _set_status(
     change_product(ports, shop, product_id, decide, first_read=read)
 
 
-def _note(ports: WorkPorts, shop: str, product_id: str, failure_reason: str) -> None:
+def _note(ports: Ports, shop: str, product_id: str, failure_reason: str) -> None:
     def decide(current: Product | None) -> Change[Product]:
         if current is None or current.failure_reason == failure_reason:
             return Change(Verdict.DUPLICATE)
@@ -202,7 +201,7 @@ def _note(ports: WorkPorts, shop: str, product_id: str, failure_reason: str) -> 
     change_product(ports, shop, product_id, decide)
 
 
-def run_activation(job: Job, ports: WorkPorts) -> None:
+def run_activation(job: Job, ports: Ports) -> None:
     """Activate or deactivate on TikTok, then hold the status TikTok reports afterwards."""
     activity_id = job.params["activity_id"]
     shop = ports.shop(job.shop)
@@ -236,28 +235,7 @@ def run_activation(job: Job, ports: WorkPorts) -> None:
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
-def run_cancel(job: Job, ports: WorkPorts) -> None:
-    activity_id, order_id = job.params["activity_id"], job.params["order_id"]
-    shop = ports.shop(job.shop)
-    try:
-        cancellation = ports.tiktok_api(shop).cancel_order(order_id, job.params["reason"])
-    except TikTokApiError as refused:
-        ports.store.record_activity_item(shop.domain, activity_id, order_id, False, refused.message)
-    else:
-        order = ports.store.get_order(shop.domain, order_id)
-        if order is not None:
-            change = cancellation_change(
-                order,
-                cancellation.cancel_status or "CANCELLATION_REQUEST_PENDING",
-                int(ports.now().timestamp()),
-            )
-            if change.applies and change.entity is not None:
-                ports.store.commit_order(change.entity, change.counter_deltas)
-        ports.store.record_activity_item(shop.domain, activity_id, order_id, True)
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
-
-
-def run_inventory_sync(job: Job, ports: WorkPorts) -> None:
+def run_inventory_sync(job: Job, ports: Ports) -> None:
     """A Shopify stock level to TikTok, less the merchant's buffer; older levels never overwrite
     newer ones (Shopify's updated_at orders them)."""
     shop = ports.shop(job.shop)

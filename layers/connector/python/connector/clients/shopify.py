@@ -27,13 +27,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import requests
-
-from connector.secrets import Secret, get_secret
-from connector.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -297,17 +293,6 @@ class ShopifyAdminClient:
 
     def close(self) -> None:
         self.session.close()
-
-
-@lru_cache(maxsize=1)
-def shopify_client_from_settings() -> ShopifyAdminClient:
-    """The process-wide client from the environment (settings) and the app secret (secrets)."""
-    settings = get_settings()
-    return ShopifyAdminClient(
-        api_key=settings.shopify_api_key,
-        api_secret=get_secret(Secret.SHOPIFY_API_SECRET),
-        admin_base_url=settings.shopify_admin_base_url,
-    )
 
 
 def _request_never_sent(exc: requests.RequestException) -> bool:

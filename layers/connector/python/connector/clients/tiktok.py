@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -32,8 +31,6 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from connector.clients.tiktok_signing import request_signature
-from connector.secrets import Secret, get_secret
-from connector.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -859,18 +856,3 @@ class ShopClient:
                 "shipping_provider_id": shipping_provider_id or "",
             }
         self._request("POST", f"/fulfillment/202309/packages/{package_id}/ship", body=body, idempotent=False)
-
-
-# --- the configured client, one per process ---------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def tiktok_client_from_settings() -> TikTokClient:
-    """The app's client from settings and the app secret; cached so warm invocations reuse it."""
-    settings = get_settings()
-    return TikTokClient(
-        app_key=settings.tiktok_app_key,
-        app_secret=get_secret(Secret.TIKTOK_APP_SECRET),
-        api_base_url=settings.tiktok_api_base_url,
-        auth_base_url=settings.tiktok_auth_base_url,
-    )

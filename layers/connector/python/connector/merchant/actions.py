@@ -11,17 +11,16 @@ from urllib.parse import urlencode
 
 from connector import oauth_state
 from connector.api import schemas
-from connector.clients.shopify import ShopifyAdminClient
-from connector.clients.tiktok import ShopAuth, TikTokClient
+from connector.clients.tiktok import ShopAuth
 from connector.connections import connect_tiktok
-from connector.crypto import TokenCipher
-from connector.dal.store import Store
 from connector.domain.entities import Activity, ActivityState, ActivityType, Shop, SyncSettings
 from connector.domain.plans import catalogue
 from connector.domain.status import FINAL_ORDER_STATUSES
-from connector.jobs import Job, JobKind, enqueue
+from connector.jobs import Job, JobKind
 from connector.merchant import views
 from connector.merchant.errors import ConflictError, NotFoundError, UnprocessableError
+from connector.secrets import Secret
+from connector.wiring import Ports
 
 
 def new_activity_id() -> str:
@@ -30,7 +29,7 @@ def new_activity_id() -> str:
 
 
 def _start(
-    store: Store, shop: str, type_: ActivityType, kind: JobKind, total: int | None, **params: object
+    ports: Ports, shop: str, type_: ActivityType, kind: JobKind, total: int | None, **params: object
 ) -> Activity:
     """``total`` None: the work counts its items as it finds them (an import, "upload all")."""
     activity = Activity(
@@ -42,8 +41,8 @@ def _start(
         total_final=total is not None,
         started_at=datetime.now(UTC),
     )
-    store.save_activity(activity)
-    enqueue(
+    ports.store.save_activity(activity)
+    ports.enqueue_job(
         Job(
             kind=kind,
             shop=shop,
@@ -54,27 +53,27 @@ def _start(
     return activity
 
 
-def start_import(store: Store, shop: Shop) -> Activity:
-    return _start(store, shop.domain, ActivityType.IMPORT, JobKind.IMPORT, total=None)
+def start_import(ports: Ports, shop: Shop) -> Activity:
+    return _start(ports, shop.domain, ActivityType.IMPORT, JobKind.IMPORT, total=None)
 
 
-def start_upload(store: Store, shop: Shop, request: schemas.UploadRequest) -> Activity:
+def start_upload(ports: Ports, shop: Shop, request: schemas.UploadRequest) -> Activity:
     if request.all_not_uploaded:
         return _start(
-            store, shop.domain, ActivityType.UPLOAD, JobKind.UPLOAD, total=None, all_not_uploaded=True
+            ports, shop.domain, ActivityType.UPLOAD, JobKind.UPLOAD, total=None, all_not_uploaded=True
         )
     wanted = list(dict.fromkeys(request.product_ids or ()))
-    found = store.get_products(shop.domain, wanted)
+    found = ports.store.get_products(shop.domain, wanted)
     missing = [pid for pid in wanted if pid not in found or found[pid].deleted]
     if missing:
         raise UnprocessableError(f"unknown products: {', '.join(missing[:5])}")
     return _start(
-        store, shop.domain, ActivityType.UPLOAD, JobKind.UPLOAD, total=len(wanted), shopify_product_ids=wanted
+        ports, shop.domain, ActivityType.UPLOAD, JobKind.UPLOAD, total=len(wanted), shopify_product_ids=wanted
     )
 
 
-def set_product_active(store: Store, shop: Shop, product_id: str, active: bool) -> Activity:
-    product = store.get_product(shop.domain, product_id)
+def set_product_active(ports: Ports, shop: Shop, product_id: str, active: bool) -> Activity:
+    product = ports.store.get_product(shop.domain, product_id)
     if product is None or product.deleted:
         raise NotFoundError(f"no product {product_id}")
     if product.tiktok_product_id is None:
@@ -82,11 +81,11 @@ def set_product_active(store: Store, shop: Shop, product_id: str, active: bool) 
     type_, kind = (
         (ActivityType.ACTIVATE, JobKind.ACTIVATE) if active else (ActivityType.DEACTIVATE, JobKind.DEACTIVATE)
     )
-    return _start(store, shop.domain, type_, kind, total=1, shopify_product_ids=[product_id])
+    return _start(ports, shop.domain, type_, kind, total=1, shopify_product_ids=[product_id])
 
 
-def cancel_order(store: Store, shop: Shop, order_id: str, reason: str) -> Activity:
-    order = store.get_order(shop.domain, order_id)
+def cancel_order(ports: Ports, shop: Shop, order_id: str, reason: str) -> Activity:
+    order = ports.store.get_order(shop.domain, order_id)
     if order is None:
         raise NotFoundError(f"no order {order_id}")
     reasons = {r["id"]: r for r in views.content()["cancel_reasons"]}
@@ -97,7 +96,7 @@ def cancel_order(store: Store, shop: Shop, order_id: str, reason: str) -> Activi
     if order.status not in reasons[reason]["statuses"]:
         raise UnprocessableError(f"TikTok does not accept '{reason}' for an order that is {order.status}")
     return _start(
-        store,
+        ports,
         shop.domain,
         ActivityType.CANCEL_ORDER,
         JobKind.CANCEL_ORDER,
@@ -107,7 +106,7 @@ def cancel_order(store: Store, shop: Shop, order_id: str, reason: str) -> Activi
     )
 
 
-def update_settings(store: Store, shop: Shop, wanted: schemas.SettingsIO) -> schemas.SettingsIO:
+def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> schemas.SettingsIO:
     settings = SyncSettings(
         auto_upload=wanted.auto_upload,
         sync_fields=tuple(dict.fromkeys(wanted.sync_fields)),
@@ -117,24 +116,30 @@ def update_settings(store: Store, shop: Shop, wanted: schemas.SettingsIO) -> sch
         inventory_buffer_kind=wanted.inventory_buffer.kind,
         inventory_buffer_value=wanted.inventory_buffer.value,
     )
-    store.save_settings(shop.domain, settings)
+    ports.store.save_settings(shop.domain, settings)
     return views.settings_view(Shop(domain=shop.domain, settings=settings))
 
 
-def tiktok_authorization(
-    store: Store, shop: Shop, *, authorize_url: str, app_key: str, redirect_uri: str, signing_key: str
-) -> schemas.TikTokAuthorization:
+def tiktok_authorization(ports: Ports, shop: Shop) -> schemas.TikTokAuthorization:
     """Where to send the merchant to authorize us on TikTok Shop, with a signed single-use state."""
-    state = oauth_state.issue(store, shop.domain, signing_key)
-    query = urlencode({"app_key": app_key, "state": state.value, "redirect_uri": redirect_uri})
-    return schemas.TikTokAuthorization(authorize_url=f"{authorize_url}?{query}", expires_at=state.expires_at)
+    settings = ports.settings
+    state = oauth_state.issue(ports.store, shop.domain, ports.secret(Secret.STATE_SIGNING_KEY))
+    query = urlencode(
+        {
+            "app_key": settings.tiktok_app_key,
+            "state": state.value,
+            "redirect_uri": f"{settings.public_api_url}/auth/tiktok/callback",
+        }
+    )
+    return schemas.TikTokAuthorization(
+        authorize_url=f"{settings.tiktok_authorize_url}?{query}", expires_at=state.expires_at
+    )
 
 
-def complete_tiktok_authorization(
-    store: Store, tiktok: TikTokClient, cipher: TokenCipher, *, code: str, state: str, signing_key: str
-) -> schemas.TikTokLinked:
+def complete_tiktok_authorization(ports: Ports, *, code: str, state: str) -> schemas.TikTokLinked:
     """The callback: the state names the shop; the code becomes tokens; TikTok names the shop we got."""
-    domain = oauth_state.consume(store, state, signing_key)
+    store, tiktok = ports.store, ports.tiktok
+    domain = oauth_state.consume(store, state, ports.secret(Secret.STATE_SIGNING_KEY))
     shop = store.get_shop(domain)
     if shop is None:
         raise NotFoundError("the shop that asked to connect is no longer installed")
@@ -144,8 +149,7 @@ def complete_tiktok_authorization(
         raise ConflictError("TikTok authorized no shop for this seller")
     tiktok_shop = authorized[0]
     connect_tiktok(
-        store,
-        cipher,
+        ports,
         shop,
         tiktok_shop_id=tiktok_shop.shop_id,
         shop_cipher=tiktok_shop.cipher,
@@ -158,16 +162,7 @@ def complete_tiktok_authorization(
     )
 
 
-def upgrade(
-    store: Store,
-    shopify: ShopifyAdminClient,
-    cipher: TokenCipher,
-    shop: Shop,
-    plan_id: str,
-    *,
-    return_url: str,
-    test: bool,
-) -> schemas.UpgradeOut:
+def upgrade(ports: Ports, shop: Shop, plan_id: str) -> schemas.UpgradeOut:
     """Ask Shopify to bill the chosen plan; the merchant approves on the confirmation page, and the
     app_subscriptions/update webhook then switches the plan."""
     plans = catalogue()
@@ -175,11 +170,13 @@ def upgrade(
         offer = plans.offer(plan_id)
     except KeyError:
         raise UnprocessableError(f"plan must be one of: {', '.join(o.id for o in plans.offers)}") from None
-    current = store.get_plan(shop.domain)
+    current = ports.store.get_plan(shop.domain)
     if current is not None and current.name == offer.id:
         raise ConflictError(f"the shop is already on {offer.name}")
     if shop.shopify_token_ciphertext is None:
         raise ConflictError("the shop has no Shopify access token: open the app from Shopify Admin again")
-    admin = shopify.for_shop(shop.domain, cipher.decrypt(shop.shopify_token_ciphertext, shop.domain))
-    subscription = admin.create_app_subscription(offer.name, offer.amount, plans.currency, return_url, test)
+    return_url = f"{ports.settings.dashboard_url}?upgraded={plan_id}"
+    subscription = ports.shopify_admin(shop).create_app_subscription(
+        offer.name, offer.amount, plans.currency, return_url, ports.settings.shopify_billing_test
+    )
     return schemas.UpgradeOut(confirmation_url=subscription.confirmation_url)

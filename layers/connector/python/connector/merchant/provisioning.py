@@ -5,25 +5,23 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from connector.clients.shopify import ShopifyAdminClient, ShopifyAuthError
-from connector.crypto import TokenCipher
-from connector.dal.store import Store
+from connector.clients.shopify import ShopifyAuthError
 from connector.domain.entities import InstallState, Shop
 from connector.domain.plans import new_plan
 from connector.merchant.errors import ForbiddenError
+from connector.wiring import Ports
 
 
-def ensure_shop(
-    store: Store, shopify: ShopifyAdminClient, cipher: TokenCipher, domain: str, session_token: str
-) -> Shop:
+def ensure_shop(ports: Ports, domain: str, session_token: str) -> Shop:
     """The caller's shop. A shop never seen gets the default plan and onboarding at step one, and
     its offline Admin API token by token exchange; an uninstalled one comes back only if the exchange
     succeeds (it keeps whatever shop/redact has not erased)."""
+    store = ports.store
     shop = store.get_shop(domain)
     if shop is not None and shop.install_state is InstallState.INSTALLED:
         return shop
     try:
-        token = shopify.exchange_token(domain, session_token)
+        token = ports.shopify.exchange_token(domain, session_token)
     except ShopifyAuthError:
         if shop is None:
             raise ForbiddenError(
@@ -33,7 +31,7 @@ def ensure_shop(
             "the app was uninstalled from this store and Shopify refused to reconnect it"
         ) from None
     now = datetime.now(UTC)
-    ciphertext = cipher.encrypt(token.access_token, domain)
+    ciphertext = ports.cipher.encrypt(token.access_token, domain)
     if shop is None:
         shop = Shop(domain=domain, installed_at=now, shopify_token_ciphertext=ciphertext)
         store.save_shop(shop)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from connector.dal.store import MAX_TRANSACTION_ITEMS, CommitOutcome, Delivery, Store, VersionedWrite
+from connector.dal.store import MAX_TRANSACTION_ITEMS, CommitOutcome, Delivery, VersionedWrite
 from connector.domain import changes, plans
 from connector.domain.changes import CatalogFacts, Change
 from connector.domain.entities import Order, Plan, Product, Shop, TikTokConnection, Variant
@@ -27,6 +27,7 @@ from connector.jobs import Job, JobKind
 from connector.webhooks import shopify as shopify_payloads
 from connector.webhooks import tiktok as tiktok_payloads
 from connector.webhooks.message import QueuedWebhook, Source
+from connector.wiring import Ports
 
 # Deliveries are remembered past every sender's retry window (Shopify: 4 h, TikTok: ~16 h).
 DEDUPE_SECONDS = 7 * 24 * 3600
@@ -58,23 +59,6 @@ class OrderNotYetKnownError(RuntimeError):
 
 class ProductNotYetLinkedError(RuntimeError):
     """A TikTok product we may be about to link (its upload is finishing): retried from the queue."""
-
-
-class TikTokProductStatus(Protocol):
-    """Reads a product's current status from TikTok (type-5 webhooks do not carry it)."""
-
-    def status_of(self, shop: Shop, tiktok_product_id: str, since: int) -> tuple[str | None, str | None]:
-        """(TikTok's raw status, failure reason). The status is DELETED for a product deleted since
-        ``since``, None when TikTok does not say (a frozen product)."""
-        ...
-
-
-@dataclass(frozen=True)
-class Ports:
-    store: Store
-    enqueue_job: Callable[[Job], None]
-    tiktok_products: TikTokProductStatus | None = None
-    sleep: Callable[[float], None] = time.sleep
 
 
 class Applier:
@@ -403,8 +387,8 @@ class Applier:
         if data.status.upper() == "PRODUCT_AUDIT_FAILURE":
             return "FAILED", data.suspended_reason or None
         shop = self._shop(message.shop)
-        if shop is None or self._ports.tiktok_products is None:
-            raise RuntimeError("cannot read the product's status from TikTok")
+        if shop is None:
+            raise RuntimeError("cannot read the product's status from TikTok: the shop is gone")
         raw_status, reason = self._ports.tiktok_products.status_of(shop, data.product_id, data.update_time)
         # Get Product answers for every status but FREEZE and DELETED (TikTok's Get Product docs).
         return raw_status or "FREEZE", reason

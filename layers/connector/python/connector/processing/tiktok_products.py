@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from connector.clients.tiktok import ShopClient, TikTokApiError, TikTokClient, tiktok_client_from_settings
-from connector.crypto import TokenCipher, token_cipher
-from connector.dal.factory import get_store
-from connector.dal.store import Store
+from connector.clients.tiktok import ShopClient, TikTokApiError
 from connector.domain.entities import Shop
-from connector.tiktok_session import shop_api
+
+if TYPE_CHECKING:
+    from connector.wiring import Ports
 
 # TikTok may stamp a deletion a moment before the webhook's update_time: look a little earlier.
 DELETION_LOOKBACK_SECONDS = 300
 
 
 class TikTokProductStatusReader:
-    def __init__(self, client: TikTokClient, cipher: TokenCipher, store: Store) -> None:
-        self._client = client
-        self._cipher = cipher
-        self._store = store
+    def __init__(self, ports: Ports) -> None:
+        self._ports = ports
 
     def status_of(self, shop: Shop, tiktok_product_id: str, since: int) -> tuple[str | None, str | None]:
-        api = shop_api(self._client, self._cipher, self._store, shop)
+        api = self._ports.tiktok_api(shop)
         try:
             product = api.get_product(tiktok_product_id)
         except TikTokApiError as error:
@@ -45,8 +42,3 @@ def _deleted_or_unknown(api: ShopClient, tiktok_product_id: str, since: int) -> 
         token = page.next_page_token or None
         if token is None:
             return None
-
-
-@lru_cache(maxsize=1)
-def tiktok_product_status_reader() -> TikTokProductStatusReader:
-    return TikTokProductStatusReader(tiktok_client_from_settings(), token_cipher(), get_store())

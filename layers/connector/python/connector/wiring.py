@@ -1,0 +1,170 @@
+"""The composition root: the one place that builds what the handlers' logic needs from outside
+(the store, the two queues, the partner clients, the token cipher, the clock) from settings and
+secrets, and hands it over as one object.
+
+Every dependency is built on first use, so a function pays only for what its path needs (a webhook
+door never loads the partner clients, the processor loads TikTok's only on an audit webhook). A
+test or the local runner passes in the ones it replaces, by name:
+``Ports(store=store, jobs=RecordingQueue(), sleep=lambda _: None)``; nothing is monkeypatched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
+
+from connector.dal.store import Store
+from connector.domain.entities import InstallState, Shop
+from connector.jobs import Job
+from connector.queues import MessageQueue, sqs_queue
+from connector.secrets import Secret, get_secret
+from connector.settings import Settings
+
+if TYPE_CHECKING:  # the clients load requests and cryptography: imported where first built
+    from connector.clients.shopify import ShopifyAdminClient, ShopifyShopClient
+    from connector.clients.tiktok import ShopClient, TikTokClient
+    from connector.crypto import TokenCipher
+
+
+class ShopGoneError(RuntimeError):
+    """The shop was uninstalled or erased since the work was queued."""
+
+
+class TikTokProductStatus(Protocol):
+    """Reads a product's current status from TikTok (type-5 webhooks do not carry it)."""
+
+    def status_of(self, shop: Shop, tiktok_product_id: str, since: int) -> tuple[str | None, str | None]:
+        """(TikTok's raw status, failure reason). The status is DELETED for a product deleted since
+        ``since``, None when TikTok does not say (a frozen product)."""
+        ...
+
+
+class Ports:
+    """What a handler's logic uses from outside. Built from ``settings`` (the environment when not
+    given) and the app's secrets; any dependency may be given instead, by its attribute name."""
+
+    def __init__(self, settings: Settings | None = None, **given: Any) -> None:
+        unknown = sorted(
+            name for name in given if not isinstance(getattr(Ports, name, None), cached_property)
+        )
+        if unknown:
+            raise TypeError(f"Ports has no dependency named {', '.join(unknown)}")
+        self.settings = settings if settings is not None else Settings.from_environ()
+        self.given = dict(given)
+        self.__dict__.update(given)  # a given dependency takes the place of its cached_property
+
+    def replace(self, **changes: Any) -> Ports:
+        """These ports with ``changes`` given instead; what was built is built again on first use
+        (from the environment as it is now, unless ``settings`` is among the changes)."""
+        settings = changes.pop("settings", None)
+        return Ports(settings, **{**self.given, **changes})
+
+    # --- the dependencies --------------------------------------------------------------------
+    @cached_property
+    def store(self) -> Store:
+        from connector.dal.rows import bind_rows
+
+        bind_rows(self.settings.table_name, self.settings.aws_region, self.settings.dynamodb_endpoint)
+        return Store(counter_shards=self.settings.counter_shards)
+
+    @cached_property
+    def events(self) -> MessageQueue:
+        """Verified webhooks, for the processor."""
+        return sqs_queue(self.settings.required("events_queue_url"), self.settings.aws_region)
+
+    @cached_property
+    def jobs(self) -> MessageQueue:
+        """Merchant and automatic work, for the jobs function."""
+        return sqs_queue(self.settings.required("jobs_queue_url"), self.settings.aws_region)
+
+    @cached_property
+    def shopify(self) -> ShopifyAdminClient:
+        from connector.clients.shopify import ShopifyAdminClient
+
+        return ShopifyAdminClient(
+            api_key=self.settings.shopify_api_key,
+            api_secret=self.secret(Secret.SHOPIFY_API_SECRET),
+            admin_base_url=self.settings.shopify_admin_base_url,
+        )
+
+    @cached_property
+    def tiktok(self) -> TikTokClient:
+        from connector.clients.tiktok import TikTokClient
+
+        return TikTokClient(
+            app_key=self.settings.tiktok_app_key,
+            app_secret=self.secret(Secret.TIKTOK_APP_SECRET),
+            api_base_url=self.settings.tiktok_api_base_url,
+            auth_base_url=self.settings.tiktok_auth_base_url,
+        )
+
+    @cached_property
+    def cipher(self) -> TokenCipher:
+        from connector.crypto import TokenCipher
+
+        return TokenCipher(self.secret(Secret.TOKEN_ENCRYPTION_KEY))
+
+    @cached_property
+    def tiktok_products(self) -> TikTokProductStatus:
+        from connector.processing.tiktok_products import TikTokProductStatusReader
+
+        return TikTokProductStatusReader(self)
+
+    @cached_property
+    def now(self) -> Callable[[], datetime]:
+        return lambda: datetime.now(UTC)
+
+    @cached_property
+    def sleep(self) -> Callable[[float], None]:
+        return time.sleep
+
+    # --- what the logic asks of them ---------------------------------------------------------
+    def secret(self, secret: Secret) -> str:
+        """A secret's value (the environment locally, Secrets Manager on AWS; cached there)."""
+        return get_secret(secret)
+
+    def enqueue_job(self, job: Job) -> None:
+        self.jobs.send(job.model_dump_json(), delay_seconds=job.delay_seconds)
+
+    def shop(self, domain: str) -> Shop:
+        """An installed shop's profile, for work on its behalf."""
+        shop = self.store.get_shop(domain)
+        if shop is None or shop.install_state is InstallState.UNINSTALLED:
+            raise ShopGoneError(f"{domain} is not installed")
+        return shop
+
+    def shopify_admin(self, shop: Shop) -> ShopifyShopClient:
+        """Shopify's Admin API as the shop, with its stored (encrypted) offline token."""
+        if shop.shopify_token_ciphertext is None:
+            raise ShopGoneError(f"{shop.domain} has no Shopify token")
+        return self.shopify.for_shop(
+            shop.domain, self.cipher.decrypt(shop.shopify_token_ciphertext, shop.domain)
+        )
+
+    def tiktok_api(self, shop: Shop) -> ShopClient:
+        """TikTok Shop's API as the shop, with its stored tokens; refreshed tokens are stored back."""
+        from connector.tiktok_session import shop_api
+
+        return shop_api(self.tiktok, self.cipher, self.store, shop)
+
+
+_process_ports: Ports | None = None
+
+
+def process_ports() -> Ports:
+    """The ports of this process (one Lambda execution environment), built on its first invocation:
+    a required setting that is missing fails here, naming it."""
+    global _process_ports
+    if _process_ports is None:
+        _process_ports = Ports()
+    return _process_ports
+
+
+def use_process_ports(ports: Ports | None) -> None:
+    """Make ``ports`` this process's composition (the local runner and the tests, which play Lambda's
+    environment with in-process queues); None builds it from the environment again on next use."""
+    global _process_ports
+    _process_ports = ports
