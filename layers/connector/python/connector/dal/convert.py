@@ -220,7 +220,7 @@ def order_from_row(row: OrderRow) -> Order:
 def activity_to_row(activity: Activity) -> ActivityRow:
     return ActivityRow(
         keys.shop_pk(activity.shop),
-        keys.ACTIVITY + activity.activity_id,
+        keys.activity_sk(activity.activity_id),
         gsi1pk=keys.listing_pk(activity.shop, "ACTIVITY", activity_listing(activity.state)),
         gsi1sk=activity.activity_id,
         gsi2pk=keys.listing_pk(activity.shop, "ACTIVITY"),

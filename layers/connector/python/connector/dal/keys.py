@@ -38,6 +38,21 @@ def dedupe_sk(source: str, delivery_id: str) -> str:
     return f"{DEDUPE}{source}#{delivery_id}"
 
 
+def activity_sk(activity_id: str) -> str:
+    return f"{ACTIVITY}{activity_id}"
+
+
+def activity_item_sk(activity_id: str, item_id: str, kind: str | None = None) -> str:
+    """The marker that an activity counted an item once; a ``kind`` ("page", "queued", "poll")
+    keeps the markers of pages, queued items and bulk polls apart from those of done items."""
+    counted = item_id if kind is None else f"{kind}#{item_id}"
+    return f"{ACTIVITY_ITEM}{activity_id}#{counted}"
+
+
+def quota_hold_sk(kind: str, item_id: str) -> str:
+    return f"{QUOTA_HOLD}{kind}#{item_id}"
+
+
 def shops_listing_pk(install_state: str) -> str:
     """by_kind partition of the shop profiles in one install state (the schedules' list of shops)."""
     return f"#SHOPS#{install_state}"

@@ -1,32 +1,28 @@
-"""The one data-access interface of the connector. Handlers and domain code never touch rows."""
+"""The one data-access interface of the connector. Handlers and domain code never touch rows.
+
+Activities are read and written by ActivityProgress (activity_progress.py), which Store extends;
+the helpers both use on the table are in table.py."""
 
 from __future__ import annotations
 
-import functools
-import random
-import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
-from pynamodb.expressions.condition import size
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from connector.dal import convert, keys
+from connector.dal.activity_progress import ActivityProgress
 from connector.dal.rows import (
-    ActivityItemRow,
-    ActivityRow,
     CounterShardRow,
     DataRequestRow,
     DedupeRow,
     InventoryLinkRow,
-    ListedRow,
     OAuthStateRow,
     OrderRow,
     OrderSyncClaimRow,
@@ -39,9 +35,20 @@ from connector.dal.rows import (
     TableRow,
     TikTokShopLookupRow,
 )
+from connector.dal.table import (
+    CONDITION_FAILED,
+    Page,
+    PageKey,
+    applied,
+    cancellation_codes,
+    condition_failed,
+    connection,
+    get,
+    newest_first,
+    retry_on_conflict,
+)
+from connector.dal.table import MAX_TRANSACTION_ITEMS as MAX_TRANSACTION_ITEMS  # the applier's
 from connector.domain.entities import (
-    Activity,
-    ActivityState,
     InstallState,
     Order,
     Plan,
@@ -51,17 +58,6 @@ from connector.domain.entities import (
     SyncSettings,
 )
 from connector.domain.status import ALL_COUNTERS
-
-T = TypeVar("T")
-MAX_ACTIVITY_ERRORS = 10
-# DynamoDB's LastEvaluatedKey, in its wire form ({"pk": {"S": "..."}, ...}).
-PageKey = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_key: PageKey | None  # None on the last page
 
 
 @dataclass(frozen=True)
@@ -97,85 +93,12 @@ class CommitOutcome(StrEnum):
     CONFLICT = "conflict"  # the item changed since it was read: read again and decide again
 
 
-CONFLICT_RETRIES = 10
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
-BATCH_GET_KEYS = 100  # and for one BatchGetItem
+BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem
 # A plan whose roll-over was missed (the schedule stopped) is still found this many days later.
 PLANS_DUE_LOOKBACK_DAYS = 62
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _count_once(
-    markers: Sequence[ActivityItemRow], activity: ActivityRow, actions: list[Any], condition: Any = None
-) -> bool:
-    """Update an activity together with markers that exist only once each: False (nothing written)
-    when one of them existed, or when the transaction collided with another writer."""
-    try:
-        with TransactWrite(connection=_connection()) as transaction:
-            for marker in markers:
-                transaction.save(marker, condition=ActivityItemRow.pk.does_not_exist())
-            transaction.update(activity, actions=actions, condition=condition)
-    except TransactWriteError as error:
-        reasons = [reason.code if reason else "None" for reason in error.cancellation_reasons]
-        if "ConditionalCheckFailed" in reasons[: len(markers)]:
-            return False
-        raise
-    return True
-
-
-def _end_activity(
-    shop: str, activity_id: str, state: ActivityState, at: datetime, condition: Any, *more: Any
-) -> bool:
-    """Move an ongoing activity (meeting ``condition`` too) to a finished state; False if it was not."""
-    ongoing = ActivityRow.state == ActivityState.ONGOING.value
-    try:
-        ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
-            actions=[
-                ActivityRow.state.set(state.value),
-                ActivityRow.finished_at.set(at.isoformat()),
-                ActivityRow.gsi1pk.set(keys.listing_pk(shop, "ACTIVITY", convert.activity_listing(state))),
-                ActivityRow.resume_cursor.remove(),
-                *more,
-            ],
-            condition=ongoing if condition is None else condition & ongoing,
-        )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def _retry_on_conflict(method: F) -> F:
-    """Run a transactional write again when it only collided with a concurrent transaction on the
-    same item (many workers updating one activity or plan); a failed condition is the method's."""
-
-    @functools.wraps(method)
-    def retried(*args: Any, **kwargs: Any) -> Any:
-        for attempt in range(CONFLICT_RETRIES):
-            try:
-                return method(*args, **kwargs)
-            except TransactWriteError as error:
-                codes = {reason.code for reason in error.cancellation_reasons if reason}
-                conflict = (
-                    "TransactionConflict" in codes
-                    or error.cause_response_code == "TransactionConflictException"
-                )
-                if not conflict or "ConditionalCheckFailed" in codes or attempt == CONFLICT_RETRIES - 1:
-                    raise
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not security
-        raise AssertionError("unreachable")
-
-    return retried  # type: ignore[return-value]
-
-
-class Store:
+class Store(ActivityProgress):
     """Reads and writes every item of the connector's table through PynamoDB."""
 
     def __init__(self, counter_shards: int) -> None:
@@ -189,7 +112,7 @@ class Store:
 
     # --- shops ------------------------------------------------------------------------------
     def get_shop(self, domain: str) -> Shop | None:
-        row = _get(ShopRow, keys.shop_pk(domain), keys.PROFILE)
+        row = get(ShopRow, keys.shop_pk(domain), keys.PROFILE)
         return None if row is None else convert.shop_from_row(row)
 
     def save_shop(self, shop: Shop) -> None:
@@ -207,13 +130,9 @@ class Store:
         actions = [getattr(ShopRow, name).set(_stored(value)) for name, value in fields.items()]
         if "install_state" in fields:
             actions.append(ShopRow.gsi2pk.set(keys.shops_listing_pk(_stored(fields["install_state"]))))
-        try:
-            ShopRow(keys.shop_pk(domain), keys.PROFILE).update(actions, condition=ShopRow.pk.exists())
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return applied(
+            ShopRow(keys.shop_pk(domain), keys.PROFILE).update, actions, condition=ShopRow.pk.exists()
+        )
 
     def mark_uninstalled(self, domain: str, at: datetime) -> bool:
         """Mark a shop uninstalled unless it was (re)installed after ``at``. False when not applied."""
@@ -223,23 +142,19 @@ class Store:
             ShopRow.gsi2pk.set(keys.shops_listing_pk(InstallState.UNINSTALLED.value)),
             ShopRow.uninstalled_at.set(at.isoformat()),
         ]
-        try:
-            ShopRow(keys.shop_pk(domain), keys.PROFILE).update(
-                actions, condition=ShopRow.pk.exists() & installed_before
-            )
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return applied(
+            ShopRow(keys.shop_pk(domain), keys.PROFILE).update,
+            actions,
+            condition=ShopRow.pk.exists() & installed_before,
+        )
 
     def shop_for_tiktok(self, tiktok_shop_id: str) -> str | None:
-        row = _get(TikTokShopLookupRow, keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP)
+        row = get(TikTokShopLookupRow, keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP)
         return None if row is None else row.shop
 
     # --- products and orders ----------------------------------------------------------------
     def get_product(self, shop: str, shopify_product_id: str) -> Product | None:
-        row = _get(ProductRow, keys.shop_pk(shop), keys.PRODUCT + shopify_product_id)
+        row = get(ProductRow, keys.shop_pk(shop), keys.PRODUCT + shopify_product_id)
         return None if row is None else convert.product_from_row(row)
 
     def get_products(self, shop: str, shopify_product_ids: Iterable[str]) -> dict[str, Product]:
@@ -247,7 +162,7 @@ class Store:
         return {pid: product for (_, pid), product in found.items()}
 
     def get_order(self, shop: str, tiktok_order_id: str) -> Order | None:
-        row = _get(OrderRow, keys.shop_pk(shop), keys.ORDER + tiktok_order_id)
+        row = get(OrderRow, keys.shop_pk(shop), keys.ORDER + tiktok_order_id)
         return None if row is None else convert.order_from_row(row)
 
     def get_orders(self, shop: str, tiktok_order_ids: Iterable[str]) -> dict[str, Order]:
@@ -315,13 +230,11 @@ class Store:
         pk = keys.shop_pk(shop)
         ProductLinkRow(pk, keys.PRODUCT_LINK + tiktok_product_id).delete()
         for item_id in inventory_item_ids:
-            try:  # only a link to this listing: the item may be linked to a newer one since
-                InventoryLinkRow(pk, keys.INVENTORY_LINK + item_id).delete(
-                    condition=InventoryLinkRow.tiktok_product_id == tiktok_product_id
-                )
-            except DeleteError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+            # Only a link to this listing: the item may be linked to a newer one since.
+            applied(
+                InventoryLinkRow(pk, keys.INVENTORY_LINK + item_id).delete,
+                condition=InventoryLinkRow.tiktok_product_id == tiktok_product_id,
+            )
 
     def link_shopify_order(self, shop: str, shopify_order_id: str, tiktok_order_id: str) -> None:
         ShopifyOrderLinkRow(
@@ -329,51 +242,40 @@ class Store:
         ).save()
 
     def order_for_shopify(self, shop: str, shopify_order_id: str) -> str | None:
-        row = _get(ShopifyOrderLinkRow, keys.shop_pk(shop), keys.SHOPIFY_ORDER_LINK + shopify_order_id)
+        row = get(ShopifyOrderLinkRow, keys.shop_pk(shop), keys.SHOPIFY_ORDER_LINK + shopify_order_id)
         return None if row is None else row.tiktok_order_id
 
     def inventory_link(self, shop: str, inventory_item_id: str) -> InventoryLinkRow | None:
-        row: InventoryLinkRow | None = _get(
+        row: InventoryLinkRow | None = get(
             InventoryLinkRow, keys.shop_pk(shop), keys.INVENTORY_LINK + inventory_item_id
         )
         return row
 
     def note_inventory_sent(self, shop: str, inventory_item_id: str, updated_at: int) -> bool:
         """Remember the Shopify time of the level sent to TikTok; False when a newer one was sent."""
-        try:
-            InventoryLinkRow(keys.shop_pk(shop), keys.INVENTORY_LINK + inventory_item_id).update(
-                actions=[InventoryLinkRow.inventory_updated_at.set(updated_at)],
-                condition=InventoryLinkRow.pk.exists() & (InventoryLinkRow.inventory_updated_at < updated_at),
-            )
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return applied(
+            InventoryLinkRow(keys.shop_pk(shop), keys.INVENTORY_LINK + inventory_item_id).update,
+            actions=[InventoryLinkRow.inventory_updated_at.set(updated_at)],
+            condition=InventoryLinkRow.pk.exists() & (InventoryLinkRow.inventory_updated_at < updated_at),
+        )
 
     def claim_order_sync(self, shop: str, tiktok_order_id: str, at: int) -> bool:
         """Claim the one creation of a Shopify order for this TikTok order; False if claimed before."""
         claim = OrderSyncClaimRow(keys.shop_pk(shop), keys.ORDER_SYNC_CLAIM + tiktok_order_id, claimed_at=at)
-        try:
-            claim.save(condition=OrderSyncClaimRow.pk.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return applied(claim.save, condition=OrderSyncClaimRow.pk.does_not_exist())
 
     def release_order_sync(self, shop: str, tiktok_order_id: str) -> None:
         OrderSyncClaimRow(keys.shop_pk(shop), keys.ORDER_SYNC_CLAIM + tiktok_order_id).delete()
 
-    @_retry_on_conflict
+    @retry_on_conflict
     def take_quota(self, shop: str, kind: str, item_id: str, limit: int, at: int) -> bool:
         """Hold one unit of the plan's ``kind`` quota for ``item_id``, atomically and once: True when
         the item holds it (now or from before), False when none is left."""
         pk = keys.shop_pk(shop)
-        hold = QuotaHoldRow(pk, f"{keys.QUOTA_HOLD}{kind}#{item_id}", taken_at=at)
+        hold = QuotaHoldRow(pk, keys.quota_hold_sk(kind, item_id), taken_at=at)
         used = getattr(PlanRow, f"{kind}_used")
         try:
-            with TransactWrite(connection=_connection()) as transaction:
+            with TransactWrite(connection=connection()) as transaction:
                 transaction.save(hold, condition=QuotaHoldRow.pk.does_not_exist())
                 transaction.update(
                     PlanRow(pk, keys.PLAN),
@@ -381,28 +283,26 @@ class Store:
                     condition=PlanRow.pk.exists() & (used.does_not_exist() | (used < limit)),
                 )
         except TransactWriteError as error:
-            reasons = [r.code if r else "None" for r in error.cancellation_reasons]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            if condition_failed(error, 0):
                 return True  # held from an earlier try
-            if reasons[1:2] == ["ConditionalCheckFailed"]:
+            if condition_failed(error, 1):
                 return False
             raise
         return True
 
-    @_retry_on_conflict
+    @retry_on_conflict
     def give_back_quota(self, shop: str, kind: str, item_id: str) -> None:
         """Return an item's unit (its upload was refused, its order is not synced); once."""
         pk = keys.shop_pk(shop)
         used = getattr(PlanRow, f"{kind}_used")
         try:
-            with TransactWrite(connection=_connection()) as transaction:
+            with TransactWrite(connection=connection()) as transaction:
                 transaction.delete(
-                    QuotaHoldRow(pk, f"{keys.QUOTA_HOLD}{kind}#{item_id}"), condition=QuotaHoldRow.pk.exists()
+                    QuotaHoldRow(pk, keys.quota_hold_sk(kind, item_id)), condition=QuotaHoldRow.pk.exists()
                 )
                 transaction.update(PlanRow(pk, keys.PLAN), actions=[used.add(-1)])
         except TransactWriteError as error:
-            reasons = [r.code if r else "None" for r in error.cancellation_reasons]
-            if reasons[:1] != ["ConditionalCheckFailed"]:
+            if not condition_failed(error, 0):
                 raise
 
     def held_orders(self, shop: str) -> list[Order]:
@@ -425,7 +325,7 @@ class Store:
         return due
 
     def product_for_tiktok(self, shop: str, tiktok_product_id: str) -> str | None:
-        row = _get(ProductLinkRow, keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id)
+        row = get(ProductLinkRow, keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id)
         return None if row is None else row.shopify_product_id
 
     def orders_of_customer(
@@ -464,7 +364,7 @@ class Store:
         ).save()
 
     def get_data_request(self, shop: str, request_id: str) -> dict[str, Any] | None:
-        row = _get(DataRequestRow, keys.shop_pk(shop), keys.DATA_REQUEST + request_id)
+        row = get(DataRequestRow, keys.shop_pk(shop), keys.DATA_REQUEST + request_id)
         if row is None:
             return None
         return {
@@ -476,13 +376,13 @@ class Store:
     def list_products(
         self, shop: str, status: str | None, limit: int, start: PageKey | None = None
     ) -> Page[Product]:
-        page = _newest_first(ProductRow, shop, "PRODUCT", status, limit, start)
+        page = newest_first(ProductRow, shop, "PRODUCT", status, limit, start)
         return Page([convert.product_from_row(r) for r in page.items], page.next_key)
 
     def list_orders(
         self, shop: str, status: str | None, limit: int, start: PageKey | None = None
     ) -> Page[Order]:
-        page = _newest_first(OrderRow, shop, "ORDER", status, limit, start)
+        page = newest_first(OrderRow, shop, "ORDER", status, limit, start)
         return Page([convert.order_from_row(r) for r in page.items], page.next_key)
 
     def commit(self, write: VersionedWrite) -> CommitOutcome:
@@ -491,13 +391,8 @@ class Store:
         moves = {name: delta for name, delta in write.deltas.items() if delta}
         if not moves and write.delivery is None:
             row, condition = _row_of(write.entity)
-            try:  # a lone item needs no transaction: half the write units
-                row.save(condition=condition)
-            except PutError as error:
-                if error.cause_response_code == "ConditionalCheckFailedException":
-                    return CommitOutcome.CONFLICT
-                raise
-            return CommitOutcome.APPLIED
+            # A lone item needs no transaction: half the write units.
+            return CommitOutcome.APPLIED if applied(row.save, condition=condition) else CommitOutcome.CONFLICT
         try:
             self._transact([write])
         except TransactWriteError as error:
@@ -532,200 +427,14 @@ class Store:
 
     def consume_oauth_state(self, shop: str, nonce: str) -> bool:
         """Delete an issued state; False when it was never issued or is already used."""
-        try:
-            OAuthStateRow(keys.shop_pk(shop), keys.OAUTH_STATE + nonce).delete(
-                condition=OAuthStateRow.pk.exists()
-            )
-        except DeleteError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    # --- activities -------------------------------------------------------------------------
-    def save_activity(self, activity: Activity) -> None:
-        convert.activity_to_row(activity).save()
-
-    def get_activity(self, shop: str, activity_id: str) -> Activity | None:
-        row = _get(ActivityRow, keys.shop_pk(shop), keys.ACTIVITY + activity_id)
-        return None if row is None else convert.activity_from_row(row)
-
-    def list_activities(self, shop: str, finished: bool, limit: int) -> list[Activity]:
-        """Ongoing activities, or finished ones (completed or failed), newest first: one Query."""
-        listing = convert.activity_listing(ActivityState.COMPLETED if finished else ActivityState.ONGOING)
-        page = _newest_first(ActivityRow, shop, "ACTIVITY", listing, limit, None)
-        return [convert.activity_from_row(r) for r in page.items]
-
-    @_retry_on_conflict
-    def record_activity_item(
-        self, shop: str, activity_id: str, item_id: str, succeeded: bool, error: str | None = None
-    ) -> bool:
-        """Count one item of an activity as done, exactly once however often its chunk is retried.
-        False when it was counted before."""
-        pk = keys.shop_pk(shop)
-        marker = ActivityItemRow(
-            pk, f"{keys.ACTIVITY_ITEM}{activity_id}#{item_id}", succeeded=succeeded, error=error
+        return applied(
+            OAuthStateRow(keys.shop_pk(shop), keys.OAUTH_STATE + nonce).delete,
+            condition=OAuthStateRow.pk.exists(),
         )
-        activity = ActivityRow(pk, keys.ACTIVITY + activity_id)
-        outcome = ActivityRow.succeeded if succeeded else ActivityRow.failed
-        actions = [ActivityRow.processed.add(1), outcome.add(1), ActivityRow.progressed_at.set(_now())]
-        if not _count_once([marker], activity, actions, condition=ActivityRow.pk.exists()):
-            return False
-        if error:
-            self._note_activity_error(pk, activity_id, f"{item_id}: {error}")
-        return True
-
-    @_retry_on_conflict
-    def record_activity_successes(self, shop: str, activity_id: str, item_ids: Sequence[str]) -> None:
-        """Count a page of succeeded items in one transaction (up to 99). When one of them was
-        counted before (a retried page), they are counted one by one instead, so each still counts
-        exactly once."""
-        pk = keys.shop_pk(shop)
-        wanted = list(dict.fromkeys(item_ids))
-        for start in range(0, len(wanted), MAX_TRANSACTION_ITEMS - 1):
-            chunk = wanted[start : start + MAX_TRANSACTION_ITEMS - 1]
-            actions = [
-                ActivityRow.processed.add(len(chunk)),
-                ActivityRow.succeeded.add(len(chunk)),
-                ActivityRow.progressed_at.set(_now()),
-            ]
-            markers = [
-                ActivityItemRow(pk, f"{keys.ACTIVITY_ITEM}{activity_id}#{item_id}", succeeded=True)
-                for item_id in chunk
-            ]
-            activity = ActivityRow(pk, keys.ACTIVITY + activity_id)
-            if not _count_once(markers, activity, actions, condition=ActivityRow.pk.exists()):
-                for item_id in chunk:  # some were counted before: each on its own, once
-                    self.record_activity_item(shop, activity_id, item_id, succeeded=True)
-
-    def _note_activity_error(self, pk: str, activity_id: str, message: str) -> None:
-        # The dashboard shows the first errors; later ones stay on their item markers.
-        try:
-            ActivityRow(pk, keys.ACTIVITY + activity_id).update(
-                actions=[ActivityRow.errors.set((ActivityRow.errors | []).append([message[:500]]))],
-                condition=ActivityRow.errors.does_not_exist()
-                | (size(ActivityRow.errors) < MAX_ACTIVITY_ERRORS),
-            )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-
-    @_retry_on_conflict
-    def grow_activity(
-        self, shop: str, activity_id: str, page_key: str, more: int, final: bool, resume_cursor: str | None
-    ) -> bool:
-        """An import or upload found ``more`` items on the page ``page_key``; ``final`` when it was
-        the last page. Counted once per page however often the page is retried; False if it was."""
-        pk = keys.shop_pk(shop)
-        marker = ActivityItemRow(pk, f"{keys.ACTIVITY_ITEM}{activity_id}#page#{page_key}", succeeded=True)
-        actions = [
-            ActivityRow.total.add(more),
-            ActivityRow.total_final.set(final),
-            ActivityRow.progressed_at.set(_now()),
-            ActivityRow.resume_cursor.set(resume_cursor)
-            if resume_cursor
-            else ActivityRow.resume_cursor.remove(),
-        ]
-        return _count_once([marker], ActivityRow(pk, keys.ACTIVITY + activity_id), actions)
-
-    def finish_activity_if_done(self, shop: str, activity_id: str, at: datetime) -> bool:
-        """Move an ongoing activity to completed once every item is counted; True if this call did."""
-        done = (ActivityRow.processed >= ActivityRow.total) & (
-            ActivityRow.total_final == True  # noqa: E712 - a DynamoDB condition, not a Python test
-        )
-        return _end_activity(shop, activity_id, ActivityState.COMPLETED, at, done)
-
-    @_retry_on_conflict
-    def count_automatic_item(self, activity: Activity, item_id: str) -> bool:
-        """An automatic sync adds one item to its period's activity (created on first use, reopened
-        if it had completed), once per item however often the item's job is retried."""
-        pk = keys.shop_pk(activity.shop)
-        marker = ActivityItemRow(
-            pk, f"{keys.ACTIVITY_ITEM}{activity.activity_id}#queued#{item_id}", succeeded=True
-        )
-        ongoing = keys.listing_pk(activity.shop, "ACTIVITY", convert.activity_listing(ActivityState.ONGOING))
-        started = (activity.started_at or datetime.now(UTC)).isoformat()
-        actions = [
-            ActivityRow.total.add(1),
-            *(
-                counter.add(0)
-                for counter in (ActivityRow.processed, ActivityRow.succeeded, ActivityRow.failed)
-            ),
-            ActivityRow.activity_id.set(activity.activity_id),
-            ActivityRow.type.set(activity.type.value),
-            ActivityRow.state.set(ActivityState.ONGOING.value),
-            ActivityRow.total_final.set(True),
-            ActivityRow.started_at.set(ActivityRow.started_at | started),
-            ActivityRow.finished_at.remove(),
-            ActivityRow.progressed_at.set(_now()),
-            ActivityRow.gsi1pk.set(ongoing),
-            ActivityRow.gsi1sk.set(activity.activity_id),
-            ActivityRow.gsi2pk.set(keys.listing_pk(activity.shop, "ACTIVITY")),
-            ActivityRow.gsi2sk.set(activity.activity_id),
-        ]
-        return _count_once([marker], ActivityRow(pk, keys.ACTIVITY + activity.activity_id), actions)
-
-    def claim_import_source(self, shop: str, activity_id: str, source: str) -> str:
-        """Record how an import reads Shopify (``PAGED_IMPORT`` or a bulk operation's id); the first
-        recorded stays, and is returned, so that however often an import starts over, it reads and
-        counts one source. LookupError when the activity is gone."""
-        try:
-            ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
-                actions=[ActivityRow.import_source.set(source)],
-                condition=ActivityRow.pk.exists() & ActivityRow.import_source.does_not_exist(),
-            )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            recorded = self.import_source_of(shop, activity_id)
-            if recorded is None:
-                raise LookupError(f"activity {activity_id} has no recorded source") from error
-            return recorded
-        return source
-
-    def import_source_of(self, shop: str, activity_id: str) -> str | None:
-        """The recorded source of an import, None before one is; LookupError when the activity is gone."""
-        row = _get(ActivityRow, keys.shop_pk(shop), keys.ACTIVITY + activity_id)
-        if row is None:
-            raise LookupError(f"activity {activity_id} is gone")
-        return row.import_source
-
-    @_retry_on_conflict
-    def note_bulk_poll(self, shop: str, activity_id: str, poll_key: str, resume_cursor: str) -> bool:
-        """One look at the bulk operation an ongoing import waits on: the activity is waiting, not
-        stalled, and a resumed run picks the wait up at ``resume_cursor``. True the first time
-        ``poll_key`` is noted; False for a repeated delivery of that poll (its follow-up is queued
-        already) or when the activity has ended (nothing is written then)."""
-        pk = keys.shop_pk(shop)
-        marker = ActivityItemRow(pk, f"{keys.ACTIVITY_ITEM}{activity_id}#poll#{poll_key}", succeeded=True)
-        # The cursor only where none is: a chunk counted meanwhile has moved it past the wait.
-        actions = [
-            ActivityRow.progressed_at.set(_now()),
-            ActivityRow.resume_cursor.set(ActivityRow.resume_cursor | resume_cursor),
-        ]
-        ongoing = ActivityRow.state == ActivityState.ONGOING.value
-        try:
-            return _count_once([marker], ActivityRow(pk, keys.ACTIVITY + activity_id), actions, ongoing)
-        except TransactWriteError as error:
-            reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
-            if reasons[-1:] == ["ConditionalCheckFailed"]:  # the activity ended (or is gone)
-                return False
-            raise
-
-    def note_activity_resumed(self, shop: str, activity_id: str) -> None:
-        """The sweep restarted a stalled activity: its clock starts again, and it counts the restart."""
-        ActivityRow(keys.shop_pk(shop), keys.ACTIVITY + activity_id).update(
-            actions=[ActivityRow.resumes.add(1), ActivityRow.progressed_at.set(_now())]
-        )
-
-    def fail_activity(self, shop: str, activity_id: str, reason: str, at: datetime) -> bool:
-        """End an ongoing activity as failed with the reason; False if it had finished meanwhile."""
-        noted = ActivityRow.errors.set((ActivityRow.errors | []).append([reason[:500]]))
-        return _end_activity(shop, activity_id, ActivityState.FAILED, at, None, noted)
 
     # --- plan -------------------------------------------------------------------------------
     def get_plan(self, shop: str) -> Plan | None:
-        row = _get(PlanRow, keys.shop_pk(shop), keys.PLAN)
+        row = get(PlanRow, keys.shop_pk(shop), keys.PLAN)
         return None if row is None else convert.plan_from_row(row)
 
     def commit_plan(self, plan: Plan) -> CommitOutcome:
@@ -795,7 +504,7 @@ class Store:
         other items)."""
         summed: dict[str, Counter[str]] = {}
         shard_of: dict[str, int] = {}
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=connection()) as transaction:
             for write in writes:
                 shop = write.entity.shop
                 row, condition = _row_of(write.entity)
@@ -813,19 +522,13 @@ class Store:
 
     def has_delivery(self, shop: str, delivery: Delivery) -> bool:
         return (
-            _get(DedupeRow, keys.shop_pk(shop), keys.dedupe_sk(delivery.source, delivery.delivery_id))
+            get(DedupeRow, keys.shop_pk(shop), keys.dedupe_sk(delivery.source, delivery.delivery_id))
             is not None
         )
 
     def record_delivery(self, shop: str, delivery: Delivery) -> bool:
         """Mark a delivery seen on its own; False when it was seen before."""
-        try:
-            _marker(shop, delivery).save(condition=DedupeRow.pk.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return applied(_marker(shop, delivery).save, condition=DedupeRow.pk.does_not_exist())
 
 
 def _stored(value: Any) -> Any:
@@ -860,81 +563,25 @@ def _marker(shop: str, delivery: Delivery) -> DedupeRow:
 
 
 def _why_cancelled(error: TransactWriteError, has_delivery: bool) -> CommitOutcome:
-    reasons = [reason.code if reason else "None" for reason in error.cancellation_reasons]
+    reasons = cancellation_codes(error)
     if not reasons or error.cause_response_code != "TransactionCanceledException":
         raise error
-    if has_delivery and reasons[0] == "ConditionalCheckFailed":
+    if has_delivery and condition_failed(error, 0):
         return CommitOutcome.DUPLICATE
-    if all(code in ("None", "ConditionalCheckFailed", "TransactionConflict") for code in reasons):
+    if all(code in ("None", CONDITION_FAILED, "TransactionConflict") for code in reasons):
         return CommitOutcome.CONFLICT
     raise error
 
 
-def _connection() -> Connection:
-    # The connection PynamoDB built for the bound table (same endpoint, region and session).
-    return TableRow._get_connection().connection
-
-
 def _batch_get(wanted: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     """The raw items of these (pk, sk) keys that exist, in pages of 100, unprocessed keys asked again."""
-    connection = TableRow._get_connection()
-    table = connection.table_name
+    dynamodb = TableRow._get_connection()
+    table = dynamodb.table_name
     items: list[dict[str, Any]] = []
     for start in range(0, len(wanted), BATCH_GET_KEYS):
         page = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted[start : start + BATCH_GET_KEYS]]
         while page:
-            data = connection.batch_get_item(page, consistent_read=True)
+            data = dynamodb.batch_get_item(page, consistent_read=True)
             items += data["Responses"].get(table, [])
             page = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
     return items
-
-
-def _get(row_type: type[Any], pk: str, sk: str) -> Any | None:
-    try:  # strongly consistent: what we read decides a conditional write
-        return row_type.get(pk, sk, consistent_read=True)
-    except row_type.DoesNotExist:
-        return None
-
-
-def _newest_first(
-    row_type: type[ListedRow],
-    shop: str,
-    kind: str,
-    status: str | None,
-    limit: int,
-    start: PageKey | None,
-) -> Page[Any]:
-    """One page of a listing, newest first, by status (by_status) or of every status (by_kind).
-
-    Asks for one item more than the page holds, so that the last page says it is the last.
-    """
-    if status is None:
-        index, index_pk, index_sk = row_type.by_kind, "gsi2pk", "gsi2sk"
-    else:
-        index, index_pk, index_sk = row_type.by_status, "gsi1pk", "gsi1sk"
-    rows = list(
-        index.query(
-            keys.listing_pk(shop, kind, status),
-            scan_index_forward=False,
-            limit=limit + 1,
-            page_size=limit + 1,
-            last_evaluated_key=start,
-        )
-    )
-    if len(rows) <= limit:
-        return Page(rows, None)
-    last = rows[limit - 1]
-    next_key = {
-        name: {"S": getattr(last, attr)}
-        for attr, name in (
-            ("pk", "pk"),
-            ("sk", "sk"),
-            (index_pk, _wire(index_pk)),
-            (index_sk, _wire(index_sk)),
-        )
-    }
-    return Page(rows[:limit], next_key)
-
-
-def _wire(attribute: str) -> str:
-    return ListedRow.get_attributes()[attribute].attr_name

@@ -23,9 +23,3 @@ class UnprocessableError(MerchantError):
 
 class ForbiddenError(MerchantError):
     status, code = 403, "forbidden"
-
-
-class UpstreamUnavailableError(MerchantError):
-    """Shopify or TikTok did not answer: try again shortly."""
-
-    status, code = 503, "upstream_unavailable"
