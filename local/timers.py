@@ -19,7 +19,7 @@ class Timers:
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._every, args=(task.name, task.minutes * 60 / speedup), daemon=True)
-            for task in TASKS
+            for task in TASKS.values()
         ]
 
     def _every(self, task: str, seconds: float) -> None:

@@ -5,8 +5,6 @@ Failed invocations are retried, then land in a dead-letter queue (watched by mon
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -21,18 +19,6 @@ from infra.components.queues import dead_letter_queue
 RETRY_ATTEMPTS = 3
 # A tick older than this is dropped: the next one does the same work.
 MAX_EVENT_AGE = Duration.minutes(10)
-
-
-@dataclass(frozen=True)
-class Task:
-    name: str  # the "task" the scheduler function receives
-    every: Duration
-
-
-# The tasks the scheduler function runs (connector.schedules), so nothing is scheduled that it
-# cannot do. Still to come there: the pending-audit poll, token refresh, the stuck-activity sweep
-# and the plan-cycle roll-over.
-TASKS: tuple[Task, ...] = tuple(Task(t.name, Duration.minutes(t.minutes)) for t in connector_schedules.TASKS)
 
 
 class SchedulesConstruct(Construct):
@@ -53,12 +39,13 @@ class SchedulesConstruct(Construct):
             "The CDK's invoke grant covers this one function's versions and aliases (ARN:*), nothing else.",
         )
         self.schedules: dict[str, scheduler.Schedule] = {}
-        for task in TASKS:
+        # Every task of the scheduler function's own registry, so nothing is scheduled it cannot do.
+        for task in connector_schedules.TASKS.values():
             self.schedules[task.name] = scheduler.Schedule(
                 self,
                 _pascal(task.name),
                 description=f"TikTok Shop connector: {task.name}",
-                schedule=scheduler.ScheduleExpression.rate(task.every),
+                schedule=scheduler.ScheduleExpression.rate(Duration.minutes(task.minutes)),
                 target=targets.LambdaInvoke(
                     function,
                     input=scheduler.ScheduleTargetInput.from_object({"task": task.name}),

@@ -100,10 +100,10 @@ class Applier:
         staged: list[_Staged] = []
         seen: set[tuple[str | None, str, str]] = set()
         for message in messages:
-            topic = (message.source, message.topic)
-            if topic in _JOB_ONLY:
+            topic = TOPICS.get((message.source, message.topic))
+            if topic is not None and topic.job_only:
                 continue
-            if topic not in _PLAIN_CHANGES:
+            if topic is None or topic.changes is None:
                 break
             kind, entity_id = self._entity(message)
             entity = (kind, message.shop, entity_id)
@@ -140,11 +140,11 @@ class Applier:
 
     def apply(self, message: QueuedWebhook, receive_count: int = 1) -> Outcome:
         """Apply one delivery; ``receive_count`` is how often the queue has handed it over."""
-        handler = _HANDLERS.get((message.source, message.topic))
-        if handler is None:
+        topic = TOPICS.get((message.source, message.topic))
+        if topic is None:
             return Outcome.IGNORED  # the doors queue only subscribed topics; an old message may linger
         self._receive_count = receive_count
-        return handler(self, message)
+        return topic.apply(self, message)
 
     # --- Shopify -------------------------------------------------------------------------------
     def _shopify_product_upsert(self, message: QueuedWebhook) -> Outcome:
@@ -566,7 +566,8 @@ def _tiktok_data(message: QueuedWebhook, model: type[P]) -> P:
 
 def _entity_of(message: QueuedWebhook) -> tuple[str | None, str]:
     """Which product or order a plain change is about (ids only, no validation)."""
-    kind = _PLAIN_CHANGES.get((message.source, message.topic))
+    topic = TOPICS.get((message.source, message.topic))
+    kind = topic.changes if topic is not None else None
     try:
         if kind == "product":
             return kind, shopify_payloads.ProductDeletePayload.model_validate_json(message.body).id
@@ -577,53 +578,43 @@ def _entity_of(message: QueuedWebhook) -> tuple[str | None, str]:
     return None, ""
 
 
-_HANDLERS: dict[tuple[Source, str], Callable[[Applier, QueuedWebhook], Outcome]] = {
-    (Source.SHOPIFY, "products/create"): Applier._shopify_product_upsert,
-    (Source.SHOPIFY, "products/update"): Applier._shopify_product_upsert,
-    (Source.SHOPIFY, "products/delete"): Applier._shopify_product_delete,
-    (Source.SHOPIFY, "inventory_levels/update"): Applier._shopify_inventory,
-    (Source.SHOPIFY, "orders/fulfilled"): Applier._shopify_fulfilled,
-    (Source.SHOPIFY, "fulfillments/create"): Applier._shopify_fulfilled,
-    (Source.SHOPIFY, "app/uninstalled"): Applier._shopify_uninstalled,
-    (Source.SHOPIFY, "app_subscriptions/update"): Applier._shopify_subscription,
-    (Source.SHOPIFY, "customers/data_request"): Applier._shopify_data_request,
-    (Source.SHOPIFY, "customers/redact"): Applier._shopify_customer_redact,
-    (Source.SHOPIFY, "shop/redact"): Applier._shopify_shop_redact,
-    (Source.TIKTOK, str(tiktok_payloads.TikTokType.ORDER_STATUS_CHANGE.value)): Applier._tiktok_order_status,
-    (
-        Source.TIKTOK,
-        str(tiktok_payloads.TikTokType.PRODUCT_STATUS_CHANGE.value),
-    ): Applier._tiktok_product_status,
-    (
-        Source.TIKTOK,
-        str(tiktok_payloads.TikTokType.SELLER_DEAUTHORIZATION.value),
-    ): Applier._tiktok_deauthorized,
-    (
-        Source.TIKTOK,
-        str(tiktok_payloads.TikTokType.UPCOMING_AUTHORIZATION_EXPIRATION.value),
-    ): Applier._tiktok_authorization_expiry,
-    (
-        Source.TIKTOK,
-        str(tiktok_payloads.TikTokType.CANCELLATION_STATUS_CHANGE.value),
-    ): Applier._tiktok_cancellation,
-    (Source.TIKTOK, str(tiktok_payloads.TikTokType.RETURN_STATUS_CHANGE.value)): Applier._tiktok_return,
-}
+@dataclass(frozen=True)
+class Topic:
+    """How the applier takes one webhook topic."""
 
-# Plain changes of one product or order (read, decide, write; jobs queued before the write), by what
-# they are about. TikTok's audit events are not: they also read TikTok and settle the plan slot.
-_PLAIN_CHANGES = {
-    (Source.SHOPIFY, "products/create"): "product",
-    (Source.SHOPIFY, "products/update"): "product",
-    (Source.SHOPIFY, "products/delete"): "product",
-    (Source.TIKTOK, str(tiktok_payloads.TikTokType.ORDER_STATUS_CHANGE.value)): "order",
-    (Source.TIKTOK, str(tiktok_payloads.TikTokType.CANCELLATION_STATUS_CHANGE.value)): "order",
-    (Source.TIKTOK, str(tiktok_payloads.TikTokType.RETURN_STATUS_CHANGE.value)): "order",
+    apply: Callable[[Applier, QueuedWebhook], Outcome]
+    # A plain change of one product or order (read, decide, write; jobs queued before the write),
+    # which a batch may commit together. TikTok's audit events are not: they also read TikTok and
+    # settle the plan slot.
+    changes: str | None = None  # "product" or "order"
+    # It only queues a job: applying it before or after a product or order change is the same.
+    job_only: bool = False
+
+
+_TT = tiktok_payloads.TikTokType
+# Every topic the processor applies, by sender and topic (TikTok: its type number). The doors
+# accept what their payload tables know (webhooks/shopify.py, webhooks/tiktok.py); a test keeps
+# both sides equal.
+TOPICS: dict[tuple[Source, str], Topic] = {
+    (Source.SHOPIFY, "products/create"): Topic(Applier._shopify_product_upsert, changes="product"),
+    (Source.SHOPIFY, "products/update"): Topic(Applier._shopify_product_upsert, changes="product"),
+    (Source.SHOPIFY, "products/delete"): Topic(Applier._shopify_product_delete, changes="product"),
+    (Source.SHOPIFY, "inventory_levels/update"): Topic(Applier._shopify_inventory, job_only=True),
+    (Source.SHOPIFY, "orders/fulfilled"): Topic(Applier._shopify_fulfilled, job_only=True),
+    (Source.SHOPIFY, "fulfillments/create"): Topic(Applier._shopify_fulfilled, job_only=True),
+    (Source.SHOPIFY, "app/uninstalled"): Topic(Applier._shopify_uninstalled),
+    (Source.SHOPIFY, "app_subscriptions/update"): Topic(Applier._shopify_subscription),
+    (Source.SHOPIFY, "customers/data_request"): Topic(Applier._shopify_data_request),
+    (Source.SHOPIFY, "customers/redact"): Topic(Applier._shopify_customer_redact),
+    (Source.SHOPIFY, "shop/redact"): Topic(Applier._shopify_shop_redact),
+    (Source.TIKTOK, str(_TT.ORDER_STATUS_CHANGE.value)): Topic(Applier._tiktok_order_status, changes="order"),
+    (Source.TIKTOK, str(_TT.PRODUCT_STATUS_CHANGE.value)): Topic(Applier._tiktok_product_status),
+    (Source.TIKTOK, str(_TT.SELLER_DEAUTHORIZATION.value)): Topic(Applier._tiktok_deauthorized),
+    (Source.TIKTOK, str(_TT.UPCOMING_AUTHORIZATION_EXPIRATION.value)): Topic(
+        Applier._tiktok_authorization_expiry
+    ),
+    (Source.TIKTOK, str(_TT.CANCELLATION_STATUS_CHANGE.value)): Topic(
+        Applier._tiktok_cancellation, changes="order"
+    ),
+    (Source.TIKTOK, str(_TT.RETURN_STATUS_CHANGE.value)): Topic(Applier._tiktok_return, changes="order"),
 }
-# Events that only queue a job: applying them before or after a product or order change is the same.
-_JOB_ONLY = frozenset(
-    {
-        (Source.SHOPIFY, "inventory_levels/update"),
-        (Source.SHOPIFY, "orders/fulfilled"),
-        (Source.SHOPIFY, "fulfillments/create"),
-    }
-)
