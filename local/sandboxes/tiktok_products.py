@@ -1,0 +1,349 @@
+"""The TikTok sandbox's products: Create Product's validation, the stored products and their audit
+after a delay, and the product endpoints (get, search, (de)activate, edit, prices, stock, delete).
+
+Checks and codes as the 202309 reference pages of each endpoint and their error tables give them.
+An audit fails, deterministically, for a title carrying ``[reject]`` or for text in a language that
+is not the market's (Chinese, Japanese or Korean characters); otherwise the product goes live.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from local.sandboxes.tiktok_codes import (
+    OTHER_REGION_TITLE_LIMITS,
+    TITLE_LIMITS,
+    ApiFailure,
+    JsonObject,
+    page,
+)
+from local.sandboxes.tiktok_state import SandboxShop, Shared
+from local.sandboxes.tiktok_webhooks import Scheduler, WebhookSender
+
+REJECT_MARKER = "[reject]"
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+EDITABLE = ("title", "description", "main_images", "skus")
+
+
+class Products:
+    """The products of every shop, audited ``audit_delay_seconds`` after they are created or activated."""
+
+    def __init__(
+        self, shared: Shared, scheduler: Scheduler, webhooks: WebhookSender, audit_delay_seconds: float
+    ) -> None:
+        self._shared = shared
+        self._scheduler = scheduler
+        self._webhooks = webhooks
+        self.audit_delay_seconds = audit_delay_seconds
+        self.products: dict[str, JsonObject] = {}
+        self._idempotency: dict[tuple[str, str], str] = {}
+
+    def api_create_product(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
+        validate_product(body, shop.region)
+        key = (shop.shop_id, str(body.get("idempotency_key") or ""))
+        if key[1] and key in self._idempotency:
+            product = self.products[self._idempotency[key]]
+        else:
+            product = self._store_product(shop, body)
+            if key[1]:
+                self._idempotency[key] = product["id"]
+        skus = [{"id": sku["id"], "seller_sku": sku["seller_sku"]} for sku in product["skus"]]
+        return {"product_id": product["id"], "skus": skus, "warnings": []}
+
+    def _store_product(self, shop: SandboxShop, body: JsonObject) -> JsonObject:
+        now = int(self._shared.clock())
+        new_id = self._shared.new_id
+        product: JsonObject = {
+            "id": new_id(),
+            "shop_id": shop.shop_id,
+            "title": body["title"],
+            "description": body["description"],
+            "main_images": [{"uri": str(image["uri"])} for image in body["main_images"]],
+            "package_weight": dict(body["package_weight"]),
+            "status": "PENDING",
+            "audit_failed_reasons": [],
+            "create_time": now,
+            "update_time": now,
+            "skus": [
+                {
+                    "id": new_id(),
+                    "seller_sku": str(sku.get("seller_sku", "")),
+                    "price": {
+                        "sale_price": str(sku["price"]["amount"]),
+                        "currency": sku["price"].get("currency"),
+                    },
+                    "inventory": [
+                        {
+                            "warehouse_id": str(level.get("warehouse_id") or "7000714532876273410"),
+                            "quantity": int(level.get("quantity", 0)),
+                        }
+                        for level in sku.get("inventory") or ()
+                    ],
+                }
+                for sku in body["skus"]
+            ],
+        }
+        self.products[product["id"]] = product
+        self._schedule_audit(product["id"])
+        return product
+
+    def _schedule_audit(self, product_id: str) -> None:
+        self._scheduler.submit(lambda: self._audit(product_id), self.audit_delay_seconds)
+
+    def _audit(self, product_id: str) -> None:
+        """The audit, decided deterministically: a reject marker or non-market language fails it."""
+        with self._shared.lock:
+            product = self.products[product_id]
+            if product["status"] != "PENDING":
+                return
+            reason = _audit_failure(product)
+            self._shared.touch(product)
+            if reason:
+                product["status"] = "FAILED"
+                product["audit_failed_reasons"] = [
+                    {
+                        "position": "product",
+                        "reasons": [reason],
+                        "suggestions": ["Check the product against the listing rules and resubmit."],
+                        "listing_platform": "TIKTOK_SHOP",
+                    }
+                ]
+                self._webhooks.product_changed(product, "PRODUCT_AUDIT_FAILURE", reason)
+            else:
+                product["status"] = "ACTIVATE"
+                product["audit_failed_reasons"] = []
+                self._webhooks.product_changed(product, "PRODUCT_FIRST_PASS_REVIEW", "")
+
+    def _own_product(self, shop: SandboxShop, product_id: str) -> JsonObject:
+        product = self.products.get(product_id)
+        if product is None or product["shop_id"] != shop.shop_id:
+            raise ApiFailure(12052260, "The product ID does not exist")
+        return product
+
+    def _visible_product(self, shop: SandboxShop, product_id: str) -> JsonObject:
+        """The shop's product as Get Product and Edit see it: frozen and deleted ones do not exist."""
+        product = self._own_product(shop, product_id)
+        if product["status"] in ("FREEZE", "DELETED"):
+            raise ApiFailure(12052260, "The product ID does not exist")
+        return product
+
+    def api_get_product(
+        self, shop: SandboxShop, query: dict[str, str], body: JsonObject, product_id: str
+    ) -> JsonObject:
+        return public_product(self._visible_product(shop, product_id))
+
+    def api_search_products(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
+        status, since = body.get("status"), int(body.get("update_time_ge") or 0)
+        found = [
+            public_product(p)
+            for p in self.products.values()
+            if p["shop_id"] == shop.shop_id
+            and (not status or p["status"] == status)
+            and p["update_time"] >= since
+        ]
+        found.sort(key=lambda p: (p["create_time"], p["id"]), reverse=True)
+        products, token, total = page(found, query)
+        return {"products": products, "next_page_token": token, "total_count": total}
+
+    def _product_action(self, shop: SandboxShop, body: JsonObject, activate: bool) -> JsonObject:
+        ids = [str(i) for i in body.get("product_ids") or ()]
+        if not ids or len(ids) > 20:
+            raise ApiFailure(12019120, "The number of provided product IDs exceeds the limit.")
+        errors = []
+        allowed = (
+            ("SELLER_DEACTIVATED", "PLATFORM_DEACTIVATED") if activate else ("ACTIVATE", "PENDING", "FAILED")
+        )
+        for product_id in ids:
+            product = self.products.get(product_id)
+            if product is None or product["shop_id"] != shop.shop_id:
+                errors.append(_action_error(product_id, 12052048, "You cannot edit the specified product(s)"))
+            elif product["status"] not in allowed:
+                errors.append(
+                    _action_error(product_id, 12052901, "The product in its current status is not available")
+                )
+            else:
+                product["status"] = "PENDING" if activate else "SELLER_DEACTIVATED"
+                self._shared.touch(product)
+                if activate:
+                    self._schedule_audit(product_id)
+        return {"errors": errors}
+
+    def api_activate(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
+        return self._product_action(shop, body, activate=True)
+
+    def api_deactivate(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
+        return self._product_action(shop, body, activate=False)
+
+    def api_partial_edit(
+        self, shop: SandboxShop, query: dict[str, str], body: JsonObject, product_id: str
+    ) -> JsonObject:
+        product = self._visible_product(shop, product_id)
+        edited = {**_editable(product), **{k: v for k, v in body.items() if k in EDITABLE}}
+        validate_product({**edited, "category_id": "sandbox"}, shop.region)
+        if "skus" in body:
+            known = {sku["id"]: sku for sku in product["skus"]}
+            if any(str(sku.get("id")) not in known for sku in body["skus"]):
+                raise ApiFailure(12052910, "Invalid input parameters: unknown SKU id")
+            product["skus"] = [_stored_sku(sku, known[str(sku["id"])]) for sku in body["skus"]]
+        for name in ("title", "description", "main_images"):
+            if name in body:
+                product[name] = edited[name]
+        self._shared.touch(product)
+        return {}
+
+    def api_update_prices(
+        self, shop: SandboxShop, query: dict[str, str], body: JsonObject, product_id: str
+    ) -> JsonObject:
+        product = self._own_product(shop, product_id)
+        if product["status"] != "ACTIVATE":  # "can be updated only by this SKU in live status"
+            raise ApiFailure(12052702, "The SKU price can only be updated when the product is live")
+        skus = {sku["id"]: sku for sku in product["skus"]}
+        for update in body.get("skus") or ():
+            sku, price = skus.get(str(update.get("id"))), update.get("price") or {}
+            if sku is None:
+                raise ApiFailure(12052910, "Invalid input parameters: unknown SKU id")
+            if not _positive_decimal(price.get("amount")) or not price.get("currency"):
+                raise ApiFailure(12052073, "The product price is invalid")
+            sku["price"] = {"sale_price": str(price["amount"]), "currency": price["currency"]}
+        self._shared.touch(product)
+        return {}
+
+    def api_update_inventory(
+        self, shop: SandboxShop, query: dict[str, str], body: JsonObject, product_id: str
+    ) -> JsonObject:
+        product = self.products.get(product_id)
+        if product is None or product["shop_id"] != shop.shop_id:
+            raise ApiFailure(12052048, "You cannot edit the specified product(s)")
+        skus = {sku["id"]: sku for sku in product["skus"]}
+        for update in body.get("skus") or ():
+            sku = skus.get(str(update.get("id")))
+            if sku is None:
+                raise ApiFailure(12052910, "Invalid input parameters: unknown SKU id")
+            for level in update.get("inventory") or ():
+                quantity = level.get("quantity")
+                if not isinstance(quantity, int) or not 0 <= quantity <= 99_999:
+                    raise ApiFailure(12052055, "The SKU inventory quantity must be within allowed limits.")
+                warehouse = str(level.get("warehouse_id") or sku["inventory"][0]["warehouse_id"])
+                sku["inventory"] = [{"warehouse_id": warehouse, "quantity": quantity}]
+        self._shared.touch(product)
+        return {}
+
+    def api_delete_products(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
+        ids = [str(i) for i in body.get("product_ids") or ()]
+        if not ids or len(ids) > 20:
+            raise ApiFailure(12019120, "The number of provided product IDs exceeds the limit.")
+        errors = []
+        for product_id in ids:
+            product = self.products.get(product_id)
+            if product is None or product["shop_id"] != shop.shop_id:
+                errors.append(_action_error(product_id, 12052048, "You cannot edit the specified product(s)"))
+            elif product["status"] != "DELETED":
+                product["status"] = "DELETED"
+                self._shared.touch(product)
+        return {"errors": errors}
+
+    def delete_product(self, product_id: str) -> JsonObject:
+        """The seller deletes a product in TikTok Seller Center: TikTok tells us with a type-5 webhook."""
+        with self._shared.lock:
+            product = self.products[product_id]
+            product["status"] = "DELETED"
+            self._shared.touch(product)
+            self._webhooks.product_changed(product, "PRODUCT_DELETED", "")
+            return public_product(product)
+
+
+def validate_product(body: JsonObject, region: str) -> None:
+    """Create Product's documented checks, with the codes of its error table."""
+    title = body.get("title")
+    low, high = TITLE_LIMITS.get(region, OTHER_REGION_TITLE_LIMITS)
+    if not isinstance(title, str) or not title.strip():
+        raise ApiFailure(12052261, "product name is empty")
+    if not low <= len(title) <= high:
+        raise ApiFailure(12052051, f"The product name must be {low} to {high} characters")
+    description = body.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise ApiFailure(12052015, "The product description is required")
+    if len(description) > 10_000:
+        raise ApiFailure(12052013, "The product description cannot exceed maximum characters")
+    if not str(body.get("category_id") or "").strip():
+        raise ApiFailure(12052023, "Category does not exist")
+    images = body.get("main_images") or []
+    if not images or not all(isinstance(i, dict) and i.get("uri") for i in images):
+        raise ApiFailure(12052028, "Main product image is required")
+    if len(images) > 9:
+        raise ApiFailure(12052306, "main product images count exceed limit")
+    skus = body.get("skus") or []
+    if not skus:
+        raise ApiFailure(12052104, "property is required: skus")
+    if len(skus) > 300:
+        raise ApiFailure(12052050, "A single product cannot have more than 300 different SKUs")
+    for sku in skus:
+        price = sku.get("price") or {}
+        if not _positive_decimal(price.get("amount")) or not price.get("currency"):
+            raise ApiFailure(12052073, "The product price is invalid")
+        for level in sku.get("inventory") or ():
+            quantity = level.get("quantity", 0)
+            if not isinstance(quantity, int) or not 0 <= quantity <= 99_999:
+                raise ApiFailure(12052055, "The SKU inventory quantity must be within allowed limits.")
+    weight = body.get("package_weight") or {}
+    if not _positive_decimal(weight.get("value")) or not weight.get("unit"):
+        raise ApiFailure(12052181, "The package weight of the product can not be zero.")
+
+
+def public_product(product: JsonObject) -> JsonObject:
+    return {key: value for key, value in product.items() if key != "shop_id"}
+
+
+def _positive_decimal(value: Any) -> bool:
+    try:
+        return Decimal(str(value)) > 0
+    except InvalidOperation:
+        return False
+
+
+def _editable(product: JsonObject) -> JsonObject:
+    """A stored product as the Create Product body it came from, to validate an edit against."""
+    skus = [
+        {**sku, "price": {"amount": sku["price"]["sale_price"], "currency": sku["price"]["currency"]}}
+        for sku in product["skus"]
+    ]
+    return {
+        **{k: product[k] for k in EDITABLE if k != "skus"},
+        "skus": skus,
+        "package_weight": product["package_weight"],
+    }
+
+
+def _stored_sku(edit: JsonObject, stored: JsonObject) -> JsonObject:
+    price = edit.get("price") or {}
+    return {
+        **stored,
+        "seller_sku": str(edit.get("seller_sku") or stored["seller_sku"]),
+        "price": {"sale_price": str(price["amount"]), "currency": price["currency"]},
+        "inventory": [
+            {
+                "warehouse_id": str(level.get("warehouse_id") or "7000714532876273410"),
+                "quantity": int(level["quantity"]),
+            }
+            for level in edit.get("inventory") or stored["inventory"]
+        ],
+    }
+
+
+def _audit_failure(product: JsonObject) -> str:
+    if REJECT_MARKER in product["title"].lower():
+        return "violate listing rules"
+    # "The language used in the product content must align with the target market's language."
+    if CJK.search(product["title"]) or CJK.search(product["description"]):
+        return "product content language does not match the market"
+    return ""
+
+
+def _action_error(product_id: str, code: int, message: str) -> JsonObject:
+    return {
+        "code": 12052990,
+        "message": "The check failed.",
+        "detail": {"product_id": product_id, "extra_errors": [{"code": code, "message": message}]},
+    }

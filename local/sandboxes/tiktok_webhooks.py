@@ -1,0 +1,161 @@
+"""The TikTok sandbox's background work: a scheduler thread for due tasks (audits, deliveries), and
+signed webhooks of types 1 (order status change) and 5 (product status change) sent through it.
+
+Payloads and the Authorization signature as partner.tiktokshop.com/docv2 webhooks 1 and 5 show them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+
+from connector.webhooks.signatures import tiktok_signature
+from local.sandboxes.tiktok_codes import JsonObject
+from local.sandboxes.tiktok_state import Faults, Shared
+
+# The order API says CANCELLED; webhook type 1 says CANCEL.
+WEBHOOK_ORDER_STATUS = {"CANCELLED": "CANCEL"}
+
+
+@dataclass(frozen=True)
+class SentWebhook:
+    """One webhook the sandbox meant to send: ``status`` is the receiver's answer (None if unsent)."""
+
+    body: bytes
+    signature: str
+    dropped: bool
+    status: int | None
+    error: str = ""
+
+    @property
+    def payload(self) -> JsonObject:
+        loaded: JsonObject = json.loads(self.body)
+        return loaded
+
+
+class Scheduler:
+    """One background thread running due tasks in order; ``wait_idle`` waits until none is left."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._tasks: list[tuple[float, int, Callable[[], None]]] = []
+        self._sequence = itertools.count()
+        self._condition = threading.Condition()
+        self._busy = False
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="tiktok-sandbox-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopped = True
+            self._condition.notify_all()
+        self._thread.join(timeout=5)
+
+    def submit(self, task: Callable[[], None], delay: float = 0.0) -> None:
+        with self._condition:
+            heapq.heappush(self._tasks, (self._clock() + delay, next(self._sequence), task))
+            self._condition.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self._tasks or self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._condition.wait(min(remaining, 0.05))
+            return True
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._stopped and (not self._tasks or self._tasks[0][0] > self._clock()):
+                    wait = self._tasks[0][0] - self._clock() if self._tasks else None
+                    self._condition.wait(min(wait, 0.05) if wait is not None else 0.05)
+                if self._stopped:
+                    return
+                _, _, task = heapq.heappop(self._tasks)
+                self._busy = True
+            try:
+                task()
+            finally:
+                with self._condition:
+                    self._busy = False
+                    self._condition.notify_all()
+
+
+@dataclass
+class WebhookSender:
+    """Signs webhooks as TikTok does, posts them to ``url`` from the scheduler and keeps them in ``sent``."""
+
+    shared: Shared
+    scheduler: Scheduler
+    faults: Faults
+    app_key: str
+    app_secret: str = field(repr=False)
+    url: str | None
+    sent: list[SentWebhook] = field(default_factory=list)
+    _session: requests.Session = field(default_factory=requests.Session, init=False, repr=False)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def order_changed(self, order: JsonObject) -> None:
+        """Type 1: an order's status changed."""
+        status = WEBHOOK_ORDER_STATUS.get(order["status"], order["status"])
+        data = {
+            "order_id": order["id"],
+            "order_status": status,
+            "is_on_hold_order": order["is_on_hold_order"],
+            "update_time": order["update_time"],
+        }
+        self._send(1, order["shop_id"], data)
+
+    def product_changed(self, product: JsonObject, event: str, reason: str) -> None:
+        """Type 5: a product's status changed (``event``), with the reason of a failure or suspension."""
+        data = {
+            # TikTok's own example sends product_id as a JSON number; so do we.
+            "product_id": int(product["id"]),
+            "status": event,
+            "suspended_reason": reason,
+            "update_time": product["update_time"],
+        }
+        self._send(5, product["shop_id"], data)
+
+    def _send(self, kind: int, shop_id: str, data: JsonObject) -> None:
+        envelope = {
+            "type": kind,
+            "tts_notification_id": self.shared.new_id(),
+            "shop_id": shop_id,
+            "timestamp": int(self.shared.clock()),
+            "data": data,
+        }
+        body = json.dumps(envelope, separators=(",", ":")).encode()
+        secret = self.faults.webhook_secret or self.app_secret
+        signature = tiktok_signature(body, self.app_key, secret)
+        dropped = self.faults.drop_webhooks > 0
+        if dropped:
+            self.faults.drop_webhooks -= 1
+        self.scheduler.submit(lambda: self._deliver(body, signature, dropped))
+
+    def _deliver(self, body: bytes, signature: str, dropped: bool) -> None:
+        if dropped or not self.url:
+            self.sent.append(SentWebhook(body, signature, dropped=dropped, status=None))
+            return
+        headers = {"Authorization": signature, "Content-Type": "application/json"}
+        try:
+            response = self._session.post(self.url, data=body, headers=headers, timeout=5)
+        except requests.RequestException as error:
+            self.sent.append(SentWebhook(body, signature, False, None, type(error).__name__))
+            return
+        self.sent.append(SentWebhook(body, signature, dropped=False, status=response.status_code))
