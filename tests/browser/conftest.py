@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from connector.dal.store import Store
+from connector.wiring import process_ports
 from local.demo import seed_demo_shop
 from local.events import DEMO_SHOP
 from local.queue import RecordingQueue
@@ -63,7 +64,7 @@ def demo_shop(
 ) -> str:
     """The demo shop as `make run` seeds it (installed, connected to TikTok, free plan), no catalog."""
     store.erase_shop(DEMO_SHOP)
-    seed_demo_shop(store, tiktok_partner, shopify_partner)
+    seed_demo_shop(process_ports(), tiktok_partner, shopify_partner)
     return DEMO_SHOP
 
 
