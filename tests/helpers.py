@@ -24,8 +24,8 @@ from local.lambda_context import LocalLambdaContext
 
 def forget_cached_configuration() -> None:
     """Drop every per-process cache built from the environment (settings, clients, store)."""
-    from connector.clients.shopify import shopify_client_from_settings
-    from connector.clients.tiktok import tiktok_client_from_settings
+    from connector.clients.shopify.admin import shopify_client_from_settings
+    from connector.clients.tiktok.auth import tiktok_client_from_settings
     from connector.dal import factory
     from connector.processing.tiktok_products import tiktok_product_status_reader
 

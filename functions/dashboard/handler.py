@@ -19,8 +19,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from connector import health, session_tokens
 from connector.api import schemas
 from connector.api.errors import register_error_handlers
-from connector.clients.shopify import shopify_client_from_settings
-from connector.clients.tiktok import tiktok_client_from_settings
+from connector.clients.shopify.admin import shopify_client_from_settings
+from connector.clients.tiktok.auth import tiktok_client_from_settings
 from connector.crypto import token_cipher
 from connector.dal.factory import get_store
 from connector.domain.entities import Activity, Shop

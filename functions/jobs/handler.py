@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector.activities import runner
 from connector.activities.ports import WorkPorts
-from connector.clients.shopify import shopify_client_from_settings
-from connector.clients.tiktok import tiktok_client_from_settings
+from connector.clients.shopify.admin import shopify_client_from_settings
+from connector.clients.tiktok.auth import tiktok_client_from_settings
 from connector.crypto import token_cipher
 from connector.dal.factory import get_store
 from connector.jobs import Job, enqueue

@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector import schedules
-from connector.clients.tiktok import tiktok_client_from_settings
+from connector.clients.tiktok.auth import tiktok_client_from_settings
 from connector.crypto import token_cipher
 from connector.dal.factory import get_store
 from connector.jobs import enqueue

@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import requests
 
-from connector.clients.tiktok_signing import signature_valid
+from connector.clients.tiktok.signing import signature_valid
 from connector.webhooks.signatures import tiktok_signature
 
 JsonObject = dict[str, Any]

@@ -13,8 +13,8 @@ import pytest
 from connector.activities.orders import sync_order
 from connector.activities.ports import WorkPorts
 from connector.activities.tiktok_listing import PLAN_LIMIT_REACHED, run_upload
-from connector.clients.shopify import shopify_client_from_settings
-from connector.clients.tiktok import tiktok_client_from_settings
+from connector.clients.shopify.admin import shopify_client_from_settings
+from connector.clients.tiktok.auth import tiktok_client_from_settings
 from connector.crypto import token_cipher
 from connector.dal.store import Store
 from connector.domain.entities import Activity, ActivityState, ActivityType

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from connector import schedules
-from connector.clients.tiktok import tiktok_client_from_settings
+from connector.clients.tiktok.auth import tiktok_client_from_settings
 from connector.crypto import token_cipher
 from connector.dal import keys
 from connector.dal.rows import CounterShardRow
@@ -86,7 +86,8 @@ def test_the_scheduler_function_runs_a_task_over_installed_shops(store: Store, s
 def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     api_url: str, store: Store, shop: str, tiktok_partner: TikTokSandbox, events_queue: InProcessQueue
 ) -> None:
-    from connector.clients.tiktok import NewProduct, NewSku, ShopAuth, TikTokClient
+    from connector.clients.tiktok.auth import TikTokClient
+    from connector.clients.tiktok.models import NewProduct, NewSku, ShopAuth
     from connector.processing.tiktok_products import tiktok_product_status_reader
     from local.dynamodb import LOCAL_APP_CONFIG
 

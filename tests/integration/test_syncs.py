@@ -215,7 +215,7 @@ def test_a_deletion_on_tiktok_whose_webhook_was_lost_is_caught_by_the_poll(
     import time
 
     from connector import schedules
-    from connector.clients.tiktok import tiktok_client_from_settings
+    from connector.clients.tiktok.auth import tiktok_client_from_settings
     from connector.crypto import token_cipher
     from connector.processing.applier import Applier, Ports
     from connector.processing.tiktok_products import tiktok_product_status_reader
@@ -284,8 +284,8 @@ def test_a_field_sync_that_runs_before_its_update_is_written_waits_instead_of_se
     from connector.activities.catalog import NotYetWrittenError
     from connector.activities.listing_sync import run_product_sync
     from connector.activities.ports import WorkPorts
-    from connector.clients.shopify import shopify_client_from_settings
-    from connector.clients.tiktok import tiktok_client_from_settings
+    from connector.clients.shopify.admin import shopify_client_from_settings
+    from connector.clients.tiktok.auth import tiktok_client_from_settings
     from connector.crypto import token_cipher
     from connector.jobs import Job, JobKind
 

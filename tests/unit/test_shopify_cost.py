@@ -5,16 +5,12 @@ from __future__ import annotations
 import pytest
 from graphql import parse
 
-from connector.clients.shopify import (
-    PRODUCTS_QUERY,
-    CostBudget,
-    ShopifyAdminClient,
-    check_shop,
-    connection_cost,
-    numeric_id,
-    shopify_client_from_settings,
-)
+from connector.clients.shopify.admin import ShopifyAdminClient, shopify_client_from_settings
+from connector.clients.shopify.documents import PRODUCTS_QUERY
+from connector.clients.shopify.ids import numeric_id
+from connector.clients.shopify.transport import CostBudget, connection_cost
 from connector.settings import get_settings
+from connector.shop_domains import check_shop
 from local.sandboxes.shopify_catalog import generate_catalog
 from local.sandboxes.shopify_schema import QueryCost
 

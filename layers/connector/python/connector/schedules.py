@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from connector.clients.tiktok import TikTokClient
+from connector.clients.tiktok.auth import TikTokClient
 from connector.crypto import TokenCipher
 from connector.dal.store import CommitOutcome, Store
 from connector.domain.entities import ActivityType, Shop, TikTokConnection

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from connector.activities.ports import WorkPorts
-from connector.clients.tiktok import TikTokApiError
+from connector.clients.tiktok.errors import TikTokApiError
 from connector.domain.entities import Activity, ActivityState, ActivityType
 from connector.jobs import Job
 

@@ -8,7 +8,9 @@ from functools import partial
 from typing import Any, ClassVar
 
 from connector.activities.ports import WorkPorts
-from connector.clients.shopify import ShopifyProduct, ShopifyShopClient, numeric_id
+from connector.clients.shopify.ids import numeric_id
+from connector.clients.shopify.models import ShopifyProduct
+from connector.clients.shopify.shop import ShopifyShopClient
 from connector.dal.store import CommitOutcome, VersionedWrite
 from connector.domain import changes
 from connector.domain.changes import CatalogFacts, Change

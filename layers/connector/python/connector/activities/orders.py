@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from connector.activities.automatic import tallied
 from connector.activities.ports import WorkPorts
-from connector.clients.shopify import OrderLine
-from connector.clients.tiktok import TikTokLineItem
+from connector.clients.shopify.models import OrderLine
+from connector.clients.tiktok.models import TikTokLineItem
 from connector.dal.store import CommitOutcome
 from connector.domain.entities import ActivityType, Order, Shop
 from connector.domain.plans import QuotaKind, catalogue, limit_of

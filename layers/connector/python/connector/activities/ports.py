@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from connector.clients.shopify import ShopifyAdminClient, ShopifyShopClient
-from connector.clients.tiktok import ShopClient, TikTokClient
+from connector.clients.shopify.admin import ShopifyAdminClient
+from connector.clients.shopify.shop import ShopifyShopClient
+from connector.clients.tiktok.auth import TikTokClient
+from connector.clients.tiktok.shop import ShopClient
 from connector.crypto import TokenCipher
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop

@@ -9,7 +9,8 @@ from typing import Any
 
 from connector.activities.automatic import tallied
 from connector.activities.ports import WorkPorts
-from connector.clients.tiktok import ShippingProvider, TikTokApiError
+from connector.clients.tiktok.errors import TikTokApiError
+from connector.clients.tiktok.models import ShippingProvider
 from connector.domain.entities import ActivityType, Shop
 from connector.jobs import Job
 

@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 
 from connector import oauth_state
 from connector.api import schemas
-from connector.clients.shopify import ShopifyAdminClient
-from connector.clients.tiktok import ShopAuth, TikTokClient
+from connector.clients.shopify.admin import ShopifyAdminClient
+from connector.clients.tiktok.auth import TikTokClient
+from connector.clients.tiktok.models import ShopAuth
 from connector.connections import connect_tiktok
 from connector.crypto import TokenCipher
 from connector.dal.store import Store

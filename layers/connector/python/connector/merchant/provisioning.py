@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from connector.clients.shopify import ShopifyAdminClient, ShopifyAuthError
+from connector.clients.shopify.admin import ShopifyAdminClient
+from connector.clients.shopify.errors import ShopifyAuthError
 from connector.crypto import TokenCipher
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop

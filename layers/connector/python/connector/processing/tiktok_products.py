@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from connector.clients.tiktok import ShopClient, TikTokApiError, TikTokClient, tiktok_client_from_settings
+from connector.clients.tiktok.auth import TikTokClient, tiktok_client_from_settings
+from connector.clients.tiktok.errors import TikTokApiError
+from connector.clients.tiktok.shop import ShopClient
 from connector.crypto import TokenCipher, token_cipher
 from connector.dal.factory import get_store
 from connector.dal.store import Store
