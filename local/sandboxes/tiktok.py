@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from http.server import ThreadingHTTPServer
 
-from connector.clients.tiktok_signing import signature_valid
+from connector.clients.tiktok.signing import signature_valid
 from local.sandboxes.tiktok_codes import (
     BAD_REQUEST,
     INVALID_SIGN,

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from connector.clients.tiktok import NewProduct, NewSku, ShopAuth, TikTokClient
+from connector.clients.tiktok.auth import TikTokClient
+from connector.clients.tiktok.models import NewProduct, NewSku, ShopAuth
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop
 from local.dynamodb import LOCAL_APP_CONFIG

@@ -85,7 +85,8 @@ def test_the_scheduler_function_runs_a_task_over_installed_shops(store: Store, s
 def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     api_url: str, store: Store, shop: str, tiktok_partner: TikTokSandbox, events_queue: InProcessQueue
 ) -> None:
-    from connector.clients.tiktok import NewProduct, NewSku, ShopAuth, TikTokClient
+    from connector.clients.tiktok.auth import TikTokClient
+    from connector.clients.tiktok.models import NewProduct, NewSku, ShopAuth
     from local.dynamodb import LOCAL_APP_CONFIG
 
     _, grant = connect_to_sandbox(store, shop, tiktok_partner)

@@ -19,13 +19,9 @@ import jwt
 import pytest
 import requests
 
-from connector.clients.shopify import (
-    OrderLine,
-    ShopifyAdminClient,
-    ShopifyAuthError,
-    ShopifyOutcomeUnknownError,
-    ShopifyUserError,
-)
+from connector.clients.shopify.admin import ShopifyAdminClient
+from connector.clients.shopify.errors import ShopifyAuthError, ShopifyOutcomeUnknownError, ShopifyUserError
+from connector.clients.shopify.models import OrderLine
 from local.sandboxes.shopify import ShopifySandbox
 
 API_KEY = "sandbox-client-id"
@@ -509,7 +505,7 @@ BULK_LINES = [
 @pytest.mark.parametrize("chunk_size", [1, 2, 7, len(BULK_LINES[0]), len(BULK_LINES[0]) + 1, 4096])
 def test_bulk_offsets_are_exact_bytes_however_the_download_is_chunked(chunk_size: int) -> None:
     # Chunks that end right on a line break, or inside one, must not move the offsets
-    from connector.clients.shopify import read_bulk_products
+    from connector.clients.shopify.bulk import read_bulk_products
 
     content = b"".join(line + b"\n" for line in BULK_LINES)
 
@@ -529,7 +525,8 @@ def test_bulk_offsets_are_exact_bytes_however_the_download_is_chunked(chunk_size
 def test_a_bulk_result_that_is_not_grouped_by_product_is_refused() -> None:
     # A parent's lines must follow it for a byte range to hold whole products; the client asks
     # for grouping, and would rather fail than import a product without its variants.
-    from connector.clients.shopify import ShopifyError, read_bulk_products
+    from connector.clients.shopify.bulk import read_bulk_products
+    from connector.clients.shopify.errors import ShopifyError
 
     ungrouped = [BULK_LINES[0], BULK_LINES[2], BULK_LINES[1]]
     with pytest.raises(ShopifyError, match="not grouped"):

@@ -16,18 +16,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from connector.clients.tiktok import (
-    InventoryLevel,
-    NewProduct,
-    NewSku,
-    ShopAuth,
-    ShopClient,
-    TikTokApiError,
-    TikTokClient,
-    TikTokTransportError,
-    TokenGrant,
-)
-from connector.clients.tiktok_signing import request_signature
+from connector.clients.tiktok.auth import TikTokClient
+from connector.clients.tiktok.errors import TikTokApiError, TikTokTransportError
+from connector.clients.tiktok.models import InventoryLevel, NewProduct, NewSku, ShopAuth, TokenGrant
+from connector.clients.tiktok.shop import ShopClient
+from connector.clients.tiktok.signing import request_signature
 from local.sandboxes.tiktok import TikTokSandbox
 
 APP_KEY = "test-app-key"

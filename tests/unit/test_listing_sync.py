@@ -5,7 +5,7 @@ from __future__ import annotations
 from connector.activities.listing_sync import listing_update
 from connector.activities.runner import WORK
 from connector.activities.shipping import matching_provider
-from connector.clients.tiktok import (
+from connector.clients.tiktok.models import (
     InventoryLevel,
     NewProduct,
     NewSku,

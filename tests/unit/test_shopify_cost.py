@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 from graphql import parse
 
-from connector.clients.shopify import (
-    PRODUCTS_QUERY,
-    CostBudget,
-    ShopifyAdminClient,
-    check_shop,
-    connection_cost,
-    numeric_id,
-)
+from connector.clients.shopify.admin import ShopifyAdminClient
+from connector.clients.shopify.documents import PRODUCTS_QUERY
+from connector.clients.shopify.ids import numeric_id
+from connector.clients.shopify.transport import CostBudget, connection_cost
+from connector.shop_domains import check_shop
 from local.sandboxes.shopify_catalog import generate_catalog
 from local.sandboxes.shopify_schema import QueryCost
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.clients.tiktok_signing import request_signature, signature_valid, string_to_sign
+from connector.clients.tiktok.signing import request_signature, signature_valid, string_to_sign
 
 # "Sign your API request" (partner.tiktokshop.com/docv2/page/sign-your-api-request), worked example.
 DOC_SECRET = "e59af819cc"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import jwt
 
 from connector.errors import AnsweredError
-from connector.webhooks.shopify import SHOP_DOMAIN
+from connector.shop_domains import SHOP_DOMAIN
 
 LEEWAY_SECONDS = 10
 REQUIRED_CLAIMS = ["exp", "nbf", "iss", "dest", "aud"]

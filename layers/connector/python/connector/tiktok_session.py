@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connector.clients.tiktok import ShopAuth, ShopClient, TikTokClient, TokenGrant
+from connector.clients.tiktok.auth import TikTokClient
+from connector.clients.tiktok.models import ShopAuth, TokenGrant
+from connector.clients.tiktok.shop import ShopClient
 from connector.crypto import TokenCipher
 from connector.dal.store import Store
 from connector.domain.entities import Shop

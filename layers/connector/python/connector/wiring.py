@@ -24,8 +24,10 @@ from connector.secrets import Secret, get_secret
 from connector.settings import Settings
 
 if TYPE_CHECKING:  # the clients load requests and cryptography: imported where first built
-    from connector.clients.shopify import ShopifyAdminClient, ShopifyShopClient
-    from connector.clients.tiktok import ShopClient, TikTokClient
+    from connector.clients.shopify.admin import ShopifyAdminClient
+    from connector.clients.shopify.shop import ShopifyShopClient
+    from connector.clients.tiktok.auth import TikTokClient
+    from connector.clients.tiktok.shop import ShopClient
     from connector.crypto import TokenCipher
 
 
@@ -82,7 +84,7 @@ class Ports:
 
     @cached_property
     def shopify(self) -> ShopifyAdminClient:
-        from connector.clients.shopify import ShopifyAdminClient
+        from connector.clients.shopify.admin import ShopifyAdminClient
 
         return ShopifyAdminClient(
             api_key=self.settings.shopify_api_key,
@@ -92,7 +94,7 @@ class Ports:
 
     @cached_property
     def tiktok(self) -> TikTokClient:
-        from connector.clients.tiktok import TikTokClient
+        from connector.clients.tiktok.auth import TikTokClient
 
         return TikTokClient(
             app_key=self.settings.tiktok_app_key,

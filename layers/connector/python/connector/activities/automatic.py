@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from connector.clients.tiktok import TikTokApiError
+from connector.clients.tiktok.errors import TikTokApiError
 from connector.domain.entities import Activity, ActivityState, ActivityType
 from connector.jobs import Job
 from connector.wiring import Ports

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from connector.clients.shopify import ShopifyProduct, ShopifyShopClient, numeric_id
+from connector.clients.shopify.ids import numeric_id
+from connector.clients.shopify.models import ShopifyProduct
+from connector.clients.shopify.shop import ShopifyShopClient
 from connector.dal.store import CommitOutcome, VersionedWrite
 from connector.domain import changes
 from connector.domain.changes import CatalogFacts, Change

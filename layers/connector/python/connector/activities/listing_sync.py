@@ -10,7 +10,7 @@ from decimal import Decimal
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError
 from connector.activities.tiktok_listing import listing_for
-from connector.clients.tiktok import NewProduct, ProductEdit, SkuPrice, TikTokProduct
+from connector.clients.tiktok.models import NewProduct, ProductEdit, SkuPrice, TikTokProduct
 from connector.domain.entities import ActivityType
 from connector.domain.plans import QuotaKind
 from connector.jobs import Job

@@ -9,8 +9,9 @@ from dataclasses import replace
 from decimal import Decimal
 
 from connector.activities.automatic import tallied
-from connector.clients.shopify import OrderLine
-from connector.clients.tiktok import TikTokApiError, TikTokLineItem
+from connector.clients.shopify.models import OrderLine
+from connector.clients.tiktok.errors import TikTokApiError
+from connector.clients.tiktok.models import TikTokLineItem
 from connector.dal.store import CommitOutcome
 from connector.domain.changes import cancellation_change
 from connector.domain.entities import ActivityType, Order, Shop

@@ -8,7 +8,8 @@ from functools import partial
 from typing import Any
 
 from connector.activities.automatic import tallied
-from connector.clients.tiktok import ShippingProvider, TikTokApiError
+from connector.clients.tiktok.errors import TikTokApiError
+from connector.clients.tiktok.models import ShippingProvider
 from connector.domain.entities import ActivityType, Shop
 from connector.jobs import Job
 from connector.wiring import Ports

@@ -6,7 +6,9 @@ from dataclasses import replace
 
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError, change_product
-from connector.clients.tiktok import InventoryLevel, NewProduct, NewSku, ShopClient, TikTokApiError
+from connector.clients.tiktok.errors import TikTokApiError
+from connector.clients.tiktok.models import InventoryLevel, NewProduct, NewSku
+from connector.clients.tiktok.shop import ShopClient
 from connector.domain.changes import Change, product_status_from_tiktok_event
 from connector.domain.entities import ActivityType, Product, Shop
 from connector.domain.plans import QuotaKind, catalogue, limit_of

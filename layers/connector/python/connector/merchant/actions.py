@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from connector import oauth_state
 from connector.api import schemas
-from connector.clients.tiktok import ShopAuth
+from connector.clients.tiktok.models import ShopAuth
 from connector.connections import connect_tiktok
 from connector.domain.entities import Activity, ActivityState, ActivityType, Shop, SyncSettings
 from connector.domain.plans import catalogue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from connector.clients.shopify import ShopifyAuthError
+from connector.clients.shopify.errors import ShopifyAuthError
 from connector.domain.entities import InstallState, Shop
 from connector.domain.plans import new_plan
 from connector.merchant.errors import ForbiddenError

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connector.clients.tiktok import ShopClient, TikTokApiError
+from connector.clients.tiktok.errors import TikTokApiError
+from connector.clients.tiktok.shop import ShopClient
 from connector.domain.entities import Shop
 
 if TYPE_CHECKING:

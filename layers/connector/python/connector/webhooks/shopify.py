@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from connector.shop_domains import SHOP_DOMAIN
 from connector.webhooks.errors import MalformedWebhookError, SignatureError
 from connector.webhooks.message import (
     QueuedWebhook,
@@ -24,8 +25,6 @@ from connector.webhooks.message import (
     validation_message,
 )
 from connector.webhooks.signatures import shopify_signature_valid
-
-SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 
 
 class _Payload(BaseModel):

@@ -1,0 +1,55 @@
+"""What a Shopify Admin API call can fail with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+class ShopifyError(Exception):
+    """Base class of every error this client raises."""
+
+
+class ShopifyAuthError(ShopifyError):
+    """Shopify refused the credentials: a bad session token on exchange, or an invalid access token."""
+
+
+class ShopifyGraphQLError(ShopifyError):
+    """The answer carried top-level ``errors`` (bad query, access denied, cost too high, ...)."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        self.codes = tuple(str((e.get("extensions") or {}).get("code", "")) for e in errors)
+        super().__init__("; ".join(str(e.get("message", "")) for e in errors) or "GraphQL error")
+
+
+@dataclass(frozen=True, slots=True)
+class UserError:
+    message: str
+    field: tuple[str, ...] = ()
+    code: str | None = None
+
+
+class ShopifyUserError(ShopifyError):
+    """A mutation answered with non-empty ``userErrors``: Shopify rejected the input, nothing changed."""
+
+    def __init__(self, mutation: str, user_errors: Sequence[UserError]) -> None:
+        self.mutation = mutation
+        self.user_errors = tuple(user_errors)
+        super().__init__(f"{mutation}: " + "; ".join(e.message for e in self.user_errors))
+
+
+class ShopifyThrottledError(ShopifyError):
+    """Still throttled after the allowed retries."""
+
+
+class ShopifyUnavailableError(ShopifyError):
+    """A read failed with 429/5xx/connection errors on every allowed attempt."""
+
+
+class ShopifyOutcomeUnknownError(ShopifyError):
+    """A mutation was sent but its answer was lost (timeout, 5xx): it may or may not have been applied.
+
+    The caller must not blindly repeat it; it reconciles first (see ``create_order``).
+    """

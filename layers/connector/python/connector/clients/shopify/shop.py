@@ -1,0 +1,246 @@
+"""The GraphQL Admin API calls for one shop (``ShopifyAdminClient.for_shop``): products, bulk
+operations, orders and app subscriptions.
+
+Docs followed (shopify.dev): /docs/api/admin-graphql/2025-10 (``products``, ``product``,
+``productsCount``, ``orderCreate``, ``appSubscriptionCreate``, ``bulkOperationRunQuery``,
+``currentBulkOperation``, ``node``) and /docs/api/usage/bulk-operations/queries (before API 2026-01
+one query operation per shop at a time; poll the operation; the result is a JSONL file at a signed
+URL). Every call is budgeted against the shop's cost bucket (see ``transport``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+from connector.clients.shopify import parsing
+from connector.clients.shopify.bulk import read_bulk_products
+from connector.clients.shopify.documents import (
+    APP_SUBSCRIPTION_CREATE,
+    BULK_OPERATION_QUERY,
+    BULK_PRODUCTS_QUERY,
+    BULK_RUN_QUERY,
+    CURRENT_BULK_OPERATION_QUERY,
+    ORDER_CREATE,
+    PRODUCT_VARIANTS_QUERY,
+    PRODUCTS_COUNT_QUERY,
+    PRODUCTS_QUERY,
+)
+from connector.clients.shopify.errors import ShopifyError
+from connector.clients.shopify.ids import numeric_id, to_gid
+from connector.clients.shopify.models import AppSubscription, BulkOperation, OrderLine, ShopifyProduct
+from connector.clients.shopify.transport import MUTATION_COST, ShopGraphQL, connection_cost
+
+
+class ShopifyShopClient:
+    """GraphQL Admin API calls for one shop, budgeted against that shop's cost bucket."""
+
+    def __init__(self, shop: str, graphql: ShopGraphQL) -> None:
+        self.shop = shop
+        self._graphql = graphql
+
+    def __repr__(self) -> str:
+        return f"ShopifyShopClient(shop={self.shop!r})"
+
+    # -- products --------------------------------------------------------------------------------
+
+    def iter_products(
+        self, page_size: int = 10, *, variants_per_page: int = 20, images_per_product: int = 10
+    ) -> Iterator[ShopifyProduct]:
+        """Every product of the shop, oldest id first, one page per query (cursor pagination)."""
+        cursor: str | None = None
+        while True:
+            products, cursor = self.products_page(
+                cursor, page_size, variants_per_page=variants_per_page, images_per_product=images_per_product
+            )
+            yield from products
+            if cursor is None:
+                return
+
+    def products_page(
+        self,
+        after: str | None,
+        page_size: int = 10,
+        *,
+        variants_per_page: int = 20,
+        images_per_product: int = 10,
+    ) -> tuple[list[ShopifyProduct], str | None]:
+        """One page of products after ``after`` (None: the first), and the cursor of the next page
+        (None on the last). Jobs keep the cursor, so an import resumes where it stopped."""
+        variables: dict[str, Any] = {
+            "first": page_size,
+            "after": after,
+            "variantsFirst": variants_per_page,
+            "imagesFirst": images_per_product,
+        }
+        per_product = 1 + (connection_cost(variants_per_page, 2) + 1) + connection_cost(images_per_product, 1)
+        estimate = connection_cost(page_size, per_product) + 1
+        data = self._graphql.execute(
+            PRODUCTS_QUERY, variables, operation="ConnectorProducts", estimated_cost=estimate
+        )
+        connection = data["products"]
+        products = [self._product(node, variants_per_page) for node in connection["nodes"]]
+        page_info = connection["pageInfo"]
+        return products, (page_info["endCursor"] if page_info["hasNextPage"] else None)
+
+    def _product(self, node: dict[str, Any], variants_per_page: int) -> ShopifyProduct:
+        variants = list(node["variants"]["nodes"])
+        page_info = node["variants"]["pageInfo"]
+        while page_info["hasNextPage"]:  # products with more variants than one page holds
+            more = self._variants_page(node["id"], page_info["endCursor"], max(variants_per_page, 100))
+            variants.extend(more["nodes"])
+            page_info = more["pageInfo"]
+        return parsing.product(node, variants, node["images"]["nodes"])
+
+    def _variants_page(self, product_gid: str, after: str, first: int) -> dict[str, Any]:
+        data = self._graphql.execute(
+            PRODUCT_VARIANTS_QUERY,
+            {"id": product_gid, "first": first, "after": after},
+            operation="ConnectorProductVariants",
+            estimated_cost=1 + connection_cost(first, 2) + 1,
+        )
+        if data.get("product") is None:
+            raise ShopifyError("product disappeared while its variants were read")
+        variants: dict[str, Any] = data["product"]["variants"]
+        return variants
+
+    def count_products(self, up_to: int) -> int:
+        """How many products the shop has, counted up to ``up_to`` (Shopify stops counting there)."""
+        data = self._graphql.execute(
+            PRODUCTS_COUNT_QUERY, {"limit": up_to}, operation="ConnectorProductsCount", estimated_cost=1
+        )
+        return int((data.get("productsCount") or {}).get("count") or 0)
+
+    # -- bulk operations -------------------------------------------------------------------------
+
+    def start_bulk_products(self) -> BulkOperation:
+        """Start the catalog's bulk query. Should one of ours already run (this call retried after
+        a lost answer), that one is adopted: Shopify runs one bulk query per shop at a time."""
+        data = self._graphql.execute(
+            BULK_RUN_QUERY,
+            {"query": BULK_PRODUCTS_QUERY},
+            operation="ConnectorBulkRunQuery",
+            estimated_cost=MUTATION_COST,
+            mutation=True,
+        )
+        result = data["bulkOperationRunQuery"]
+        errors = result.get("userErrors") or []
+        if any(error.get("code") == "OPERATION_IN_PROGRESS" for error in errors):
+            current = self.current_bulk_operation()
+            if current and current.running and current.query == parsing.same_query(BULK_PRODUCTS_QUERY):
+                return current
+        parsing.raise_user_errors("bulkOperationRunQuery", result)
+        created = result["bulkOperation"]
+        return BulkOperation(id=created["id"], status=created["status"])
+
+    def bulk_operation(self, operation_id: str) -> BulkOperation | None:
+        data = self._graphql.execute(
+            BULK_OPERATION_QUERY,
+            {"id": to_gid("BulkOperation", operation_id)},
+            operation="ConnectorBulkOperation",
+            estimated_cost=1,
+        )
+        return parsing.bulk_operation(data.get("node"))
+
+    def current_bulk_operation(self) -> BulkOperation | None:
+        data = self._graphql.execute(
+            CURRENT_BULK_OPERATION_QUERY, None, operation="ConnectorCurrentBulkOperation", estimated_cost=1
+        )
+        return parsing.bulk_operation(data.get("currentBulkOperation"))
+
+    def bulk_products(
+        self, url: str, offset: int, count: int, *, images_per_product: int = 10
+    ) -> tuple[list[ShopifyProduct], int | None]:
+        """Up to ``count`` products of a grouped bulk result, read from byte ``offset`` on (the
+        start of a product's line), and the offset of the product after them (None at the end of
+        the file). The request asks for the file from ``offset`` and stops reading once the next
+        product's line begins. The URL is signed: no access token goes with it. Products keep their
+        first ``images_per_product`` images, as paged reads do."""
+        with self._graphql.http.bulk_result(url, offset) as (chunks, skip):
+            return read_bulk_products(chunks, skip, offset, count, images_per_product)
+
+    # -- mutations -------------------------------------------------------------------------------
+
+    def create_order(
+        self,
+        lines: Sequence[OrderLine],
+        *,
+        currency: str,
+        source_identifier: str,
+        source_name: str = "tiktok",
+        email: str | None = None,
+        note: str | None = None,
+        tags: Sequence[str] = (),
+    ) -> str:
+        """Create an order with ``orderCreate`` and return its numeric id.
+
+        ``orderCreate`` takes no idempotency key (the ``@idempotent`` directive covers other
+        mutations), so the caller dedupes: it stores the TikTok order id -> Shopify order id and
+        never calls this twice for one TikTok order. ``source_identifier`` (the TikTok order id) is
+        written on the order, so after a ``ShopifyOutcomeUnknownError`` an operator can find it.
+        """
+        order: dict[str, Any] = {
+            "currency": currency,
+            "sourceName": source_name,
+            "sourceIdentifier": source_identifier,
+            "lineItems": [
+                {
+                    "variantId": to_gid("ProductVariant", line.variant_id),
+                    "quantity": line.quantity,
+                    "priceSet": {"shopMoney": {"amount": str(line.price), "currencyCode": currency}},
+                }
+                for line in lines
+            ],
+        }
+        if email:
+            order["email"] = email
+        if note:
+            order["note"] = note
+        if tags:
+            order["tags"] = list(tags)
+        data = self._graphql.execute(
+            ORDER_CREATE,
+            {"order": order, "options": None},
+            operation="ConnectorOrderCreate",
+            estimated_cost=MUTATION_COST,
+            mutation=True,
+        )
+        result = data["orderCreate"]
+        parsing.raise_user_errors("orderCreate", result)
+        return numeric_id(result["order"]["id"])
+
+    def create_app_subscription(
+        self,
+        name: str,
+        price: Decimal,
+        currency: str,
+        return_url: str,
+        test: bool,
+        *,
+        interval: str = "EVERY_30_DAYS",
+    ) -> AppSubscription:
+        """A recurring plan charge; the merchant approves it at the returned confirmation URL."""
+        line_item = {
+            "plan": {
+                "appRecurringPricingDetails": {
+                    "price": {"amount": str(price), "currencyCode": currency},
+                    "interval": interval,
+                }
+            }
+        }
+        data = self._graphql.execute(
+            APP_SUBSCRIPTION_CREATE,
+            {"name": name, "lineItems": [line_item], "returnUrl": return_url, "test": test},
+            operation="ConnectorAppSubscriptionCreate",
+            estimated_cost=MUTATION_COST,
+            mutation=True,
+        )
+        result = data["appSubscriptionCreate"]
+        parsing.raise_user_errors("appSubscriptionCreate", result)
+        subscription = result["appSubscription"]
+        return AppSubscription(
+            id=numeric_id(subscription["id"]),
+            status=subscription.get("status") or "PENDING",
+            confirmation_url=result["confirmationUrl"],
+        )

@@ -1,0 +1,273 @@
+"""The calls for one authorized TikTok shop (``TikTokClient.for_shop``), one method per endpoint.
+
+Each method names the 202309 API reference it follows. A call refused with code 105002 (expired access
+token) refreshes the token once, hands the new grant to ``on_refresh`` and is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from connector.clients.tiktok import parsing
+from connector.clients.tiktok.errors import TikTokTokenExpiredError
+from connector.clients.tiktok.models import (
+    AuthorizedShop,
+    Cancellation,
+    CreatedProduct,
+    InventoryLevel,
+    JsonObject,
+    NewProduct,
+    OrderPage,
+    ProductActionFailure,
+    ProductEdit,
+    ProductPage,
+    ShippingProvider,
+    ShopAuth,
+    SkuPrice,
+    TikTokOrder,
+    TikTokProduct,
+    TokenGrant,
+)
+
+if TYPE_CHECKING:
+    from connector.clients.tiktok.auth import TikTokClient
+
+logger = logging.getLogger(__name__)
+
+
+class ShopClient:
+    """Calls for one authorized shop; refreshes an expired access token once per call."""
+
+    def __init__(
+        self,
+        client: TikTokClient,
+        auth: ShopAuth,
+        on_refresh: Callable[[TokenGrant], None] | None = None,
+    ) -> None:
+        self._client = client
+        self._auth = auth
+        self._on_refresh = on_refresh
+        self._lock = threading.Lock()
+
+    @property
+    def auth(self) -> ShopAuth:
+        return self._auth
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str | int] | None = None,
+        body: Mapping[str, Any] | None = None,
+        idempotent: bool,
+        with_cipher: bool = True,
+    ) -> JsonObject:
+        used = self._auth
+        try:
+            return self._send(used, method, path, query, body, idempotent, with_cipher)
+        except TikTokTokenExpiredError:
+            # The call was refused, not processed, so repeating it is safe even when not idempotent.
+            fresh = self._refresh(used)
+            return self._send(fresh, method, path, query, body, idempotent, with_cipher)
+
+    def _send(
+        self,
+        auth: ShopAuth,
+        method: str,
+        path: str,
+        query: Mapping[str, str | int] | None,
+        body: Mapping[str, Any] | None,
+        idempotent: bool,
+        with_cipher: bool,
+    ) -> JsonObject:
+        return self._client.api_request(
+            method,
+            path,
+            access_token=auth.access_token,
+            shop_cipher=auth.shop_cipher if with_cipher else None,
+            query=query,
+            body=body,
+            idempotent=idempotent,
+        )
+
+    def _refresh(self, expired: ShopAuth) -> ShopAuth:
+        with self._lock:
+            if self._auth.access_token != expired.access_token:
+                return self._auth  # another thread refreshed meanwhile
+            grant = self._client.refresh_access_token(expired.refresh_token)
+            self._auth = ShopAuth(grant.access_token, grant.refresh_token, expired.shop_cipher)
+            logger.info("tiktok access token refreshed", extra={"expires": grant.access_token_expire_in})
+            if self._on_refresh is not None:
+                self._on_refresh(grant)
+            return self._auth
+
+    def refresh(self) -> None:
+        """Refresh the access token now, before it expires (the token schedule)."""
+        self._refresh(self._auth)
+
+    # Get Authorized Shops (authorization/202309): the one call without shop_cipher.
+    def get_authorized_shops(self) -> list[AuthorizedShop]:
+        data = self._request("GET", "/authorization/202309/shops", idempotent=True, with_cipher=False)
+        return parsing.authorized_shops(data)
+
+    # Create Product (product/202309/products).
+    def create_product(self, product: NewProduct) -> CreatedProduct:
+        data = self._request("POST", "/product/202309/products", body=product.to_body(), idempotent=False)
+        return parsing.created_product(data)
+
+    # Get Product (product/202309/products/{product_id}).
+    def get_product(self, product_id: str) -> TikTokProduct:
+        data = self._request("GET", f"/product/202309/products/{product_id}", idempotent=True)
+        return parsing.product(data)
+
+    # Search Products (product/202309/products/search): paging in the query, filters in the body.
+    def search_products(
+        self,
+        *,
+        status: str | None = None,
+        update_time_ge: int | None = None,
+        page_size: int = 50,
+        page_token: str | None = None,
+    ) -> ProductPage:
+        query: dict[str, str | int] = {"page_size": page_size}
+        if page_token:
+            query["page_token"] = page_token
+        filters = {"status": status, "update_time_ge": update_time_ge}
+        body = {key: value for key, value in filters.items() if value is not None}
+        data = self._request(
+            "POST", "/product/202309/products/search", query=query, body=body, idempotent=True
+        )
+        return parsing.product_page(data)
+
+    # Activate / Deactivate Products (product/202309/products/activate|deactivate): setting a state
+    # twice is harmless, so both retry like reads. Max 20 ids per call.
+    def activate_products(self, product_ids: Sequence[str]) -> list[ProductActionFailure]:
+        return self._product_action("/product/202309/products/activate", product_ids)
+
+    def deactivate_products(self, product_ids: Sequence[str]) -> list[ProductActionFailure]:
+        return self._product_action("/product/202309/products/deactivate", product_ids)
+
+    def _product_action(self, path: str, product_ids: Sequence[str]) -> list[ProductActionFailure]:
+        data = self._request("POST", path, body={"product_ids": list(product_ids)}, idempotent=True)
+        return parsing.action_failures(data)
+
+    # Update Inventory (product/202309/products/{product_id}/inventory/update): absolute quantities,
+    # so a repeat sets the same value.
+    def update_inventory(self, product_id: str, levels: Sequence[InventoryLevel]) -> None:
+        skus = [{"id": level.sku_id, "inventory": [level.to_body()]} for level in levels]
+        self._request(
+            "POST",
+            f"/product/202309/products/{product_id}/inventory/update",
+            body={"skus": skus},
+            idempotent=True,
+        )
+
+    # Partial Edit Product (product/202309/products/{product_id}/partial_edit): a repeat sets the
+    # same values.
+    def partial_edit_product(self, product_id: str, edit: ProductEdit) -> None:
+        self._request(
+            "POST",
+            f"/product/202309/products/{product_id}/partial_edit",
+            body=edit.to_body(),
+            idempotent=True,
+        )
+
+    # Update Price (product/202309/products/{product_id}/prices/update): live SKUs only, absolute.
+    def update_prices(self, product_id: str, prices: Sequence[SkuPrice]) -> None:
+        skus = [{"id": p.sku_id, "price": {"amount": p.amount, "currency": p.currency}} for p in prices]
+        self._request(
+            "POST",
+            f"/product/202309/products/{product_id}/prices/update",
+            body={"skus": skus},
+            idempotent=True,
+        )
+
+    # Delete Products (product/202309/products, DELETE): up to 20 ids; deleting twice is harmless.
+    def delete_products(self, product_ids: Sequence[str]) -> list[ProductActionFailure]:
+        data = self._request(
+            "DELETE", "/product/202309/products", body={"product_ids": list(product_ids)}, idempotent=True
+        )
+        return parsing.action_failures(data)
+
+    # Get Shipping Providers (logistics/202309/delivery_options/{delivery_option_id}/shipping_providers).
+    def get_shipping_providers(self, delivery_option_id: str) -> list[ShippingProvider]:
+        data = self._request(
+            "GET",
+            f"/logistics/202309/delivery_options/{delivery_option_id}/shipping_providers",
+            idempotent=True,
+        )
+        return parsing.shipping_providers(data)
+
+    # Get Order List (order/202309/orders/search).
+    def search_orders(
+        self,
+        *,
+        update_time_ge: int | None = None,
+        update_time_lt: int | None = None,
+        order_status: str | None = None,
+        page_size: int = 50,
+        page_token: str | None = None,
+        sort_field: str = "update_time",
+        sort_order: str = "ASC",
+    ) -> OrderPage:
+        query: dict[str, str | int] = {
+            "page_size": page_size,
+            "sort_field": sort_field,
+            "sort_order": sort_order,
+        }
+        if page_token:
+            query["page_token"] = page_token
+        filters = {
+            "update_time_ge": update_time_ge,
+            "update_time_lt": update_time_lt,
+            "order_status": order_status,
+        }
+        body = {key: value for key, value in filters.items() if value is not None}
+        data = self._request("POST", "/order/202309/orders/search", query=query, body=body, idempotent=True)
+        return parsing.order_page(data)
+
+    # Get Order Detail (order/202309/orders?ids=): up to 50 ids, comma-separated.
+    def get_orders(self, order_ids: Sequence[str]) -> list[TikTokOrder]:
+        if not order_ids:
+            return []
+        data = self._request(
+            "GET", "/order/202309/orders", query={"ids": ",".join(order_ids)}, idempotent=True
+        )
+        return parsing.orders(data)
+
+    def get_order(self, order_id: str) -> TikTokOrder | None:
+        orders = self.get_orders([order_id])
+        return orders[0] if orders else None
+
+    # Cancel Order (return_refund/202309/cancellations).
+    def cancel_order(
+        self, order_id: str, cancel_reason: str, order_line_item_ids: Sequence[str] = ()
+    ) -> Cancellation:
+        body: JsonObject = {"order_id": order_id, "cancel_reason": cancel_reason}
+        if order_line_item_ids:
+            body["order_line_item_ids"] = list(order_line_item_ids)
+        data = self._request("POST", "/return_refund/202309/cancellations", body=body, idempotent=False)
+        return parsing.cancellation(data)
+
+    # Ship Package (fulfillment/202309/packages/{package_id}/ship).
+    def ship_package(
+        self,
+        package_id: str,
+        *,
+        tracking_number: str | None = None,
+        shipping_provider_id: str | None = None,
+        handover_method: str | None = None,
+    ) -> None:
+        body: JsonObject = {}
+        if handover_method:
+            body["handover_method"] = handover_method
+        if tracking_number or shipping_provider_id:
+            body["self_shipment"] = {
+                "tracking_number": tracking_number or "",
+                "shipping_provider_id": shipping_provider_id or "",
+            }
+        self._request("POST", f"/fulfillment/202309/packages/{package_id}/ship", body=body, idempotent=False)
