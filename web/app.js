@@ -6,34 +6,14 @@
   const { api, navigateTop } = window.connector;
   const config = window.CONNECTOR_CONFIG;
 
-  const PRODUCT_STATUSES = [
-    ["live", "Live"],
-    ["failed", "Failed"],
-    ["not_uploaded", "Not Uploaded"],
-    ["inactive", "Inactive"],
-    ["pending", "Pending"],
-  ];
-  const ORDER_STATUSES = [
-    ["awaiting_shipment", "Awaiting Shipment"],
-    ["awaiting_collection", "Awaiting Collection"],
-    ["in_transit", "In Transit"],
-    ["completed", "Completed"],
-    ["cancelled", "Cancelled"],
-    ["unpaid", "Unpaid"],
-  ];
-  const LABELS = Object.fromEntries([...PRODUCT_STATUSES, ...ORDER_STATUSES]);
-  const FINAL_ORDER_STATUSES = ["completed", "cancelled"];
-  const ACTIVITY_LABELS = {
-    import: "Import from Shopify",
-    upload: "Upload to TikTok Shop",
-    inventory_sync: "Inventory sync",
-    product_sync: "Product sync",
-    order_sync: "Order sync",
-    shipment_sync: "Shipment sync",
-    activate: "Activate on TikTok Shop",
-    deactivate: "Deactivate on TikTok Shop",
-    cancel_order: "Cancel an order",
-  };
+  // Status and activity names come with the dashboard (GET /v1/dashboard's vocabulary), so the
+  // page never restates them; vocabulary() answers what the last dashboard said.
+  const vocabulary = () => (state.dashboard && state.dashboard.vocabulary) ||
+    { product_statuses: [], order_statuses: [], final_order_statuses: [], activity_types: [] };
+  const pairs = (labels) => labels.map(({ id, label }) => [id, label]);
+  const statusLabel = (status) =>
+    Object.fromEntries([...pairs(vocabulary().product_statuses), ...pairs(vocabulary().order_statuses)])[status] || status;
+  const activityLabel = (type) => Object.fromEntries(pairs(vocabulary().activity_types))[type] || type;
   const EMPTY_LISTS = {
     products: {
       "": "No products yet. Use “Import products” to bring in your Shopify catalog.",
@@ -185,8 +165,8 @@
     $("fatal").hidden = true;
     $("dashboard").hidden = false;
     $("shop-name").textContent = d.shop + " · updated " + new Date().toLocaleTimeString();
-    renderIfChanged("products", d.products, (counts) => renderChart("products", PRODUCT_STATUSES, counts));
-    renderIfChanged("orders", d.orders, (counts) => renderChart("orders", ORDER_STATUSES, counts));
+    renderIfChanged("products", d.products, (counts) => renderChart("products", pairs(vocabulary().product_statuses), counts));
+    renderIfChanged("orders", d.orders, (counts) => renderChart("orders", pairs(vocabulary().order_statuses), counts));
     renderIfChanged("activities", d.activities, renderActivities);
     renderIfChanged("plan", d.plan, renderPlan);
     renderIfChanged("prerequisites", d.prerequisites, renderPrerequisites);
@@ -229,7 +209,7 @@
   }
 
   function progressBar(activity) {
-    const label = (ACTIVITY_LABELS[activity.type] || activity.type) + " progress";
+    const label = activityLabel(activity.type) + " progress";
     if (activity.total === 0 && activity.state === "ongoing") {
       return h("div", { class: "progress indeterminate", role: "progressbar", "aria-label": label, "aria-valuetext": "Starting" },
         h("span", { class: "progress-fill" }));
@@ -246,7 +226,7 @@
   }
 
   function activityItem(activity) {
-    const title = ACTIVITY_LABELS[activity.type] || activity.type;
+    const title = activityLabel(activity.type);
     const ongoing = activity.state === "ongoing";
     const counts = `${number.format(activity.processed)} of ${number.format(activity.total)} processed · ` +
       `${number.format(activity.succeeded)} succeeded · ${number.format(activity.failed)} failed`;
@@ -406,7 +386,7 @@
   // --- listings ----------------------------------------------------------------------------------
   function openList(kind, status) {
     state.listing = { kind, status, cursors: [null], index: 0, next: null, items: [], selected: new Set() };
-    const label = status ? LABELS[status] + " " + kind : "All " + kind;
+    const label = status ? statusLabel(status) + " " + kind : "All " + kind;
     $("listing-title").textContent = label.charAt(0).toUpperCase() + label.slice(1);
     $("listing").hidden = false;
     loadPage().then(() => $("listing-title").focus());
@@ -453,7 +433,7 @@
     if (!listing.items.length) {
       const texts = EMPTY_LISTS[listing.kind];
       const text = texts[listing.status] ||
-        (listing.kind === "orders" ? `No ${LABELS[listing.status]} orders right now.` : texts[""]);
+        (listing.kind === "orders" ? `No ${statusLabel(listing.status)} orders right now.` : texts[""]);
       replaceChildren($("listing-body"), h("p", { class: "empty" }, listing.index > 0 ? "No more items." : text));
       return;
     }
@@ -492,7 +472,7 @@
       return h("tr", { "data-product-id": p.id },
         cell("Select", checkbox),
         cell("Product", h("strong", {}, p.title), h("div", { class: "muted small" }, `#${p.id}` + (p.variants ? ` · ${p.variants} variant${p.variants === 1 ? "" : "s"}` : ""))),
-        cell("Status", h("span", { class: "badge s-" + p.status }, LABELS[p.status])),
+        cell("Status", h("span", { class: "badge s-" + p.status }, statusLabel(p.status))),
         cell("On TikTok", p.tiktok_product_id ? [p.tiktok_status || "", h("div", { class: "muted small" }, p.tiktok_product_id)] : "—"),
         cell("Details", p.failure_reason ? h("span", { class: "reason" }, p.failure_reason) : ""),
         cell("Actions", actions.length ? actions : ""));
@@ -509,7 +489,7 @@
   }
 
   function cancellable(order) {
-    return !FINAL_ORDER_STATUSES.includes(order.status) &&
+    return !vocabulary().final_order_statuses.includes(order.status) &&
       cancelReasons().some((r) => r.statuses.includes(order.status));
   }
 
@@ -521,7 +501,7 @@
       if (o.held_for_quota) notes.push("Waiting for plan quota to sync to Shopify");
       return h("tr", { "data-order-id": o.id },
         cell("Order", h("strong", {}, o.id), o.created_at ? h("div", { class: "muted small" }, formatTime(o.created_at)) : null),
-        cell("Status", h("span", { class: "badge s-" + o.status }, LABELS[o.status])),
+        cell("Status", h("span", { class: "badge s-" + o.status }, statusLabel(o.status))),
         cell("TikTok status", o.tiktok_status),
         cell("Shopify order", o.shopify_order_id || "not synced yet"),
         cell("Updated", formatTime(o.update_time)),
@@ -646,7 +626,7 @@
   let cancelling = null;
   function openCancelDialog(orderId, status, opener) {
     cancelling = { orderId, opener };
-    $("cancel-order-text").textContent = `Order ${orderId} (${LABELS[status]}) will be cancelled on TikTok Shop.`;
+    $("cancel-order-text").textContent = `Order ${orderId} (${statusLabel(status)}) will be cancelled on TikTok Shop.`;
     const reasons = cancelReasons().filter((r) => r.statuses.includes(status));
     replaceChildren($("cancel-reason"), h("option", { value: "" }, "Choose a reason…"),
       reasons.map((r) => h("option", { value: r.id }, r.label)));

@@ -4,34 +4,41 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from connector.domain.entities import SYNC_FIELDS, BufferKind, Direction, PriceRuleKind
+from connector.domain.status import OrderStatus, ProductStatus
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class ProductCounts(_Out):
-    live: int
-    failed: int
-    not_uploaded: int
-    inactive: int
-    pending: int
-    total: int
+def _counts(name: str, statuses: type[StrEnum]) -> type[_Out]:
+    """How many items each status holds, and "total": a field per status of the domain's enum."""
+    fields: dict[str, Any] = {status.value: (int, ...) for status in statuses}
+    return create_model(name, __base__=_Out, **fields, total=(int, ...))
 
 
-class OrderCounts(_Out):
-    awaiting_shipment: int
-    awaiting_collection: int
-    in_transit: int
-    completed: int
-    cancelled: int
-    unpaid: int
-    total: int
+ProductCounts = _counts("ProductCounts", ProductStatus)
+OrderCounts = _counts("OrderCounts", OrderStatus)
+
+
+class Label(_Out):
+    id: str
+    label: str
+
+
+class Vocabulary(_Out):
+    """The names the page shows, in its order: statuses and activity kinds, from the domain."""
+
+    product_statuses: list[Label]
+    order_statuses: list[Label]
+    final_order_statuses: list[OrderStatus]
+    activity_types: list[Label]
 
 
 class ActivityOut(_Out):
@@ -95,24 +102,26 @@ class CancelReason(_Out):
 
     id: str
     label: str
-    statuses: list[str]
+    statuses: list[OrderStatus]
 
 
 class DashboardOut(_Out):
     shop: str
-    products: ProductCounts
-    orders: OrderCounts
+    # Models built from the enums: mypy cannot see them as types, pydantic and the OpenAPI can.
+    products: ProductCounts  # type: ignore[valid-type]
+    orders: OrderCounts  # type: ignore[valid-type]
     activities: Activities
     plan: PlanOut
     prerequisites: list[Prerequisite]
     faqs: list[Faq]
     cancel_reasons: list[CancelReason]
+    vocabulary: Vocabulary
 
 
 class ProductOut(_Out):
     id: str
     title: str
-    status: Literal["not_uploaded", "pending", "live", "failed", "inactive"]
+    status: ProductStatus
     tiktok_product_id: str | None
     tiktok_status: str | None
     failure_reason: str | None
@@ -127,9 +136,7 @@ class ProductPage(_Out):
 
 class OrderOut(_Out):
     id: str
-    status: Literal[
-        "unpaid", "awaiting_shipment", "awaiting_collection", "in_transit", "completed", "cancelled"
-    ]
+    status: OrderStatus
     tiktok_status: str
     shopify_order_id: str | None
     update_time: int

@@ -6,6 +6,7 @@ converts rows to these objects and back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +36,20 @@ class ActivityType(StrEnum):
     DEACTIVATE = "deactivate"
     CANCEL_ORDER = "cancel_order"
     SHIPMENT_SYNC = "shipment_sync"
+
+
+# What the dashboard calls each kind of activity.
+ACTIVITY_LABELS: Mapping[ActivityType, str] = {
+    ActivityType.IMPORT: "Import from Shopify",
+    ActivityType.UPLOAD: "Upload to TikTok Shop",
+    ActivityType.INVENTORY_SYNC: "Inventory sync",
+    ActivityType.PRODUCT_SYNC: "Product sync",
+    ActivityType.ORDER_SYNC: "Order sync",
+    ActivityType.SHIPMENT_SYNC: "Shipment sync",
+    ActivityType.ACTIVATE: "Activate on TikTok Shop",
+    ActivityType.DEACTIVATE: "Deactivate on TikTok Shop",
+    ActivityType.CANCEL_ORDER: "Cancel an order",
+}
 
 
 class ActivityState(StrEnum):

@@ -1,6 +1,8 @@
 """Dashboard statuses, their mapping from TikTok's raw statuses, and the rules for changing them.
 
-Mappings follow shared/DESIGN.md section 4 and TikTok Shop's 202309 Product and Order APIs.
+The statuses and their names are the dashboard's (README, "What it is"); every other place, the
+API's schemas and the page included, reads them from here. The mappings follow TikTok Shop's
+202309 Product and Order APIs.
 Everything here is pure: a decision says whether an update applies and which counters move.
 """
 
@@ -26,6 +28,24 @@ class OrderStatus(StrEnum):
     IN_TRANSIT = "in_transit"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+# What the dashboard calls each status, in the order it shows them.
+PRODUCT_STATUS_LABELS: Mapping[ProductStatus, str] = {
+    ProductStatus.LIVE: "Live",
+    ProductStatus.FAILED: "Failed",
+    ProductStatus.NOT_UPLOADED: "Not Uploaded",
+    ProductStatus.INACTIVE: "Inactive",
+    ProductStatus.PENDING: "Pending",
+}
+ORDER_STATUS_LABELS: Mapping[OrderStatus, str] = {
+    OrderStatus.AWAITING_SHIPMENT: "Awaiting Shipment",
+    OrderStatus.AWAITING_COLLECTION: "Awaiting Collection",
+    OrderStatus.IN_TRANSIT: "In Transit",
+    OrderStatus.COMPLETED: "Completed",
+    OrderStatus.CANCELLED: "Cancelled",
+    OrderStatus.UNPAID: "Unpaid",
+}
 
 
 class UnknownStatusError(ValueError):

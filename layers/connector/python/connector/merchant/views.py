@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,8 +11,18 @@ from typing import Any, TypeVar
 from connector.api import schemas
 from connector.cursor import decode_cursor, encode_cursor
 from connector.dal.store import Page, PageKey, Store
-from connector.domain.entities import Activity, Order, Plan, Product, Shop, StatusCounts, TikTokConnection
+from connector.domain.entities import (
+    ACTIVITY_LABELS,
+    Activity,
+    Order,
+    Plan,
+    Product,
+    Shop,
+    StatusCounts,
+    TikTokConnection,
+)
 from connector.domain.plans import catalogue, usage
+from connector.domain.status import FINAL_ORDER_STATUSES, ORDER_STATUS_LABELS, PRODUCT_STATUS_LABELS
 
 E = TypeVar("E")
 V = TypeVar("V")
@@ -41,6 +51,20 @@ def dashboard(store: Store, shop: Shop) -> schemas.DashboardOut:
         prerequisites=prerequisites(shop, counts),
         faqs=[schemas.Faq(**faq) for faq in content()["faqs"]],
         cancel_reasons=[schemas.CancelReason(**reason) for reason in content()["cancel_reasons"]],
+        vocabulary=vocabulary(),
+    )
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> schemas.Vocabulary:
+    def labels(named: Mapping[Any, str]) -> list[schemas.Label]:
+        return [schemas.Label(id=value, label=label) for value, label in named.items()]
+
+    return schemas.Vocabulary(
+        product_statuses=labels(PRODUCT_STATUS_LABELS),
+        order_statuses=labels(ORDER_STATUS_LABELS),
+        final_order_statuses=sorted(FINAL_ORDER_STATUSES),
+        activity_types=labels(ACTIVITY_LABELS),
     )
 
 
