@@ -11,6 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from connector import routes
+from connector.observability import NAMESPACE
 from connector.secrets import Secret
 from infra.components import jobs as jobs_component
 from infra.components.api import ApiConstruct
@@ -85,7 +86,7 @@ class ConnectorStack(Stack):
         )
         self.table = self.data.table
         hosting = HostingConstruct(self, "Hosting", web_dir=web_dir)
-        base = {"TABLE_NAME": self.table.table_name, "POWERTOOLS_METRICS_NAMESPACE": "TikTokShopConnector"}
+        base = {"TABLE_NAME": self.table.table_name, "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE}
         base |= {
             "SHOPIFY_API_KEY": self.node.try_get_context("shopifyApiKey") or "",
             "TIKTOK_APP_KEY": self.node.try_get_context("tiktokAppKey") or "",
@@ -99,10 +100,8 @@ class ConnectorStack(Stack):
         sends_jobs = {**base, "JOBS_QUEUE_URL": self.queues.jobs.queue_url}
         self._dashboard({**sends_jobs, "DASHBOARD_ORIGIN": hosting.origin})
         self._processor(sends_jobs)
-        if self.factory.exists("jobs"):
-            self._jobs(sends_jobs)
-        if self.factory.exists("scheduler"):
-            self._schedules(sends_jobs)
+        self._jobs(sends_jobs)
+        self._schedules(sends_jobs)
 
         self.api = ApiConstruct(self, "Api", self._behind_api(), allowed_origin=hosting.origin)
         self.functions["dashboard"].add_environment("PUBLIC_API_URL", self.api.base_url)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector.activities import runner
 from connector.jobs import Job
-from connector.observability import count, logger, metrics
+from connector.observability import Metric, count, logger, metrics
 from connector.wiring import Ports, process_ports
 
 
@@ -18,7 +18,7 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
     def run_record(record: SQSRecord) -> None:
         job = Job.model_validate_json(record.body)
         runner.run(job, ports)
-        count(f"Job_{job.kind.value}")
+        count(Metric.JOB, per=job.kind.value)
         logger.info("job done", kind=job.kind.value, shop=job.shop)
 
     processor = BatchProcessor(event_type=EventType.SQS)  # per invocation: it holds the batch's results

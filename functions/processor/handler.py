@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from connector.observability import count, logger, metrics
+from connector.observability import Metric, count, logger, metrics
 from connector.processing.applier import Applier
 from connector.webhooks.message import QueuedWebhook
 from connector.wiring import Ports, process_ports
@@ -29,7 +29,7 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
         outcome = settled.pop(message.delivery_id, None) or applier.apply(
             message, receive_count=int(record.attributes.approximate_receive_count)
         )
-        count(f"Applied_{outcome.value}")
+        count(Metric.APPLIED, per=outcome.value)
         logger.info("applied", source=message.source.value, topic=message.topic, outcome=outcome.value)
         return outcome.value
 

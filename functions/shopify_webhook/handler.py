@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector.api.errors import register_error_handlers
 from connector.api.http import raw_body
-from connector.observability import count, logger, metrics
+from connector.observability import Metric, count, logger, metrics
 from connector.secrets import Secret
 from connector.webhooks import ingest, shopify
 from connector.wiring import Ports, process_ports
@@ -33,7 +33,7 @@ def _accept(ports: Ports, webhook: shopify.ShopifyWebhook) -> str:
         outcome = ingest.accept(message, ports.store, ports.events)
     else:
         outcome = ingest.Acceptance.UNSUBSCRIBED
-    count(f"ShopifyWebhook_{outcome.value}")
+    count(Metric.SHOPIFY_WEBHOOK, per=outcome.value)
     logger.info("shopify webhook", topic=webhook.topic, shop=webhook.shop, outcome=outcome.value)
     return outcome.value
 

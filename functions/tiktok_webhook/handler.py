@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector.api.errors import register_error_handlers
 from connector.api.http import raw_body
-from connector.observability import count, logger, metrics
+from connector.observability import Metric, count, logger, metrics
 from connector.secrets import Secret
 from connector.webhooks import ingest, tiktok
 from connector.wiring import Ports, process_ports
@@ -30,7 +30,7 @@ def receive() -> dict[str, str]:
         outcome = ingest.Acceptance.UNKNOWN_SHOP
     else:
         outcome = ingest.accept(webhook.to_message(shop), ports.store, ports.events)
-    count(f"TikTokWebhook_{outcome.value}")
+    count(Metric.TIKTOK_WEBHOOK, per=outcome.value)
     logger.info("tiktok webhook", type=webhook.notification.type, shop=shop, outcome=outcome.value)
     return {"status": outcome.value}
 

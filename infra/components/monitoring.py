@@ -14,9 +14,23 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from connector.observability import NAMESPACE, Metric, metric_name
 from infra.components.nag import acknowledge
 
 PERIOD = Duration.minutes(5)
+
+
+def custom_metric(metric: Metric, function: str, per: str | None = None) -> cloudwatch.Metric:
+    """One of the connector's own metrics (connector/observability.py), as the named function emits
+    it: Powertools puts each under a "service" dimension, the function's name."""
+    return cloudwatch.Metric(
+        namespace=NAMESPACE,
+        metric_name=metric_name(metric, per),
+        dimensions_map={"service": function},
+        statistic="Sum",
+        period=PERIOD,
+        label=metric_name(metric, per),
+    )
 
 
 class MonitoringConstruct(Construct):
@@ -134,6 +148,30 @@ class MonitoringConstruct(Construct):
                         period=PERIOD, statistic="Maximum", label=n
                     )
                     for n, q in dead_letter_queues.items()
+                ],
+                width=12,
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Webhooks queued and applied",
+                left=[
+                    custom_metric(Metric.SHOPIFY_WEBHOOK, "shopify_webhook", per="queued"),
+                    custom_metric(Metric.TIKTOK_WEBHOOK, "tiktok_webhook", per="queued"),
+                    custom_metric(Metric.APPLIED, "processor", per="applied"),
+                ],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="What the schedules caught and repaired (drift should stay 0)",
+                left=[
+                    custom_metric(metric, "scheduler")
+                    for metric in (
+                        Metric.ORDERS_CAUGHT_BY_POLL,
+                        Metric.AUDITS_CAUGHT_BY_POLL,
+                        Metric.DELETIONS_CAUGHT_BY_POLL,
+                        Metric.COUNTER_DRIFT,
+                    )
                 ],
                 width=12,
             ),

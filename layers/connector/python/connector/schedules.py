@@ -15,7 +15,7 @@ from connector.domain.entities import ActivityType, Shop, TikTokConnection
 from connector.domain.plans import cycle_rolled
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
-from connector.observability import count, logger
+from connector.observability import Metric, count, logger
 from connector.processing.applier import Applier
 from connector.webhooks.message import QueuedWebhook, Source
 from connector.webhooks.tiktok import TikTokType
@@ -217,7 +217,7 @@ def _polled(
 class ScheduledTask:
     name: str  # what the scheduler function receives as {"task": name}
     minutes: int  # how often
-    metric: str  # counts what a run did
+    metric: Metric  # counts what a run did
     each_shop: Callable[[Ports, Shop, int], int] | None = None  # run over every installed shop
     once: Callable[[Ports, int], int] | None = None  # or once for the whole table
 
@@ -225,13 +225,21 @@ class ScheduledTask:
 TASKS: dict[str, ScheduledTask] = {
     task.name: task
     for task in (
-        ScheduledTask("poll_tiktok_orders", 5, "OrdersCaughtByPoll", each_shop=poll_tiktok_orders),
-        ScheduledTask("reconcile_counters", 24 * 60, "CounterDrift", each_shop=reconcile_counters),
-        ScheduledTask("roll_plan_cycles", 60, "PlanCyclesRolled", once=roll_plan_cycles),
-        ScheduledTask("poll_pending_products", 15, "AuditsCaughtByPoll", each_shop=poll_pending_products),
-        ScheduledTask("poll_deleted_products", 60, "DeletionsCaughtByPoll", each_shop=poll_deleted_products),
-        ScheduledTask("refresh_tiktok_tokens", 60, "TikTokTokensRefreshed", each_shop=refresh_tiktok_tokens),
-        ScheduledTask("sweep_stuck_activities", 5, "StuckActivitiesSwept", each_shop=sweep_stuck_activities),
+        ScheduledTask("poll_tiktok_orders", 5, Metric.ORDERS_CAUGHT_BY_POLL, each_shop=poll_tiktok_orders),
+        ScheduledTask("reconcile_counters", 24 * 60, Metric.COUNTER_DRIFT, each_shop=reconcile_counters),
+        ScheduledTask("roll_plan_cycles", 60, Metric.PLAN_CYCLES_ROLLED, once=roll_plan_cycles),
+        ScheduledTask(
+            "poll_pending_products", 15, Metric.AUDITS_CAUGHT_BY_POLL, each_shop=poll_pending_products
+        ),
+        ScheduledTask(
+            "poll_deleted_products", 60, Metric.DELETIONS_CAUGHT_BY_POLL, each_shop=poll_deleted_products
+        ),
+        ScheduledTask(
+            "refresh_tiktok_tokens", 60, Metric.TIKTOK_TOKENS_REFRESHED, each_shop=refresh_tiktok_tokens
+        ),
+        ScheduledTask(
+            "sweep_stuck_activities", 5, Metric.STUCK_ACTIVITIES_SWEPT, each_shop=sweep_stuck_activities
+        ),
     )
 }
 
@@ -256,5 +264,5 @@ def run_task(name: str, ports: Ports, now: int) -> dict[str, int]:
             failed += 1
     count(task.metric, sum(results.values()))
     if failed:
-        count(f"ScheduleFailures_{name}", failed)
+        count(Metric.SCHEDULE_FAILURES, failed, per=name)
     return results

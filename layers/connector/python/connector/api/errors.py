@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from connector.errors import AnsweredError
-from connector.observability import count
+from connector.observability import Metric, count
 from connector.webhooks.errors import WebhookRejectedError
 
 
@@ -23,7 +23,7 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(AnsweredError)
     def answered(error: AnsweredError) -> Response[str]:
         if isinstance(error, WebhookRejectedError):
-            count(f"WebhookRejected_{error.code}")
+            count(Metric.WEBHOOK_REJECTED, per=error.code)
         return error_response(error.status, error.code, error.message)
 
     @app.exception_handler(UnicodeDecodeError)
