@@ -49,10 +49,6 @@ class FunctionFactory:
         self.functions_dir = functions_dir
         self.functions: dict[str, lambda_.Function] = {}  # by folder name, in build order
 
-    def exists(self, name: str) -> bool:
-        """Whether functions/<name>/handler.py is there (optional functions are built only then)."""
-        return (self.functions_dir / name / "handler.py").is_file()
-
     def build(
         self,
         scope: Construct,

@@ -1,7 +1,4 @@
-"""Jobs: the function that carries out queued work (imports, uploads, inventory, orders) outward.
-
-Built only when functions/jobs/handler.py exists, so the stack synthesizes before the function lands.
-"""
+"""Jobs: the function that carries out queued work (imports, uploads, inventory, orders) outward."""
 
 from __future__ import annotations
 

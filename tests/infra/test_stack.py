@@ -1,8 +1,8 @@
 """The CDK stack: what each function may do, how failures are kept and watched, what is public.
 
-The app is synthesized once per module with every optional part present (the jobs and scheduler
-functions, the page, the Shopify partner event source), through the same AwsSolutions checks as
-`make synth`; the tests read the template it wrote.
+The app is synthesized once per module with every optional part present (the page, the Shopify
+partner event source), through the same AwsSolutions checks as `make synth`; the tests read the
+template it wrote.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from infra.components import schedules
 from infra.stack import ConnectorStack
 
 FUNCTIONS = ("dashboard", "shopify_webhook", "tiktok_webhook", "processor", "jobs", "scheduler")
-REQUIRED = FUNCTIONS[:4]
 CONTEXT = {
     "shopifyApiKey": "test-client-id",
     "tiktokAppKey": "test-app-key",
@@ -404,20 +403,6 @@ def test_the_schedules_role_may_only_invoke_the_scheduler(template: Template) ->
         "lambda:InvokeFunction",
         "sqs:SendMessage",
     }
-
-
-def test_optional_functions_are_left_out_until_their_handlers_exist(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    bare = _synthesize(tmp_path_factory, REQUIRED, {})
-    services = {
-        f["Properties"].get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME")
-        for f in bare.template.find_resources("AWS::Lambda::Function").values()
-    }
-    assert services - {None} == set(REQUIRED)
-    assert bare.template.find_resources("AWS::Scheduler::Schedule") == {}
-    assert len(bare.template.find_resources("AWS::Lambda::EventSourceMapping")) == 1
-    assert bare.failure is None, bare.failure
 
 
 # --- API -------------------------------------------------------------------------------------------
