@@ -23,9 +23,8 @@ from connector.domain.entities import Activity, Shop
 from connector.domain.status import OrderStatus, ProductStatus
 from connector.merchant import actions, views
 from connector.merchant.provisioning import ensure_shop
-from connector.observability import logger
 from connector.secrets import Secret
-from connector.wiring import Ports, process_ports
+from connector.wiring import Ports, entry_point
 
 app = APIGatewayRestResolver(enable_validation=True)
 register_error_handlers(app)
@@ -229,6 +228,4 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
     return app.resolve(event, context)
 
 
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return lambda_handler_with(process_ports(), event, context)
+lambda_handler = entry_point(lambda_handler_with, emits_metrics=False)

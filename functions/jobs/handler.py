@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector.activities import runner
 from connector.jobs import Job
-from connector.observability import Metric, count, logger, metrics
-from connector.wiring import Ports, process_ports
+from connector.observability import Metric, count, logger
+from connector.wiring import Ports, entry_point
 
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -27,7 +27,4 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
     )
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return lambda_handler_with(process_ports(), event, context)
+lambda_handler = entry_point(lambda_handler_with)

@@ -9,10 +9,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from connector.observability import Metric, count, logger, metrics
+from connector.observability import Metric, count, logger
 from connector.processing.applier import Applier
 from connector.webhooks.message import QueuedWebhook
-from connector.wiring import Ports, process_ports
+from connector.wiring import Ports, entry_point
 
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -52,7 +52,4 @@ def _parse_all(event: dict[str, Any]) -> dict[str, QueuedWebhook]:
     return messages
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return lambda_handler_with(process_ports(), event, context)
+lambda_handler = entry_point(lambda_handler_with)

@@ -8,8 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector import schedules
-from connector.observability import logger, metrics
-from connector.wiring import Ports, process_ports
+from connector.wiring import Ports, entry_point
 
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -17,7 +16,4 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
     return {"task": event["task"], "shops": len(results), "total": sum(results.values())}
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return lambda_handler_with(process_ports(), event, context)
+lambda_handler = entry_point(lambda_handler_with)

@@ -10,10 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from connector.api.errors import register_error_handlers
 from connector.api.http import raw_body
-from connector.observability import Metric, count, logger, metrics
+from connector.observability import Metric, count, logger
 from connector.secrets import Secret
 from connector.webhooks import ingest, shopify
-from connector.wiring import Ports, process_ports
+from connector.wiring import Ports, entry_point
 
 app = APIGatewayRestResolver()
 register_error_handlers(app)
@@ -45,7 +45,4 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
     return app.resolve(event, context)
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return lambda_handler_with(process_ports(), event, context)
+lambda_handler = entry_point(lambda_handler_with)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop
 from connector.jobs import Job
+from connector.observability import logger, metrics
 from connector.queues import MessageQueue, sqs_queue
 from connector.secrets import Secret, get_secret
 from connector.settings import Settings
@@ -154,6 +155,7 @@ class Ports:
 
 
 _process_ports: Ports | None = None
+Event = dict[str, Any]
 
 
 def process_ports() -> Ports:
@@ -170,3 +172,16 @@ def use_process_ports(ports: Ports | None) -> None:
     environment with in-process queues); None builds it from the environment again on next use."""
     global _process_ports
     _process_ports = ports
+
+
+def entry_point(
+    logic: Callable[[Ports, Event, Any], Event], *, emits_metrics: bool = True
+) -> Callable[[Event, Any], Event]:
+    """A function's Lambda entry point: its logic (``lambda_handler_with``) given this process's
+    ports, JSON logs carrying the invocation's context, and its metrics flushed after each call."""
+
+    def lambda_handler(event: Event, context: Any) -> Event:
+        return logic(process_ports(), event, context)
+
+    handler: Callable[[Event, Any], Event] = logger.inject_lambda_context(lambda_handler, clear_state=True)
+    return metrics.log_metrics(handler) if emits_metrics else handler
