@@ -8,6 +8,7 @@ API's address from /config.json, written next to it at deploy time, and calls th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import DefaultStackSynthesizer, Duration, Stack
 from aws_cdk import aws_cloudfront as cloudfront
@@ -32,12 +33,8 @@ class HostingConstruct(Construct):
         super().__init__(scope, construct_id)
         self._web_dir = web_dir
         self.logs = self._log_bucket()
-        self.bucket = s3.Bucket(
-            self,
+        self.bucket = self._private_bucket(
             "Site",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.logs,
             server_access_logs_prefix="s3/",
@@ -86,13 +83,20 @@ class HostingConstruct(Construct):
         self._acknowledge_deployment_handler()
         return deployment
 
-    def _log_bucket(self) -> s3.Bucket:
-        bucket = s3.Bucket(
+    def _private_bucket(self, construct_id: str, **settings: Any) -> s3.Bucket:
+        """A bucket nobody reaches but through its grants: no public access, encrypted, TLS only."""
+        return s3.Bucket(
             self,
-            "AccessLogs",
+            construct_id,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
+            **settings,
+        )
+
+    def _log_bucket(self) -> s3.Bucket:
+        bucket = self._private_bucket(
+            "AccessLogs",
             # CloudFront's standard logs are written with an ACL, which needs ACLs enabled here.
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
             lifecycle_rules=[s3.LifecycleRule(expiration=LOG_EXPIRY)],
