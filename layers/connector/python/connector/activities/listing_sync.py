@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError
@@ -32,7 +33,7 @@ def listing_update(listed: TikTokProduct, wanted: NewProduct, fields: Sequence[s
     Content goes in a partial edit; prices go through Update Price, which TikTok accepts for live
     products only, so a product that is not live takes its prices inside the edit (with every SKU,
     since an edit drops the SKUs it does not name)."""
-    content = {
+    content: dict[str, Any] = {
         "title": wanted.title if "title" in fields and listed.title != wanted.title else None,
         "description": (
             wanted.description

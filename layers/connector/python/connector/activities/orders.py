@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from connector.activities.automatic import tallied
 from connector.clients.shopify.models import OrderLine
@@ -109,7 +110,7 @@ def _lines(ports: Ports, shop: Shop, items: Sequence[TikTokLineItem]) -> list[Or
     ]
 
 
-def _record(ports: Ports, shop: Shop, order_id: str, **changes: object) -> None:
+def _record(ports: Ports, shop: Shop, order_id: str, **changes: Any) -> None:
     for _ in range(MAX_ATTEMPTS):
         order: Order | None = ports.store.get_order(shop.domain, order_id)
         if order is None:

@@ -65,7 +65,8 @@ def matching_provider(providers: Sequence[ShippingProvider], carrier: str) -> Sh
     prefixed = [
         p for p in providers if _plain(p.name).startswith(wanted) or wanted.startswith(_plain(p.name))
     ]
-    return (exact or prefixed or [None])[0]
+    matches = exact or prefixed
+    return matches[0] if matches else None
 
 
 def _plain(name: str) -> str:

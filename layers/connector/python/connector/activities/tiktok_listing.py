@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError, change_product
@@ -96,7 +97,7 @@ def _auto_upload(job: Job, ports: Ports, shop: Shop) -> None:
             ports,
             ActivityType.UPLOAD,
             product_id,
-            lambda p=product_id, known=product: _upload_one(ports, shop, api, p, known, limit)[1],
+            partial(_upload_outcome, ports, shop, api, product_id, product, limit),
         )
 
 
@@ -128,6 +129,22 @@ def _product_limit(ports: Ports, shop: Shop) -> int:
     """The plan's product limit, read once per chunk (taking a slot checks it atomically anyway)."""
     plan = ports.store.get_plan(shop.domain)
     return limit_of(plan, QuotaKind.PRODUCTS) if plan is not None else 0
+
+
+def _upload_outcome(
+    ports: Ports, shop: Shop, api: ShopClient, product_id: str, product: Product | None, limit: int
+) -> str | None:
+    """An automatic upload's outcome: None when done, else why not."""
+    return _upload_one(ports, shop, api, product_id, product, limit)[1]
+
+
+def _status_on_tiktok(
+    raw_status: str, reasons: str | None, update_time: int, current: Product | None
+) -> Change[Product]:
+    """The product's status as TikTok answered it after an activation or deactivation."""
+    if current is None:
+        return Change(Verdict.STALE)
+    return product_status_from_tiktok_event(current, raw_status, reasons, update_time)
 
 
 def _upload_one(
@@ -227,11 +244,7 @@ def run_activation(job: Job, ports: Ports) -> None:
             ports,
             shop.domain,
             product_id,
-            lambda current, n=now, r=reasons: (
-                product_status_from_tiktok_event(current, n.status, r, n.update_time)
-                if current is not None
-                else Change(Verdict.STALE)
-            ),
+            partial(_status_on_tiktok, now.status, reasons, now.update_time),
         )
         ports.store.record_activity_item(shop.domain, activity_id, product_id, True)
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from connector.domain.entities import SYNC_FIELDS, BufferKind, Direction, PriceRuleKind
+from connector.domain.entities import SYNC_FIELDS, BufferKind, Direction, PriceRuleKind, SyncField
 from connector.domain.status import OrderStatus, ProductStatus
 
 
@@ -201,10 +201,6 @@ class InventoryBuffer(BaseModel):
         if self.kind is BufferKind.PERCENT and self.value > 100:
             raise ValueError("a percent buffer is at most 100")
         return self
-
-
-SyncField = Literal["title", "description", "price", "inventory", "images"]
-assert set(SyncField.__args__) == set(SYNC_FIELDS)  # type: ignore[attr-defined]
 
 
 class SettingsIO(BaseModel):

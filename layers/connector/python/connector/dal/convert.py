@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from connector.dal import keys
 from connector.dal.rows import (
@@ -27,6 +29,7 @@ from connector.domain.entities import (
     PriceRuleKind,
     Product,
     Shop,
+    SyncField,
     SyncSettings,
     TikTokConnection,
     Variant,
@@ -89,7 +92,7 @@ def shop_from_row(row: ShopRow) -> Shop:
         tiktok_authorization_expires_at=_from_iso(row.tiktok_authorization_expires_at),
         settings=SyncSettings(
             auto_upload=bool(s.auto_upload),
-            sync_fields=tuple(s.sync_fields or ()),
+            sync_fields=cast(tuple[SyncField, ...], _strings(s.sync_fields)),
             price_rule_kind=PriceRuleKind(s.price_rule_kind),
             price_rule_direction=Direction(s.price_rule_direction),
             price_rule_value=Decimal(s.price_rule_value),
@@ -160,7 +163,7 @@ def product_from_row(row: ProductRow) -> Product:
             for v in row.variants or ()
         ),
         description=row.description or "",
-        image_urls=tuple(row.image_urls or ()),
+        image_urls=_strings(row.image_urls),
         tiktok_product_id=row.tiktok_product_id,
         tiktok_status=row.tiktok_status,
         failure_reason=row.failure_reason,
@@ -259,7 +262,7 @@ def activity_from_row(row: ActivityRow) -> Activity:
         failed=int(row.failed),
         started_at=_from_iso(row.started_at),
         finished_at=_from_iso(row.finished_at),
-        errors=tuple(row.errors or ()),
+        errors=_strings(row.errors),
         total_final=bool(row.total_final),
         resume_cursor=row.resume_cursor,
         progressed_at=_from_iso(row.progressed_at),
@@ -298,3 +301,8 @@ def plan_from_row(row: PlanRow) -> Plan:
         pending_plan=row.pending_plan,
         version=int(row.version),
     )
+
+
+def _strings(values: Iterable[Any] | None) -> tuple[str, ...]:
+    """A list attribute of strings (PynamoDB annotates its items as attributes, they are str)."""
+    return tuple(str(value) for value in values or ())

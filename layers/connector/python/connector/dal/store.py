@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from connector.dal import convert, keys
@@ -137,7 +138,7 @@ class Store(ActivityProgress):
     def mark_uninstalled(self, domain: str, at: datetime) -> bool:
         """Mark a shop uninstalled unless it was (re)installed after ``at``. False when not applied."""
         installed_before = ShopRow.installed_at.does_not_exist() | (ShopRow.installed_at <= at.isoformat())
-        actions = [
+        actions: list[Action] = [
             ShopRow.install_state.set(InstallState.UNINSTALLED.value),
             ShopRow.gsi2pk.set(keys.shops_listing_pk(InstallState.UNINSTALLED.value)),
             ShopRow.uninstalled_at.set(at.isoformat()),
@@ -459,8 +460,8 @@ class Store(ActivityProgress):
         for row in ProductRow.query(keys.shop_pk(shop), ProductRow.sk.startswith(keys.PRODUCT)):
             if not row.deleted:
                 counted[f"products_{row.status}"] += 1
-        for row in OrderRow.query(keys.shop_pk(shop), OrderRow.sk.startswith(keys.ORDER)):
-            counted[f"orders_{row.status}"] += 1
+        for order_row in OrderRow.query(keys.shop_pk(shop), OrderRow.sk.startswith(keys.ORDER)):
+            counted[f"orders_{order_row.status}"] += 1
         return StatusCounts(dict(counted))
 
     def counter_shard(self, entity_id: str) -> int:
@@ -543,6 +544,7 @@ def _stored(value: Any) -> Any:
 def _row_of(entity: Product | Order | Plan) -> tuple[TableRow, Any]:
     """The row of an entity's next version, and the condition that the stored one is still its own."""
     row_type: type[ProductRow] | type[OrderRow] | type[PlanRow]
+    row: TableRow
     if isinstance(entity, Product):
         row, row_type = convert.product_to_row(entity, entity.version + 1), ProductRow
     elif isinstance(entity, Order):
@@ -581,7 +583,8 @@ def _batch_get(wanted: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     for start in range(0, len(wanted), BATCH_GET_KEYS):
         page = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in wanted[start : start + BATCH_GET_KEYS]]
         while page:
-            data = dynamodb.batch_get_item(page, consistent_read=True)
+            # PynamoDB's annotation says str keys; its connection takes DynamoDB's own key maps.
+            data = dynamodb.batch_get_item(page, consistent_read=True)  # type: ignore[arg-type]
             items += data["Responses"].get(table, [])
             page = data.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
     return items

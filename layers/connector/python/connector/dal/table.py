@@ -15,7 +15,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 
 from connector.dal import keys
-from connector.dal.rows import ListedRow, TableRow
+from connector.dal.rows import ByKindIndex, ByStatusIndex, ListedRow, TableRow
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -111,6 +111,7 @@ def newest_first(
 
     Asks for one item more than the page holds, so that the last page says it is the last.
     """
+    index: ByKindIndex | ByStatusIndex
     if status is None:
         index, index_pk, index_sk = row_type.by_kind, "gsi2pk", "gsi2sk"
     else:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal, get_args
 
 from connector.domain.status import ALL_COUNTERS, ORDER_COUNTERS, PRODUCT_COUNTERS
 
@@ -58,7 +59,9 @@ class ActivityState(StrEnum):
     FAILED = "failed"
 
 
-SYNC_FIELDS = ("title", "description", "price", "inventory", "images")
+# The product fields a merchant may keep in step with Shopify.
+SyncField = Literal["title", "description", "price", "inventory", "images"]
+SYNC_FIELDS: tuple[SyncField, ...] = get_args(SyncField)
 
 
 class PriceRuleKind(StrEnum):
@@ -81,7 +84,7 @@ class SyncSettings:
     """What the merchant chose to send to TikTok and how prices and stock are adjusted."""
 
     auto_upload: bool = False
-    sync_fields: tuple[str, ...] = SYNC_FIELDS
+    sync_fields: tuple[SyncField, ...] = SYNC_FIELDS
     price_rule_kind: PriceRuleKind = PriceRuleKind.PERCENT
     price_rule_direction: Direction = Direction.UP
     price_rule_value: Decimal = Decimal("0")

@@ -22,7 +22,13 @@ from connector.domain.entities import (
     TikTokConnection,
 )
 from connector.domain.plans import catalogue, usage
-from connector.domain.status import FINAL_ORDER_STATUSES, ORDER_STATUS_LABELS, PRODUCT_STATUS_LABELS
+from connector.domain.status import (
+    FINAL_ORDER_STATUSES,
+    ORDER_STATUS_LABELS,
+    PRODUCT_STATUS_LABELS,
+    OrderStatus,
+    ProductStatus,
+)
 
 E = TypeVar("E")
 V = TypeVar("V")
@@ -162,7 +168,7 @@ def product_view(product: Product) -> schemas.ProductOut:
     return schemas.ProductOut(
         id=product.shopify_product_id,
         title=product.title,
-        status=product.status,
+        status=ProductStatus(product.status),
         tiktok_product_id=product.tiktok_product_id,
         tiktok_status=product.tiktok_status,
         failure_reason=product.failure_reason,
@@ -174,7 +180,7 @@ def product_view(product: Product) -> schemas.ProductOut:
 def order_view(order: Order) -> schemas.OrderOut:
     return schemas.OrderOut(
         id=order.tiktok_order_id,
-        status=order.status,
+        status=OrderStatus(order.status),
         tiktok_status=order.tiktok_status,
         shopify_order_id=order.shopify_order_id,
         update_time=order.update_time,
