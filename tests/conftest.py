@@ -16,7 +16,7 @@ from local.queue import InProcessQueue, RecordingQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
 from local.server import LocalApiServer
-from tests.helpers import ConnectedCatalog, forget_cached_configuration, process_ports_with
+from tests.helpers import ConnectedCatalog, LocalStack, forget_cached_configuration, process_ports_with
 
 # An endpoint given by the caller is used instead of starting DynamoDB Local.
 GIVEN_DYNAMODB_ENDPOINT = os.environ.get("DYNAMODB_ENDPOINT")
@@ -144,22 +144,30 @@ def jobs_worker(api_url: str) -> Iterator[InProcessQueue]:
 
 
 @pytest.fixture
-def connected_catalog(
+def stack(
     api_url: str,
     store: Store,
     shop: str,
     shopify_partner: ShopifySandbox,
     tiktok_partner: TikTokSandbox,
     jobs_worker: InProcessQueue,
-    monkeypatch: pytest.MonkeyPatch,
+    events_queue: InProcessQueue,
+) -> LocalStack:
+    """The whole local stack around this test's shop, the jobs run by the real jobs function."""
+    return LocalStack(api_url, store, shop, shopify_partner, tiktok_partner, jobs_worker, events_queue)
+
+
+@pytest.fixture
+def connected_catalog(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[int], ConnectedCatalog]:
     """A shop connected to both sandboxes whose Shopify catalog holds ``products`` products."""
     from tests.helpers import provision_connected
 
     def connect(products: int) -> ConnectedCatalog:
-        monkeypatch.setattr(shopify_partner, "products_per_shop", products)
-        provision_connected(api_url, store, shop, tiktok_partner)
-        return ConnectedCatalog(api_url, shop, jobs_worker)
+        monkeypatch.setattr(stack.shopify, "products_per_shop", products)
+        provision_connected(stack.api_url, stack.store, stack.shop, stack.tiktok)
+        return ConnectedCatalog(stack.api_url, stack.shop, stack.jobs)
 
     return connect
 

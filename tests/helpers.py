@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import boto3
+import jwt
+import requests
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from connector.dal import keys
@@ -21,8 +25,11 @@ from connector.jobs import Job
 from connector.webhooks.message import QueuedWebhook, Source
 from connector.wiring import Ports, process_ports, use_process_ports
 from functions.processor.handler import lambda_handler_with
+from local.dynamodb import LOCAL_APP_CONFIG
 from local.lambda_context import LocalLambdaContext
-from local.queue import RecordingQueue
+from local.queue import InProcessQueue, RecordingQueue
+from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.tiktok import TikTokSandbox
 
 
 @contextmanager
@@ -109,6 +116,24 @@ def tiktok_message(
         occurred_at=1_795_700_000,
         body=json.dumps(body),
     )
+
+
+def at_once(calls: list[Callable[[], Any]]) -> list[BaseException]:
+    """Run the calls on threads at once, each on its own; answers what they raised."""
+    errors: list[BaseException] = []
+
+    def run(call: Callable[[], Any]) -> None:
+        try:
+            call()
+        except BaseException as error:  # noqa: BLE001 - answered to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 def sqs_event(messages: list[QueuedWebhook], receive_count: int = 1) -> dict[str, Any]:
@@ -199,27 +224,35 @@ def connect_to_sandbox(store: Store, shop: str, sandbox: Any) -> tuple[str, Any]
     return grant.shop_id, grant
 
 
-def merchant_call(api_url: str, shop: str, method: str, path: str, **kwargs: Any) -> Any:
-    """An API call with a fresh session token of ``shop``, as the dashboard page makes it."""
-    import time
-
-    import jwt
-    import requests
-
-    from local.dynamodb import LOCAL_APP_CONFIG
-
+def session_token(
+    shop: str,
+    client_id: str = LOCAL_APP_CONFIG["SHOPIFY_API_KEY"],
+    secret: str = LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"],
+    algorithm: str = "HS256",
+    **overrides: Any,
+) -> str:
+    """An App Bridge session token of ``shop`` as Shopify mints it, for the local app unless told
+    otherwise; ``overrides`` change claims, and a claim given as None is left out."""
     now = int(time.time())
     claims = {
         "iss": f"https://{shop}/admin",
         "dest": f"https://{shop}",
-        "aud": LOCAL_APP_CONFIG["SHOPIFY_API_KEY"],
+        "aud": client_id,
+        "sub": "7",
         "exp": now + 60,
         "nbf": now - 1,
+        "iat": now,
+        "jti": "j",
+        "sid": "s",
     }
-    token = jwt.encode(claims, LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"], algorithm="HS256")
-    return requests.request(
-        method, api_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=30, **kwargs
-    )
+    claims.update(overrides)
+    return jwt.encode({k: v for k, v in claims.items() if v is not None}, secret, algorithm=algorithm)
+
+
+def merchant_call(api_url: str, shop: str, method: str, path: str, **kwargs: Any) -> Any:
+    """An API call with a fresh session token of ``shop``, as the dashboard page makes it."""
+    headers = {"Authorization": f"Bearer {session_token(shop)}"}
+    return requests.request(method, api_url + path, headers=headers, timeout=30, **kwargs)
 
 
 def provision_connected(api_url: str, store: Store, shop: str, tiktok: Any) -> None:
@@ -227,9 +260,14 @@ def provision_connected(api_url: str, store: Store, shop: str, tiktok: Any) -> N
     plan so that quotas do not get in the way of what a test is about."""
     assert merchant_call(api_url, shop, "GET", "/v1/dashboard").status_code == 200
     connect_to_sandbox(store, shop, tiktok)
+    change_plan(store, shop, name="growth_plus")
+
+
+def change_plan(store: Store, shop: str, **changes: Any) -> None:
+    """Commit the shop's plan with ``changes`` (another plan, the usage so far, its dates)."""
     plan = store.get_plan(shop)
     assert plan is not None
-    store.commit_plan(replace(plan, name="growth_plus"))
+    store.commit_plan(replace(plan, **changes))
 
 
 def upload_all(api_url: str, shop: str, tiktok: Any, events: Any, jobs: Any) -> None:
@@ -269,3 +307,30 @@ class ConnectedCatalog:
         started = merchant_call(self.api_url, self.shop, "POST", "/v1/imports").json()["activity"]
         self.jobs.drain(timeout=300)
         return finished_activity(self.api_url, self.shop, started["id"])
+
+
+@dataclass
+class LocalStack:
+    """The local stack around a test's shop, as `make run` has it: the API, the table, both partner
+    sandboxes, the events queue consumed by the processor function and the jobs queue consumed by
+    the jobs function. ``store`` and ``shop`` are the test's own ``store`` and ``shop`` fixtures."""
+
+    api_url: str
+    store: Store
+    shop: str
+    shopify: ShopifySandbox
+    tiktok: TikTokSandbox
+    jobs: InProcessQueue
+    events: InProcessQueue
+
+    def merchant_call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """An API call of the shop's merchant, as the dashboard page makes it."""
+        return merchant_call(self.api_url, self.shop, method, path, **kwargs)
+
+    def upload_all(self) -> None:
+        """Upload every Not Uploaded product through the API and let TikTok's audits settle."""
+        upload_all(self.api_url, self.shop, self.tiktok, self.events, self.jobs)
+
+    def finished_activity(self, activity_id: str) -> dict[str, Any]:
+        """The activity as the dashboard lists it once completed."""
+        return finished_activity(self.api_url, self.shop, activity_id)

@@ -4,7 +4,6 @@ processor -> DynamoDB Local, with exact activity counts and counters equal to a 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,31 +14,16 @@ from connector.dal.store import Store
 from connector.jobs import Job, JobKind
 from connector.wiring import process_ports
 from local.events import shopify_request
-from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import (
-    ConnectedCatalog,
-    finished_activity,
-    merchant_call,
-    process_ports_with,
-    tiktok_order_line,
-    upload_all,
-)
+from tests.helpers import ConnectedCatalog, LocalStack, change_plan, process_ports_with, tiktok_order_line
 
 pytestmark = pytest.mark.integration
 CATALOG_SIZE = int(__import__("os").environ.get("CATALOG_SIZE", "1000"))
 
 
 def test_import_then_upload_a_thousand_products(
-    connected_catalog: Callable[[int], ConnectedCatalog],
-    api_url: str,
-    store: Store,
-    shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    connected_catalog: Callable[[int], ConnectedCatalog], stack: LocalStack, store: Store, shop: str
 ) -> None:
     done = connected_catalog(CATALOG_SIZE).run_import()
     assert (done["total"], done["processed"], done["succeeded"], done["failed"]) == (
@@ -49,27 +33,25 @@ def test_import_then_upload_a_thousand_products(
         0,
     )
     if CATALOG_SIZE > catalog.BULK_IMPORT_ABOVE:  # read from one bulk operation, a chunk per job
-        assert shopify_partner.bulk_downloads >= -(-CATALOG_SIZE // catalog.BULK_CHUNK)
+        assert stack.shopify.bulk_downloads >= -(-CATALOG_SIZE // catalog.BULK_CHUNK)
     assert store.status_counts(shop).products()["not_uploaded"] == CATALOG_SIZE
 
-    creations_before = tiktok_partner.calls.get("products/create", 0)
-    uploaded = merchant_call(
-        api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}
-    ).json()["activity"]
-    jobs_worker.drain(timeout=300)
-    assert tiktok_partner.wait_idle(timeout=60)
-    events_queue.drain(timeout=120)
+    creations_before = stack.tiktok.calls.get("products/create", 0)
+    everything = {"all_not_uploaded": True}
+    uploaded = stack.merchant_call("POST", "/v1/products/upload", json=everything).json()["activity"]
+    stack.jobs.drain(timeout=300)
+    assert stack.tiktok.wait_idle(timeout=60)
+    stack.events.drain(timeout=120)
 
-    result = finished_activity(api_url, shop, uploaded["id"])
+    result = stack.finished_activity(uploaded["id"])
     counts = store.status_counts(shop).products()
     assert result["total"] == result["processed"] == CATALOG_SIZE
     assert result["failed"] == counts["failed"] > 0
     assert result["succeeded"] == counts["live"] == CATALOG_SIZE - counts["failed"]
-    assert tiktok_partner.calls.get("products/create", 0) - creations_before <= CATALOG_SIZE
+    assert stack.tiktok.calls.get("products/create", 0) - creations_before <= CATALOG_SIZE
     assert store.status_counts(shop) == store.recount(shop)
-    failed = merchant_call(
-        api_url, shop, "GET", "/v1/products", params={"status": "failed", "limit": 5}
-    ).json()["items"]
+    failed_page = {"status": "failed", "limit": 5}
+    failed = stack.merchant_call("GET", "/v1/products", params=failed_page).json()["items"]
     assert all(p["failure_reason"] and "TikTok" in p["failure_reason"] for p in failed)
 
 
@@ -104,10 +86,8 @@ def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_o
 
 def test_an_import_run_again_from_the_start_keeps_reading_the_way_it_began(
     connected_catalog: Callable[[int], ConnectedCatalog],
-    api_url: str,
+    stack: LocalStack,
     shop: str,
-    shopify_partner: ShopifySandbox,
-    jobs_worker: InProcessQueue,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given a paged import of 45 products, done
@@ -118,10 +98,10 @@ def test_an_import_run_again_from_the_start_keeps_reading_the_way_it_began(
     process_ports().enqueue_job(
         Job(kind=JobKind.IMPORT, shop=shop, idempotency_key="late", params={"activity_id": imported["id"]})
     )
-    jobs_worker.drain(timeout=120)
+    stack.jobs.drain(timeout=120)
     # Then it reads pages again, and counts nothing twice
-    assert shopify_partner.bulk_operations(shop) == []
-    assert finished_activity(api_url, shop, imported["id"])["total"] == 45
+    assert stack.shopify.bulk_operations(shop) == []
+    assert stack.finished_activity(imported["id"])["total"] == 45
 
 
 def test_a_failed_bulk_operation_falls_back_to_paged_queries(
@@ -145,23 +125,21 @@ def test_a_failed_bulk_operation_falls_back_to_paged_queries(
 
 def test_a_bulk_import_whose_jobs_all_arrive_twice_counts_each_product_once(
     connected_catalog: Callable[[int], ConnectedCatalog],
-    api_url: str,
+    stack: LocalStack,
     store: Store,
     shop: str,
-    shopify_partner: ShopifySandbox,
-    jobs_worker: InProcessQueue,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     size = catalog.BULK_IMPORT_ABOVE + 2 * catalog.BULK_CHUNK
     shop_catalog = connected_catalog(size)
-    monkeypatch.setattr(shopify_partner, "bulk_seconds", 1.5)  # a few polls before it completes
+    monkeypatch.setattr(stack.shopify, "bulk_seconds", 1.5)  # a few polls before it completes
     sent: list[tuple[Job, int]] = []
 
     class Twice:  # SQS delivers at least once: here, every job exactly twice
         def send(self, body: str, delay_seconds: int = 0) -> None:
             sent.append((Job.model_validate_json(body), delay_seconds))
-            jobs_worker.send(body, delay_seconds)
-            jobs_worker.send(body, delay_seconds)
+            stack.jobs.send(body, delay_seconds)
+            stack.jobs.send(body, delay_seconds)
 
     with process_ports_with(jobs=Twice()):  # the merchant's first job too
         done = shop_catalog.run_import()
@@ -170,20 +148,20 @@ def test_a_bulk_import_whose_jobs_all_arrive_twice_counts_each_product_once(
     assert store.status_counts(shop).products()["not_uploaded"] == size
     assert store.status_counts(shop) == store.recount(shop)
     # one operation, read once however often its jobs ran; the polls chained, each one delayed
-    assert len(shopify_partner.bulk_operations(shop)) == 1
+    assert len(stack.shopify.bulk_operations(shop)) == 1
     polls = [(job, delay) for job, delay in sent if job.params.get("polls")]
     assert polls and all(delay > 0 for _, delay in polls)
     numbers = sorted(job.params["polls"] for job, _ in polls)
     assert numbers == list(range(1, len(numbers) + 1))  # one chain: no poll was queued twice
-    assert shopify_partner.state(shop).bucket.charged < 100  # a handful of small queries, no pages
+    assert stack.shopify.state(shop).bucket.charged < 100  # a handful of small queries, no pages
 
     # When the import runs again from the start, as the stuck-activity sweep would run it
     again = Job(kind=JobKind.IMPORT, shop=shop, idempotency_key="again", params={"activity_id": done["id"]})
     process_ports().enqueue_job(again)
-    jobs_worker.drain(timeout=120)
+    stack.jobs.drain(timeout=120)
     # Then it reads the operation it recorded, and counts nothing twice
-    assert len(shopify_partner.bulk_operations(shop)) == 1
-    assert finished_activity(api_url, shop, done["id"])["total"] == size
+    assert len(stack.shopify.bulk_operations(shop)) == 1
+    assert stack.finished_activity(done["id"])["total"] == size
 
 
 def _tiktok_products_of(tiktok: TikTokSandbox, shop: str, store: Store) -> int:
@@ -193,38 +171,25 @@ def _tiktok_products_of(tiktok: TikTokSandbox, shop: str, store: Store) -> int:
 
 
 def test_upload_completes_under_30_percent_rate_limiting_and_creates_nothing_twice(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(100)
 
-    tiktok_partner.faults.rate_limit_share = 0.3
+    stack.tiktok.faults.rate_limit_share = 0.3
     try:
-        uploaded = merchant_call(
-            api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}
-        ).json()
-        jobs_worker.drain(timeout=180)
+        uploaded = stack.merchant_call("POST", "/v1/products/upload", json={"all_not_uploaded": True}).json()
+        stack.jobs.drain(timeout=180)
     finally:
-        tiktok_partner.faults.rate_limit_share = 0.0
-    result = finished_activity(api_url, shop, uploaded["activity"]["id"])
+        stack.tiktok.faults.rate_limit_share = 0.0
+    result = stack.finished_activity(uploaded["activity"]["id"])
 
     assert result["total"] == result["processed"] == 100
-    assert _tiktok_products_of(tiktok_partner, shop, store) == result["succeeded"]
-    assert jobs_worker.dead_letters == []
+    assert _tiktok_products_of(stack.tiktok, shop, store) == result["succeeded"]
+    assert stack.jobs.dead_letters == []
 
 
 def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(30)
 
@@ -251,33 +216,25 @@ def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(
             return api
 
     with process_ports_with(tiktok=DiesOnceAfterCreating()):
-        uploaded = merchant_call(
-            api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True}
-        ).json()
-        jobs_worker.drain(timeout=120)
-    result = finished_activity(api_url, shop, uploaded["activity"]["id"])
+        uploaded = stack.merchant_call("POST", "/v1/products/upload", json={"all_not_uploaded": True}).json()
+        stack.jobs.drain(timeout=120)
+    result = stack.finished_activity(uploaded["activity"]["id"])
 
     assert creations["stopped"] == 1  # it did stop once
     assert result["total"] == result["processed"] == 30
-    assert _tiktok_products_of(tiktok_partner, shop, store) == result["succeeded"]
-    assert tiktok_partner.wait_idle()
-    events_queue.drain()  # the audits settle before counting
+    assert _tiktok_products_of(stack.tiktok, shop, store) == result["succeeded"]
+    assert stack.tiktok.wait_idle()
+    stack.events.drain()  # the audits settle before counting
     assert store.status_counts(shop) == store.recount(shop)
 
 
 def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(5)
     settings = {"sync_fields": ["inventory"], "inventory_buffer": {"kind": "units", "value": 2}}
-    assert merchant_call(api_url, shop, "PUT", "/v1/settings", json=settings).status_code == 200
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    assert stack.merchant_call("PUT", "/v1/settings", json=settings).status_code == 200
+    stack.upload_all()
 
     linked = next(
         (p, v) for p in store.list_products(shop, None, 10).items if p.tiktok_product_id for v in p.variants
@@ -290,60 +247,51 @@ def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
         "updated_at": "2026-11-26T12:00:00Z",
     }
     delivery = shopify_request("inventory_levels-update", body=body, **{"X-Shopify-Shop-Domain": shop})
-    updates_before = tiktok_partner.calls.get("products/inventory", 0)
+    updates_before = stack.tiktok.calls.get("products/inventory", 0)
     for _ in range(3):  # Shopify delivers it three times
-        assert delivery.post(api_url).status_code == 200
-    events_queue.drain()
-    jobs_worker.drain(timeout=30)
+        assert delivery.post(stack.api_url).status_code == 200
+    stack.events.drain()
+    stack.jobs.drain(timeout=30)
 
-    tiktok_product = tiktok_partner.products[product.tiktok_product_id or ""]
+    tiktok_product = stack.tiktok.products[product.tiktok_product_id or ""]
     quantities = [level["quantity"] for sku in tiktok_product["skus"] for level in sku["inventory"]]
     assert 8 in quantities  # 10 in Shopify, 2 kept back
-    assert tiktok_partner.calls.get("products/inventory", 0) - updates_before == 1
-    automatic = merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": "completed"}).json()
+    assert stack.tiktok.calls.get("products/inventory", 0) - updates_before == 1
+    automatic = stack.merchant_call("GET", "/v1/activities", params={"state": "completed"}).json()
     inventory = [a for a in automatic if a["type"] == "inventory_sync"]
     assert [(a["total"], a["succeeded"]) for a in inventory] == [(1, 1)]  # three deliveries, one item
 
 
 def test_a_tiktok_order_becomes_exactly_one_shopify_order_and_quota_holds_the_rest(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(3)
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    stack.upload_all()
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
     line = tiktok_order_line(store, shop, sale_price="12.00")
 
-    order_id = tiktok_partner.create_order(
-        tiktok_shop_id, line_items=[line, line], status="AWAITING_SHIPMENT"
-    )
-    assert tiktok_partner.wait_idle()
-    events_queue.drain()
-    paid = next(w for w in tiktok_partner.webhooks if order_id in w.body.decode())
+    order_id = stack.tiktok.create_order(tiktok_shop_id, line_items=[line, line], status="AWAITING_SHIPMENT")
+    assert stack.tiktok.wait_idle()
+    stack.events.drain()
+    paid = next(w for w in stack.tiktok.webhooks if order_id in w.body.decode())
     for _ in range(2):  # TikTok delivers the same webhook twice more
         headers = {"Authorization": paid.signature, "Content-Type": "application/json"}
-        assert requests.post(f"{api_url}/webhooks/tiktok", data=paid.body, headers=headers, timeout=10).ok
-    events_queue.drain()
-    jobs_worker.drain(timeout=60)
+        assert requests.post(
+            f"{stack.api_url}/webhooks/tiktok", data=paid.body, headers=headers, timeout=10
+        ).ok
+    stack.events.drain()
+    stack.jobs.drain(timeout=60)
 
-    created = [o for o in shopify_partner.orders(shop)]
+    created = [o for o in stack.shopify.orders(shop)]
     assert len(created) == 1
     order = store.get_order(shop, order_id)
     assert order is not None and order.shopify_order_id is not None
 
-    plan = store.get_plan(shop)
-    assert plan is not None
-    store.commit_plan(replace(plan, name="free", orders_used=10))  # the free plan's 10 orders are used
-    held_id = tiktok_partner.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")
-    assert tiktok_partner.wait_idle()
-    events_queue.drain()
-    jobs_worker.drain(timeout=60)
+    change_plan(store, shop, name="free", orders_used=10)  # the free plan's 10 orders are used
+    held_id = stack.tiktok.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")
+    assert stack.tiktok.wait_idle()
+    stack.events.drain()
+    stack.jobs.drain(timeout=60)
     held = store.get_order(shop, held_id)
     assert held is not None and held.held_for_quota and held.shopify_order_id is None
-    assert len(shopify_partner.orders(shop)) == 1
+    assert len(stack.shopify.orders(shop)) == 1

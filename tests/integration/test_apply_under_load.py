@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from local.aws_calls import counting_dynamodb
 from local.queue import InProcessQueue, RecordingQueue
 from tests.helpers import (
     Harness,
+    at_once,
     connected_shop,
     product_body,
     shopify_message,
@@ -57,27 +57,19 @@ def test_eight_threads_and_2000_events_leave_counters_equal_to_a_recount(store: 
     events = _storm(shop, products=400, orders=400)[:2000]
     assert len(events) == 2000
     lanes = [events[i::8] for i in range(8)]
-    errors: list[BaseException] = []
 
     def worker(lane: list[QueuedWebhook]) -> None:
         run = Harness(store)
-        try:
-            pending = lane
-            while pending:
-                failed = []
-                for start in range(0, len(pending), 10):
-                    chunk = pending[start : start + 10]
-                    ids = {f["itemIdentifier"] for f in run.deliver(*chunk)["batchItemFailures"]}
-                    failed += [m for i, m in enumerate(chunk) if f"m-{i}-{m.delivery_id}" in ids]
-                pending = failed
-        except BaseException as error:  # noqa: BLE001 - surfaced by the assertion below
-            errors.append(error)
+        pending = lane
+        while pending:
+            failed = []
+            for start in range(0, len(pending), 10):
+                chunk = pending[start : start + 10]
+                ids = {f["itemIdentifier"] for f in run.deliver(*chunk)["batchItemFailures"]}
+                failed += [m for i, m in enumerate(chunk) if f"m-{i}-{m.delivery_id}" in ids]
+            pending = failed
 
-    threads = [threading.Thread(target=worker, args=(lane,)) for lane in lanes]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = at_once([lambda lane=lane: worker(lane) for lane in lanes])
 
     assert errors == []
     counts = store.status_counts(shop)

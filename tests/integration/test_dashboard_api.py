@@ -22,26 +22,10 @@ from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue, RecordingQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
+from tests.helpers import session_token
 
 pytestmark = pytest.mark.integration
 CLIENT_ID, SECRET = LOCAL_APP_CONFIG["SHOPIFY_API_KEY"], LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"]
-
-
-def session_token(shop: str, secret: str = SECRET, **overrides: Any) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": f"https://{shop}/admin",
-        "dest": f"https://{shop}",
-        "aud": CLIENT_ID,
-        "sub": "7",
-        "exp": now + 60,
-        "nbf": now - 1,
-        "iat": now,
-        "jti": "j",
-        "sid": "s",
-    }
-    claims.update(overrides)
-    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 class Merchant:

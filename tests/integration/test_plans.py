@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -18,10 +16,7 @@ from connector.jobs import Job, JobKind
 from connector.schedules import roll_plan_cycles
 from connector.wiring import Ports
 from local.events import shopify_request
-from local.queue import InProcessQueue
-from local.sandboxes.shopify import ShopifySandbox
-from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import JobRecorder, tiktok_order_line, upload_all
+from tests.helpers import JobRecorder, LocalStack, at_once, change_plan, tiktok_order_line
 
 pytestmark = pytest.mark.integration
 
@@ -30,33 +25,13 @@ def _ports(store: Store) -> Ports:
     return Ports(store=store, jobs=JobRecorder())
 
 
-def _together(calls: list[Any]) -> None:
-    """Run the calls on threads at once; any exception fails the test."""
-    errors: list[BaseException] = []
-
-    def run(call: Any) -> None:
-        try:
-            call()
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [], errors[:3]
-
-
 def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
     imported_shop: Callable[[int], str],
     store: Store,
     shop: str,
 ) -> None:
     imported_shop(80)
-    plan = store.get_plan(shop)
-    assert plan is not None
-    store.commit_plan(replace(plan, name="free", products_used=9))  # 1 of the free plan's 10 left
+    change_plan(store, shop, name="free", products_used=9)  # 1 of the free plan's 10 left
     valid = [
         p.shopify_product_id
         for p in store.list_products(shop, "not_uploaded", 100).items
@@ -73,7 +48,7 @@ def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
             Job(kind=JobKind.UPLOAD, shop=shop, idempotency_key=product_id, params=params), ports
         )
 
-    _together([upload(pid) for pid in valid])
+    assert at_once([upload(pid) for pid in valid]) == []
 
     products = store.get_products(shop, valid)
     uploaded = [p for p in products.values() if p.tiktok_product_id]
@@ -89,43 +64,34 @@ def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
 
 
 def test_thirty_orders_with_ten_units_left_sync_ten_hold_twenty_then_release_in_arrival_order(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(3)
-    plan = store.get_plan(shop)
-    assert plan is not None
-    store.commit_plan(replace(plan, name="beginner", products_used=0, orders_used=90))  # 10 of 100 left
+    change_plan(store, shop, name="beginner", products_used=0, orders_used=90)  # 10 of 100 left
 
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    stack.upload_all()
     line = tiktok_order_line(store, shop, sale_price="9.00")
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
 
-    jobs_worker.pause()  # the 30 orders' syncs run concurrently below, not one by one
+    stack.jobs.pause()  # the 30 orders' syncs run concurrently below, not one by one
     order_ids = [
-        tiktok_partner.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")
+        stack.tiktok.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")
         for _ in range(30)
     ]
-    assert tiktok_partner.wait_idle()
-    events_queue.drain()
+    assert stack.tiktok.wait_idle()
+    stack.events.drain()
     profile = store.get_shop(shop)
     assert profile is not None
     ports = _ports(store)
-    _together([lambda oid=oid: sync_order(ports, profile, oid) for oid in order_ids])
-    jobs_worker.resume()
-    jobs_worker.drain(timeout=60)  # the queued syncs find their orders done or held
+    assert at_once([lambda oid=oid: sync_order(ports, profile, oid) for oid in order_ids]) == []
+    stack.jobs.resume()
+    stack.jobs.drain(timeout=60)  # the queued syncs find their orders done or held
 
     orders = store.get_orders(shop, order_ids)
     synced = [o for o in orders.values() if o.shopify_order_id]
     held = store.held_orders(shop)
     assert (len(synced), len(held)) == (10, 20)
-    assert len(shopify_partner.orders(shop)) == 10
+    assert len(stack.shopify.orders(shop)) == 10
     arrival = [o.tiktok_order_id for o in held]
 
     body = {
@@ -137,12 +103,12 @@ def test_thirty_orders_with_ten_units_left_sync_ten_hold_twenty_then_release_in_
         }
     }
     upgrade = shopify_request("app_subscriptions-update", body=body, **{"X-Shopify-Shop-Domain": shop})
-    assert upgrade.post(api_url).status_code == 200
-    events_queue.drain()
-    jobs_worker.drain(timeout=60)
+    assert upgrade.post(stack.api_url).status_code == 200
+    stack.events.drain()
+    stack.jobs.drain(timeout=60)
 
     assert store.held_orders(shop) == []
-    created = [o.source_identifier for o in shopify_partner.orders(shop)]
+    created = [o.source_identifier for o in stack.shopify.orders(shop)]
     assert created[10:] == arrival  # the held twenty, in the order they arrived
     assert len(created) == 30
 
@@ -151,12 +117,8 @@ def test_the_cycle_roll_over_run_twice_changes_usage_once(store: Store, shop: st
     from tests.helpers import connected_shop
 
     connected_shop(store, shop)
-    plan = store.get_plan(shop)
-    assert plan is not None
     today = date(2026, 12, 27)
-    store.commit_plan(
-        replace(plan, billing_date=today - timedelta(days=1), orders_used=7, pending_plan="beginner")
-    )
+    change_plan(store, shop, billing_date=today - timedelta(days=1), orders_used=7, pending_plan="beginner")
     recorder = JobRecorder()
     ports = Ports(store=store, jobs=recorder)
     at = int(datetime.combine(today, time(12), UTC).timestamp())

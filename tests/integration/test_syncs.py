@@ -12,10 +12,7 @@ import pytest
 from connector.dal.store import Store
 from connector.domain.entities import Product
 from connector.domain.status import ProductStatus
-from local.queue import InProcessQueue
-from local.sandboxes.shopify import ShopifySandbox
-from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import merchant_call, tiktok_order_line, upload_all
+from tests.helpers import LocalStack, tiktok_order_line
 
 pytestmark = pytest.mark.integration
 
@@ -24,9 +21,9 @@ def _live(store: Store, shop: str) -> list[Product]:
     return store.list_products(shop, ProductStatus.LIVE, 50).items
 
 
-def _automatic_activity(api_url: str, shop: str, type_: str) -> dict[str, Any]:
+def _automatic_activity(stack: LocalStack, type_: str) -> dict[str, Any]:
     for state in ("completed", "ongoing"):
-        listed = merchant_call(api_url, shop, "GET", "/v1/activities", params={"state": state}).json()
+        listed = stack.merchant_call("GET", "/v1/activities", params={"state": state}).json()
         found = [a for a in listed if a["type"] == type_]
         if found:
             return dict(found[0])
@@ -34,133 +31,106 @@ def _automatic_activity(api_url: str, shop: str, type_: str) -> dict[str, Any]:
 
 
 def test_a_shopify_title_and_price_change_reaches_the_live_tiktok_listing_once(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(3)
     settings = {"price_rule": {"kind": "percent", "direction": "up", "value": "10"}}
-    assert merchant_call(api_url, shop, "PUT", "/v1/settings", json=settings).status_code == 200
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    assert stack.merchant_call("PUT", "/v1/settings", json=settings).status_code == 200
+    stack.upload_all()
     product = _live(store, shop)[0]
-    edits_before = tiktok_partner.calls.get("products/partial_edit", 0)
+    edits_before = stack.tiktok.calls.get("products/partial_edit", 0)
 
     # When Shopify changes the title and the price
-    shopify_partner.send_product_update(
+    stack.shopify.send_product_update(
         shop, product.shopify_product_id, title="Linen shirt, washed", price=Decimal("20.00")
     )
-    events_queue.drain()
-    jobs_worker.drain(timeout=30)
+    stack.events.drain()
+    stack.jobs.drain(timeout=30)
 
     # Then TikTok's listing shows both, the price with the merchant's rule applied
-    listed = tiktok_partner.products[product.tiktok_product_id or ""]
+    listed = stack.tiktok.products[product.tiktok_product_id or ""]
     assert listed["title"] == "Linen shirt, washed"
     assert {Decimal(sku["price"]["sale_price"]) for sku in listed["skus"]} == {Decimal("22.00")}
-    assert tiktok_partner.calls.get("products/partial_edit", 0) - edits_before == 1
-    activity = _automatic_activity(api_url, shop, "product_sync")
+    assert stack.tiktok.calls.get("products/partial_edit", 0) - edits_before == 1
+    activity = _automatic_activity(stack, "product_sync")
     assert (activity["state"], activity["succeeded"], activity["failed"]) == ("completed", 1, 0)
 
     # When the same update arrives again, nothing differs: TikTok is not called to change anything
-    prices_before = tiktok_partner.calls.get("products/prices", 0)
-    shopify_partner.send_product_update(shop, product.shopify_product_id)
-    events_queue.drain()
-    jobs_worker.drain(timeout=30)
-    assert tiktok_partner.calls.get("products/partial_edit", 0) - edits_before == 1
-    assert tiktok_partner.calls.get("products/prices", 0) == prices_before
+    prices_before = stack.tiktok.calls.get("products/prices", 0)
+    stack.shopify.send_product_update(shop, product.shopify_product_id)
+    stack.events.drain()
+    stack.jobs.drain(timeout=30)
+    assert stack.tiktok.calls.get("products/partial_edit", 0) - edits_before == 1
+    assert stack.tiktok.calls.get("products/prices", 0) == prices_before
 
 
 def test_a_shopify_fulfilment_ships_the_tiktok_order_with_its_carrier(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(2)
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    stack.upload_all()
     line = tiktok_order_line(store, shop)
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
     shipped_id, unknown_carrier_id = (
-        tiktok_partner.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")
+        stack.tiktok.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")
         for _ in range(2)
     )
-    assert tiktok_partner.wait_idle()
-    events_queue.drain()
-    jobs_worker.drain(timeout=60)
+    assert stack.tiktok.wait_idle()
+    stack.events.drain()
+    stack.jobs.drain(timeout=60)
     shopify_ids = {o: store.get_order(shop, o).shopify_order_id for o in (shipped_id, unknown_carrier_id)}  # type: ignore[union-attr]
     assert all(shopify_ids.values())
 
     # When Shopify fulfils both (the first twice: a redelivered webhook), one with a carrier TikTok lacks
     for _ in range(2):
-        shopify_partner.send_order_fulfilled(shop, shopify_ids[shipped_id] or "", tracking_company="UPS")
-    shopify_partner.send_order_fulfilled(
+        stack.shopify.send_order_fulfilled(shop, shopify_ids[shipped_id] or "", tracking_company="UPS")
+    stack.shopify.send_order_fulfilled(
         shop, shopify_ids[unknown_carrier_id] or "", tracking_company="Pigeon Post"
     )
-    events_queue.drain()
-    jobs_worker.drain(timeout=30)
+    stack.events.drain()
+    stack.jobs.drain(timeout=30)
 
     # Then TikTok has the first in transit, shipped once, and the activity says why the other was not
-    assert tiktok_partner.orders[shipped_id]["status"] == "IN_TRANSIT"
-    assert tiktok_partner.orders[unknown_carrier_id]["status"] == "AWAITING_SHIPMENT"
-    assert tiktok_partner.calls.get("packages/ship", 0) == 1
-    activity = _automatic_activity(api_url, shop, "shipment_sync")
+    assert stack.tiktok.orders[shipped_id]["status"] == "IN_TRANSIT"
+    assert stack.tiktok.orders[unknown_carrier_id]["status"] == "AWAITING_SHIPMENT"
+    assert stack.tiktok.calls.get("packages/ship", 0) == 1
+    activity = _automatic_activity(stack, "shipment_sync")
     assert (activity["succeeded"], activity["failed"]) == (1, 1)
     assert any("Pigeon Post" in error for error in activity["errors"])
 
 
 def test_a_product_deleted_in_shopify_leaves_tiktok_and_frees_its_plan_slot(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(2)
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    stack.upload_all()
     product = next(p for p in store.list_products(shop, None, 10).items if p.tiktok_product_id)
     used_before = store.get_plan(shop).products_used  # type: ignore[union-attr]
 
-    shopify_partner.send_product_delete(shop, product.shopify_product_id)
-    events_queue.drain()
-    jobs_worker.drain(timeout=30)
+    stack.shopify.send_product_delete(shop, product.shopify_product_id)
+    stack.events.drain()
+    stack.jobs.drain(timeout=30)
 
-    assert tiktok_partner.products[product.tiktok_product_id or ""]["status"] == "DELETED"
+    assert stack.tiktok.products[product.tiktok_product_id or ""]["status"] == "DELETED"
     assert store.get_plan(shop).products_used == used_before - 1  # type: ignore[union-attr]
     assert store.product_for_tiktok(shop, product.tiktok_product_id or "") is None
-    plan = merchant_call(api_url, shop, "GET", "/v1/plan").json()
+    plan = stack.merchant_call("GET", "/v1/plan").json()
     assert plan["products_used"] == used_before - 1
 
 
 def test_a_product_deleted_on_tiktok_frees_its_slot_and_can_be_uploaded_again(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(2)
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    stack.upload_all()
     product = _live(store, shop)[0]
     first_listing = product.tiktok_product_id or ""
     used_before = store.get_plan(shop).products_used  # type: ignore[union-attr]
 
     # When the seller deletes the listing in TikTok Seller Center (TikTok sends its type-5 webhook)
-    tiktok_partner.delete_product(first_listing)
-    assert tiktok_partner.wait_idle()
-    events_queue.drain()
+    stack.tiktok.delete_product(first_listing)
+    assert stack.tiktok.wait_idle()
+    stack.events.drain()
 
     # Then it is Not Uploaded here, its slot is free, and the counters agree with a recount
     after = store.get_product(shop, product.shopify_product_id)
@@ -171,29 +141,22 @@ def test_a_product_deleted_on_tiktok_frees_its_slot_and_can_be_uploaded_again(
 
     # And uploading it again creates a new listing, taking the slot again
     body = {"product_ids": [product.shopify_product_id]}
-    assert merchant_call(api_url, shop, "POST", "/v1/products/upload", json=body).status_code == 202
-    jobs_worker.drain(timeout=30)
+    assert stack.merchant_call("POST", "/v1/products/upload", json=body).status_code == 202
+    stack.jobs.drain(timeout=30)
     again = store.get_product(shop, product.shopify_product_id)
     assert again is not None and again.tiktok_product_id not in (None, first_listing)
     assert store.get_plan(shop).products_used == used_before  # type: ignore[union-attr]
 
 
 def test_a_failed_audit_gives_the_slot_back_and_used_equals_what_tiktok_lists(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(4)
     rejected = store.list_products(shop, None, 10).items[0]
-    shopify_partner.send_product_update(shop, rejected.shopify_product_id, title="Mug [reject]")
-    events_queue.drain()
+    stack.shopify.send_product_update(shop, rejected.shopify_product_id, title="Mug [reject]")
+    stack.events.drain()
 
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    stack.upload_all()
 
     failed = store.get_product(shop, rejected.shopify_product_id)
     assert failed is not None and failed.status == ProductStatus.FAILED
@@ -204,13 +167,7 @@ def test_a_failed_audit_gives_the_slot_back_and_used_equals_what_tiktok_lists(
 
 
 def test_a_deletion_on_tiktok_whose_webhook_was_lost_is_caught_by_the_poll(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     import time
 
@@ -219,13 +176,13 @@ def test_a_deletion_on_tiktok_whose_webhook_was_lost_is_caught_by_the_poll(
     from local.queue import RecordingQueue
 
     imported_shop(2)
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    stack.upload_all()
     product = _live(store, shop)[0]
     used_before = store.get_plan(shop).products_used  # type: ignore[union-attr]
-    tiktok_partner.faults.drop_webhooks = 1  # TikTok never tells us
-    tiktok_partner.delete_product(product.tiktok_product_id or "")
-    assert tiktok_partner.wait_idle()
-    events_queue.drain()
+    stack.tiktok.faults.drop_webhooks = 1  # TikTok never tells us
+    stack.tiktok.delete_product(product.tiktok_product_id or "")
+    assert stack.tiktok.wait_idle()
+    stack.events.drain()
     assert store.get_product(shop, product.shopify_product_id).status == "live"  # type: ignore[union-attr]
 
     ports = Ports(store=store, jobs=RecordingQueue())
@@ -243,38 +200,25 @@ def test_a_deletion_on_tiktok_whose_webhook_was_lost_is_caught_by_the_poll(
 
 
 def test_auto_upload_lists_a_new_shopify_product_without_a_click(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    shopify_partner: ShopifySandbox,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(1)
-    assert merchant_call(api_url, shop, "PUT", "/v1/settings", json={"auto_upload": True}).status_code == 200
+    assert stack.merchant_call("PUT", "/v1/settings", json={"auto_upload": True}).status_code == 200
 
-    created, status = shopify_partner.send_product_create(shop)
+    created, status = stack.shopify.send_product_create(shop)
     assert status == 200
-    events_queue.drain()
-    jobs_worker.drain(timeout=30)
+    stack.events.drain()
+    stack.jobs.drain(timeout=30)
 
     product = store.get_product(shop, str(created.id))
-    assert product is not None and product.tiktok_product_id in tiktok_partner.products
+    assert product is not None and product.tiktok_product_id in stack.tiktok.products
     assert product.status in (ProductStatus.PENDING, ProductStatus.LIVE)
-    activity = _automatic_activity(api_url, shop, "upload")
+    activity = _automatic_activity(stack, "upload")
     assert (activity["total"], activity["succeeded"]) == (1, 1)
 
 
 def test_a_field_sync_that_runs_before_its_update_is_written_waits_instead_of_sending_nothing(
-    imported_shop: Callable[[int], str],
-    api_url: str,
-    store: Store,
-    shop: str,
-    tiktok_partner: TikTokSandbox,
-    jobs_worker: InProcessQueue,
-    events_queue: InProcessQueue,
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     from connector.activities.catalog import NotYetWrittenError
     from connector.activities.listing_sync import run_product_sync
@@ -283,7 +227,7 @@ def test_a_field_sync_that_runs_before_its_update_is_written_waits_instead_of_se
     from local.queue import RecordingQueue
 
     imported_shop(1)
-    upload_all(api_url, shop, tiktok_partner, events_queue, jobs_worker)
+    stack.upload_all()
     product = store.list_products(shop, None, 1).items[0]
     ports = Ports(store=store, jobs=RecordingQueue())
     # The processor queues the job just before it writes the update; this job ran first.

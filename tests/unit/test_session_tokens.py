@@ -10,27 +10,15 @@ import jwt
 import pytest
 
 from connector.session_tokens import Caller, InvalidSessionTokenError, bearer_token, verify
+from tests.helpers import session_token
 
 CLIENT_ID, SECRET = "client-id", "client-secret-of-the-app-0123456789"
 SHOP = "demo-shop.myshopify.com"
 
 
 def token(secret: str = SECRET, algorithm: str = "HS256", **overrides: Any) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": f"https://{SHOP}/admin",
-        "dest": f"https://{SHOP}",
-        "aud": CLIENT_ID,
-        "sub": "42",
-        "exp": now + 60,
-        "nbf": now - 1,
-        "iat": now,
-        "jti": "j",
-        "sid": "s",
-    }
-    claims.update(overrides)
-    claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, secret, algorithm=algorithm)
+    claims: dict[str, Any] = {"sub": "42", **overrides}
+    return session_token(SHOP, client_id=CLIENT_ID, secret=secret, algorithm=algorithm, **claims)
 
 
 def test_a_valid_token_names_its_shop() -> None:
