@@ -29,7 +29,8 @@ PROCESSOR_TIMEOUT_SECONDS = 30
 SCHEDULER_TIMEOUT_SECONDS = 300  # a pass over every shop (reconciliation, polls)
 
 # DynamoDB actions per function, from the Store methods each one's code path calls
-# (connector/dal/store.py). TransactWriteItems is authorized by the Put/Update actions it holds.
+# (connector/dal/store.py and its activity_progress.py). TransactWriteItems is authorized by the
+# Put/Update actions it holds.
 READ_SHOP = ("dynamodb:GetItem",)  # get_shop, shop_for_tiktok
 SERVE_DASHBOARD = (
     "dynamodb:DescribeTable",  # ping (GET /health)

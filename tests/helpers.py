@@ -22,6 +22,7 @@ from connector.dal import keys
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Plan, Shop, SyncSettings, TikTokConnection
 from connector.jobs import Job
+from connector.settings import Settings
 from connector.webhooks.message import QueuedWebhook, Source
 from connector.wiring import Ports, process_ports, use_process_ports
 from functions.processor.handler import lambda_handler_with
@@ -50,7 +51,7 @@ def process_ports_with(**given: Any) -> Iterator[Ports]:
 def forget_cached_configuration() -> None:
     """Build this process's ports again from the environment as it is now (settings, clients, store),
     keeping the queues and whatever else was given."""
-    use_process_ports(process_ports().replace())
+    use_process_ports(process_ports().replace(settings=Settings.from_environ()))
 
 
 def connected_shop(store: Store, shop: str, **settings: Any) -> str:

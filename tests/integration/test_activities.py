@@ -59,23 +59,21 @@ def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_o
     connected_catalog: Callable[[int], ConnectedCatalog],
     store: Store,
     shop: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     shop_catalog = connected_catalog(45)
-    together = Store.commit_together
     refused: list[int] = []
-
     pages: list[int] = []
 
-    def first_refused(self: Store, writes: Any) -> bool:
-        pages.append(len(writes))
-        if not refused:  # as when another writer changed one of the page's products
-            refused.append(len(writes))
-            return False
-        return together(self, writes)
+    class FirstPageRefused(Store):
+        def commit_together(self, writes: Any) -> bool:
+            pages.append(len(writes))
+            if not refused:  # as when another writer changed one of the page's products
+                refused.append(len(writes))
+                return False
+            return super().commit_together(writes)
 
-    monkeypatch.setattr(Store, "commit_together", first_refused)
-    done = shop_catalog.run_import()
+    with process_ports_with(store=FirstPageRefused(process_ports().settings.counter_shards)):
+        done = shop_catalog.run_import()
 
     assert refused == [20]
     assert sorted(pages) == [5, 20, 20]  # each page once: the refused one was not retried

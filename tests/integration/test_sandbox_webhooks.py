@@ -12,33 +12,26 @@ from connector.clients.tiktok.auth import TikTokClient
 from connector.clients.tiktok.models import NewProduct, NewSku, ShopAuth
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop
+from connector.settings import Settings
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import connect_to_sandbox, forget_cached_configuration, product_body, shopify_message
+from tests.helpers import connect_to_sandbox, process_ports_with, product_body, shopify_message
 
 pytestmark = pytest.mark.integration
 
 
-def _forget_cached_clients() -> None:
-    forget_cached_configuration()
-
-
 @pytest.fixture
-def tiktok_sandbox(api_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TikTokSandbox]:
+def tiktok_sandbox(api_url: str) -> Iterator[TikTokSandbox]:
     sandbox = TikTokSandbox(
         LOCAL_APP_CONFIG["TIKTOK_APP_KEY"],
         LOCAL_APP_CONFIG["TIKTOK_APP_SECRET"],
         webhook_url=f"{api_url}/webhooks/tiktok",
     )
-    with sandbox:
-        monkeypatch.setenv("TIKTOK_API_BASE_URL", sandbox.url)
-        monkeypatch.setenv("TIKTOK_AUTH_BASE_URL", sandbox.url)
-        _forget_cached_clients()
+    partner = {"TIKTOK_API_BASE_URL": sandbox.url, "TIKTOK_AUTH_BASE_URL": sandbox.url}
+    with sandbox, process_ports_with(settings=Settings.from_environ({**os.environ, **partner})):
         yield sandbox
-    monkeypatch.undo()
-    _forget_cached_clients()
 
 
 def _connected(store: Store, shop: str, sandbox: TikTokSandbox) -> tuple[str, ShopAuth]:

@@ -60,9 +60,9 @@ class Ports:
         self.__dict__.update(given)  # a given dependency takes the place of its cached_property
 
     def replace(self, **changes: Any) -> Ports:
-        """These ports with ``changes`` given instead; what was built is built again on first use
-        (from the environment as it is now, unless ``settings`` is among the changes)."""
-        settings = changes.pop("settings", None)
+        """These ports with ``changes`` given instead (``settings`` among them, if wanted); what was
+        built here is built again on first use."""
+        settings = changes.pop("settings", self.settings)
         return Ports(settings, **{**self.given, **changes})
 
     # --- the dependencies --------------------------------------------------------------------
