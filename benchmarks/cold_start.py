@@ -30,8 +30,7 @@ from benchmarks.common import (
     interleaved,
     local_table,
     median,
-    print_figures,
-    quick_flag,
+    run_as_script,
 )
 
 FUNCTIONS = ("dashboard", "shopify_webhook", "tiktok_webhook", "processor", "jobs", "scheduler")
@@ -86,30 +85,29 @@ def _environment() -> dict[str, str]:
     return {**os.environ, **OFFLINE_ENVIRONMENT, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def import_seconds(statement: str) -> float:
-    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed statement
-        [sys.executable, "-c", PROBE.format(statement=statement)],
-        env=_environment(),
+def _run_python(
+    *arguments: str, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """This interpreter with `arguments` in a new process at the repository root, in the offline
+    environment unless given another; its output captured as text, a failure or a hang raised."""
+    return subprocess.run(  # noqa: S603 - this interpreter, fixed statements
+        [sys.executable, *arguments],
+        env=_environment() if environment is None else environment,
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     )
-    return float(done.stdout.strip())
+
+
+def import_seconds(statement: str) -> float:
+    return float(_run_python("-c", PROBE.format(statement=statement)).stdout.strip())
 
 
 def importtime_offenders(module: str, top: int = 5) -> list[str]:
     """`python -X importtime`: the heaviest top-level packages (summed self time) and modules."""
-    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed statement
-        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        env=_environment(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = _run_python("-X", "importtime", "-c", f"import {module}")
     by_package: dict[str, int] = defaultdict(int)
     by_module: list[tuple[int, int, str]] = []
     for line in done.stderr.splitlines():
@@ -229,20 +227,8 @@ def invoke_in_fresh_interpreter(
     with tempfile.TemporaryDirectory() as work:
         events, result = Path(work) / "events.json", Path(work) / "result.json"
         events.write_text(json.dumps([make_event() for _ in range(1 + WARM_CALLS)]))
-        subprocess.run(  # noqa: S603 - this interpreter, a fixed statement
-            [
-                sys.executable,
-                "-c",
-                INVOKE_PROBE.format(module=f"functions.{name}.handler", name=name),
-                str(events),
-                str(result),
-            ],
-            env=environment,
-            cwd=ROOT,
-            capture_output=True,
-            timeout=120,
-            check=True,
-        )
+        probe = INVOKE_PROBE.format(module=f"functions.{name}.handler", name=name)
+        _run_python("-c", probe, str(events), str(result), environment=environment)
         measured = json.loads(result.read_text())
     expected = EXPECTED.get(name)
     if expected is not None:
@@ -319,9 +305,5 @@ def run(quick: bool) -> list[Figure]:
     return figures
 
 
-def main() -> None:
-    print_figures(run(quick_flag(__doc__ or "")))
-
-
 if __name__ == "__main__":
-    main()
+    run_as_script(run, __doc__)

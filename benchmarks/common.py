@@ -88,6 +88,11 @@ def quick_flag(description: str) -> bool:
     return bool(parser.parse_args().quick)
 
 
+def run_as_script(run: Callable[[bool], Sequence[Figure]], description: str | None) -> None:
+    """What `python -m benchmarks.<name> [--quick]` does: the benchmark's run, its figures printed."""
+    print_figures(run(quick_flag(description or "")))
+
+
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 

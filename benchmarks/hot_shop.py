@@ -7,14 +7,7 @@ from __future__ import annotations
 import threading
 import uuid
 
-from benchmarks.common import (
-    Figure,
-    local_table,
-    print_figures,
-    quick_flag,
-    quiet_logs,
-    timed,
-)
+from benchmarks.common import Figure, local_table, quiet_logs, run_as_script, timed
 from connector.dal.store import Store
 from connector.webhooks.message import QueuedWebhook
 from local.aws_calls import counting_dynamodb
@@ -132,9 +125,5 @@ def run(quick: bool) -> list[Figure]:
     ]
 
 
-def main() -> None:
-    print_figures(run(quick_flag(__doc__ or "")))
-
-
 if __name__ == "__main__":
-    main()
+    run_as_script(run, __doc__)

@@ -10,16 +10,7 @@ import json
 import uuid
 from typing import Any
 
-from benchmarks.common import (
-    Figure,
-    interleaved,
-    local_table,
-    median,
-    print_figures,
-    quick_flag,
-    quiet_logs,
-    timed,
-)
+from benchmarks.common import Figure, interleaved, local_table, median, quiet_logs, run_as_script, timed
 
 
 class AppendingQueue:
@@ -96,9 +87,5 @@ def run(quick: bool) -> list[Figure]:
     ]
 
 
-def main() -> None:
-    print_figures(run(quick_flag(__doc__ or "")))
-
-
 if __name__ == "__main__":
-    main()
+    run_as_script(run, __doc__)

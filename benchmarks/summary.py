@@ -8,16 +8,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from benchmarks.common import (
-    Figure,
-    interleaved,
-    local_table,
-    median,
-    print_figures,
-    quick_flag,
-    quiet_logs,
-    timed,
-)
+from benchmarks.common import Figure, interleaved, local_table, median, quiet_logs, run_as_script, timed
 from connector.dal.store import Store
 from connector.domain.status import ProductStatus
 from local.aws_calls import counting_dynamodb
@@ -115,9 +106,5 @@ def run(quick: bool) -> list[Figure]:
     ]
 
 
-def main() -> None:
-    print_figures(run(quick_flag(__doc__ or "")))
-
-
 if __name__ == "__main__":
-    main()
+    run_as_script(run, __doc__)

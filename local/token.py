@@ -6,30 +6,16 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-import uuid
-
-import jwt
 
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.events import DEMO_SHOP
+from local.sandboxes.shopify_session import session_token
 
 
 def mint(shop: str, lifetime: int = 3600) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": f"https://{shop}/admin",
-        "dest": f"https://{shop}",
-        "aud": os.environ.get("SHOPIFY_API_KEY", LOCAL_APP_CONFIG["SHOPIFY_API_KEY"]),
-        "sub": "1",
-        "exp": now + lifetime,
-        "nbf": now,
-        "iat": now,
-        "jti": str(uuid.uuid4()),
-        "sid": uuid.uuid4().hex,
-    }
+    key = os.environ.get("SHOPIFY_API_KEY", LOCAL_APP_CONFIG["SHOPIFY_API_KEY"])
     secret = os.environ.get("SHOPIFY_API_SECRET", LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"])
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return session_token(shop, key, secret, lifetime, user_id="1")
 
 
 if __name__ == "__main__":

@@ -25,16 +25,14 @@ import re
 import secrets
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
@@ -58,7 +56,9 @@ from local.sandboxes.shopify_graphql import (
     ShopState,
     every,
 )
+from local.sandboxes.shopify_session import session_token
 from local.sandboxes.shopify_webhooks import Delivery, WebhookSender
+from local.service import LoopbackServer, Service
 
 API_VERSION = "2025-10"
 SHOP = r"(?P<shop>[a-z0-9][a-z0-9-]*\.myshopify\.com)"
@@ -103,7 +103,7 @@ class SandboxError(Exception):
         self.status = status
 
 
-class ShopifySandbox:
+class ShopifySandbox(Service):
     """A local Shopify for one app (``api_key``/``api_secret``) and any number of shops."""
 
     def __init__(
@@ -131,7 +131,9 @@ class ShopifySandbox:
         self.api_version = api_version
         self.webhooks = WebhookSender(api_secret, api_version, webhook_url)
         self.graphql = GraphQLEndpoint()
-        self._port = port
+        self._http = LoopbackServer(
+            type("_BoundHandler", (_Handler,), {"sandbox": self}), "shopify-sandbox", port
+        )
         self._shops: dict[str, ShopState] = {}
         self._lock = threading.RLock()
         self._ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000 + 1)
@@ -144,42 +146,19 @@ class ShopifySandbox:
         self._bulk_files: dict[tuple[str, int], bytes] = {}
         self._bulk_key = secrets.token_bytes(32)  # signs result urls, like a storage bucket's key
         self._fail_next_bulk = False
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> ShopifySandbox:
-        handler = type("_BoundHandler", (_Handler,), {"sandbox": self})
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="shopify-sandbox", daemon=True
-        )
-        self._thread.start()
+    def start(self) -> Self:
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> ShopifySandbox:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        self._http.stop()
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the sandbox is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._http.url
 
     @property
     def admin_base_url(self) -> str:
@@ -245,19 +224,7 @@ class ShopifySandbox:
 
     def mint_session_token(self, shop: str, lifetime: int = 60, secret: str | None = None) -> str:
         """An App Bridge session token for ``shop``, signed like Shopify signs them (HS256)."""
-        now = int(time.time())
-        claims = {
-            "iss": f"https://{shop}/admin",
-            "dest": f"https://{shop}",
-            "aud": self.api_key,
-            "sub": "42",
-            "exp": now + lifetime,
-            "nbf": now,
-            "iat": now,
-            "jti": str(uuid.uuid4()),
-            "sid": uuid.uuid4().hex,
-        }
-        return jwt.encode(claims, secret or self.api_secret, algorithm="HS256")
+        return session_token(shop, self.api_key, secret or self.api_secret, lifetime, user_id="42")
 
     def exchange(self, shop: str, body: dict[str, Any]) -> dict[str, Any]:
         """The token exchange endpoint's logic; raises SandboxError with Shopify's status codes."""

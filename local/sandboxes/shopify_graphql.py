@@ -124,18 +124,14 @@ def _after_id(cursor: str | None) -> int | None:
         raise GraphQLError("Invalid cursor for current pagination sort.") from exc
 
 
+# What a connection reads of each record: its numeric id (the order and the cursors), its node.
+SortKey = Callable[[Any], int]
+NodeBuilder = Callable[[Any], dict[str, Any]]
 # How a resolver turns records into a connection: ``page`` for ordinary queries, ``every`` in bulk.
-Connection = Callable[
-    [Sequence[Any], Callable[[Any], int], Callable[[Any], dict[str, Any]], dict[str, Any]], dict[str, Any]
-]
+Connection = Callable[[Sequence[Any], SortKey, NodeBuilder, dict[str, Any]], dict[str, Any]]
 
 
-def page(
-    items: Sequence[Any],
-    key: Callable[[Any], int],
-    build: Callable[[Any], dict[str, Any]],
-    args: dict[str, Any],
-) -> dict[str, Any]:
+def page(items: Sequence[Any], key: SortKey, build: NodeBuilder, args: dict[str, Any]) -> dict[str, Any]:
     """A Relay connection over ``items`` (sorted by ``key``) for first/after or last/before."""
     first, last = args.get("first"), args.get("last")
     if first is None and last is None:
@@ -158,12 +154,7 @@ def page(
     )
 
 
-def every(
-    items: Sequence[Any],
-    key: Callable[[Any], int],
-    build: Callable[[Any], dict[str, Any]],
-    args: dict[str, Any],
-) -> dict[str, Any]:
+def every(items: Sequence[Any], key: SortKey, build: NodeBuilder, args: dict[str, Any]) -> dict[str, Any]:
     """A connection over all of ``items``: a bulk query ignores first/last/after/before."""
     ordered = sorted(items, key=key, reverse=bool(args.get("reverse")))
     return _connection(ordered, key, build, has_next=False, has_previous=False)
@@ -171,8 +162,8 @@ def every(
 
 def _connection(
     chosen: Sequence[Any],
-    key: Callable[[Any], int],
-    build: Callable[[Any], dict[str, Any]],
+    key: SortKey,
+    build: NodeBuilder,
     *,
     has_next: bool,
     has_previous: bool,

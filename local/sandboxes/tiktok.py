@@ -24,7 +24,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from http.server import ThreadingHTTPServer
+from typing import Self
 
 from connector.clients.tiktok.signing import signature_valid
 from local.sandboxes.tiktok_codes import (
@@ -41,12 +41,13 @@ from local.sandboxes.tiktok_orders import Orders, public_order
 from local.sandboxes.tiktok_products import Products, public_product
 from local.sandboxes.tiktok_state import Accounts, Admission, Faults, SandboxShop, Shared
 from local.sandboxes.tiktok_webhooks import Scheduler, SentWebhook, WebhookSender
+from local.service import LoopbackServer, Service
 
 # RATE_LIMITED is public here too: the bulk benchmark imports it from this module.
 __all__ = ["RATE_LIMITED", "TikTokSandbox", "main"]
 
 
-class TikTokSandbox:
+class TikTokSandbox(Service):
     """A local TikTok Shop (API and auth hosts) for ``make run`` and the tests."""
 
     def __init__(
@@ -63,7 +64,7 @@ class TikTokSandbox:
         self.app_key = app_key
         self._app_secret = app_secret
         self.faults = Faults()
-        self._port = port
+        self._http = LoopbackServer(handler_for(self), "tiktok-sandbox", port)
         self._clock = clock
         self._shared = Shared(clock)
         self._lock = self._shared.lock
@@ -92,41 +93,22 @@ class TikTokSandbox:
         self.create_order = self._orders.create_order
         self.advance_order = self._orders.advance_order
         self.delete_product = self._products.delete_product
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle ---
 
-    def start(self) -> TikTokSandbox:
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), handler_for(self))
-        server.daemon_threads = True
-        self._server = server
+    def start(self) -> Self:
         self._scheduler.start()
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="tiktok-sandbox", daemon=True
-        )
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._http.stop()
         self._scheduler.stop()
         self._webhooks.close()
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the sandbox is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> TikTokSandbox:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+        return self._http.url
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until due audits and webhook deliveries are done (False if still busy at timeout)."""

@@ -1,0 +1,57 @@
+"""What the local stand-ins share: a `with` block that starts one and always stops it, and the HTTP
+server on 127.0.0.1 that the partner sandboxes answer from."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
+
+
+class Service(ABC):
+    """Something local that runs between start() and stop(); `with` starts it and stops it after."""
+
+    @abstractmethod
+    def start(self) -> Self: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+class LoopbackServer(Service):
+    """An HTTP server on 127.0.0.1 (port 0: a free one) polled by a daemon thread called `name`, each
+    request answered in a daemon thread of its own; stop() does nothing when it is not running."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], name: str, port: int = 0) -> None:
+        self._handler = handler
+        self._name = name
+        self._port = port
+        self._server: ThreadingHTTPServer | None = None
+
+    def start(self) -> Self:
+        server = ThreadingHTTPServer(("127.0.0.1", self._port), self._handler)
+        server.daemon_threads = True
+        self._server = server
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=self._name, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError(f"{self._name} is not started")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
