@@ -29,9 +29,10 @@ def tiktok_sandbox(api_url: str) -> Iterator[TikTokSandbox]:
         LOCAL_APP_CONFIG["TIKTOK_APP_SECRET"],
         webhook_url=f"{api_url}/webhooks/tiktok",
     )
-    partner = {"TIKTOK_API_BASE_URL": sandbox.url, "TIKTOK_AUTH_BASE_URL": sandbox.url}
-    with sandbox, process_ports_with(settings=Settings.from_environ({**os.environ, **partner})):
-        yield sandbox
+    with sandbox:
+        partner = {"TIKTOK_API_BASE_URL": sandbox.url, "TIKTOK_AUTH_BASE_URL": sandbox.url}
+        with process_ports_with(settings=Settings.from_environ({**os.environ, **partner})):
+            yield sandbox
 
 
 def _connected(store: Store, shop: str, sandbox: TikTokSandbox) -> tuple[str, ShopAuth]:
