@@ -1,7 +1,8 @@
 """PynamoDB rows of the single table. Storage shapes only: the store converts them to domain objects.
 
-The models are bound to a table and endpoint by ``bind_rows`` (called by the store factory), not at
-import time, so importing this module reads no configuration.
+The models are bound to a table and endpoint by ``bind_rows`` (called when connector.wiring builds
+the store), not at import time, so importing this module reads no configuration. The binding is
+the process's: PynamoDB keeps it on the model classes, so one process talks to one table.
 """
 
 from __future__ import annotations
