@@ -65,3 +65,13 @@ def test_a_missing_required_setting_fails_at_start_naming_it() -> None:
 def test_a_queue_the_function_needs_but_has_no_url_for_is_named(configured: Ports) -> None:
     with pytest.raises(MissingSettingError, match="JOBS_QUEUE_URL"):
         _ = configured.jobs
+
+
+def test_replacing_one_dependency_keeps_what_the_settings_built_and_new_settings_rebuild_it(
+    configured: Ports,
+) -> None:
+    client = configured.tiktok
+    replaced = configured.replace(jobs=RecordingQueue())
+    assert replaced.tiktok is client  # same settings: the client serves on
+    rebuilt = replaced.replace(settings=Settings.from_environ({**CONFIGURED, "TIKTOK_APP_KEY": "other"}))
+    assert rebuilt.tiktok is not client and rebuilt.tiktok.app_key == "other"

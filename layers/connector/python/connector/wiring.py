@@ -60,10 +60,16 @@ class Ports:
         self.__dict__.update(given)  # a given dependency takes the place of its cached_property
 
     def replace(self, **changes: Any) -> Ports:
-        """These ports with ``changes`` given instead (``settings`` among them, if wanted); what was
-        built here is built again on first use."""
+        """These ports with ``changes`` given instead (``settings`` among them, if wanted). With the
+        same settings, the clients, store and cipher built here serve the new ports too; anything
+        else is built again on first use."""
         settings = changes.pop("settings", self.settings)
-        return Ports(settings, **{**self.given, **changes})
+        replaced = Ports(settings, **{**self.given, **changes})
+        if settings is self.settings:
+            for name in _FROM_SETTINGS:
+                if name in self.__dict__ and name not in replaced.given:
+                    replaced.__dict__[name] = self.__dict__[name]
+        return replaced
 
     # --- the dependencies --------------------------------------------------------------------
     @cached_property
@@ -154,6 +160,8 @@ class Ports:
         return shop_api(self.tiktok, self.cipher, self.store, shop)
 
 
+# What Ports builds from its settings and secrets alone (nothing of another dependency).
+_FROM_SETTINGS = ("store", "shopify", "tiktok", "cipher")
 _process_ports: Ports | None = None
 Event = dict[str, Any]
 

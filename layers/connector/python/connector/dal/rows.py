@@ -260,7 +260,15 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
 
 
 def bind_rows(table_name: str, region: str, host: str | None) -> None:
-    """Point every row model at one table and endpoint, dropping any cached connection."""
+    """Point every row model at one table and endpoint, dropping any cached connection (kept when
+    the binding does not change: a connection costs a botocore client)."""
+    meta = TableRow.Meta
+    if (meta.table_name, getattr(meta, "region", None), getattr(meta, "host", None)) == (
+        table_name,
+        region,
+        host,
+    ):
+        return
     # The subclasses share TableRow.Meta (PynamoDB filled in its defaults when it built the class).
     TableRow.Meta.table_name = table_name
     TableRow.Meta.region = region  # type: ignore[attr-defined]
