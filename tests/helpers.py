@@ -42,9 +42,7 @@ def process_ports_with(**given: Any) -> Iterator[Ports]:
     try:
         yield ports
     finally:
-        if "settings" in given:  # the rows' table binding is process-wide: bind them back now
-            previous = previous.replace()
-            _ = previous.store
+        previous.bind_table()  # a test's settings may have bound the rows to another table
         use_process_ports(previous)
 
 

@@ -74,10 +74,15 @@ class Ports:
     # --- the dependencies --------------------------------------------------------------------
     @cached_property
     def store(self) -> Store:
+        self.bind_table()
+        return Store(counter_shards=self.settings.counter_shards)
+
+    def bind_table(self) -> None:
+        """Point the row models at these settings' table: PynamoDB binds them process-wide, so ports
+        with another table (a test's) must bind theirs back when they take over again."""
         from connector.dal.rows import bind_rows
 
         bind_rows(self.settings.table_name, self.settings.aws_region, self.settings.dynamodb_endpoint)
-        return Store(counter_shards=self.settings.counter_shards)
 
     @cached_property
     def events(self) -> MessageQueue:
