@@ -48,6 +48,7 @@ from local.sandboxes.shopify_catalog import (
     generate_product,
     shop_number,
 )
+from local.sandboxes.shopify_contract import Contract
 from local.sandboxes.shopify_graphql import (
     BulkStarter,
     GraphQLEndpoint,
@@ -130,7 +131,9 @@ class ShopifySandbox(Service):
         self.clock = clock
         self.api_version = api_version
         self.webhooks = WebhookSender(api_secret, api_version, webhook_url)
-        self.graphql = GraphQLEndpoint()
+        # What the connector sent that Shopify's real schema refuses (see shopify_contract).
+        self.contract = Contract()
+        self.graphql = GraphQLEndpoint(self.contract)
         self._http = LoopbackServer(
             type("_BoundHandler", (_Handler,), {"sandbox": self}), "shopify-sandbox", port
         )
@@ -371,7 +374,12 @@ class ShopifySandbox(Service):
     def answer_graphql(self, shop: str, body: dict[str, Any]) -> dict[str, Any]:
         state = self.state(shop)
         resolvers = Resolvers(
-            state, _utc_now, self.next_id, self.confirmation_url, start_bulk=self._starter(state)
+            state,
+            _utc_now,
+            self.next_id,
+            self.confirmation_url,
+            start_bulk=self._starter(state),
+            contract=self.contract,
         )
         return self.graphql.answer(state, resolvers, body)
 

@@ -22,7 +22,7 @@ shopify.dev/docs/api/admin-graphql/2025-10/objects/BulkOperation):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -33,16 +33,22 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLObjectType,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     get_named_type,
-    parse,
-    validate,
 )
 
-from local.sandboxes.shopify_schema import SCHEMA, Composite, field_definition, is_connection
+from local.sandboxes.shopify_schema import (
+    Composite,
+    admin_schema,
+    checked,
+    connection_node_type,
+    field_definition,
+    is_connection,
+)
 
 MAX_CONNECTIONS = 5
 MAX_CONNECTION_DEPTH = 2
@@ -81,14 +87,19 @@ class BulkQuery:
     root: BulkConnection
 
 
-def parse_bulk_query(text: str) -> BulkQuery:
-    """The validated bulk query; raises BulkQueryError with a message for the caller otherwise."""
+# Told a query's errors against the schema, answers whether to go on regardless (a tolerated gap).
+Accept = Callable[[Sequence[GraphQLError]], bool]
+
+
+def parse_bulk_query(text: str, accept: Accept) -> BulkQuery:
+    """The validated bulk query; raises BulkQueryError with a message for the caller otherwise.
+    Errors against the schema are handed to ``accept`` first: when it accepts them, the query is
+    planned from what the schema knows (fields it does not have are left out of the file)."""
     try:
-        document = parse(text)
+        document, problems = checked(text)
     except GraphQLError as error:
         raise BulkQueryError(f"Invalid bulk query: {error.message}") from error
-    problems = validate(SCHEMA, document)
-    if problems:
+    if problems and not accept(problems):
         raise BulkQueryError(f"Invalid bulk query: {problems[0].message}")
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) != 1:
@@ -100,7 +111,7 @@ def parse_bulk_query(text: str) -> BulkQuery:
         raise BulkQueryError("Invalid bulk query: variables are not supported.")
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     planner = _Planner(fragments)
-    query_type = SCHEMA.query_type
+    query_type = admin_schema().query_type
     assert query_type is not None
     connections = planner.connections([operation.selection_set], query_type, ())
     top = planner.fields([operation.selection_set])
@@ -154,7 +165,7 @@ class _Planner:
         found: list[BulkConnection] = []
         for key, nodes in self.fields(selection_sets).items():
             definition = field_definition(parent, nodes[0].name.value)
-            if definition is None:  # __typename
+            if definition is None:  # __typename (or, in a tolerated query, a field the schema lacks)
                 continue
             field_type = get_named_type(definition.type)
             inner = [node.selection_set for node in nodes if node.selection_set is not None]
@@ -165,7 +176,7 @@ class _Planner:
         return found
 
     def _connection(
-        self, selection_sets: Sequence[SelectionSetNode], connection: Composite, path: tuple[str, ...]
+        self, selection_sets: Sequence[SelectionSetNode], connection: GraphQLObjectType, path: tuple[str, ...]
     ) -> BulkConnection:
         views: list[tuple[str, str | None]] = []
         node_sets: list[SelectionSetNode] = []
@@ -180,8 +191,7 @@ class _Planner:
                         views.append((key, node_key))
                         node_sets.extend(f.selection_set for f in edge_fields if f.selection_set is not None)
             # pageInfo (and __typename) describe the page, not a node: not part of the output
-        node_type = get_named_type(connection.fields["nodes"].type)
-        assert isinstance(node_type, Composite)
+        node_type = connection_node_type(connection)
         ids = self.fields(node_sets).get("id", [])
         return BulkConnection(
             path=path,

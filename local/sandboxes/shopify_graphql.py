@@ -1,5 +1,9 @@
-"""The sandbox's GraphQL Admin endpoint: graphql-core over the schema subset, resolvers over the
-shop's records, and Shopify's cost-based leaky bucket in front.
+"""The sandbox's GraphQL Admin endpoint: graphql-core over Shopify's real Admin schema, resolvers
+over the shop's records, and Shopify's cost-based leaky bucket in front.
+
+A document that fails validation, or variables that do not fit the types its operation declares,
+are refused as Shopify refuses them (HTTP 200, ``{"errors": [...]}``, nothing executed) and
+recorded as violations of the contract (see shopify_contract), unless a tolerated gap covers them.
 
 Throttling as shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits describes it: a query runs
 only if the bucket holds its requested cost; afterwards the difference between requested and actual
@@ -29,9 +33,8 @@ from graphql import (
     GraphQLError,
     execute_sync,
     get_operation_ast,
-    parse,
-    validate,
 )
+from graphql.execution import get_variable_values
 
 from local.sandboxes.shopify_bulk import BulkQuery, BulkQueryError, parse_bulk_query
 from local.sandboxes.shopify_catalog import (
@@ -43,7 +46,8 @@ from local.sandboxes.shopify_catalog import (
     SandboxSubscription,
     SandboxVariant,
 )
-from local.sandboxes.shopify_schema import MAX_PAGE, MAX_QUERY_COST, SCHEMA, QueryCost
+from local.sandboxes.shopify_contract import Contract, fit_variables, operation_label
+from local.sandboxes.shopify_schema import MAX_PAGE, MAX_QUERY_COST, QueryCost, admin_schema, checked
 
 
 class LeakyBucket:
@@ -287,7 +291,8 @@ class Resolvers:
     """The root value for one request: Query and Mutation fields over one shop's records.
 
     ``connection`` is ``page`` for requests and ``every`` when a bulk query runs; ``start_bulk`` is
-    what ``bulkOperationRunQuery`` hands an accepted operation to."""
+    what ``bulkOperationRunQuery`` hands an accepted operation to; ``contract`` records a bulk
+    query that fails validation (the sandbox's, so that it is seen)."""
 
     def __init__(
         self,
@@ -298,6 +303,7 @@ class Resolvers:
         *,
         connection: Connection = page,
         start_bulk: BulkStarter | None = None,
+        contract: Contract | None = None,
     ) -> None:
         self.state = state
         self.now = now
@@ -305,6 +311,7 @@ class Resolvers:
         self.confirmation_url = confirmation_url
         self.connection = connection
         self.start_bulk = start_bulk
+        self.contract = contract or Contract()
 
     def root(self) -> dict[str, Any]:
         return {
@@ -338,9 +345,10 @@ class Resolvers:
         return variant_object(*found, self.connection) if found else None
 
     def products_count(
-        self, info: Any, query: str | None = None, limit: int | None = 10000
+        self, info: Any, query: str | None = None, limit: int | None = 10000, savedSearchId: str | None = None
     ) -> dict[str, Any]:
-        """Like ``products``, the sandbox does not filter by ``query``: both see the whole catalog."""
+        """Like ``products``, the sandbox does not filter by ``query`` or a saved search: both see the
+        whole catalog."""
         count = len(self.state.products)
         if limit is not None and count > limit:
             return {"count": limit, "precision": "AT_LEAST"}
@@ -359,8 +367,9 @@ class Resolvers:
         return bulk_operation_object(latest) if latest else None
 
     def bulk_operation_run_query(self, info: Any, query: str, groupObjects: bool = True) -> dict[str, Any]:
+        label = operation_label(info.operation)
         try:
-            plan = parse_bulk_query(query)
+            plan = parse_bulk_query(query, lambda errors: self.contract.check(label, "bulk query", errors))
         except BulkQueryError as error:
             return _bulk_refusal("INVALID", ["query"], str(error))
         # Before 2026-01 an app runs one bulk query per shop at a time. Requests execute one at a
@@ -478,6 +487,7 @@ class Resolvers:
         returnUrl: str,
         test: bool | None = None,
         trialDays: int | None = None,
+        replacementBehavior: str = "STANDARD",  # the sandbox keeps every subscription side by side
     ) -> dict[str, Any]:
         recurring = [item["plan"]["appRecurringPricingDetails"] for item in lineItems]
         plans = [plan for plan in recurring if plan]
@@ -525,7 +535,8 @@ def _bulk_refusal(code: str, field: list[str] | None, message: str) -> dict[str,
 class GraphQLEndpoint:
     """Answers one GraphQL request body for one shop; counts what it throttled."""
 
-    def __init__(self) -> None:
+    def __init__(self, contract: Contract | None = None) -> None:
+        self.contract = contract or Contract()
         self.throttled = 0
         self.executed = 0
         self._lock = threading.Lock()
@@ -537,15 +548,22 @@ class GraphQLEndpoint:
         if not isinstance(query, str) or not isinstance(variables, dict):
             return {"errors": [{"message": "Parameter Missing or Invalid"}]}
         try:
-            document = parse(query)
+            document, problems = checked(query)
         except GraphQLError as error:
             return {"errors": [error.formatted]}
-        problems = validate(SCHEMA, document)
-        if problems:
-            return {"errors": [problem.formatted for problem in problems]}
+        schema = admin_schema()
         operation = get_operation_ast(document, operation_name)
+        label = operation_label(operation, operation_name)
+        if problems and not self.contract.check(label, "validation", problems):
+            return {"errors": [problem.formatted for problem in problems]}
         if operation is None:
             return {"errors": [{"message": "No operation named " + str(operation_name)}]}
+        # Shopify checks the variables before it runs anything or charges for it.
+        coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
+        if isinstance(coerced, list):
+            if not self.contract.check(label, "variables", coerced):
+                return {"errors": [error.formatted for error in coerced]}
+            variables = fit_variables(schema, operation, variables)
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         cost = QueryCost(operation, fragments, variables)
         requested = cost.requested()
@@ -560,7 +578,7 @@ class GraphQLEndpoint:
             }
         with self._lock:  # one operation at a time: resolvers change shared records
             result = execute_sync(
-                SCHEMA,
+                schema,
                 document,
                 root_value=resolvers.root(),
                 variable_values=variables,
@@ -578,7 +596,7 @@ class GraphQLEndpoint:
     def execute_bulk(self, resolvers: Resolvers, document: DocumentNode) -> ExecutionResult:
         """A bulk query's execution, under the same lock as requests; no cost, no bucket."""
         with self._lock:
-            return execute_sync(SCHEMA, document, root_value=resolvers.root())
+            return execute_sync(admin_schema(), document, root_value=resolvers.root())
 
     def _too_costly(self, state: ShopState, requested: int) -> dict[str, Any]:
         message = (
