@@ -448,7 +448,9 @@ class ShopifySandbox(Service):
         operation = advance(status="RUNNING")
         # Every node, not one page: ``every`` in place of ``page``. Run under the endpoint's lock,
         # so the file is one consistent view of the shop's records.
-        resolvers = Resolvers(state, _utc_now, self.next_id, self.confirmation_url, connection=every)
+        resolvers = Resolvers(
+            state, _utc_now, self.next_id, self.confirmation_url, connection=every, contract=self.contract
+        )
         file: BulkFile | None = None  # stays None when the operation fails
         try:
             result = self.graphql.execute_bulk(resolvers, query.document)
