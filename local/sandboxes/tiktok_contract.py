@@ -158,20 +158,26 @@ class Endpoint:
     def code_for(self, field_path: str, rule: str, *, in_body: bool) -> int:
         """The code TikTok answers for this breach: one of the endpoint's own whose message names the
         field and the rule, else its generic parameter error, else common-errors.md's 36009004."""
-        words = RULE_WORDS.get(rule, ("invalid",))
-        named = _field_words(field_path)
-        for code, message in self.errors:
-            low = message.lower()
-            if named and all(word in low for word in named) and any(word in low for word in words):
+        return _code_for(self.method, self.template, _field_words(field_path), rule, in_body)
+
+
+@cache
+def _code_for(method: str, template: str, named: tuple[str, ...], rule: str, in_body: bool) -> int:
+    # Cached by what decides it: an endpoint has hundreds of codes, a bulk upload thousands of breaches.
+    errors = next(e.errors for e in endpoints() if (e.method, e.template) == (method, template))
+    words = RULE_WORDS.get(rule, ("invalid",))
+    for code, message in errors:
+        low = message.lower()
+        if named and all(word in low for word in named) and any(word in low for word in words):
+            return code
+    if rule == "required" and in_body:
+        for code, message in errors:
+            if message.strip().lower() == "property is required":
                 return code
-        if rule == "required" and in_body:
-            for code, message in self.errors:
-                if message.strip().lower() == "property is required":
-                    return code
-        for code, message in self.errors:
-            if GENERIC_PARAMETER.search(message):
-                return code
-        return BAD_PARAMETER
+    for code, message in errors:
+        if GENERIC_PARAMETER.search(message):
+            return code
+    return BAD_PARAMETER
 
 
 def _field_words(field_path: str) -> tuple[str, ...]:
