@@ -11,8 +11,13 @@ from TIKTOK_APP_KEY / TIKTOK_APP_SECRET). Facts from partner.tiktokshop.com/docv
 request", "Common errors", "Authorization guide 202309", webhooks 1 and 5, and the 202309 reference
 pages of each endpoint served here. Never shipped.
 
+Before anything else, every API call is judged by TikTok's published reference (``tiktok_contract``,
+over local/contracts/tiktok): a breach is recorded in ``sandbox.contract`` and refused with TikTok's
+code unless ``sandbox.contract.tolerate(...)`` names it as a known gap (``tiktok_contract_gaps``).
+
 This module ties the parts into one server and checks each API call's app key, timestamp and sign:
 ``tiktok_state`` (shops, tokens, fault knobs), ``tiktok_products``, ``tiktok_orders``,
+``tiktok_catalog`` (uploaded images, warehouses, categories, and the checks against them),
 ``tiktok_webhooks`` (scheduler, signed webhooks), ``tiktok_http`` (routes, request handler) and
 ``tiktok_codes`` (TikTok's codes and limits).
 """
@@ -27,6 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import Self
 
 from connector.clients.tiktok.signing import signature_valid
+from local.sandboxes.tiktok_catalog import Catalog
 from local.sandboxes.tiktok_codes import (
     BAD_REQUEST,
     INVALID_SIGN,
@@ -36,6 +42,7 @@ from local.sandboxes.tiktok_codes import (
     ApiFailure,
     JsonObject,
 )
+from local.sandboxes.tiktok_contract import Contract
 from local.sandboxes.tiktok_http import api_routes, find_route, handler_for, json_body
 from local.sandboxes.tiktok_orders import Orders, public_order
 from local.sandboxes.tiktok_products import Products, public_product
@@ -83,7 +90,10 @@ class TikTokSandbox(Service):
         self.products: dict[str, JsonObject] = self._products.products
         self._orders = Orders(self._shared, self._accounts, self._webhooks)
         self.orders: dict[str, JsonObject] = self._orders.orders
-        self._routes = api_routes(self._products, self._orders)
+        self._catalog = Catalog(self._shared)
+        self._routes = api_routes(self._products, self._orders, self._catalog)
+        # TikTok's published reference judges every call; nothing is tolerated unless a test says so.
+        self.contract = Contract()
         # What tests and the control endpoints call, answered by the part that keeps those records.
         self.add_shop = self._accounts.add_shop
         self.authorize = self._accounts.authorize
@@ -148,7 +158,10 @@ class TikTokSandbox(Service):
         self, method: str, path: str, query: dict[str, str], headers: Mapping[str, str], body: bytes
     ) -> JsonObject:
         """Check one API call and answer its ``data`` (raises ApiFailure otherwise)."""
-        self._check_app(path, query, body)
+        checked = self.contract.check(method, path, query, headers, body)  # before anything else
+        multipart = headers.get("content-type", "").split(";")[0].strip().lower() == "multipart/form-data"
+        # "Sign your API request": a multipart body is not part of the string to sign.
+        self._check_app(path, query, b"" if multipart else body)
         with self._lock:
             self.received[path] = self.received.get(path, 0) + 1
             self._admission.admit()
@@ -157,7 +170,11 @@ class TikTokSandbox(Service):
             shop = self._accounts.check_token(headers.get("x-tts-access-token", ""))
             if route.needs_cipher:
                 self._accounts.check_cipher(shop, query.get("shop_cipher"))
-            payload = json_body(body) if method in ("POST", "DELETE") else {}
+            if checked.form is not None:
+                payload: JsonObject = dict(checked.form)
+            else:
+                payload = json_body(body) if method in ("POST", "DELETE", "PUT") else {}
+            self.contract.enforce(self._catalog.violations(checked, shop, query, payload, self.products))
             data = route.handler(shop, query, payload, *params)
             self.calls[route.name] = self.calls.get(route.name, 0) + 1
             return data
@@ -214,6 +231,11 @@ class TikTokSandbox(Service):
                     "products": [public_product(p) for p in self.products.values()],
                     "orders": [public_order(o) for o in self.orders.values()],
                     "calls": dict(self.calls),
+                    "contract": {
+                        "violations": [v.__dict__ for v in self.contract.violations],
+                        "tolerated": [v.__dict__ for v in self.contract.tolerated],
+                        "versions": dict(self.contract.versions),
+                    },
                     "webhooks": [
                         {"status": w.status, "dropped": w.dropped, "body": w.payload} for w in self.webhooks
                     ],

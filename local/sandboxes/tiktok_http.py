@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from local.sandboxes.tiktok_catalog import Catalog
 from local.sandboxes.tiktok_codes import OK, UNKNOWN_PATH, ApiFailure, JsonObject
 from local.sandboxes.tiktok_orders import Orders, api_shipping_providers
 from local.sandboxes.tiktok_products import Products
@@ -34,10 +35,19 @@ class Route:
     needs_cipher: bool = True
 
 
-def api_routes(products: Products, orders: Orders) -> tuple[Route, ...]:
+UPLOAD_PATH = r"/product/202309/images/upload"
+CATEGORY_PATH = r"/product/202309/categories/(\d+)"
+
+
+def api_routes(products: Products, orders: Orders, catalog: Catalog) -> tuple[Route, ...]:
     """The API host's endpoints; the first whose method and pattern match a call answers it."""
     return (
         Route("shops", "GET", r"/authorization/202309/shops", api_shops, needs_cipher=False),
+        Route("images/upload", "POST", UPLOAD_PATH, catalog.api_upload_image, needs_cipher=False),
+        Route("logistics/warehouses", "GET", r"/logistics/202309/warehouses", catalog.api_warehouses),
+        Route("categories", "GET", r"/product/202309/categories", catalog.api_categories),
+        Route("categories/attributes", "GET", f"{CATEGORY_PATH}/attributes", catalog.api_attributes),
+        Route("categories/rules", "GET", f"{CATEGORY_PATH}/rules", catalog.api_rules),
         Route("products/search", "POST", r"/product/202309/products/search", products.api_search_products),
         Route("products/activate", "POST", r"/product/202309/products/activate", products.api_activate),
         Route("products/deactivate", "POST", r"/product/202309/products/deactivate", products.api_deactivate),
@@ -117,6 +127,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")  # TikTok's Edit Product; here so a wrong method meets the contract
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
 
     def _dispatch(self, method: str) -> None:
         sandbox = self.sandbox
