@@ -25,10 +25,7 @@ Syntax errors are not violations of the contract (no schema is involved) and are
 
 from __future__ import annotations
 
-import re
-import threading
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from graphql import (
@@ -46,72 +43,15 @@ from graphql import (
     type_from_ast,
 )
 
-
-@dataclass(frozen=True)
-class Violation:
-    operation: str  # the operation's name, else its first field
-    rule: str  # validation | variables | bulk query
-    message: str
+from local.sandboxes.contract import ContractRecord, Violation
 
 
-@dataclass(frozen=True)
-class Gap:
-    """A known gap: violations of ``operation`` whose message matches ``message`` (a regular
-    expression, searched) and, when given, whose rule is ``rule``."""
-
-    operation: str
-    message: str
-    reason: str
-    rule: str | None = None
-
-    def covers(self, violation: Violation) -> bool:
-        return (
-            violation.operation == self.operation
-            and (self.rule is None or violation.rule == self.rule)
-            and re.search(self.message, violation.message) is not None
-        )
-
-
-class Contract:
-    """The violations the sandbox saw, and the gaps it tolerates (none unless told)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._gaps: tuple[Gap, ...] = ()
-        self._violations: list[Violation] = []
-        self._tolerated: list[Violation] = []
-
-    @property
-    def violations(self) -> list[Violation]:
-        """Violations refused (no gap covered them), oldest first."""
-        with self._lock:
-            return list(self._violations)
-
-    @property
-    def tolerated(self) -> list[Violation]:
-        """Violations a tolerated gap covered (the request ran leniently), oldest first."""
-        with self._lock:
-            return list(self._tolerated)
-
-    def tolerate(self, entries: Iterable[Gap]) -> None:
-        """Tolerate these gaps from now on, in place of those tolerated before (``()``: none)."""
-        with self._lock:
-            self._gaps = tuple(entries)
-
-    def clear(self) -> None:
-        """Forget the recorded violations, tolerated ones included; what is tolerated stays."""
-        with self._lock:
-            self._violations.clear()
-            self._tolerated.clear()
+class Contract(ContractRecord):
+    """What the sandbox saw against Shopify's real schema, and the gaps it tolerates (none unless told)."""
 
     def check(self, operation: str, rule: str, errors: Sequence[GraphQLError]) -> bool:
         """Records ``errors``; True when a tolerated gap covers every one (the request goes on)."""
-        found = [Violation(operation, rule, error.message) for error in errors]
-        with self._lock:
-            covered = [any(gap.covers(violation) for gap in self._gaps) for violation in found]
-            for violation, tolerated in zip(found, covered, strict=True):
-                (self._tolerated if tolerated else self._violations).append(violation)
-        return all(covered)
+        return not self.record(Violation(operation, "", rule, error.message) for error in errors)
 
 
 def operation_label(operation: OperationDefinitionNode | None, fallback: str | None = None) -> str:

@@ -13,7 +13,7 @@ pages of each endpoint served here. Never shipped.
 
 Before anything else, every API call is judged by TikTok's published reference (``tiktok_contract``,
 over local/contracts/tiktok): a breach is recorded in ``sandbox.contract`` and refused with TikTok's
-code unless ``sandbox.contract.tolerate(...)`` names it as a known gap (``tiktok_contract_gaps``).
+code unless ``sandbox.contract.tolerate(...)`` names it as a known gap (the tests' allowlist).
 
 This module ties the parts into one server and checks each API call's app key, timestamp and sign:
 ``tiktok_state`` (shops, tokens, fault knobs), ``tiktok_products``, ``tiktok_orders``,

@@ -20,8 +20,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from local.sandboxes.contract import Violation
 from local.sandboxes.tiktok_codes import JsonObject
-from local.sandboxes.tiktok_contract import Checked, FormPart, Match, Param, Violation, values_of
+from local.sandboxes.tiktok_contract import Checked, FormPart, Match, Param, values_of
 from local.sandboxes.tiktok_state import SandboxShop, Shared
 
 # Create Product, skus.price.currency: "Possible values based on the region" (region codes as in

@@ -20,7 +20,6 @@ import dataclasses
 import email.policy
 import json
 import re
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -30,6 +29,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from local.sandboxes.contract import ContractRecord, Violation
 from local.sandboxes.tiktok_codes import ApiFailure
 
 SPEC_DIR = Path(__file__).resolve().parents[1] / "contracts" / "tiktok" / "api"
@@ -266,41 +266,6 @@ def match(method: str, path: str) -> Match | int:
 
 
 @dataclass(frozen=True)
-class Violation:
-    """One breach of the contract: ``endpoint`` as ``METHOD template``, the field path, the rule."""
-
-    endpoint: str
-    field: str
-    rule: str
-    message: str
-    code: int = dataclasses.field(default=BAD_PARAMETER, compare=False)
-    http_status: int = dataclasses.field(default=HTTPStatus.OK, compare=False)
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A known breach of today's connector, tolerated: ``endpoint`` and ``field`` are patterns where
-    ``*`` stands for anything (``skus[*].inventory[*].warehouse_id``), ``rule`` a rule name or ``*``."""
-
-    endpoint: str
-    rule: str
-    field: str = "*"
-    reason: str = ""
-
-    def covers(self, violation: Violation) -> bool:
-        return (
-            self.rule in ("*", violation.rule)
-            and _pattern(self.endpoint).fullmatch(violation.endpoint) is not None
-            and _pattern(self.field).fullmatch(violation.field) is not None
-        )
-
-
-@cache
-def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(part) for part in text.split("*")))
-
-
-@dataclass(frozen=True)
 class FormPart:
     data: bytes
     filename: str | None
@@ -319,44 +284,19 @@ class Checked:
         return self.form is not None
 
 
-class Contract:
+class Contract(ContractRecord):
     """Judges calls by the reference; keeps every breach (``violations``), the tolerated ones apart
     (``tolerated``), and the versions called that the reference documents at another one."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.violations: list[Violation] = []
-        self.tolerated: list[Violation] = []
-        self.gaps: list[Gap] = []
+        super().__init__()
         self.versions: dict[str, str] = {}  # label called -> label documented
-
-    def tolerate(self, gaps: Iterable[Gap]) -> None:
-        with self._lock:
-            self.gaps.extend(gaps)
-
-    def strict(self) -> None:
-        """Tolerate nothing again (the default)."""
-        with self._lock:
-            self.gaps.clear()
-
-    def clear(self) -> None:
-        """Forget the breaches recorded so far (the tolerances stay)."""
-        with self._lock:
-            self.violations.clear()
-            self.tolerated.clear()
 
     def enforce(self, violations: Iterable[Violation]) -> None:
         """Record each breach; refuse the call with the first one no gap tolerates."""
-        refused = None
-        with self._lock:
-            for violation in violations:
-                if any(gap.covers(violation) for gap in self.gaps):
-                    self.tolerated.append(violation)
-                    continue
-                self.violations.append(violation)
-                refused = refused or violation
-        if refused is not None:
-            raise ApiFailure(refused.code, refused.message, refused.http_status)
+        refused = self.record(violations)
+        if refused:
+            raise ApiFailure(refused[0].code, refused[0].message, refused[0].http_status)
 
     def check(
         self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes

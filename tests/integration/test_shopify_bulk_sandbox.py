@@ -315,7 +315,9 @@ def test_a_second_bulk_query_is_refused_while_the_first_runs(admin: Admin, sandb
         ),
     ],
 )
-def test_a_query_shopify_would_not_run_in_bulk_is_invalid(admin: Admin, query: str, reason: str) -> None:
+def test_a_query_shopify_would_not_run_in_bulk_is_invalid(
+    admin: Admin, sandbox: ShopifySandbox, query: str, reason: str
+) -> None:
     # When a query breaking the bulk rules is sent
     payload = admin.run(query)
     # Then it answers userErrors INVALID on the query argument, saying why, and starts nothing
@@ -324,6 +326,7 @@ def test_a_query_shopify_would_not_run_in_bulk_is_invalid(admin: Admin, query: s
     assert (error["code"], error["field"]) == ("INVALID", ["query"])
     assert reason in error["message"]
     assert admin.graphql(CURRENT)["data"]["currentBulkOperation"] is None
+    sandbox.contract.clear()  # the query outside Shopify's schema was sent on purpose
 
 
 def test_a_failing_operation_ends_failed_without_a_url(admin: Admin, sandbox: ShopifySandbox) -> None:

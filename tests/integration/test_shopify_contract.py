@@ -21,10 +21,10 @@ from connector.clients.shopify import documents
 from connector.clients.shopify.admin import ShopifyAdminClient
 from connector.clients.shopify.errors import ShopifyError
 from connector.clients.shopify.models import OrderLine
+from local.sandboxes.contract import Gap, Violation
 from local.sandboxes.shopify import ShopifySandbox
-from local.sandboxes.shopify_contract import Gap, Violation
-from local.sandboxes.shopify_contract_gaps import KNOWN_GAPS
 from local.sandboxes.shopify_schema import ADMIN_SCHEMA_FILE, SCALARS, QueryCost, admin_schema, custom_scalars
+from tests.contract_gaps import KNOWN_GAPS
 
 API_KEY = "contract-client-id"
 API_SECRET = "contract-client-secret-of-32-bytes-or-more"
@@ -58,6 +58,7 @@ def sandbox() -> Iterator[ShopifySandbox]:
 def shop(sandbox: ShopifySandbox) -> Iterator[str]:
     sandbox.contract.clear()
     yield f"contract-{uuid.uuid4().hex[:10]}.myshopify.com"
+    sandbox.contract.clear()  # each test sends what Shopify refuses on purpose, and checks it
     sandbox.contract.tolerate(())
 
 
@@ -120,7 +121,7 @@ def assert_refused_and_recorded(sandbox: ShopifySandbox, shop: str, answer: Any,
     assert [error["message"] for error in answer["errors"] if expected.message in error["message"]]
     assert sandbox.orders(shop) == []
     (violation,) = sandbox.contract.violations
-    assert (violation.operation, violation.rule) == (expected.operation, expected.rule)
+    assert (violation.where, violation.rule) == (expected.where, expected.rule)
     assert expected.message in violation.message
     assert sandbox.contract.tolerated == []
 
@@ -138,7 +139,7 @@ def test_a_document_shopify_refuses_is_refused_and_recorded(
     sandbox: ShopifySandbox, shop: str, query: str, operation: str, says: str
 ) -> None:
     answer = post(sandbox, shop, query)
-    assert_refused_and_recorded(sandbox, shop, answer, Violation(operation, "validation", says))
+    assert_refused_and_recorded(sandbox, shop, answer, Violation(operation, "", "validation", says))
 
 
 @pytest.mark.parametrize(
@@ -154,7 +155,9 @@ def test_variables_shopify_refuses_are_refused_and_recorded(
     sandbox: ShopifySandbox, shop: str, line: dict[str, Any], says: str
 ) -> None:
     answer = post(sandbox, shop, ORDER_CREATE, {"order": {"currency": "USD", "lineItems": [line]}})
-    assert_refused_and_recorded(sandbox, shop, answer, Violation("ConnectorOrderCreate", "variables", says))
+    assert_refused_and_recorded(
+        sandbox, shop, answer, Violation("ConnectorOrderCreate", "", "variables", says)
+    )
 
 
 def test_more_than_one_input_violation_is_each_recorded(sandbox: ShopifySandbox, shop: str) -> None:
@@ -174,7 +177,7 @@ def test_a_bulk_query_shopify_would_not_validate_is_invalid_and_recorded(
     errors = answer["data"]["bulkOperationRunQuery"]["userErrors"]
     assert [(error["code"], error["field"]) for error in errors] == [("INVALID", ["query"])]
     (violation,) = sandbox.contract.violations
-    assert (violation.operation, violation.rule) == ("ConnectorBulkRunQuery", "bulk query")
+    assert (violation.where, violation.rule) == ("ConnectorBulkRunQuery", "bulk query")
     assert violation.message.startswith("Cannot query field 'colour' on type 'Product'.")
 
 
@@ -185,7 +188,9 @@ def test_a_tolerated_input_field_is_recorded_apart_and_the_order_is_still_create
     sandbox: ShopifySandbox, shop: str
 ) -> None:
     # Given the unknown input field is a known gap
-    sandbox.contract.tolerate([Gap("ConnectorOrderCreate", r"Field 'price' is not defined", reason="test")])
+    sandbox.contract.tolerate(
+        [Gap("ConnectorOrderCreate", message=r"Field 'price' is not defined", reason="test")]
+    )
     # When the order is created with it
     answer = post(sandbox, shop, ORDER_CREATE, order_variables(sandbox, shop, price="1"))
     # Then the order is created from what the schema has, and the violation is tolerated, not refused
@@ -196,15 +201,17 @@ def test_a_tolerated_input_field_is_recorded_apart_and_the_order_is_still_create
 
 
 def test_a_tolerated_unknown_field_is_left_out_and_the_rest_runs(sandbox: ShopifySandbox, shop: str) -> None:
-    sandbox.contract.tolerate([Gap("Colour", "colour", reason="test", rule="validation")])
+    sandbox.contract.tolerate([Gap("Colour", "validation", message="colour", reason="test")])
     answer = post(sandbox, shop, "query Colour { products(first: 2) { nodes { id colour } } }")
     assert [sorted(node) for node in answer["data"]["products"]["nodes"]] == [["id"], ["id"]]
     assert "errors" not in answer
-    assert [v.operation for v in sandbox.contract.tolerated] == ["Colour"]
+    assert [v.where for v in sandbox.contract.tolerated] == ["Colour"]
 
 
 def test_a_gap_tolerates_only_its_operation_and_message(sandbox: ShopifySandbox, shop: str) -> None:
-    sandbox.contract.tolerate([Gap("Other", "colour", reason="test"), Gap("Colour", "size", reason="test")])
+    sandbox.contract.tolerate(
+        [Gap("Other", message="colour", reason="test"), Gap("Colour", message="size", reason="test")]
+    )
     answer = post(sandbox, shop, "query Colour { products(first: 2) { nodes { id colour } } }")
     assert set(answer) == {"errors"}
     assert len(sandbox.contract.violations) == 1 and sandbox.contract.tolerated == []
@@ -215,7 +222,8 @@ def test_each_known_gap_says_why_and_none_is_tolerated_unless_asked(sandbox: Sho
     with ShopifySandbox(API_KEY, API_SECRET) as fresh:
         answer = post(fresh, "strict.myshopify.com", "{ products(first: 1) { nodes { colour } } }")
         assert set(answer) == {"errors"} and fresh.contract.tolerated == []
-        assert [violation.operation for violation in fresh.contract.violations] == ["products"]
+        assert [violation.where for violation in fresh.contract.violations] == ["products"]
+        fresh.contract.clear()
 
 
 # -- the connector's client against the real schema ---------------------------------------------

@@ -209,6 +209,7 @@ def test_invalid_product_is_refused_with_tiktoks_code(
         shop.create_product(a_product(**changes))  # type: ignore[arg-type]
     assert raised.value.code == code and raised.value.request_id
     assert sandbox.products == {}
+    sandbox.contract.clear()  # the breach was the point
 
 
 def test_search_products_pages_and_filters_by_status(sandbox: TikTokSandbox, shop: ShopClient) -> None:
@@ -438,7 +439,7 @@ def test_sandbox_rejects_a_body_changed_after_signing(sandbox: TikTokSandbox) ->
     # Given a request signed over one body
     grant = sandbox.issue_token()
     path = "/order/202309/orders/search"
-    params = signed_query(path, b'{"update_time_ge":0}', shop_cipher=grant.shop_cipher)
+    params = signed_query(path, b'{"update_time_ge":0}', shop_cipher=grant.shop_cipher, page_size="10")
     # When another body is sent with that signature; Then TikTok's invalid-sign code comes back
     assert post(sandbox, path, params, b'{"update_time_ge":1}', grant.access_token)["code"] == 106001
     # And the untouched request passes
@@ -481,6 +482,7 @@ def test_sandbox_checks_the_token_and_the_shop_cipher(sandbox: TikTokSandbox, cl
         with pytest.raises(TikTokApiError) as raised:
             client.for_shop(auth).search_orders(update_time_ge=0)
         assert raised.value.code == code
+    sandbox.contract.clear()  # the empty cipher breaks the contract on purpose
 
 
 # --- webhooks ---

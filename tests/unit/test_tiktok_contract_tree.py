@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from local.sandboxes.contract import Gap, Violation
 from local.sandboxes.tiktok_contract import (
     INVALID_METHOD,
     INVALID_PATH,
-    Gap,
     Match,
     Param,
-    Violation,
     check_value,
     endpoints,
     match,
