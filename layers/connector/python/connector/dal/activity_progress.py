@@ -67,28 +67,31 @@ class ActivityProgress:
             self._note_activity_error(pk, activity_id, f"{item_id}: {error}")
         return True
 
-    @retry_on_conflict
     def record_activity_successes(self, shop: str, activity_id: str, item_ids: Sequence[str]) -> None:
         """Count a page of succeeded items in one transaction (up to 99). When one of them was
         counted before (a retried page), they are counted one by one instead, so each still counts
         exactly once."""
-        pk = keys.shop_pk(shop)
         wanted = list(dict.fromkeys(item_ids))
         for start in range(0, len(wanted), MAX_TRANSACTION_ITEMS - 1):
             chunk = wanted[start : start + MAX_TRANSACTION_ITEMS - 1]
-            actions = [
-                ActivityRow.processed.add(len(chunk)),
-                ActivityRow.succeeded.add(len(chunk)),
-                ActivityRow.progressed_at.set(now()),
-            ]
-            markers = [
-                ActivityItemRow(pk, keys.activity_item_sk(activity_id, item_id), succeeded=True)
-                for item_id in chunk
-            ]
-            activity = ActivityRow(pk, keys.activity_sk(activity_id))
-            if not _count_once(markers, activity, actions, condition=ActivityRow.pk.exists()):
+            if not self._count_successes(shop, activity_id, chunk):
                 for item_id in chunk:  # some were counted before: each on its own, once
                     self.record_activity_item(shop, activity_id, item_id, succeeded=True)
+
+    @retry_on_conflict  # per chunk: a collision retries this chunk, not the chunks already counted
+    def _count_successes(self, shop: str, activity_id: str, chunk: Sequence[str]) -> bool:
+        pk = keys.shop_pk(shop)
+        actions = [
+            ActivityRow.processed.add(len(chunk)),
+            ActivityRow.succeeded.add(len(chunk)),
+            ActivityRow.progressed_at.set(now()),
+        ]
+        markers = [
+            ActivityItemRow(pk, keys.activity_item_sk(activity_id, item_id), succeeded=True)
+            for item_id in chunk
+        ]
+        activity = ActivityRow(pk, keys.activity_sk(activity_id))
+        return _count_once(markers, activity, actions, condition=ActivityRow.pk.exists())
 
     def _note_activity_error(self, pk: str, activity_id: str, message: str) -> None:
         # The dashboard shows the first errors; later ones stay on their item markers.
