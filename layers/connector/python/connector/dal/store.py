@@ -48,7 +48,6 @@ from connector.dal.table import (
     newest_first,
     retry_on_conflict,
 )
-from connector.dal.table import MAX_TRANSACTION_ITEMS as MAX_TRANSACTION_ITEMS  # the applier's
 from connector.domain.entities import (
     InstallState,
     Order,

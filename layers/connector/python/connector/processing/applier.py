@@ -18,7 +18,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from connector.dal.store import MAX_TRANSACTION_ITEMS, CommitOutcome, Delivery, VersionedWrite
+from connector.dal.store import CommitOutcome, Delivery, VersionedWrite
+from connector.dal.table import MAX_TRANSACTION_ITEMS
 from connector.domain import changes, plans
 from connector.domain.changes import CatalogFacts, Change
 from connector.domain.entities import Order, Plan, Product, Shop, TikTokConnection, Variant
