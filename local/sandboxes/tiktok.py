@@ -43,7 +43,7 @@ from local.sandboxes.tiktok_codes import (
     JsonObject,
 )
 from local.sandboxes.tiktok_contract import Contract
-from local.sandboxes.tiktok_http import api_routes, find_route, handler_for, json_body
+from local.sandboxes.tiktok_http import api_routes, find_route, handler_for
 from local.sandboxes.tiktok_orders import Orders, public_order
 from local.sandboxes.tiktok_products import Products, public_product
 from local.sandboxes.tiktok_state import Accounts, Admission, Faults, SandboxShop, Shared
@@ -159,9 +159,8 @@ class TikTokSandbox(Service):
     ) -> JsonObject:
         """Check one API call and answer its ``data`` (raises ApiFailure otherwise)."""
         checked = self.contract.check(method, path, query, headers, body)  # before anything else
-        multipart = headers.get("content-type", "").split(";")[0].strip().lower() == "multipart/form-data"
         # "Sign your API request": a multipart body is not part of the string to sign.
-        self._check_app(path, query, b"" if multipart else body)
+        self._check_app(path, query, b"" if checked.multipart else body)
         with self._lock:
             self.received[path] = self.received.get(path, 0) + 1
             self._admission.admit()
@@ -170,10 +169,8 @@ class TikTokSandbox(Service):
             shop = self._accounts.check_token(headers.get("x-tts-access-token", ""))
             if route.needs_cipher:
                 self._accounts.check_cipher(shop, query.get("shop_cipher"))
-            if checked.form is not None:
-                payload: JsonObject = dict(checked.form)
-            else:
-                payload = json_body(body) if method in ("POST", "DELETE", "PUT") else {}
+            # the body as the contract check read it: parsed once
+            payload: JsonObject = dict(checked.form) if checked.form is not None else checked.payload
             self.contract.enforce(self._catalog.violations(checked, shop, query, payload, self.products))
             data = route.handler(shop, query, payload, *params)
             self.calls[route.name] = self.calls.get(route.name, 0) + 1
