@@ -95,10 +95,6 @@ class ContractRecord:
         with self._lock:
             return list(self._tolerated)
 
-    @property
-    def gaps(self) -> tuple[Gap, ...]:
-        return self._gaps
-
     def tolerate(self, gaps: Iterable[Gap]) -> None:
         """Tolerate these gaps from now on, in place of those tolerated before."""
         with self._lock:

@@ -30,16 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from local.sandboxes.contract import ContractRecord, Violation
-from local.sandboxes.tiktok_codes import ApiFailure
+from local.sandboxes.tiktok_codes import BAD_REQUEST, MISSING_CIPHER, UNKNOWN_PATH, ApiFailure
 
 SPEC_DIR = Path(__file__).resolve().parents[1] / "contracts" / "tiktok" / "api"
 METHODS = {1: "POST", 2: "GET", 3: "PUT", 4: "DELETE"}  # document_api_meta.method
 
 # Codes from guides/common-errors.md.
-INVALID_PATH = 36009009
+INVALID_PATH = UNKNOWN_PATH
 INVALID_METHOD = 36009010
-BAD_PARAMETER = 36009004  # missing credentials, unexpected identifier, invalid query or header
-MISSING_CIPHER = 106013
+BAD_PARAMETER = BAD_REQUEST  # missing credentials, unexpected identifier, invalid query or header
 BODY_FORMAT = 36009022  # "must be application/json ... or multipart/form-data"
 NOT_MULTIPART = 36009023  # "the content-type header must be multipart/form-data"
 
@@ -230,11 +229,6 @@ def _load(path: Path) -> Endpoint:
 def endpoints() -> tuple[Endpoint, ...]:
     """Every endpoint of the reference, read once per process."""
     return tuple(_load(path) for path in sorted(SPEC_DIR.glob("*/*.spec.json")))
-
-
-@cache
-def endpoint_titled(title: str) -> Endpoint:
-    return next(e for e in endpoints() if e.title == title)
 
 
 @dataclass(frozen=True)
