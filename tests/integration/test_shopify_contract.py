@@ -58,7 +58,6 @@ def sandbox() -> Iterator[ShopifySandbox]:
 def shop(sandbox: ShopifySandbox) -> Iterator[str]:
     sandbox.contract.clear()
     yield f"contract-{uuid.uuid4().hex[:10]}.myshopify.com"
-    sandbox.contract.clear()  # each test sends what Shopify refuses on purpose, and checks it
     sandbox.contract.tolerate(())
 
 
@@ -124,6 +123,7 @@ def assert_refused_and_recorded(sandbox: ShopifySandbox, shop: str, answer: Any,
     assert (violation.where, violation.rule) == (expected.where, expected.rule)
     assert expected.message in violation.message
     assert sandbox.contract.tolerated == []
+    sandbox.contract.clear()  # checked: the breach was the point
 
 
 @pytest.mark.parametrize(
@@ -166,6 +166,7 @@ def test_more_than_one_input_violation_is_each_recorded(sandbox: ShopifySandbox,
     messages = [violation.message for violation in sandbox.contract.violations]
     assert len(messages) == 3 and all(v.rule == "variables" for v in sandbox.contract.violations)
     assert any("'currencey' is not defined" in message for message in messages)
+    sandbox.contract.clear()
 
 
 def test_a_bulk_query_shopify_would_not_validate_is_invalid_and_recorded(
@@ -179,6 +180,7 @@ def test_a_bulk_query_shopify_would_not_validate_is_invalid_and_recorded(
     (violation,) = sandbox.contract.violations
     assert (violation.where, violation.rule) == ("ConnectorBulkRunQuery", "bulk query")
     assert violation.message.startswith("Cannot query field 'colour' on type 'Product'.")
+    sandbox.contract.clear()
 
 
 # -- tolerated gaps: recorded apart, and the request runs as far as it can ----------------------
@@ -215,6 +217,7 @@ def test_a_gap_tolerates_only_its_operation_and_message(sandbox: ShopifySandbox,
     answer = post(sandbox, shop, "query Colour { products(first: 2) { nodes { id colour } } }")
     assert set(answer) == {"errors"}
     assert len(sandbox.contract.violations) == 1 and sandbox.contract.tolerated == []
+    sandbox.contract.clear()
 
 
 def test_each_known_gap_says_why_and_none_is_tolerated_unless_asked(sandbox: ShopifySandbox) -> None:
