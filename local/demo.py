@@ -41,6 +41,7 @@ def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifyS
             access_token=grant.access_token,
             refresh_token=grant.refresh_token,
             access_token_expires_at=grant.access_token_expire_in,
+            region="US",
         )
     store.link_tiktok_product(DEMO_SHOP, DEMO_TIKTOK_PRODUCT_ID, DEMO_SHOPIFY_PRODUCT_ID)
     today = now.date()

@@ -204,12 +204,12 @@ class Harness:
             return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
 
 
-def connect_to_sandbox(store: Store, shop: str, sandbox: Any) -> tuple[str, Any]:
+def connect_to_sandbox(store: Store, shop: str, sandbox: Any, region: str = "US") -> tuple[str, Any]:
     """Link a shop to a new shop of the TikTok sandbox, as the OAuth callback would; returns the
     TikTok shop id and the grant."""
     from connector.connections import connect_tiktok
 
-    grant = sandbox.issue_token(sandbox.add_shop(name=shop).shop_id)
+    grant = sandbox.issue_token(sandbox.add_shop(name=shop, region=region).shop_id)
     profile = store.get_shop(shop) or Shop(domain=shop, install_state=InstallState.INSTALLED)
     connect_tiktok(
         process_ports().replace(store=store),
@@ -219,6 +219,7 @@ def connect_to_sandbox(store: Store, shop: str, sandbox: Any) -> tuple[str, Any]
         access_token=grant.access_token,
         refresh_token=grant.refresh_token,
         access_token_expires_at=grant.access_token_expire_in,
+        region=region,
     )
     return grant.shop_id, grant
 

@@ -21,7 +21,7 @@ from connector.api import schemas
 from connector.api.errors import register_error_handlers
 from connector.domain.entities import Activity, Shop
 from connector.domain.status import OrderStatus, ProductStatus
-from connector.merchant import actions, views
+from connector.merchant import actions, listing, views
 from connector.merchant.provisioning import ensure_shop
 from connector.secrets import Secret
 from connector.wiring import Ports, entry_point
@@ -162,6 +162,18 @@ def post_deactivate(product_id: Annotated[str, Path(max_length=40)]) -> Response
     return _accepted(actions.set_product_active(_ports(), _shop(), product_id, active=False))
 
 
+@app.get("/v1/products/<product_id>/listing")
+def get_listing(product_id: Annotated[str, Path(max_length=40)]) -> schemas.ListingOut:
+    return listing.listing_form(_ports(), _shop(), product_id)
+
+
+@app.put("/v1/products/<product_id>/listing")
+def put_listing(
+    product_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.ListingIn, Body()]
+) -> schemas.ListingOut:
+    return listing.choose(_ports(), _shop(), product_id, request)
+
+
 @app.post("/v1/orders/<order_id>/cancel", responses=ACCEPTED)
 def post_cancel(
     order_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.CancelRequest, Body()]
@@ -170,12 +182,12 @@ def post_cancel(
 
 
 @app.get("/v1/settings")
-def get_sync_settings() -> schemas.SettingsIO:
+def get_sync_settings() -> schemas.SettingsOut:
     return views.settings_view(_shop())
 
 
 @app.put("/v1/settings")
-def put_sync_settings(request: Annotated[schemas.SettingsIO, Body()]) -> schemas.SettingsIO:
+def put_sync_settings(request: Annotated[schemas.SettingsIO, Body()]) -> schemas.SettingsOut:
     return actions.update_settings(_ports(), _shop(), request)
 
 

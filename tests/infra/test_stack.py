@@ -381,6 +381,7 @@ def test_one_schedule_per_task_invokes_the_scheduler_with_its_task(template: Tem
         "poll_deleted_products": "rate(1 hour)",
         "refresh_tiktok_tokens": "rate(1 hour)",
         "sweep_stuck_activities": "rate(5 minutes)",
+        "refresh_warehouses": "rate(1 day)",
     }
 
 

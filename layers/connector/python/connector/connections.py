@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from connector.clients.tiktok.errors import TikTokError
 from connector.domain.entities import Shop, TikTokConnection
+from connector.listing.maker import sales_warehouses
+from connector.observability import logger
 from connector.wiring import Ports
 
 
@@ -18,8 +21,10 @@ def connect_tiktok(
     access_token: str,
     refresh_token: str,
     access_token_expires_at: int,
+    region: str | None = None,
 ) -> Shop:
-    """Store the shop's TikTok tokens encrypted and make its TikTok webhooks find it."""
+    """Store the shop's TikTok tokens encrypted and make its TikTok webhooks find it; keep its
+    region and sales warehouses (Get Warehouse List), which every listing needs."""
     cipher = ports.cipher
     connected = replace(
         shop,
@@ -29,7 +34,13 @@ def connect_tiktok(
         tiktok_access_token_ciphertext=cipher.encrypt(access_token, shop.domain),
         tiktok_refresh_token_ciphertext=cipher.encrypt(refresh_token, shop.domain),
         tiktok_access_token_expires_at=datetime.fromtimestamp(access_token_expires_at, UTC),
+        tiktok_region=region or shop.tiktok_region,
     )
+    try:
+        connected = replace(connected, tiktok_warehouses=sales_warehouses(ports.tiktok_api(connected)))
+    except TikTokError:
+        # Read again at the first upload (and by the daily schedule): connecting does not wait on it.
+        logger.warning("tiktok warehouses not read at connection", extra={"shop": shop.domain})
     ports.store.save_shop(connected)
     ports.store.link_tiktok_shop(shop.domain, tiktok_shop_id)
     return connected

@@ -17,6 +17,7 @@ class JobKind(StrEnum):
     ORDER_SYNC = "order_sync"  # create the Shopify order of a paid TikTok order, exactly once
     RELEASE_HELD_ORDERS = "release_held_orders"  # quota came back: sync held orders in arrival order
     INVENTORY_SYNC = "inventory_sync"  # push a Shopify inventory level to TikTok
+    STOCK_PUSH = "stock_push"  # a product went live: send every SKU's current stock
     PRODUCT_SYNC = "product_sync"  # push changed Shopify fields of a live product to TikTok
     UPLOAD = "upload"  # upload products to TikTok
     SHIP_PACKAGE = "ship_package"  # tell TikTok an order shipped (Shopify fulfilled it)

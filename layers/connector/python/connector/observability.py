@@ -29,6 +29,7 @@ class Metric(StrEnum):
     COUNTER_DRIFT = "CounterDrift"  # counter units the reconciliation repaired: should stay 0
     PLAN_CYCLES_ROLLED = "PlanCyclesRolled"
     TIKTOK_TOKENS_REFRESHED = "TikTokTokensRefreshed"
+    WAREHOUSES_CHANGED = "TikTokWarehousesChanged"
     STUCK_ACTIVITIES_SWEPT = "StuckActivitiesSwept"
     SCHEDULE_FAILURES = "ScheduleFailures"  # per task: shops it failed for
 

@@ -38,6 +38,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/products/upload", "dashboard"),
     Route("POST", "/v1/products/{product_id}/activate", "dashboard"),
     Route("POST", "/v1/products/{product_id}/deactivate", "dashboard"),
+    Route("GET", "/v1/products/{product_id}/listing", "dashboard"),
+    Route("PUT", "/v1/products/{product_id}/listing", "dashboard"),
     Route("GET", "/v1/orders", "dashboard"),
     Route("POST", "/v1/orders/{order_id}/cancel", "dashboard"),
     Route("GET", "/v1/activities", "dashboard"),

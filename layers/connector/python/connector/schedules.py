@@ -15,6 +15,7 @@ from connector.domain.entities import ActivityType, Shop, TikTokConnection
 from connector.domain.plans import cycle_rolled
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
+from connector.listing.maker import sales_warehouses
 from connector.observability import Metric, count, logger
 from connector.processing.applier import Applier
 from connector.webhooks.message import QueuedWebhook, Source
@@ -41,6 +42,18 @@ def refresh_tiktok_tokens(ports: Ports, shop: Shop, now: int) -> int:
     if expires is not None and expires - datetime.fromtimestamp(now, UTC) > TOKEN_REFRESH_AHEAD:
         return 0
     ports.tiktok_api(shop).refresh()
+    return 1
+
+
+def refresh_warehouses(ports: Ports, shop: Shop, now: int) -> int:
+    """Read the shop's TikTok sales warehouses again (Get Warehouse List): a warehouse the seller
+    added, made default or disabled in Seller Center is what the next listings use. 1 if changed."""
+    if shop.tiktok_connection is not TikTokConnection.CONNECTED:
+        return 0
+    warehouses = sales_warehouses(ports.tiktok_api(shop))
+    if warehouses == shop.tiktok_warehouses:
+        return 0
+    ports.store.set_tiktok_facts(shop.domain, warehouses=warehouses)
     return 1
 
 
@@ -240,6 +253,7 @@ TASKS: dict[str, ScheduledTask] = {
         ScheduledTask(
             "sweep_stuck_activities", 5, Metric.STUCK_ACTIVITIES_SWEPT, each_shop=sweep_stuck_activities
         ),
+        ScheduledTask("refresh_warehouses", 24 * 60, Metric.WAREHOUSES_CHANGED, each_shop=refresh_warehouses),
     )
 }
 

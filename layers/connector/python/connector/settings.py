@@ -24,7 +24,7 @@ _ENVIRONMENT = {
     "TIKTOK_AUTHORIZE_URL": "tiktok_authorize_url",
     "PUBLIC_API_URL": "public_api_url",
     "SHOPIFY_BILLING_TEST": "shopify_billing_test",
-    "TIKTOK_DEFAULT_CATEGORY_ID": "tiktok_default_category_id",
+    "SHOPIFY_IMAGE_HOSTS": "shopify_image_hosts",
     "DASHBOARD_ORIGIN": "dashboard_origin",
     "EVENTS_QUEUE_URL": "events_queue_url",
     "JOBS_QUEUE_URL": "jobs_queue_url",
@@ -49,8 +49,14 @@ class Settings(BaseModel):
     # This API's own public address: TikTok's redirect and Shopify's billing return lead back here.
     public_api_url: str = "http://127.0.0.1:3000"
     shopify_billing_test: bool = False  # Shopify test charges (development stores)
-    # The TikTok category uploads go to until the merchant maps categories (TikTok requires one).
-    tiktok_default_category_id: str = "600001"
+    # The hosts product images are downloaded from (comma-separated): Shopify's CDN, and no other,
+    # so that a product's image URL cannot make us fetch an arbitrary address.
+    shopify_image_hosts: str = "cdn.shopify.com"
+
+    @property
+    def image_hosts(self) -> frozenset[str]:
+        return frozenset(host.strip() for host in self.shopify_image_hosts.split(",") if host.strip())
+
     # Where the dashboard page is served from (CloudFront on AWS; this API's own origin locally):
     # the API's CORS origin, and where merchants land back after approving a charge.
     dashboard_origin: str | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from connector.dal.store import Store
@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the clients load requests and cryptography: imported where 
     from connector.clients.tiktok.auth import TikTokClient
     from connector.clients.tiktok.shop import ShopClient
     from connector.crypto import TokenCipher
+    from connector.listing.facts import ListingFacts
 
 
 class ShopGoneError(RuntimeError):
@@ -126,6 +127,21 @@ class Ports:
         from connector.processing.tiktok_products import TikTokProductStatusReader
 
         return TikTokProductStatusReader(self)
+
+    @cached_property
+    def listing_facts(self) -> ListingFacts:
+        """What TikTok says of categories and brands, and Shopify of selling locations, kept a while."""
+        from connector.listing.facts import ListingFacts
+
+        return ListingFacts(time.monotonic)
+
+    @cached_property
+    def fetch_image(self) -> Callable[[str], bytes]:
+        """Downloads a product image from Shopify's CDN (and no other host), up to TikTok's size."""
+        from connector.clients.images import fetch_image
+        from connector.listing.images import MAX_IMAGE_BYTES
+
+        return partial(fetch_image, allowed_hosts=self.settings.image_hosts, max_bytes=MAX_IMAGE_BYTES)
 
     @cached_property
     def now(self) -> Callable[[], datetime]:

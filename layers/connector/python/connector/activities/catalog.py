@@ -13,7 +13,7 @@ from connector.clients.shopify.shop import ShopifyShopClient
 from connector.dal.store import CommitOutcome, VersionedWrite
 from connector.domain import changes
 from connector.domain.changes import CatalogFacts, Change
-from connector.domain.entities import Product, Shop, Variant
+from connector.domain.entities import Product, ProductImage, Shop, Variant
 from connector.jobs import Job, JobKind
 from connector.observability import logger
 from connector.wiring import Ports
@@ -76,13 +76,26 @@ def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
                 price=v.price,
                 inventory=v.inventory_quantity or 0,
                 inventory_item_id=v.inventory_item_id,
+                options=_option_values(product, v.selected_options),
+                image_id=v.image_id,
+                weight_grams=v.weight_grams,
             )
             for v in product.variants
         ),
         updated_at=int(product.updated_at.timestamp()),
-        description=product.description,
-        image_urls=tuple(image.url for image in product.images),
+        description=product.description_html,
+        images=tuple(ProductImage(image.id, image.url) for image in product.images),
+        option_names=tuple(option.name for option in product.options),
+        product_type=product.product_type,
+        vendor=product.vendor,
+        shopify_category=product.category,
     )
+
+
+def _option_values(product: ShopifyProduct, selected: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """A variant's option values in the order of the product's options."""
+    by_name = dict(selected)
+    return tuple(by_name.get(option.name, "") for option in product.options)
 
 
 def run_import(job: Job, ports: Ports) -> None:

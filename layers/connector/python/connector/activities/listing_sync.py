@@ -10,14 +10,13 @@ from typing import Any
 
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError
-from connector.activities.tiktok_listing import listing_for
 from connector.clients.tiktok.models import NewProduct, ProductEdit, SkuPrice, TikTokProduct
+from connector.domain.changes import LIVE_ON_TIKTOK
 from connector.domain.entities import ActivityType
 from connector.domain.plans import QuotaKind
 from connector.jobs import Job
+from connector.listing.maker import ListingMaker, ListingRefusedError
 from connector.wiring import Ports
-
-LIVE_ON_TIKTOK = "ACTIVATE"
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,9 @@ def listing_update(listed: TikTokProduct, wanted: NewProduct, fields: Sequence[s
     )
     edit = ProductEdit(**content) if any(value is not None for value in content.values()) else None
     if prices and listed.status != LIVE_ON_TIKTOK:
-        new_price = {price.sku_id: price.amount for price in prices}
-        skus = tuple(replace(sku, price=new_price.get(sku.sku_id, sku.price)) for sku in listed.skus)
+        # Every SKU, as the listing has it, under TikTok's ids: an edit drops the SKUs it leaves out.
+        ids = {sku.seller_sku: sku.sku_id for sku in listed.skus}
+        skus = tuple(replace(sku, sku_id=ids.get(sku.seller_sku, "")) for sku in wanted.skus)
         return ListingUpdate(edit=replace(edit or ProductEdit(), skus=skus))
     return ListingUpdate(edit=edit, prices=prices)
 
@@ -72,12 +72,12 @@ def run_product_sync(job: Job, ports: Ports) -> None:
         if product.shopify_updated_at < int(job.params.get("shopify_updated_at", 0)):
             raise NotYetWrittenError(f"product {product_id} does not hold the update yet")
         api = ports.tiktok_api(shop)
+        try:
+            wanted = ListingMaker(ports, shop, api).listing(product).body
+        except ListingRefusedError as refused:
+            return f"not sent to TikTok Shop, which needs: {'; '.join(refused.missing)}"
         listed = api.get_product(product.tiktok_product_id)
-        update = listing_update(
-            listed,
-            listing_for(product, shop, ports.settings.tiktok_default_category_id),
-            shop.settings.sync_fields,
-        )
+        update = listing_update(listed, wanted, shop.settings.sync_fields)
         if update.edit is not None:
             api.partial_edit_product(product.tiktok_product_id, update.edit)
         if update.prices:

@@ -8,7 +8,12 @@ from connector.activities.catalog import run_import
 from connector.activities.listing_sync import run_product_sync, run_remove_listing
 from connector.activities.orders import run_cancel, run_order_sync, run_release_held_orders
 from connector.activities.shipping import run_ship_package
-from connector.activities.tiktok_listing import run_activation, run_inventory_sync, run_upload
+from connector.activities.tiktok_listing import (
+    run_activation,
+    run_inventory_sync,
+    run_stock_push,
+    run_upload,
+)
 from connector.jobs import Job, JobKind
 from connector.wiring import Ports
 
@@ -19,6 +24,7 @@ WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
     JobKind.DEACTIVATE: run_activation,
     JobKind.CANCEL_ORDER: run_cancel,
     JobKind.INVENTORY_SYNC: run_inventory_sync,
+    JobKind.STOCK_PUSH: run_stock_push,
     JobKind.ORDER_SYNC: run_order_sync,
     JobKind.RELEASE_HELD_ORDERS: run_release_held_orders,
     JobKind.PRODUCT_SYNC: run_product_sync,

@@ -2,53 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError, change_product
 from connector.clients.tiktok.errors import TikTokApiError
-from connector.clients.tiktok.models import InventoryLevel, NewProduct, NewSku
-from connector.clients.tiktok.shop import ShopClient
-from connector.domain.changes import Change, product_status_from_tiktok_event
+from connector.clients.tiktok.models import InventoryLevel
+from connector.domain.changes import LIVE_ON_TIKTOK, Change, product_status_from_tiktok_event
 from connector.domain.entities import ActivityType, Product, Shop
-from connector.domain.plans import QuotaKind, catalogue, limit_of
-from connector.domain.pricing import tiktok_price, tiktok_quantity
+from connector.domain.plans import QuotaKind, limit_of
+from connector.domain.pricing import tiktok_quantity
 from connector.domain.status import ProductStatus, Verdict
 from connector.jobs import Job, JobKind
+from connector.listing.build import MAX_QUANTITY, seller_sku
+from connector.listing.maker import ListingMaker, ListingRefusedError
 from connector.wiring import Ports
 
 UPLOAD_CHUNK = 20
 PLAN_LIMIT_REACHED = "plan product limit reached"
-# TikTok's Create Product limits (202309): title up to 255 characters, up to 9 main images.
-MAX_TITLE, MAX_IMAGES = 255, 9
 
 
-def listing_for(product: Product, shop: Shop, category_id: str) -> NewProduct:
-    """The Create Product body for one of our products, with the merchant's settings applied."""
-    settings = shop.settings
-    currency = catalogue().currency
-    skus = tuple(
-        NewSku(
-            seller_sku=variant.sku or variant.variant_id,
-            price=str(tiktok_price(variant.price, settings)),
-            currency=currency,
-            quantity=tiktok_quantity(variant.inventory, settings),
-        )
-        for variant in product.variants
-    )
-    return NewProduct(
-        title=product.title[:MAX_TITLE],
-        description=product.description or product.title,
-        category_id=category_id,
-        main_image_uris=product.image_urls[:MAX_IMAGES],
-        skus=skus,
-        package_weight_value="0.5",
-        external_product_id=product.shopify_product_id,
-        # A retried chunk sends the same key, so TikTok cannot create the product twice; the status
-        # time is in it so that a product deleted on TikTok since then can be listed anew.
-        idempotency_key=f"{shop.domain}:{product.shopify_product_id}:{product.status_time}",
-    )
+def idempotency_key(shop: Shop, product: Product) -> str:
+    # A retried chunk sends the same key, so TikTok cannot create the product twice; the status
+    # time is in it so that a product deleted on TikTok since then can be listed anew.
+    return f"{shop.domain}:{product.shopify_product_id}:{product.status_time}"
 
 
 def run_upload(job: Job, ports: Ports) -> None:
@@ -64,12 +43,12 @@ def run_upload(job: Job, ports: Ports) -> None:
     offset = int(job.params.get("offset", 0))
     selection: list[str] = job.params["shopify_product_ids"]
     ids = selection[offset : offset + UPLOAD_CHUNK]
-    api = ports.tiktok_api(shop) if ids else None
     found, limit = ports.store.get_products(shop.domain, ids), _product_limit(ports, shop)
+    maker = _maker(ports, shop, found.values()) if ids else None
     uploaded = []
     for product_id in ids:
-        assert api is not None
-        succeeded, error = _upload_one(ports, shop, api, product_id, found.get(product_id), limit)
+        assert maker is not None
+        succeeded, error = _upload_one(ports, maker, product_id, found.get(product_id), limit)
         if succeeded:
             uploaded.append(product_id)
         else:
@@ -86,8 +65,9 @@ def run_upload(job: Job, ports: Ports) -> None:
 
 def _auto_upload(job: Job, ports: Ports, shop: Shop) -> None:
     """Auto-upload of new Shopify products: counted in the hour's upload activity."""
-    api, ids = ports.tiktok_api(shop), job.params["shopify_product_ids"]
+    ids = job.params["shopify_product_ids"]
     found, limit = ports.store.get_products(shop.domain, ids), _product_limit(ports, shop)
+    maker = _maker(ports, shop, found.values())
     for product_id in ids:
         product = found.get(product_id)
         if product is None:
@@ -97,8 +77,17 @@ def _auto_upload(job: Job, ports: Ports, shop: Shop) -> None:
             ports,
             ActivityType.UPLOAD,
             product_id,
-            partial(_upload_outcome, ports, shop, api, product_id, product, limit),
+            partial(_upload_outcome, ports, maker, product_id, product, limit),
         )
+
+
+def _maker(ports: Ports, shop: Shop, products: Iterable[Product]) -> ListingMaker:
+    """The chunk's listing maker, with what its products share read ahead."""
+    maker = ListingMaker(ports, shop, ports.tiktok_api(shop))
+    waiting = [p for p in products if not p.deleted and p.tiktok_product_id is None]
+    if waiting:
+        maker.read_ahead(waiting)
+    return maker
 
 
 def _fan_out(job: Job, ports: Ports, shop: Shop) -> None:
@@ -132,10 +121,10 @@ def _product_limit(ports: Ports, shop: Shop) -> int:
 
 
 def _upload_outcome(
-    ports: Ports, shop: Shop, api: ShopClient, product_id: str, product: Product | None, limit: int
+    ports: Ports, maker: ListingMaker, product_id: str, product: Product | None, limit: int
 ) -> str | None:
     """An automatic upload's outcome: None when done, else why not."""
-    return _upload_one(ports, shop, api, product_id, product, limit)[1]
+    return _upload_one(ports, maker, product_id, product, limit)[1]
 
 
 def _status_on_tiktok(
@@ -148,35 +137,58 @@ def _status_on_tiktok(
 
 
 def _upload_one(
-    ports: Ports, shop: Shop, api: ShopClient, product_id: str, product: Product | None, limit: int
+    ports: Ports, maker: ListingMaker, product_id: str, product: Product | None, limit: int
 ) -> tuple[bool, str | None]:
-    """Upload one product, as read with its chunk."""
+    """Upload one product, as read with its chunk: what TikTok would refuse is found and named
+    first (no quota taken, no create call), then the plan slot is taken and the product created."""
+    shop = maker.shop
     if product is None or product.deleted:
         return False, "the product is no longer in the Shopify catalog"
     if product.tiktok_product_id is not None:
         return True, None  # uploaded by an earlier try of this chunk
+    try:
+        listing = maker.listing(product, idempotency_key(shop, product))
+    except ListingRefusedError as refused:
+        reason = f"TikTok Shop needs: {'; '.join(refused.missing)}"
+        _set_status(
+            ports,
+            shop.domain,
+            product_id,
+            "FAILED",
+            reason,
+            category_id=refused.category_id,
+            missing=refused.missing,
+        )
+        return False, reason
     at = int(ports.now().timestamp())
     if not ports.store.take_quota(shop.domain, QuotaKind.PRODUCTS, product_id, limit, at):
         _note(ports, shop.domain, product_id, failure_reason=PLAN_LIMIT_REACHED)
         return False, PLAN_LIMIT_REACHED
     try:
-        created = api.create_product(listing_for(product, shop, ports.settings.tiktok_default_category_id))
+        created = ports.tiktok_api(shop).create_product(listing.body)
     except TikTokApiError as refused:  # TikTok's own reason, kept for the merchant
         if not refused.refusal:
             raise  # busy or unavailable: the chunk is retried
         ports.store.give_back_quota(shop.domain, QuotaKind.PRODUCTS, product_id)
         reason = f"TikTok refused the listing: {refused.message} (code {refused.code})"
-        _set_status(ports, shop.domain, product_id, "FAILED", reason)
+        _set_status(ports, shop.domain, product_id, "FAILED", reason, category_id=listing.category_id)
         return False, reason
     skus = {sku.seller_sku: sku.sku_id for sku in created.skus}
     stock_links = {
-        v.inventory_item_id: skus[v.sku or v.variant_id]
+        v.inventory_item_id: skus[seller_sku(v)]
         for v in product.variants
-        if v.inventory_item_id and (v.sku or v.variant_id) in skus
+        if v.inventory_item_id and seller_sku(v) in skus
     }
     ports.store.link_tiktok_product(shop.domain, created.product_id, product_id, stock_links)
     _set_status(
-        ports, shop.domain, product_id, "PENDING", None, tiktok_product_id=created.product_id, read=product
+        ports,
+        shop.domain,
+        product_id,
+        "PENDING",
+        None,
+        tiktok_product_id=created.product_id,
+        read=product,
+        category_id=listing.category_id,
     )
     return True, None
 
@@ -189,6 +201,8 @@ def _set_status(
     reason: str | None,
     tiktok_product_id: str | None = None,
     read: Product | None = None,
+    category_id: str | None = None,
+    missing: tuple[str, ...] = (),
 ) -> None:
     """Record what the upload learned. ``read`` is the product as read before calling TikTok: a
     status recorded since then can only be TikTok's audit of this new listing (its webhook follows
@@ -199,7 +213,12 @@ def _set_status(
     def decide(current: Product | None) -> Change[Product]:
         if current is None:
             return Change(Verdict.STALE)
-        base = replace(current, tiktok_product_id=tiktok_product_id or current.tiktok_product_id)
+        base = replace(
+            current,
+            tiktok_product_id=tiktok_product_id or current.tiktok_product_id,
+            tiktok_category_id=category_id or current.tiktok_category_id,
+            missing=missing,
+        )
         if read is not None and current.status_time > read.status_time:
             return Change(Verdict.APPLY, base) if base != current else Change(Verdict.DUPLICATE)
         at = max(int(ports.now().timestamp()), current.status_time + 1)
@@ -251,25 +270,70 @@ def run_activation(job: Job, ports: Ports) -> None:
 
 
 def run_inventory_sync(job: Job, ports: Ports) -> None:
-    """A Shopify stock level to TikTok, less the merchant's buffer; older levels never overwrite
-    newer ones (Shopify's updated_at orders them)."""
+    """A Shopify stock change to TikTok: the item's stock summed over the Shopify locations that
+    sell online (an inventory_levels/update names one location's level only), less the merchant's
+    buffer. Older levels never overwrite newer ones (Shopify's updated_at orders them). A product
+    that is not live keeps its stock here; it goes with the STOCK_PUSH when the product goes live."""
     shop = ports.shop(job.shop)
     if "inventory" not in shop.settings.sync_fields:
         return
-    item_id, available = str(job.params["inventory_item_id"]), job.params.get("available")
+    item_id = str(job.params["inventory_item_id"])
     link = ports.store.inventory_link(shop.domain, item_id)
-    if link is None or available is None:
-        return  # not on TikTok Shop (or Shopify no longer tracks it): nothing to send
+    if link is None:
+        return  # not on TikTok Shop: nothing to send
     updated_at = int(job.params.get("updated_at") or 0)
     if updated_at and updated_at <= int(link.inventory_updated_at):
         return
 
-    def send() -> None:
-        quantity = tiktok_quantity(int(available), shop.settings)
-        ports.tiktok_api(shop).update_inventory(
-            link.tiktok_product_id, [InventoryLevel(link.tiktok_sku_id, quantity)]
-        )
-        if updated_at:
+    def send() -> str | None:
+        product = ports.store.get_product(shop.domain, link.shopify_product_id)
+        if product is None or product.deleted or product.tiktok_status != LIVE_ON_TIKTOK:
+            return None
+        problem = _send_stock(ports, shop, link.tiktok_product_id, {item_id: link.tiktok_sku_id})
+        if updated_at and problem is None:
             ports.store.note_inventory_sent(shop.domain, item_id, updated_at)
+        return problem
 
     tallied(job, ports, ActivityType.INVENTORY_SYNC, f"{item_id}:{updated_at or job.idempotency_key}", send)
+
+
+def run_stock_push(job: Job, ports: Ports) -> None:
+    """A product went live on TikTok: every SKU's current stock, in one Update Inventory."""
+    shop = ports.shop(job.shop)
+    if "inventory" not in shop.settings.sync_fields:
+        return
+    product_id = str(job.params["shopify_product_id"])
+
+    def push() -> str | None:
+        product = ports.store.get_product(shop.domain, product_id)
+        if product is None or product.deleted or product.tiktok_product_id is None:
+            return None
+        links = {
+            item: ports.store.inventory_link(shop.domain, item)
+            for item in (v.inventory_item_id for v in product.variants)
+            if item
+        }
+        skus = {
+            item: link.tiktok_sku_id
+            for item, link in links.items()
+            if link is not None and link.tiktok_product_id == product.tiktok_product_id
+        }
+        return _send_stock(ports, shop, product.tiktok_product_id, skus) if skus else None
+
+    tallied(job, ports, ActivityType.INVENTORY_SYNC, f"{product_id}:live:{job.idempotency_key}", push)
+
+
+def _send_stock(ports: Ports, shop: Shop, tiktok_product_id: str, skus: dict[str, str]) -> str | None:
+    """Update Inventory of these SKUs (by Shopify inventory item) with the stock of the selling
+    locations, in TikTok's range; the per-SKU errors TikTok answers are returned for the activity."""
+    stock = ports.listing_facts.online_stock(ports.shopify_admin(shop), shop.domain, list(skus))
+    levels = [
+        InventoryLevel(
+            sku_id,
+            min(MAX_QUANTITY, tiktok_quantity(stock.get(item, 0), shop.settings)),
+            shop.warehouse_id or "",
+        )
+        for item, sku_id in skus.items()
+    ]
+    errors = ports.tiktok_api(shop).update_inventory(tiktok_product_id, levels)
+    return "; ".join(f"SKU {e.sku_id}: {e.message} (code {e.code})" for e in errors) or None

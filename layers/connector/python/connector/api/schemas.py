@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
@@ -125,6 +125,9 @@ class ProductOut(_Out):
     tiktok_product_id: str | None
     tiktok_status: str | None
     failure_reason: str | None
+    missing: list[str]  # what TikTok needs that the product does not give: fixed from its listing form
+    waiting_reason: str | None  # approved by TikTok, not yet on sale: what it waits for
+    tiktok_category_id: str | None
     variants: int
     updated_at: int
 
@@ -203,6 +206,28 @@ class InventoryBuffer(BaseModel):
         return self
 
 
+class Dimensions(BaseModel):
+    """A package's outer size in whole centimetres (TikTok takes positive whole numbers)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    length_cm: int = Field(ge=1, le=1000)
+    width_cm: int = Field(ge=1, le=1000)
+    height_cm: int = Field(ge=1, le=1000)
+
+
+TikTokId = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9]+$")]
+
+
+class CategoryMapping(BaseModel):
+    """Every product of a Shopify product type (or standard category) goes to this TikTok category."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255)
+    category_id: TikTokId
+
+
 class SettingsIO(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -210,6 +235,79 @@ class SettingsIO(BaseModel):
     price_rule: PriceRule = Field(default_factory=PriceRule)
     inventory_buffer: InventoryBuffer = Field(default_factory=InventoryBuffer)
     auto_upload: bool = False
+    # The TikTok warehouse listings are stocked in (one of ``warehouses``); null: the default one.
+    warehouse_id: TikTokId | None = None
+    package_dimensions: Dimensions | None = None  # for products that give none of their own
+    category_mappings: list[CategoryMapping] = Field(default_factory=list, max_length=500)
+
+
+class WarehouseOut(_Out):
+    id: str
+    name: str
+    is_default: bool
+
+
+class SettingsOut(SettingsIO):
+    warehouses: list[WarehouseOut]  # the shop's TikTok sales warehouses, to choose from
+
+
+class AttributeValueIO(BaseModel):
+    """A listed value (by id) or the merchant's own text, where the attribute takes one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value_id: TikTokId | None = None
+    value_name: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_value(self) -> AttributeValueIO:
+        if (self.value_id is None) == (self.value_name is None):
+            raise ValueError("give value_id or value_name")
+        return self
+
+
+class AttributeChoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attribute_id: TikTokId
+    values: list[AttributeValueIO] = Field(min_length=1, max_length=50)
+
+
+class ListingIn(BaseModel):
+    """The merchant's choices for one product's TikTok listing; each replaces what was chosen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category_id: TikTokId | None = None
+    attributes: list[AttributeChoiceIn] = Field(default_factory=list, max_length=100)
+    package_dimensions: Dimensions | None = None
+
+
+class ValueOut(_Out):
+    id: str
+    name: str
+
+
+class AttributeOut(_Out):
+    id: str
+    name: str
+    required: bool
+    multiple: bool
+    customizable: bool
+    values: list[ValueOut]  # TikTok's listed values
+    chosen: list[AttributeValueIO]  # what the listing will send (the merchant's or Shopify's)
+
+
+class ListingOut(_Out):
+    """A product's TikTok listing form: its category, the category's product attributes, the package
+    and what is still missing before it can be uploaded."""
+
+    product_id: str
+    category_id: str | None
+    attributes: list[AttributeOut]
+    package_dimensions_required: bool
+    package_dimensions: Dimensions | None
+    missing: list[str]
 
 
 class OnboardingStep(_Out):

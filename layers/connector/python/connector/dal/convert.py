@@ -10,29 +10,40 @@ from typing import Any, cast
 from connector.dal import keys
 from connector.dal.rows import (
     ActivityRow,
+    AttributeChoiceMap,
+    CategoryMappingMap,
+    DimensionsMap,
+    ImageMap,
+    ListingChoicesMap,
     OrderRow,
     PlanRow,
     ProductRow,
     ShopRow,
     SyncSettingsMap,
     VariantMap,
+    WarehouseMap,
 )
 from connector.domain.entities import (
     Activity,
     ActivityState,
     ActivityType,
+    AttributeChoice,
     BufferKind,
     Direction,
     InstallState,
+    ListingChoices,
     Order,
+    PackageDimensions,
     Plan,
     PriceRuleKind,
     Product,
+    ProductImage,
     Shop,
     SyncField,
     SyncSettings,
     TikTokConnection,
     Variant,
+    Warehouse,
 )
 
 
@@ -66,7 +77,18 @@ def shop_to_row(shop: Shop) -> ShopRow:
             price_rule_value=str(s.price_rule_value),
             inventory_buffer_kind=s.inventory_buffer_kind.value,
             inventory_buffer_value=s.inventory_buffer_value,
+            warehouse_id=s.warehouse_id,
+            package_dimensions=_dimensions_map(s.package_dimensions),
+            category_mappings=[
+                CategoryMappingMap(name=name, category_id=category_id)
+                for name, category_id in s.category_mappings
+            ],
         ),
+        tiktok_region=shop.tiktok_region,
+        tiktok_warehouses=[
+            WarehouseMap(warehouse_id=w.warehouse_id, name=w.name, is_default=w.is_default)
+            for w in shop.tiktok_warehouses
+        ],
         onboarding_step=shop.onboarding_step,
         tiktok_orders_polled_until=shop.tiktok_orders_polled_until,
         tiktok_deletions_polled_until=shop.tiktok_deletions_polled_until,
@@ -98,6 +120,13 @@ def shop_from_row(row: ShopRow) -> Shop:
             price_rule_value=Decimal(s.price_rule_value),
             inventory_buffer_kind=BufferKind(s.inventory_buffer_kind),
             inventory_buffer_value=int(s.inventory_buffer_value),
+            warehouse_id=s.warehouse_id,
+            package_dimensions=_dimensions(s.package_dimensions),
+            category_mappings=tuple((m.name, m.category_id) for m in s.category_mappings or ()),
+        ),
+        tiktok_region=row.tiktok_region,
+        tiktok_warehouses=tuple(
+            Warehouse(w.warehouse_id, w.name, bool(w.is_default)) for w in row.tiktok_warehouses or ()
         ),
         onboarding_step=int(row.onboarding_step),
         tiktok_orders_polled_until=int(row.tiktok_orders_polled_until or 0),
@@ -122,14 +151,25 @@ def product_to_row(product: Product, version: int) -> ProductRow:
                 price=str(v.price),
                 inventory=v.inventory,
                 inventory_item_id=v.inventory_item_id,
+                options=list(v.options),
+                image_id=v.image_id,
+                weight_grams=None if v.weight_grams is None else str(v.weight_grams),
             )
             for v in product.variants
         ],
         description=product.description,
-        image_urls=list(product.image_urls),
+        images=[ImageMap(image_id=i.image_id, url=i.url) for i in product.images],
+        option_names=list(product.option_names),
+        product_type=product.product_type,
+        vendor=product.vendor,
+        shopify_category=product.shopify_category,
+        listing=_listing_map(product.listing),
+        tiktok_category_id=product.tiktok_category_id,
         tiktok_product_id=product.tiktok_product_id,
         tiktok_status=product.tiktok_status,
         failure_reason=product.failure_reason,
+        missing=list(product.missing),
+        waiting_reason=product.waiting_reason,
         shopify_updated_at=product.shopify_updated_at,
         deleted=product.deleted,
         version=version,
@@ -159,14 +199,25 @@ def product_from_row(row: ProductRow) -> Product:
                 price=Decimal(v.price),
                 inventory=int(v.inventory),
                 inventory_item_id=v.inventory_item_id,
+                options=_strings(v.options),
+                image_id=v.image_id,
+                weight_grams=None if v.weight_grams is None else Decimal(v.weight_grams),
             )
             for v in row.variants or ()
         ),
         description=row.description or "",
-        image_urls=_strings(row.image_urls),
+        images=tuple(ProductImage(i.image_id, i.url) for i in row.images or ()),
+        option_names=_strings(row.option_names),
+        product_type=row.product_type or "",
+        vendor=row.vendor or "",
+        shopify_category=row.shopify_category or "",
+        listing=_listing(row.listing),
+        tiktok_category_id=row.tiktok_category_id,
         tiktok_product_id=row.tiktok_product_id,
         tiktok_status=row.tiktok_status,
         failure_reason=row.failure_reason,
+        missing=_strings(row.missing),
+        waiting_reason=row.waiting_reason,
         shopify_updated_at=int(row.shopify_updated_at),
         deleted=bool(row.deleted),
         version=int(row.version),
@@ -300,6 +351,46 @@ def plan_from_row(row: PlanRow) -> Plan:
         subscription_updated_at=int(row.subscription_updated_at),
         pending_plan=row.pending_plan,
         version=int(row.version),
+    )
+
+
+def _dimensions_map(dimensions: PackageDimensions | None) -> DimensionsMap | None:
+    if dimensions is None:
+        return None
+    return DimensionsMap(
+        length_cm=dimensions.length_cm, width_cm=dimensions.width_cm, height_cm=dimensions.height_cm
+    )
+
+
+def _dimensions(stored: DimensionsMap | None) -> PackageDimensions | None:
+    if stored is None:
+        return None
+    return PackageDimensions(int(stored.length_cm), int(stored.width_cm), int(stored.height_cm))
+
+
+def _listing_map(listing: ListingChoices) -> ListingChoicesMap | None:
+    if listing == ListingChoices():
+        return None  # most products: nothing chosen, nothing stored
+    return ListingChoicesMap(
+        category_id=listing.category_id,
+        attributes=[
+            AttributeChoiceMap(attribute_id=a.attribute_id, value_id=a.value_id, value_name=a.value_name)
+            for a in listing.attributes
+        ],
+        package_dimensions=_dimensions_map(listing.package_dimensions),
+    )
+
+
+def _listing(stored: ListingChoicesMap | None) -> ListingChoices:
+    if stored is None:
+        return ListingChoices()
+    return ListingChoices(
+        category_id=stored.category_id,
+        attributes=tuple(
+            AttributeChoice(a.attribute_id, a.value_id or "", a.value_name or "")
+            for a in stored.attributes or ()
+        ),
+        package_dimensions=_dimensions(stored.package_dimensions),
     )
 
 

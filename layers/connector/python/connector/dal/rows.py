@@ -63,6 +63,23 @@ class ListedRow(TableRow):
     by_kind = ByKindIndex()
 
 
+class DimensionsMap(MapAttribute[str, Any]):
+    length_cm = NumberAttribute()
+    width_cm = NumberAttribute()
+    height_cm = NumberAttribute()
+
+
+class CategoryMappingMap(MapAttribute[str, Any]):
+    name = UnicodeAttribute()  # a Shopify product type or standard category
+    category_id = UnicodeAttribute()
+
+
+class WarehouseMap(MapAttribute[str, Any]):
+    warehouse_id = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    is_default = BooleanAttribute(default=False)
+
+
 class SyncSettingsMap(MapAttribute[str, Any]):
     auto_upload = BooleanAttribute(default=False)
     sync_fields = ListAttribute(of=UnicodeAttribute, default=list)
@@ -71,6 +88,9 @@ class SyncSettingsMap(MapAttribute[str, Any]):
     price_rule_value = UnicodeAttribute(default="0")  # decimal text
     inventory_buffer_kind = UnicodeAttribute(default="units")
     inventory_buffer_value = NumberAttribute(default=0)
+    warehouse_id = UnicodeAttribute(null=True)
+    package_dimensions = DimensionsMap(null=True)
+    category_mappings = ListAttribute[CategoryMappingMap](of=CategoryMappingMap, default=list)
 
 
 class ShopRow(ListedRow):
@@ -78,6 +98,8 @@ class ShopRow(ListedRow):
     tiktok_shop_id = UnicodeAttribute(null=True)
     tiktok_shop_cipher = UnicodeAttribute(null=True)
     tiktok_connection = UnicodeAttribute()
+    tiktok_region = UnicodeAttribute(null=True)
+    tiktok_warehouses = ListAttribute[WarehouseMap](of=WarehouseMap, default=list)
     shopify_token_ciphertext = UnicodeAttribute(null=True)
     tiktok_access_token_ciphertext = UnicodeAttribute(null=True)
     tiktok_refresh_token_ciphertext = UnicodeAttribute(null=True)
@@ -103,6 +125,26 @@ class VariantMap(MapAttribute[str, Any]):
     price = UnicodeAttribute(default="0")  # decimal text: money is never a float
     inventory = NumberAttribute(default=0)
     inventory_item_id = UnicodeAttribute(null=True)
+    options = ListAttribute(of=UnicodeAttribute, default=list)
+    image_id = UnicodeAttribute(null=True)
+    weight_grams = UnicodeAttribute(null=True)  # decimal text
+
+
+class ImageMap(MapAttribute[str, Any]):
+    image_id = UnicodeAttribute()
+    url = UnicodeAttribute()
+
+
+class AttributeChoiceMap(MapAttribute[str, Any]):
+    attribute_id = UnicodeAttribute()
+    value_id = UnicodeAttribute(default="")
+    value_name = UnicodeAttribute(default="")
+
+
+class ListingChoicesMap(MapAttribute[str, Any]):
+    category_id = UnicodeAttribute(null=True)
+    attributes = ListAttribute[AttributeChoiceMap](of=AttributeChoiceMap, default=list)
+    package_dimensions = DimensionsMap(null=True)
 
 
 class ProductRow(ListedRow):
@@ -112,10 +154,18 @@ class ProductRow(ListedRow):
     status_time = NumberAttribute()
     variants = ListAttribute[VariantMap](of=VariantMap, default=list)
     description = UnicodeAttribute(default="")
-    image_urls = ListAttribute(of=UnicodeAttribute, default=list)
+    images = ListAttribute[ImageMap](of=ImageMap, default=list)
+    option_names = ListAttribute(of=UnicodeAttribute, default=list)
+    product_type = UnicodeAttribute(default="")
+    vendor = UnicodeAttribute(default="")
+    shopify_category = UnicodeAttribute(default="")
+    listing = ListingChoicesMap(null=True)
+    tiktok_category_id = UnicodeAttribute(null=True)
     tiktok_product_id = UnicodeAttribute(null=True)
     tiktok_status = UnicodeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
+    missing = ListAttribute(of=UnicodeAttribute, default=list)
+    waiting_reason = UnicodeAttribute(null=True)
     shopify_updated_at = NumberAttribute(default=0)
     deleted = BooleanAttribute(default=False)
     version = NumberAttribute()
@@ -190,6 +240,14 @@ class InventoryLinkRow(TableRow):
     inventory_updated_at = NumberAttribute(default=0)  # Shopify's updated_at of the level last sent
 
 
+class ImageUploadRow(TableRow):
+    """A Shopify image as uploaded to TikTok: the uri TikTok gave, and what it was uploaded from."""
+
+    url = UnicodeAttribute()
+    content_sha256 = UnicodeAttribute()
+    tiktok_uri = UnicodeAttribute()
+
+
 class ShopifyOrderLinkRow(TableRow):
     """Shopify's fulfillment webhooks name Shopify order ids; this item leads to the TikTok order."""
 
@@ -253,6 +311,7 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
     OAuthStateRow,
     ActivityItemRow,
     InventoryLinkRow,
+    ImageUploadRow,
     ShopifyOrderLinkRow,
     OrderSyncClaimRow,
     QuotaHoldRow,

@@ -23,6 +23,7 @@ from connector.dal.rows import (
     CounterShardRow,
     DataRequestRow,
     DedupeRow,
+    ImageUploadRow,
     InventoryLinkRow,
     OAuthStateRow,
     OrderRow,
@@ -49,6 +50,7 @@ from connector.dal.table import (
     retry_on_conflict,
 )
 from connector.domain.entities import (
+    ImageUpload,
     InstallState,
     Order,
     Plan,
@@ -56,6 +58,7 @@ from connector.domain.entities import (
     Shop,
     StatusCounts,
     SyncSettings,
+    Warehouse,
 )
 from connector.domain.status import ALL_COUNTERS
 
@@ -133,6 +136,21 @@ class Store(ActivityProgress):
         return applied(
             ShopRow(keys.shop_pk(domain), keys.PROFILE).update, actions, condition=ShopRow.pk.exists()
         )
+
+    def set_tiktok_facts(
+        self, domain: str, *, region: str | None = None, warehouses: Sequence[Warehouse] | None = None
+    ) -> None:
+        """Keep what TikTok says of the shop (its region, its sales warehouses)."""
+        actions: list[Action] = []
+        if region is not None:
+            actions.append(ShopRow.tiktok_region.set(region))
+        if warehouses is not None:
+            stored = convert.shop_to_row(Shop(domain, tiktok_warehouses=tuple(warehouses))).tiktok_warehouses
+            actions.append(ShopRow.tiktok_warehouses.set(stored))
+        if actions:
+            applied(
+                ShopRow(keys.shop_pk(domain), keys.PROFILE).update, actions, condition=ShopRow.pk.exists()
+            )
 
     def mark_uninstalled(self, domain: str, at: datetime) -> bool:
         """Mark a shop uninstalled unless it was (re)installed after ``at``. False when not applied."""
@@ -244,6 +262,25 @@ class Store(ActivityProgress):
     def order_for_shopify(self, shop: str, shopify_order_id: str) -> str | None:
         row = get(ShopifyOrderLinkRow, keys.shop_pk(shop), keys.SHOPIFY_ORDER_LINK + shopify_order_id)
         return None if row is None else row.tiktok_order_id
+
+    def image_uploads(self, shop: str, image_ids: Iterable[str]) -> dict[str, ImageUpload]:
+        """What is remembered of these Shopify images' uploads to TikTok, by image id (one batch)."""
+        pk = keys.shop_pk(shop)
+        found: dict[str, ImageUpload] = {}
+        for item in _batch_get([(pk, keys.IMAGE_UPLOAD + image_id) for image_id in dict.fromkeys(image_ids)]):
+            row = ImageUploadRow.from_raw_data(item)
+            image_id = row.sk.removeprefix(keys.IMAGE_UPLOAD)
+            found[image_id] = ImageUpload(image_id, row.url, row.content_sha256, row.tiktok_uri)
+        return found
+
+    def remember_image_upload(self, shop: str, upload: ImageUpload) -> None:
+        ImageUploadRow(
+            keys.shop_pk(shop),
+            keys.IMAGE_UPLOAD + upload.image_id,
+            url=upload.url,
+            content_sha256=upload.content_sha256,
+            tiktok_uri=upload.tiktok_uri,
+        ).save()
 
     def inventory_link(self, shop: str, inventory_item_id: str) -> InventoryLinkRow | None:
         row: InventoryLinkRow | None = get(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
-from connector.domain.entities import Order, Product, Variant
+from connector.domain.entities import Order, Product, ProductImage, Variant
 from connector.domain.status import (
     Decision,
     OrderStatus,
@@ -55,25 +55,41 @@ class CatalogFacts:
     title: str
     variants: tuple[Variant, ...]
     updated_at: int
-    description: str = ""
-    image_urls: tuple[str, ...] = ()
+    description: str = ""  # HTML
+    images: tuple[ProductImage, ...] = ()
+    option_names: tuple[str, ...] = ()
+    product_type: str = ""
+    vendor: str = ""
+    shopify_category: str = ""
+
+    def held_by(self, product: Product) -> Product:
+        """``product`` with every field Shopify gives taken from these facts."""
+        return replace(
+            product,
+            title=self.title,
+            variants=self.variants,
+            description=self.description,
+            images=self.images,
+            option_names=self.option_names,
+            product_type=self.product_type,
+            vendor=self.vendor,
+            shopify_category=self.shopify_category,
+            shopify_updated_at=self.updated_at,
+        )
 
 
 def product_from_shopify(current: Product | None, facts: CatalogFacts) -> Change[Product]:
     """products/create or products/update: a new product is ``not_uploaded``; a known one takes
     Shopify's fields when they are newer than the ones it holds. A deleted product stays deleted."""
     if current is None:
-        product = Product(
+        new = Product(
             shop=facts.shop,
             shopify_product_id=facts.shopify_product_id,
             title=facts.title,
             status=ProductStatus.NOT_UPLOADED,
             status_time=0,  # TikTok has reported nothing yet: any TikTok status is newer
-            variants=facts.variants,
-            description=facts.description,
-            image_urls=facts.image_urls,
-            shopify_updated_at=facts.updated_at,
         )
+        product = facts.held_by(new)
         return _apply(decide_product_status(None, StatusAt(product.status, product.status_time)), product)
     if current.deleted:
         return Change(Verdict.FINAL)
@@ -81,10 +97,7 @@ def product_from_shopify(current: Product | None, facts: CatalogFacts) -> Change
         return Change(Verdict.STALE)
     if facts.updated_at == current.shopify_updated_at:
         return Change(Verdict.DUPLICATE)
-    updated = replace(
-        current, title=facts.title, variants=facts.variants, shopify_updated_at=facts.updated_at
-    )
-    return Change(Verdict.APPLY, updated)
+    return Change(Verdict.APPLY, facts.held_by(current))
 
 
 def product_deleted_in_shopify(
@@ -104,12 +117,39 @@ def product_deleted_in_shopify(
 
 
 TIKTOK_DELETED = "DELETED"
+LIVE_ON_TIKTOK = "ACTIVATE"  # the one TikTok status that sells (and takes stock updates)
+
+
+# Webhook type 37's audit status -> the product status it implies (guides/webhooks/37): APPROVED is
+# "listed on the platform"; PRE_APPROVED passed the audit but waits on the seller; NONE says nothing
+# of an audit (a draft or deactivated product) and is left to type 5.
+AUDIT_STATUS = {"AUDITING": "PENDING", "PRE_APPROVED": "PENDING", "APPROVED": "ACTIVATE", "FAILED": "FAILED"}
+# pre_approved_reasons, as the merchant reads them.
+PRE_APPROVED_REASONS = {
+    "KYC_PENDING": "TikTok Shop is waiting for your seller verification (KYC) to complete",
+    "RESTRICTED_CATEGORY_PENDING": (
+        "the category is restricted: apply for it in Seller Center's Qualification Center"
+    ),
+}
+
+
+def product_audit_from_tiktok(
+    current: Product, audit_status: str, reasons: tuple[str, ...], failure: str | None, source_time: int
+) -> Change[Product]:
+    """Webhook type 37: TikTok's audit result, which carries the status itself (no Get Product)."""
+    raw = AUDIT_STATUS.get(audit_status.strip().upper())
+    if raw is None:
+        return Change(Verdict.DUPLICATE)
+    waiting = None
+    if audit_status.strip().upper() == "PRE_APPROVED":
+        waiting = "; ".join(PRE_APPROVED_REASONS.get(r, r) for r in reasons) or "waiting on the seller"
+    return product_status_from_tiktok_event(current, raw, failure, source_time, waiting)
 
 
 def product_status_from_tiktok_event(
-    current: Product, raw_status: str, reason: str | None, source_time: int
+    current: Product, raw_status: str, reason: str | None, source_time: int, waiting: str | None = None
 ) -> Change[Product]:
-    """TikTok reports a product's status (from its audit webhook or Get Product)."""
+    """TikTok reports a product's status (from its audit webhooks or Get Product)."""
     if current.deleted:
         return Change(Verdict.FINAL)
     new = product_status_from_tiktok(raw_status)
@@ -123,6 +163,8 @@ def product_status_from_tiktok_event(
         status_time=source_time,
         tiktok_status=raw,
         failure_reason=(reason or "rejected by TikTok's audit") if new is ProductStatus.FAILED else None,
+        waiting_reason=waiting,
+        missing=() if new is not ProductStatus.FAILED else current.missing,
         # Deleted on TikTok: the product can be uploaded again, as a new TikTok product.
         tiktok_product_id=None if raw == TIKTOK_DELETED else current.tiktok_product_id,
     )

@@ -80,6 +80,16 @@ class BufferKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class PackageDimensions:
+    """A package's outer size in whole centimetres (TikTok takes positive whole numbers, and the
+    metric system goes with the kilograms we send the weight in)."""
+
+    length_cm: int
+    width_cm: int
+    height_cm: int
+
+
+@dataclass(frozen=True)
 class SyncSettings:
     """What the merchant chose to send to TikTok and how prices and stock are adjusted."""
 
@@ -90,6 +100,26 @@ class SyncSettings:
     price_rule_value: Decimal = Decimal("0")
     inventory_buffer_kind: BufferKind = BufferKind.UNITS
     inventory_buffer_value: int = 0
+    # The TikTok warehouse listings are stocked in; None: the shop's default sales warehouse.
+    warehouse_id: str | None = None
+    # The package size of products that give none of their own.
+    package_dimensions: PackageDimensions | None = None
+    # Shopify product type (or standard category name) -> TikTok leaf category, set once for many.
+    category_mappings: tuple[tuple[str, str], ...] = ()
+
+    def category_for(self, *names: str) -> str | None:
+        """The mapped TikTok category of the first of ``names`` that has one (case ignored)."""
+        mapped = {name.casefold(): category for name, category in self.category_mappings}
+        return next((mapped[n.casefold()] for n in names if n and n.casefold() in mapped), None)
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """One of the shop's TikTok warehouses, as Get Warehouse List last said."""
+
+    warehouse_id: str
+    name: str
+    is_default: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +129,8 @@ class Shop:
     tiktok_shop_id: str | None = None
     tiktok_shop_cipher: str | None = None
     tiktok_connection: TikTokConnection = TikTokConnection.NOT_CONNECTED
+    tiktok_region: str | None = None  # the TikTok shop's region: currency, category tree, rules
+    tiktok_warehouses: tuple[Warehouse, ...] = ()  # its sales warehouses
     # Tokens are stored encrypted; the domain only ever carries the ciphertext.
     shopify_token_ciphertext: str | None = None
     tiktok_access_token_ciphertext: str | None = None
@@ -112,6 +144,16 @@ class Shop:
     installed_at: datetime | None = None
     uninstalled_at: datetime | None = None
 
+    @property
+    def warehouse_id(self) -> str | None:
+        """Where listings are stocked: the merchant's pick while TikTok still lists it, else the
+        default sales warehouse, else the first sales warehouse."""
+        known = {warehouse.warehouse_id for warehouse in self.tiktok_warehouses}
+        if self.settings.warehouse_id in known:
+            return self.settings.warehouse_id
+        default = [w.warehouse_id for w in self.tiktok_warehouses if w.is_default]
+        return (default or [w.warehouse_id for w in self.tiktok_warehouses] or [None])[0]
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -120,6 +162,43 @@ class Variant:
     price: Decimal = Decimal("0")
     inventory: int = 0
     inventory_item_id: str | None = None
+    options: tuple[str, ...] = ()  # its value of each of the product's options, in their order
+    image_id: str | None = None  # the product image shown for it
+    weight_grams: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ProductImage:
+    image_id: str  # Shopify's image id: what an uploaded image is remembered by
+    url: str
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    """A Shopify image uploaded to TikTok: remembered so that it is never uploaded twice."""
+
+    image_id: str
+    url: str  # the Shopify URL it was read from (a new URL may still hold the same file)
+    content_sha256: str
+    tiktok_uri: str
+
+
+@dataclass(frozen=True)
+class AttributeChoice:
+    """A merchant's value of one TikTok product attribute: a listed value's id or their own text."""
+
+    attribute_id: str
+    value_id: str = ""
+    value_name: str = ""
+
+
+@dataclass(frozen=True)
+class ListingChoices:
+    """What the merchant decided for a product's TikTok listing; Shopify's updates keep it."""
+
+    category_id: str | None = None
+    attributes: tuple[AttributeChoice, ...] = ()
+    package_dimensions: PackageDimensions | None = None
 
 
 @dataclass(frozen=True)
@@ -130,14 +209,26 @@ class Product:
     status: str  # a ProductStatus value
     status_time: int  # source time (epoch seconds) of the status we hold
     variants: tuple[Variant, ...] = ()
-    description: str = ""
-    image_urls: tuple[str, ...] = ()
+    description: str = ""  # Shopify's descriptionHtml
+    images: tuple[ProductImage, ...] = ()
+    option_names: tuple[str, ...] = ()
+    product_type: str = ""
+    vendor: str = ""
+    shopify_category: str = ""  # Shopify's standard product category, full name
+    listing: ListingChoices = field(default_factory=ListingChoices)
+    tiktok_category_id: str | None = None  # the leaf category it is (or would be) listed in
     tiktok_product_id: str | None = None
     tiktok_status: str | None = None  # TikTok's raw status, as last reported
     failure_reason: str | None = None
+    missing: tuple[str, ...] = ()  # what TikTok needs that the product does not give yet
+    waiting_reason: str | None = None  # approved by TikTok, waiting on the seller (PRE_APPROVED)
     shopify_updated_at: int = 0  # Shopify's updated_at (epoch seconds) of the fields we hold
     deleted: bool = False  # a tombstone: keeps late updates from bringing a deleted product back
     version: int = 0  # optimistic-lock version; 0 means not stored yet
+
+    @property
+    def image_urls(self) -> tuple[str, ...]:
+        return tuple(image.url for image in self.images)
 
 
 @dataclass(frozen=True)

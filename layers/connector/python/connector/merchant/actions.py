@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -13,7 +14,14 @@ from connector import oauth_state
 from connector.api import schemas
 from connector.clients.tiktok.models import ShopAuth
 from connector.connections import connect_tiktok
-from connector.domain.entities import Activity, ActivityState, ActivityType, Shop, SyncSettings
+from connector.domain.entities import (
+    Activity,
+    ActivityState,
+    ActivityType,
+    PackageDimensions,
+    Shop,
+    SyncSettings,
+)
 from connector.domain.plans import catalogue
 from connector.domain.status import FINAL_ORDER_STATUSES
 from connector.jobs import Job, JobKind
@@ -106,7 +114,11 @@ def cancel_order(ports: Ports, shop: Shop, order_id: str, reason: str) -> Activi
     )
 
 
-def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> schemas.SettingsIO:
+def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> schemas.SettingsOut:
+    warehouses = {w.warehouse_id for w in shop.tiktok_warehouses}
+    if wanted.warehouse_id is not None and wanted.warehouse_id not in warehouses:
+        raise UnprocessableError("warehouse_id: not one of the shop's TikTok Shop sales warehouses")
+    size = wanted.package_dimensions
     settings = SyncSettings(
         auto_upload=wanted.auto_upload,
         sync_fields=tuple(dict.fromkeys(wanted.sync_fields)),
@@ -115,9 +127,17 @@ def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> sch
         price_rule_value=Decimal(wanted.price_rule.value),
         inventory_buffer_kind=wanted.inventory_buffer.kind,
         inventory_buffer_value=wanted.inventory_buffer.value,
+        warehouse_id=wanted.warehouse_id,
+        package_dimensions=None
+        if size is None
+        else PackageDimensions(size.length_cm, size.width_cm, size.height_cm),
+        # One category per name (case ignored): the last given wins.
+        category_mappings=tuple(
+            {m.name.casefold(): (m.name, m.category_id) for m in wanted.category_mappings}.values()
+        ),
     )
     ports.store.save_settings(shop.domain, settings)
-    return views.settings_view(Shop(domain=shop.domain, settings=settings))
+    return views.settings_view(replace(shop, settings=settings))
 
 
 def tiktok_authorization(ports: Ports, shop: Shop) -> schemas.TikTokAuthorization:
@@ -156,6 +176,7 @@ def complete_tiktok_authorization(ports: Ports, *, code: str, state: str) -> sch
         access_token=grant.access_token,
         refresh_token=grant.refresh_token,
         access_token_expires_at=grant.access_token_expire_in,
+        region=tiktok_shop.region,
     )
     return schemas.TikTokLinked(
         shop=domain, tiktok_shop_id=tiktok_shop.shop_id, tiktok_shop_name=tiktok_shop.name

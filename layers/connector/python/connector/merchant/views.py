@@ -172,6 +172,9 @@ def product_view(product: Product) -> schemas.ProductOut:
         tiktok_product_id=product.tiktok_product_id,
         tiktok_status=product.tiktok_status,
         failure_reason=product.failure_reason,
+        missing=list(product.missing),
+        waiting_reason=product.waiting_reason,
+        tiktok_category_id=product.tiktok_category_id,
         variants=len(product.variants),
         updated_at=max(product.status_time, product.shopify_updated_at),
     )
@@ -225,9 +228,9 @@ def _page(
     return [view(item) for item in page.items], following
 
 
-def settings_view(shop: Shop) -> schemas.SettingsIO:
-    s = shop.settings
-    return schemas.SettingsIO(
+def settings_view(shop: Shop) -> schemas.SettingsOut:
+    s, size = shop.settings, shop.settings.package_dimensions
+    return schemas.SettingsOut(
         sync_fields=list(s.sync_fields),
         price_rule=schemas.PriceRule(
             kind=s.price_rule_kind, direction=s.price_rule_direction, value=s.price_rule_value
@@ -236,4 +239,15 @@ def settings_view(shop: Shop) -> schemas.SettingsIO:
             kind=s.inventory_buffer_kind, value=s.inventory_buffer_value
         ),
         auto_upload=s.auto_upload,
+        warehouse_id=s.warehouse_id,
+        package_dimensions=None
+        if size is None
+        else schemas.Dimensions(length_cm=size.length_cm, width_cm=size.width_cm, height_cm=size.height_cm),
+        category_mappings=[
+            schemas.CategoryMapping(name=name, category_id=category) for name, category in s.category_mappings
+        ],
+        warehouses=[
+            schemas.WarehouseOut(id=w.warehouse_id, name=w.name, is_default=w.is_default)
+            for w in shop.tiktok_warehouses
+        ],
     )

@@ -9,7 +9,6 @@ and does nothing.
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -22,7 +21,7 @@ from connector.dal.store import CommitOutcome, Delivery, VersionedWrite
 from connector.dal.table import MAX_TRANSACTION_ITEMS
 from connector.domain import changes, plans
 from connector.domain.changes import CatalogFacts, Change
-from connector.domain.entities import Order, Plan, Product, Shop, TikTokConnection, Variant
+from connector.domain.entities import Order, Plan, Product, ProductImage, Shop, TikTokConnection, Variant
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
 from connector.webhooks import shopify as shopify_payloads
@@ -161,12 +160,18 @@ class Applier:
                     price=Decimal(v.price),
                     inventory=v.inventory_quantity,
                     inventory_item_id=v.inventory_item_id,
+                    options=tuple(o for o in (v.option1, v.option2, v.option3) if o is not None),
+                    image_id=v.image_id,
+                    weight_grams=v.weight_in_grams,
                 )
                 for v in payload.variants
             ),
             updated_at=int(payload.updated_at.timestamp()),
-            description=_plain_text(payload.body_html or ""),
-            image_urls=tuple(image.src for image in payload.images),
+            description=payload.body_html or "",
+            images=tuple(ProductImage(image.id, image.src) for image in payload.images),
+            option_names=tuple(option.name for option in payload.options),
+            product_type=payload.product_type or "",
+            vendor=payload.vendor or "",
         )
         # Follow-up work is queued before the write that records the delivery (as for orders): a crash
         # in between queues it again with the redelivery; the jobs wait until the write is there.
@@ -344,26 +349,71 @@ class Applier:
         )
 
     def _tiktok_product_status(self, message: QueuedWebhook) -> Outcome:
+        """Type 5: an audit event that names no status; TikTok is asked for it, unless a type-37
+        audit webhook already told us this or a later status (no Get Product spent on it)."""
         data = _tiktok_data(message, tiktok_payloads.ProductStatusData)
-        shopify_id = self._store.product_for_tiktok(message.shop, data.product_id)
+        shopify_id = self._linked_product(message, data.product_id)
         if shopify_id is None:
-            if self._receive_count < LINK_WAIT_RECEIVES:
-                raise ProductNotYetLinkedError(f"TikTok product {data.product_id} is not linked (yet)")
-            return Outcome.IGNORED  # a product the seller made on TikTok, not through us
+            return Outcome.IGNORED
+        known = self._product(message.shop, shopify_id)
+        if known is not None and known.status_time >= data.update_time:
+            return Outcome.DUPLICATE
         raw_status, reason = self._tiktok_product_state(message, data)
-        before = self._product(message.shop, shopify_id)
-        outcome = self._change_product(
+        return self._tiktok_product_change(
             message,
             shopify_id,
-            _require(
-                lambda current: changes.product_status_from_tiktok_event(
-                    current, raw_status, reason, data.update_time
-                )
+            data.product_id,
+            lambda current: changes.product_status_from_tiktok_event(
+                current, raw_status, reason, data.update_time
             ),
         )
+
+    def _tiktok_product_audit(self, message: QueuedWebhook) -> Outcome:
+        """Type 37: the audit result itself. Only a failure is read further (Get Product names its
+        reasons, which the webhook does not carry)."""
+        data = _tiktok_data(message, tiktok_payloads.ProductAuditData)
+        shopify_id = self._linked_product(message, data.product_id)
+        if shopify_id is None:
+            return Outcome.IGNORED
+        failure = None
+        if data.audit.status.strip().upper() == "FAILED":
+            failure = self._tiktok_product_state(message, data)[1]
+        return self._tiktok_product_change(
+            message,
+            shopify_id,
+            data.product_id,
+            lambda current: changes.product_audit_from_tiktok(
+                current, data.audit.status, data.audit.reasons, failure, data.update_time
+            ),
+        )
+
+    def _linked_product(self, message: QueuedWebhook, tiktok_product_id: str) -> str | None:
+        shopify_id = self._store.product_for_tiktok(message.shop, tiktok_product_id)
+        if shopify_id is None and self._receive_count < LINK_WAIT_RECEIVES:
+            raise ProductNotYetLinkedError(f"TikTok product {tiktok_product_id} is not linked (yet)")
+        return shopify_id  # None: a product the seller made on TikTok, not through us
+
+    def _tiktok_product_change(
+        self,
+        message: QueuedWebhook,
+        shopify_id: str,
+        tiktok_product_id: str,
+        decide: Callable[[Product], Change[Product]],
+    ) -> Outcome:
+        before = self._product(message.shop, shopify_id)
+
+        def follow_up(after: Product) -> None:
+            # Gone live: the stock kept back while it was under audit goes to TikTok now (queued
+            # before the write: a redelivery after a crash queues it again, it is safe twice).
+            if after.tiktok_status == changes.LIVE_ON_TIKTOK and (
+                before is None or before.tiktok_status != changes.LIVE_ON_TIKTOK
+            ):
+                self._job(message, JobKind.STOCK_PUSH, {"shopify_product_id": shopify_id})
+
+        outcome = self._change_product(message, shopify_id, _require(decide), before_commit=follow_up)
         after = self._products.get((message.shop, shopify_id))
         if after is not None:
-            self._settle_product_slot(before, after, data.product_id)
+            self._settle_product_slot(before, after, tiktok_product_id)
         return outcome
 
     def _settle_product_slot(self, before: Product | None, after: Product, tiktok_product_id: str) -> None:
@@ -382,10 +432,15 @@ class Applier:
             self._store.take_quota(*slot, limit=NO_LIMIT, at=after.status_time)
 
     def _tiktok_product_state(
-        self, message: QueuedWebhook, data: tiktok_payloads.ProductStatusData
+        self,
+        message: QueuedWebhook,
+        data: tiktok_payloads.ProductStatusData | tiktok_payloads.ProductAuditData,
     ) -> tuple[str, str | None]:
         # An audit failure says what happened; the other audit events do not, so ask TikTok.
-        if data.status.upper() == "PRODUCT_AUDIT_FAILURE":
+        if (
+            isinstance(data, tiktok_payloads.ProductStatusData)
+            and data.status.upper() == "PRODUCT_AUDIT_FAILURE"
+        ):
             return "FAILED", data.suspended_reason or None
         shop = self._shop(message.shop)
         if shop is None:
@@ -529,11 +584,6 @@ def _inventory_items(product: Product) -> list[str]:
     return [v.inventory_item_id for v in product.variants if v.inventory_item_id]
 
 
-def _plain_text(html: str) -> str:
-    """Shopify's body_html as text (TikTok takes its own limited HTML; the upload builds it)."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
-
-
 def _require(decide: Callable[[E], Change[E]]) -> Callable[[E | None], Change[E]]:
     """For events about an order or product that must already exist."""
 
@@ -610,6 +660,7 @@ TOPICS: dict[tuple[Source, str], Topic] = {
     (Source.SHOPIFY, "shop/redact"): Topic(Applier._shopify_shop_redact),
     (Source.TIKTOK, str(_TT.ORDER_STATUS_CHANGE.value)): Topic(Applier._tiktok_order_status, changes="order"),
     (Source.TIKTOK, str(_TT.PRODUCT_STATUS_CHANGE.value)): Topic(Applier._tiktok_product_status),
+    (Source.TIKTOK, str(_TT.PRODUCT_AUDIT_STATUS_CHANGE.value)): Topic(Applier._tiktok_product_audit),
     (Source.TIKTOK, str(_TT.SELLER_DEAUTHORIZATION.value)): Topic(Applier._tiktok_deauthorized),
     (Source.TIKTOK, str(_TT.UPCOMING_AUTHORIZATION_EXPIRATION.value)): Topic(
         Applier._tiktok_authorization_expiry

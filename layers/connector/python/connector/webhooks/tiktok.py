@@ -32,6 +32,7 @@ class TikTokType(IntEnum):
     UPCOMING_AUTHORIZATION_EXPIRATION = 7
     CANCELLATION_STATUS_CHANGE = 11
     RETURN_STATUS_CHANGE = 12
+    PRODUCT_AUDIT_STATUS_CHANGE = 37
 
 
 class _Payload(BaseModel):
@@ -58,6 +59,27 @@ class ProductStatusData(_Payload):
     product_id: str
     status: str  # an audit event (PRODUCT_FIRST_PASS_REVIEW, ...), not the product's status
     suspended_reason: str = ""
+    update_time: int
+
+
+class Audit(_Payload):
+    status: str
+    # The guide's table says pre_approved_reasons ([]string); its example spells a single
+    # pre_approved_reason: both are read.
+    pre_approved_reasons: list[str] = []
+    pre_approved_reason: str | None = None
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        single = [self.pre_approved_reason] if self.pre_approved_reason else []
+        return tuple(dict.fromkeys([*self.pre_approved_reasons, *single]))
+
+
+class ProductAuditData(_Payload):
+    """Type 37 (guides/webhooks/37-product-audit-status-change.md)."""
+
+    product_id: str
+    audit: Audit
     update_time: int
 
 
@@ -95,6 +117,7 @@ TYPE_DATA: Mapping[int, type[_Payload]] = {
     TikTokType.UPCOMING_AUTHORIZATION_EXPIRATION: AuthorizationExpiryData,
     TikTokType.CANCELLATION_STATUS_CHANGE: CancellationData,
     TikTokType.RETURN_STATUS_CHANGE: ReturnData,
+    TikTokType.PRODUCT_AUDIT_STATUS_CHANGE: ProductAuditData,
 }
 
 

@@ -1,0 +1,91 @@
+"""What TikTok says of categories and brands, and which of a shop's Shopify locations sell online:
+asked once and kept a while per process, since every product of a category (or shop) shares them
+and each call spends a rate limit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from cachetools import TTLCache
+
+from connector.clients.shopify.shop import ShopifyShopClient
+from connector.clients.tiktok.shop import ShopClient
+from connector.listing.build import CategoryFacts
+from connector.listing.regions import Region
+
+T = TypeVar("T")
+# TikTok changes a category's attributes and rules rarely; an hour bounds how stale they get.
+FACTS_SECONDS = 3600
+FACTS_KEPT = 2048
+
+
+class ListingFacts:
+    """Category facts, brand ids and selling locations, kept ``FACTS_SECONDS`` (thread-safe)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._cache: TTLCache[Hashable, object] = TTLCache(FACTS_KEPT, FACTS_SECONDS, timer=clock)
+        self._lock = threading.Lock()
+
+    def _kept(self, key: Hashable, read: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]  # type: ignore[return-value]
+        value = read()  # outside the lock: a slow call must not hold up the other threads
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+    def category(self, api: ShopClient, region: Region, category_id: str) -> CategoryFacts:
+        """Get Attributes and Get Category Rules of one leaf category."""
+        version = region.category_version
+
+        def read() -> CategoryFacts:
+            attributes = tuple(api.get_attributes(category_id, version))
+            return CategoryFacts(
+                category_id, version, attributes, api.get_category_rules(category_id, version)
+            )
+
+        return self._kept(("category", region.code, category_id), read)
+
+    def brand_id(self, api: ShopClient, shop_id: str, region: Region, category_id: str, vendor: str) -> str:
+        """The id of the brand named like the Shopify vendor, when the shop may select it in this
+        category (Get Brands' selection rules); "" otherwise: the brand is optional."""
+        if not vendor.strip():
+            return ""
+
+        def read() -> str:
+            brands = api.get_brands(
+                category_id=category_id, brand_name=vendor.strip(), category_version=region.category_version
+            )
+            wanted = vendor.strip().casefold()
+            return next((b.brand_id for b in brands if b.name.casefold() == wanted and b.selectable), "")
+
+        # By shop: a brand's authorization is the shop's own.
+        return self._kept(("brand", shop_id, category_id, vendor.strip().casefold()), read)
+
+    def selling_locations(self, admin: ShopifyShopClient, shop: str) -> frozenset[str]:
+        """The shop's active Shopify locations that fulfil online orders: TikTok's stock is theirs."""
+
+        def read() -> frozenset[str]:
+            return frozenset(
+                location.id
+                for location in admin.locations()
+                if location.active and location.fulfills_online_orders
+            )
+
+        return self._kept(("locations", shop), read)
+
+    def online_stock(
+        self, admin: ShopifyShopClient, shop: str, inventory_item_ids: list[str]
+    ) -> dict[str, int]:
+        """Each inventory item's available stock summed over the selling locations (one read)."""
+        if not inventory_item_ids:
+            return {}
+        selling = self.selling_locations(admin, shop)
+        levels = admin.available_by_location(inventory_item_ids)
+        return {
+            item: sum(quantity for location, quantity in by_location.items() if location in selling)
+            for item, by_location in levels.items()
+        }

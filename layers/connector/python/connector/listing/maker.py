@@ -1,0 +1,152 @@
+"""A shop's listings as TikTok will take them: the region and warehouse of the shop, the category of
+each product (the merchant's, a mapping of its type, or TikTok's recommendation), what the category
+requires, the brand, the hosted images and the stock of the locations that sell online. Used by the
+upload (Create Product) and the sync (Partial Edit) alike, so both send the same listing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from connector.clients.tiktok.errors import TikTokApiError
+from connector.clients.tiktok.models import NewProduct
+from connector.clients.tiktok.shop import ShopClient
+from connector.domain.entities import Product, ProductImage, Shop, Warehouse
+from connector.listing.build import (
+    MAX_IMAGES,
+    ListingIncompleteError,
+    ListingInputs,
+    build_listing,
+    missing_for,
+    problems_before_any_call,
+)
+from connector.listing.images import ImageProblemError, ImageUploader
+from connector.listing.regions import Region
+from connector.wiring import Ports
+
+_TAGS = re.compile(r"<[^>]+>")
+RECOMMEND_TEXT = 2000  # Recommend Category reads the title and description, not a whole page
+
+
+@dataclass(frozen=True)
+class Listing:
+    body: NewProduct
+    category_id: str
+
+
+class ListingRefusedError(ListingIncompleteError):
+    """What keeps a product off TikTok, with the category it was judged in (if one was found)."""
+
+    def __init__(self, missing: Sequence[str], category_id: str | None) -> None:
+        super().__init__(missing)
+        self.category_id = category_id
+
+
+def images_to_upload(product: Product) -> tuple[ProductImage, ...]:
+    """The gallery TikTok shows (its first 9) and any variant image beyond it."""
+    wanted = {v.image_id for v in product.variants if v.image_id}
+    return tuple(i for n, i in enumerate(product.images) if n < MAX_IMAGES or i.image_id in wanted)
+
+
+class ListingMaker:
+    """Listings of one shop, for one job: reads what a chunk shares once."""
+
+    def __init__(self, ports: Ports, shop: Shop, api: ShopClient) -> None:
+        self._ports, self.api = ports, api
+        self.shop = self._with_tiktok_facts(shop)
+        self._uploader = ImageUploader(ports.store, shop.domain, api, ports.fetch_image)
+        self._stock: dict[str, int] = {}
+
+    @property
+    def region(self) -> Region:
+        return Region(self.shop.tiktok_region or "")
+
+    def _with_tiktok_facts(self, shop: Shop) -> Shop:
+        """The shop with its TikTok region and sales warehouses, read from TikTok (and kept) the
+        first time they are needed: shops connected before they were kept get them now."""
+        region, warehouses = shop.tiktok_region, shop.tiktok_warehouses
+        if not region:
+            authorized = self.api.get_authorized_shops()
+            ours = [s for s in authorized if s.shop_id == shop.tiktok_shop_id] or authorized[:1]
+            region = ours[0].region if ours else None
+        if shop.warehouse_id is None:
+            warehouses = sales_warehouses(self.api)
+        if (region, warehouses) == (shop.tiktok_region, shop.tiktok_warehouses):
+            return shop
+        self._ports.store.set_tiktok_facts(shop.domain, region=region, warehouses=warehouses)
+        return replace(shop, tiktok_region=region, tiktok_warehouses=warehouses)
+
+    def read_ahead(self, products: Sequence[Product]) -> None:
+        """A chunk's remembered image uploads and its stock, in one read each."""
+        self._uploader.read_ahead(image for p in products for image in images_to_upload(p))
+        items = [v.inventory_item_id for p in products for v in p.variants if v.inventory_item_id]
+        missing = [item for item in items if item not in self._stock]
+        if missing:
+            admin = self._ports.shopify_admin(self.shop)
+            self._stock.update(self._ports.listing_facts.online_stock(admin, self.shop.domain, missing))
+
+    def listing(self, product: Product, idempotency_key: str = "") -> Listing:
+        """The Create Product body of ``product``. Raises ListingRefusedError naming what is
+        missing, found in this order so that no call is spent on a product that cannot list."""
+        region = self.region
+        if not region.known:
+            raise ListingRefusedError([f"region: TikTok Shop region {region.code!r} is not supported"], None)
+        problems = problems_before_any_call(product, region)
+        if self.shop.warehouse_id is None:
+            problems.append("warehouse: TikTok Shop lists no sales warehouse for this shop")
+        if problems:
+            raise ListingRefusedError(problems, product.tiktok_category_id)
+        category_id = self.category_of(product)
+        facts = self._ports.listing_facts.category(self.api, region, category_id)
+        warehouse = self.shop.warehouse_id
+        assert warehouse is not None
+        inputs = ListingInputs(region, warehouse, facts)
+        missing = missing_for(product, self.shop, inputs)
+        if missing:
+            raise ListingRefusedError(missing, category_id)
+        self.read_ahead([product])
+        try:
+            uris = self._uploader.uris(images_to_upload(product))
+        except ImageProblemError as problem:
+            raise ListingRefusedError([str(problem)], category_id) from None
+        brand = self._ports.listing_facts.brand_id(
+            self.api, self.shop.tiktok_shop_id or "", region, category_id, product.vendor
+        )
+        inputs = replace(inputs, brand_id=brand, image_uris=uris, stock=self._stock)
+        try:
+            return Listing(build_listing(product, self.shop, inputs, idempotency_key), category_id)
+        except ListingIncompleteError as incomplete:
+            raise ListingRefusedError(incomplete.missing, category_id) from None
+
+    def category_of(self, product: Product) -> str:
+        """The merchant's choice, else their mapping of the product's type or Shopify category, else
+        the category it was judged in before, else TikTok's recommendation (a leaf, or the
+        merchant chooses)."""
+        chosen = (
+            product.listing.category_id
+            or self.shop.settings.category_for(product.product_type, product.shopify_category)
+            or product.tiktok_category_id
+        )
+        if chosen:
+            return chosen
+        try:
+            recommended = self.api.recommend_category(
+                product.title,
+                _TAGS.sub(" ", product.description)[:RECOMMEND_TEXT],
+                category_version=self.region.category_version,
+            )
+        except TikTokApiError as refused:
+            if not refused.refusal:
+                raise
+            recommended = None
+        if recommended is None or not recommended.is_leaf or not recommended.category_id:
+            raise ListingRefusedError(["category: choose the product's TikTok Shop category"], None)
+        return recommended.category_id
+
+
+def sales_warehouses(api: ShopClient) -> tuple[Warehouse, ...]:
+    """The shop's enabled sales warehouses (Get Warehouse List), the default first."""
+    found = [w for w in api.get_warehouses() if w.for_sales and w.enabled]
+    found.sort(key=lambda w: not w.is_default)
+    return tuple(Warehouse(w.warehouse_id, w.name, w.is_default) for w in found)
