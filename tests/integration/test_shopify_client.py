@@ -198,10 +198,11 @@ def test_admin_api_refuses_a_token_issued_for_another_shop(
 def test_paginating_1000_products_yields_each_once_without_being_throttled(
     receiver: Receiver, shop: str
 ) -> None:
-    # Given a shop with 1,000 products and a small cost bucket, on a clock shared with the client
+    # Given a shop with 1,000 products and Shopify's smallest cost bucket (1,000 points, the single
+    # query limit, restored at 50 a second), on a clock shared with the client
     clock = FakeClock()
     with ShopifySandbox(
-        API_KEY, API_SECRET, products_per_shop=1000, bucket_size=600, restore_rate=50, clock=clock.now
+        API_KEY, API_SECRET, products_per_shop=1000, bucket_size=1000, restore_rate=50, clock=clock.now
     ) as sandbox:
         client = ShopifyAdminClient(
             api_key=API_KEY,
