@@ -70,7 +70,7 @@ class ProductSpec(_Spec):
     category_name: str = ""  # its full name
     tags: list[str] = Field(default_factory=list)
     options: list[OptionSpec] = Field(default_factory=list, max_length=3)
-    variants: list[VariantSpec] = Field(default_factory=lambda: [VariantSpec()], min_length=1)
+    variants: list[VariantSpec] = Field(default_factory=lambda: [VariantSpec(image=None)], min_length=1)
     images: list[ImageSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
