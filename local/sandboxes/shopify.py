@@ -6,6 +6,7 @@ Served paths (``{shop}`` is the myshopify.com domain, so ``admin_base_url`` is `
   POST /{shop}/admin/api/{version}/graphql.json  GraphQL Admin API (X-Shopify-Access-Token)
   GET  /{shop}/admin/charges/{id}/confirm|decline  the merchant approves or declines a subscription
   GET  /bulk-results/{shop}/{id}.jsonl?expires=&signature=  a finished bulk query's file
+  GET  /cdn/shop/files/{image id}.{png|gif}?v=1  a product image's bytes (the CDN Shopify serves from)
   /sandbox/...                                   control endpoints for developers (see CONTROL_HELP)
 
 Bulk query results are served like Shopify serves them (shopify.dev/docs/api/usage/bulk-operations/
@@ -41,11 +42,14 @@ from local.sandboxes import shopify_webhooks as payloads
 from local.sandboxes.shopify_bulk import BulkFile, BulkQuery, write_jsonl
 from local.sandboxes.shopify_catalog import (
     SandboxBulkOperation,
+    SandboxImage,
+    SandboxLocation,
     SandboxOrder,
     SandboxProduct,
     SandboxSubscription,
     generate_catalog,
     generate_product,
+    shop_locations,
     shop_number,
 )
 from local.sandboxes.shopify_contract import Contract
@@ -57,6 +61,8 @@ from local.sandboxes.shopify_graphql import (
     ShopState,
     every,
 )
+from local.sandboxes.shopify_images import CONTENT_TYPES, image_bytes
+from local.sandboxes.shopify_products import ProductSpec, build_product
 from local.sandboxes.shopify_session import session_token
 from local.sandboxes.shopify_webhooks import Delivery, WebhookSender
 from local.service import LoopbackServer, Service
@@ -82,7 +88,9 @@ CONTROL_HELP = {
     "POST /sandbox/{shop}/webhooks/products-create": "adds a product and sends products/create",
     "POST /sandbox/{shop}/webhooks/products-update?product_id=&title=&price=": "products/update",
     "POST /sandbox/{shop}/webhooks/products-delete?product_id=": "products/delete",
-    "POST /sandbox/{shop}/webhooks/inventory-levels-update?inventory_item_id=&available=": "",
+    "POST /sandbox/{shop}/products": "a hand-made product (JSON, see ProductSpec); answers its ids",
+    "GET /sandbox/{shop}/locations": "the shop's locations",
+    "POST /sandbox/{shop}/webhooks/inventory-levels-update?inventory_item_id=&available=&location_id=": "",
     "POST /sandbox/{shop}/webhooks/orders-fulfilled?order_id=&tracking_number=": "orders/fulfilled",
     "POST /sandbox/{shop}/webhooks/app-subscriptions-update?subscription_id=&status=": "",
     "any webhook route": "add wrong_secret=1 to sign with the wrong secret",
@@ -173,11 +181,12 @@ class ShopifySandbox(Service):
     def state(self, shop: str) -> ShopState:
         with self._lock:
             if shop not in self._shops:
-                catalog = generate_catalog(shop, self.products_per_shop, self.seed)
+                catalog = generate_catalog(shop, self.products_per_shop, self.seed, self.url)
                 self._shops[shop] = ShopState(
                     shop=shop,
                     products={product.id: product for product in catalog},
                     bucket=LeakyBucket(self.bucket_size, self.restore_rate, self.clock),
+                    locations=shop_locations(shop_number(shop)),
                 )
             return self._shops[shop]
 
@@ -189,6 +198,35 @@ class ShopifySandbox(Service):
         if found is None:
             raise KeyError(f"no product {product_id} in {shop}")
         return found
+
+    def locations(self, shop: str) -> list[SandboxLocation]:
+        return list(self.state(shop).locations)
+
+    def image(self, image_id: int) -> SandboxImage:
+        """A product image of any shop (ids are product id x 10 + position, unique over shops)."""
+        with self._lock:
+            states = list(self._shops.values())
+        for state in states:
+            product = state.products.get(image_id // 10)
+            found = next((i for i in product.images if i.id == image_id), None) if product else None
+            if found is not None:
+                return found
+        raise KeyError(f"no image {image_id}")
+
+    def add_product(
+        self, shop: str, spec: ProductSpec | dict[str, Any], *, announce: bool = True
+    ) -> SandboxProduct:
+        """Put a hand-made product into the shop's catalog (ids follow the generated ones) and,
+        when the sandbox has a webhook_url and ``announce``, send products/create for it."""
+        state = self.state(shop)
+        chosen = spec if isinstance(spec, ProductSpec) else ProductSpec.model_validate(spec)
+        with self._lock:
+            index = _next_index(state)
+            product = build_product(chosen, shop_number(shop), index, state.locations, self.url, _utc_now())
+            state.products[product.id] = product
+        if announce and self.webhooks.url:
+            self.send_webhook(shop, "products/create", payloads.product_payload(product))
+        return product
 
     def orders(self, shop: str) -> list[SandboxOrder]:
         return list(self.state(shop).orders.values())
@@ -295,7 +333,9 @@ class ShopifySandbox(Service):
         state = self.state(shop)
         with self._lock:
             index = _next_index(state)
-            product = generate_product(random.Random(f"{self.seed}:{shop}:{index}"), shop_number(shop), index)
+            product = generate_product(
+                random.Random(f"{self.seed}:{shop}:{index}"), shop_number(shop), index, self.url
+            )
             state.products[product.id] = product
         return product, self.send_webhook(
             shop, "products/create", payloads.product_payload(product), wrong_secret=wrong_secret
@@ -331,14 +371,53 @@ class ShopifySandbox(Service):
         return self.send_webhook(shop, "products/delete", payload, wrong_secret=wrong_secret)
 
     def send_inventory_level_update(
-        self, shop: str, inventory_item_id: int | str, available: int, *, wrong_secret: bool = False
+        self,
+        shop: str,
+        inventory_item_id: int | str,
+        available: int,
+        *,
+        location_id: int | str | None = None,
+        wrong_secret: bool = False,
     ) -> int | None:
-        for product in self.catalog(shop):
-            for variant in product.variants:
-                if variant.inventory_item_id == int(inventory_item_id):
-                    variant.inventory_quantity = available
-        payload = payloads.inventory_level_payload(int(inventory_item_id), available, datetime.now(UTC))
+        """Set an item's ``available`` at one location and send inventory_levels/update for it, as
+        Shopify does per location. Without ``location_id`` the whole stock moves to the first
+        location (the others hold none), so ``available`` is also the item's total."""
+        state = self.state(shop)
+        found = state.inventory_item(int(inventory_item_id))
+        first = state.locations[0].id
+        where = first if location_id is None else int(location_id)
+        if where not in {location.id for location in state.locations}:
+            raise KeyError(f"no location {location_id} in {shop}")
+        if found is not None:
+            variant = found[1]
+            with self._lock:
+                if location_id is None:
+                    variant.levels = {location.id: 0 for location in state.locations}
+                variant.set_available(where, available)
+                variant.updated_at = datetime.now(UTC)
+        payload = payloads.inventory_level_payload(
+            int(inventory_item_id), where, available, datetime.now(UTC)
+        )
         return self.send_webhook(shop, "inventory_levels/update", payload, wrong_secret=wrong_secret)
+
+    def set_available(
+        self, shop: str, inventory_item_id: int | str, location_id: int | str, available: int
+    ) -> int | None:
+        """A variant's ``available`` at a location; sends inventory_levels/update when the sandbox
+        has a webhook_url (the receiver's status, else None)."""
+        if self.webhooks.url:
+            return self.send_inventory_level_update(
+                shop, inventory_item_id, available, location_id=location_id
+            )
+        state = self.state(shop)
+        found = state.inventory_item(int(inventory_item_id))
+        if found is None:
+            raise KeyError(f"no inventory item {inventory_item_id} in {shop}")
+        if int(location_id) not in {location.id for location in state.locations}:
+            raise KeyError(f"no location {location_id} in {shop}")
+        with self._lock:
+            found[1].set_available(int(location_id), available)
+        return None
 
     def send_order_fulfilled(
         self,
@@ -654,6 +733,8 @@ def _control_list(handler: _Handler, params: dict[str, str], query: dict[str, st
             }
             for p in sandbox.catalog(shop)
         ]
+    elif kind == "locations":
+        items = [location.__dict__ for location in sandbox.locations(shop)]
     elif kind == "orders":
         items = [
             payloads.order_fulfilled_payload(o, "", "", o.created_at) | {"fulfillments": []}
@@ -694,7 +775,11 @@ def _control_webhook(handler: _Handler, params: dict[str, str], query: dict[str,
     elif kind == "inventory-levels-update":
         available = int(query["available"])
         status = sandbox.send_inventory_level_update(
-            shop, query["inventory_item_id"], available, wrong_secret=wrong
+            shop,
+            query["inventory_item_id"],
+            available,
+            location_id=query.get("location_id"),
+            wrong_secret=wrong,
         )
     elif kind == "orders-fulfilled":
         extra = {"tracking_number": query["tracking_number"]} if "tracking_number" in query else {}
@@ -708,6 +793,36 @@ def _control_webhook(handler: _Handler, params: dict[str, str], query: dict[str,
     handler.send_json(HTTPStatus.OK, {"receiver_status": status, **query})
 
 
+def _control_add_product(
+    handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes
+) -> None:
+    product = handler.sandbox.add_product(params["shop"], _json_body(raw))
+    handler.send_json(HTTPStatus.OK, product_ids(product))
+
+
+def product_ids(product: SandboxProduct) -> dict[str, Any]:
+    """A product's ids, as the control endpoint answers them."""
+    return {
+        "id": product.id,
+        "variants": [
+            {"id": v.id, "inventory_item_id": v.inventory_item_id, "sku": v.sku, "image_id": v.image_id}
+            for v in product.variants
+        ],
+        "images": [{"id": i.id, "url": i.url} for i in product.images],
+    }
+
+
+def _cdn_image(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
+    """A product image's bytes, no token needed (a CDN); the extension must be the image's own."""
+    image = handler.sandbox.image(int(params["id"]))
+    if params["ext"] != image.url.rsplit(".", 1)[-1].split("?", 1)[0]:
+        raise SandboxError(HTTPStatus.NOT_FOUND, "no such file")
+    content = image_bytes(image.format, image.width, image.height, image.min_bytes)
+    handler.send_bytes(
+        HTTPStatus.OK, content, CONTENT_TYPES[image.format], {"Cache-Control": "max-age=31536000"}
+    )
+
+
 Action = Callable[[_Handler, dict[str, str], dict[str, str], bytes], None]
 ROUTES: list[tuple[str, str, Action]] = [
     ("POST", rf"/{SHOP}/admin/oauth/access_token", _access_token),
@@ -716,7 +831,9 @@ ROUTES: list[tuple[str, str, Action]] = [
     ("GET", rf"/{SHOP}/admin/charges/(?P<id>\d+)/decline", _charge(approve=False)),
     ("GET", rf"/bulk-results/{SHOP}/(?P<id>\d+)\.jsonl", _bulk_result),
     ("GET", r"/sandbox/?", _control_help),
-    ("GET", rf"/sandbox/{SHOP}/(?P<kind>products|orders|subscriptions)", _control_list),
+    ("GET", rf"/sandbox/{SHOP}/(?P<kind>products|orders|subscriptions|locations)", _control_list),
+    ("POST", rf"/sandbox/{SHOP}/products", _control_add_product),
+    ("GET", r"/cdn/shop/files/(?P<id>\d+)\.(?P<ext>png|gif)", _cdn_image),
     ("POST", rf"/sandbox/{SHOP}/(?P<kind>session-token|access-token)", _control_token),
     ("POST", rf"/sandbox/{SHOP}/webhooks/(?P<kind>[a-z-]+)", _control_webhook),
 ]

@@ -40,6 +40,7 @@ from local.sandboxes.shopify_bulk import BulkQuery, BulkQueryError, parse_bulk_q
 from local.sandboxes.shopify_catalog import (
     SandboxBulkOperation,
     SandboxImage,
+    SandboxLocation,
     SandboxOrder,
     SandboxOrderLine,
     SandboxProduct,
@@ -101,11 +102,19 @@ class ShopState:
     subscriptions: dict[int, SandboxSubscription] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=set)
     bulk_operations: dict[int, SandboxBulkOperation] = field(default_factory=dict)  # oldest first
+    locations: tuple[SandboxLocation, ...] = ()
 
     def variant(self, variant_id: int) -> tuple[SandboxProduct, SandboxVariant] | None:
         for product in self.products.values():
             for variant in product.variants:
                 if variant.id == variant_id:
+                    return product, variant
+        return None
+
+    def inventory_item(self, item_id: int) -> tuple[SandboxProduct, SandboxVariant] | None:
+        for product in self.products.values():
+            for variant in product.variants:
+                if variant.inventory_item_id == item_id:
                     return product, variant
         return None
 
@@ -194,40 +203,174 @@ def _iso(moment: datetime) -> str:
 def image_object(image: SandboxImage) -> dict[str, Any]:
     return {
         "id": f"gid://shopify/ProductImage/{image.id}",
-        "url": image.url,
+        "url": lambda info, transform=None: image.url,
         "altText": image.alt_text,
-        "width": 1024,
-        "height": 1024,
+        "width": image.width,
+        "height": image.height,
+    }
+
+
+def media_image_object(image: SandboxImage) -> dict[str, Any]:
+    """A product image as ``Media`` (``MediaImage``), the non-deprecated way to a variant's image
+    (shopify.dev/docs/api/admin-graphql/2025-10/objects/MediaImage). The sandbox gives the media
+    and the image one number, so ids read either way name the same picture."""
+    return {
+        "__typename": "MediaImage",  # how graphql-core picks the Media type of a dict
+        "id": f"gid://shopify/MediaImage/{image.id}",
+        "alt": image.alt_text,
+        "mediaContentType": "IMAGE",
+        "status": "READY",
+        "mimeType": f"image/{image.format}",
+        "image": image_object(image),
+    }
+
+
+def location_object(location: SandboxLocation) -> dict[str, Any]:
+    return {
+        "__typename": "Location",
+        "id": location.gid,
+        "legacyResourceId": str(location.id),
+        "name": location.name,
+        "isActive": location.active,
+        "fulfillsOnlineOrders": location.fulfills_online_orders,
+        "shipsInventory": location.fulfills_online_orders,
+    }
+
+
+# Inventory states an InventoryLevel reports (shopify.dev/docs/apps/build/orders-fulfillment/
+# inventory-management-apps/manage-quantities-states); the sandbox has nothing committed or incoming.
+QUANTITY_NAMES = (
+    "available",
+    "on_hand",
+    "committed",
+    "incoming",
+    "reserved",
+    "damaged",
+    "safety_stock",
+    "quality_control",
+)
+
+
+def inventory_level_object(
+    variant: SandboxVariant, location: SandboxLocation, item: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    available = variant.levels.get(location.id, 0)
+
+    def quantities(info: Any, names: list[str]) -> list[dict[str, Any]]:
+        unknown = [name for name in names if name not in QUANTITY_NAMES]
+        if unknown:
+            raise GraphQLError(f"Invalid quantity names: {', '.join(unknown)}")
+        amounts = {"available": available, "on_hand": available}
+        return [
+            {
+                "id": f"gid://shopify/InventoryQuantity/{location.id}-{variant.inventory_item_id}-{name}",
+                "name": name,
+                "quantity": amounts.get(name, 0),
+                "updatedAt": _iso(variant.updated_at),
+            }
+            for name in names
+        ]
+
+    return {
+        "id": f"gid://shopify/InventoryLevel/{location.id}?inventory_item_id={variant.inventory_item_id}",
+        "location": location_object(location),
+        "item": lambda info: item(),
+        "quantities": quantities,
+        "canDeactivate": not location.fulfills_online_orders,
+        "createdAt": _iso(variant.updated_at),
+        "updatedAt": _iso(variant.updated_at),
+    }
+
+
+def inventory_item_object(
+    variant: SandboxVariant, locations: Sequence[SandboxLocation], connection: Connection = page
+) -> dict[str, Any]:
+    stocked = [location for location in locations if location.id in variant.levels]
+
+    def item() -> dict[str, Any]:
+        return inventory_item_object(variant, locations, connection)
+
+    def level(info: Any, locationId: str) -> dict[str, Any] | None:
+        number = gid_number(locationId, "Location")
+        found = next((loc for loc in stocked if loc.id == number), None)
+        return inventory_level_object(variant, found, item) if found else None
+
+    return {
+        "__typename": "InventoryItem",
+        "id": f"gid://shopify/InventoryItem/{variant.inventory_item_id}",
+        "legacyResourceId": str(variant.inventory_item_id),
+        "sku": variant.sku,
+        "tracked": True,
+        "measurement": {
+            "id": f"gid://shopify/InventoryItemMeasurement/{variant.inventory_item_id}",
+            "weight": {"unit": variant.weight_unit, "value": float(variant.weight)},
+        },
+        "inventoryLevels": lambda info, **args: connection(
+            stocked, lambda loc: loc.id, lambda loc: inventory_level_object(variant, loc, item), args
+        ),
+        "inventoryLevel": level,
     }
 
 
 def variant_object(
-    product: SandboxProduct, variant: SandboxVariant, connection: Connection = page
+    product: SandboxProduct,
+    variant: SandboxVariant,
+    connection: Connection = page,
+    locations: Sequence[SandboxLocation] = (),
 ) -> dict[str, Any]:
+    image = next((i for i in product.images if i.id == variant.image_id), None)
     return {
+        "__typename": "ProductVariant",
         "id": f"gid://shopify/ProductVariant/{variant.id}",
         "legacyResourceId": str(variant.id),
         "title": variant.title,
         "displayName": f"{product.title} - {variant.title}",
         "sku": variant.sku,
         "price": f"{variant.price:.2f}",
-        "compareAtPrice": None,
+        "compareAtPrice": None if variant.compare_at_price is None else f"{variant.compare_at_price:.2f}",
         "inventoryQuantity": variant.inventory_quantity,
-        "inventoryItem": {
-            "id": f"gid://shopify/InventoryItem/{variant.inventory_item_id}",
-            "legacyResourceId": str(variant.inventory_item_id),
-            "sku": variant.sku,
-            "tracked": True,
-        },
-        "product": lambda info: product_object(product, connection),
+        "inventoryItem": inventory_item_object(variant, locations, connection),
+        "selectedOptions": [
+            {"name": name, "value": value, "optionValue": _option_value(product, name, value)}
+            for name, value in variant.selected_options
+        ],
+        "image": lambda info, **args: image_object(image) if image else None,
+        "media": lambda info, **args: connection(
+            [image] if image else [], lambda i: i.id, media_image_object, args
+        ),
+        "product": lambda info: product_object(product, connection, locations),
+        "position": product.variants.index(variant) + 1,
         "createdAt": _iso(product.created_at),
         "updatedAt": _iso(variant.updated_at),
     }
 
 
-def product_object(product: SandboxProduct, connection: Connection = page) -> dict[str, Any]:
-    plain = re.sub(r"<[^>]+>", "", product.description_html)
+def _option_value(product: SandboxProduct, name: str, value: str) -> dict[str, Any]:
+    position = next((i for i, option in enumerate(product.options) if option.name == name), 0)
     return {
+        "id": f"gid://shopify/ProductOptionValue/{product.id * 100 + position * 10 + len(value)}",
+        "name": value,
+        "hasVariants": True,
+    }
+
+
+def product_object(
+    product: SandboxProduct, connection: Connection = page, locations: Sequence[SandboxLocation] = ()
+) -> dict[str, Any]:
+    plain = re.sub(r"<[^>]+>", "", product.description_html)
+    options = [
+        {
+            "id": f"gid://shopify/ProductOption/{product.id * 10 + position}",
+            "name": option.name,
+            "position": position,
+            "values": list(option.values),
+            "optionValues": [_option_value(product, option.name, value) for value in option.values],
+        }
+        for position, option in enumerate(product.options, start=1)
+    ]
+    category = product.category
+    return {
+        "__typename": "Product",
         "id": product.gid,
         "legacyResourceId": str(product.id),
         "title": product.title,
@@ -237,14 +380,28 @@ def product_object(product: SandboxProduct, connection: Connection = page) -> di
         "status": product.status,
         "vendor": product.vendor,
         "productType": product.product_type,
+        "category": (
+            {
+                "id": f"gid://shopify/TaxonomyCategory/{category[0]}",
+                "fullName": category[1],
+                "name": category[1].rsplit(" > ", 1)[-1],
+            }
+            if category
+            else None
+        ),
+        "options": lambda info, first=None: options[:first] if first is not None else options,
         "tags": product.tags,
         "totalInventory": sum(v.inventory_quantity for v in product.variants),
         "createdAt": _iso(product.created_at),
         "updatedAt": _iso(product.updated_at),
         "variants": lambda info, **args: connection(
-            product.variants, lambda v: v.id, lambda v: variant_object(product, v, connection), args
+            product.variants,
+            lambda v: v.id,
+            lambda v: variant_object(product, v, connection, locations),
+            args,
         ),
         "images": lambda info, **args: connection(product.images, lambda i: i.id, image_object, args),
+        "media": lambda info, **args: connection(product.images, lambda i: i.id, media_image_object, args),
     }
 
 
@@ -320,6 +477,10 @@ class Resolvers:
             "productVariant": self.product_variant,
             "productsCount": self.products_count,
             "node": self.node,
+            "nodes": self.nodes,
+            "locations": self.locations,
+            "location": self.location,
+            "inventoryItem": self.inventory_item,
             "currentBulkOperation": self.current_bulk_operation,
             "orderCreate": self.order_create,
             "appSubscriptionCreate": self.app_subscription_create,
@@ -330,19 +491,19 @@ class Resolvers:
         return self.connection(
             list(self.state.products.values()),
             lambda p: p.id,
-            lambda p: product_object(p, self.connection),
+            lambda p: product_object(p, self.connection, self.state.locations),
             args,
         )
 
     def product(self, info: Any, id: str) -> dict[str, Any] | None:
         number = gid_number(id, "Product")
         found = self.state.products.get(number) if number is not None else None
-        return product_object(found, self.connection) if found else None
+        return product_object(found, self.connection, self.state.locations) if found else None
 
     def product_variant(self, info: Any, id: str) -> dict[str, Any] | None:
         number = gid_number(id, "ProductVariant")
         found = self.state.variant(number) if number is not None else None
-        return variant_object(*found, self.connection) if found else None
+        return variant_object(*found, self.connection, self.state.locations) if found else None
 
     def products_count(
         self, info: Any, query: str | None = None, limit: int | None = 10000, savedSearchId: str | None = None
@@ -355,10 +516,49 @@ class Resolvers:
         return {"count": count, "precision": "EXACT"}
 
     def node(self, info: Any, id: str) -> dict[str, Any] | None:
-        """Only this shop's bulk operations are served as nodes; any other id answers null."""
-        number = gid_number(id, "BulkOperation")
-        found = self.state.bulk_operations.get(number) if number is not None else None
-        return bulk_operation_object(found) if found else None
+        """This shop's products, variants, inventory items, locations and bulk operations; any other
+        id answers null, as an id of another shop's would."""
+        match = re.fullmatch(r"gid://shopify/(\w+)/(\d+)", id or "")
+        if match is None:
+            return None
+        kind, number = match.group(1), int(match.group(2))
+        state = self.state
+        if kind == "BulkOperation":
+            operation = state.bulk_operations.get(number)
+            return bulk_operation_object(operation) if operation else None
+        if kind == "Product":
+            product = state.products.get(number)
+            return product_object(product, self.connection, state.locations) if product else None
+        if kind == "ProductVariant":
+            found = state.variant(number)
+            return variant_object(*found, self.connection, state.locations) if found else None
+        if kind == "InventoryItem":
+            found = state.inventory_item(number)
+            return inventory_item_object(found[1], state.locations, self.connection) if found else None
+        if kind == "Location":
+            location = next((loc for loc in state.locations if loc.id == number), None)
+            return location_object(location) if location else None
+        return None
+
+    def nodes(self, info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
+        if len(ids) > MAX_PAGE:
+            raise GraphQLError(f"The ids argument takes at most {MAX_PAGE} ids")
+        return [self.node(info, id) for id in ids]
+
+    def locations(self, info: Any, includeInactive: bool = False, **args: Any) -> dict[str, Any]:
+        """The shop's locations by id; ``query``, ``sortKey`` and legacy locations are not modelled."""
+        chosen = [loc for loc in self.state.locations if includeInactive or loc.active]
+        return self.connection(chosen, lambda loc: loc.id, location_object, args)
+
+    def location(self, info: Any, id: str | None = None) -> dict[str, Any] | None:
+        if id is None:  # the shop's primary location
+            return location_object(self.state.locations[0]) if self.state.locations else None
+        found = self.node(info, id)
+        return found if found and found.get("__typename") == "Location" else None
+
+    def inventory_item(self, info: Any, id: str) -> dict[str, Any] | None:
+        found = self.node(info, id)
+        return found if found and found.get("__typename") == "InventoryItem" else None
 
     def current_bulk_operation(self, info: Any, type: str = "QUERY") -> dict[str, Any] | None:
         if type != "QUERY":  # the sandbox runs no bulk mutations
@@ -477,7 +677,7 @@ class Resolvers:
         for line in lines:
             found = self.state.variant(line.variant_id or 0)
             if found:
-                found[1].inventory_quantity -= line.quantity
+                found[1].take(line.quantity)
 
     def app_subscription_create(
         self,

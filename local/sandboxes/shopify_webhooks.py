@@ -15,13 +15,22 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import requests
 
-from local.sandboxes.shopify_catalog import SandboxOrder, SandboxProduct, SandboxSubscription
+from local.sandboxes.shopify_catalog import SandboxOrder, SandboxProduct, SandboxSubscription, SandboxVariant
 
-LOCATION_ID = 24826418  # the sandbox's one inventory location
+# REST weight_unit names for GraphQL WeightUnit values
+# (shopify.dev/docs/api/admin-rest/2025-10/resources/product-variant)
+REST_WEIGHT_UNITS = {"GRAMS": "g", "KILOGRAMS": "kg", "OUNCES": "oz", "POUNDS": "lb"}
+GRAMS_PER_UNIT = {
+    "GRAMS": Decimal(1),
+    "KILOGRAMS": Decimal(1000),
+    "OUNCES": Decimal("28.349523125"),
+    "POUNDS": Decimal("453.59237"),
+}
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -98,7 +107,10 @@ class WebhookSender:
 
 
 def product_payload(product: SandboxProduct) -> dict[str, Any]:
-    """products/create and products/update: the REST Product resource."""
+    """products/create and products/update: the REST Product resource, as the webhook reference's
+    sample shows it (shopify.dev/docs/api/webhooks/2025-10?reference=toml#list-products/create):
+    options with their values, variants with option1..3, image_id, grams, weight and weight_unit,
+    compare_at_price; images with src, width, height and the ids of the variants showing them."""
     images: list[dict[str, Any]] = [
         {
             "id": image.id,
@@ -107,35 +119,16 @@ def product_payload(product: SandboxProduct) -> dict[str, Any]:
             "position": position,
             "src": image.url,
             "alt": image.alt_text,
-            "width": 1024,
-            "height": 1024,
+            "width": image.width,
+            "height": image.height,
             "created_at": timestamp(product.created_at),
             "updated_at": timestamp(product.updated_at),
-            "variant_ids": [],
+            "variant_ids": [v.id for v in product.variants if v.image_id == image.id],
         }
         for position, image in enumerate(product.images, start=1)
     ]
     variants = [
-        {
-            "id": variant.id,
-            "admin_graphql_api_id": f"gid://shopify/ProductVariant/{variant.id}",
-            "product_id": product.id,
-            "title": variant.title,
-            "sku": variant.sku,
-            "price": f"{variant.price:.2f}",
-            "compare_at_price": None,
-            "position": position,
-            "inventory_policy": "deny",
-            "inventory_item_id": variant.inventory_item_id,
-            "inventory_quantity": variant.inventory_quantity,
-            "old_inventory_quantity": variant.inventory_quantity,
-            "taxable": True,
-            "barcode": None,
-            "option1": variant.title,
-            "created_at": timestamp(product.created_at),
-            "updated_at": timestamp(variant.updated_at),
-        }
-        for position, variant in enumerate(product.variants, start=1)
+        _variant_payload(product, variant, position) for position, variant in enumerate(product.variants, 1)
     ]
     return {
         "id": product.id,
@@ -158,15 +151,46 @@ def product_payload(product: SandboxProduct) -> dict[str, Any]:
         ],
         "options": [
             {
-                "id": product.id * 10,
+                "id": product.id * 10 + position,
                 "product_id": product.id,
-                "name": "Size",
-                "position": 1,
-                "values": [v.title for v in product.variants],
+                "name": option.name,
+                "position": position,
+                "values": list(option.values),
             }
+            for position, option in enumerate(product.options, start=1)
         ],
         "images": images,
         "image": images[0] if images else None,
+    }
+
+
+def _variant_payload(product: SandboxProduct, variant: SandboxVariant, position: int) -> dict[str, Any]:
+    values = [value for _, value in variant.selected_options] + [None, None, None]
+    grams = variant.weight * GRAMS_PER_UNIT[variant.weight_unit]
+    return {
+        "id": variant.id,
+        "admin_graphql_api_id": f"gid://shopify/ProductVariant/{variant.id}",
+        "product_id": product.id,
+        "title": variant.title,
+        "sku": variant.sku,
+        "price": f"{variant.price:.2f}",
+        "compare_at_price": None if variant.compare_at_price is None else f"{variant.compare_at_price:.2f}",
+        "position": position,
+        "inventory_policy": "deny",
+        "inventory_item_id": variant.inventory_item_id,
+        "inventory_quantity": variant.inventory_quantity,
+        "old_inventory_quantity": variant.inventory_quantity,
+        "taxable": True,
+        "barcode": None,
+        "option1": values[0],
+        "option2": values[1],
+        "option3": values[2],
+        "image_id": variant.image_id,
+        "grams": int(grams.to_integral_value()),
+        "weight": float(variant.weight),
+        "weight_unit": REST_WEIGHT_UNITS[variant.weight_unit],
+        "created_at": timestamp(product.created_at),
+        "updated_at": timestamp(variant.updated_at),
     }
 
 
@@ -174,14 +198,17 @@ def product_delete_payload(product_id: int) -> dict[str, Any]:
     return {"id": product_id}
 
 
-def inventory_level_payload(inventory_item_id: int, available: int, updated_at: datetime) -> dict[str, Any]:
+def inventory_level_payload(
+    inventory_item_id: int, location_id: int, available: int, updated_at: datetime
+) -> dict[str, Any]:
+    """inventory_levels/update: one item's ``available`` at one location."""
     return {
         "inventory_item_id": inventory_item_id,
-        "location_id": LOCATION_ID,
+        "location_id": location_id,
         "available": available,
         "updated_at": timestamp(updated_at),
         "admin_graphql_api_id": (
-            f"gid://shopify/InventoryLevel/{LOCATION_ID}?inventory_item_id={inventory_item_id}"
+            f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id={inventory_item_id}"
         ),
     }
 

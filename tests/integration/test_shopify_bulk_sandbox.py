@@ -389,18 +389,19 @@ def test_the_result_url_is_signed_and_expires(admin: Admin, sandbox: ShopifySand
 # -- node, currentBulkOperation, productsCount, and what did not change ---------------------------
 
 
-def test_node_serves_only_this_shops_bulk_operations(admin: Admin, sandbox: ShopifySandbox) -> None:
+def test_node_serves_only_this_shops_records(admin: Admin, sandbox: ShopifySandbox) -> None:
     # Given no bulk operation yet / Then there is no current one
     assert admin.graphql(CURRENT)["data"]["currentBulkOperation"] is None
     # Given one in another shop
     other_shop = f"other-{uuid.uuid4().hex[:8]}.myshopify.com"
     other = Admin(sandbox, other_shop, sandbox.issue_token(other_shop))
     gid = other.run_to_end()["id"]
-    # When this shop asks for it, or for a product by node / Then both are null
+    # When this shop asks for it / Then it is null, as another shop's id is on Shopify
     assert admin.graphql(OPERATION, {"id": gid})["data"]["node"] is None
+    # And a product of this shop is served as a node of its own type (not a BulkOperation)
     product = sandbox.catalog(admin.shop)[0].gid
     answer = admin.graphql(OPERATION, {"id": product})
-    assert answer["data"]["node"] is None
+    assert answer["data"]["node"] == {"id": product}
     # And node costs one point, as an object does
     assert answer["extensions"]["cost"]["requestedQueryCost"] == 1
     assert other.operation(gid)["status"] == "COMPLETED"

@@ -19,10 +19,19 @@ import jwt
 import pytest
 import requests
 
+from connector.clients.images import (
+    ImageFetchError,
+    ImageHostNotAllowedError,
+    ImageTooLargeError,
+    ImageUnavailableError,
+    fetch_image,
+)
 from connector.clients.shopify.admin import ShopifyAdminClient
 from connector.clients.shopify.errors import ShopifyAuthError, ShopifyOutcomeUnknownError, ShopifyUserError
-from connector.clients.shopify.models import OrderLine
+from connector.clients.shopify.models import OrderLine, ShopifyOption, ShopifyProduct
 from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.shopify_catalog import SandboxProduct
+from local.sandboxes.shopify_images import png_size
 
 API_KEY = "sandbox-client-id"
 API_SECRET = "sandbox-client-secret-of-32-bytes-or-more"
@@ -198,10 +207,11 @@ def test_admin_api_refuses_a_token_issued_for_another_shop(
 def test_paginating_1000_products_yields_each_once_without_being_throttled(
     receiver: Receiver, shop: str
 ) -> None:
-    # Given a shop with 1,000 products and a small cost bucket, on a clock shared with the client
+    # Given a shop with 1,000 products and Shopify's smallest cost bucket (1,000 points, the single
+    # query limit, restored at 50 a second), on a clock shared with the client
     clock = FakeClock()
     with ShopifySandbox(
-        API_KEY, API_SECRET, products_per_shop=1000, bucket_size=600, restore_rate=50, clock=clock.now
+        API_KEY, API_SECRET, products_per_shop=1000, bucket_size=1000, restore_rate=50, clock=clock.now
     ) as sandbox:
         client = ShopifyAdminClient(
             api_key=API_KEY,
@@ -489,6 +499,7 @@ def test_a_bulk_query_gives_the_whole_catalog_read_in_byte_ranges(shop: str) -> 
             for v in expected.variants
         ]
         assert [i.url for i in product.images] == [i.url for i in expected.images[:10]]
+        assert listing_fields(product) == expected_listing_fields(expected)
     assert max(len(p.variants) for p in products) == 25  # a page of paged reads would not hold them
 
 
@@ -531,3 +542,299 @@ def test_a_bulk_result_that_is_not_grouped_by_product_is_refused() -> None:
     ungrouped = [BULK_LINES[0], BULK_LINES[2], BULK_LINES[1]]
     with pytest.raises(ShopifyError, match="not grouped"):
         read_bulk_products([b"\n".join(ungrouped)], 0, 0, 10)
+
+
+# -- what a listing needs: the import's new fields, locations, stock per location, images --------
+
+GRAMS_PER_UNIT = {
+    "GRAMS": 1,
+    "KILOGRAMS": 1000,
+    "OUNCES": Decimal("28.349523125"),
+    "POUNDS": Decimal("453.59237"),
+}
+
+
+def listing_fields(product: ShopifyProduct) -> tuple[Any, ...]:
+    return (
+        product.vendor,
+        product.product_type,
+        product.category,
+        product.options,
+        [
+            (v.selected_options, v.image_id, v.image_url, v.weight_grams, v.compare_at_price)
+            for v in product.variants
+        ],
+    )
+
+
+def expected_listing_fields(product: SandboxProduct) -> tuple[Any, ...]:
+    urls = {image.id: image.url for image in product.images}
+    return (
+        product.vendor,
+        product.product_type,
+        product.category[1] if product.category else "",
+        tuple(ShopifyOption(o.name, tuple(o.values)) for o in product.options),
+        [
+            (
+                tuple(v.selected_options),
+                str(v.image_id) if v.image_id else None,
+                urls.get(v.image_id or 0),
+                (v.weight * GRAMS_PER_UNIT[v.weight_unit]).quantize(Decimal("0.001")),
+                v.compare_at_price,
+            )
+            for v in product.variants
+        ],
+    )
+
+
+def test_paged_import_reads_what_a_listing_needs(
+    sandbox: ShopifySandbox, client: ShopifyAdminClient, shop: str
+) -> None:
+    # Given a generated catalog (options, variant images, weights in every unit, compare-at prices)
+    shop_client = client.for_shop(shop, sandbox.issue_token(shop))
+    # When the import reads it in the page sizes the import job uses (20 products, 10 variants)
+    products: list[ShopifyProduct] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = shop_client.products_page(cursor, 20, variants_per_page=10, images_per_product=10)
+        products += page
+        if cursor is None:
+            break
+    # Then every product carries its vendor, type, category, options and variant details
+    catalog = {str(p.id): p for p in sandbox.catalog(shop)}
+    assert len(products) == 30
+    for product in products:
+        assert listing_fields(product) == expected_listing_fields(catalog[product.id])
+    units = {v.weight_unit for p in catalog.values() for v in p.variants}
+    assert units == {"GRAMS", "KILOGRAMS", "OUNCES", "POUNDS"}
+    assert any(v.image_id for p in products for v in p.variants)
+    assert any(v.compare_at_price for p in products for v in p.variants)
+    assert {len(p.options) for p in products} >= {1, 2}
+    assert any(p.category == "" for p in products)
+    single = next(p for p in products if len(p.variants) == 1)
+    assert single.options == (ShopifyOption("Title", ("Default Title",)),)
+    assert sandbox.contract.violations == []
+
+
+def test_locations_and_stock_per_location(
+    sandbox: ShopifySandbox, client: ShopifyAdminClient, shop: str
+) -> None:
+    # Given a shop whose stock is split over three locations
+    shop_client = client.for_shop(shop, sandbox.issue_token(shop))
+    catalog = sandbox.catalog(shop)
+    variants = [v for p in catalog for v in p.variants]
+    # When the client lists the locations and asks for the stock of every item (more than one call)
+    locations = shop_client.locations()
+    levels = shop_client.available_by_location([str(v.inventory_item_id) for v in variants] + ["1"])
+    # Then it gets the three locations, two fulfilling online orders
+    assert [(loc.id, loc.name, loc.active, loc.fulfills_online_orders) for loc in locations] == [
+        (str(loc.id), loc.name, True, loc.fulfills_online_orders) for loc in sandbox.locations(shop)
+    ]
+    assert [loc.fulfills_online_orders for loc in locations] == [True, True, False]
+    # And each item's available per location, summing to the variant's inventoryQuantity; an
+    # unknown id is left out
+    assert len(variants) > 25
+    assert levels == {
+        str(v.inventory_item_id): {str(loc): qty for loc, qty in v.levels.items()} for v in variants
+    }
+    assert all(sum(levels[str(v.inventory_item_id)].values()) == v.inventory_quantity for v in variants)
+
+
+def test_setting_stock_at_a_location_sends_that_locations_level(
+    sandbox: ShopifySandbox, client: ShopifyAdminClient, shop: str, receiver: Receiver
+) -> None:
+    # Given a variant stocked over the shop's locations
+    variant = sandbox.catalog(shop)[0].variants[0]
+    store = sandbox.locations(shop)[2]
+    before = dict(variant.levels)
+    # When its available at the retail store is set to 7
+    assert sandbox.set_available(shop, variant.inventory_item_id, store.id, 7) == 200
+    # Then inventory_levels/update carries that location and its available
+    payload = receiver.received[-1].payload
+    assert receiver.received[-1].headers["X-Shopify-Topic"] == "inventory_levels/update"
+    assert (payload["inventory_item_id"], payload["location_id"], payload["available"]) == (
+        variant.inventory_item_id,
+        store.id,
+        7,
+    )
+    # And the total is the sum over the locations, as the Admin API reads it
+    expected = {**before, store.id: 7}
+    assert variant.inventory_quantity == sum(expected.values())
+    levels = client.for_shop(shop, sandbox.issue_token(shop)).available_by_location(
+        [str(variant.inventory_item_id)]
+    )
+    assert levels == {str(variant.inventory_item_id): {str(k): v for k, v in expected.items()}}
+
+
+def cdn_host(sandbox: ShopifySandbox) -> str:
+    """The allowed host for the sandbox's images: its loopback address and port."""
+    return requests.utils.urlparse(sandbox.url).netloc
+
+
+def test_images_are_served_as_the_sizes_graphql_reports(sandbox: ShopifySandbox, shop: str) -> None:
+    # Given a generated product's image, 1024 x 1024 by GraphQL
+    image = next(p for p in sandbox.catalog(shop) if p.images).images[0]
+    assert image.url.startswith(f"{sandbox.url}/cdn/shop/files/") and image.url.endswith(".png?v=1")
+    # When the image is fetched from the shop's CDN host
+    content = fetch_image(image.url, allowed_hosts={cdn_host(sandbox)}, max_bytes=5 * 2**20)
+    # Then it is a PNG of that size
+    assert png_size(content) == (image.width, image.height) == (1024, 1024)
+
+
+def test_a_hand_made_product_is_listed_imported_and_announced(
+    sandbox: ShopifySandbox, client: ShopifyAdminClient, shop: str, receiver: Receiver
+) -> None:
+    # Given a hand-made product: two options, an oversized image, a GIF, one over 10 MB
+    location = sandbox.locations(shop)[1]
+    spec = {
+        "title": "Hand-made Tee",
+        "description_html": "<p>Soft.</p>",
+        "product_type": "T-Shirt",
+        "vendor": "Tee Co.",
+        "category_id": "aa-1-13-8",
+        "category_name": "Apparel & Accessories > Clothing > Clothing Tops > T-Shirts",
+        "options": [{"name": "Size", "values": ["M", "L"]}, {"name": "Color", "values": ["Red"]}],
+        "images": [
+            {"width": 5000, "height": 5000},
+            {"format": "gif", "width": 600, "height": 600},
+            {"width": 800, "height": 800, "min_bytes": 11 * 2**20},
+        ],
+        "variants": [
+            {
+                "options": {"Size": "M", "Color": "Red"},
+                "price": "20.00",
+                "sku": "TEE-M",
+                "weight": "1.5",
+                "weight_unit": "POUNDS",
+                "inventory": {str(location.id): 4},
+                "image": 0,
+                "compare_at_price": "25.00",
+            },
+            {"options": {"Size": "L", "Color": "Red"}, "price": "21.00", "sku": "TEE-L", "available": 3},
+        ],
+    }
+    # When a test adds it over the control endpoint
+    answer = requests.post(f"{sandbox.url}/sandbox/{shop}/products", json=spec, timeout=5).json()
+    # Then it answers the product's ids, and products/create announces it with the REST fields
+    product = sandbox.product(shop, answer["id"])
+    assert [v["sku"] for v in answer["variants"]] == ["TEE-M", "TEE-L"]
+    payload = receiver.received[-1].payload
+    assert receiver.received[-1].headers["X-Shopify-Topic"] == "products/create"
+    assert (payload["vendor"], payload["product_type"]) == ("Tee Co.", "T-Shirt")
+    assert payload["options"][0]["name"] == "Size" and payload["options"][0]["values"] == ["M", "L"]
+    first = payload["variants"][0]
+    assert (first["option1"], first["option2"], first["option3"]) == ("M", "Red", None)
+    assert (first["image_id"], first["weight"], first["weight_unit"], first["grams"]) == (
+        product.images[0].id,
+        1.5,
+        "lb",
+        680,
+    )
+    assert first["compare_at_price"] == "25.00"
+    assert [(i["width"], i["height"]) for i in payload["images"]] == [(5000, 5000), (600, 600), (800, 800)]
+    # And the import reads it like any other product
+    read = {p.id: p for p in client.for_shop(shop, sandbox.issue_token(shop)).iter_products()}[
+        str(product.id)
+    ]
+    assert listing_fields(read) == expected_listing_fields(product)
+    assert read.variants[0].weight_grams == Decimal("680.389")
+    assert [v.inventory_quantity for v in read.variants] == [4, 3]
+    # And its images are served as stated: the 5000 x 5000 PNG, a GIF, a file over 10 MB
+    host = {cdn_host(sandbox)}
+    assert png_size(fetch_image(product.images[0].url, allowed_hosts=host, max_bytes=5 * 2**20)) == (
+        5000,
+        5000,
+    )
+    assert fetch_image(product.images[1].url, allowed_hosts=host, max_bytes=2**20)[:6] == b"GIF89a"
+    with pytest.raises(ImageTooLargeError):
+        fetch_image(product.images[2].url, allowed_hosts=host, max_bytes=10 * 2**20)
+    assert sandbox.contract.violations == []
+
+
+def test_a_bad_product_spec_is_refused(sandbox: ShopifySandbox, shop: str) -> None:
+    spec = {
+        "title": "X",
+        "options": [{"name": "Size", "values": ["M"]}],
+        "variants": [{"options": {"Size": "S"}}],
+    }
+    answer = requests.post(f"{sandbox.url}/sandbox/{shop}/products", json=spec, timeout=5)
+    assert answer.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        "http://127.0.0.1.evil.example/cdn/x.png",
+        "ftp://{host}/cdn/x.png",
+    ],
+)
+def test_an_image_on_a_host_not_allowed_is_never_requested(sandbox: ShopifySandbox, url: str) -> None:
+    session = requests.Session()
+    session.get = None  # type: ignore[method-assign]  # any request would fail the test differently
+    with pytest.raises(ImageHostNotAllowedError):
+        fetch_image(
+            url.format(host=cdn_host(sandbox)),
+            allowed_hosts={cdn_host(sandbox)},
+            max_bytes=100,
+            session=session,
+        )
+
+
+def test_the_same_host_on_another_port_is_not_allowed(sandbox: ShopifySandbox) -> None:
+    host, port = cdn_host(sandbox).split(":")
+    with pytest.raises(ImageHostNotAllowedError):
+        fetch_image(
+            f"http://{host}:{int(port) + 1}/cdn/x.png", allowed_hosts={cdn_host(sandbox)}, max_bytes=10
+        )
+
+
+def test_a_missing_image_is_unavailable_without_retries(sandbox: ShopifySandbox) -> None:
+    sleeps: list[float] = []
+    with pytest.raises(ImageUnavailableError):
+        fetch_image(
+            f"{sandbox.url}/cdn/shop/files/1.png?v=1",
+            allowed_hosts={cdn_host(sandbox)},
+            max_bytes=10,
+            sleep=sleeps.append,
+        )
+    assert sleeps == []
+
+
+def test_server_errors_and_lost_connections_are_retried_then_reported() -> None:
+    # Given a host that answers 503 twice, then the image
+    answers = [503, 503, 200]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status = answers.pop(0) if answers else 500
+            body = b"\x89PNG-bytes" if status == 200 else b""
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    host = f"127.0.0.1:{server.server_address[1]}"
+    sleeps: list[float] = []
+    try:
+        # When it is fetched / Then the third try brings the bytes
+        assert fetch_image(
+            f"http://{host}/a.png", allowed_hosts={host}, max_bytes=100, sleep=sleeps.append
+        ) == (b"\x89PNG-bytes")
+        assert len(sleeps) == 2
+        # And a host that keeps failing is reported unavailable after the tries
+        with pytest.raises(ImageUnavailableError) as raised:
+            fetch_image(f"http://{host}/b.png", allowed_hosts={host}, max_bytes=100, sleep=sleeps.append)
+        assert isinstance(raised.value, ImageFetchError) and raised.value.url.endswith("/b.png")
+    finally:
+        server.shutdown()
+        server.server_close()
+    # And a host nobody listens on any more is unavailable, not an unhandled connection error
+    with pytest.raises(ImageUnavailableError):
+        fetch_image(f"http://{host}/c.png", allowed_hosts={host}, max_bytes=100, sleep=sleeps.append)

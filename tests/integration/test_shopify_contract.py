@@ -39,6 +39,9 @@ CLIENT_DOCUMENTS = (
     "CURRENT_BULK_OPERATION_QUERY",
     "ORDER_CREATE",
     "APP_SUBSCRIPTION_CREATE",
+    "LOCATIONS_QUERY",
+    "INVENTORY_LEVELS_QUERY",
+    "INVENTORY_ITEM_LEVELS_QUERY",
 )
 ORDER_CREATE, BULK_RUN_QUERY = documents.ORDER_CREATE, documents.BULK_RUN_QUERY
 ORDER_LINE = {
@@ -262,6 +265,9 @@ def test_the_clients_calls_break_nothing_in_the_contract(sandbox: ShopifySandbox
         assert time.monotonic() < deadline
         time.sleep(0.02)
     client.current_bulk_operation()
+    locations = client.locations()
+    items = [str(v.inventory_item_id) for p in sandbox.catalog(shop) for v in p.variants]
+    levels = client.available_by_location(items)
     variant = sandbox.catalog(shop)[0].variants[0]
     line = OrderLine(variant_id=str(variant.id), quantity=1, price=Decimal("3.00"))
     client.create_order([line], currency="USD", source_identifier="576", email="a@b.c", tags=["tiktok"])
@@ -270,4 +276,4 @@ def test_the_clients_calls_break_nothing_in_the_contract(sandbox: ShopifySandbox
         client.create_order([], currency="USD", source_identifier="577")  # Shopify's userErrors
     admin.close()
     # Then Shopify's schema refuses none of them
-    assert products and sandbox.contract.violations == []
+    assert products and locations and levels and sandbox.contract.violations == []

@@ -8,7 +8,8 @@ from graphql import parse
 from connector.clients.shopify.admin import ShopifyAdminClient
 from connector.clients.shopify.documents import PRODUCTS_QUERY
 from connector.clients.shopify.ids import numeric_id
-from connector.clients.shopify.transport import CostBudget, connection_cost
+from connector.clients.shopify.shop import products_page_cost, variants_in_page
+from connector.clients.shopify.transport import CostBudget
 from connector.shop_domains import check_shop
 from local.sandboxes.shopify_catalog import generate_catalog
 from local.sandboxes.shopify_schema import QueryCost
@@ -58,14 +59,17 @@ def test_budget_does_not_wait_before_it_has_seen_the_bucket() -> None:
     assert CostBudget(lambda: clock.now, clock.sleep).wait_for(900) == 0.0
 
 
-def test_the_client_estimate_of_a_products_page_matches_the_documented_cost_rules() -> None:
-    # Given the client's products query for pages of 10 products, 20 variants and 10 images
+@pytest.mark.parametrize(("page", "variants", "images"), [(10, 20, 10), (20, 10, 10), (3, 1, 1)])
+def test_the_client_estimate_of_a_products_page_matches_the_documented_cost_rules(
+    page: int, variants: int, images: int
+) -> None:
+    # Given the client's products query for pages of products, variants and images as it sends it
     operation = parse(PRODUCTS_QUERY).definitions[0]
-    variables = {"first": 10, "variantsFirst": 20, "imagesFirst": 10}
+    variants_first = variants_in_page(page, variants, images)
+    variables = {"first": page, "variantsFirst": variants_first, "imagesFirst": images}
     # When the sandbox prices it / Then it asks what the client estimates, and stays under 1000
     requested = QueryCost(operation, {}, variables).requested()  # type: ignore[arg-type]
-    per_product = 1 + (connection_cost(20, 2) + 1) + connection_cost(10, 1)
-    assert requested == connection_cost(10, per_product) + 1
+    assert requested == products_page_cost(page, variants_first, images)
     assert requested <= 1000
 
 

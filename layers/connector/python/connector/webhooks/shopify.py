@@ -32,16 +32,38 @@ class _Payload(BaseModel):
     model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", frozen=True)
 
 
+# products/create and products/update carry the REST Product resource (shopify.dev/docs/api/webhooks
+# ?reference=toml, topics products/create and products/update; fields as in shopify.dev/docs/api/
+# admin-rest/2025-10/resources/product and .../product-variant). Money travels as strings ("19.99").
+
+
 class VariantPayload(_Payload):
     id: str
     sku: str | None = None
     price: str = "0"
+    compare_at_price: str | None = None
     inventory_quantity: int = 0
     inventory_item_id: str | None = None
+    # The values the variant selects, in the order of the product's options (None past the last).
+    option1: str | None = None
+    option2: str | None = None
+    option3: str | None = None
+    image_id: str | None = None  # one of the product's images[].id
+    grams: int | None = None  # the weight in grams, rounded
+    weight: float | None = None  # the weight in weight_unit
+    weight_unit: str | None = None  # g | kg | oz | lb
 
 
 class ImagePayload(_Payload):
     src: str
+    id: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class OptionPayload(_Payload):
+    name: str
+    values: list[str] = []
 
 
 class ProductPayload(_Payload):
@@ -50,6 +72,9 @@ class ProductPayload(_Payload):
     updated_at: datetime
     body_html: str | None = None
     status: str | None = None
+    vendor: str | None = None
+    product_type: str | None = None
+    options: list[OptionPayload] = []
     variants: list[VariantPayload] = []
     images: list[ImagePayload] = []
 

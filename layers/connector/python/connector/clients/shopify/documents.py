@@ -4,10 +4,35 @@ documented at shopify.dev/docs/api/admin-graphql/2025-10.
 
 from __future__ import annotations
 
-# The fields an import reads, shared by the paged queries and the bulk query.
-PRODUCT_SCALARS = "id title handle description descriptionHtml status updatedAt"
-VARIANT_FIELDS = "id sku price inventoryQuantity inventoryItem { id }"
+# The fields an import reads, shared by the paged queries and the bulk query. A listing needs the
+# product's vendor, type, standard category (objects/TaxonomyCategory) and options (objects/
+# ProductOption: ``values``, not deprecated), and each variant's selected options, compare-at price
+# and weight (objects/InventoryItemMeasurement, on the inventory item since ProductVariant's own
+# weight fields went away).
+PRODUCT_SCALARS = (
+    "id title handle description descriptionHtml status updatedAt vendor productType "
+    "category { id fullName } options { name values }"
+)
+VARIANT_COMMON = (
+    "id sku price compareAtPrice inventoryQuantity selectedOptions { name value } "
+    "inventoryItem { id measurement { weight { unit value } } }"
+)
+# A variant's image: ``ProductVariant.image`` is deprecated ("Use `media` instead"), so pages read
+# its first media (objects/ProductVariant#field-media). Every variant of a page pays for it: see
+# ``VARIANT_COST``.
+VARIANT_FIELDS = (
+    f"{VARIANT_COMMON} media(first: 1) {{ nodes {{ ... on MediaImage {{ id image {{ url }} }} }} }}"
+)
+# In a bulk query, products -> variants -> media would nest connections three deep, and bulk
+# queries allow two (shopify.dev/docs/api/usage/bulk-operations/queries, "Operation restrictions"):
+# there the deprecated ``image`` object is the only way to a variant's image in the same operation.
+BULK_VARIANT_FIELDS = f"{VARIANT_COMMON} image {{ id url }}"
 IMAGE_FIELDS = "id url altText"
+# What one item of each costs by shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits (objects
+# 1, connections 2 + first x an item): a variant 1 + selectedOptions 1 + inventoryItem, measurement
+# and weight 3 + media(first: 1) 4; a product 1 + category 1 + options 1 (before its connections).
+VARIANT_COST = 9
+PRODUCT_OBJECT_COST = 3
 
 PRODUCT_FIELDS = f"""
       {PRODUCT_SCALARS}
@@ -47,10 +72,45 @@ BULK_PRODUCTS_QUERY = f"""
     edges {{
       node {{
         {PRODUCT_SCALARS}
-        variants {{ edges {{ node {{ {VARIANT_FIELDS} }} }} }}
+        variants {{ edges {{ node {{ {BULK_VARIANT_FIELDS} }} }} }}
         images {{ edges {{ node {{ {IMAGE_FIELDS} }} }} }}
       }}
     }}
+  }}
+}}
+"""
+
+# The shop's locations (objects/Location), inactive ones too: the caller decides what to use.
+LOCATIONS_QUERY = """
+query ConnectorLocations($first: Int!, $after: String) {
+  locations(first: $first, after: $after, includeInactive: true, sortKey: ID) {
+    nodes { id name isActive fulfillsOnlineOrders }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+# ``available`` per location of many inventory items in one call: ``nodes(ids:)`` on InventoryItem,
+# its inventoryLevels and their quantities (objects/InventoryLevel#field-quantities; the names are
+# those of shopify.dev/docs/apps/build/orders-fulfillment/inventory-management-apps/manage-quantities-states).
+LEVEL_FIELDS = 'location { id } quantities(names: ["available"]) { name quantity }'
+LEVELS = f"nodes {{ {LEVEL_FIELDS} }} pageInfo {{ hasNextPage endCursor }}"
+INVENTORY_LEVELS_QUERY = f"""
+query ConnectorInventoryLevels($ids: [ID!]!, $levelsFirst: Int!) {{
+  nodes(ids: $ids) {{
+    ... on InventoryItem {{
+      id
+      inventoryLevels(first: $levelsFirst) {{ {LEVELS} }}
+    }}
+  }}
+}}
+"""
+
+# The levels of one item beyond the first page (a shop with many locations).
+INVENTORY_ITEM_LEVELS_QUERY = f"""
+query ConnectorInventoryItemLevels($id: ID!, $first: Int!, $after: String) {{
+  inventoryItem(id: $id) {{
+    inventoryLevels(first: $first, after: $after) {{ {LEVELS} }}
   }}
 }}
 """

@@ -23,12 +23,23 @@ class ShopifyImage:
 
 
 @dataclass(frozen=True, slots=True)
+class ShopifyOption:
+    name: str  # "Size", or Shopify's "Title" on a product with one variant
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ShopifyVariant:
     id: str
     sku: str | None
     price: Decimal
     inventory_quantity: int | None
     inventory_item_id: str | None
+    selected_options: tuple[tuple[str, str], ...] = ()  # (option name, value), in option order
+    image_id: str | None = None  # numeric id of the variant's image
+    image_url: str | None = None
+    weight_grams: Decimal | None = None  # None when Shopify has no weight for it
+    compare_at_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +53,19 @@ class ShopifyProduct:
     updated_at: datetime
     variants: tuple[ShopifyVariant, ...]
     images: tuple[ShopifyImage, ...]
+    vendor: str = ""
+    product_type: str = ""
+    category: str = ""  # the standard category's full name ("Home & Garden > ... > Mugs"), "" for none
+    category_id: str | None = None  # its taxonomy id ("hg-11-10-7-3")
+    options: tuple[ShopifyOption, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ShopifyLocation:
+    id: str  # numeric
+    name: str
+    active: bool
+    fulfills_online_orders: bool
 
 
 @dataclass(frozen=True, slots=True)

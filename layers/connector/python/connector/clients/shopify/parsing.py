@@ -9,12 +9,30 @@ from typing import Any
 
 from connector.clients.shopify.errors import ShopifyUserError, UserError
 from connector.clients.shopify.ids import numeric_id
-from connector.clients.shopify.models import BulkOperation, ShopifyImage, ShopifyProduct, ShopifyVariant
+from connector.clients.shopify.models import (
+    BulkOperation,
+    ShopifyImage,
+    ShopifyLocation,
+    ShopifyOption,
+    ShopifyProduct,
+    ShopifyVariant,
+)
+
+# Grams in one unit of GraphQL's WeightUnit (shopify.dev/docs/api/admin-graphql/2025-10/enums/WeightUnit);
+# the ounce and pound are the international avoirdupois ones.
+GRAMS_PER_UNIT = {
+    "GRAMS": Decimal(1),
+    "KILOGRAMS": Decimal(1000),
+    "OUNCES": Decimal("28.349523125"),
+    "POUNDS": Decimal("453.59237"),
+}
+GRAM_PRECISION = Decimal("0.001")
 
 
 def product(
     node: dict[str, Any], variants: Sequence[dict[str, Any]], images: Sequence[dict[str, Any]]
 ) -> ShopifyProduct:
+    category = node.get("category") or {}
     return ShopifyProduct(
         id=numeric_id(node["id"]),
         title=node["title"],
@@ -30,18 +48,67 @@ def product(
             )
             for i in images
         ),
+        vendor=node.get("vendor") or "",
+        product_type=node.get("productType") or "",
+        category=category.get("fullName") or "",
+        category_id=numeric_id(category["id"]) if category.get("id") else None,
+        options=tuple(
+            ShopifyOption(name=o["name"], values=tuple(o.get("values") or ()))
+            for o in node.get("options") or ()
+        ),
     )
 
 
 def variant(node: dict[str, Any]) -> ShopifyVariant:
     item = node.get("inventoryItem") or {}
+    image = _variant_image(node)
     return ShopifyVariant(
         id=numeric_id(node["id"]),
         sku=node.get("sku") or None,
         price=Decimal(str(node["price"])),
         inventory_quantity=node.get("inventoryQuantity"),
         inventory_item_id=numeric_id(item["id"]) if item.get("id") else None,
+        selected_options=tuple((o["name"], o["value"]) for o in node.get("selectedOptions") or ()),
+        image_id=numeric_id(image["id"]) if image.get("id") else None,
+        image_url=image.get("url"),
+        weight_grams=weight_grams((item.get("measurement") or {}).get("weight")),
+        compare_at_price=Decimal(str(node["compareAtPrice"])) if node.get("compareAtPrice") else None,
     )
+
+
+def _variant_image(node: dict[str, Any]) -> dict[str, Any]:
+    """{id, url} of the variant's image: its first MediaImage (pages), or the ``image`` object
+    (bulk results, see documents.BULK_VARIANT_FIELDS); {} when it has none."""
+    for media in (node.get("media") or {}).get("nodes") or ():
+        if media and media.get("image"):
+            return {"id": media.get("id"), "url": media["image"].get("url")}
+    return node.get("image") or {}
+
+
+def weight_grams(weight: dict[str, Any] | None) -> Decimal | None:
+    if not weight or weight.get("value") is None or weight.get("unit") not in GRAMS_PER_UNIT:
+        return None
+    grams = Decimal(str(weight["value"])) * GRAMS_PER_UNIT[weight["unit"]]
+    return grams.quantize(GRAM_PRECISION).normalize() + 0  # + 0: no "-0", no exponent for zero
+
+
+def location(node: dict[str, Any]) -> ShopifyLocation:
+    return ShopifyLocation(
+        id=numeric_id(node["id"]),
+        name=node.get("name") or "",
+        active=bool(node.get("isActive")),
+        fulfills_online_orders=bool(node.get("fulfillsOnlineOrders")),
+    )
+
+
+def available_by_location(levels: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """location id -> the ``available`` quantity, from InventoryLevel nodes."""
+    found: dict[str, int] = {}
+    for level in levels:
+        quantities = {q["name"]: q["quantity"] for q in level.get("quantities") or ()}
+        if "available" in quantities:
+            found[numeric_id(level["location"]["id"])] = int(quantities["available"])
+    return found
 
 
 def same_query(query: str) -> str:

@@ -22,15 +22,59 @@ from connector.clients.shopify.documents import (
     BULK_PRODUCTS_QUERY,
     BULK_RUN_QUERY,
     CURRENT_BULK_OPERATION_QUERY,
+    INVENTORY_ITEM_LEVELS_QUERY,
+    INVENTORY_LEVELS_QUERY,
+    LOCATIONS_QUERY,
     ORDER_CREATE,
+    PRODUCT_OBJECT_COST,
     PRODUCT_VARIANTS_QUERY,
     PRODUCTS_COUNT_QUERY,
     PRODUCTS_QUERY,
+    VARIANT_COST,
 )
 from connector.clients.shopify.errors import ShopifyError
 from connector.clients.shopify.ids import numeric_id, to_gid
-from connector.clients.shopify.models import AppSubscription, BulkOperation, OrderLine, ShopifyProduct
+from connector.clients.shopify.models import (
+    AppSubscription,
+    BulkOperation,
+    OrderLine,
+    ShopifyLocation,
+    ShopifyProduct,
+)
 from connector.clients.shopify.transport import MUTATION_COST, ShopGraphQL, connection_cost
+
+# Shopify refuses a query whose requested cost is over 1,000 points (rate-limits doc, "Single query limit").
+MAX_QUERY_COST = 1000
+LOCATIONS_PAGE = 100
+# Inventory levels asked per item; a 10-level item costs 1 + 2 + 10 x 3 + 1 = 34 points, so 25 items
+# a call stay under the single-query limit (more locations: follow-up pages for that item).
+LEVELS_PER_ITEM = 10
+LEVEL_COST = 3  # the level, its location, its quantities
+ITEMS_PER_LEVELS_CALL = 25
+
+
+def variants_in_page(page_size: int, variants_per_page: int, images_per_product: int) -> int:
+    """How many variants each product of a page asks for: ``variants_per_page`` or fewer, so the
+    page's requested cost stays under Shopify's single-query limit; the rest of a product's variants
+    come in follow-up pages (``ShopifyShopClient._product``)."""
+    per_product_budget = (MAX_QUERY_COST - connection_cost(0, 0) - 1) // max(page_size, 1)
+    fixed = PRODUCT_OBJECT_COST + connection_cost(0, 0) + 1 + connection_cost(images_per_product, 1)
+    fits = (per_product_budget - fixed) // VARIANT_COST
+    if fits < 1:
+        raise ValueError(
+            f"a page of {page_size} products with {images_per_product} images is over the cost limit"
+        )
+    return min(variants_per_page, fits)
+
+
+def products_page_cost(page_size: int, variants_first: int, images_per_product: int) -> int:
+    per_product = (
+        PRODUCT_OBJECT_COST
+        + connection_cost(variants_first, VARIANT_COST)
+        + 1
+        + connection_cost(images_per_product, 1)
+    )
+    return connection_cost(page_size, per_product) + 1
 
 
 class ShopifyShopClient:
@@ -68,14 +112,14 @@ class ShopifyShopClient:
     ) -> tuple[list[ShopifyProduct], str | None]:
         """One page of products after ``after`` (None: the first), and the cursor of the next page
         (None on the last). Jobs keep the cursor, so an import resumes where it stopped."""
+        variants_first = variants_in_page(page_size, variants_per_page, images_per_product)
         variables: dict[str, Any] = {
             "first": page_size,
             "after": after,
-            "variantsFirst": variants_per_page,
+            "variantsFirst": variants_first,
             "imagesFirst": images_per_product,
         }
-        per_product = 1 + (connection_cost(variants_per_page, 2) + 1) + connection_cost(images_per_product, 1)
-        estimate = connection_cost(page_size, per_product) + 1
+        estimate = products_page_cost(page_size, variants_first, images_per_product)
         data = self._graphql.execute(
             PRODUCTS_QUERY, variables, operation="ConnectorProducts", estimated_cost=estimate
         )
@@ -88,7 +132,8 @@ class ShopifyShopClient:
         variants = list(node["variants"]["nodes"])
         page_info = node["variants"]["pageInfo"]
         while page_info["hasNextPage"]:  # products with more variants than one page holds
-            more = self._variants_page(node["id"], page_info["endCursor"], max(variants_per_page, 100))
+            first = min(max(variants_per_page, 100), (MAX_QUERY_COST - 4) // VARIANT_COST)
+            more = self._variants_page(node["id"], page_info["endCursor"], first)
             variants.extend(more["nodes"])
             page_info = more["pageInfo"]
         return parsing.product(node, variants, node["images"]["nodes"])
@@ -98,7 +143,7 @@ class ShopifyShopClient:
             PRODUCT_VARIANTS_QUERY,
             {"id": product_gid, "first": first, "after": after},
             operation="ConnectorProductVariants",
-            estimated_cost=1 + connection_cost(first, 2) + 1,
+            estimated_cost=1 + connection_cost(first, VARIANT_COST) + 1,
         )
         if data.get("product") is None:
             raise ShopifyError("product disappeared while its variants were read")
@@ -111,6 +156,66 @@ class ShopifyShopClient:
             PRODUCTS_COUNT_QUERY, {"limit": up_to}, operation="ConnectorProductsCount", estimated_cost=1
         )
         return int((data.get("productsCount") or {}).get("count") or 0)
+
+    # -- locations and stock ---------------------------------------------------------------------
+
+    def locations(self) -> list[ShopifyLocation]:
+        """Every location of the shop, inactive ones included (``active`` says which)."""
+        found: list[ShopifyLocation] = []
+        after: str | None = None
+        while True:
+            data = self._graphql.execute(
+                LOCATIONS_QUERY,
+                {"first": LOCATIONS_PAGE, "after": after},
+                operation="ConnectorLocations",
+                estimated_cost=connection_cost(LOCATIONS_PAGE, 1) + 1,
+            )
+            connection = data["locations"]
+            found.extend(parsing.location(node) for node in connection["nodes"])
+            if not connection["pageInfo"]["hasNextPage"]:
+                return found
+            after = connection["pageInfo"]["endCursor"]
+
+    def available_by_location(self, inventory_item_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """inventory item id -> location id -> ``available``, for the items that exist (an unknown
+        id is left out), 25 items a call (``nodes(ids:)``); ids numeric or gids."""
+        result: dict[str, dict[str, int]] = {}
+        ids = list(dict.fromkeys(to_gid("InventoryItem", item) for item in inventory_item_ids))
+        for start in range(0, len(ids), ITEMS_PER_LEVELS_CALL):
+            chunk = ids[start : start + ITEMS_PER_LEVELS_CALL]
+            data = self._graphql.execute(
+                INVENTORY_LEVELS_QUERY,
+                {"ids": chunk, "levelsFirst": LEVELS_PER_ITEM},
+                operation="ConnectorInventoryLevels",
+                estimated_cost=len(chunk) * (1 + connection_cost(LEVELS_PER_ITEM, LEVEL_COST) + 1),
+            )
+            for node in data["nodes"]:
+                if not node or not node.get("id"):
+                    continue  # not an inventory item of this shop
+                levels = node["inventoryLevels"]
+                nodes = list(levels["nodes"])
+                if levels["pageInfo"]["hasNextPage"]:
+                    nodes.extend(self._more_levels(node["id"], levels["pageInfo"]["endCursor"]))
+                result[numeric_id(node["id"])] = parsing.available_by_location(nodes)
+        return result
+
+    def _more_levels(self, item_gid: str, after: str) -> list[dict[str, Any]]:
+        nodes: list[dict[str, Any]] = []
+        first = (MAX_QUERY_COST - 5) // LEVEL_COST // 2  # 165: well under the limit
+        while True:
+            data = self._graphql.execute(
+                INVENTORY_ITEM_LEVELS_QUERY,
+                {"id": item_gid, "first": first, "after": after},
+                operation="ConnectorInventoryItemLevels",
+                estimated_cost=1 + connection_cost(first, LEVEL_COST) + 1,
+            )
+            if data.get("inventoryItem") is None:
+                raise ShopifyError("inventory item disappeared while its levels were read")
+            levels = data["inventoryItem"]["inventoryLevels"]
+            nodes.extend(levels["nodes"])
+            if not levels["pageInfo"]["hasNextPage"]:
+                return nodes
+            after = levels["pageInfo"]["endCursor"]
 
     # -- bulk operations -------------------------------------------------------------------------
 
