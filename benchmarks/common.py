@@ -235,6 +235,7 @@ def local_connector(
         "TIKTOK_AUTH_BASE_URL": tiktok.url,
         "TIKTOK_AUTHORIZE_URL": f"{tiktok.url}/oauth/authorize",
         "SHOPIFY_ADMIN_BASE_URL": shopify.admin_base_url,
+        "SHOPIFY_IMAGE_HOSTS": shopify.image_host,
         "PUBLIC_API_URL": server.url,
     }
     previous = {name: os.environ.get(name) for name in partners}

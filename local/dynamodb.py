@@ -148,8 +148,6 @@ LOCAL_APP_CONFIG = {
     "TIKTOK_APP_SECRET": "local-tiktok-app-secret",
     "STATE_SIGNING_KEY": "local-state-signing-key",
     "TOKEN_ENCRYPTION_KEY": "local-token-encryption-secret-not-for-production",
-    # The Shopify sandbox serves product images itself, on loopback.
-    "SHOPIFY_IMAGE_HOSTS": "127.0.0.1",
 }
 
 

@@ -69,6 +69,7 @@ def main() -> int:
                 )
             )
             os.environ["SHOPIFY_ADMIN_BASE_URL"] = shopify.admin_base_url
+            os.environ["SHOPIFY_IMAGE_HOSTS"] = shopify.image_host
 
         from functions.jobs.handler import lambda_handler as jobs_function
         from functions.processor.handler import lambda_handler as processor

@@ -144,6 +144,7 @@ def api_url(table: str, events_queue: InProcessQueue) -> Iterator[str]:
             TIKTOK_AUTH_BASE_URL=tiktok.url,
             TIKTOK_AUTHORIZE_URL=f"{tiktok.url}/oauth/authorize",
             SHOPIFY_ADMIN_BASE_URL=shopify.admin_base_url,
+            SHOPIFY_IMAGE_HOSTS=shopify.image_host,
             PUBLIC_API_URL=server.url,
         )
         forget_cached_configuration()

@@ -176,6 +176,11 @@ class ShopifySandbox(Service):
         """The SHOPIFY_ADMIN_BASE_URL template that points at this sandbox."""
         return self.url + "/{shop}"
 
+    @property
+    def image_host(self) -> str:
+        """The SHOPIFY_IMAGE_HOSTS value for this sandbox: it serves the product images itself."""
+        return urlsplit(self.url).netloc
+
     # -- state -----------------------------------------------------------------------------------
 
     def state(self, shop: str) -> ShopState:

@@ -65,6 +65,9 @@ def change_product(
 
 
 def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
+    # A variant's image comes as a MediaImage, whose id is not the product image's: the file tells
+    # which of the product's images it is.
+    image_by_file = {_file_of(image.url): image.id for image in product.images}
     return CatalogFacts(
         shop=shop,
         shopify_product_id=product.id,
@@ -77,7 +80,7 @@ def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
                 inventory=v.inventory_quantity or 0,
                 inventory_item_id=v.inventory_item_id,
                 options=_option_values(product, v.selected_options),
-                image_id=v.image_id,
+                image_id=image_by_file.get(_file_of(v.image_url or ""), v.image_id) if v.image_url else None,
                 weight_grams=v.weight_grams,
             )
             for v in product.variants
@@ -90,6 +93,11 @@ def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
         vendor=product.vendor,
         shopify_category=product.category,
     )
+
+
+def _file_of(url: str) -> str:
+    """An image URL without its query (Shopify versions its CDN URLs with ``?v=``)."""
+    return url.split("?", 1)[0]
 
 
 def _option_values(product: ShopifyProduct, selected: tuple[tuple[str, str], ...]) -> tuple[str, ...]:

