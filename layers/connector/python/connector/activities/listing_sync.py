@@ -11,7 +11,7 @@ from typing import Any
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError
 from connector.activities.tiktok_listing import listing_for
-from connector.clients.tiktok.models import NewProduct, ProductEdit, SkuPrice, TikTokProduct
+from connector.clients.tiktok.models import NewProduct, NewSku, ProductEdit, SkuPrice, TikTokProduct
 from connector.domain.entities import ActivityType
 from connector.domain.plans import QuotaKind
 from connector.jobs import Job
@@ -56,7 +56,7 @@ def listing_update(listed: TikTokProduct, wanted: NewProduct, fields: Sequence[s
     edit = ProductEdit(**content) if any(value is not None for value in content.values()) else None
     if prices and listed.status != LIVE_ON_TIKTOK:
         new_price = {price.sku_id: price.amount for price in prices}
-        skus = tuple(replace(sku, price=new_price.get(sku.sku_id, sku.price)) for sku in listed.skus)
+        skus = tuple(NewSku.listed(sku, new_price.get(sku.sku_id)) for sku in listed.skus)
         return ListingUpdate(edit=replace(edit or ProductEdit(), skus=skus))
     return ListingUpdate(edit=edit, prices=prices)
 
