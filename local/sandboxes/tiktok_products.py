@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from local.sandboxes.tiktok_catalog import CATEGORIES
 from local.sandboxes.tiktok_codes import (
     OTHER_REGION_TITLE_LIMITS,
     TITLE_LIMITS,
@@ -27,6 +28,7 @@ from local.sandboxes.tiktok_state import SandboxShop, Shared
 from local.sandboxes.tiktok_webhooks import Scheduler, WebhookSender
 
 REJECT_MARKER = "[reject]"
+BUILT_IN_ATTRIBUTES = {a.id: a for category in CATEGORIES for a in category.attributes}
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 EDITABLE = ("title", "description", "main_images", "skus")
 CONTENT = ("title", "description", "main_images")  # besides new SKUs and sales attributes
@@ -111,9 +113,12 @@ class Products:
         ids = product.setdefault("_custom_ids", {})
         stored = []
         for attribute in given:
-            name = str(attribute.get("name") or "")
+            # A built-in id is named as Get Attributes names it; a custom name keeps its own.
+            built_in = BUILT_IN_ATTRIBUTES.get(str(attribute.get("id") or ""))
+            name = str(attribute.get("name") or (built_in.name if built_in else ""))
             attribute_id = str(attribute.get("id") or ids.setdefault(("name", name), self._shared.new_id()))
-            value_name = str(attribute.get("value_name") or "")
+            values = dict(built_in.values) if built_in else {}
+            value_name = str(attribute.get("value_name") or values.get(str(attribute.get("value_id")), ""))
             value_id = str(
                 attribute.get("value_id") or ids.setdefault((attribute_id, value_name), self._shared.new_id())
             )

@@ -376,6 +376,38 @@ def test_server_errors_retry_reads_but_not_creates(
     assert sandbox.received["/order/202309/orders/search"] == MAX_ATTEMPTS
 
 
+def test_internal_error_codes_retry_idempotent_calls_and_are_not_refusals(
+    sandbox: TikTokSandbox, shop: ShopClient, sleeps: Sleeps
+) -> None:
+    # Given a TikTok answering 36009003 "Internal error. Please try again." (HTTP 200) to every call
+    sandbox.faults.internal_error_share = 1.0
+    # When a read, a create without an idempotency key and one with a key are made
+    with pytest.raises(TikTokApiError) as read_error:
+        shop.search_orders(update_time_ge=0)
+    with pytest.raises(TikTokApiError):
+        shop.create_product(a_product())
+    with pytest.raises(TikTokApiError):
+        shop.create_product(a_product(idempotency_key="5a0c2d7e-1f3b-4c8a-9e6d-7b2a1c0f9e13"))
+    # Then the read and the keyed create (TikTok dedupes it) used the attempt budget, the unkeyed one
+    # was sent once; and the error is TikTok failing, not a refusal
+    assert read_error.value.code == 36009003 and not read_error.value.refusal
+    assert sandbox.received["/order/202309/orders/search"] == MAX_ATTEMPTS
+    assert sandbox.received["/product/202309/products"] == 1 + MAX_ATTEMPTS
+
+
+def test_a_keyed_create_survives_internal_errors_without_a_duplicate(
+    sandbox: TikTokSandbox, shop: ShopClient
+) -> None:
+    # Given a TikTok failing 30 % of its calls with 36009003
+    sandbox.faults.internal_error_share = 0.3
+    # When products are created with idempotency keys
+    for index in range(6):
+        shop.create_product(a_product(f"Tee {index}", idempotency_key=f"key-{index}"))
+    # Then each exists once, though some creates were sent again
+    assert sorted(p["title"] for p in sandbox.products.values()) == [f"Tee {i}" for i in range(6)]
+    assert sandbox.received["/product/202309/products"] > 6
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
