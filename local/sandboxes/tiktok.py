@@ -2,9 +2,15 @@
 
 It checks every API call as TikTok documents (app key, timestamp window, ``sign`` over the received
 path, query and raw body, access token, shop cipher) and answers with TikTok's envelope and codes. It
-keeps its own shops, tokens, products and orders, audits created products after a delay, and posts
-signed webhooks (types 1 and 5) from a background thread. Fault knobs make it answer 429/5xx for a
-seeded share of calls, drop webhooks, or sign them with a wrong secret.
+keeps its own shops, tokens, products and orders, audits created and edited products after a delay,
+and posts signed webhooks (types 1, 5 and, once subscribed, 37) from a background thread. Fault knobs
+make it answer 429/5xx/36009003 for a seeded share of calls, drop webhooks, or sign them with a wrong
+secret; a shop's ``kyc_pending`` makes audits end PRE_APPROVED.
+
+Control endpoints (``/sandbox/...``, for curl and tests): POST shops (``kyc_pending`` too),
+POST shops/{id}/token, POST shops/{id}/kyc ``{"pending": bool}``, POST webhooks/subscriptions
+``{"types": [1, 5, 37]}``, POST orders, POST orders/{id}/status, POST products/{id}/delete,
+POST tokens/expire, POST faults, GET state.
 
 Run alone: ``python -m local.sandboxes.tiktok --port 8100 --webhook-url URL`` (app key and secret
 from TIKTOK_APP_KEY / TIKTOK_APP_SECRET). Facts from partner.tiktokshop.com/docv2: "Sign your API
@@ -17,7 +23,8 @@ code unless ``sandbox.contract.tolerate(...)`` names it as a known gap (the test
 
 This module ties the parts into one server and checks each API call's app key, timestamp and sign:
 ``tiktok_state`` (shops, tokens, fault knobs), ``tiktok_products``, ``tiktok_orders``,
-``tiktok_catalog`` (uploaded images, warehouses, categories, and the checks against them),
+``tiktok_catalog`` (uploaded images, warehouses, categories, brands, category recommendation, and
+the checks against them),
 ``tiktok_webhooks`` (scheduler, signed webhooks), ``tiktok_http`` (routes, request handler) and
 ``tiktok_codes`` (TikTok's codes and limits).
 """
@@ -86,7 +93,9 @@ class TikTokSandbox(Service):
         self._accounts = Accounts(self._shared, app_key, app_secret, self.calls)
         self.shops: dict[str, SandboxShop] = self._accounts.shops
         self.default_shop = self._accounts.default_shop
-        self._products = Products(self._shared, self._scheduler, self._webhooks, audit_delay_seconds)
+        self._products = Products(
+            self._shared, self._scheduler, self._webhooks, audit_delay_seconds, self._accounts.shops
+        )
         self.products: dict[str, JsonObject] = self._products.products
         self._orders = Orders(self._shared, self._accounts, self._webhooks)
         self.orders: dict[str, JsonObject] = self._orders.orders
@@ -143,6 +152,18 @@ class TikTokSandbox(Service):
         self._products.audit_delay_seconds = seconds
 
     @property
+    def webhook_types(self) -> set[int]:
+        """The webhook types the app subscribed to (1 and 5 unless changed); others are not sent."""
+        return self._webhooks.subscribed
+
+    def set_kyc_pending(self, shop_id: str | None, pending: bool) -> SandboxShop:
+        """The shop's seller KYC pends (audits end PRE_APPROVED, KYC_PENDING) or completes (its
+        pre-approved products are audited again)."""
+        shop = self._accounts.shop(shop_id)
+        self._products.set_kyc_pending(shop, pending)
+        return shop
+
+    @property
     def admitted(self) -> int:
         """Signed calls within the rate limit."""
         return self._admission.admitted
@@ -164,10 +185,10 @@ class TikTokSandbox(Service):
         with self._lock:
             self.received[path] = self.received.get(path, 0) + 1
             self._admission.admit()
-        route, params = find_route(self._routes, method, path)
+        route, params = find_route(self._routes, checked, method, path)
         with self._lock:
             shop = self._accounts.check_token(headers.get("x-tts-access-token", ""))
-            if route.needs_cipher:
+            if route.needs_cipher or "shop_cipher" in query:
                 self._accounts.check_cipher(shop, query.get("shop_cipher"))
             # the body as the contract check read it: parsed once
             payload: JsonObject = dict(checked.form) if checked.form is not None else checked.payload
@@ -199,9 +220,18 @@ class TikTokSandbox(Service):
         with self._lock:
             if method == "POST" and parts == ["shops"]:
                 shop = self.add_shop(
-                    body.get("shop_id"), body.get("name", "Sandbox Shop"), body.get("region", "US")
+                    body.get("shop_id"),
+                    body.get("name", "Sandbox Shop"),
+                    body.get("region", "US"),
+                    bool(body.get("kyc_pending", False)),
                 )
                 return shop.__dict__.copy()
+            if method == "POST" and len(parts) == 3 and parts[0] == "shops" and parts[2] == "kyc":
+                return self.set_kyc_pending(parts[1], bool(body.get("pending", False))).__dict__.copy()
+            if method == "POST" and parts == ["webhooks", "subscriptions"]:
+                self.webhook_types.clear()
+                self.webhook_types.update(int(kind) for kind in body.get("types") or ())
+                return {"types": sorted(self.webhook_types)}
             if method == "POST" and len(parts) == 3 and parts[0] == "shops" and parts[2] == "token":
                 grant = self.issue_token(parts[1])
                 return {**grant.__dict__}

@@ -14,6 +14,7 @@ The category ids 600001 and 600002 follow Get Categories' example (600002 "Home 
 from __future__ import annotations
 
 import itertools
+import re
 import struct
 import uuid
 from collections.abc import Iterator, Mapping
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local.sandboxes.contract import Violation
-from local.sandboxes.tiktok_codes import JsonObject
+from local.sandboxes.tiktok_codes import JsonObject, page
 from local.sandboxes.tiktok_contract import Checked, FormPart, Match, Param, values_of
 from local.sandboxes.tiktok_state import SandboxShop, Shared
 
@@ -99,6 +100,21 @@ CATEGORIES = (
 )
 CATEGORY_BY_ID = {category.id: category for category in CATEGORIES}
 PARENTS = frozenset(category.parent_id for category in CATEGORIES)
+# Recommend Category, played deterministically: the first leaf whose words the title or description
+# holds (as whole words), else Storage Boxes.
+RECOMMENDED = (
+    (("candle", "candles"), "600004"),
+    (("jacket", "jackets", "coat", "coats"), "601227"),
+    (("t-shirt", "shirt", "shirts", "top", "tops", "tee", "scarf", "scarves"), "601226"),
+)
+FALLBACK_CATEGORY = "600003"
+
+# Get Brands: the sandbox's built-in brands, (id, name, authorized, T1); the first id is the example's.
+BRANDS = (
+    ("7082427311584347905", "Sandbox Supply Co.", True, False),
+    ("7082427311584347906", "Maison Lumière", False, True),
+    ("7082427311584347907", "Harbor & Pine", False, False),
+)
 
 
 def is_leaf(category: Category) -> bool:
@@ -216,6 +232,52 @@ class Catalog:
         category = CATEGORY_BY_ID.get(category_id)
         return {"attributes": [a.public() for a in category.attributes] if category else []}
 
+    def api_recommend(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
+        """Recommend Category: the leaf and its path from the root, as the reference's example shows."""
+        text = f"{body.get('product_title', '')} {body.get('description', '')}".lower()
+        words = set(re.findall(r"[a-z]+(?:-[a-z]+)*", text))
+        leaf_id = next((leaf for keys, leaf in RECOMMENDED if words & set(keys)), FALLBACK_CATEGORY)
+        path: list[Category] = []
+        category: Category | None = CATEGORY_BY_ID[leaf_id]
+        while category is not None:
+            path.insert(0, category)
+            category = CATEGORY_BY_ID.get(category.parent_id)
+        return {
+            "leaf_category_id": leaf_id,
+            "categories": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "level": level,
+                    "is_leaf": is_leaf(c),
+                    "permission_statuses": ["AVAILABLE"],
+                }
+                for level, c in enumerate(path, start=1)
+            ],
+        }
+
+    def api_brands(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
+        """Get Brands: names beginning with ``brand_name``; brand_status only for an authorized brand
+        asked about in a category ("Not applicable if you did not specify the category ID, or the
+        brand is unauthorized")."""
+        prefix = query.get("brand_name", "").lower()
+        found = []
+        for brand_id, name, authorized, t1 in BRANDS:
+            if not name.lower().startswith(prefix):
+                continue
+            # The reference's value list spells UNAUTHORIEZD; its brand selection rules, UNAUTHORIZED.
+            brand = {
+                "id": brand_id,
+                "name": name,
+                "authorized_status": "AUTHORIZED" if authorized else "UNAUTHORIZED",
+                "is_t1_brand": t1,
+            }
+            if authorized and query.get("category_id"):
+                brand["brand_status"] = "AVAILABLE"
+            found.append(brand)
+        brands, token, total = page(found, query)
+        return {"brands": brands, "total_count": total, "next_page_token": token}
+
     def api_rules(
         self, shop: SandboxShop, query: dict[str, str], body: JsonObject, category_id: str
     ) -> JsonObject:
@@ -248,10 +310,9 @@ class Catalog:
         if title == "Upload Product Image":
             checks.append(self._image_limits(found, payload))
         if title in ("Create Product", "Partial Edit Product"):
-            checks += [
-                self._image_uris(found, shop, payload),
-                _sales_attributes(found, payload),
-            ]
+            checks.append(_sales_attributes(found, payload))
+        if title in ("Create Product", "Partial Edit Product", "Recommend Category"):
+            checks.append(self._image_uris(found, shop, payload))
         if title in ("Create Product", "Partial Edit Product", "Update Inventory"):
             checks.append(self._warehouse_ids(found, shop, payload))
         if title in ("Create Product", "Partial Edit Product", "Update Price"):
@@ -260,6 +321,10 @@ class Catalog:
             checks.append(_category(found, shop, payload))
         if title in ("Get Categories", "Get Attributes", "Get Category Rules"):
             checks.append(_category_query(found, shop, query))
+        if title == "Recommend Category":  # "For US shops, you must pass v2 when using this API"
+            checks.append(_category_breaches(found, shop, payload.get("category_version"), None, True))
+        if title == "Get Brands" and query.get("category_id"):
+            checks.append(_category_breaches(found, shop, query.get("category_version"), None, True))
         if title == "Update Inventory":
             checks.append(_product_live(found, shop, products))
         return [violation for check in checks for violation in check]

@@ -6,10 +6,9 @@ endpoints or the API host.
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -18,6 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from local.sandboxes.tiktok_catalog import Catalog
 from local.sandboxes.tiktok_codes import OK, UNKNOWN_PATH, ApiFailure, JsonObject
+from local.sandboxes.tiktok_contract import Checked
 from local.sandboxes.tiktok_orders import Orders, api_shipping_providers
 from local.sandboxes.tiktok_products import Products
 from local.sandboxes.tiktok_state import api_shops
@@ -29,68 +29,52 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Route:
     name: str
-    method: str
-    pattern: str  # the whole path matches it
+    title: str  # the endpoint's title in TikTok's reference, which the contract check matched the call to
     handler: Callable[..., JsonObject]  # (shop, query, body, *path params) -> data
     needs_cipher: bool = True
 
 
-UPLOAD_PATH = r"/product/202309/images/upload"
-CATEGORY_PATH = r"/product/202309/categories/(\d+)"
-
-
-def api_routes(products: Products, orders: Orders, catalog: Catalog) -> tuple[Route, ...]:
-    """The API host's endpoints; the first whose method and pattern match a call answers it."""
-    return (
-        Route("shops", "GET", r"/authorization/202309/shops", api_shops, needs_cipher=False),
-        Route("images/upload", "POST", UPLOAD_PATH, catalog.api_upload_image, needs_cipher=False),
-        Route("logistics/warehouses", "GET", r"/logistics/202309/warehouses", catalog.api_warehouses),
-        Route("categories", "GET", r"/product/202309/categories", catalog.api_categories),
-        Route("categories/attributes", "GET", f"{CATEGORY_PATH}/attributes", catalog.api_attributes),
-        Route("categories/rules", "GET", f"{CATEGORY_PATH}/rules", catalog.api_rules),
-        Route("products/search", "POST", r"/product/202309/products/search", products.api_search_products),
-        Route("products/activate", "POST", r"/product/202309/products/activate", products.api_activate),
-        Route("products/deactivate", "POST", r"/product/202309/products/deactivate", products.api_deactivate),
-        Route(
-            "products/inventory",
-            "POST",
-            r"/product/202309/products/(\d+)/inventory/update",
-            products.api_update_inventory,
-        ),
-        Route(
-            "products/partial_edit",
-            "POST",
-            r"/product/202309/products/(\d+)/partial_edit",
-            products.api_partial_edit,
-        ),
-        Route(
-            "products/prices",
-            "POST",
-            r"/product/202309/products/(\d+)/prices/update",
-            products.api_update_prices,
-        ),
-        Route("products/delete", "DELETE", r"/product/202309/products", products.api_delete_products),
-        Route(
-            "logistics/shipping_providers",
-            "GET",
-            r"/logistics/202309/delivery_options/(\d+)/shipping_providers",
-            api_shipping_providers,
-        ),
-        Route("products/get", "GET", r"/product/202309/products/(\d+)", products.api_get_product),
-        Route("products/create", "POST", r"/product/202309/products", products.api_create_product),
-        Route("orders/search", "POST", r"/order/202309/orders/search", orders.api_search_orders),
-        Route("orders/detail", "GET", r"/order/202309/orders", orders.api_order_detail),
-        Route("orders/cancel", "POST", r"/return_refund/202309/cancellations", orders.api_cancel_order),
-        Route("packages/ship", "POST", r"/fulfillment/202309/packages/(\d+)/ship", orders.api_ship_package),
+def api_routes(products: Products, orders: Orders, catalog: Catalog) -> dict[str, Route]:
+    """The API host's endpoints by the reference's title: a call reaches the handler of the endpoint
+    the contract check matched it to, at whichever version TikTok documents or still serves."""
+    routes = (
+        Route("shops", "Get Authorized Shops", api_shops, needs_cipher=False),
+        Route("images/upload", "Upload Product Image", catalog.api_upload_image, needs_cipher=False),
+        Route("logistics/warehouses", "Get Warehouse List", catalog.api_warehouses),
+        Route("categories", "Get Categories", catalog.api_categories),
+        Route("categories/attributes", "Get Attributes", catalog.api_attributes),
+        Route("categories/rules", "Get Category Rules", catalog.api_rules),
+        # shop_cipher is optional in Recommend Category's reference (checked when given).
+        Route("categories/recommend", "Recommend Category", catalog.api_recommend, needs_cipher=False),
+        Route("brands", "Get Brands", catalog.api_brands),
+        Route("products/search", "Search Products", products.api_search_products),
+        Route("products/activate", "Activate Product", products.api_activate),
+        Route("products/deactivate", "Deactivate Products", products.api_deactivate),
+        Route("products/inventory", "Update Inventory", products.api_update_inventory),
+        Route("products/partial_edit", "Partial Edit Product", products.api_partial_edit),
+        Route("products/prices", "Update Price", products.api_update_prices),
+        Route("products/delete", "Delete Products", products.api_delete_products),
+        Route("logistics/shipping_providers", "Get Shipping Providers", api_shipping_providers),
+        Route("products/get", "Get Product", products.api_get_product),
+        Route("products/create", "Create Product", products.api_create_product),
+        Route("orders/search", "Get Order List", orders.api_search_orders),
+        Route("orders/detail", "Get Order Detail", orders.api_order_detail),
+        Route("orders/cancel", "Cancel Order", orders.api_cancel_order),
+        Route("packages/ship", "Ship Package", orders.api_ship_package),
     )
+    return {route.title: route for route in routes}
 
 
-def find_route(routes: tuple[Route, ...], method: str, path: str) -> tuple[Route, tuple[str, ...]]:
-    for route in routes:
-        match = re.fullmatch(route.pattern, path)
-        if match and route.method == method:
-            return route, match.groups()
-    raise ApiFailure(UNKNOWN_PATH, f"Unknown path {method} {path}", HTTPStatus.NOT_FOUND)
+def find_route(
+    routes: Mapping[str, Route], checked: Checked, method: str, path: str
+) -> tuple[Route, tuple[str, ...]]:
+    """The handler of the endpoint the call was matched to, and its path parameters in order; an
+    endpoint the reference has but the sandbox does not serve is an unknown path to it."""
+    found = checked.match
+    route = routes.get(found.endpoint.title) if found is not None else None
+    if found is None or route is None:
+        raise ApiFailure(UNKNOWN_PATH, f"Unknown path {method} {path}", HTTPStatus.NOT_FOUND)
+    return route, tuple(found.path_params.values())
 
 
 def json_body(body: bytes) -> JsonObject:

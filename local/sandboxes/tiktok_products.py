@@ -3,15 +3,20 @@ after a delay, and the product endpoints (get, search, (de)activate, edit, price
 
 Checks and codes as the 202309 reference pages of each endpoint and their error tables give them.
 An audit fails, deterministically, for a title carrying ``[reject]`` or for text in a language that
-is not the market's (Chinese, Japanese or Korean characters); otherwise the product goes live.
+is not the market's (Chinese, Japanese or Korean characters); it ends PRE_APPROVED (KYC_PENDING) while
+the shop's ``kyc_pending`` is set, the product staying PENDING; otherwise the product goes live. Each
+audit's end is webhook 37 (audit status), a status change also webhook 5. A Partial Edit of content
+(not only price or stock) is audited again: a live product stays live meanwhile (TikTok keeps v1).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from local.sandboxes.tiktok_catalog import CATEGORIES
 from local.sandboxes.tiktok_codes import (
     OTHER_REGION_TITLE_LIMITS,
     TITLE_LIMITS,
@@ -23,17 +28,26 @@ from local.sandboxes.tiktok_state import SandboxShop, Shared
 from local.sandboxes.tiktok_webhooks import Scheduler, WebhookSender
 
 REJECT_MARKER = "[reject]"
+BUILT_IN_ATTRIBUTES = {a.id: a for category in CATEGORIES for a in category.attributes}
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 EDITABLE = ("title", "description", "main_images", "skus")
+CONTENT = ("title", "description", "main_images")  # besides new SKUs and sales attributes
+UNKNOWN_SKU = 12052910  # "Invalid input parameters"
 
 
 class Products:
     """The products of every shop, audited ``audit_delay_seconds`` after they are created or activated."""
 
     def __init__(
-        self, shared: Shared, scheduler: Scheduler, webhooks: WebhookSender, audit_delay_seconds: float
+        self,
+        shared: Shared,
+        scheduler: Scheduler,
+        webhooks: WebhookSender,
+        audit_delay_seconds: float,
+        shops: Mapping[str, SandboxShop],
     ) -> None:
         self._shared = shared
+        self._shops = shops
         self._scheduler = scheduler
         self._webhooks = webhooks
         self.audit_delay_seconds = audit_delay_seconds
@@ -63,28 +77,13 @@ class Products:
             "main_images": [{"uri": str(image["uri"])} for image in body["main_images"]],
             "package_weight": dict(body["package_weight"]),
             "status": "PENDING",
+            "audit": {"status": "AUDITING", "pre_approved_reasons": []},
             "audit_failed_reasons": [],
             "create_time": now,
             "update_time": now,
-            "skus": [
-                {
-                    "id": new_id(),
-                    "seller_sku": str(sku.get("seller_sku", "")),
-                    "price": {
-                        "sale_price": str(sku["price"]["amount"]),
-                        "currency": sku["price"].get("currency"),
-                    },
-                    "inventory": [
-                        {
-                            "warehouse_id": str(level.get("warehouse_id") or "7000714532876273410"),
-                            "quantity": int(level.get("quantity", 0)),
-                        }
-                        for level in sku.get("inventory") or ()
-                    ],
-                }
-                for sku in body["skus"]
-            ],
+            "skus": [],
         }
+        product["skus"] = [self._new_sku(product, sku) for sku in body["skus"]]
         self.products[product["id"]] = product
         self._schedule_audit(product["id"])
         return product
@@ -92,16 +91,72 @@ class Products:
     def _schedule_audit(self, product_id: str) -> None:
         self._scheduler.submit(lambda: self._audit(product_id), self.audit_delay_seconds)
 
+    def _new_sku(self, product: JsonObject, sku: JsonObject) -> JsonObject:
+        """A SKU as stored, with a new id, and ids for custom sales attribute names and values (the
+        reference: "The system will auto-generate an ID")."""
+        return {
+            "id": self._shared.new_id(),
+            "seller_sku": str(sku.get("seller_sku", "")),
+            "price": {"sale_price": str(sku["price"]["amount"]), "currency": sku["price"].get("currency")},
+            "inventory": [
+                {
+                    "warehouse_id": str(level.get("warehouse_id") or "7000714532876273410"),
+                    "quantity": int(level.get("quantity", 0)),
+                }
+                for level in sku.get("inventory") or ()
+            ],
+            "sales_attributes": self._sales_attributes(product, sku.get("sales_attributes") or ()),
+        }
+
+    def _sales_attributes(self, product: JsonObject, given: Any) -> list[JsonObject]:
+        # One id per custom name (and per custom value of a name) across the product's SKUs.
+        ids = product.setdefault("_custom_ids", {})
+        stored = []
+        for attribute in given:
+            # A built-in id is named as Get Attributes names it; a custom name keeps its own.
+            built_in = BUILT_IN_ATTRIBUTES.get(str(attribute.get("id") or ""))
+            name = str(attribute.get("name") or (built_in.name if built_in else ""))
+            attribute_id = str(attribute.get("id") or ids.setdefault(("name", name), self._shared.new_id()))
+            values = dict(built_in.values) if built_in else {}
+            value_name = str(attribute.get("value_name") or values.get(str(attribute.get("value_id")), ""))
+            value_id = str(
+                attribute.get("value_id") or ids.setdefault((attribute_id, value_name), self._shared.new_id())
+            )
+            entry: JsonObject = {
+                "id": attribute_id,
+                "name": name,
+                "value_id": value_id,
+                "value_name": value_name,
+            }
+            if isinstance(attribute.get("sku_img"), dict):
+                entry["sku_img"] = {"uri": str(attribute["sku_img"].get("uri", ""))}
+            stored.append(entry)
+        return stored
+
+    def set_kyc_pending(self, shop: SandboxShop, pending: bool) -> None:
+        """The seller's KYC pends or completes; once complete, its pre-approved products are audited
+        again (and go live)."""
+        with self._shared.lock:
+            shop.kyc_pending = pending
+            if pending:
+                return
+            for product in self.products.values():
+                if product["shop_id"] == shop.shop_id and product["audit"]["status"] == "PRE_APPROVED":
+                    product["audit"] = {"status": "AUDITING", "pre_approved_reasons": []}
+                    self._schedule_audit(product["id"])
+
     def _audit(self, product_id: str) -> None:
-        """The audit, decided deterministically: a reject marker or non-market language fails it."""
+        """The audit, decided deterministically: a reject marker or non-market language fails it; a
+        shop whose KYC pends gets PRE_APPROVED; otherwise it passes."""
         with self._shared.lock:
             product = self.products[product_id]
-            if product["status"] != "PENDING":
-                return
+            if product["status"] not in ("PENDING", "ACTIVATE") or product["audit"]["status"] != "AUDITING":
+                return  # deactivated or deleted meanwhile, or already audited
             reason = _audit_failure(product)
+            pending = product["status"] == "PENDING"
             self._shared.touch(product)
             if reason:
-                product["status"] = "FAILED"
+                product["audit"] = {"status": "FAILED", "pre_approved_reasons": []}
                 product["audit_failed_reasons"] = [
                     {
                         "position": "product",
@@ -110,11 +165,20 @@ class Products:
                         "listing_platform": "TIKTOK_SHOP",
                     }
                 ]
-                self._webhooks.product_changed(product, "PRODUCT_AUDIT_FAILURE", reason)
+                if pending:  # a live product keeps its audited version live
+                    product["status"] = "FAILED"
+                    self._webhooks.product_changed(product, "PRODUCT_AUDIT_FAILURE", reason)
+            elif self._shops[product["shop_id"]].kyc_pending:
+                product["audit"] = {"status": "PRE_APPROVED", "pre_approved_reasons": ["KYC_PENDING"]}
             else:
-                product["status"] = "ACTIVATE"
+                product["audit"] = {"status": "APPROVED", "pre_approved_reasons": []}
                 product["audit_failed_reasons"] = []
-                self._webhooks.product_changed(product, "PRODUCT_FIRST_PASS_REVIEW", "")
+                if pending:
+                    product["status"] = "ACTIVATE"
+                    self._webhooks.product_changed(product, "PRODUCT_FIRST_PASS_REVIEW", "")
+            self._webhooks.product_audited(
+                product, product["audit"]["status"], list(product["audit"]["pre_approved_reasons"])
+            )
 
     def _own_product(self, shop: SandboxShop, product_id: str) -> JsonObject:
         product = self.products.get(product_id)
@@ -167,6 +231,7 @@ class Products:
                 product["status"] = "PENDING" if activate else "SELLER_DEACTIVATED"
                 self._shared.touch(product)
                 if activate:
+                    product["audit"] = {"status": "AUDITING", "pre_approved_reasons": []}
                     self._schedule_audit(product_id)
         return {"errors": errors}
 
@@ -182,16 +247,52 @@ class Products:
         product = self._visible_product(shop, product_id)
         edited = {**_editable(product), **{k: v for k, v in body.items() if k in EDITABLE}}
         validate_product({**edited, "category_id": "sandbox"}, shop.region)
+        content = any(name in body for name in CONTENT)
         if "skus" in body:
+            # skus.id: "Any existing SKU IDs not listed here will result in the deletion of those
+            # SKUs"; "To create new SKUs, leave the SKU ID blank".
             known = {sku["id"]: sku for sku in product["skus"]}
-            if any(str(sku.get("id")) not in known for sku in body["skus"]):
-                raise ApiFailure(12052910, "Invalid input parameters: unknown SKU id")
-            product["skus"] = [_stored_sku(sku, known[str(sku["id"])]) for sku in body["skus"]]
-        for name in ("title", "description", "main_images"):
+            if any(sku.get("id") and str(sku["id"]) not in known for sku in body["skus"]):
+                raise ApiFailure(UNKNOWN_SKU, "Invalid input parameters: unknown SKU id")
+            skus = [
+                self._edited_sku(product, sku, known[str(sku["id"])])
+                if sku.get("id")
+                else self._new_sku(product, sku)
+                for sku in body["skus"]
+            ]
+            attributes = [[(a["id"], a["value_id"]) for a in sku["sales_attributes"]] for sku in skus]
+            before = [[(a["id"], a["value_id"]) for a in sku["sales_attributes"]] for sku in product["skus"]]
+            content = content or attributes != before or any(not sku.get("id") for sku in body["skus"])
+            product["skus"] = skus
+        for name in CONTENT:
             if name in body:
                 product[name] = edited[name]
         self._shared.touch(product)
-        return {}
+        if content:  # audited again; price and stock edits are published at once
+            product["audit"] = {"status": "AUDITING", "pre_approved_reasons": []}
+            if product["status"] == "FAILED":
+                product["status"] = "PENDING"
+            self._schedule_audit(product["id"])
+        return {
+            "product_id": product["id"],
+            "skus": [
+                {
+                    "id": sku["id"],
+                    "seller_sku": sku["seller_sku"],
+                    "sales_attributes": [
+                        {"id": a["id"], "value_id": a["value_id"]} for a in sku["sales_attributes"]
+                    ],
+                }
+                for sku in product["skus"]
+            ],
+            "audit": {"status": product["audit"]["status"] if content else _unchanged_audit(product)},
+        }
+
+    def _edited_sku(self, product: JsonObject, edit: JsonObject, stored: JsonObject) -> JsonObject:
+        sku = _stored_sku(edit, stored)
+        if "sales_attributes" in edit:
+            sku["sales_attributes"] = self._sales_attributes(product, edit["sales_attributes"] or ())
+        return sku
 
     def api_update_prices(
         self, shop: SandboxShop, query: dict[str, str], body: JsonObject, product_id: str
@@ -217,10 +318,12 @@ class Products:
         if product is None or product["shop_id"] != shop.shop_id:
             raise ApiFailure(12052048, "You cannot edit the specified product(s)")
         skus = {sku["id"]: sku for sku in product["skus"]}
+        errors = []
         for update in body.get("skus") or ():
             sku = skus.get(str(update.get("id")))
-            if sku is None:
-                raise ApiFailure(12052910, "Invalid input parameters: unknown SKU id")
+            if sku is None:  # answered per SKU in data.errors, as the reference's example shows
+                errors.append(_inventory_error(str(update.get("id")), update))
+                continue
             for level in update.get("inventory") or ():
                 quantity = level.get("quantity")
                 if not isinstance(quantity, int) or not 0 <= quantity <= 99_999:
@@ -228,7 +331,7 @@ class Products:
                 warehouse = str(level.get("warehouse_id") or sku["inventory"][0]["warehouse_id"])
                 sku["inventory"] = [{"warehouse_id": warehouse, "quantity": quantity}]
         self._shared.touch(product)
-        return {}
+        return {"errors": errors}
 
     def api_delete_products(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
         ids = [str(i) for i in body.get("product_ids") or ()]
@@ -293,7 +396,8 @@ def validate_product(body: JsonObject, region: str) -> None:
 
 
 def public_product(product: JsonObject) -> JsonObject:
-    return {key: value for key, value in product.items() if key != "shop_id"}
+    """A product as Get Product answers it: without the sandbox's own keys (its shop, custom ids)."""
+    return {key: value for key, value in product.items() if key != "shop_id" and not key.startswith("_")}
 
 
 def _positive_decimal(value: Any) -> bool:
@@ -329,6 +433,28 @@ def _stored_sku(edit: JsonObject, stored: JsonObject) -> JsonObject:
             }
             for level in edit.get("inventory") or stored["inventory"]
         ],
+    }
+
+
+def _unchanged_audit(product: JsonObject) -> str:
+    """Partial Edit's audit.status for a price or stock edit: APPROVED stays, else as it was."""
+    if product["status"] in ("SELLER_DEACTIVATED", "PLATFORM_DEACTIVATED", "FREEZE", "DRAFT"):
+        return "NONE"
+    return str(product["audit"]["status"])
+
+
+def _inventory_error(sku_id: str, update: JsonObject) -> JsonObject:
+    levels = [level for level in update.get("inventory") or () if isinstance(level, dict)]
+    warehouse = str(levels[0].get("warehouse_id", "")) if levels else ""
+    extra = {
+        "warehouse_id": warehouse,
+        "code": UNKNOWN_SKU,
+        "message": f"The SKU {sku_id} is not this product's",
+    }
+    return {
+        "code": 12052990,
+        "message": "Check failed",
+        "detail": {"sku_id": sku_id, "extra_errors": [extra]},
     }
 
 

@@ -48,7 +48,7 @@ class Shared:
         record["update_time"] = max(int(self.clock()), record["update_time"] + 1)
 
 
-@dataclass(frozen=True)
+@dataclass
 class SandboxShop:
     shop_id: str
     cipher: str
@@ -57,6 +57,9 @@ class SandboxShop:
     code: str
     seller_name: str
     open_id: str
+    # The seller's KYC is not complete: audits end PRE_APPROVED with KYC_PENDING (webhook 37) and the
+    # product stays PENDING until it is cleared.
+    kyc_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class Faults:
     # TikTok's per-app request limit (code 36009002 beyond it); None: no limit. Partners report 50/s.
     rate_limit_per_second: float | None = None
     server_error_share: float = 0.0
+    # Answer 36009003 "Internal error. Please try again." (HTTP 200, as an envelope) for this share.
+    internal_error_share: float = 0.0
     drop_webhooks: int = 0  # the next N webhooks are not sent
     webhook_secret: str | None = None  # sign webhooks with this (wrong) secret instead
     response_delay_seconds: float = 0.0  # answer this late, after the call was processed
@@ -108,8 +113,11 @@ class Admission:
         draw = self._random.random()
         if draw < self.faults.rate_limit_share:
             raise ApiFailure(RATE_LIMITED, "Too many requests", HTTPStatus.TOO_MANY_REQUESTS)
-        if draw < self.faults.rate_limit_share + self.faults.server_error_share:
+        draw -= self.faults.rate_limit_share
+        if draw < self.faults.server_error_share:
             raise ApiFailure(INTERNAL_ERROR, "Internal error", HTTPStatus.INTERNAL_SERVER_ERROR)
+        if draw - self.faults.server_error_share < self.faults.internal_error_share:
+            raise ApiFailure(INTERNAL_ERROR, "Internal error. Please try again.")
 
     def _within_rate_limit(self) -> bool:
         """A token bucket of one second's calls, refilled continuously."""
@@ -144,7 +152,11 @@ class Accounts:
         return self.shops[shop_id or self.default_shop.shop_id]
 
     def add_shop(
-        self, shop_id: str | None = None, name: str = "Sandbox Shop", region: str = "US"
+        self,
+        shop_id: str | None = None,
+        name: str = "Sandbox Shop",
+        region: str = "US",
+        kyc_pending: bool = False,
     ) -> SandboxShop:
         with self._shared.lock:
             shop_id = shop_id or self._shared.new_id()
@@ -156,6 +168,7 @@ class Accounts:
                 code=f"{region}LC{shop_id[-6:]}",
                 seller_name=f"{name} seller",
                 open_id=uuid.uuid5(uuid.NAMESPACE_URL, shop_id).hex,
+                kyc_pending=kyc_pending,
             )
             self.shops[shop_id] = shop
             return shop

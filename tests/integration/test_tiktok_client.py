@@ -299,19 +299,20 @@ def test_cancel_order_cancels_once_and_the_webhook_says_cancel(
     assert raised.value.code == 25001051
 
 
-def test_ship_package_moves_the_order_and_cannot_ship_twice(sandbox: TikTokSandbox, shop: ShopClient) -> None:
+def test_ship_package_moves_the_order_and_shipping_twice_is_already_done(
+    sandbox: TikTokSandbox, shop: ShopClient
+) -> None:
     # Given an order awaiting shipment
     order_id = sandbox.create_order(line_items=[{}], status="AWAITING_SHIPMENT")
     order = shop.get_order(order_id)
     assert order is not None
-    # When its package is shipped
+    # When its package is shipped, then shipped again
     shop.ship_package(order.package_ids[0])
-    # Then it awaits collection, and shipping again is refused
+    shop.ship_package(order.package_ids[0])  # TikTok's 21011040 "already shipped" is success
+    # Then it awaits collection, and the second ship reached TikTok and was answered 21011040
     shipped = shop.get_order(order_id)
     assert shipped is not None and shipped.status == "AWAITING_COLLECTION"
-    with pytest.raises(TikTokApiError) as raised:
-        shop.ship_package(order.package_ids[0])
-    assert raised.value.code == 21011040
+    assert sandbox.received[f"/fulfillment/202309/packages/{order.package_ids[0]}/ship"] == 2
 
 
 # --- retries ---
@@ -373,6 +374,38 @@ def test_server_errors_retry_reads_but_not_creates(
     # Then the create was sent once, the read up to the attempt budget
     assert create_error.value.http_status == 500 and create_attempts == 1
     assert sandbox.received["/order/202309/orders/search"] == MAX_ATTEMPTS
+
+
+def test_internal_error_codes_retry_idempotent_calls_and_are_not_refusals(
+    sandbox: TikTokSandbox, shop: ShopClient, sleeps: Sleeps
+) -> None:
+    # Given a TikTok answering 36009003 "Internal error. Please try again." (HTTP 200) to every call
+    sandbox.faults.internal_error_share = 1.0
+    # When a read, a create without an idempotency key and one with a key are made
+    with pytest.raises(TikTokApiError) as read_error:
+        shop.search_orders(update_time_ge=0)
+    with pytest.raises(TikTokApiError):
+        shop.create_product(a_product())
+    with pytest.raises(TikTokApiError):
+        shop.create_product(a_product(idempotency_key="5a0c2d7e-1f3b-4c8a-9e6d-7b2a1c0f9e13"))
+    # Then the read and the keyed create (TikTok dedupes it) used the attempt budget, the unkeyed one
+    # was sent once; and the error is TikTok failing, not a refusal
+    assert read_error.value.code == 36009003 and not read_error.value.refusal
+    assert sandbox.received["/order/202309/orders/search"] == MAX_ATTEMPTS
+    assert sandbox.received["/product/202309/products"] == 1 + MAX_ATTEMPTS
+
+
+def test_a_keyed_create_survives_internal_errors_without_a_duplicate(
+    sandbox: TikTokSandbox, shop: ShopClient
+) -> None:
+    # Given a TikTok failing 30 % of its calls with 36009003
+    sandbox.faults.internal_error_share = 0.3
+    # When products are created with idempotency keys
+    for index in range(6):
+        shop.create_product(a_product(f"Tee {index}", idempotency_key=f"key-{index}"))
+    # Then each exists once, though some creates were sent again
+    assert sorted(p["title"] for p in sandbox.products.values()) == [f"Tee {i}" for i in range(6)]
+    assert sandbox.received["/product/202309/products"] > 6
 
 
 def free_port() -> int:

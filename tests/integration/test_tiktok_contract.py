@@ -17,7 +17,17 @@ import requests
 
 from connector.clients.tiktok.auth import TikTokClient
 from connector.clients.tiktok.errors import TikTokApiError
-from connector.clients.tiktok.models import InventoryLevel, ShopAuth
+from connector.clients.tiktok.models import (
+    InventoryError,
+    InventoryLevel,
+    NewProduct,
+    NewSku,
+    PackageDimensions,
+    ProductAttribute,
+    ProductEdit,
+    SalesAttribute,
+    ShopAuth,
+)
 from connector.clients.tiktok.shop import ShopClient
 from connector.clients.tiktok.signing import request_signature
 from local.sandboxes.contract import Gap, Violation
@@ -396,3 +406,198 @@ def test_a_tolerated_gap_is_recorded_apart_and_the_call_goes_on(
     assert refused(client, grant, listing).code == 12052024
     assert only_violation(sandbox).rule == "category_not_leaf"
     sandbox.contract.strict()
+
+
+# --- the listing calls through the client, judged strictly ---
+
+
+def a_listing(shop: ShopClient, title: str = "Quilted jacket", key: str = "") -> NewProduct:
+    """A Create Product built only through the client's calls: uploaded images, the default sales
+    warehouse, the recommended leaf, its required attributes, and dimensions where the rules ask."""
+    main = shop.upload_image(png(320, 320))
+    swatch = shop.upload_image(png(200, 200), "ATTRIBUTE_IMAGE")
+    warehouse = next(w for w in shop.get_warehouses() if w.for_sales and w.is_default)
+    category = shop.recommend_category(title, image_uris=[main.uri], category_version="v2")
+    attributes = shop.get_attributes(category.category_id, "v2")
+    rules = shop.get_category_rules(category.category_id, "v2")
+    color = next(a for a in attributes if a.name == "Color")
+    skus = tuple(
+        NewSku(
+            f"SKU-{value.value_name}",
+            "59.00",
+            "USD",
+            7,
+            warehouse.warehouse_id,
+            (SalesAttribute("Color", value.value_name, color.attribute_id, value.value_id, swatch.uri),),
+        )
+        for value in color.values
+    )
+    required = [a for a in attributes if a.type == "PRODUCT_PROPERTY" and a.required]
+    dimensions = PackageDimensions("30", "20", "5", "CENTIMETER")
+    return NewProduct(
+        title,
+        "<p>Warm and light.</p>",
+        category.category_id,
+        (main.uri,),
+        skus,
+        "0.8",
+        category_version="v2",
+        package_dimensions=dimensions if rules.package_dimensions_required else None,
+        product_attributes=tuple(ProductAttribute(a.attribute_id, a.values[:1]) for a in required),
+        idempotency_key=key,
+    )
+
+
+def test_upload_image_through_the_client_gives_a_uri_tiktok_knows(
+    sandbox: TikTokSandbox, shop: ShopClient
+) -> None:
+    # When an image is uploaded as multipart, without shop_cipher and the body out of the sign
+    image = shop.upload_image(png(320, 320))
+    # Then TikTok answers its uri and facts, and nothing breached the reference
+    assert image.uri in sandbox._catalog.uploads
+    assert (image.width, image.height, image.use_case) == (320, 320, "MAIN_IMAGE")
+    assert sandbox.contract.violations == []
+
+
+def test_listing_prerequisites_read_through_the_client(sandbox: TikTokSandbox, shop: ShopClient) -> None:
+    # When the warehouses, a recommended category, its attributes and rules are read
+    warehouses = shop.get_warehouses()
+    candle = shop.recommend_category("Soy candle, vanilla", category_version="v2")
+    fallback = shop.recommend_category("Something else entirely", category_version="v2")
+    jacket = shop.recommend_category("Rain coat", "<p>Light.</p>", category_version="v2")
+    attributes = {a.name: a for a in shop.get_attributes(jacket.category_id, "v2")}
+    rules = shop.get_category_rules(jacket.category_id, "v2")
+    # Then the sales warehouse is the one to sell from, and each answer is read into its model
+    assert [w.for_sales for w in warehouses] == [True, False]
+    assert (candle.category_id, candle.name, candle.is_leaf) == ("600004", "Candles", True)
+    assert fallback.category_id == "600003" and jacket.category_id == "601227"
+    material = attributes["Material"]
+    assert material.required and material.type == "PRODUCT_PROPERTY" and material.customizable
+    assert [v.value_name for v in attributes["Color"].values] == ["Black", "White"]
+    assert rules.package_dimensions_required and not rules.size_chart_required
+    assert rules.certifications == ()
+    assert sandbox.contract.violations == []
+
+
+def test_get_brands_follows_tiktoks_brand_selection_rules(sandbox: TikTokSandbox, shop: ShopClient) -> None:
+    # When the brands are read for a category, and by name
+    in_category = {
+        b.name: b for b in shop.get_brands(category_id="601227", category_version="v2", page_size=2)
+    }
+    by_name = shop.get_brands(brand_name="sandbox")
+    # Then authorized+available and unauthorized non-T1 brands are selectable, an unauthorized T1 not
+    assert {name: b.selectable for name, b in in_category.items()} == {
+        "Sandbox Supply Co.": True,
+        "Maison Lumière": False,
+        "Harbor & Pine": True,
+    }
+    # And without a category, brand_status is not given: an authorized brand is not known available
+    assert [(b.name, b.authorized, b.available) for b in by_name] == [("Sandbox Supply Co.", True, False)]
+    assert sandbox.calls["brands"] == 3  # two pages for the category, one for the name
+    assert sandbox.contract.violations == []
+
+
+def test_a_listing_built_by_the_client_is_created_once_and_edited_sku_by_sku(
+    sandbox: TikTokSandbox, shop: ShopClient
+) -> None:
+    # Given a two-colour listing made of what TikTok gave, with an idempotency key
+    listing = a_listing(shop, key="b2f1c6de-6c1f-4b8e-9d55-0c0c4b1b8a01")
+    # When it is created twice (a repeat after a lost answer)
+    created = shop.create_product(listing)
+    again = shop.create_product(listing)
+    assert again.product_id == created.product_id and sandbox.contract.violations == []
+    # When a Partial Edit keeps the first SKU and adds a custom colour in place of the second
+    first = shop.get_product(created.product_id).skus[0]
+    assert first.sales_attributes[0].value_name == "Black"
+    green = NewSku(
+        "SKU-Green",
+        "61.00",
+        "USD",
+        4,
+        first.inventory[0].warehouse_id,
+        (SalesAttribute("Color", "Green", first.sales_attributes[0].attribute_id),),
+    )
+    edited = shop.partial_edit_product(created.product_id, ProductEdit(skus=(NewSku.listed(first), green)))
+    # Then the second SKU is gone, the new one has a new id, and the edit is audited again
+    stored = sandbox.products[created.product_id]["skus"]
+    assert [sku.sku_id for sku in edited.skus] == [sku["id"] for sku in stored]
+    assert edited.skus[0].sku_id == first.sku_id and edited.skus[1].sku_id not in {
+        s.sku_id for s in created.skus
+    }
+    assert [sku["seller_sku"] for sku in stored] == ["SKU-Black", "SKU-Green"]
+    assert edited.audit_status == "AUDITING"
+    assert sandbox.contract.violations == []
+
+
+def test_a_call_at_a_newer_documented_version_reaches_its_handler(
+    sandbox: TikTokSandbox, client: TikTokClient, grant: SandboxGrant, shop: ShopClient
+) -> None:
+    # Given a product
+    created = shop.create_product(a_listing(shop))
+    # When Partial Edit is called at 202509, the version the reference documents
+    path = f"/product/202509/products/{created.product_id}/partial_edit"
+    answer = call(client, grant, "POST", path, body={"title": "Quilted jacket, navy"})
+    # Then the sandbox's edit handler answers it (not 36009009) and nothing breached the reference
+    assert answer["product_id"] == created.product_id
+    assert sandbox.products[created.product_id]["title"] == "Quilted jacket, navy"
+    assert sandbox.contract.violations == []
+
+
+def test_update_inventory_reports_the_skus_it_could_not_update(
+    sandbox: TikTokSandbox, shop: ShopClient
+) -> None:
+    # Given a live product
+    created = shop.create_product(a_listing(shop))
+    sandbox.wait_idle()
+    warehouse = sandbox.products[created.product_id]["skus"][0]["inventory"][0]["warehouse_id"]
+    # When its stock is set for its SKU and for an id that is not one of its SKUs
+    errors = shop.update_inventory(
+        created.product_id,
+        [InventoryLevel(created.skus[0].sku_id, 5, warehouse), InventoryLevel("42", 5, warehouse)],
+    )
+    # Then the call succeeds, its SKU holds 5, and the other is reported in data.errors
+    assert [(e.sku_id, e.code) for e in errors] == [("42", 12052910)]
+    assert isinstance(errors[0], InventoryError) and errors[0].message
+    assert sandbox.products[created.product_id]["skus"][0]["inventory"][0]["quantity"] == 5
+    assert sandbox.contract.violations == []
+
+
+def audits(sandbox: TikTokSandbox) -> list[dict[str, Any]]:
+    return [w.payload["data"]["audit"] for w in sandbox.webhooks if w.payload["type"] == 37]
+
+
+def test_audits_send_webhook_37_and_a_pending_kyc_ends_them_pre_approved(
+    sandbox: TikTokSandbox, grant: SandboxGrant, shop: ShopClient
+) -> None:
+    # Given an app subscribed to webhook 37, and a shop whose KYC pends (set on the control endpoint)
+    sandbox.webhook_types.add(37)
+    answer = requests.post(
+        f"{sandbox.url}/sandbox/shops/{grant.shop_id}/kyc", json={"pending": True}, timeout=5
+    )
+    assert answer.json()["kyc_pending"] is True
+    # When a product is created and audited
+    created = shop.create_product(a_listing(shop, "Scented candle"))
+    assert sandbox.wait_idle()
+    # Then the audit is PRE_APPROVED for KYC_PENDING, the product stays PENDING, and no type 5 is sent
+    assert audits(sandbox) == [{"status": "PRE_APPROVED", "pre_approved_reasons": ["KYC_PENDING"]}]
+    assert shop.get_product(created.product_id).status == "PENDING"
+    assert [w.payload["type"] for w in sandbox.webhooks] == [37]
+    # When the KYC completes; Then the product is audited again, approved and live (types 5 and 37)
+    sandbox.set_kyc_pending(grant.shop_id, False)
+    assert sandbox.wait_idle()
+    assert audits(sandbox)[-1] == {"status": "APPROVED", "pre_approved_reasons": []}
+    assert shop.get_product(created.product_id).status == "ACTIVATE"
+    assert [w.payload["type"] for w in sandbox.webhooks] == [37, 5, 37]
+    # When its content is edited; Then it is audited again (37) and stays live meanwhile (no 5)
+    shop.partial_edit_product(created.product_id, ProductEdit(title="Scented candle, large"))
+    assert sandbox.wait_idle()
+    assert [w.payload["type"] for w in sandbox.webhooks] == [37, 5, 37, 37]
+    assert sandbox.contract.violations == []
+
+
+def test_a_failed_audit_sends_webhook_37_failed(sandbox: TikTokSandbox, shop: ShopClient) -> None:
+    sandbox.webhook_types.add(37)
+    created = shop.create_product(a_listing(shop, "Scented candle [reject]"))
+    assert sandbox.wait_idle()
+    assert audits(sandbox) == [{"status": "FAILED", "pre_approved_reasons": []}]
+    assert shop.get_product(created.product_id).status == "FAILED"

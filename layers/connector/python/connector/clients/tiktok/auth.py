@@ -23,7 +23,7 @@ import requests
 from connector.clients.tiktok import parsing
 from connector.clients.tiktok.models import JsonObject, ShopAuth, TokenGrant
 from connector.clients.tiktok.shop import ShopClient
-from connector.clients.tiktok.transport import Request, Transport
+from connector.clients.tiktok.transport import FormPart, Request, Transport
 
 GRANT_PATH = "/api/v2/token/get"
 REFRESH_PATH = "/api/v2/token/refresh"
@@ -89,13 +89,15 @@ class TikTokClient:
         shop_cipher: str | None = None,
         query: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
+        form: Mapping[str, FormPart] | None = None,
         idempotent: bool,
     ) -> JsonObject:
-        """One signed call to the API host; returns the envelope's ``data``."""
+        """One signed call to the API host; returns the envelope's ``data``. ``form`` sends a
+        multipart/form-data body instead of the JSON ``body``."""
         params = {key: str(value) for key, value in (query or {}).items()}
         if shop_cipher is not None:
             params["shop_cipher"] = shop_cipher
         # Serialized once: these exact bytes are signed and sent.
         raw = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
-        request = Request(method, self.api_base_url, path, params, raw, access_token, idempotent)
+        request = Request(method, self.api_base_url, path, params, raw, access_token, idempotent, form=form)
         return self._transport.call(request)

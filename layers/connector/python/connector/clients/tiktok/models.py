@@ -66,6 +66,7 @@ class TikTokSku:
     price: str = ""  # the tax-exclusive price TikTok holds, as a decimal string
     currency: str = ""
     inventory: tuple[InventoryLevel, ...] = ()
+    sales_attributes: tuple[SalesAttribute, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,37 +80,6 @@ class TikTokProduct:
     skus: tuple[TikTokSku, ...] = ()
     description: str = ""
     main_image_uris: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ProductEdit:
-    """A Partial Edit Product body: only the fields given are changed. ``skus``, when given, must
-    list every SKU of the product (TikTok deletes the ones left out)."""
-
-    title: str | None = None
-    description: str | None = None
-    main_image_uris: tuple[str, ...] | None = None
-    skus: tuple[TikTokSku, ...] | None = None
-
-    def to_body(self) -> JsonObject:
-        body: JsonObject = {}
-        if self.title is not None:
-            body["title"] = self.title
-        if self.description is not None:
-            body["description"] = self.description
-        if self.main_image_uris is not None:
-            body["main_images"] = [{"uri": uri} for uri in self.main_image_uris]
-        if self.skus is not None:
-            body["skus"] = [
-                {
-                    "id": sku.sku_id,
-                    "seller_sku": sku.seller_sku,
-                    "price": {"amount": sku.price, "currency": sku.currency},
-                    "inventory": [level.to_body() for level in sku.inventory],
-                }
-                for sku in self.skus
-            ]
-        return body
 
 
 @dataclass(frozen=True)
@@ -140,20 +110,109 @@ class ProductPage:
 
 
 @dataclass(frozen=True)
+class SalesAttribute:
+    """One ``skus[].sales_attributes[]`` entry (Create Product, Partial Edit Product 202309).
+
+    The reference: "Provide either a built-in ID or a custom name; if both are provided, the ID takes
+    priority", for the attribute (``id``/``name``) and for its value (``value_id``/``value_name``), so
+    only the one TikTok reads is sent. ``image_uri`` (an ATTRIBUTE_IMAGE upload) is ``sku_img``.
+    """
+
+    name: str
+    value_name: str
+    attribute_id: str = ""
+    value_id: str = ""
+    image_uri: str = ""
+
+    def to_body(self) -> JsonObject:
+        body: JsonObject = {"id": self.attribute_id} if self.attribute_id else {"name": self.name}
+        if self.value_id:
+            body["value_id"] = self.value_id
+        else:
+            body["value_name"] = self.value_name
+        if self.image_uri:
+            body["sku_img"] = {"uri": self.image_uri}
+        return body
+
+
+@dataclass(frozen=True)
+class AttributeValue:
+    """A product attribute's value: a built-in ``value_id`` or a custom ``value_name`` (the id wins)."""
+
+    value_id: str = ""
+    value_name: str = ""
+
+    def to_body(self) -> JsonObject:
+        return {"id": self.value_id} if self.value_id else {"name": self.value_name}
+
+
+@dataclass(frozen=True)
+class ProductAttribute:
+    """One ``product_attributes[]`` entry: an attribute id from Get Attributes and its values."""
+
+    attribute_id: str
+    values: tuple[AttributeValue, ...]
+
+    def to_body(self) -> JsonObject:
+        return {"id": self.attribute_id, "values": [value.to_body() for value in self.values]}
+
+
+@dataclass(frozen=True)
+class PackageDimensions:
+    """``package_dimensions``: positive whole numbers as strings; ``unit`` CENTIMETER or INCH (US
+    only), in the same system as the package weight's unit."""
+
+    length: str
+    width: str
+    height: str
+    unit: str
+
+    def to_body(self) -> JsonObject:
+        return {"length": self.length, "width": self.width, "height": self.height, "unit": self.unit}
+
+
+@dataclass(frozen=True)
 class NewSku:
+    """A SKU of a Create Product, or of a Partial Edit (``sku_id`` set for an existing SKU, empty for
+    a new one: "To create new SKUs, leave the SKU ID blank")."""
+
     seller_sku: str
     price: str  # decimal string, as TikTok takes it
     currency: str
     quantity: int
-    warehouse_id: str = ""
+    warehouse_id: str = ""  # inventory[].warehouse_id, required by the reference (Get Warehouse List)
+    sales_attributes: tuple[SalesAttribute, ...] = ()
+    sku_id: str = ""
+    external_sku_id: str = ""
+
+    @classmethod
+    def listed(cls, sku: TikTokSku, price: str | None = None) -> NewSku:
+        """A SKU TikTok holds as Partial Edit takes it back (its id, sales attributes, warehouse
+        and stock, which the edit would otherwise blank), at ``price`` when given."""
+        level = sku.inventory[0] if sku.inventory else InventoryLevel(sku.sku_id, 0)
+        return cls(
+            seller_sku=sku.seller_sku,
+            price=sku.price if price is None else price,
+            currency=sku.currency,
+            quantity=level.quantity,
+            warehouse_id=level.warehouse_id,
+            sales_attributes=sku.sales_attributes,
+            sku_id=sku.sku_id,
+        )
 
     def to_body(self) -> JsonObject:
         inventory = InventoryLevel("", self.quantity, self.warehouse_id).to_body()
-        return {
-            "seller_sku": self.seller_sku,
-            "price": {"amount": self.price, "currency": self.currency},
-            "inventory": [inventory],
-        }
+        body: JsonObject = {"id": self.sku_id} if self.sku_id else {}
+        body.update(
+            seller_sku=self.seller_sku,
+            price={"amount": self.price, "currency": self.currency},
+            inventory=[inventory],
+        )
+        if self.sales_attributes:
+            body["sales_attributes"] = [attribute.to_body() for attribute in self.sales_attributes]
+        if self.external_sku_id:
+            body["external_sku_id"] = self.external_sku_id
+        return body
 
 
 @dataclass(frozen=True)
@@ -170,6 +229,9 @@ class NewProduct:
     brand_id: str = ""
     external_product_id: str = ""
     idempotency_key: str = ""
+    category_version: str = ""  # v2 for US shops ("you must pass v2"), else v1 (the default)
+    package_dimensions: PackageDimensions | None = None
+    product_attributes: tuple[ProductAttribute, ...] = ()
 
     def to_body(self) -> JsonObject:
         body: JsonObject = {
@@ -184,9 +246,127 @@ class NewProduct:
             "brand_id": self.brand_id,
             "external_product_id": self.external_product_id,
             "idempotency_key": self.idempotency_key,
+            "category_version": self.category_version,
         }
         body.update({key: value for key, value in optional.items() if value})
+        if self.package_dimensions is not None:
+            body["package_dimensions"] = self.package_dimensions.to_body()
+        if self.product_attributes:
+            body["product_attributes"] = [attribute.to_body() for attribute in self.product_attributes]
         return body
+
+
+@dataclass(frozen=True)
+class ProductEdit:
+    """A Partial Edit Product body: only the fields given are changed. ``skus``, when given, must
+    list every SKU of the product, existing ones with their ``sku_id`` (TikTok deletes the ones left
+    out and creates those without an id), each with its sales attributes and warehouse inventory."""
+
+    title: str | None = None
+    description: str | None = None
+    main_image_uris: tuple[str, ...] | None = None
+    skus: tuple[NewSku, ...] | None = None
+
+    def to_body(self) -> JsonObject:
+        body: JsonObject = {}
+        if self.title is not None:
+            body["title"] = self.title
+        if self.description is not None:
+            body["description"] = self.description
+        if self.main_image_uris is not None:
+            body["main_images"] = [{"uri": uri} for uri in self.main_image_uris]
+        if self.skus is not None:
+            body["skus"] = [sku.to_body() for sku in self.skus]
+        return body
+
+
+@dataclass(frozen=True)
+class EditedProduct:
+    """Partial Edit Product's answer: every SKU with its id (new SKUs' ids are new) and the audit."""
+
+    product_id: str
+    skus: tuple[TikTokSku, ...]
+    audit_status: str  # NONE, AUDITING or APPROVED (price or stock only)
+
+
+@dataclass(frozen=True)
+class UploadedImage:
+    """Upload Product Image's answer: ``uri`` goes in product bodies, ``url`` in description HTML."""
+
+    uri: str
+    url: str
+    width: int
+    height: int
+    use_case: str
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    warehouse_id: str
+    name: str
+    type: str  # SALES_WAREHOUSE or RETURN_WAREHOUSE
+    sub_type: str
+    is_default: bool
+    enabled: bool  # effect_status ENABLED: "All products in stock are available for sale"
+
+    @property
+    def for_sales(self) -> bool:
+        """A warehouse a SKU's stock can be listed in: one that ships, and sells."""
+        return self.type == "SALES_WAREHOUSE" and self.enabled
+
+
+@dataclass(frozen=True)
+class RecommendedCategory:
+    category_id: str  # leaf_category_id: "This is always a leaf category"
+    name: str
+    is_leaf: bool
+
+
+@dataclass(frozen=True)
+class CategoryAttribute:
+    """A Get Attributes entry; ``type`` is PRODUCT_PROPERTY or SALES_PROPERTY."""
+
+    attribute_id: str
+    name: str
+    type: str
+    required: bool  # is_requried, as the reference spells it
+    multiple: bool
+    customizable: bool
+    values: tuple[AttributeValue, ...]
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    """Get Category Rules, the parts listing needs; a certification is (id, name, is_required)."""
+
+    package_dimensions_required: bool
+    size_chart_required: bool
+    size_chart_supported: bool
+    certifications: tuple[tuple[str, str, bool], ...]
+
+
+@dataclass(frozen=True)
+class Brand:
+    brand_id: str
+    name: str
+    authorized: bool  # authorized_status AUTHORIZED
+    available: bool  # brand_status AVAILABLE (set only when a category was asked about)
+    t1: bool
+
+    @property
+    def selectable(self) -> bool:
+        """Get Brands' "brand selection rules": authorized and available in the category, or
+        unauthorized and not T1 (then it is not displayed until authorized)."""
+        return (self.authorized and self.available) or (not self.authorized and not self.t1)
+
+
+@dataclass(frozen=True)
+class InventoryError:
+    """One SKU Update Inventory could not update (``data.errors``): the most specific code given."""
+
+    sku_id: str
+    code: int
+    message: str
 
 
 @dataclass(frozen=True)
@@ -196,6 +376,7 @@ class ProductActionFailure:
     product_id: str
     code: int
     message: str
+    detail_codes: tuple[int, ...] = ()  # detail.extra_errors[].code, where TikTok gives them
 
 
 @dataclass(frozen=True)

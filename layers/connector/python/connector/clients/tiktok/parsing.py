@@ -10,19 +10,29 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector.clients.tiktok.models import (
+    AttributeValue,
     AuthorizedShop,
+    Brand,
     Cancellation,
+    CategoryAttribute,
+    CategoryRules,
     CreatedProduct,
+    EditedProduct,
+    InventoryError,
     InventoryLevel,
     OrderPage,
     ProductActionFailure,
     ProductPage,
+    RecommendedCategory,
+    SalesAttribute,
     ShippingProvider,
     TikTokLineItem,
     TikTokOrder,
     TikTokProduct,
     TikTokSku,
     TokenGrant,
+    UploadedImage,
+    Warehouse,
 )
 
 
@@ -45,8 +55,22 @@ def skus(items: Any) -> tuple[TikTokSku, ...]:
         )
         amount = price.get("tax_exclusive_price") or price.get("sale_price")
         seller_sku, currency = as_str(sku.get("seller_sku")), as_str(price.get("currency"))
-        parsed.append(TikTokSku(sku_id, seller_sku, as_str(amount), currency, levels))
+        attributes = sales_attributes(sku.get("sales_attributes"))
+        parsed.append(TikTokSku(sku_id, seller_sku, as_str(amount), currency, levels, attributes))
     return tuple(parsed)
+
+
+def sales_attributes(items: Any) -> tuple[SalesAttribute, ...]:
+    return tuple(
+        SalesAttribute(
+            name=as_str(item.get("name")),
+            value_name=as_str(item.get("value_name")),
+            attribute_id=as_str(item.get("id")),
+            value_id=as_str(item.get("value_id")),
+            image_uri=as_str((item.get("sku_img") or {}).get("uri")),
+        )
+        for item in items or ()
+    )
 
 
 def product(data: Mapping[str, Any]) -> TikTokProduct:
@@ -81,14 +105,110 @@ def created_product(data: Mapping[str, Any]) -> CreatedProduct:
     return CreatedProduct(as_str(data.get("product_id")), skus(data.get("skus")), warnings)
 
 
+def edited_product(data: Mapping[str, Any]) -> EditedProduct:
+    audit = data.get("audit") or {}
+    return EditedProduct(as_str(data.get("product_id")), skus(data.get("skus")), as_str(audit.get("status")))
+
+
 def action_failures(data: Mapping[str, Any]) -> list[ProductActionFailure]:
     return [
         ProductActionFailure(
             product_id=as_str((error.get("detail") or {}).get("product_id")),
             code=as_int(error.get("code")),
             message=as_str(error.get("message")),
+            detail_codes=tuple(
+                as_int(extra.get("code")) for extra in (error.get("detail") or {}).get("extra_errors") or ()
+            ),
         )
         for error in data.get("errors") or ()
+    ]
+
+
+def inventory_errors(data: Mapping[str, Any]) -> list[InventoryError]:
+    """Update Inventory's ``data.errors``: the SKU's first secondary error when given (12052990 "Check
+    failed" says only that one happened), else the main one."""
+    found = []
+    for error in data.get("errors") or ():
+        detail = error.get("detail") or {}
+        specific = next(iter(detail.get("extra_errors") or ()), error)
+        code, message = as_int(specific.get("code")), as_str(specific.get("message"))
+        found.append(InventoryError(as_str(detail.get("sku_id")), code, message))
+    return found
+
+
+def uploaded_image(data: Mapping[str, Any]) -> UploadedImage:
+    return UploadedImage(
+        uri=as_str(data.get("uri")),
+        url=as_str(data.get("url")),
+        width=as_int(data.get("width")),
+        height=as_int(data.get("height")),
+        use_case=as_str(data.get("use_case")),
+    )
+
+
+def warehouses(data: Mapping[str, Any]) -> list[Warehouse]:
+    return [
+        Warehouse(
+            warehouse_id=as_str(item.get("id")),
+            name=as_str(item.get("name")),
+            type=as_str(item.get("type")),
+            sub_type=as_str(item.get("sub_type")),
+            is_default=bool(item.get("is_default", False)),
+            enabled=item.get("effect_status") == "ENABLED",
+        )
+        for item in data.get("warehouses") or ()
+    ]
+
+
+def recommended_category(data: Mapping[str, Any]) -> RecommendedCategory:
+    """The leaf TikTok recommends, named from the path it answers beside it."""
+    leaf = as_str(data.get("leaf_category_id"))
+    path = data.get("categories") or ()
+    entry: Mapping[str, Any] = next((c for c in path if as_str(c.get("id")) == leaf), {})
+    return RecommendedCategory(leaf, as_str(entry.get("name")), bool(entry.get("is_leaf", bool(leaf))))
+
+
+def category_attributes(data: Mapping[str, Any]) -> list[CategoryAttribute]:
+    return [
+        CategoryAttribute(
+            attribute_id=as_str(item.get("id")),
+            name=as_str(item.get("name")),
+            type=as_str(item.get("type")),
+            required=bool(item.get("is_requried", False)),  # the reference's spelling
+            multiple=bool(item.get("is_multiple_selection", False)),
+            customizable=bool(item.get("is_customizable", False)),
+            values=tuple(
+                AttributeValue(as_str(value.get("id")), as_str(value.get("name")))
+                for value in item.get("values") or ()
+            ),
+        )
+        for item in data.get("attributes") or ()
+    ]
+
+
+def category_rules(data: Mapping[str, Any]) -> CategoryRules:
+    size_chart = data.get("size_chart") or {}
+    return CategoryRules(
+        package_dimensions_required=bool((data.get("package_dimension") or {}).get("is_required", False)),
+        size_chart_required=bool(size_chart.get("is_required", False)),
+        size_chart_supported=bool(size_chart.get("is_supported", False)),
+        certifications=tuple(
+            (as_str(c.get("id")), as_str(c.get("name")), bool(c.get("is_required", False)))
+            for c in data.get("product_certifications") or ()
+        ),
+    )
+
+
+def brands(data: Mapping[str, Any]) -> list[Brand]:
+    return [
+        Brand(
+            brand_id=as_str(item.get("id")),
+            name=as_str(item.get("name")),
+            authorized=item.get("authorized_status") == "AUTHORIZED",
+            available=item.get("brand_status") == "AVAILABLE",
+            t1=bool(item.get("is_t1_brand", False)),
+        )
+        for item in data.get("brands") or ()
     ]
 
 

@@ -1,7 +1,8 @@
 """The calls for one authorized TikTok shop (``TikTokClient.for_shop``), one method per endpoint.
 
 Each method names the 202309 API reference it follows. A call refused with code 105002 (expired access
-token) refreshes the token once, hands the new grant to ``on_refresh`` and is sent again.
+token) refreshes the token once, hands the new grant to ``on_refresh`` and is sent again. A code that
+says the action was already done (``errors.ALREADY_DONE``) is taken as success.
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from connector.clients.tiktok import parsing
-from connector.clients.tiktok.errors import TikTokTokenExpiredError
+from connector.clients.tiktok.errors import ALREADY_DONE, TikTokApiError, TikTokTokenExpiredError
 from connector.clients.tiktok.models import (
     AuthorizedShop,
+    Brand,
     Cancellation,
+    CategoryAttribute,
+    CategoryRules,
     CreatedProduct,
+    EditedProduct,
+    InventoryError,
     InventoryLevel,
     JsonObject,
     NewProduct,
@@ -24,13 +30,17 @@ from connector.clients.tiktok.models import (
     ProductActionFailure,
     ProductEdit,
     ProductPage,
+    RecommendedCategory,
     ShippingProvider,
     ShopAuth,
     SkuPrice,
     TikTokOrder,
     TikTokProduct,
     TokenGrant,
+    UploadedImage,
+    Warehouse,
 )
+from connector.clients.tiktok.transport import FormPart
 
 if TYPE_CHECKING:
     from connector.clients.tiktok.auth import TikTokClient
@@ -63,36 +73,28 @@ class ShopClient:
         *,
         query: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
+        form: Mapping[str, FormPart] | None = None,
         idempotent: bool,
         with_cipher: bool = True,
     ) -> JsonObject:
+        def send(auth: ShopAuth) -> JsonObject:
+            return self._client.api_request(
+                method,
+                path,
+                access_token=auth.access_token,
+                shop_cipher=auth.shop_cipher if with_cipher else None,
+                query=query,
+                body=body,
+                form=form,
+                idempotent=idempotent,
+            )
+
         used = self._auth
         try:
-            return self._send(used, method, path, query, body, idempotent, with_cipher)
+            return send(used)
         except TikTokTokenExpiredError:
             # The call was refused, not processed, so repeating it is safe even when not idempotent.
-            fresh = self._refresh(used)
-            return self._send(fresh, method, path, query, body, idempotent, with_cipher)
-
-    def _send(
-        self,
-        auth: ShopAuth,
-        method: str,
-        path: str,
-        query: Mapping[str, str | int] | None,
-        body: Mapping[str, Any] | None,
-        idempotent: bool,
-        with_cipher: bool,
-    ) -> JsonObject:
-        return self._client.api_request(
-            method,
-            path,
-            access_token=auth.access_token,
-            shop_cipher=auth.shop_cipher if with_cipher else None,
-            query=query,
-            body=body,
-            idempotent=idempotent,
-        )
+            return send(self._refresh(used))
 
     def _refresh(self, expired: ShopAuth) -> ShopAuth:
         with self._lock:
@@ -114,10 +116,97 @@ class ShopClient:
         data = self._request("GET", "/authorization/202309/shops", idempotent=True, with_cipher=False)
         return parsing.authorized_shops(data)
 
-    # Create Product (product/202309/products).
+    # Create Product (product/202309/products). With an idempotency_key TikTok recognizes a repeat
+    # ("prevent duplicate processing of the same request"), so only then may it be sent again.
     def create_product(self, product: NewProduct) -> CreatedProduct:
-        data = self._request("POST", "/product/202309/products", body=product.to_body(), idempotent=False)
+        data = self._request(
+            "POST",
+            "/product/202309/products",
+            body=product.to_body(),
+            idempotent=bool(product.idempotency_key),
+        )
         return parsing.created_product(data)
+
+    # Upload Product Image (product/202309/images/upload): multipart/form-data with the file in
+    # ``data`` and ``use_case``; the reference lists no shop_cipher. A repeat stores a second image
+    # under a new uri, so it is not idempotent.
+    def upload_image(self, data: bytes, use_case: str = "MAIN_IMAGE") -> UploadedImage:
+        form: dict[str, FormPart] = {
+            "data": ("image", data, "application/octet-stream"),
+            "use_case": (None, use_case.encode(), "text/plain"),
+        }
+        answer = self._request(
+            "POST", "/product/202309/images/upload", form=form, idempotent=False, with_cipher=False
+        )
+        return parsing.uploaded_image(answer)
+
+    # Get Warehouse List (logistics/202309/warehouses).
+    def get_warehouses(self) -> list[Warehouse]:
+        data = self._request("GET", "/logistics/202309/warehouses", idempotent=True)
+        return parsing.warehouses(data)
+
+    # Recommend Category (product/202309/categories/recommend): product_title is required; images are
+    # uris from Upload Product Image. It only reads, so a repeat is harmless.
+    def recommend_category(
+        self,
+        title: str,
+        description: str = "",
+        image_uris: Sequence[str] = (),
+        category_version: str = "",
+    ) -> RecommendedCategory:
+        body: JsonObject = {"product_title": title}
+        if description:
+            body["description"] = description
+        if image_uris:
+            body["images"] = [{"uri": uri} for uri in image_uris]
+        if category_version:
+            body["category_version"] = category_version
+        data = self._request("POST", "/product/202309/categories/recommend", body=body, idempotent=True)
+        return parsing.recommended_category(data)
+
+    # Get Attributes (product/202309/categories/{category_id}/attributes): a leaf category.
+    def get_attributes(self, category_id: str, category_version: str = "") -> list[CategoryAttribute]:
+        data = self._request(
+            "GET",
+            f"/product/202309/categories/{category_id}/attributes",
+            query=_version(category_version),
+            idempotent=True,
+        )
+        return parsing.category_attributes(data)
+
+    # Get Category Rules (product/202309/categories/{category_id}/rules): a leaf category.
+    def get_category_rules(self, category_id: str, category_version: str = "") -> CategoryRules:
+        data = self._request(
+            "GET",
+            f"/product/202309/categories/{category_id}/rules",
+            query=_version(category_version),
+            idempotent=True,
+        )
+        return parsing.category_rules(data)
+
+    # Get Brands (product/202309/brands): page_size is required, [1-100]. A brand_name narrows the
+    # list to names beginning with it, so one page is enough; otherwise every page is read.
+    def get_brands(
+        self,
+        *,
+        category_id: str = "",
+        brand_name: str = "",
+        category_version: str = "",
+        page_size: int = 100,
+    ) -> list[Brand]:
+        query: dict[str, str | int] = {"page_size": page_size, **_version(category_version)}
+        if category_id:
+            query["category_id"] = category_id
+        if brand_name:
+            query["brand_name"] = brand_name
+        found: list[Brand] = []
+        while True:
+            data = self._request("GET", "/product/202309/brands", query=query, idempotent=True)
+            found += parsing.brands(data)
+            token = parsing.as_str(data.get("next_page_token"))
+            if brand_name or not token:
+                return found
+            query["page_token"] = token
 
     # Get Product (product/202309/products/{product_id}).
     def get_product(self, product_id: str) -> TikTokProduct:
@@ -146,35 +235,41 @@ class ShopClient:
     # Activate / Deactivate Products (product/202309/products/activate|deactivate): setting a state
     # twice is harmless, so both retry like reads. Max 20 ids per call.
     def activate_products(self, product_ids: Sequence[str]) -> list[ProductActionFailure]:
-        return self._product_action("/product/202309/products/activate", product_ids)
+        return self._product_action("/product/202309/products/activate", product_ids, "activate_products")
 
     def deactivate_products(self, product_ids: Sequence[str]) -> list[ProductActionFailure]:
-        return self._product_action("/product/202309/products/deactivate", product_ids)
+        return self._product_action("/product/202309/products/deactivate", product_ids, "deactivate_products")
 
-    def _product_action(self, path: str, product_ids: Sequence[str]) -> list[ProductActionFailure]:
-        data = self._request("POST", path, body={"product_ids": list(product_ids)}, idempotent=True)
-        return parsing.action_failures(data)
+    def _product_action(
+        self, path: str, product_ids: Sequence[str], action: str, method: str = "POST"
+    ) -> list[ProductActionFailure]:
+        data = self._request(method, path, body={"product_ids": list(product_ids)}, idempotent=True)
+        return _not_done(parsing.action_failures(data), action)
 
     # Update Inventory (product/202309/products/{product_id}/inventory/update): absolute quantities,
-    # so a repeat sets the same value.
-    def update_inventory(self, product_id: str, levels: Sequence[InventoryLevel]) -> None:
+    # so a repeat sets the same value. TikTok answers success with the SKUs it could not update in
+    # data.errors; those are returned.
+    def update_inventory(self, product_id: str, levels: Sequence[InventoryLevel]) -> list[InventoryError]:
         skus = [{"id": level.sku_id, "inventory": [level.to_body()]} for level in levels]
-        self._request(
+        data = self._request(
             "POST",
             f"/product/202309/products/{product_id}/inventory/update",
             body={"skus": skus},
             idempotent=True,
         )
+        return parsing.inventory_errors(data)
 
     # Partial Edit Product (product/202309/products/{product_id}/partial_edit): a repeat sets the
-    # same values.
-    def partial_edit_product(self, product_id: str, edit: ProductEdit) -> None:
-        self._request(
+    # same values, unless it creates SKUs (those without an id): a repeat would create them again
+    # under new ids and delete the first ones. The answer names every SKU, new ones with their ids.
+    def partial_edit_product(self, product_id: str, edit: ProductEdit) -> EditedProduct:
+        data = self._request(
             "POST",
             f"/product/202309/products/{product_id}/partial_edit",
             body=edit.to_body(),
-            idempotent=True,
+            idempotent=not any(not sku.sku_id for sku in edit.skus or ()),
         )
+        return parsing.edited_product(data)
 
     # Update Price (product/202309/products/{product_id}/prices/update): live SKUs only, absolute.
     def update_prices(self, product_id: str, prices: Sequence[SkuPrice]) -> None:
@@ -188,10 +283,7 @@ class ShopClient:
 
     # Delete Products (product/202309/products, DELETE): up to 20 ids; deleting twice is harmless.
     def delete_products(self, product_ids: Sequence[str]) -> list[ProductActionFailure]:
-        data = self._request(
-            "DELETE", "/product/202309/products", body={"product_ids": list(product_ids)}, idempotent=True
-        )
-        return parsing.action_failures(data)
+        return self._product_action("/product/202309/products", product_ids, "delete_products", "DELETE")
 
     # Get Shipping Providers (logistics/202309/delivery_options/{delivery_option_id}/shipping_providers).
     def get_shipping_providers(self, delivery_option_id: str) -> list[ShippingProvider]:
@@ -270,4 +362,22 @@ class ShopClient:
                 "tracking_number": tracking_number or "",
                 "shipping_provider_id": shipping_provider_id or "",
             }
-        self._request("POST", f"/fulfillment/202309/packages/{package_id}/ship", body=body, idempotent=False)
+        try:
+            self._request(
+                "POST", f"/fulfillment/202309/packages/{package_id}/ship", body=body, idempotent=False
+            )
+        except TikTokApiError as error:
+            if not error.already_done("ship_package"):
+                raise
+            logger.info("tiktok package already shipped", extra={"code": error.code})
+
+
+def _version(category_version: str) -> dict[str, str | int]:
+    """The category_version query parameter, left out when not given (TikTok's default, v1)."""
+    return {"category_version": category_version} if category_version else {}
+
+
+def _not_done(failures: list[ProductActionFailure], action: str) -> list[ProductActionFailure]:
+    """The failures that are not "already done" for ``action`` (by the main or a secondary code)."""
+    done = ALREADY_DONE[action]
+    return [f for f in failures if f.code not in done and not any(c in done for c in f.detail_codes)]

@@ -1,11 +1,14 @@
 """One TikTok Shop request over HTTP: signed, sent on one ``requests.Session``, retried when safe.
 
 Retries are bounded, with exponential backoff and full jitter. A call that is not idempotent (create
-product, cancel order, ship package, token get/refresh) is repeated only when TikTok certainly did not
-process it: HTTP 429, the rate-limit code 36009002, or a connection that failed before anything was
-sent. Reads also retry on 5xx, timeouts and dropped connections.
+product without an idempotency key, upload image, cancel order, ship package, token get/refresh) is
+repeated only when TikTok certainly did not process it: HTTP 429, the rate-limit code 36009002, or a
+connection that failed before anything was sent. Idempotent calls also retry on 5xx, TikTok's
+"internal error, try again" codes (``errors.RETRYABLE_CODES``), timeouts and dropped connections.
 
-Signing follows "Sign your API request" (see ``signing``). Nothing here logs a token or a secret.
+Signing follows "Sign your API request" (see ``signing``): a multipart/form-data body (Upload Product
+Image) is left out of the signature and sent as requests' ``files``. Nothing here logs a token or a
+secret.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from urllib3.exceptions import NewConnectionError
 
 from connector.clients.tiktok.errors import (
     CODE_OK,
-    CODE_RATE_LIMITED,
     CODE_TOKEN_EXPIRED,
     TikTokApiError,
     TikTokError,
@@ -35,6 +37,10 @@ from connector.clients.tiktok.signing import request_signature
 logger = logging.getLogger(__name__)
 
 
+# One multipart/form-data part: (file name, content, content type); a text part has no file name.
+FormPart = tuple[str | None, bytes, str]
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
@@ -45,6 +51,7 @@ class Request:
     access_token: str | None
     idempotent: bool
     signed: bool = True
+    form: Mapping[str, FormPart] | None = None  # a multipart body instead of ``body``
 
 
 def never_sent(error: requests.RequestException) -> bool:
@@ -113,17 +120,21 @@ class Transport:
         if isinstance(error, TikTokTransportError):
             return idempotent or not error.maybe_processed
         assert isinstance(error, TikTokApiError)
-        if error.http_status == 429 or error.code == CODE_RATE_LIMITED:
+        if error.rate_limited:
             return True  # rejected before processing, so safe to repeat whatever the call
-        return idempotent and error.http_status >= 500
+        return idempotent and error.internal
 
     def _attempt(self, request: Request) -> JsonObject:
         query = dict(request.query)
-        headers = {"content-type": "application/json"}
+        multipart = request.form is not None
+        # requests writes a multipart content-type with its boundary itself.
+        headers = {} if multipart else {"content-type": "application/json"}
         if request.signed:
             query["app_key"] = self.app_key
             query["timestamp"] = str(int(self._clock()))
-            query["sign"] = request_signature(self._app_secret, request.path, query, request.body or b"")
+            query["sign"] = request_signature(
+                self._app_secret, request.path, query, request.body or b"", multipart=multipart
+            )
         if request.access_token is not None:
             headers["x-tts-access-token"] = request.access_token
         try:
@@ -132,6 +143,7 @@ class Transport:
                 request.base_url + quote(request.path),
                 params=query,
                 data=request.body,
+                files=request.form,
                 headers=headers,
                 timeout=self.timeout,
             )
