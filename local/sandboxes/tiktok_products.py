@@ -76,6 +76,8 @@ class Products:
             "description": body["description"],
             "main_images": [{"uri": str(image["uri"])} for image in body["main_images"]],
             "package_weight": dict(body["package_weight"]),
+            # Get Product answers the category as category_chains; the sandbox keeps what it was given.
+            "_category": {"id": body["category_id"], "version": body.get("category_version") or "v1"},
             "status": "PENDING",
             "audit": {"status": "AUDITING", "pre_approved_reasons": []},
             "audit_failed_reasons": [],

@@ -36,7 +36,10 @@ MATERIAL = CategoryAttribute(
     "101610", "Material", "PRODUCT_PROPERTY", True, False, False, (AttributeValue("1024358", "Cotton"),)
 )
 RULES = CategoryRules(
-    package_dimensions_required=False, size_chart_required=False, size_chart_supported=False, certifications=()
+    package_dimensions_required=False,
+    size_chart_required=False,
+    size_chart_supported=False,
+    certifications=(),
 )
 JACKETS = CategoryFacts("601227", "v2", (COLOR, MATERIAL), RULES)
 SHOP = Shop(
@@ -60,7 +63,10 @@ def jacket(**changes: object) -> Product:
             Variant("v2", "RJ-M-RED", Decimal("42"), 0, "i2", ("M", "Red", "Cotton"), "12", Decimal("650")),
         ),
         description="<p>Keeps you <b>dry</b>.<img src='https://cdn.shopify.com/a.png'></p><script>x()</script>",
-        images=(ProductImage("11", "https://cdn.shopify.com/11.png"), ProductImage("12", "https://cdn.shopify.com/12.png")),
+        images=(
+            ProductImage("11", "https://cdn.shopify.com/11.png"),
+            ProductImage("12", "https://cdn.shopify.com/12.png"),
+        ),
         option_names=("Size", "Color", "Material"),
         product_type="Jacket",
         vendor="Sandbox Supply Co.",
@@ -106,7 +112,16 @@ def test_missing_attributes_and_package_are_named_before_anything_is_sent() -> N
     no_material = jacket(
         option_names=("Size", "Color"),
         variants=tuple(
-            Variant(v.variant_id, v.sku, v.price, v.inventory, v.inventory_item_id, v.options[:2], v.image_id, v.weight_grams)
+            Variant(
+                v.variant_id,
+                v.sku,
+                v.price,
+                v.inventory,
+                v.inventory_item_id,
+                v.options[:2],
+                v.image_id,
+                v.weight_grams,
+            )
             for v in jacket().variants
         ),
     )
@@ -122,7 +137,9 @@ def test_missing_attributes_and_package_are_named_before_anything_is_sent() -> N
         attributes=(AttributeChoice("101610", value_id="1024358"),),
         package_dimensions=PackageDimensions(10, 10, 5),
     )
-    body = build_listing(no_material.__class__(**{**no_material.__dict__, "listing": chosen}), no_size, inputs(), "k")
+    body = build_listing(
+        no_material.__class__(**{**no_material.__dict__, "listing": chosen}), no_size, inputs(), "k"
+    )
     assert body.to_body()["product_attributes"] == [{"id": "101610", "values": [{"id": "1024358"}]}]
 
 

@@ -10,7 +10,14 @@ from typing import Any
 
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError
-from connector.clients.tiktok.models import NewProduct, ProductEdit, SkuPrice, TikTokProduct
+from connector.clients.tiktok.models import (
+    NewProduct,
+    NewSku,
+    ProductEdit,
+    SkuPrice,
+    TikTokProduct,
+    TikTokSku,
+)
 from connector.domain.changes import LIVE_ON_TIKTOK
 from connector.domain.entities import ActivityType
 from connector.domain.plans import QuotaKind
@@ -54,11 +61,18 @@ def listing_update(listed: TikTokProduct, wanted: NewProduct, fields: Sequence[s
     )
     edit = ProductEdit(**content) if any(value is not None for value in content.values()) else None
     if prices and listed.status != LIVE_ON_TIKTOK:
-        # Every SKU, as the listing has it, under TikTok's ids: an edit drops the SKUs it leaves out.
-        ids = {sku.seller_sku: sku.sku_id for sku in listed.skus}
-        skus = tuple(replace(sku, sku_id=ids.get(sku.seller_sku, "")) for sku in wanted.skus)
+        # Every SKU, as the listing has it, under TikTok's ids (an edit drops the SKUs it leaves out),
+        # its stock left as TikTok holds it: stock goes through Update Inventory.
+        held = {sku.seller_sku: sku for sku in listed.skus}
+        skus = tuple(_as_held(sku, held.get(sku.seller_sku)) for sku in wanted.skus)
         return ListingUpdate(edit=replace(edit or ProductEdit(), skus=skus))
     return ListingUpdate(edit=edit, prices=prices)
+
+
+def _as_held(wanted: NewSku, held: TikTokSku | None) -> NewSku:
+    if held is None:
+        return wanted  # a SKU TikTok does not have yet: created by the edit
+    return replace(NewSku.listed(held, wanted.price), sales_attributes=wanted.sales_attributes)
 
 
 def run_product_sync(job: Job, ports: Ports) -> None:

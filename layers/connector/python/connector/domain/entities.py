@@ -151,8 +151,8 @@ class Shop:
         known = {warehouse.warehouse_id for warehouse in self.tiktok_warehouses}
         if self.settings.warehouse_id in known:
             return self.settings.warehouse_id
-        default = [w.warehouse_id for w in self.tiktok_warehouses if w.is_default]
-        return (default or [w.warehouse_id for w in self.tiktok_warehouses] or [None])[0]
+        ordered = sorted(self.tiktok_warehouses, key=lambda w: not w.is_default)
+        return ordered[0].warehouse_id if ordered else None
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ class Applier:
             ),
             updated_at=int(payload.updated_at.timestamp()),
             description=payload.body_html or "",
-            images=tuple(ProductImage(image.id, image.src) for image in payload.images),
+            images=tuple(ProductImage(image.id or image.src, image.src) for image in payload.images),
             option_names=tuple(option.name for option in payload.options),
             product_type=payload.product_type or "",
             vendor=payload.vendor or "",
@@ -356,7 +356,7 @@ class Applier:
         if shopify_id is None:
             return Outcome.IGNORED
         known = self._product(message.shop, shopify_id)
-        if known is not None and known.status_time >= data.update_time:
+        if known is not None and _audit_known(known, data.update_time):
             return Outcome.DUPLICATE
         raw_status, reason = self._tiktok_product_state(message, data)
         return self._tiktok_product_change(
@@ -593,6 +593,13 @@ def _require(decide: Callable[[E], Change[E]]) -> Callable[[E | None], Change[E]
         return decide(current)
 
     return decide_existing
+
+
+def _audit_known(product: Product, update_time: int) -> bool:
+    """TikTok told us the audit's outcome (webhook 37) as of ``update_time`` or later. Pending is no
+    outcome: the upload records it at our own time, which TikTok's clock may match."""
+    settled = product.tiktok_status not in (None, "PENDING")
+    return settled and product.status_time >= update_time
 
 
 def _next_version(entity: E) -> E:

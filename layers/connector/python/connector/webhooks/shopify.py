@@ -11,10 +11,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from connector.clients.shopify.parsing import weight_grams
 from connector.shop_domains import SHOP_DOMAIN
 from connector.webhooks.errors import MalformedWebhookError, SignatureError
 from connector.webhooks.message import (
@@ -37,6 +39,10 @@ class _Payload(BaseModel):
 # admin-rest/2025-10/resources/product and .../product-variant). Money travels as strings ("19.99").
 
 
+# REST's weight_unit -> GraphQL's WeightUnit, whose conversion the Shopify client owns.
+WEIGHT_UNITS = {"g": "GRAMS", "kg": "KILOGRAMS", "oz": "OUNCES", "lb": "POUNDS"}
+
+
 class VariantPayload(_Payload):
     id: str
     sku: str | None = None
@@ -52,6 +58,13 @@ class VariantPayload(_Payload):
     grams: int | None = None  # the weight in grams, rounded
     weight: float | None = None  # the weight in weight_unit
     weight_unit: str | None = None  # g | kg | oz | lb
+
+    @property
+    def weight_in_grams(self) -> Decimal | None:
+        """The weight from weight and its unit (exact), else grams (rounded by Shopify)."""
+        if self.weight is not None and self.weight_unit in WEIGHT_UNITS:
+            return weight_grams({"value": self.weight, "unit": WEIGHT_UNITS[self.weight_unit]})
+        return None if self.grams is None else Decimal(self.grams)
 
 
 class ImagePayload(_Payload):

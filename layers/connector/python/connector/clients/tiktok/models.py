@@ -202,6 +202,9 @@ class NewSku:
 
     def to_body(self) -> JsonObject:
         inventory = InventoryLevel("", self.quantity, self.warehouse_id).to_body()
+        if self.quantity < 1:
+            # Create Product's quantity is optional and its range starts at 1: none in stock, none sent.
+            del inventory["quantity"]
         body: JsonObject = {"id": self.sku_id} if self.sku_id else {}
         body.update(
             seller_sku=self.seller_sku,
