@@ -10,6 +10,7 @@ from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError, change_product
 from connector.clients.tiktok.errors import TikTokApiError
 from connector.clients.tiktok.models import InventoryLevel
+from connector.clients.tiktok.shop import ShopClient
 from connector.domain.changes import LIVE_ON_TIKTOK, Change, product_status_from_tiktok_event
 from connector.domain.entities import ActivityType, Product, Shop
 from connector.domain.plans import QuotaKind, limit_of
@@ -130,10 +131,15 @@ def _upload_outcome(
 def _status_on_tiktok(
     raw_status: str, reasons: str | None, update_time: int, current: Product | None
 ) -> Change[Product]:
-    """The product's status as TikTok answered it after an activation or deactivation."""
+    """The product's status as TikTok answered it after the merchant's activation or deactivation,
+    which is theirs from now on: a pause for stock is over."""
     if current is None:
         return Change(Verdict.STALE)
-    return product_status_from_tiktok_event(current, raw_status, reasons, update_time)
+    merchants = replace(current, paused_for_stock=False)
+    change = product_status_from_tiktok_event(merchants, raw_status, reasons, update_time)
+    if not change.applies and current.paused_for_stock:
+        return Change(Verdict.APPLY, merchants)
+    return change
 
 
 def _upload_one(
@@ -270,10 +276,9 @@ def run_activation(job: Job, ports: Ports) -> None:
 
 
 def run_inventory_sync(job: Job, ports: Ports) -> None:
-    """A Shopify stock change to TikTok: the item's stock summed over the Shopify locations that
-    sell online (an inventory_levels/update names one location's level only), less the merchant's
-    buffer. Older levels never overwrite newer ones (Shopify's updated_at orders them). A product
-    that is not live keeps its stock here; it goes with the STOCK_PUSH when the product goes live."""
+    """A Shopify stock change to TikTok. An inventory_levels/update names one location's level, so
+    the product's stock is read again over the locations that sell online and sent whole (see
+    ``_push_stock``). Older levels never overwrite newer ones (Shopify's updated_at orders them)."""
     shop = ports.shop(job.shop)
     if "inventory" not in shop.settings.sync_fields:
         return
@@ -287,9 +292,7 @@ def run_inventory_sync(job: Job, ports: Ports) -> None:
 
     def send() -> str | None:
         product = ports.store.get_product(shop.domain, link.shopify_product_id)
-        if product is None or product.deleted or product.tiktok_status != LIVE_ON_TIKTOK:
-            return None
-        problem = _send_stock(ports, shop, link.tiktok_product_id, {item_id: link.tiktok_sku_id})
+        problem = _push_stock(ports, shop, product) if product is not None else None
         if updated_at and problem is None:
             ports.store.note_inventory_sent(shop.domain, item_id, updated_at)
         return problem
@@ -298,7 +301,7 @@ def run_inventory_sync(job: Job, ports: Ports) -> None:
 
 
 def run_stock_push(job: Job, ports: Ports) -> None:
-    """A product went live on TikTok: every SKU's current stock, in one Update Inventory."""
+    """A product went live on TikTok: the stock kept back while it was under audit goes now."""
     shop = ports.shop(job.shop)
     if "inventory" not in shop.settings.sync_fields:
         return
@@ -306,34 +309,68 @@ def run_stock_push(job: Job, ports: Ports) -> None:
 
     def push() -> str | None:
         product = ports.store.get_product(shop.domain, product_id)
-        if product is None or product.deleted or product.tiktok_product_id is None:
-            return None
-        links = {
-            item: ports.store.inventory_link(shop.domain, item)
-            for item in (v.inventory_item_id for v in product.variants)
-            if item
-        }
-        skus = {
-            item: link.tiktok_sku_id
-            for item, link in links.items()
-            if link is not None and link.tiktok_product_id == product.tiktok_product_id
-        }
-        return _send_stock(ports, shop, product.tiktok_product_id, skus) if skus else None
+        return _push_stock(ports, shop, product) if product is not None else None
 
     tallied(job, ports, ActivityType.INVENTORY_SYNC, f"{product_id}:live:{job.idempotency_key}", push)
 
 
-def _send_stock(ports: Ports, shop: Shop, tiktok_product_id: str, skus: dict[str, str]) -> str | None:
-    """Update Inventory of these SKUs (by Shopify inventory item) with the stock of the selling
-    locations, in TikTok's range; the per-SKU errors TikTok answers are returned for the activity."""
+def _push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
+    """Every SKU's stock (the locations that sell online, less the buffer) to a live listing, in one
+    Update Inventory; TikTok's per-SKU errors are returned for the activity. A listing that is not
+    live keeps its stock here until it goes live (Update Inventory takes ACTIVATE products only).
+
+    Update Inventory's quantity runs from 1 to 99,999, so no SKU can be set to 0. When every SKU is
+    sold out the listing is deactivated, as Deactivate Products' reference suggests for a product
+    out of stock, and activated again once stock is back; a single sold-out SKU among others keeps
+    TikTok's count and is reported, so the merchant sees it."""
+    if product.deleted or product.tiktok_product_id is None:
+        return None
+    items = [v.inventory_item_id for v in product.variants if v.inventory_item_id]
+    links = ports.store.inventory_links(shop.domain, items)
+    skus = {
+        item: link.tiktok_sku_id
+        for item, link in links.items()
+        if link.tiktok_product_id == product.tiktok_product_id
+    }
+    if not skus:
+        return None
+    live = product.tiktok_status == LIVE_ON_TIKTOK
+    if not live and not product.paused_for_stock:
+        return None
     stock = ports.listing_facts.online_stock(ports.shopify_admin(shop), shop.domain, list(skus))
-    levels = [
-        InventoryLevel(
-            sku_id,
-            min(MAX_QUANTITY, tiktok_quantity(stock.get(item, 0), shop.settings)),
-            shop.warehouse_id or "",
-        )
+    quantities = {
+        sku_id: min(MAX_QUANTITY, tiktok_quantity(stock.get(item, 0), shop.settings))
         for item, sku_id in skus.items()
+    }
+    api = ports.tiktok_api(shop)
+    if not live:  # paused by us: back on sale once anything is in stock (its stock follows then)
+        if any(quantities.values()):
+            _pause_for_stock(ports, shop, product, api, paused=False)
+        return None
+    if not any(quantities.values()):
+        _pause_for_stock(ports, shop, product, api, paused=True)
+        return None
+    levels = [InventoryLevel(sku, q, shop.warehouse_id or "") for sku, q in quantities.items() if q > 0]
+    errors = api.update_inventory(product.tiktok_product_id, levels)
+    problems = [f"SKU {e.sku_id}: {e.message} (code {e.code})" for e in errors]
+    problems += [
+        f"SKU {sku}: sold out in Shopify, and TikTok Shop takes no stock below 1 (its count there stays)"
+        for sku, q in quantities.items()
+        if q == 0
     ]
-    errors = ports.tiktok_api(shop).update_inventory(tiktok_product_id, levels)
-    return "; ".join(f"SKU {e.sku_id}: {e.message} (code {e.code})" for e in errors) or None
+    return "; ".join(problems) or None
+
+
+def _pause_for_stock(ports: Ports, shop: Shop, product: Product, api: ShopClient, *, paused: bool) -> None:
+    assert product.tiktok_product_id is not None
+    act = api.deactivate_products if paused else api.activate_products
+    failures = act([product.tiktok_product_id])
+    if failures:
+        raise TikTokApiError(failures[0].code, failures[0].message)
+
+    def decide(current: Product | None) -> Change[Product]:
+        if current is None or current.paused_for_stock == paused:
+            return Change(Verdict.DUPLICATE)
+        return Change(Verdict.APPLY, replace(current, paused_for_stock=paused))
+
+    change_product(ports, shop.domain, product.shopify_product_id, decide, first_read=product)

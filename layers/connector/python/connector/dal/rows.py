@@ -166,6 +166,7 @@ class ProductRow(ListedRow):
     failure_reason = UnicodeAttribute(null=True)
     missing = ListAttribute(of=UnicodeAttribute, default=list)
     waiting_reason = UnicodeAttribute(null=True)
+    paused_for_stock = BooleanAttribute(default=False)
     shopify_updated_at = NumberAttribute(default=0)
     deleted = BooleanAttribute(default=False)
     version = NumberAttribute()

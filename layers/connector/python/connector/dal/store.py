@@ -288,6 +288,13 @@ class Store(ActivityProgress):
         )
         return row
 
+    def inventory_links(self, shop: str, inventory_item_ids: Iterable[str]) -> dict[str, InventoryLinkRow]:
+        """The links of these inventory items that exist, by item id (one batch read)."""
+        pk = keys.shop_pk(shop)
+        wanted = [(pk, keys.INVENTORY_LINK + item) for item in dict.fromkeys(inventory_item_ids)]
+        rows = [InventoryLinkRow.from_raw_data(item) for item in _batch_get(wanted)]
+        return {row.sk.removeprefix(keys.INVENTORY_LINK): row for row in rows}
+
     def note_inventory_sent(self, shop: str, inventory_item_id: str, updated_at: int) -> bool:
         """Remember the Shopify time of the level sent to TikTok; False when a newer one was sent."""
         return applied(

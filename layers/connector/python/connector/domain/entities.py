@@ -222,6 +222,7 @@ class Product:
     failure_reason: str | None = None
     missing: tuple[str, ...] = ()  # what TikTok needs that the product does not give yet
     waiting_reason: str | None = None  # approved by TikTok, waiting on the seller (PRE_APPROVED)
+    paused_for_stock: bool = False  # deactivated on TikTok by us, every variant being out of stock
     shopify_updated_at: int = 0  # Shopify's updated_at (epoch seconds) of the fields we hold
     deleted: bool = False  # a tombstone: keeps late updates from bringing a deleted product back
     version: int = 0  # optimistic-lock version; 0 means not stored yet
