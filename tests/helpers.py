@@ -20,7 +20,14 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from connector.dal import keys
 from connector.dal.store import Store
-from connector.domain.entities import InstallState, Plan, Shop, SyncSettings, TikTokConnection
+from connector.domain.entities import (
+    InstallState,
+    PackageDimensions,
+    Plan,
+    Shop,
+    SyncSettings,
+    TikTokConnection,
+)
 from connector.jobs import Job
 from connector.settings import Settings
 from connector.webhooks.message import QueuedWebhook, Source
@@ -204,6 +211,9 @@ class Harness:
             return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
 
 
+DEFAULT_PACKAGE = PackageDimensions(20, 15, 10)
+
+
 def connect_to_sandbox(store: Store, shop: str, sandbox: Any, region: str = "US") -> tuple[str, Any]:
     """Link a shop to a new shop of the TikTok sandbox, as the OAuth callback would; returns the
     TikTok shop id and the grant."""
@@ -221,6 +231,11 @@ def connect_to_sandbox(store: Store, shop: str, sandbox: Any, region: str = "US"
         access_token_expires_at=grant.access_token_expire_in,
         region=region,
     )
+    # As a merchant sets up: a default package size, which TikTok requires outside ID, TH and VN.
+    connected = store.get_shop(shop)
+    assert connected is not None
+    if connected.settings.package_dimensions is None:
+        store.save_settings(shop, replace(connected.settings, package_dimensions=DEFAULT_PACKAGE))
     return grant.shop_id, grant
 
 
@@ -334,3 +349,11 @@ class LocalStack:
     def finished_activity(self, activity_id: str) -> dict[str, Any]:
         """The activity as the dashboard lists it once completed."""
         return finished_activity(self.api_url, self.shop, activity_id)
+
+    def change_settings(self, **changes: Any) -> dict[str, Any]:
+        """Change some settings as the dashboard's form does: read them all, send them all back."""
+        settings = self.merchant_call("GET", "/v1/settings").json()
+        settings.pop("warehouses")  # shown, not set
+        answer = self.merchant_call("PUT", "/v1/settings", json={**settings, **changes})
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())

@@ -230,34 +230,50 @@ def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
     imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(5)
-    settings = {"sync_fields": ["inventory"], "inventory_buffer": {"kind": "units", "value": 2}}
-    assert stack.merchant_call("PUT", "/v1/settings", json=settings).status_code == 200
+    stack.change_settings(sync_fields=["inventory"], inventory_buffer={"kind": "units", "value": 2})
     stack.upload_all()
 
     linked = next(
         (p, v) for p in store.list_products(shop, None, 10).items if p.tiktok_product_id for v in p.variants
     )
     product, variant = linked
+    # In Shopify now: 10 and 3 in the two locations that sell online, 50 in the shop that does not.
+    selling, also_selling, retail = stack.shopify.locations(shop)
+    assert selling.fulfills_online_orders and also_selling.fulfills_online_orders
+    assert not retail.fulfills_online_orders
+    found = stack.shopify.state(shop).inventory_item(int(variant.inventory_item_id or 0))
+    assert found is not None
+    found[1].levels = {selling.id: 7, also_selling.id: 3, retail.id: 50}
     body = {
         "inventory_item_id": int(variant.inventory_item_id or 0),
-        "location_id": 1,
-        "available": 10,
+        "location_id": selling.id,
+        "available": 7,  # one location's level: what TikTok gets is the sum over those that sell online
         "updated_at": "2026-11-26T12:00:00Z",
     }
     delivery = shopify_request("inventory_levels-update", body=body, **{"X-Shopify-Shop-Domain": shop})
     updates_before = stack.tiktok.calls.get("products/inventory", 0)
+    items_before = _inventory_items(stack)  # the stock each product sent when it went live
     for _ in range(3):  # Shopify delivers it three times
         assert delivery.post(stack.api_url).status_code == 200
     stack.events.drain()
     stack.jobs.drain(timeout=30)
 
     tiktok_product = stack.tiktok.products[product.tiktok_product_id or ""]
-    quantities = [level["quantity"] for sku in tiktok_product["skus"] for level in sku["inventory"]]
-    assert 8 in quantities  # 10 in Shopify, 2 kept back
+    quantities = {
+        sku["id"]: level["quantity"] for sku in tiktok_product["skus"] for level in sku["inventory"]
+    }
+    sku_id = store.inventory_link(shop, variant.inventory_item_id or "")
+    assert sku_id is not None and quantities[sku_id.tiktok_sku_id] == 8  # 7 + 3 in Shopify, 2 kept back
     assert stack.tiktok.calls.get("products/inventory", 0) - updates_before == 1
+    total, succeeded = items_before
+    assert _inventory_items(stack) == (total + 1, succeeded + 1)  # three deliveries, one item
+
+
+def _inventory_items(stack: LocalStack) -> tuple[int, int]:
+    """Items (total, succeeded) of the finished automatic inventory activities."""
     automatic = stack.merchant_call("GET", "/v1/activities", params={"state": "completed"}).json()
     inventory = [a for a in automatic if a["type"] == "inventory_sync"]
-    assert [(a["total"], a["succeeded"]) for a in inventory] == [(1, 1)]  # three deliveries, one item
+    return sum(a["total"] for a in inventory), sum(a["succeeded"] for a in inventory)
 
 
 def test_a_tiktok_order_becomes_exactly_one_shopify_order_and_quota_holds_the_rest(

@@ -85,11 +85,7 @@ def connected_shop(stack: LocalStack, region: str, monkeypatch: pytest.MonkeyPat
     started = stack.merchant_call("POST", "/v1/imports").json()["activity"]
     stack.jobs.drain(timeout=60)
     assert stack.finished_activity(started["id"])["succeeded"] == len(CATALOG)
-    size = {"length_cm": 30, "width_cm": 20, "height_cm": 10}
-    settings = stack.merchant_call("GET", "/v1/settings").json()
-    settings.pop("warehouses")
-    answer = stack.merchant_call("PUT", "/v1/settings", json={**settings, "package_dimensions": size})
-    assert answer.status_code == 200, answer.text
+    stack.change_settings(package_dimensions={"length_cm": 30, "width_cm": 20, "height_cm": 10})
     return ids
 
 
@@ -217,3 +213,31 @@ def _shop_ids(stack: LocalStack) -> set[str]:
     shop = stack.store.get_shop(stack.shop)
     assert shop is not None and shop.tiktok_shop_id is not None
     return {shop.tiktok_shop_id}
+
+
+def test_the_audit_webhook_carries_the_verdict_and_a_pre_approval_waits_on_the_seller(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = connected_shop(stack, "US", monkeypatch)
+    (tiktok_shop,) = _shop_ids(stack)
+    stack.tiktok.set_kyc_pending(tiktok_shop, True)
+    subscribed = set(stack.tiktok.webhook_types)
+    stack.tiktok.webhook_types.clear()
+    stack.tiktok.webhook_types.update({1, 37})  # audits arrive as type 37 only
+    try:
+        reads = stack.tiktok.calls.get("products/get", 0)
+        upload(stack, product_ids=[ids["candle"]])
+        candle = product(stack, ids["candle"])
+        assert candle["status"] == "pending"
+        assert candle["waiting_reason"] == "TikTok Shop is waiting for your seller verification (KYC) to complete"
+
+        stack.tiktok.set_kyc_pending(tiktok_shop, False)  # TikTok audits its pre-approved products again
+        assert stack.tiktok.wait_idle(timeout=30)
+        stack.events.drain(timeout=30)
+        stack.jobs.drain(timeout=30)
+        candle = product(stack, ids["candle"])
+        assert candle["status"] == "live" and candle["waiting_reason"] is None
+        assert stack.tiktok.calls.get("products/get", 0) == reads  # the webhooks said it all
+    finally:
+        stack.tiktok.webhook_types.clear()
+        stack.tiktok.webhook_types.update(subscribed)

@@ -34,8 +34,7 @@ def test_a_shopify_title_and_price_change_reaches_the_live_tiktok_listing_once(
     imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(3)
-    settings = {"price_rule": {"kind": "percent", "direction": "up", "value": "10"}}
-    assert stack.merchant_call("PUT", "/v1/settings", json=settings).status_code == 200
+    stack.change_settings(price_rule={"kind": "percent", "direction": "up", "value": "10"})
     stack.upload_all()
     product = _live(store, shop)[0]
     edits_before = stack.tiktok.calls.get("products/partial_edit", 0)
@@ -203,7 +202,7 @@ def test_auto_upload_lists_a_new_shopify_product_without_a_click(
     imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(1)
-    assert stack.merchant_call("PUT", "/v1/settings", json={"auto_upload": True}).status_code == 200
+    stack.change_settings(auto_upload=True)
 
     created, status = stack.shopify.send_product_create(shop)
     assert status == 200

@@ -14,8 +14,6 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
-
 from connector.clients.images import ImageFetchError, ImageTooLargeError
 from connector.clients.tiktok.errors import TikTokApiError
 from connector.clients.tiktok.shop import ShopClient
@@ -46,6 +44,9 @@ def image_facts(data: bytes) -> ImageFacts | None:
     """Format and size from the header, or None when it is no image TikTok takes."""
     if data[4:8] == b"ftyp" and data[8:12] in HEIC_BRANDS:
         return ImageFacts("HEIC", 0, 0)  # its size is TikTok's to judge
+    # Imported here: only an upload reads images, and Pillow would add to every cold start.
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             name = FORMATS.get(image.format or "")
