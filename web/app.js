@@ -849,6 +849,7 @@
     showFixError(null);
     try {
       const listing = await api("PUT", `/v1/products/${encodeURIComponent(current.productId)}/listing`, body);
+      current.changed = true;
       if (fixing !== current) return;
       showListing(listing);
     } catch (error) {
@@ -866,8 +867,8 @@
     showFixError(null);
     try {
       await startActivity("/v1/products/upload", { product_ids: [productId] }, `Uploading ${title} again.`);
+      fixing.changed = true;
       $("fix-dialog").close();
-      loadPage();
     } catch (error) {
       showFixError("The upload could not start: " + explain(error));
     } finally {
@@ -875,12 +876,22 @@
     }
   }
 
+  // Back to where the merchant was; a list the dialog changed (choices saved, an upload started) is
+  // read again, and focus goes to the same product's button in it.
   $("fix-dialog").addEventListener("close", () => {
-    const opener = fixing && fixing.opener;
+    const closed = fixing;
     fixing = null;
-    if (opener && opener.isConnected) opener.focus();
-    else if (state.listing) $("listing-title").focus();
+    if (!closed) return;
+    if (closed.changed && state.listing) loadPage().then(() => focusInList(closed.productId));
+    else if (closed.opener.isConnected) closed.opener.focus();
+    else focusInList(closed.productId);
   });
+
+  function focusInList(productId) {
+    if (!state.listing) return;
+    const again = document.querySelector(`#listing [data-action="fix-listing"][data-id="${CSS.escape(productId)}"]`);
+    (again || $("listing-title")).focus();
+  }
 
   // --- settings ----------------------------------------------------------------------------------
   const form = $("settings-form");

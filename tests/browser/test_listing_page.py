@@ -51,10 +51,19 @@ def test_a_missing_attribute_is_chosen_in_the_dialog_and_the_product_uploaded_ag
     missing = row.get_by_role("list", name="Missing for Quilted Field Jacket")
     expect(missing).to_have_text("attribute: Material")
 
+    # And the dialog opens on its first field, and Escape closes it back to its button
+    fix = row.get_by_role("button", name=re.compile("^Fix listing"))
+    fix.click()
+    dialog = page.get_by_role("dialog", name="Fix the TikTok listing")
+    expect(dialog.get_by_label("TikTok category id")).to_be_focused()
+    expect(dialog.get_by_label("TikTok category id")).to_have_value(WOMENS_JACKETS)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(fix).to_be_focused()
+
     # When they fix its listing: the dialog lists Material's values, marked required, and the
     # package size the category also requires
-    row.get_by_role("button", name=re.compile("^Fix listing")).click()
-    dialog = page.get_by_role("dialog", name="Fix the TikTok listing")
+    fix.click()
     material = dialog.get_by_label(re.compile(r"^Material \(required\)"))
     expect(material.locator("option")).to_have_text(["Choose…", "Cotton", "Polyester"])
     expect(dialog.get_by_role("status")).to_contain_text("attribute: Material")
@@ -77,6 +86,26 @@ def test_a_missing_attribute_is_chosen_in_the_dialog_and_the_product_uploaded_ag
     expect(upload).to_contain_text("Upload to TikTok Shop")
     (activity,) = store.list_activities(DEMO_SHOP, finished=False, limit=5)
     assert activity.type is ActivityType.UPLOAD
+
+
+def test_a_pending_product_shows_what_tiktok_waits_for(
+    page: Page, api_url: str, demo_shop: str, store: Store
+) -> None:
+    # Given a product TikTok approved that waits on the seller
+    waiting = "TikTok Shop approved it; it goes on sale once the shop's identity check (KYC) is done."
+    product = Product(
+        DEMO_SHOP, "9300000000002", "Rain Shell", "pending", 1_795_700_000, waiting_reason=waiting
+    )
+    store.commit_product(product, {"products_pending": 1})
+
+    # When the merchant opens the pending products
+    page.goto(api_url + "/")
+    page.get_by_test_id("count-products-pending").click()
+
+    # Then the reason shows on its row
+    expect(page.locator('#listing tr[data-product-id="9300000000002"]')).to_contain_text(
+        "Waiting for you: " + waiting
+    )
 
 
 def test_the_listing_settings_are_saved_and_shown_after_a_reload(
