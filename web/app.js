@@ -476,7 +476,7 @@
         : null;
       return h("tr", { "data-product-id": p.id },
         cell("Select", checkbox),
-        cell("Product", h("strong", {}, p.title), h("div", { class: "muted small" }, `#${p.id}` + (p.variants ? ` · ${p.variants} variant${p.variants === 1 ? "" : "s"}` : ""))),
+        cell("Product", h("div", {}, h("strong", {}, p.title), h("div", { class: "muted small" }, `#${p.id}` + (p.variants ? ` · ${p.variants} variant${p.variants === 1 ? "" : "s"}` : "")))),
         cell("Status", h("span", { class: "badge s-" + p.status }, statusLabel(p.status))),
         cell("On TikTok", p.tiktok_product_id ? [p.tiktok_status || "", h("div", { class: "muted small" }, p.tiktok_product_id)] : "—"),
         cell("Details", productDetails(p)),
@@ -490,14 +490,14 @@
 
   // Why a product is not on sale: TikTok's reason, what the listing still lacks, what TikTok waits for.
   function productDetails(p) {
-    return [
+    if (!p.failure_reason && !p.missing.length && !p.waiting_reason) return "";
+    return h("div", {},
       p.failure_reason ? h("p", { class: "reason" }, p.failure_reason) : null,
       p.missing.length
         ? [h("p", { class: "small" }, "TikTok Shop still needs:"),
           h("ul", { class: "missing", "aria-label": "Missing for " + p.title }, p.missing.map((m) => h("li", {}, m)))]
         : null,
-      p.waiting_reason ? h("p", { class: "waiting" }, "Waiting for you: " + p.waiting_reason) : null,
-    ].flat();
+      p.waiting_reason ? h("p", { class: "waiting" }, "Waiting for you: " + p.waiting_reason) : null);
   }
 
   // TikTok's seller cancel reasons, as the API serves them with the dashboard.
@@ -765,7 +765,7 @@
         h("input", { type: "text", "data-own-value": attribute.id, value: ownText, maxlength: 2000 }))
       : null;
     return h("div", { class: "attribute" },
-      h("label", { class: "stacked" }, attribute.name, mark, select),
+      h("label", { class: "stacked" }, h("span", {}, attribute.name, mark), select),
       attribute.multiple ? h("p", { class: "help" }, "Hold Ctrl (⌘ on a Mac) to choose several.") : null,
       own);
   }
@@ -929,9 +929,9 @@
 
   function addMappingRow(mapping) {
     $("category-mappings").append(h("li", { class: "mapping" },
-      h("input", { type: "text", "data-mapping": "name", value: mapping.name, maxlength: 255 }),
+      h("input", { type: "text", "data-mapping": "name", value: mapping.name, maxlength: 255, placeholder: "Shopify product type" }),
       h("span", { "aria-hidden": "true" }, "→"),
-      h("input", { type: "text", "data-mapping": "category_id", inputmode: "numeric", value: mapping.category_id }),
+      h("input", { type: "text", "data-mapping": "category_id", inputmode: "numeric", value: mapping.category_id, placeholder: "TikTok category id" }),
       h("button", { type: "button", "data-action": "mapping-remove" }, "Remove")));
     numberMappingRows();
   }
