@@ -34,6 +34,7 @@
     timer: null,
     refreshing: false,
     listing: null,
+    settings: null,
     settingsLoaded: false,
   };
   const $ = (id) => document.getElementById(id);
@@ -465,22 +466,38 @@
         actions.push(h("button", { type: "button", "data-action": "activate", "data-id": p.id }, "Activate"));
       }
       const uploadable = p.status === "not_uploaded" || p.status === "failed";
+      if (uploadable && p.missing.length) {
+        actions.push(h("button", { type: "button", "data-action": "fix-listing", "data-id": p.id, "data-title": p.title },
+          "Fix listing", h("span", { class: "sr-only" }, " of " + p.title)));
+      }
       const checkbox = uploadable
         ? h("input", { type: "checkbox", "data-action": "select", "data-id": p.id, checked: listing.selected.has(p.id),
           "aria-label": "Select " + p.title + " for upload" })
         : null;
       return h("tr", { "data-product-id": p.id },
         cell("Select", checkbox),
-        cell("Product", h("strong", {}, p.title), h("div", { class: "muted small" }, `#${p.id}` + (p.variants ? ` · ${p.variants} variant${p.variants === 1 ? "" : "s"}` : ""))),
+        cell("Product", h("div", {}, h("strong", {}, p.title), h("div", { class: "muted small" }, `#${p.id}` + (p.variants ? ` · ${p.variants} variant${p.variants === 1 ? "" : "s"}` : "")))),
         cell("Status", h("span", { class: "badge s-" + p.status }, statusLabel(p.status))),
         cell("On TikTok", p.tiktok_product_id ? [p.tiktok_status || "", h("div", { class: "muted small" }, p.tiktok_product_id)] : "—"),
-        cell("Details", p.failure_reason ? h("span", { class: "reason" }, p.failure_reason) : ""),
+        cell("Details", productDetails(p)),
         cell("Actions", actions.length ? actions : ""));
     });
     return h("table", {},
       h("thead", {}, h("tr", {}, ["Select", "Product", "Status", "On TikTok", "Details", "Actions"].map((t) =>
         h("th", { scope: "col" }, t === "Select" ? h("span", { class: "sr-only" }, t) : t)))),
       h("tbody", {}, rows));
+  }
+
+  // Why a product is not on sale: TikTok's reason, what the listing still lacks, what TikTok waits for.
+  function productDetails(p) {
+    if (!p.failure_reason && !p.missing.length && !p.waiting_reason) return "";
+    return h("div", {},
+      p.failure_reason ? h("p", { class: "reason" }, p.failure_reason) : null,
+      p.missing.length
+        ? [h("p", { class: "small" }, "TikTok Shop still needs:"),
+          h("ul", { class: "missing", "aria-label": "Missing for " + p.title }, p.missing.map((m) => h("li", {}, m)))]
+        : null,
+      p.waiting_reason ? h("p", { class: "waiting" }, "Waiting for you: " + p.waiting_reason) : null);
   }
 
   // TikTok's seller cancel reasons, as the API serves them with the dashboard.
@@ -579,6 +596,21 @@
       startActivity(`/v1/products/${encodeURIComponent(button.dataset.id)}/deactivate`, undefined, "Deactivating the product.")),
     "cancel-order": (button) => openCancelDialog(button.dataset.id, button.dataset.status, button),
     "dialog-close": () => $("cancel-dialog").close(),
+    "fix-listing": (button) => openFixDialog(button.dataset.id, button.dataset.title, button),
+    "fix-close": () => $("fix-dialog").close(),
+    "fix-upload": (button) => fixUpload(button),
+    "mapping-add": () => {
+      addMappingRow({ name: "", category_id: "" });
+      const rows = $("category-mappings").querySelectorAll("li");
+      rows[rows.length - 1].querySelector("input").focus();
+    },
+    "mapping-remove": (button) => {
+      const row = button.closest("li");
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      numberMappingRows();
+      (next ? next.querySelector("input") : form.querySelector('[data-action="mapping-add"]')).focus();
+    },
     "connect-tiktok": (button) => withBusy(button, async () => {
       const { authorize_url: url } = await api("POST", "/v1/connections/tiktok");
       if (window.top !== window.self) {
@@ -665,6 +697,202 @@
     if (cancelling && cancelling.opener && cancelling.opener.isConnected) cancelling.opener.focus();
   });
 
+  // --- fix listing dialog ------------------------------------------------------------------------
+  // One product's TikTok listing: its category, the category's attributes, the package size. Each
+  // save replaces every choice, so the form always sends back all it shows.
+  let fixing = null;
+  const digits = /^\d{1,40}$/;
+  const DIMENSIONS = [["length_cm", "Length (cm)"], ["width_cm", "Width (cm)"], ["height_cm", "Height (cm)"]];
+
+  async function openFixDialog(productId, title, opener) {
+    fixing = { productId, title, opener, listing: null };
+    $("fix-product").textContent = `${title} (#${productId})`;
+    replaceChildren($("fix-fields"), h("p", { class: "muted" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Loading…"));
+    replaceChildren($("fix-missing"));
+    showFixError(null);
+    $("fix-save").disabled = true;
+    $("fix-dialog").showModal();
+    $("fix-title").focus();
+    const current = fixing;
+    try {
+      const listing = await api("GET", `/v1/products/${encodeURIComponent(productId)}/listing`);
+      if (fixing !== current) return;
+      showListing(listing);
+      $("fix-save").disabled = false;
+      const first = $("fix-fields").querySelector("input, select");
+      if (first) first.focus();
+    } catch (error) {
+      if (fixing !== current) return;
+      replaceChildren($("fix-fields"));
+      showFixError("The listing could not load: " + explain(error));
+    }
+  }
+
+  function showFixError(message) {
+    const box = $("fix-error");
+    box.hidden = !message;
+    box.textContent = message || "";
+  }
+
+  function showListing(listing) {
+    fixing.listing = listing;
+    replaceChildren($("fix-fields"),
+      h("label", { class: "stacked" }, "TikTok category id",
+        h("input", { name: "category_id", type: "text", inputmode: "numeric", value: listing.category_id || "",
+          "aria-describedby": "fix-category-help" })),
+      h("p", { class: "help", id: "fix-category-help" },
+        "Digits. A new category brings its own attributes: save, then fill them in."),
+      listing.attributes.length
+        ? h("fieldset", {}, h("legend", {}, "Product attributes"), listing.attributes.map(attributeControl))
+        : null,
+      dimensionsControl(listing));
+    renderMissing(listing.missing);
+  }
+
+  function attributeControl(attribute) {
+    const chosenIds = new Set(attribute.chosen.filter((c) => c.value_id).map((c) => c.value_id));
+    const ownText = attribute.chosen.filter((c) => c.value_name).map((c) => c.value_name).join("; ");
+    const mark = attribute.required ? h("span", { class: "required" }, " (required)") : null;
+    const select = h("select", {
+      "data-attribute-id": attribute.id,
+      multiple: attribute.multiple,
+      "aria-required": attribute.required ? "true" : null,
+    },
+    attribute.multiple ? null : h("option", { value: "" }, "Choose…"),
+    attribute.values.map((v) => h("option", { value: v.id, selected: chosenIds.has(v.id) }, v.name)));
+    const own = attribute.customizable
+      ? h("label", { class: "stacked" }, `${attribute.name}: your own value` + (attribute.multiple ? "s (separate with ;)" : ""),
+        h("input", { type: "text", "data-own-value": attribute.id, value: ownText, maxlength: 2000 }))
+      : null;
+    return h("div", { class: "attribute" },
+      h("label", { class: "stacked" }, h("span", {}, attribute.name, mark), select),
+      attribute.multiple ? h("p", { class: "help" }, "Hold Ctrl (⌘ on a Mac) to choose several.") : null,
+      own);
+  }
+
+  function dimensionsControl(listing) {
+    const shopDefault = state.settings && state.settings.package_dimensions;
+    const required = listing.package_dimensions_required && !shopDefault;
+    const own = listing.package_dimensions || {};
+    return h("fieldset", {},
+      h("legend", {}, "Package size", required ? h("span", { class: "required" }, " (required)") : null),
+      h("div", { class: "row" }, DIMENSIONS.map(([key, label]) =>
+        h("label", {}, label, h("input", { type: "text", inputmode: "numeric", "data-dimension": key,
+          value: own[key] === undefined ? "" : String(own[key]), "aria-required": required ? "true" : null })))),
+      h("p", { class: "help" }, shopDefault
+        ? `Empty: the shop's default, ${shopDefault.length_cm} × ${shopDefault.width_cm} × ${shopDefault.height_cm} cm.`
+        : "Whole centimetres from 1 to 1000, all three or none."));
+  }
+
+  function renderMissing(missing) {
+    replaceChildren($("fix-missing"), missing.length
+      ? [h("p", {}, h("strong", {}, "Still missing:")), h("ul", { class: "missing" }, missing.map((m) => h("li", {}, m)))]
+      : h("p", { class: "ready" }, "Ready to upload"));
+  }
+
+  // The PUT body from the form, or the first problem the API would refuse it for.
+  function listingChoices() {
+    const fields = $("fix-fields");
+    const category = fields.querySelector('[name="category_id"]');
+    const categoryId = category.value.trim();
+    if (categoryId && !digits.test(categoryId)) return [category, "The category id is digits only."];
+    const body = { attributes: [] };
+    if (categoryId) body.category_id = categoryId;
+    // Attributes belong to a category: a new one starts with none chosen.
+    const sameCategory = !categoryId || categoryId === fixing.listing.category_id;
+    for (const attribute of sameCategory ? fixing.listing.attributes : []) {
+      const select = fields.querySelector(`select[data-attribute-id="${attribute.id}"]`);
+      const values = [...select.selectedOptions].filter((o) => o.value).map((o) => ({ value_id: o.value }));
+      const ownInput = fields.querySelector(`input[data-own-value="${attribute.id}"]`);
+      const text = ownInput ? ownInput.value : "";
+      const own = (attribute.multiple ? text.split(";") : [text]).map((t) => t.trim()).filter(Boolean);
+      values.push(...own.map((name) => ({ value_name: name })));
+      if (values.length > 1 && !attribute.multiple) {
+        return [ownInput || select, `${attribute.name} takes one value: choose a listed one or type your own.`];
+      }
+      if (values.length) body.attributes.push({ attribute_id: attribute.id, values });
+    }
+    const inputs = DIMENSIONS.map(([key]) => fields.querySelector(`[data-dimension="${key}"]`));
+    const problem = dimensionsProblem(inputs);
+    if (problem) return problem;
+    if (inputs.every((i) => i.value.trim())) {
+      body.package_dimensions = Object.fromEntries(DIMENSIONS.map(([key], i) => [key, Number(inputs[i].value.trim())]));
+    }
+    return body;
+  }
+
+  // All three whole numbers from 1 to 1000, or none: [field, message] of the first problem.
+  function dimensionsProblem(inputs) {
+    const filled = inputs.filter((i) => i.value.trim());
+    if (filled.length === 0) return null;
+    if (filled.length < inputs.length) {
+      return [inputs.find((i) => !i.value.trim()), "Give the package's length, width and height, or none of them."];
+    }
+    const wrong = inputs.find((i) => !/^\d+$/.test(i.value.trim()) || Number(i.value) < 1 || Number(i.value) > 1000);
+    return wrong ? [wrong, "A package size is a whole number of centimetres from 1 to 1000."] : null;
+  }
+
+  $("fix-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!fixing || !fixing.listing) return;
+    const body = listingChoices();
+    for (const el of $("fix-fields").querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+    if (Array.isArray(body)) {
+      body[0].setAttribute("aria-invalid", "true");
+      showFixError(body[1]);
+      body[0].focus();
+      return;
+    }
+    const current = fixing;
+    const save = $("fix-save");
+    save.disabled = true;
+    showFixError(null);
+    try {
+      const listing = await api("PUT", `/v1/products/${encodeURIComponent(current.productId)}/listing`, body);
+      current.changed = true;
+      if (fixing !== current) return;
+      showListing(listing);
+    } catch (error) {
+      if (fixing === current) showFixError(explain(error));
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  // A refusal is shown in the dialog: a toast would sit under the modal's backdrop.
+  async function fixUpload(button) {
+    if (!fixing) return;
+    const { productId, title } = fixing;
+    button.disabled = true;
+    showFixError(null);
+    try {
+      await startActivity("/v1/products/upload", { product_ids: [productId] }, `Uploading ${title} again.`);
+      fixing.changed = true;
+      $("fix-dialog").close();
+    } catch (error) {
+      showFixError("The upload could not start: " + explain(error));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // Back to where the merchant was; a list the dialog changed (choices saved, an upload started) is
+  // read again, and focus goes to the same product's button in it.
+  $("fix-dialog").addEventListener("close", () => {
+    const closed = fixing;
+    fixing = null;
+    if (!closed) return;
+    if (closed.changed && state.listing) loadPage().then(() => focusInList(closed.productId));
+    else if (closed.opener.isConnected) closed.opener.focus();
+    else focusInList(closed.productId);
+  });
+
+  function focusInList(productId) {
+    if (!state.listing) return;
+    const again = document.querySelector(`#listing [data-action="fix-listing"][data-id="${CSS.escape(productId)}"]`);
+    (again || $("listing-title")).focus();
+  }
+
   // --- settings ----------------------------------------------------------------------------------
   const form = $("settings-form");
 
@@ -679,6 +907,17 @@
   }
 
   function fillSettings(s) {
+    state.settings = s;
+    const warehouse = $("settings-warehouse");
+    replaceChildren(warehouse, h("option", { value: "" }, "The shop's default warehouse"),
+      s.warehouses.map((w) => h("option", { value: w.id }, w.name + (w.is_default ? " (default)" : ""))));
+    warehouse.value = s.warehouse_id || "";
+    const size = s.package_dimensions || {};
+    form.elements.package_length.value = size.length_cm === undefined ? "" : String(size.length_cm);
+    form.elements.package_width.value = size.width_cm === undefined ? "" : String(size.width_cm);
+    form.elements.package_height.value = size.height_cm === undefined ? "" : String(size.height_cm);
+    replaceChildren($("category-mappings"));
+    for (const mapping of s.category_mappings) addMappingRow(mapping);
     for (const box of form.elements.sync_fields) box.checked = s.sync_fields.includes(box.value);
     form.elements.price_kind.value = s.price_rule.kind;
     form.elements.price_direction.value = s.price_rule.direction;
@@ -686,6 +925,47 @@
     form.elements.buffer_kind.value = s.inventory_buffer.kind;
     form.elements.buffer_value.value = String(s.inventory_buffer.value);
     form.elements.auto_upload.checked = s.auto_upload;
+  }
+
+  function addMappingRow(mapping) {
+    $("category-mappings").append(h("li", { class: "mapping" },
+      h("input", { type: "text", "data-mapping": "name", value: mapping.name, maxlength: 255, placeholder: "Shopify product type" }),
+      h("span", { "aria-hidden": "true" }, "→"),
+      h("input", { type: "text", "data-mapping": "category_id", inputmode: "numeric", value: mapping.category_id, placeholder: "TikTok category id" }),
+      h("button", { type: "button", "data-action": "mapping-remove" }, "Remove")));
+    numberMappingRows();
+  }
+
+  // Each row's fields are named by its number, so a screen reader tells the rows apart.
+  function numberMappingRows() {
+    $("category-mappings").querySelectorAll("li").forEach((row, i) => {
+      row.querySelector('[data-mapping="name"]').setAttribute("aria-label", `Shopify product type ${i + 1}`);
+      row.querySelector('[data-mapping="category_id"]').setAttribute("aria-label", `TikTok category id ${i + 1}`);
+      row.querySelector("button").setAttribute("aria-label", `Remove category mapping ${i + 1}`);
+    });
+  }
+
+  // Rows left wholly empty are dropped; a half-filled one is a problem to fix.
+  function categoryMappings(problems) {
+    const mappings = [];
+    const seen = new Set();
+    for (const row of $("category-mappings").querySelectorAll("li")) {
+      const name = row.querySelector('[data-mapping="name"]');
+      const category = row.querySelector('[data-mapping="category_id"]');
+      const [n, c] = [name.value.trim(), category.value.trim()];
+      if (!n && !c) continue;
+      if (!n) problems.push([name, "Each category mapping needs its Shopify product type."]);
+      else if (seen.has(n.toLowerCase())) problems.push([name, `“${n}” is mapped twice.`]);
+      else if (!digits.test(c)) problems.push([category, `The TikTok category id for “${n}” is digits only.`]);
+      seen.add(n.toLowerCase());
+      mappings.push({ name: n, category_id: c });
+    }
+    return mappings;
+  }
+
+  function packageFields() {
+    const f = form.elements;
+    return [f.package_length, f.package_width, f.package_height];
   }
 
   // The API's own rules, checked here first so the merchant hears about them before a round trip.
@@ -704,6 +984,9 @@
     } else if (f.buffer_kind.value === "percent" && Number(buffer) > 100) {
       problems.push([f.buffer_value, "A percent buffer is at most 100."]);
     }
+    const size = dimensionsProblem(packageFields());
+    if (size) problems.push(size);
+    categoryMappings(problems);
     return problems;
   }
 
@@ -732,6 +1015,12 @@
       price_rule: { kind: f.price_kind.value, direction: f.price_direction.value, value: f.price_value.value.trim() },
       inventory_buffer: { kind: f.buffer_kind.value, value: Number(f.buffer_value.value.trim()) },
       auto_upload: f.auto_upload.checked,
+      // Read-only answers (the warehouses to choose from) are never sent back: the API refuses them.
+      warehouse_id: f.warehouse_id.value || null,
+      package_dimensions: packageFields().every((i) => i.value.trim())
+        ? { length_cm: Number(f.package_length.value), width_cm: Number(f.package_width.value), height_cm: Number(f.package_height.value) }
+        : null,
+      category_mappings: categoryMappings([]),
     };
     const status = $("settings-status");
     const submit = form.querySelector('button[type="submit"]');
