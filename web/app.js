@@ -749,9 +749,15 @@
     renderMissing(listing.missing);
   }
 
+  // What the listing sends for an attribute: the merchant's values, else those Shopify fills in.
+  function shownValues(attribute) {
+    return attribute.chosen.length ? attribute.chosen : attribute.from_shopify;
+  }
+
   function attributeControl(attribute) {
-    const chosenIds = new Set(attribute.chosen.filter((c) => c.value_id).map((c) => c.value_id));
-    const ownText = attribute.chosen.filter((c) => c.value_name).map((c) => c.value_name).join("; ");
+    const shown = shownValues(attribute);
+    const chosenIds = new Set(shown.filter((c) => c.value_id).map((c) => c.value_id));
+    const ownText = shown.filter((c) => c.value_name).map((c) => c.value_name).join("; ");
     const mark = attribute.required ? h("span", { class: "required" }, " (required)") : null;
     const select = h("select", {
       "data-attribute-id": attribute.id,
@@ -797,9 +803,11 @@
     const categoryId = category.value.trim();
     if (categoryId && !digits.test(categoryId)) return [category, "The category id is digits only."];
     const body = { attributes: [] };
-    if (categoryId) body.category_id = categoryId;
-    // Attributes belong to a category: a new one starts with none chosen.
+    // Kept as the merchant's choice only when it is one: a mapped or recommended category shown
+    // unchanged stays what it is, and follows the mapping or TikTok's recommendation.
     const sameCategory = !categoryId || categoryId === fixing.listing.category_id;
+    if (categoryId && (!sameCategory || fixing.listing.category_source === "chosen")) body.category_id = categoryId;
+    // Attributes belong to a category: a new one starts with none chosen.
     for (const attribute of sameCategory ? fixing.listing.attributes : []) {
       const select = fields.querySelector(`select[data-attribute-id="${attribute.id}"]`);
       const values = [...select.selectedOptions].filter((o) => o.value).map((o) => ({ value_id: o.value }));
@@ -810,7 +818,10 @@
       if (values.length > 1 && !attribute.multiple) {
         return [ownInput || select, `${attribute.name} takes one value: choose a listed one or type your own.`];
       }
-      if (values.length) body.attributes.push({ attribute_id: attribute.id, values });
+      // Shopify's own values shown unchanged are not made the merchant's: they follow Shopify.
+      const fromShopify = !attribute.chosen.length && JSON.stringify(values) === JSON.stringify(
+        attribute.from_shopify.map((v) => (v.value_id ? { value_id: v.value_id } : { value_name: v.value_name })));
+      if (values.length && !fromShopify) body.attributes.push({ attribute_id: attribute.id, values });
     }
     const inputs = DIMENSIONS.map(([key]) => fields.querySelector(`[data-dimension="${key}"]`));
     const problem = dimensionsProblem(inputs);

@@ -140,7 +140,7 @@ def test_a_catalog_lists_as_tiktok_requires_and_what_is_missing_is_named_then_fi
     chosen = {"attributes": [{"attribute_id": material["id"], "values": [{"value_id": cotton["id"]}]}]}
     answer = stack.merchant_call("PUT", f"/v1/products/{ids['jacket']}/listing", json=chosen)
     assert answer.status_code == 200, answer.text
-    assert answer.json()["missing"] == []
+    assert answer.json()["missing"] == [] and product(stack, ids["jacket"])["missing"] == []
     # ... the oversized image is replaced in Shopify ...
     image = stack.shopify.product(stack.shop, ids["oversized"]).images[0]
     image.width = image.height = 1200
@@ -167,11 +167,30 @@ def test_a_listing_choice_tiktok_does_not_list_is_refused_and_nothing_is_kept(
         ]
     }
     sales_attribute = {"attributes": [{"attribute_id": "100000", "values": [{"value_id": "1001"}]}]}  # Color
-    for wrong in (unknown_value, two_values, sales_attribute, {"category_id": "600001"}):
+    parent, unknown = {"category_id": "600001"}, {"category_id": "123"}  # Get Categories says why
+    for wrong in (unknown_value, two_values, sales_attribute, parent, unknown):
         answer = stack.merchant_call("PUT", path, json=wrong)
         assert answer.status_code == 422, answer.text
-    assert stack.merchant_call("GET", path).json()["missing"] == ["attribute: Material"]
-    stack.tiktok.contract.clear()  # the parent category was asked for on purpose
+    assert "not a leaf category" in stack.merchant_call("PUT", path, json=parent).text
+    form = stack.merchant_call("GET", path).json()
+    assert form["missing"] == ["attribute: Material"] and form["category_source"] == "recommended"
+
+
+def test_a_product_type_mapped_once_places_its_products_and_a_parent_category_is_refused(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = connected_shop(stack, "US", monkeypatch)
+    settings = stack.merchant_call("GET", "/v1/settings").json()
+    settings.pop("warehouses")
+    parent = [{"name": "Jacket", "category_id": "601152"}]
+    answer = stack.merchant_call("PUT", "/v1/settings", json={**settings, "category_mappings": parent})
+    assert answer.status_code == 422 and "not a leaf category" in answer.text
+    stack.change_settings(category_mappings=[{"name": "jacket", "category_id": "601226"}])  # Women's Tops
+
+    form = stack.merchant_call("GET", f"/v1/products/{ids['jacket']}/listing").json()
+    assert (form["category_id"], form["category_source"], form["missing"]) == ("601226", "mapped", [])
+    upload(stack, product_ids=[ids["jacket"]])
+    assert product(stack, ids["jacket"])["status"] == "live"
 
 
 def test_every_image_is_uploaded_once_across_an_upload_a_retried_chunk_and_syncs(

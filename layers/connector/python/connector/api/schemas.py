@@ -295,7 +295,8 @@ class AttributeOut(_Out):
     multiple: bool
     customizable: bool
     values: list[ValueOut]  # TikTok's listed values
-    chosen: list[AttributeValueIO]  # what the listing will send (the merchant's or Shopify's)
+    chosen: list[AttributeValueIO]  # the merchant's values
+    from_shopify: list[AttributeValueIO]  # filled from the product's Shopify option, unless chosen
 
 
 class ListingOut(_Out):
@@ -304,6 +305,9 @@ class ListingOut(_Out):
 
     product_id: str
     category_id: str | None
+    # chosen: the merchant's; mapped: their mapping of the product type; judged: the category of the
+    # last upload; recommended: TikTok's Recommend Category.
+    category_source: Literal["chosen", "mapped", "judged", "recommended"] | None
     attributes: list[AttributeOut]
     package_dimensions_required: bool
     package_dimensions: Dimensions | None

@@ -11,6 +11,7 @@ from typing import TypeVar
 from cachetools import TTLCache
 
 from connector.clients.shopify.shop import ShopifyShopClient
+from connector.clients.tiktok.models import TikTokCategory
 from connector.clients.tiktok.shop import ShopClient
 from connector.listing.build import CategoryFacts
 from connector.listing.regions import Region
@@ -48,6 +49,14 @@ class ListingFacts:
             )
 
         return self._kept(("category", region.code, category_id), read)
+
+    def category_tree(self, api: ShopClient, shop_id: str, region: Region) -> dict[str, TikTokCategory]:
+        """The shop's categories by id (Get Categories; permissions are the shop's own)."""
+
+        def read() -> dict[str, TikTokCategory]:
+            return {c.category_id: c for c in api.get_categories(region.category_version)}
+
+        return self._kept(("tree", shop_id, region.code), read)
 
     def brand_id(self, api: ShopClient, shop_id: str, region: Region, category_id: str, vendor: str) -> str:
         """The id of the brand named like the Shopify vendor, when the shop may select it in this

@@ -120,16 +120,20 @@ class ListingMaker:
             raise ListingRefusedError(incomplete.missing, category_id) from None
 
     def category_of(self, product: Product) -> str:
+        return self.category_and_source(product)[0]
+
+    def category_and_source(self, product: Product) -> tuple[str, str]:
         """The merchant's choice, else their mapping of the product's type or Shopify category, else
         the category it was judged in before, else TikTok's recommendation (a leaf, or the
-        merchant chooses)."""
-        chosen = (
-            product.listing.category_id
-            or self.shop.settings.category_for(product.product_type, product.shopify_category)
-            or product.tiktok_category_id
-        )
-        if chosen:
-            return chosen
+        merchant chooses); with which of those it is."""
+        mapped = self.shop.settings.category_for(product.product_type, product.shopify_category)
+        for category_id, source in (
+            (product.listing.category_id, "chosen"),
+            (mapped, "mapped"),
+            (product.tiktok_category_id, "judged"),
+        ):
+            if category_id:
+                return category_id, source
         try:
             recommended = self.api.recommend_category(
                 product.title,
@@ -142,7 +146,19 @@ class ListingMaker:
             recommended = None
         if recommended is None or not recommended.is_leaf or not recommended.category_id:
             raise ListingRefusedError(["category: choose the product's TikTok Shop category"], None)
-        return recommended.category_id
+        return recommended.category_id, "recommended"
+
+    def leaf_category_problem(self, category_id: str) -> str | None:
+        """Why the shop cannot list in ``category_id`` (Get Categories), or None."""
+        tree = self._ports.listing_facts.category_tree(self.api, self.shop.tiktok_shop_id or "", self.region)
+        category = tree.get(category_id)
+        if category is None:
+            return f"{category_id} is not a TikTok Shop category in {self.region.code}"
+        if not category.is_leaf:
+            return f"{category_id} ({category.name}) is not a leaf category: choose one of its subcategories"
+        if not category.available:
+            return f"{category_id} ({category.name}) is not available to the shop"
+        return None
 
 
 def sales_warehouses(api: ShopClient) -> tuple[Warehouse, ...]:

@@ -21,10 +21,12 @@ from connector.domain.entities import (
     PackageDimensions,
     Shop,
     SyncSettings,
+    TikTokConnection,
 )
 from connector.domain.plans import catalogue
 from connector.domain.status import FINAL_ORDER_STATUSES
 from connector.jobs import Job, JobKind
+from connector.listing.maker import ListingMaker
 from connector.merchant import views
 from connector.merchant.errors import ConflictError, NotFoundError, UnprocessableError
 from connector.secrets import Secret
@@ -136,8 +138,22 @@ def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> sch
             {m.name.casefold(): (m.name, m.category_id) for m in wanted.category_mappings}.values()
         ),
     )
+    _check_new_mappings(ports, shop, settings.category_mappings)
     ports.store.save_settings(shop.domain, settings)
     return views.settings_view(replace(shop, settings=settings))
+
+
+def _check_new_mappings(ports: Ports, shop: Shop, mappings: tuple[tuple[str, str], ...]) -> None:
+    """A mapping to a category the shop cannot list in is refused (422), as TikTok would refuse
+    every product it maps; only new ones are asked about (Get Categories, kept a while)."""
+    new = [m for m in mappings if m not in shop.settings.category_mappings]
+    if not new or shop.tiktok_connection is not TikTokConnection.CONNECTED:
+        return
+    maker = ListingMaker(ports, shop, ports.tiktok_api(shop))
+    for name, category_id in new:
+        problem = maker.leaf_category_problem(category_id)
+        if problem is not None:
+            raise UnprocessableError(f"category_mappings: {name}: {problem}")
 
 
 def tiktok_authorization(ports: Ports, shop: Shop) -> schemas.TikTokAuthorization:

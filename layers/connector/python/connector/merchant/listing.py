@@ -1,6 +1,6 @@
 """The merchant's side of a product's TikTok listing: what the category asks for, what the product
 gives and lacks, and the choices that fill it (category, attributes, package size), checked against
-what TikTok lists before they are kept."""
+what TikTok lists (Get Categories, Get Attributes) before they are kept."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from connector.listing.build import (
     product_attributes,
 )
 from connector.listing.maker import ListingMaker, ListingRefusedError
-from connector.listing.regions import Region
 from connector.merchant.errors import NotFoundError, UnprocessableError
 from connector.wiring import Ports
 
@@ -32,39 +31,41 @@ def listing_form(ports: Ports, shop: Shop, product_id: str) -> schemas.ListingOu
     product = _product(ports, shop, product_id)
     maker = ListingMaker(ports, shop, ports.tiktok_api(shop))
     try:
-        category_id = maker.category_of(product)
+        category_id, source = maker.category_and_source(product)
     except ListingRefusedError as refused:
-        return _form(product, maker.shop, None, list(refused.missing))
-    facts = _category(ports, maker, category_id)
-    return _form(product, maker.shop, facts)
+        return _form(product, maker, None, None, list(refused.missing))
+    return _form(product, maker, _category(ports, maker, category_id), source)
 
 
 def choose(ports: Ports, shop: Shop, product_id: str, wanted: schemas.ListingIn) -> schemas.ListingOut:
-    """Keep the merchant's choices once TikTok's category facts accept them (422 otherwise)."""
+    """Keep the merchant's choices once TikTok's category facts accept them (422 otherwise); the
+    product's list of what is missing follows them."""
     product = _product(ports, shop, product_id)
     maker = ListingMaker(ports, shop, ports.tiktok_api(shop))
-    category_id = wanted.category_id or maker.category_of(product)
+    if wanted.category_id is not None:
+        category_id, source = wanted.category_id, "chosen"
+    else:
+        category_id, source = maker.category_and_source(replace(product, listing=ListingChoices()))
     facts = _category(ports, maker, category_id)
     known = {a.attribute_id: a for a in facts.attributes if a.type == PRODUCT_PROPERTY}
-    choices = [_checked(known, choice) for choice in wanted.attributes]
-    dimensions = wanted.package_dimensions
+    size = wanted.package_dimensions
     chosen = ListingChoices(
         category_id=wanted.category_id,
-        attributes=tuple(c for group in choices for c in group),
+        attributes=tuple(value for choice in wanted.attributes for value in _checked(known, choice)),
         package_dimensions=None
-        if dimensions is None
-        else PackageDimensions(dimensions.length_cm, dimensions.width_cm, dimensions.height_cm),
+        if size is None
+        else PackageDimensions(size.length_cm, size.width_cm, size.height_cm),
     )
+    missing = tuple(_missing(replace(product, listing=chosen), maker, facts))
 
     def decide(current: Product | None) -> Change[Product]:
         if current is None or current.deleted:
             return Change(Verdict.STALE)
-        if current.listing == chosen and current.tiktok_category_id == category_id:
-            return Change(Verdict.DUPLICATE)
-        return Change(Verdict.APPLY, replace(current, listing=chosen, tiktok_category_id=category_id))
+        changed = replace(current, listing=chosen, tiktok_category_id=category_id, missing=missing)
+        return Change(Verdict.DUPLICATE) if changed == current else Change(Verdict.APPLY, changed)
 
-    changed = change_product(ports, shop.domain, product_id, decide, first_read=product)
-    return _form(changed or product, maker.shop, facts)
+    kept = change_product(ports, shop.domain, product_id, decide, first_read=product) or product
+    return _form(kept, maker, facts, source)
 
 
 def _product(ports: Ports, shop: Shop, product_id: str) -> Product:
@@ -75,6 +76,9 @@ def _product(ports: Ports, shop: Shop, product_id: str) -> Product:
 
 
 def _category(ports: Ports, maker: ListingMaker, category_id: str) -> CategoryFacts:
+    problem = maker.leaf_category_problem(category_id)
+    if problem is not None:
+        raise UnprocessableError(f"category_id: {problem}")
     try:
         return ports.listing_facts.category(maker.api, maker.region, category_id)
     except TikTokApiError as refused:
@@ -102,15 +106,30 @@ def _checked(known: dict[str, CategoryAttribute], choice: schemas.AttributeChoic
     return kept
 
 
+def _missing(product: Product, maker: ListingMaker, facts: CategoryFacts) -> list[str]:
+    inputs = ListingInputs(maker.region, maker.shop.warehouse_id or "", facts)
+    return problems_before_any_call(product, maker.region) + missing_for(product, maker.shop, inputs)
+
+
 def _form(
-    product: Product, shop: Shop, facts: CategoryFacts | None, missing: list[str] | None = None
+    product: Product,
+    maker: ListingMaker,
+    facts: CategoryFacts | None,
+    source: str | None,
+    missing: list[str] | None = None,
 ) -> schemas.ListingOut:
-    region = Region(shop.tiktok_region or "")
     attributes: list[schemas.AttributeOut] = []
-    dimensions_required = not region.dimensions_optional
+    dimensions_required = not maker.region.dimensions_optional
     if facts is not None:
-        filled, _ = product_attributes(product, facts.attributes)
-        sent = {a.attribute_id: a.values for a in filled}
+        merchants: dict[str, list[schemas.AttributeValueIO]] = {}
+        for choice in product.listing.attributes:
+            merchants.setdefault(choice.attribute_id, []).append(
+                _value_io(choice.value_id, choice.value_name)
+            )
+        from_shopify, _ = product_attributes(replace(product, listing=ListingChoices()), facts.attributes)
+        shopify = {
+            a.attribute_id: [_value_io(v.value_id, v.value_name) for v in a.values] for a in from_shopify
+        }
         attributes = [
             schemas.AttributeOut(
                 id=a.attribute_id,
@@ -119,23 +138,22 @@ def _form(
                 multiple=a.multiple,
                 customizable=a.customizable,
                 values=[schemas.ValueOut(id=v.value_id, name=v.value_name) for v in a.values],
-                chosen=[_value_io(v.value_id, v.value_name) for v in sent.get(a.attribute_id, ())],
+                chosen=merchants.get(a.attribute_id, []),
+                from_shopify=shopify.get(a.attribute_id, []),
             )
             for a in facts.attributes
             if a.type == PRODUCT_PROPERTY
         ]
+        unsized = replace(product, listing=replace(product.listing, package_dimensions=None))
         dimensions_required = (
-            dimensions_problem(
-                replace(product, listing=ListingChoices()), Shop(shop.domain), region, facts.rules
-            )
-            is not None
+            dimensions_problem(unsized, Shop(maker.shop.domain), maker.region, facts.rules) is not None
         )
-        inputs = ListingInputs(region, shop.warehouse_id or "", facts)
-        missing = problems_before_any_call(product, region) + missing_for(product, shop, inputs)
+        missing = _missing(product, maker, facts)
     own = product.listing.package_dimensions
     return schemas.ListingOut(
         product_id=product.shopify_product_id,
         category_id=facts.category_id if facts is not None else None,
+        category_source=source,  # type: ignore[arg-type]
         attributes=attributes,
         package_dimensions_required=dimensions_required,
         package_dimensions=None

@@ -419,3 +419,14 @@ class OrderPage:
 class Cancellation:
     cancel_id: str
     cancel_status: str
+
+
+@dataclass(frozen=True)
+class TikTokCategory:
+    """One category of Get Categories: products go in leaf categories the shop may use."""
+
+    category_id: str
+    parent_id: str
+    name: str
+    is_leaf: bool
+    available: bool  # permission_statuses holds AVAILABLE

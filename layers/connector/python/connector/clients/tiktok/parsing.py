@@ -26,6 +26,7 @@ from connector.clients.tiktok.models import (
     RecommendedCategory,
     SalesAttribute,
     ShippingProvider,
+    TikTokCategory,
     TikTokLineItem,
     TikTokOrder,
     TikTokProduct,
@@ -288,3 +289,16 @@ def grant(data: Mapping[str, Any]) -> TokenGrant:
         seller_base_region=as_str(data.get("seller_base_region")),
         user_type=as_int(data.get("user_type")),
     )
+
+
+def categories(data: Mapping[str, Any]) -> list[TikTokCategory]:
+    return [
+        TikTokCategory(
+            category_id=as_str(category.get("id")),
+            parent_id=as_str(category.get("parent_id")),
+            name=as_str(category.get("local_name")),
+            is_leaf=bool(category.get("is_leaf")),
+            available="AVAILABLE" in (category.get("permission_statuses") or ()),
+        )
+        for category in data.get("categories") or ()
+    ]

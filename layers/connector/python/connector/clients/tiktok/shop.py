@@ -34,6 +34,7 @@ from connector.clients.tiktok.models import (
     ShippingProvider,
     ShopAuth,
     SkuPrice,
+    TikTokCategory,
     TikTokOrder,
     TikTokProduct,
     TokenGrant,
@@ -163,6 +164,13 @@ class ShopClient:
             body["category_version"] = category_version
         data = self._request("POST", "/product/202309/categories/recommend", body=body, idempotent=True)
         return parsing.recommended_category(data)
+
+    # Get Categories (product/202309/categories): the shop's whole tree in one answer.
+    def get_categories(self, category_version: str = "") -> list[TikTokCategory]:
+        data = self._request(
+            "GET", "/product/202309/categories", query=_version(category_version), idempotent=True
+        )
+        return parsing.categories(data)
 
     # Get Attributes (product/202309/categories/{category_id}/attributes): a leaf category.
     def get_attributes(self, category_id: str, category_version: str = "") -> list[CategoryAttribute]:
