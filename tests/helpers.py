@@ -18,6 +18,8 @@ import jwt
 import requests
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from connector.clients.tiktok.models import NewProduct, NewSku
+from connector.clients.tiktok.models import PackageDimensions as PackageDimensionsBody
 from connector.dal import keys
 from connector.dal.store import Store
 from connector.domain.entities import (
@@ -357,3 +359,42 @@ class LocalStack:
         answer = self.merchant_call("PUT", "/v1/settings", json={**settings, **changes})
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
+
+
+@dataclass(frozen=True)
+class ListingBasics:
+    """What a Create Product needs from TikTok for one sandbox shop, read once: an image uploaded
+    through Upload Product Image and the shop's default sales warehouse."""
+
+    image_uri: str
+    warehouse_id: str
+
+    def product(
+        self,
+        title: str = "Organic cotton tee",
+        *,
+        price: str = "19.90",
+        seller_sku: str = "TEE-M",
+        **changes: Any,
+    ) -> NewProduct:
+        """A listing TikTok's reference accepts in a US shop: Candles (a leaf of the v2 tree, no
+        required attributes), one SKU in the warehouse, a package weight and size."""
+        fields: dict[str, Any] = {
+            "title": title,
+            "description": "<p>A soft tee.</p>",
+            "category_id": "600004",
+            "category_version": "v2",
+            "main_image_uris": (self.image_uri,),
+            "skus": (NewSku(seller_sku, price, "USD", 5, self.warehouse_id),),
+            "package_weight_value": "0.3",
+            "package_dimensions": PackageDimensionsBody("20", "15", "5", "CENTIMETER"),
+        }
+        return NewProduct(**{**fields, **changes})
+
+
+def listing_basics(api: Any) -> ListingBasics:
+    from local.sandboxes.shopify_images import image_bytes
+
+    image = api.upload_image(image_bytes("png", 800, 800))
+    warehouse = next(w for w in api.get_warehouses() if w.for_sales and w.is_default)
+    return ListingBasics(image.uri, warehouse.warehouse_id)

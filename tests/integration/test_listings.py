@@ -248,7 +248,10 @@ def test_the_audit_webhook_carries_the_verdict_and_a_pre_approval_waits_on_the_s
         upload(stack, product_ids=[ids["candle"]])
         candle = product(stack, ids["candle"])
         assert candle["status"] == "pending"
-        assert candle["waiting_reason"] == "TikTok Shop is waiting for your seller verification (KYC) to complete"
+        assert (
+            candle["waiting_reason"]
+            == "TikTok Shop is waiting for your seller verification (KYC) to complete"
+        )
 
         stack.tiktok.set_kyc_pending(tiktok_shop, False)  # TikTok audits its pre-approved products again
         assert stack.tiktok.wait_idle(timeout=30)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from connector.clients.tiktok.auth import TikTokClient
-from connector.clients.tiktok.models import NewProduct, NewSku, ShopAuth
+from connector.clients.tiktok.models import ShopAuth
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop
 from connector.settings import Settings
@@ -17,7 +17,13 @@ from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import connect_to_sandbox, process_ports_with, product_body, shopify_message
+from tests.helpers import (
+    connect_to_sandbox,
+    listing_basics,
+    process_ports_with,
+    product_body,
+    shopify_message,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -38,17 +44,6 @@ def tiktok_sandbox(api_url: str) -> Iterator[TikTokSandbox]:
 def _connected(store: Store, shop: str, sandbox: TikTokSandbox) -> tuple[str, ShopAuth]:
     tiktok_shop_id, grant = connect_to_sandbox(store, shop, sandbox)
     return tiktok_shop_id, ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher)
-
-
-def _new_product(title: str) -> NewProduct:
-    return NewProduct(
-        title=title,
-        description="A sturdy mug for every morning, dishwasher safe.",
-        category_id="600001",
-        main_image_uris=("tos-maliva-i-o3syd03w52-us/mug.jpg",),
-        skus=(NewSku(seller_sku="MUG-1", price="12.00", currency="USD", quantity=5),),
-        package_weight_value="0.4",
-    )
 
 
 @pytest.mark.parametrize(("title", "status"), [("Morning Mug", "live"), ("Morning Mug [reject]", "failed")])
@@ -73,7 +68,8 @@ def test_audit_webhook_from_the_sandbox_sets_the_product_status(
     )
     events_queue.pause()  # the audit webhook waits in the queue while the upload links the product
     try:
-        created = client.for_shop(auth).create_product(_new_product(title))
+        api = client.for_shop(auth)
+        created = api.create_product(listing_basics(api).product(title, seller_sku="MUG-1", price="12.00"))
         assert tiktok_sandbox.wait_idle()
         store.link_tiktok_product(shop, created.product_id, "31")
     finally:

@@ -21,6 +21,7 @@ from tests.helpers import (
     JobRecorder,
     connect_to_sandbox,
     connected_shop,
+    listing_basics,
     product_body,
     shopify_message,
 )
@@ -86,7 +87,7 @@ def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     api_url: str, store: Store, shop: str, tiktok_partner: TikTokSandbox, events_queue: InProcessQueue
 ) -> None:
     from connector.clients.tiktok.auth import TikTokClient
-    from connector.clients.tiktok.models import NewProduct, NewSku, ShopAuth
+    from connector.clients.tiktok.models import ShopAuth
     from local.dynamodb import LOCAL_APP_CONFIG
 
     _, grant = connect_to_sandbox(store, shop, tiktok_partner)
@@ -98,17 +99,10 @@ def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
         tiktok_partner.url,
         tiktok_partner.url,
     )
+    api = client.for_shop(auth)
+    teapot = listing_basics(api).product("Teapot", seller_sku="TEA-1", price="20.00")
     tiktok_partner.faults.drop_webhooks = 1  # the audit's webhook never comes
-    created = client.for_shop(auth).create_product(
-        NewProduct(
-            title="Teapot",
-            description="A teapot for two.",
-            category_id="600001",
-            main_image_uris=("img/teapot.jpg",),
-            skus=(NewSku(seller_sku="TEA-1", price="20.00", currency="USD", quantity=3),),
-            package_weight_value="0.8",
-        )
-    )
+    created = api.create_product(teapot)
     store.link_tiktok_product(shop, created.product_id, "77")
     held = store.get_product(shop, "77")
     assert held is not None

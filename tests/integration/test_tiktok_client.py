@@ -18,10 +18,11 @@ import requests
 
 from connector.clients.tiktok.auth import TikTokClient
 from connector.clients.tiktok.errors import TikTokApiError, TikTokTransportError
-from connector.clients.tiktok.models import InventoryLevel, NewProduct, NewSku, ShopAuth, TokenGrant
+from connector.clients.tiktok.models import InventoryLevel, NewSku, ShopAuth, TokenGrant
 from connector.clients.tiktok.shop import ShopClient
 from connector.clients.tiktok.signing import request_signature
 from local.sandboxes.tiktok import TikTokSandbox
+from tests.helpers import ListingBasics, listing_basics
 
 APP_KEY = "test-app-key"
 APP_SECRET = "test-app-secret"
@@ -102,17 +103,9 @@ def shop(sandbox: TikTokSandbox, client: TikTokClient) -> ShopClient:
     return client.for_shop(ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher))
 
 
-def a_product(title: str = "Organic cotton tee", **changes: object) -> NewProduct:
-    fields: dict[str, object] = {
-        "title": title,
-        "description": "<p>A soft tee.</p>",
-        "category_id": "601226",
-        "main_image_uris": ("tos-maliva-i-o3syd03w52-us/abc",),
-        "skus": (NewSku(seller_sku="TEE-M", price="19.90", currency="USD", quantity=5),),
-        "package_weight_value": "0.3",
-    }
-    fields.update(changes)
-    return NewProduct(**fields)
+@pytest.fixture
+def basics(shop: ShopClient) -> ListingBasics:
+    return listing_basics(shop)
 
 
 def received_payloads(receiver: Receiver) -> list[dict[str, object]]:
@@ -154,10 +147,13 @@ def test_tokens_are_kept_out_of_reprs(shop: ShopClient) -> None:
 
 
 def test_created_product_passes_audit_and_a_signed_type_5_webhook_is_sent(
-    sandbox: TikTokSandbox, shop: ShopClient, receiver: Receiver
+    sandbox: TikTokSandbox,
+    shop: ShopClient,
+    receiver: Receiver,
+    basics: ListingBasics,
 ) -> None:
     # Given a valid product; When it is created
-    created = shop.create_product(a_product())
+    created = shop.create_product(basics.product())
     pending = shop.get_product(created.product_id)
     sandbox.wait_idle()
     # Then it was PENDING, is ACTIVATE after the audit, and TikTok's ids came back as str
@@ -176,10 +172,13 @@ def test_created_product_passes_audit_and_a_signed_type_5_webhook_is_sent(
 
 
 def test_marked_product_fails_audit_with_its_reason(
-    sandbox: TikTokSandbox, shop: ShopClient, receiver: Receiver
+    sandbox: TikTokSandbox,
+    shop: ShopClient,
+    receiver: Receiver,
+    basics: ListingBasics,
 ) -> None:
     # Given a product the audit rejects; When it is created and audited
-    created = shop.create_product(a_product("Replica watch [reject]"))
+    created = shop.create_product(basics.product("Replica watch [reject]"))
     sandbox.wait_idle()
     # Then Get Product says FAILED with the reason, and the webhook says PRODUCT_AUDIT_FAILURE
     product = shop.get_product(created.product_id)
@@ -197,25 +196,31 @@ def test_marked_product_fails_audit_with_its_reason(
         ({"title": "x" * 256}, 12052051),
         ({"main_image_uris": ()}, 12052028),
         ({"category_id": ""}, 12052023),
-        ({"skus": (NewSku("TEE-M", "0", "USD", 5),)}, 12052073),
+        ({"skus": (NewSku("TEE-M", "0", "USD", 5, "7000714532876273410"),)}, 12052073),
         ({"package_weight_value": "0"}, 12052181),
     ],
 )
 def test_invalid_product_is_refused_with_tiktoks_code(
-    sandbox: TikTokSandbox, shop: ShopClient, changes: dict[str, object], code: int
+    sandbox: TikTokSandbox,
+    shop: ShopClient,
+    changes: dict[str, object],
+    code: int,
+    basics: ListingBasics,
 ) -> None:
     # Given a product breaking one documented rule; When it is created; Then TikTok's code is raised
     with pytest.raises(TikTokApiError) as raised:
-        shop.create_product(a_product(**changes))  # type: ignore[arg-type]
+        shop.create_product(basics.product(**changes))  # type: ignore[arg-type]
     assert raised.value.code == code and raised.value.request_id
     assert sandbox.products == {}
     sandbox.contract.clear()  # the breach was the point
 
 
-def test_search_products_pages_and_filters_by_status(sandbox: TikTokSandbox, shop: ShopClient) -> None:
+def test_search_products_pages_and_filters_by_status(
+    sandbox: TikTokSandbox, shop: ShopClient, basics: ListingBasics
+) -> None:
     # Given two live products and one failed
-    ids = {shop.create_product(a_product(f"Tee {n}")).product_id for n in range(2)}
-    shop.create_product(a_product("Tee [reject]"))
+    ids = {shop.create_product(basics.product(f"Tee {n}")).product_id for n in range(2)}
+    shop.create_product(basics.product("Tee [reject]"))
     sandbox.wait_idle()
     # When live products are searched one per page
     first = shop.search_products(status="ACTIVATE", page_size=1)
@@ -227,10 +232,12 @@ def test_search_products_pages_and_filters_by_status(sandbox: TikTokSandbox, sho
 
 
 def test_deactivate_then_activate_and_unknown_ids_are_reported(
-    sandbox: TikTokSandbox, shop: ShopClient
+    sandbox: TikTokSandbox,
+    shop: ShopClient,
+    basics: ListingBasics,
 ) -> None:
     # Given a live product
-    product_id = shop.create_product(a_product()).product_id
+    product_id = shop.create_product(basics.product()).product_id
     sandbox.wait_idle()
     # When it is deactivated, then activated again, with an unknown id beside it
     assert shop.deactivate_products([product_id]) == []
@@ -243,9 +250,11 @@ def test_deactivate_then_activate_and_unknown_ids_are_reported(
     assert [(f.product_id, f.code) for f in failures] == [("1", 12052990)]
 
 
-def test_update_inventory_sets_the_sku_quantity(sandbox: TikTokSandbox, shop: ShopClient) -> None:
+def test_update_inventory_sets_the_sku_quantity(
+    sandbox: TikTokSandbox, shop: ShopClient, basics: ListingBasics
+) -> None:
     # Given a product with one SKU
-    created = shop.create_product(a_product())
+    created = shop.create_product(basics.product())
     sku_id = created.skus[0].sku_id
     # When its inventory is set to 42
     shop.update_inventory(created.product_id, [InventoryLevel(sku_id, 42)])
@@ -319,12 +328,15 @@ def test_ship_package_moves_the_order_and_shipping_twice_is_already_done(
 
 
 def test_calls_complete_under_30_percent_rate_limiting_and_creates_are_never_repeated(
-    sandbox: TikTokSandbox, shop: ShopClient, sleeps: Sleeps
+    sandbox: TikTokSandbox,
+    shop: ShopClient,
+    sleeps: Sleeps,
+    basics: ListingBasics,
 ) -> None:
     # Given a TikTok that answers 429 to 30 % of calls
     sandbox.faults.rate_limit_share = 0.3
     # When a sequence of creates and reads runs
-    created = [shop.create_product(a_product(f"Tee {n}")).product_id for n in range(10)]
+    created = [shop.create_product(basics.product(f"Tee {n}")).product_id for n in range(10)]
     for product_id in created:
         shop.get_product(product_id)
     # Then every call completed, some after backing off, and each create was processed exactly once
@@ -334,7 +346,9 @@ def test_calls_complete_under_30_percent_rate_limiting_and_creates_are_never_rep
     assert all(0 <= wait <= 4.0 for wait in sleeps.waits)
 
 
-def test_a_create_answered_too_late_is_not_repeated(sandbox: TikTokSandbox, sleeps: Sleeps) -> None:
+def test_a_create_answered_too_late_is_not_repeated(
+    sandbox: TikTokSandbox, sleeps: Sleeps, basics: ListingBasics
+) -> None:
     # Given a TikTok that processes calls but answers after the client's read timeout
     client = make_client(sandbox, sleeps, timeout=(2.0, 0.3))
     grant = sandbox.issue_token()
@@ -342,7 +356,7 @@ def test_a_create_answered_too_late_is_not_repeated(sandbox: TikTokSandbox, slee
     sandbox.faults.response_delay_seconds = 1.0
     # When a product is created
     with pytest.raises(TikTokTransportError) as raised:
-        shop.create_product(a_product())
+        shop.create_product(basics.product())
     # Then the timeout is raised as maybe processed, and the create was sent once only
     assert raised.value.maybe_processed
     assert sandbox.calls["products/create"] == 1 and sleeps.waits == []
@@ -361,14 +375,17 @@ def test_a_read_that_times_out_is_retried(sandbox: TikTokSandbox, sleeps: Sleeps
 
 
 def test_server_errors_retry_reads_but_not_creates(
-    sandbox: TikTokSandbox, shop: ShopClient, sleeps: Sleeps
+    sandbox: TikTokSandbox,
+    shop: ShopClient,
+    sleeps: Sleeps,
+    basics: ListingBasics,
 ) -> None:
     # Given a TikTok answering 500 to every call
     sandbox.faults.server_error_share = 1.0
     # When a create and a read are made
     with pytest.raises(TikTokApiError) as create_error:
-        shop.create_product(a_product())
-    create_attempts = sum(sandbox.received.values())
+        shop.create_product(basics.product())
+    create_attempts = sandbox.received["/product/202309/products"]
     with pytest.raises(TikTokApiError):
         shop.search_orders(update_time_ge=0)
     # Then the create was sent once, the read up to the attempt budget
@@ -377,7 +394,10 @@ def test_server_errors_retry_reads_but_not_creates(
 
 
 def test_internal_error_codes_retry_idempotent_calls_and_are_not_refusals(
-    sandbox: TikTokSandbox, shop: ShopClient, sleeps: Sleeps
+    sandbox: TikTokSandbox,
+    shop: ShopClient,
+    sleeps: Sleeps,
+    basics: ListingBasics,
 ) -> None:
     # Given a TikTok answering 36009003 "Internal error. Please try again." (HTTP 200) to every call
     sandbox.faults.internal_error_share = 1.0
@@ -385,9 +405,9 @@ def test_internal_error_codes_retry_idempotent_calls_and_are_not_refusals(
     with pytest.raises(TikTokApiError) as read_error:
         shop.search_orders(update_time_ge=0)
     with pytest.raises(TikTokApiError):
-        shop.create_product(a_product())
+        shop.create_product(basics.product())
     with pytest.raises(TikTokApiError):
-        shop.create_product(a_product(idempotency_key="5a0c2d7e-1f3b-4c8a-9e6d-7b2a1c0f9e13"))
+        shop.create_product(basics.product(idempotency_key="5a0c2d7e-1f3b-4c8a-9e6d-7b2a1c0f9e13"))
     # Then the read and the keyed create (TikTok dedupes it) used the attempt budget, the unkeyed one
     # was sent once; and the error is TikTok failing, not a refusal
     assert read_error.value.code == 36009003 and not read_error.value.refusal
@@ -396,13 +416,15 @@ def test_internal_error_codes_retry_idempotent_calls_and_are_not_refusals(
 
 
 def test_a_keyed_create_survives_internal_errors_without_a_duplicate(
-    sandbox: TikTokSandbox, shop: ShopClient
+    sandbox: TikTokSandbox,
+    shop: ShopClient,
+    basics: ListingBasics,
 ) -> None:
     # Given a TikTok failing 30 % of its calls with 36009003
     sandbox.faults.internal_error_share = 0.3
     # When products are created with idempotency keys
     for index in range(6):
-        shop.create_product(a_product(f"Tee {index}", idempotency_key=f"key-{index}"))
+        shop.create_product(basics.product(f"Tee {index}", idempotency_key=f"key-{index}"))
     # Then each exists once, though some creates were sent again
     assert sorted(p["title"] for p in sandbox.products.values()) == [f"Tee {i}" for i in range(6)]
     assert sandbox.received["/product/202309/products"] > 6
@@ -415,14 +437,14 @@ def free_port() -> int:
     return port
 
 
-def test_a_create_that_could_not_connect_is_retried(sleeps: Sleeps) -> None:
+def test_a_create_that_could_not_connect_is_retried(sleeps: Sleeps, basics: ListingBasics) -> None:
     # Given nothing listening where TikTok should be
     url = f"http://127.0.0.1:{free_port()}"
     client = TikTokClient(APP_KEY, APP_SECRET, url, url, max_attempts=3, sleep=sleeps, rng=random.Random(1))
     shop = client.for_shop(ShopAuth("token", "refresh", "cipher"))
     # When a product is created; Then every attempt was made, since none was ever sent
     with pytest.raises(TikTokTransportError) as raised:
-        shop.create_product(a_product())
+        shop.create_product(basics.product())
     assert not raised.value.maybe_processed and len(sleeps.waits) == 2
 
 
@@ -430,7 +452,9 @@ def test_a_create_that_could_not_connect_is_retried(sleeps: Sleeps) -> None:
 
 
 def test_an_expired_token_is_refreshed_once_and_the_call_retried(
-    sandbox: TikTokSandbox, client: TikTokClient
+    sandbox: TikTokSandbox,
+    client: TikTokClient,
+    basics: ListingBasics,
 ) -> None:
     # Given a shop handle whose access token has expired
     grant = sandbox.issue_token()
@@ -440,7 +464,7 @@ def test_an_expired_token_is_refreshed_once_and_the_call_retried(
         ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher), on_refresh=refreshed.append
     )
     # When a product is created with it
-    created = shop.create_product(a_product())
+    created = shop.create_product(basics.product())
     # Then the token was refreshed once, handed to on_refresh, used for the call and kept
     assert created.product_id in sandbox.products
     assert sandbox.calls["token/refresh"] == 1 and sandbox.calls["products/create"] == 1
