@@ -18,7 +18,7 @@ import jwt
 import requests
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from connector.clients.tiktok.models import NewProduct, NewSku
+from connector.clients.tiktok.models import InventoryLevel, NewProduct, NewSku
 from connector.clients.tiktok.models import PackageDimensions as PackageDimensionsBody
 from connector.dal import keys
 from connector.dal.store import Store
@@ -353,12 +353,15 @@ class LocalStack:
         return finished_activity(self.api_url, self.shop, activity_id)
 
     def change_settings(self, **changes: Any) -> dict[str, Any]:
-        """Change some settings as the dashboard's form does: read them all, send them all back."""
+        """Change some settings as the dashboard's form does: read them all, send them all back;
+        what was sent."""
         settings = self.merchant_call("GET", "/v1/settings").json()
-        settings.pop("warehouses")  # shown, not set
-        answer = self.merchant_call("PUT", "/v1/settings", json={**settings, **changes})
+        for shown in ("warehouses", "locations"):  # what the settings choose from, not settings
+            settings.pop(shown)
+        settings.update(changes)
+        answer = self.merchant_call("PUT", "/v1/settings", json=settings)
         assert answer.status_code == 200, answer.text
-        return dict(answer.json())
+        return settings
 
 
 @dataclass(frozen=True)
@@ -385,7 +388,7 @@ class ListingBasics:
             "category_id": "600004",
             "category_version": "v2",
             "main_image_uris": (self.image_uri,),
-            "skus": (NewSku(seller_sku, price, "USD", 5, self.warehouse_id),),
+            "skus": (NewSku(seller_sku, price, "USD", (InventoryLevel("", 5, self.warehouse_id),)),),
             "package_weight_value": "0.3",
             "package_dimensions": PackageDimensionsBody("20", "15", "5", "CENTIMETER"),
         }

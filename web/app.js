@@ -923,6 +923,7 @@
     replaceChildren(warehouse, h("option", { value: "" }, "The shop's default warehouse"),
       s.warehouses.map((w) => h("option", { value: w.id }, w.name + (w.is_default ? " (default)" : ""))));
     warehouse.value = s.warehouse_id || "";
+    fillLocations(s);
     const size = s.package_dimensions || {};
     form.elements.package_length.value = size.length_cm === undefined ? "" : String(size.length_cm);
     form.elements.package_width.value = size.width_cm === undefined ? "" : String(size.width_cm);
@@ -936,6 +937,41 @@
     form.elements.buffer_kind.value = s.inventory_buffer.kind;
     form.elements.buffer_value.value = String(s.inventory_buffer.value);
     form.elements.auto_upload.checked = s.auto_upload;
+  }
+
+  // One warehouse choice per Shopify location. No mapping saved means the default (the locations
+  // that fulfil online orders, into the listing warehouse), shown as such.
+  const DEFAULT_WAREHOUSE = "default";
+  function fillLocations(s) {
+    const mapped = new Map(s.location_warehouses.map((m) => [m.location_id, m.warehouse_id]));
+    replaceChildren($("location-warehouses"), s.locations.map((location) => {
+      const chosen = s.location_warehouses.length
+        ? mapped.get(location.id) || ""
+        : (location.fulfills_online_orders ? DEFAULT_WAREHOUSE : "");
+      const select = h("select", { "data-location": location.id, "aria-label": `TikTok warehouse for ${location.name}` },
+        h("option", { value: "" }, "Not sent to TikTok Shop"),
+        h("option", { value: DEFAULT_WAREHOUSE }, "The warehouse above"),
+        s.warehouses.map((w) => h("option", { value: w.id }, w.name)));
+      select.value = chosen;
+      return h("li", { class: "mapping" }, h("span", {}, location.name), h("span", { "aria-hidden": "true" }, "→"), select);
+    }));
+  }
+
+  // Sent as an explicit list only when it differs from the default, so the default keeps following
+  // the warehouse choice and the locations' online fulfilment.
+  function locationWarehouses() {
+    const s = state.settings;
+    const listing = form.elements.warehouse_id.value || (s.warehouses.find((w) => w.is_default) || {}).id;
+    const rows = [...$("location-warehouses").querySelectorAll("select")].map((select) => ({
+      location: s.locations.find((l) => l.id === select.dataset.location),
+      value: select.value,
+    }));
+    const isDefault = rows.every(({ location, value }) => (value === DEFAULT_WAREHOUSE) === location.fulfills_online_orders
+      && (value === DEFAULT_WAREHOUSE || value === ""));
+    if (isDefault) return [];
+    return rows
+      .map(({ location, value }) => ({ location_id: location.id, warehouse_id: value === DEFAULT_WAREHOUSE ? listing : value }))
+      .filter((mapping) => mapping.warehouse_id);
   }
 
   function addMappingRow(mapping) {
@@ -1026,12 +1062,14 @@
       price_rule: { kind: f.price_kind.value, direction: f.price_direction.value, value: f.price_value.value.trim() },
       inventory_buffer: { kind: f.buffer_kind.value, value: Number(f.buffer_value.value.trim()) },
       auto_upload: f.auto_upload.checked,
-      // Read-only answers (the warehouses to choose from) are never sent back: the API refuses them.
+      // Read-only answers (the warehouses and locations to choose from) are never sent back: the API
+      // refuses them.
       warehouse_id: f.warehouse_id.value || null,
       package_dimensions: packageFields().every((i) => i.value.trim())
         ? { length_cm: Number(f.package_length.value), width_cm: Number(f.package_width.value), height_cm: Number(f.package_height.value) }
         : null,
       category_mappings: categoryMappings([]),
+      location_warehouses: locationWarehouses(),
     };
     const status = $("settings-status");
     const submit = form.querySelector('button[type="submit"]');

@@ -183,7 +183,7 @@ def post_cancel(
 
 @app.get("/v1/settings")
 def get_sync_settings() -> schemas.SettingsOut:
-    return views.settings_view(_shop())
+    return actions.settings_view(_ports(), _shop())
 
 
 @app.put("/v1/settings")

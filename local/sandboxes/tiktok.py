@@ -113,6 +113,11 @@ class TikTokSandbox(Service):
         self.advance_order = self._orders.advance_order
         self.delete_product = self._products.delete_product
 
+    def add_warehouse(self, shop_id: str, name: str) -> str:
+        """A second sales warehouse for a shop; its id."""
+        with self._lock:
+            return self._catalog.add_warehouse(self.shops[shop_id], name)
+
     # --- lifecycle ---
 
     def start(self) -> Self:

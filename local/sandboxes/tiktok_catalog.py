@@ -207,6 +207,13 @@ class Catalog:
             ]
         return self._warehouses[shop.shop_id]
 
+    def add_warehouse(self, shop: SandboxShop, name: str) -> str:
+        """Another sales warehouse of the shop (not its default), as a seller adds in Seller Center."""
+        warehouse = _new_warehouse(str(next(self._next_warehouse)), shop, "SALES_WAREHOUSE", False)
+        warehouse["name"] = name
+        self.warehouses(shop).append(warehouse)
+        return str(warehouse["id"])
+
     def api_warehouses(self, shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
         return {"warehouses": [dict(warehouse) for warehouse in self.warehouses(shop)]}
 

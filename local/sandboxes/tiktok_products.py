@@ -331,7 +331,9 @@ class Products:
                 if not isinstance(quantity, int) or not 0 <= quantity <= 99_999:
                     raise ApiFailure(12052055, "The SKU inventory quantity must be within allowed limits.")
                 warehouse = str(level.get("warehouse_id") or sku["inventory"][0]["warehouse_id"])
-                sku["inventory"] = [{"warehouse_id": warehouse, "quantity": quantity}]
+                held = {held["warehouse_id"]: held for held in sku["inventory"]}  # one level per warehouse
+                held[warehouse] = {"warehouse_id": warehouse, "quantity": quantity}
+                sku["inventory"] = list(held.values())
         self._shared.touch(product)
         return {"errors": errors}
 

@@ -128,6 +128,11 @@ def test_the_listing_settings_are_saved_and_shown_after_a_reload(
     form.get_by_role("button", name="Add a category mapping").click()
     form.get_by_label("Shopify product type 1").fill("Jackets")
     form.get_by_label("TikTok category id 1").fill(WOMENS_JACKETS)
+    # ... and keeps the overflow location's stock off TikTok (by default both selling ones count)
+    overflow = form.get_by_label("TikTok warehouse for Overflow Warehouse")
+    expect(overflow).to_have_value("default")
+    expect(form.get_by_label("TikTok warehouse for Retail Store")).to_have_value("")
+    overflow.select_option(label="Not sent to TikTok Shop")
     form.get_by_role("button", name="Save settings").click()
     expect(form.get_by_role("status")).to_have_text("Saved.")
 
@@ -138,3 +143,5 @@ def test_the_listing_settings_are_saved_and_shown_after_a_reload(
     expect(warehouse).to_have_value(chosen)
     expect(form.get_by_label("Height (cm)")).to_have_value("5")
     expect(form.get_by_label("Length (cm)")).to_have_value("30")
+    expect(overflow).to_have_value("")
+    expect(form.get_by_label("TikTok warehouse for Main Warehouse")).to_have_value(chosen)

@@ -180,8 +180,7 @@ def test_a_product_type_mapped_once_places_its_products_and_a_parent_category_is
     stack: LocalStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = connected_shop(stack, "US", monkeypatch)
-    settings = stack.merchant_call("GET", "/v1/settings").json()
-    settings.pop("warehouses")
+    settings = stack.change_settings()
     parent = [{"name": "Jacket", "category_id": "601152"}]
     answer = stack.merchant_call("PUT", "/v1/settings", json={**settings, "category_mappings": parent})
     assert answer.status_code == 422 and "not a leaf category" in answer.text
@@ -263,3 +262,39 @@ def test_the_audit_webhook_carries_the_verdict_and_a_pre_approval_waits_on_the_s
     finally:
         stack.tiktok.webhook_types.clear()
         stack.tiktok.webhook_types.update(subscribed)
+
+
+def test_stock_goes_to_the_warehouses_the_merchant_maps_shopify_locations_to(
+    stack: LocalStack, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connector import schedules
+    from connector.wiring import process_ports
+
+    ids = connected_shop(stack, "US", monkeypatch)
+    (tiktok_shop,) = _shop_ids(stack)
+    overflow = stack.tiktok.add_warehouse(tiktok_shop, "Overflow")
+    assert schedules.run_task("refresh_warehouses", process_ports(), 0)[stack.shop] == 1  # the daily read
+    settings = stack.merchant_call("GET", "/v1/settings").json()
+    default = next(w["id"] for w in settings["warehouses"] if w["is_default"])
+    main, second, retail = stack.shopify.locations(stack.shop)
+    assert [loc["id"] for loc in settings["locations"]] == [str(main.id), str(second.id), str(retail.id)]
+    mapping = [
+        {"location_id": str(main.id), "warehouse_id": default},
+        {"location_id": str(second.id), "warehouse_id": overflow},
+    ]  # the retail shop's stock stays out of TikTok
+    stack.change_settings(location_warehouses=mapping)
+    candle = stack.shopify.product(stack.shop, ids["candle"]).variants[0]
+    candle.levels = {main.id: 4, second.id: 6, retail.id: 9}
+
+    upload(stack, product_ids=[ids["candle"]])
+
+    tiktok_id = store.get_product(stack.shop, ids["candle"]).tiktok_product_id  # type: ignore[union-attr]
+    (sku,) = stack.tiktok.products[tiktok_id or ""]["skus"]
+    assert sorted((level["warehouse_id"], level["quantity"]) for level in sku["inventory"]) == sorted(
+        [(default, 4), (overflow, 6)]
+    )
+    unknown = [{"location_id": str(main.id), "warehouse_id": "1"}]
+    answer = stack.merchant_call(
+        "PUT", "/v1/settings", json={**stack.change_settings(), "location_warehouses": unknown}
+    )
+    assert answer.status_code == 422

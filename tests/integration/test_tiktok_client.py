@@ -196,7 +196,7 @@ def test_marked_product_fails_audit_with_its_reason(
         ({"title": "x" * 256}, 12052051),
         ({"main_image_uris": ()}, 12052028),
         ({"category_id": ""}, 12052023),
-        ({"skus": (NewSku("TEE-M", "0", "USD", 5, "7000714532876273410"),)}, 12052073),
+        ({"skus": (NewSku("TEE-M", "0", "USD", (InventoryLevel("", 5, "7000714532876273410"),)),)}, 12052073),
         ({"package_weight_value": "0"}, 12052181),
     ],
 )

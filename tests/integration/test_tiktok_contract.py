@@ -426,8 +426,7 @@ def a_listing(shop: ShopClient, title: str = "Quilted jacket", key: str = "") ->
             f"SKU-{value.value_name}",
             "59.00",
             "USD",
-            7,
-            warehouse.warehouse_id,
+            (InventoryLevel("", 7, warehouse.warehouse_id),),
             (SalesAttribute("Color", value.value_name, color.attribute_id, value.value_id, swatch.uri),),
         )
         for value in color.values
@@ -513,8 +512,7 @@ def test_a_listing_built_by_the_client_is_created_once_and_edited_sku_by_sku(
         "SKU-Green",
         "61.00",
         "USD",
-        4,
-        first.inventory[0].warehouse_id,
+        (InventoryLevel("", 4, first.inventory[0].warehouse_id),),
         (SalesAttribute("Color", "Green", first.sales_attributes[0].attribute_id),),
     )
     edited = shop.partial_edit_product(created.product_id, ProductEdit(skus=(NewSku.listed(first), green)))

@@ -75,7 +75,8 @@ def jacket(**changes: object) -> Product:
 
 
 def inputs(**changes: object) -> ListingInputs:
-    base = ListingInputs(Region("US"), "7001", JACKETS, image_uris=IMAGES, stock={"i1": 5, "i2": 0})
+    stock = {"i1": {"7001": 5}, "i2": {"7001": 0}}
+    base = ListingInputs(Region("US"), "7001", JACKETS, image_uris=IMAGES, stock=stock)
     return ListingInputs(**{**base.__dict__, **changes})  # type: ignore[arg-type]
 
 
@@ -92,6 +93,16 @@ def test_a_multi_variant_product_lists_with_sales_attributes_images_package_and_
     assert first["price"] == {"amount": "40.00", "currency": "USD"}
     assert first["inventory"] == [{"warehouse_id": "7001", "quantity": 5}]
     assert second["inventory"] == [{"warehouse_id": "7001"}]  # out of stock: TikTok's range starts at 1
+
+
+def test_stock_goes_to_each_warehouse_its_shopify_locations_are_mapped_to() -> None:
+    stock = {"i1": {"7001": 5, "7002": 120_000}, "i2": {"7001": 0, "7002": 2}}
+    first, second = build_listing(jacket(), SHOP, inputs(stock=stock), "key").to_body()["skus"]
+    assert first["inventory"] == [
+        {"warehouse_id": "7001", "quantity": 5},
+        {"warehouse_id": "7002", "quantity": 99_999},  # TikTok's range ends there
+    ]
+    assert second["inventory"] == [{"warehouse_id": "7001"}, {"warehouse_id": "7002", "quantity": 2}]
     # Size is custom; Color is TikTok's own attribute, Black its own value, Red a custom one.
     assert [a.get("name") or a.get("id") for a in first["sales_attributes"]] == ["Size", "100000", "Material"]
     assert first["sales_attributes"][1]["value_id"] == "1001"

@@ -25,7 +25,10 @@ def _listed(status: str = "ACTIVATE", price: str = "10.00") -> TikTokProduct:
 
 
 def _wanted(title: str = "Mug", price: str = "10.00", images: tuple[str, ...] = ("img-1",)) -> NewProduct:
-    skus = (NewSku("SKU-1", price, "USD", 7), NewSku("SKU-2", "5.00", "USD", 3))
+    skus = (
+        NewSku("SKU-1", price, "USD", (InventoryLevel("", 7),)),
+        NewSku("SKU-2", "5.00", "USD", (InventoryLevel("", 3),)),
+    )
     return NewProduct(title, "A mug", "c", images, skus, "0.5")
 
 

@@ -28,7 +28,14 @@ def test_a_sales_attribute_sends_the_id_or_the_custom_name_never_both() -> None:
 
 
 def test_a_new_product_carries_its_listing_fields() -> None:
-    sku = NewSku("S-1", "9.50", "USD", 3, "W1", (SalesAttribute("Size", "M"),), external_sku_id="ext-1")
+    sku = NewSku(
+        "S-1",
+        "9.50",
+        "USD",
+        (InventoryLevel("", 3, "W1"),),
+        (SalesAttribute("Size", "M"),),
+        external_sku_id="ext-1",
+    )
     product = NewProduct(
         "Tee",
         "<p>Tee</p>",
@@ -61,7 +68,9 @@ def test_a_partial_edit_names_existing_skus_by_id_and_new_ones_without() -> None
     listed = TikTokSku(
         "11", "S-1", "9.50", "USD", (InventoryLevel("11", 4, "W1"),), (SalesAttribute("Size", "M", "7", "8"),)
     )
-    edit = ProductEdit(skus=(NewSku.listed(listed, "10.00"), NewSku("S-2", "10.00", "USD", 2, "W1")))
+    edit = ProductEdit(
+        skus=(NewSku.listed(listed, "10.00"), NewSku("S-2", "10.00", "USD", (InventoryLevel("", 2, "W1"),)))
+    )
     existing, new = edit.to_body()["skus"]
     assert existing == {
         "id": "11",

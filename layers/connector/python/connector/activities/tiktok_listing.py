@@ -315,13 +315,14 @@ def run_stock_push(job: Job, ports: Ports) -> None:
 
 
 def _push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
-    """Every SKU's stock (the locations that sell online, less the buffer) to a live listing, in one
-    Update Inventory; TikTok's per-SKU errors are returned for the activity. A listing that is not
-    live keeps its stock here until it goes live (Update Inventory takes ACTIVATE products only).
+    """Every SKU's stock in each warehouse (the Shopify locations mapped to it, less the buffer) to
+    a live listing, in one Update Inventory; TikTok's per-SKU errors are returned for the activity.
+    A listing that is not live keeps its stock here until it goes live (Update Inventory takes
+    ACTIVATE products only).
 
-    Update Inventory's quantity runs from 1 to 99,999, so no SKU can be set to 0. When every SKU is
+    Update Inventory's quantity runs from 1 to 99,999, so no level can be set to 0. When every SKU is
     sold out the listing is deactivated, as Deactivate Products' reference suggests for a product
-    out of stock, and activated again once stock is back; a single sold-out SKU among others keeps
+    out of stock, and activated again once stock is back; a sold-out level among others keeps
     TikTok's count and is reported, so the merchant sees it."""
     if product.deleted or product.tiktok_product_id is None:
         return None
@@ -332,31 +333,31 @@ def _push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
         for item, link in links.items()
         if link.tiktok_product_id == product.tiktok_product_id
     }
-    if not skus:
-        return None
     live = product.tiktok_status == LIVE_ON_TIKTOK
-    if not live and not product.paused_for_stock:
+    if not skus or (not live and not product.paused_for_stock):
         return None
-    stock = ports.listing_facts.online_stock(ports.shopify_admin(shop), shop.domain, list(skus))
-    quantities = {
-        sku_id: min(MAX_QUANTITY, tiktok_quantity(stock.get(item, 0), shop.settings))
+    stock = ports.listing_facts.warehouse_stock(ports.shopify_admin(shop), shop, list(skus))
+    levels = [
+        InventoryLevel(sku_id, min(MAX_QUANTITY, tiktok_quantity(available, shop.settings)), warehouse)
         for item, sku_id in skus.items()
-    }
+        for warehouse, available in stock.get(item, {}).items()
+    ]
+    in_stock = [level for level in levels if level.quantity > 0]
     api = ports.tiktok_api(shop)
     if not live:  # paused by us: back on sale once anything is in stock (its stock follows then)
-        if any(quantities.values()):
+        if in_stock:
             _pause_for_stock(ports, shop, product, api, paused=False)
         return None
-    if not any(quantities.values()):
+    if not in_stock:
         _pause_for_stock(ports, shop, product, api, paused=True)
         return None
-    levels = [InventoryLevel(sku, q, shop.warehouse_id or "") for sku, q in quantities.items() if q > 0]
-    errors = api.update_inventory(product.tiktok_product_id, levels)
+    errors = api.update_inventory(product.tiktok_product_id, in_stock)
     problems = [f"SKU {e.sku_id}: {e.message} (code {e.code})" for e in errors]
     problems += [
-        f"SKU {sku}: sold out in Shopify, and TikTok Shop takes no stock below 1 (its count there stays)"
-        for sku, q in quantities.items()
-        if q == 0
+        f"SKU {level.sku_id}: sold out in Shopify for warehouse {level.warehouse_id}, and TikTok Shop "
+        "takes no stock below 1 (its count there stays)"
+        for level in levels
+        if level.quantity == 0
     ]
     return "; ".join(problems) or None
 

@@ -228,6 +228,15 @@ class CategoryMapping(BaseModel):
     category_id: TikTokId
 
 
+class LocationWarehouse(BaseModel):
+    """The stock of a Shopify location goes to this TikTok warehouse."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    location_id: TikTokId  # Shopify's numeric location id
+    warehouse_id: TikTokId
+
+
 class SettingsIO(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -239,6 +248,8 @@ class SettingsIO(BaseModel):
     warehouse_id: TikTokId | None = None
     package_dimensions: Dimensions | None = None  # for products that give none of their own
     category_mappings: list[CategoryMapping] = Field(default_factory=list, max_length=500)
+    # Empty: every location that fulfils online orders, summed into the listing warehouse.
+    location_warehouses: list[LocationWarehouse] = Field(default_factory=list, max_length=200)
 
 
 class WarehouseOut(_Out):
@@ -247,8 +258,15 @@ class WarehouseOut(_Out):
     is_default: bool
 
 
+class LocationOut(_Out):
+    id: str
+    name: str
+    fulfills_online_orders: bool
+
+
 class SettingsOut(SettingsIO):
     warehouses: list[WarehouseOut]  # the shop's TikTok sales warehouses, to choose from
+    locations: list[LocationOut]  # the shop's active Shopify locations, to map
 
 
 class AttributeValueIO(BaseModel):

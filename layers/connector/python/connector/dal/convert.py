@@ -15,6 +15,7 @@ from connector.dal.rows import (
     DimensionsMap,
     ImageMap,
     ListingChoicesMap,
+    LocationWarehouseMap,
     OrderRow,
     PlanRow,
     ProductRow,
@@ -83,6 +84,10 @@ def shop_to_row(shop: Shop) -> ShopRow:
                 CategoryMappingMap(name=name, category_id=category_id)
                 for name, category_id in s.category_mappings
             ],
+            location_warehouses=[
+                LocationWarehouseMap(location_id=location, warehouse_id=warehouse)
+                for location, warehouse in s.location_warehouses
+            ],
         ),
         tiktok_region=shop.tiktok_region,
         tiktok_warehouses=[
@@ -123,6 +128,7 @@ def shop_from_row(row: ShopRow) -> Shop:
             warehouse_id=s.warehouse_id,
             package_dimensions=_dimensions(s.package_dimensions),
             category_mappings=tuple((m.name, m.category_id) for m in s.category_mappings or ()),
+            location_warehouses=tuple((m.location_id, m.warehouse_id) for m in s.location_warehouses or ()),
         ),
         tiktok_region=row.tiktok_region,
         tiktok_warehouses=tuple(

@@ -74,6 +74,11 @@ class CategoryMappingMap(MapAttribute[str, Any]):
     category_id = UnicodeAttribute()
 
 
+class LocationWarehouseMap(MapAttribute[str, Any]):
+    location_id = UnicodeAttribute()
+    warehouse_id = UnicodeAttribute()
+
+
 class WarehouseMap(MapAttribute[str, Any]):
     warehouse_id = UnicodeAttribute()
     name = UnicodeAttribute(default="")
@@ -91,6 +96,7 @@ class SyncSettingsMap(MapAttribute[str, Any]):
     warehouse_id = UnicodeAttribute(null=True)
     package_dimensions = DimensionsMap(null=True)
     category_mappings = ListAttribute[CategoryMappingMap](of=CategoryMappingMap, default=list)
+    location_warehouses = ListAttribute[LocationWarehouseMap](of=LocationWarehouseMap, default=list)
 
 
 class ShopRow(ListedRow):

@@ -106,6 +106,9 @@ class SyncSettings:
     package_dimensions: PackageDimensions | None = None
     # Shopify product type (or standard category name) -> TikTok leaf category, set once for many.
     category_mappings: tuple[tuple[str, str], ...] = ()
+    # Shopify location id -> the TikTok warehouse its stock goes to. None given: every location that
+    # fulfils online orders, summed into the listing warehouse.
+    location_warehouses: tuple[tuple[str, str], ...] = ()
 
     def category_for(self, *names: str) -> str | None:
         """The mapped TikTok category of the first of ``names`` that has one (case ignored)."""

@@ -20,6 +20,7 @@ from connector.clients.tiktok.models import (
     AttributeValue,
     CategoryAttribute,
     CategoryRules,
+    InventoryLevel,
     NewProduct,
     NewSku,
     PackageDimensions,
@@ -63,7 +64,8 @@ class ListingInputs:
     category: CategoryFacts
     brand_id: str = ""
     image_uris: Mapping[str, str] | None = None  # Shopify image id -> TikTok uri
-    stock: Mapping[str, int] | None = None  # inventory item id -> stock in the locations that sell online
+    # inventory item id -> TikTok warehouse id -> stock of the Shopify locations mapped to it
+    stock: Mapping[str, Mapping[str, int]] | None = None
 
 
 class ListingIncompleteError(Exception):
@@ -269,8 +271,9 @@ def build_listing(product: Product, shop: Shop, inputs: ListingInputs, idempoten
 
 
 def listing_skus(product: Product, shop: Shop, inputs: ListingInputs) -> list[NewSku]:
-    """One SKU per variant: price by the merchant's rule in the region's currency, stock from the
-    locations that sell online less the buffer (left out at 0: TikTok's range starts at 1)."""
+    """One SKU per variant: price by the merchant's rule in the region's currency, stock in each
+    warehouse from the Shopify locations mapped to it, less the buffer (a level at 0 goes without
+    a quantity: TikTok's range starts at 1)."""
     stock = inputs.stock or {}
     by_variant = sales_attributes(product, inputs.category.attributes, inputs.image_uris or {})
     return [
@@ -278,15 +281,17 @@ def listing_skus(product: Product, shop: Shop, inputs: ListingInputs) -> list[Ne
             seller_sku=seller_sku(variant),
             price=str(tiktok_price(variant.price, shop.settings)),
             currency=inputs.region.currency,
-            quantity=min(MAX_QUANTITY, tiktok_quantity(_available(variant, stock), shop.settings)),
-            warehouse_id=inputs.warehouse_id,
+            inventory=tuple(
+                InventoryLevel("", min(MAX_QUANTITY, tiktok_quantity(available, shop.settings)), warehouse)
+                for warehouse, available in _levels(variant, stock, inputs.warehouse_id).items()
+            ),
             sales_attributes=by_variant.get(variant.variant_id, ()),
         )
         for variant in product.variants
     ]
 
 
-def _available(variant: Variant, stock: Mapping[str, int]) -> int:
-    if variant.inventory_item_id and variant.inventory_item_id in stock:
-        return stock[variant.inventory_item_id]
-    return variant.inventory
+def _levels(variant: Variant, stock: Mapping[str, Mapping[str, int]], warehouse_id: str) -> Mapping[str, int]:
+    """The variant's stock by warehouse; Shopify's total in the listing warehouse when unread."""
+    levels = stock.get(variant.inventory_item_id or "")
+    return levels if levels else {warehouse_id: variant.inventory}

@@ -10,9 +10,11 @@ from typing import TypeVar
 
 from cachetools import TTLCache
 
+from connector.clients.shopify.models import ShopifyLocation
 from connector.clients.shopify.shop import ShopifyShopClient
 from connector.clients.tiktok.models import TikTokCategory
 from connector.clients.tiktok.shop import ShopClient
+from connector.domain.entities import Shop
 from connector.listing.build import CategoryFacts
 from connector.listing.regions import Region
 
@@ -74,27 +76,34 @@ class ListingFacts:
         # By shop: a brand's authorization is the shop's own.
         return self._kept(("brand", shop_id, category_id, vendor.strip().casefold()), read)
 
+    def locations(self, admin: ShopifyShopClient, shop: str) -> tuple[ShopifyLocation, ...]:
+        """The shop's Shopify locations."""
+        return self._kept(("locations", shop), lambda: tuple(admin.locations()))
+
     def selling_locations(self, admin: ShopifyShopClient, shop: str) -> frozenset[str]:
-        """The shop's active Shopify locations that fulfil online orders: TikTok's stock is theirs."""
+        """The shop's active Shopify locations that fulfil online orders: TikTok's stock by default."""
+        found = self.locations(admin, shop)
+        return frozenset(
+            location.id for location in found if location.active and location.fulfills_online_orders
+        )
 
-        def read() -> frozenset[str]:
-            return frozenset(
-                location.id
-                for location in admin.locations()
-                if location.active and location.fulfills_online_orders
-            )
-
-        return self._kept(("locations", shop), read)
-
-    def online_stock(
-        self, admin: ShopifyShopClient, shop: str, inventory_item_ids: list[str]
-    ) -> dict[str, int]:
-        """Each inventory item's available stock summed over the selling locations (one read)."""
+    def warehouse_stock(
+        self, admin: ShopifyShopClient, shop: Shop, inventory_item_ids: list[str]
+    ) -> dict[str, dict[str, int]]:
+        """Each inventory item's stock per TikTok warehouse, in one read of Shopify's levels: the
+        merchant's location -> warehouse mapping, or by default every selling location summed into
+        the listing warehouse. Every mapped warehouse is listed for every item, at 0 when empty."""
         if not inventory_item_ids:
             return {}
-        selling = self.selling_locations(admin, shop)
+        mapping = dict(shop.settings.location_warehouses)
+        if not mapping and shop.warehouse_id is not None:
+            mapping = dict.fromkeys(self.selling_locations(admin, shop.domain), shop.warehouse_id)
         levels = admin.available_by_location(inventory_item_ids)
-        return {
-            item: sum(quantity for location, quantity in by_location.items() if location in selling)
-            for item, by_location in levels.items()
-        }
+        stock: dict[str, dict[str, int]] = {}
+        for item in inventory_item_ids:
+            per_warehouse = dict.fromkeys(mapping.values(), 0)
+            for location, available in levels.get(item, {}).items():
+                if location in mapping:
+                    per_warehouse[mapping[location]] += max(0, available)
+            stock[item] = per_warehouse
+        return stock

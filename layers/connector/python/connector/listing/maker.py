@@ -1,6 +1,7 @@
 """A shop's listings as TikTok will take them: the region and warehouse of the shop, the category of
 each product (the merchant's, a mapping of its type, or TikTok's recommendation), what the category
-requires, the brand, the hosted images and the stock of the locations that sell online. Used by the
+requires, the brand, the hosted images and the stock of each warehouse (from the Shopify
+locations that feed it). Used by the
 upload (Create Product) and the sync (Partial Edit) alike, so both send the same listing."""
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class ListingMaker:
         self._ports, self.api = ports, api
         self.shop = self._with_tiktok_facts(shop)
         self._uploader = ImageUploader(ports.store, shop.domain, api, ports.fetch_image)
-        self._stock: dict[str, int] = {}
+        self._stock: dict[str, dict[str, int]] = {}
 
     @property
     def region(self) -> Region:
@@ -84,7 +85,7 @@ class ListingMaker:
         missing = [item for item in items if item not in self._stock]
         if missing:
             admin = self._ports.shopify_admin(self.shop)
-            self._stock.update(self._ports.listing_facts.online_stock(admin, self.shop.domain, missing))
+            self._stock.update(self._ports.listing_facts.warehouse_stock(admin, self.shop, missing))
 
     def listing(self, product: Product, idempotency_key: str = "") -> Listing:
         """The Create Product body of ``product``. Raises ListingRefusedError naming what is

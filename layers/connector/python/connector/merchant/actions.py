@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from connector import oauth_state
 from connector.api import schemas
+from connector.clients.shopify.errors import ShopifyError
 from connector.clients.tiktok.models import ShopAuth
 from connector.connections import connect_tiktok
 from connector.domain.entities import (
@@ -29,8 +30,9 @@ from connector.jobs import Job, JobKind
 from connector.listing.maker import ListingMaker
 from connector.merchant import views
 from connector.merchant.errors import ConflictError, NotFoundError, UnprocessableError
+from connector.observability import logger
 from connector.secrets import Secret
-from connector.wiring import Ports
+from connector.wiring import Ports, ShopGoneError
 
 
 def new_activity_id() -> str:
@@ -120,6 +122,12 @@ def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> sch
     warehouses = {w.warehouse_id for w in shop.tiktok_warehouses}
     if wanted.warehouse_id is not None and wanted.warehouse_id not in warehouses:
         raise UnprocessableError("warehouse_id: not one of the shop's TikTok Shop sales warehouses")
+    for mapped in wanted.location_warehouses:
+        if mapped.warehouse_id not in warehouses:
+            raise UnprocessableError(f"location_warehouses: {mapped.warehouse_id} is not a sales warehouse")
+    locations = [m.location_id for m in wanted.location_warehouses]
+    if len(set(locations)) < len(locations):
+        raise UnprocessableError("location_warehouses: a location goes to one warehouse")
     size = wanted.package_dimensions
     settings = SyncSettings(
         auto_upload=wanted.auto_upload,
@@ -137,10 +145,22 @@ def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> sch
         category_mappings=tuple(
             {m.name.casefold(): (m.name, m.category_id) for m in wanted.category_mappings}.values()
         ),
+        location_warehouses=tuple((m.location_id, m.warehouse_id) for m in wanted.location_warehouses),
     )
     _check_new_mappings(ports, shop, settings.category_mappings)
     ports.store.save_settings(shop.domain, settings)
-    return views.settings_view(replace(shop, settings=settings))
+    return settings_view(ports, replace(shop, settings=settings))
+
+
+def settings_view(ports: Ports, shop: Shop) -> schemas.SettingsOut:
+    """The settings with what they choose from: TikTok's sales warehouses, Shopify's locations (read
+    from Shopify, kept a while; none when Shopify cannot be asked now: the rest still shows)."""
+    try:
+        locations = ports.listing_facts.locations(ports.shopify_admin(shop), shop.domain)
+    except (ShopifyError, ShopGoneError):
+        logger.warning("shopify locations not read for settings", extra={"shop": shop.domain})
+        locations = ()
+    return views.settings_view(shop, locations)
 
 
 def _check_new_mappings(ports: Ports, shop: Shop, mappings: tuple[tuple[str, str], ...]) -> None:

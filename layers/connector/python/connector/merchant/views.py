@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from connector.api import schemas
+from connector.clients.shopify.models import ShopifyLocation
 from connector.cursor import decode_cursor, encode_cursor
 from connector.dal.store import Page, PageKey, Store
 from connector.domain.entities import (
@@ -228,7 +229,7 @@ def _page(
     return [view(item) for item in page.items], following
 
 
-def settings_view(shop: Shop) -> schemas.SettingsOut:
+def settings_view(shop: Shop, locations: Sequence[ShopifyLocation] = ()) -> schemas.SettingsOut:
     s, size = shop.settings, shop.settings.package_dimensions
     return schemas.SettingsOut(
         sync_fields=list(s.sync_fields),
@@ -246,8 +247,17 @@ def settings_view(shop: Shop) -> schemas.SettingsOut:
         category_mappings=[
             schemas.CategoryMapping(name=name, category_id=category) for name, category in s.category_mappings
         ],
+        location_warehouses=[
+            schemas.LocationWarehouse(location_id=location, warehouse_id=warehouse)
+            for location, warehouse in s.location_warehouses
+        ],
         warehouses=[
             schemas.WarehouseOut(id=w.warehouse_id, name=w.name, is_default=w.is_default)
             for w in shop.tiktok_warehouses
+        ],
+        locations=[
+            schemas.LocationOut(id=loc.id, name=loc.name, fulfills_online_orders=loc.fulfills_online_orders)
+            for loc in locations
+            if loc.active
         ],
     )

@@ -174,42 +174,44 @@ class PackageDimensions:
 @dataclass(frozen=True)
 class NewSku:
     """A SKU of a Create Product, or of a Partial Edit (``sku_id`` set for an existing SKU, empty for
-    a new one: "To create new SKUs, leave the SKU ID blank")."""
+    a new one: "To create new SKUs, leave the SKU ID blank"). ``inventory`` holds one level per
+    warehouse the SKU is stocked in (``inventory[].warehouse_id`` is required: Get Warehouse List)."""
 
     seller_sku: str
     price: str  # decimal string, as TikTok takes it
     currency: str
-    quantity: int
-    warehouse_id: str = ""  # inventory[].warehouse_id, required by the reference (Get Warehouse List)
+    inventory: tuple[InventoryLevel, ...] = ()
     sales_attributes: tuple[SalesAttribute, ...] = ()
     sku_id: str = ""
     external_sku_id: str = ""
 
     @classmethod
     def listed(cls, sku: TikTokSku, price: str | None = None) -> NewSku:
-        """A SKU TikTok holds as Partial Edit takes it back (its id, sales attributes, warehouse
+        """A SKU TikTok holds as Partial Edit takes it back (its id, sales attributes, warehouses
         and stock, which the edit would otherwise blank), at ``price`` when given."""
-        level = sku.inventory[0] if sku.inventory else InventoryLevel(sku.sku_id, 0)
         return cls(
             seller_sku=sku.seller_sku,
             price=sku.price if price is None else price,
             currency=sku.currency,
-            quantity=level.quantity,
-            warehouse_id=level.warehouse_id,
+            inventory=sku.inventory,
             sales_attributes=sku.sales_attributes,
             sku_id=sku.sku_id,
         )
 
     def to_body(self) -> JsonObject:
-        inventory = InventoryLevel("", self.quantity, self.warehouse_id).to_body()
-        if self.quantity < 1:
-            # Create Product's quantity is optional and its range starts at 1: none in stock, none sent.
-            del inventory["quantity"]
+        inventory = []
+        for level in self.inventory:
+            entry = level.to_body()
+            if level.quantity < 1:
+                # Create Product's quantity is optional and its range starts at 1: none in stock,
+                # none sent.
+                del entry["quantity"]
+            inventory.append(entry)
         body: JsonObject = {"id": self.sku_id} if self.sku_id else {}
         body.update(
             seller_sku=self.seller_sku,
             price={"amount": self.price, "currency": self.currency},
-            inventory=[inventory],
+            inventory=inventory,
         )
         if self.sales_attributes:
             body["sales_attributes"] = [attribute.to_body() for attribute in self.sales_attributes]

@@ -258,7 +258,12 @@ class ShopClient:
     # so a repeat sets the same value. TikTok answers success with the SKUs it could not update in
     # data.errors; those are returned.
     def update_inventory(self, product_id: str, levels: Sequence[InventoryLevel]) -> list[InventoryError]:
-        skus = [{"id": level.sku_id, "inventory": [level.to_body()]} for level in levels]
+        # One entry per SKU with every warehouse it is stocked in ("You must include all warehouse
+        # IDs assigned to this SKU").
+        by_sku: dict[str, list[JsonObject]] = {}
+        for level in levels:
+            by_sku.setdefault(level.sku_id, []).append(level.to_body())
+        skus = [{"id": sku_id, "inventory": inventory} for sku_id, inventory in by_sku.items()]
         data = self._request(
             "POST",
             f"/product/202309/products/{product_id}/inventory/update",
