@@ -41,6 +41,7 @@ IMAGE_FORMATS = ("JPG", "JPEG", "PNG", "WEBP", "HEIC", "BMP")
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_DIMENSIONS = {"MAIN_IMAGE": (300, 4000)}
 ANY_IMAGE_DIMENSIONS = (100, 20000)
+USE_CASE_NAMED = re.compile(r"use_case=([A-Z_]+)")
 USE_CASES = ("MAIN_IMAGE", "ATTRIBUTE_IMAGE", "DESCRIPTION_IMAGE", "CERTIFICATION_IMAGE", "SIZE_CHART_IMAGE")
 # Its error table.
 INVALID_PARAM, FILE_TOO_LARGE, BAD_DIMENSIONS, BAD_FORMAT = 11050001, 12038005, 12038014, 12038015
@@ -362,18 +363,25 @@ class Catalog:
             yield _breach(found, "data", "image_dimensions", message, BAD_DIMENSIONS)
 
     def _image_uris(self, found: Match, shop: SandboxShop, body: JsonObject) -> Iterator[Violation]:
-        # Every uri whose description says to obtain it from Upload Product Image.
-        for path, uri in values_of(found.endpoint.body, body, _uploaded_image):
+        # Every uri whose description says to obtain it from Upload Product Image, uploaded with the
+        # use_case that description names ("... with `use_case=ATTRIBUTE_IMAGE`").
+        for path, uri, param in values_of(found.endpoint.body, body, _uploaded_image):
             upload = self.uploads.get(uri)
+            top = path.split("[")[0].split(".")[0]
+            code = _listed(found, IMAGE_URI_CODES.get(top, IMAGE_URI_UNKNOWN), IMAGE_URI_UNKNOWN)
+            wanted = USE_CASE_NAMED.search(param.desc)
             if upload is None or upload.shop_id != shop.shop_id:
-                top = path.split("[")[0].split(".")[0]
-                code = _listed(found, IMAGE_URI_CODES.get(top, IMAGE_URI_UNKNOWN), IMAGE_URI_UNKNOWN)
                 message = f"{path} {uri!r} is not an image uri Upload Product Image returned to this shop"
                 yield _breach(found, path, "image_uri_unknown", message, code)
+            elif wanted is not None and upload.use_case != wanted.group(1):
+                message = (
+                    f"{path} {uri!r} was uploaded as {upload.use_case}; the reference wants {wanted.group(1)}"
+                )
+                yield _breach(found, path, "image_use_case", message, code)
 
     def _warehouse_ids(self, found: Match, shop: SandboxShop, body: JsonObject) -> Iterator[Violation]:
         kinds = {warehouse["id"]: warehouse["type"] for warehouse in self.warehouses(shop)}
-        for path, warehouse_id in values_of(found.endpoint.body, body, _is_warehouse_id):
+        for path, warehouse_id, _ in values_of(found.endpoint.body, body, _is_warehouse_id):
             kind = kinds.get(warehouse_id)
             if kind is None:
                 message = f"The warehouse '{warehouse_id}' ({path}) does not belong to this shop/seller."

@@ -506,9 +506,9 @@ def values_of(
     value: Mapping[str, JsonValue],
     wanted: Callable[[Param], bool],
     prefix: str = "",
-) -> Iterator[tuple[str, str]]:
-    """(field path, value) of every string in a JSON object whose parameter is ``wanted``, however
-    deep (e.g. every image uri that must come from Upload Product Image)."""
+) -> Iterator[tuple[str, str, Param]]:
+    """(field path, value, its parameter) of every string in a JSON object whose parameter is
+    ``wanted``, however deep (e.g. every image uri that must come from Upload Product Image)."""
     for param in params:
         path = f"{prefix}.{param.name}" if prefix else param.name
         item = value.get(param.name)
@@ -518,4 +518,4 @@ def values_of(
             if isinstance(entry, dict):
                 yield from values_of(param.children, entry, wanted, at)
             elif isinstance(entry, str) and wanted(param):
-                yield at, entry
+                yield at, entry, param

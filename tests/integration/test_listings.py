@@ -123,8 +123,9 @@ def test_a_catalog_lists_as_tiktok_requires_and_what_is_missing_is_named_then_fi
     # Nothing was created for either, and their images went nowhere.
     created = {p["title"]: p for p in stack.tiktok.products.values() if p["shop_id"] in _shop_ids(stack)}
     assert set(created) == {"Lavender Candle", "Everyday Knit Top"}
-    # The candle's image and the top's two; the jacket stopped before its images were sent.
-    assert stack.tiktok.calls.get("images/upload", 0) - uploads_before == 1 + 2
+    # The candle's image; the top's two, as gallery images and again as its colours' swatches
+    # (ATTRIBUTE_IMAGE, which sku_img takes); the jacket stopped before its images were sent.
+    assert stack.tiktok.calls.get("images/upload", 0) - uploads_before == 1 + 2 + 2
     top = created["Everyday Knit Top"]
     assert len(top["skus"]) == 8
     assert {sku["price"]["currency"] for sku in top["skus"]} == {currency}

@@ -10,6 +10,7 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -456,6 +457,21 @@ def test_upload_image_through_the_client_gives_a_uri_tiktok_knows(
     assert image.uri in sandbox._catalog.uploads
     assert (image.width, image.height, image.use_case) == (320, 320, "MAIN_IMAGE")
     assert sandbox.contract.violations == []
+
+
+def test_a_swatch_must_be_uploaded_as_an_attribute_image(sandbox: TikTokSandbox, shop: ShopClient) -> None:
+    # Given a listing whose variant images (sku_img) are the gallery's MAIN_IMAGE uploads
+    listing = a_listing(shop)
+    main = listing.main_image_uris[0]
+    skus = tuple(
+        replace(sku, sales_attributes=tuple(replace(a, image_uri=main) for a in sku.sales_attributes))
+        for sku in listing.skus
+    )
+    # When it is created; Then the reference's "with use_case=ATTRIBUTE_IMAGE" refuses it
+    with pytest.raises(TikTokApiError):
+        shop.create_product(replace(listing, skus=skus))
+    assert {v.rule for v in sandbox.contract.violations} == {"image_use_case"}
+    sandbox.contract.clear()
 
 
 def test_listing_prerequisites_read_through_the_client(sandbox: TikTokSandbox, shop: ShopClient) -> None:

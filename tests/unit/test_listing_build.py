@@ -49,6 +49,7 @@ SHOP = Shop(
     settings=SyncSettings(package_dimensions=PackageDimensions(30, 20, 10)),
 )
 IMAGES = {"11": "tos-uri-11", "12": "tos-uri-12"}
+SWATCHES = {"11": "tos-attribute-11", "12": "tos-attribute-12"}  # the same files, as ATTRIBUTE_IMAGE
 
 
 def jacket(**changes: object) -> Product:
@@ -76,7 +77,9 @@ def jacket(**changes: object) -> Product:
 
 def inputs(**changes: object) -> ListingInputs:
     stock = {"i1": {"7001": 5}, "i2": {"7001": 0}}
-    base = ListingInputs(Region("US"), "7001", JACKETS, image_uris=IMAGES, stock=stock)
+    base = ListingInputs(
+        Region("US"), "7001", JACKETS, image_uris=IMAGES, attribute_image_uris=SWATCHES, stock=stock
+    )
     return ListingInputs(**{**base.__dict__, **changes})  # type: ignore[arg-type]
 
 
@@ -108,7 +111,7 @@ def test_stock_goes_to_each_warehouse_its_shopify_locations_are_mapped_to() -> N
     assert first["sales_attributes"][1]["value_id"] == "1001"
     assert second["sales_attributes"][1]["value_name"] == "Red"
     # Images go on the first option whose every value has one image of its own.
-    assert first["sales_attributes"][0]["sku_img"] == {"uri": "tos-uri-11"}
+    assert first["sales_attributes"][0]["sku_img"] == {"uri": "tos-attribute-11"}
     assert "sku_img" not in first["sales_attributes"][1]
 
 

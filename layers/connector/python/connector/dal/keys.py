@@ -50,6 +50,10 @@ def activity_item_sk(activity_id: str, item_id: str, kind: str | None = None) ->
     return f"{ACTIVITY_ITEM}{activity_id}#{counted}"
 
 
+def image_upload_sk(image_id: str, use_case: str) -> str:
+    return f"{IMAGE_UPLOAD}{use_case}#{image_id}"
+
+
 def quota_hold_sk(kind: str, item_id: str) -> str:
     return f"{QUOTA_HOLD}{kind}#{item_id}"
 

@@ -263,20 +263,26 @@ class Store(ActivityProgress):
         row = get(ShopifyOrderLinkRow, keys.shop_pk(shop), keys.SHOPIFY_ORDER_LINK + shopify_order_id)
         return None if row is None else row.tiktok_order_id
 
-    def image_uploads(self, shop: str, image_ids: Iterable[str]) -> dict[str, ImageUpload]:
-        """What is remembered of these Shopify images' uploads to TikTok, by image id (one batch)."""
+    def image_uploads(
+        self, shop: str, images: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], ImageUpload]:
+        """What is remembered of these Shopify images' uploads to TikTok, by (image id, use case),
+        in one batch read."""
         pk = keys.shop_pk(shop)
-        found: dict[str, ImageUpload] = {}
-        for item in _batch_get([(pk, keys.IMAGE_UPLOAD + image_id) for image_id in dict.fromkeys(image_ids)]):
+        wanted = [(pk, keys.image_upload_sk(image_id, use)) for image_id, use in dict.fromkeys(images)]
+        found: dict[tuple[str, str], ImageUpload] = {}
+        for item in _batch_get(wanted):
             row = ImageUploadRow.from_raw_data(item)
-            image_id = row.sk.removeprefix(keys.IMAGE_UPLOAD)
-            found[image_id] = ImageUpload(image_id, row.url, row.content_sha256, row.tiktok_uri)
+            use_case, image_id = row.sk.removeprefix(keys.IMAGE_UPLOAD).split("#", 1)
+            found[(image_id, use_case)] = ImageUpload(
+                image_id, use_case, row.url, row.content_sha256, row.tiktok_uri
+            )
         return found
 
     def remember_image_upload(self, shop: str, upload: ImageUpload) -> None:
         ImageUploadRow(
             keys.shop_pk(shop),
-            keys.IMAGE_UPLOAD + upload.image_id,
+            keys.image_upload_sk(upload.image_id, upload.use_case),
             url=upload.url,
             content_sha256=upload.content_sha256,
             tiktok_uri=upload.tiktok_uri,

@@ -181,6 +181,7 @@ class ImageUpload:
     """A Shopify image uploaded to TikTok: remembered so that it is never uploaded twice."""
 
     image_id: str
+    use_case: str  # TikTok's use of it (MAIN_IMAGE, ATTRIBUTE_IMAGE): each is an upload of its own
     url: str  # the Shopify URL it was read from (a new URL may still hold the same file)
     content_sha256: str
     tiktok_uri: str

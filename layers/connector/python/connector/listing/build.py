@@ -63,7 +63,8 @@ class ListingInputs:
     warehouse_id: str
     category: CategoryFacts
     brand_id: str = ""
-    image_uris: Mapping[str, str] | None = None  # Shopify image id -> TikTok uri
+    image_uris: Mapping[str, str] | None = None  # Shopify image id -> TikTok uri (MAIN_IMAGE)
+    attribute_image_uris: Mapping[str, str] | None = None  # the same for sku_img (ATTRIBUTE_IMAGE)
     # inventory item id -> TikTok warehouse id -> stock of the Shopify locations mapped to it
     stock: Mapping[str, Mapping[str, int]] | None = None
 
@@ -275,7 +276,7 @@ def listing_skus(product: Product, shop: Shop, inputs: ListingInputs) -> list[Ne
     warehouse from the Shopify locations mapped to it, less the buffer (a level at 0 goes without
     a quantity: TikTok's range starts at 1)."""
     stock = inputs.stock or {}
-    by_variant = sales_attributes(product, inputs.category.attributes, inputs.image_uris or {})
+    by_variant = sales_attributes(product, inputs.category.attributes, inputs.attribute_image_uris or {})
     return [
         NewSku(
             seller_sku=seller_sku(variant),

@@ -3,8 +3,11 @@ Upload Product Image once, its uri remembered by Shopify image id (and content h
 re-upload, a retried chunk or a sync never uploads it again.
 
 Limits from Upload Product Image (product/202309/images/upload): JPG, JPEG, PNG, WEBP, HEIC or BMP;
-at most 10 MB; for ``MAIN_IMAGE``, 300x300 to 4000x4000 pixels. Pillow reads the format and size
-from the file's header (it decodes nothing), so a bad image fails its product before any create.
+at most 10 MB; 100x100 to 20000x20000 pixels, and 300x300 to 4000x4000 for ``MAIN_IMAGE``. Pillow
+reads the format and size from the file's header (it decodes nothing), so a bad image fails its
+product before any create. Create Product takes gallery images uploaded with ``use_case=MAIN_IMAGE``
+and variant images (``sku_img``) uploaded with ``use_case=ATTRIBUTE_IMAGE``: an image that is both
+is uploaded once for each.
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ from connector.dal.store import Store
 from connector.domain.entities import ImageUpload, ProductImage
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAIN_IMAGE_PIXELS = (300, 4000)
+MAIN_IMAGE, ATTRIBUTE_IMAGE = "MAIN_IMAGE", "ATTRIBUTE_IMAGE"
+PIXELS = {MAIN_IMAGE: (300, 4000), ATTRIBUTE_IMAGE: (100, 20000)}
 FORMATS = {"JPEG": "JPG", "PNG": "PNG", "WEBP": "WEBP", "BMP": "BMP"}  # Pillow's name -> TikTok's
 HEIC_BRANDS = (b"heic", b"heix", b"mif1", b"heim", b"heis")  # Pillow reads no HEIC without a plugin
-MAIN_IMAGE = "MAIN_IMAGE"
 
 Fetch = Callable[[str], bytes]
 
@@ -55,39 +58,40 @@ def image_facts(data: bytes) -> ImageFacts | None:
         return None
 
 
-def main_image_problem(data: bytes) -> str | None:
+def image_problem(data: bytes, use_case: str) -> str | None:
     if len(data) > MAX_IMAGE_BYTES:
         return f"larger than TikTok's {MAX_IMAGE_BYTES // (1024 * 1024)} MB"
     facts = image_facts(data)
     if facts is None:
         return "not a JPG, PNG, WEBP, HEIC or BMP image"
-    low, high = MAIN_IMAGE_PIXELS
+    low, high = PIXELS[use_case]
     if facts.width and not (low <= facts.width <= high and low <= facts.height <= high):
         return f"{facts.width}x{facts.height} px, TikTok takes {low}x{low} to {high}x{high}"
     return None
 
 
 class ImageUploader:
-    """Uploads one shop's images, remembering each by Shopify image id."""
+    """Uploads one shop's images, remembering each by Shopify image id and use case."""
 
     def __init__(self, store: Store, shop: str, api: ShopClient, fetch: Fetch) -> None:
         self._store, self._shop, self._api, self._fetch = store, shop, api, fetch
-        self._known: dict[str, ImageUpload] = {}
+        self._known: dict[tuple[str, str], ImageUpload] = {}
 
-    def read_ahead(self, images: Iterable[ProductImage]) -> None:
-        """What is remembered of these images, in one read (a chunk's images together)."""
-        wanted = [image.image_id for image in images if image.image_id not in self._known]
+    def read_ahead(self, images: Iterable[tuple[str, str]]) -> None:
+        """What is remembered of these (image id, use case), in one read (a chunk's together)."""
+        wanted = [key for key in images if key not in self._known]
         if wanted:
             self._known.update(self._store.image_uploads(self._shop, wanted))
 
-    def uris(self, images: Sequence[ProductImage]) -> dict[str, str]:
-        """TikTok's uri of each image, by Shopify image id. Raises ImageProblemError naming the
-        first image TikTok would refuse (nothing more is uploaded for that product)."""
-        self.read_ahead(images)
-        return {image.image_id: self._uri(position, image) for position, image in enumerate(images, 1)}
+    def uris(self, images: Sequence[tuple[int, ProductImage]], use_case: str) -> dict[str, str]:
+        """TikTok's uri of each (position, image) for ``use_case``, by Shopify image id. Raises
+        ImageProblemError naming the first image TikTok would refuse (nothing more is uploaded for
+        that product)."""
+        self.read_ahead((image.image_id, use_case) for _, image in images)
+        return {image.image_id: self._uri(position, image, use_case) for position, image in images}
 
-    def _uri(self, position: int, image: ProductImage) -> str:
-        known = self._known.get(image.image_id)
+    def _uri(self, position: int, image: ProductImage, use_case: str) -> str:
+        known = self._known.get((image.image_id, use_case))
         if known is not None and known.url == image.url:
             return known.tiktok_uri
         try:
@@ -100,16 +104,16 @@ class ImageUploader:
         if known is not None and known.content_sha256 == digest:
             uri = known.tiktok_uri  # the same file at a new address
         else:
-            problem = main_image_problem(data)
+            problem = image_problem(data, use_case)
             if problem is not None:
                 raise ImageProblemError(f"image {position}: {problem}")
             try:
-                uri = self._api.upload_image(data, MAIN_IMAGE).uri
+                uri = self._api.upload_image(data, use_case).uri
             except TikTokApiError as refused:
                 if not refused.refusal:
                     raise
                 raise ImageProblemError(f"image {position}: TikTok refused it ({refused.message})") from None
-        upload = ImageUpload(image.image_id, image.url, digest, uri)
+        upload = ImageUpload(image.image_id, use_case, image.url, digest, uri)
         self._store.remember_image_upload(self._shop, upload)
-        self._known[image.image_id] = upload
+        self._known[(image.image_id, use_case)] = upload
         return uri

@@ -22,7 +22,7 @@ from connector.listing.build import (
     missing_for,
     problems_before_any_call,
 )
-from connector.listing.images import ImageProblemError, ImageUploader
+from connector.listing.images import ATTRIBUTE_IMAGE, MAIN_IMAGE, ImageProblemError, ImageUploader
 from connector.listing.regions import Region
 from connector.wiring import Ports
 
@@ -44,10 +44,15 @@ class ListingRefusedError(ListingIncompleteError):
         self.category_id = category_id
 
 
-def images_to_upload(product: Product) -> tuple[ProductImage, ...]:
-    """The gallery TikTok shows (its first 9) and any variant image beyond it."""
-    wanted = {v.image_id for v in product.variants if v.image_id}
-    return tuple(i for n, i in enumerate(product.images) if n < MAX_IMAGES or i.image_id in wanted)
+def images_to_upload(product: Product) -> dict[str, list[tuple[int, ProductImage]]]:
+    """By use case, with their positions in the Shopify gallery: the gallery TikTok shows (its first
+    9) as MAIN_IMAGE, and the variants' images as ATTRIBUTE_IMAGE."""
+    numbered = list(enumerate(product.images, 1))
+    variants = {v.image_id for v in product.variants if v.image_id}
+    return {
+        MAIN_IMAGE: numbered[:MAX_IMAGES],
+        ATTRIBUTE_IMAGE: [(n, image) for n, image in numbered if image.image_id in variants],
+    }
 
 
 class ListingMaker:
@@ -80,7 +85,12 @@ class ListingMaker:
 
     def read_ahead(self, products: Sequence[Product]) -> None:
         """A chunk's remembered image uploads and its stock, in one read each."""
-        self._uploader.read_ahead(image for p in products for image in images_to_upload(p))
+        self._uploader.read_ahead(
+            (image.image_id, use)
+            for p in products
+            for use, images in images_to_upload(p).items()
+            for _, image in images
+        )
         items = [v.inventory_item_id for p in products for v in p.variants if v.inventory_item_id]
         missing = [item for item in items if item not in self._stock]
         if missing:
@@ -107,14 +117,18 @@ class ListingMaker:
         if missing:
             raise ListingRefusedError(missing, category_id)
         self.read_ahead([product])
+        wanted = images_to_upload(product)
         try:
-            uris = self._uploader.uris(images_to_upload(product))
+            uris = self._uploader.uris(wanted[MAIN_IMAGE], MAIN_IMAGE)
+            attribute_uris = self._uploader.uris(wanted[ATTRIBUTE_IMAGE], ATTRIBUTE_IMAGE)
         except ImageProblemError as problem:
             raise ListingRefusedError([str(problem)], category_id) from None
         brand = self._ports.listing_facts.brand_id(
             self.api, self.shop.tiktok_shop_id or "", region, category_id, product.vendor
         )
-        inputs = replace(inputs, brand_id=brand, image_uris=uris, stock=self._stock)
+        inputs = replace(
+            inputs, brand_id=brand, image_uris=uris, attribute_image_uris=attribute_uris, stock=self._stock
+        )
         try:
             return Listing(build_listing(product, self.shop, inputs, idempotency_key), category_id)
         except ListingIncompleteError as incomplete:
