@@ -5,14 +5,14 @@ fixed from the API, and listed on the next upload."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import pytest
 
 from connector.dal.store import Store
+from connector.wiring import process_ports
 from local.sandboxes.shopify_products import ProductSpec
-from tests.helpers import LocalStack, change_plan, connect_to_sandbox
+from tests.helpers import LocalStack, change_plan, connect_to_sandbox, process_ports_with
 
 pytestmark = pytest.mark.integration
 
@@ -197,18 +197,41 @@ def test_every_image_is_uploaded_once_across_an_upload_a_retried_chunk_and_syncs
     stack: LocalStack, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = connected_shop(stack, "US", monkeypatch)
-    upload(stack, product_ids=[ids["candle"], ids["top"]])
-    once = Counter(stack.tiktok.calls)["images/upload"]
-    # The same chunk again (as after a crash), then three Shopify edits that each sync the listing.
-    upload(stack, product_ids=[ids["candle"], ids["top"]])
+    uploads_before = stack.tiktok.calls.get("images/upload", 0)
+    tiktok, stopped = process_ports().tiktok, []
+
+    class StopsBeforeTheSecondCreate:  # the process dies once, the first product's images sent
+        def __getattr__(self, name: str) -> Any:
+            return getattr(tiktok, name)
+
+        def for_shop(self, *args: Any, **kwargs: Any) -> Any:
+            api = tiktok.for_shop(*args, **kwargs)
+            create = api.create_product
+
+            def create_or_stop(product: Any) -> Any:
+                if product.title == "Everyday Knit Top" and not stopped:
+                    stopped.append(product.title)
+                    raise SystemError("process stopped")  # its images are on TikTok, it is not
+                return create(product)
+
+            api.create_product = create_or_stop
+            return api
+
+    with process_ports_with(tiktok=StopsBeforeTheSecondCreate()):
+        upload(stack, product_ids=[ids["candle"], ids["top"]])  # the chunk runs again after the stop
+    assert stopped and product(stack, ids["top"])["status"] == "live"
+    once = 1 + 2 + 2  # the candle's image; the top's two as gallery images and as swatches
+    assert stack.tiktok.calls.get("images/upload", 0) - uploads_before == once
+    # Three Shopify edits, each synced to the listing.
     for n in range(3):
         stack.shopify.send_product_update(stack.shop, ids["top"], title=f"Everyday Knit Top {n}")
         stack.events.drain(timeout=30)
         stack.jobs.drain(timeout=30)
-    assert Counter(stack.tiktok.calls)["images/upload"] == once
+    assert stack.tiktok.calls.get("images/upload", 0) - uploads_before == once
     listed = [p for p in stack.tiktok.products.values() if p["shop_id"] in _shop_ids(stack)]
-    listed = [p for p in listed if p["title"].startswith("Everyday Knit Top")]
-    assert [p["title"] for p in listed] == ["Everyday Knit Top 2"]
+    assert [p["title"] for p in listed if p["title"].startswith("Everyday Knit Top")] == [
+        "Everyday Knit Top 2"
+    ]
 
 
 def test_one_title_edit_makes_one_partial_edit_and_an_unchanged_product_none(
