@@ -5,6 +5,7 @@ fixed from the API, and listed on the next upload."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -322,3 +323,17 @@ def test_stock_goes_to_the_warehouses_the_merchant_maps_shopify_locations_to(
         "PUT", "/v1/settings", json={**stack.change_settings(), "location_warehouses": unknown}
     )
     assert answer.status_code == 422
+
+
+def test_a_mapping_to_a_category_tiktok_no_longer_has_fails_the_product_with_the_reason(
+    stack: LocalStack, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = connected_shop(stack, "US", monkeypatch)
+    shop = store.get_shop(stack.shop)
+    assert shop is not None  # a mapping kept from before TikTok retired the category
+    gone = replace(shop.settings, category_mappings=(("Candle", "699999"),))
+    store.save_settings(stack.shop, gone)
+    upload(stack, product_ids=[ids["candle"]])
+    candle = product(stack, ids["candle"])
+    assert candle["status"] == "failed"
+    assert candle["missing"] == ["category: 699999 is not a TikTok Shop category in US"]

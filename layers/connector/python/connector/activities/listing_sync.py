@@ -87,7 +87,7 @@ def run_product_sync(job: Job, ports: Ports) -> None:
             raise NotYetWrittenError(f"product {product_id} does not hold the update yet")
         api = ports.tiktok_api(shop)
         try:
-            wanted = ListingMaker(ports, shop, api).listing(product).body
+            wanted = ListingMaker(ports, shop, api).listing(product, stock=False).body
         except ListingRefusedError as refused:
             return f"not sent to TikTok Shop, which needs: {'; '.join(refused.missing)}"
         listed = api.get_product(product.tiktok_product_id)

@@ -12,6 +12,7 @@ from cachetools import TTLCache
 
 from connector.clients.shopify.models import ShopifyLocation
 from connector.clients.shopify.shop import ShopifyShopClient
+from connector.clients.tiktok.errors import TikTokApiError
 from connector.clients.tiktok.models import TikTokCategory
 from connector.clients.tiktok.shop import ShopClient
 from connector.domain.entities import Shop
@@ -67,9 +68,16 @@ class ListingFacts:
             return ""
 
         def read() -> str:
-            brands = api.get_brands(
-                category_id=category_id, brand_name=vendor.strip(), category_version=region.category_version
-            )
+            try:
+                brands = api.get_brands(
+                    category_id=category_id,
+                    brand_name=vendor.strip(),
+                    category_version=region.category_version,
+                )
+            except TikTokApiError as refused:
+                if not refused.refusal:
+                    raise
+                return ""  # the brand is optional: listed without one
             wanted = vendor.strip().casefold()
             return next((b.brand_id for b in brands if b.name.casefold() == wanted and b.selectable), "")
 

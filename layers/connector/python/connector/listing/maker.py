@@ -83,7 +83,7 @@ class ListingMaker:
         self._ports.store.set_tiktok_facts(shop.domain, region=region, warehouses=warehouses)
         return replace(shop, tiktok_region=region, tiktok_warehouses=warehouses)
 
-    def read_ahead(self, products: Sequence[Product]) -> None:
+    def read_ahead(self, products: Sequence[Product], *, stock: bool = True) -> None:
         """A chunk's remembered image uploads and its stock, in one read each."""
         self._uploader.read_ahead(
             (image.image_id, use)
@@ -91,15 +91,19 @@ class ListingMaker:
             for use, images in images_to_upload(p).items()
             for _, image in images
         )
+        if not stock:
+            return
         items = [v.inventory_item_id for p in products for v in p.variants if v.inventory_item_id]
         missing = [item for item in items if item not in self._stock]
         if missing:
             admin = self._ports.shopify_admin(self.shop)
             self._stock.update(self._ports.listing_facts.warehouse_stock(admin, self.shop, missing))
 
-    def listing(self, product: Product, idempotency_key: str = "") -> Listing:
+    def listing(self, product: Product, idempotency_key: str = "", *, stock: bool = True) -> Listing:
         """The Create Product body of ``product``. Raises ListingRefusedError naming what is
-        missing, found in this order so that no call is spent on a product that cannot list."""
+        missing, found in this order so that no call is spent on a product that cannot list.
+        ``stock=False`` leaves Shopify's levels unread (an edit keeps TikTok's stock: they go
+        through Update Inventory), each SKU then holding the variant's total."""
         region = self.region
         if not region.known:
             raise ListingRefusedError([f"region: TikTok Shop region {region.code!r} is not supported"], None)
@@ -108,15 +112,25 @@ class ListingMaker:
             problems.append("warehouse: TikTok Shop lists no sales warehouse for this shop")
         if problems:
             raise ListingRefusedError(problems, product.tiktok_category_id)
-        category_id = self.category_of(product)
-        facts = self._ports.listing_facts.category(self.api, region, category_id)
+        category_id, source = self.category_and_source(product)
+        if source in ("chosen", "mapped"):  # the merchant's: maybe a category since closed or moved
+            problem = self.leaf_category_problem(category_id)
+            if problem is not None:
+                raise ListingRefusedError([f"category: {problem}"], None)
+        try:
+            facts = self._ports.listing_facts.category(self.api, region, category_id)
+        except TikTokApiError as refused:
+            if not refused.refusal:
+                raise
+            problem = f"category: TikTok Shop does not take {category_id} ({refused.message}); choose another"
+            raise ListingRefusedError([problem], None) from None
         warehouse = self.shop.warehouse_id
         assert warehouse is not None
         inputs = ListingInputs(region, warehouse, facts)
         missing = missing_for(product, self.shop, inputs)
         if missing:
             raise ListingRefusedError(missing, category_id)
-        self.read_ahead([product])
+        self.read_ahead([product], stock=stock)
         wanted = images_to_upload(product)
         try:
             uris = self._uploader.uris(wanted[MAIN_IMAGE], MAIN_IMAGE)
@@ -133,9 +147,6 @@ class ListingMaker:
             return Listing(build_listing(product, self.shop, inputs, idempotency_key), category_id)
         except ListingIncompleteError as incomplete:
             raise ListingRefusedError(incomplete.missing, category_id) from None
-
-    def category_of(self, product: Product) -> str:
-        return self.category_and_source(product)[0]
 
     def category_and_source(self, product: Product) -> tuple[str, str]:
         """The merchant's choice, else their mapping of the product's type or Shopify category, else
