@@ -466,7 +466,8 @@
         actions.push(h("button", { type: "button", "data-action": "activate", "data-id": p.id }, "Activate"));
       }
       const uploadable = p.status === "not_uploaded" || p.status === "failed";
-      if (uploadable && p.missing.length) {
+      // A failed product may need another category or attribute even when nothing is listed missing.
+      if (uploadable && (p.missing.length || p.status === "failed")) {
         actions.push(h("button", { type: "button", "data-action": "fix-listing", "data-id": p.id, "data-title": p.title },
           "Fix listing", h("span", { class: "sr-only" }, " of " + p.title)));
       }

@@ -1,8 +1,8 @@
 """A shop's listings as TikTok will take them: the region and warehouse of the shop, the category of
 each product (the merchant's, a mapping of its type, or TikTok's recommendation), what the category
-requires, the brand, the hosted images and the stock of each warehouse (from the Shopify
-locations that feed it). Used by the
-upload (Create Product) and the sync (Partial Edit) alike, so both send the same listing."""
+requires, the brand, the hosted images and the stock of each warehouse (from the Shopify locations
+that feed it). Used by the upload (Create Product) and the sync (Partial Edit) alike, so both send
+the same listing; ``connector.listing.build`` turns what it reads into the body."""
 
 from __future__ import annotations
 
