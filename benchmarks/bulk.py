@@ -82,6 +82,7 @@ class Sync:
     upload_seconds: float = 0.0
     import_calls: int = 0
     upload_calls: int = 0
+    upload_calls_by_kind: Counter[str] = field(default_factory=Counter)  # the sandbox's route names
     import_shopify_points: float = 0.0  # GraphQL cost the import was charged
     import_bulk_downloads: int = 0  # byte ranges of a bulk operation's file (0: paged queries)
     import_requests: Counter[str] = field(default_factory=Counter)
@@ -122,9 +123,11 @@ def sync_catalog(stack: LocalConnector, store: Store, size: int, plan_name: str)
     sync.import_calls, admitted = stack.tiktok.admitted - admitted, stack.tiktok.admitted
     sync.import_requests = requests.requests
     sync.import_shopify_points = stack.shopify.state(shop).bucket.charged
+    processed = Counter(stack.tiktok.calls)
     with counting_dynamodb() as requests:
         sync.upload_seconds = timed(lambda: activity("/v1/products/upload", json={"all_not_uploaded": True}))
     sync.upload_calls = stack.tiktok.admitted - admitted
+    sync.upload_calls_by_kind = Counter(stack.tiktok.calls) - processed
     sync.upload_requests = requests.requests
     return shop, sync
 
@@ -203,8 +206,11 @@ def run(quick: bool, products: int | None = None, rate: float = RATE_PER_SECOND)
                 ),
                 "Shopify's floor under the import": shopify_floor,
                 "upload": (
-                    f"{sync.upload_seconds:.1f} s, {sync.upload_calls:,} TikTok calls "
-                    f"(creates and the audits' Get Product), {limited:,} more answered 429"
+                    f"{sync.upload_seconds:.1f} s, {sync.upload_calls:,} TikTok calls, "
+                    f"{limited:,} more answered 429"
+                ),
+                "the calls, all in the floor": ", ".join(
+                    f"{kind} {n:,}" for kind, n in sync.upload_calls_by_kind.most_common()
                 ),
                 "jobs function": f"{workers} concurrent batches of {batch}, as deployed",
                 "DynamoDB requests per product": (

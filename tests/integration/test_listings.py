@@ -337,3 +337,35 @@ def test_a_mapping_to_a_category_tiktok_no_longer_has_fails_the_product_with_the
     candle = product(stack, ids["candle"])
     assert candle["status"] == "failed"
     assert candle["missing"] == ["category: 699999 is not a TikTok Shop category in US"]
+
+
+def test_stock_changed_during_the_audit_reaches_tiktok_when_the_listing_goes_live(
+    stack: LocalStack, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = connected_shop(stack, "US", monkeypatch)
+    monkeypatch.setattr(stack.tiktok, "audit_delay_seconds", 1.5)
+    answer = stack.merchant_call("POST", "/v1/products/upload", json={"product_ids": [ids["candle"]]})
+    assert answer.status_code == 202
+    stack.jobs.drain(timeout=30)
+    candle = store.get_product(stack.shop, ids["candle"])
+    assert candle is not None and candle.tiktok_status == "PENDING"
+    # While TikTok audits it, Shopify's stock changes.
+    variant = stack.shopify.product(stack.shop, ids["candle"]).variants[0]
+    updates = stack.tiktok.calls.get("products/inventory", 0)
+    main = stack.shopify.locations(stack.shop)[0]
+    stack.shopify.set_available(stack.shop, variant.inventory_item_id, main.id, 42)
+    stack.events.drain(timeout=30)
+    stack.jobs.drain(timeout=30)
+    assert stack.tiktok.calls.get("products/inventory", 0) == updates  # not live: held back
+    held = store.get_product(stack.shop, ids["candle"])
+    assert held is not None and held.stock_held
+
+    assert stack.tiktok.wait_idle(timeout=30)  # the audit passes, its webhook comes
+    stack.events.drain(timeout=30)
+    stack.jobs.drain(timeout=30)
+
+    live = store.get_product(stack.shop, ids["candle"])
+    assert live is not None and live.tiktok_status == "ACTIVATE" and not live.stock_held
+    (sku,) = stack.tiktok.products[live.tiktok_product_id or ""]["skus"]
+    assert [level["quantity"] for level in sku["inventory"]] == [42]
+    assert stack.tiktok.calls.get("products/inventory", 0) == updates + 1

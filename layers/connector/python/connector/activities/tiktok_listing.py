@@ -301,7 +301,8 @@ def run_inventory_sync(job: Job, ports: Ports) -> None:
 
 
 def run_stock_push(job: Job, ports: Ports) -> None:
-    """A product went live on TikTok: the stock kept back while it was under audit goes now."""
+    """A product went live on TikTok: the stock change held back while it was not live goes now
+    (a product whose stock did not change since its upload gets no call)."""
     shop = ports.shop(job.shop)
     if "inventory" not in shop.settings.sync_fields:
         return
@@ -334,8 +335,15 @@ def _push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
         if link.tiktok_product_id == product.tiktok_product_id
     }
     live = product.tiktok_status == LIVE_ON_TIKTOK
-    if not skus or (not live and not product.paused_for_stock):
+    if not skus:
         return None
+    if not live and not product.paused_for_stock:
+        # Held until it goes live (the audit's webhook queues a STOCK_PUSH); gone live meanwhile,
+        # as the held write finds, it is sent now.
+        now = _hold_stock(ports, shop, product, held=True)
+        return (
+            _push_stock(ports, shop, now) if now is not None and now.tiktok_status == LIVE_ON_TIKTOK else None
+        )
     stock = ports.listing_facts.warehouse_stock(ports.shopify_admin(shop), shop, list(skus))
     levels = [
         InventoryLevel(sku_id, min(MAX_QUANTITY, tiktok_quantity(available, shop.settings)), warehouse)
@@ -352,6 +360,8 @@ def _push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
         _pause_for_stock(ports, shop, product, api, paused=True)
         return None
     errors = api.update_inventory(product.tiktok_product_id, in_stock)
+    if product.stock_held:
+        _hold_stock(ports, shop, product, held=False)
     problems = [f"SKU {e.sku_id}: {e.message} (code {e.code})" for e in errors]
     problems += [
         f"SKU {level.sku_id}: sold out in Shopify for warehouse {level.warehouse_id}, and TikTok Shop "
@@ -360,6 +370,18 @@ def _push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
         if level.quantity == 0
     ]
     return "; ".join(problems) or None
+
+
+def _hold_stock(ports: Ports, shop: Shop, product: Product, *, held: bool) -> Product | None:
+    """Mark (or clear) a stock change held for when the listing goes live; the product as stored."""
+
+    def decide(current: Product | None) -> Change[Product]:
+        live = current is not None and current.tiktok_status == LIVE_ON_TIKTOK
+        if current is None or current.stock_held == held or (held and live):
+            return Change(Verdict.DUPLICATE)
+        return Change(Verdict.APPLY, replace(current, stock_held=held))
+
+    return change_product(ports, shop.domain, product.shopify_product_id, decide, first_read=product)
 
 
 def _pause_for_stock(ports: Ports, shop: Shop, product: Product, api: ShopClient, *, paused: bool) -> None:

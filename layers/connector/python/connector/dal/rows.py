@@ -173,6 +173,7 @@ class ProductRow(ListedRow):
     missing = ListAttribute(of=UnicodeAttribute, default=list)
     waiting_reason = UnicodeAttribute(null=True)
     paused_for_stock = BooleanAttribute(default=False)
+    stock_held = BooleanAttribute(default=False)
     shopify_updated_at = NumberAttribute(default=0)
     deleted = BooleanAttribute(default=False)
     version = NumberAttribute()

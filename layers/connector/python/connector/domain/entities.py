@@ -227,6 +227,7 @@ class Product:
     missing: tuple[str, ...] = ()  # what TikTok needs that the product does not give yet
     waiting_reason: str | None = None  # approved by TikTok, waiting on the seller (PRE_APPROVED)
     paused_for_stock: bool = False  # deactivated on TikTok by us, every variant being out of stock
+    stock_held: bool = False  # a stock change came while it was not live: sent when it goes live
     shopify_updated_at: int = 0  # Shopify's updated_at (epoch seconds) of the fields we hold
     deleted: bool = False  # a tombstone: keeps late updates from bringing a deleted product back
     version: int = 0  # optimistic-lock version; 0 means not stored yet

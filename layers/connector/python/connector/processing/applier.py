@@ -403,11 +403,12 @@ class Applier:
         before = self._product(message.shop, shopify_id)
 
         def follow_up(after: Product) -> None:
-            # Gone live: the stock kept back while it was under audit goes to TikTok now (queued
+            # Gone live: a stock change held back while it was not live goes to TikTok now (queued
             # before the write: a redelivery after a crash queues it again, it is safe twice).
-            if after.tiktok_status == changes.LIVE_ON_TIKTOK and (
+            went_live = after.tiktok_status == changes.LIVE_ON_TIKTOK and (
                 before is None or before.tiktok_status != changes.LIVE_ON_TIKTOK
-            ):
+            )
+            if went_live and after.stock_held:
                 self._job(message, JobKind.STOCK_PUSH, {"shopify_product_id": shopify_id})
 
         outcome = self._change_product(message, shopify_id, _require(decide), before_commit=follow_up)
