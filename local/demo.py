@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from connector.connections import connect_tiktok
-from connector.domain.entities import InstallState, Plan, Shop
+from connector.domain.entities import InstallState, PackageDimensions, Plan, Shop, SyncSettings
 from connector.wiring import Ports
 from local.events import DEMO_SHOP, DEMO_TIKTOK_SHOP_ID, replayable
 from local.sandboxes.shopify import ShopifySandbox
@@ -24,7 +24,11 @@ def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifyS
     if store.get_shop(DEMO_SHOP) is not None:
         return
     now = datetime.now(UTC)
-    profile = Shop(domain=DEMO_SHOP, install_state=InstallState.INSTALLED, installed_at=now)
+    # The demo merchant has set a default package size (TikTok requires one in the US).
+    settings = SyncSettings(package_dimensions=PackageDimensions(20, 15, 10))
+    profile = Shop(
+        domain=DEMO_SHOP, install_state=InstallState.INSTALLED, installed_at=now, settings=settings
+    )
     if shopify is not None:
         token = cipher.encrypt(shopify.issue_token(DEMO_SHOP), DEMO_SHOP)
         profile = replace(profile, shopify_token_ciphertext=token)
