@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from connector.clients.shopify.ids import numeric_id
 from connector.clients.shopify.models import ShopifyProduct
-from connector.clients.shopify.shop import ShopifyShopClient
 from connector.dal.store import CommitOutcome, VersionedWrite
 from connector.domain import changes
 from connector.domain.changes import CatalogFacts, Change
@@ -17,6 +16,9 @@ from connector.domain.entities import Product, ProductImage, Shop, Variant
 from connector.jobs import Job, JobKind
 from connector.observability import logger
 from connector.wiring import Ports
+
+if TYPE_CHECKING:  # the client loads requests: the jobs that call Shopify build it
+    from connector.clients.shopify.shop import ShopifyShopClient
 
 # 20 products with 10 variants and 10 images a page stays under Shopify's 1,000-point query limit
 # (products with more variants get follow-up pages from the client).

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
+if TYPE_CHECKING:  # requests loads when an image is fetched: the errors below are imported alone
+    import requests
+
 
 CHUNK = 64 * 1024
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
@@ -55,6 +58,8 @@ def fetch_image(
     if attempts < 1:
         raise ValueError("attempts must be at least 1")
     _check_host(url, allowed_hosts)
+    import requests
+
     http = session or requests.Session()
     try:
         for attempt in range(1, attempts):
@@ -99,6 +104,8 @@ def _check_host(url: str, allowed_hosts: Collection[str]) -> None:
 
 
 def _download(http: requests.Session, url: str, max_bytes: int, timeout: float) -> bytes:
+    import requests
+
     try:
         response = http.get(url, stream=True, timeout=timeout, allow_redirects=False)
     except (requests.ConnectionError, requests.Timeout) as exc:

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from cachetools import TTLCache
 
 from connector.clients.shopify.models import ShopifyLocation
-from connector.clients.shopify.shop import ShopifyShopClient
 from connector.clients.tiktok.errors import TikTokApiError
 from connector.clients.tiktok.models import TikTokCategory
-from connector.clients.tiktok.shop import ShopClient
 from connector.domain.entities import Shop
 from connector.listing.build import CategoryFacts
 from connector.listing.regions import Region
+
+if TYPE_CHECKING:  # the clients load requests: imported where they are built
+    from connector.clients.shopify.shop import ShopifyShopClient
+    from connector.clients.tiktok.shop import ShopClient
 
 T = TypeVar("T")
 # TikTok changes a category's attributes and rules rarely; an hour bounds how stale they get.

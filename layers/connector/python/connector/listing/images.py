@@ -16,12 +16,15 @@ import hashlib
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from connector.clients.images import ImageFetchError, ImageTooLargeError
 from connector.clients.tiktok.errors import TikTokApiError
-from connector.clients.tiktok.shop import ShopClient
-from connector.dal.store import Store
 from connector.domain.entities import ImageUpload, ProductImage
+
+if TYPE_CHECKING:  # the clients load requests: imported where they are built
+    from connector.clients.tiktok.shop import ShopClient
+    from connector.dal.store import Store
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAIN_IMAGE, ATTRIBUTE_IMAGE = "MAIN_IMAGE", "ATTRIBUTE_IMAGE"

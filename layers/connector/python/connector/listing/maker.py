@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from connector.clients.tiktok.errors import TikTokApiError
 from connector.clients.tiktok.models import NewProduct
-from connector.clients.tiktok.shop import ShopClient
 from connector.domain.entities import Product, ProductImage, Shop, Warehouse
 from connector.listing.build import (
     MAX_IMAGES,
@@ -25,6 +25,9 @@ from connector.listing.build import (
 from connector.listing.images import ATTRIBUTE_IMAGE, MAIN_IMAGE, ImageProblemError, ImageUploader
 from connector.listing.regions import Region
 from connector.wiring import Ports
+
+if TYPE_CHECKING:  # the clients load requests: imported where they are built
+    from connector.clients.tiktok.shop import ShopClient
 
 _TAGS = re.compile(r"<[^>]+>")
 RECOMMEND_TEXT = 2000  # Recommend Category reads the title and description, not a whole page

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from connector.clients.shopify.parsing import weight_grams
+from connector.clients.shopify.weights import weight_grams
 from connector.shop_domains import SHOP_DOMAIN
 from connector.webhooks.errors import MalformedWebhookError, SignatureError
 from connector.webhooks.message import (

@@ -17,16 +17,7 @@ from connector.clients.shopify.models import (
     ShopifyProduct,
     ShopifyVariant,
 )
-
-# Grams in one unit of GraphQL's WeightUnit (shopify.dev/docs/api/admin-graphql/2025-10/enums/WeightUnit);
-# the ounce and pound are the international avoirdupois ones.
-GRAMS_PER_UNIT = {
-    "GRAMS": Decimal(1),
-    "KILOGRAMS": Decimal(1000),
-    "OUNCES": Decimal("28.349523125"),
-    "POUNDS": Decimal("453.59237"),
-}
-GRAM_PRECISION = Decimal("0.001")
+from connector.clients.shopify.weights import weight_grams
 
 
 def product(
@@ -83,13 +74,6 @@ def _variant_image(node: dict[str, Any]) -> dict[str, Any]:
         if media and media.get("image"):
             return {"id": media.get("id"), "url": media["image"].get("url")}
     return node.get("image") or {}
-
-
-def weight_grams(weight: dict[str, Any] | None) -> Decimal | None:
-    if not weight or weight.get("value") is None or weight.get("unit") not in GRAMS_PER_UNIT:
-        return None
-    grams = Decimal(str(weight["value"])) * GRAMS_PER_UNIT[weight["unit"]]
-    return grams.quantize(GRAM_PRECISION).normalize() + 0  # + 0: no "-0", no exponent for zero
 
 
 def location(node: dict[str, Any]) -> ShopifyLocation:
