@@ -21,7 +21,7 @@ from connector.api import schemas
 from connector.api.errors import register_error_handlers
 from connector.domain.entities import Activity, Shop
 from connector.domain.status import OrderStatus, ProductStatus
-from connector.merchant import actions, listing, views
+from connector.merchant import actions, views
 from connector.merchant.provisioning import ensure_shop
 from connector.secrets import Secret
 from connector.wiring import Ports, entry_point
@@ -164,6 +164,8 @@ def post_deactivate(product_id: Annotated[str, Path(max_length=40)]) -> Response
 
 @app.get("/v1/products/<product_id>/listing")
 def get_listing(product_id: Annotated[str, Path(max_length=40)]) -> schemas.ListingOut:
+    from connector.merchant import listing  # the listing machinery, for its two routes only
+
     return listing.listing_form(_ports(), _shop(), product_id)
 
 
@@ -171,6 +173,8 @@ def get_listing(product_id: Annotated[str, Path(max_length=40)]) -> schemas.List
 def put_listing(
     product_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.ListingIn, Body()]
 ) -> schemas.ListingOut:
+    from connector.merchant import listing  # the listing machinery, for its two routes only
+
     return listing.choose(_ports(), _shop(), product_id, request)
 
 

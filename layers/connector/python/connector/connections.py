@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from connector.clients.tiktok.errors import TikTokError
 from connector.domain.entities import Shop, TikTokConnection
-from connector.listing.maker import sales_warehouses
+from connector.listing.warehouses import sales_warehouses
 from connector.observability import logger
 from connector.wiring import Ports
 

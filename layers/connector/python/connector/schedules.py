@@ -15,7 +15,7 @@ from connector.domain.entities import ActivityType, Shop, TikTokConnection
 from connector.domain.plans import cycle_rolled
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
-from connector.listing.maker import sales_warehouses
+from connector.listing.warehouses import sales_warehouses
 from connector.observability import Metric, count, logger
 from connector.processing.applier import Applier
 from connector.webhooks.message import QueuedWebhook, Source

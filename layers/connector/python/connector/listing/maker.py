@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from connector.clients.tiktok.errors import TikTokApiError
 from connector.clients.tiktok.models import NewProduct
-from connector.domain.entities import Product, ProductImage, Shop, Warehouse
+from connector.domain.entities import Product, ProductImage, Shop
 from connector.listing.build import (
     MAX_IMAGES,
     ListingIncompleteError,
@@ -24,6 +24,7 @@ from connector.listing.build import (
 )
 from connector.listing.images import ATTRIBUTE_IMAGE, MAIN_IMAGE, ImageProblemError, ImageUploader
 from connector.listing.regions import Region
+from connector.listing.warehouses import sales_warehouses
 from connector.wiring import Ports
 
 if TYPE_CHECKING:  # the clients load requests: imported where they are built
@@ -188,10 +189,3 @@ class ListingMaker:
         if not category.available:
             return f"{category_id} ({category.name}) is not available to the shop"
         return None
-
-
-def sales_warehouses(api: ShopClient) -> tuple[Warehouse, ...]:
-    """The shop's enabled sales warehouses (Get Warehouse List), the default first."""
-    found = [w for w in api.get_warehouses() if w.for_sales and w.enabled]
-    found.sort(key=lambda w: not w.is_default)
-    return tuple(Warehouse(w.warehouse_id, w.name, w.is_default) for w in found)

@@ -27,7 +27,6 @@ from connector.domain.entities import (
 from connector.domain.plans import catalogue
 from connector.domain.status import FINAL_ORDER_STATUSES
 from connector.jobs import Job, JobKind
-from connector.listing.maker import ListingMaker
 from connector.merchant import views
 from connector.merchant.errors import ConflictError, NotFoundError, UnprocessableError
 from connector.observability import logger
@@ -169,6 +168,10 @@ def _check_new_mappings(ports: Ports, shop: Shop, mappings: tuple[tuple[str, str
     new = [m for m in mappings if m not in shop.settings.category_mappings]
     if not new or shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return
+    # Only a new mapping needs the listing machinery (nh3, TikTok's models): loaded here, not with
+    # the dashboard function.
+    from connector.listing.maker import ListingMaker
+
     maker = ListingMaker(ports, shop, ports.tiktok_api(shop))
     for name, category_id in new:
         problem = maker.leaf_category_problem(category_id)
