@@ -61,16 +61,16 @@ def test_a_missing_attribute_is_chosen_in_the_dialog_and_the_product_uploaded_ag
     expect(dialog).to_be_hidden()
     expect(fix).to_be_focused()
 
-    # When they fix its listing: the dialog lists Material's values, marked required, and the
-    # package size the category also requires
+    # When they fix its listing: the dialog lists Material's values, marked required; the package
+    # size the category also requires may stay empty, as the shop has a default
     fix.click()
     material = dialog.get_by_label(re.compile(r"^Material \(required\)"))
     expect(material.locator("option")).to_have_text(["Choose…", "Cotton", "Polyester"])
     expect(dialog.get_by_role("status")).to_contain_text("attribute: Material")
-    expect(dialog.get_by_role("group", name="Package size (required)")).to_be_visible()
+    expect(dialog.get_by_role("group", name="Package size")).to_contain_text(
+        "the shop's default, 20 \u00d7 15 \u00d7 10 cm"  # as the page writes it
+    )
     material.select_option(label="Cotton")
-    for label, value in (("Length (cm)", "40"), ("Width (cm)", "30"), ("Height (cm)", "8")):
-        dialog.get_by_label(label).fill(value)
     dialog.get_by_role("button", name="Save").click()
 
     # Then the listing is ready, and Cotton is what it keeps
@@ -122,6 +122,7 @@ def test_the_listing_settings_are_saved_and_shown_after_a_reload(
     chosen = warehouse.input_value()
     form.get_by_label("Length (cm)").fill("30")
     form.get_by_label("Width (cm)").fill("20")
+    form.get_by_label("Height (cm)").fill("")  # the demo shop's default had one
     form.get_by_role("button", name="Save settings").click()
     expect(form.get_by_role("alert")).to_contain_text("length, width and height, or none")
     form.get_by_label("Height (cm)").fill("5")
