@@ -22,7 +22,8 @@ from connector.domain.changes import LIVE_ON_TIKTOK
 from connector.domain.entities import ActivityType
 from connector.domain.plans import QuotaKind
 from connector.jobs import Job
-from connector.listing.maker import ListingMaker, ListingRefusedError
+from connector.listing.build import ListingIncompleteError
+from connector.listing.maker import ListingMaker
 from connector.wiring import Ports
 
 
@@ -87,8 +88,8 @@ def run_product_sync(job: Job, ports: Ports) -> None:
             raise NotYetWrittenError(f"product {product_id} does not hold the update yet")
         api = ports.tiktok_api(shop)
         try:
-            wanted = ListingMaker(ports, shop, api).listing(product, stock=False).body
-        except ListingRefusedError as refused:
+            wanted = ListingMaker(ports, shop, api).listing(product, stock=False)
+        except ListingIncompleteError as refused:
             return f"not sent to TikTok Shop, which needs: {'; '.join(refused.missing)}"
         listed = api.get_product(product.tiktok_product_id)
         update = listing_update(listed, wanted, shop.settings.sync_fields)

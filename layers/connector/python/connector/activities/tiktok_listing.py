@@ -17,8 +17,8 @@ from connector.domain.plans import QuotaKind, limit_of
 from connector.domain.pricing import tiktok_quantity
 from connector.domain.status import ProductStatus, Verdict
 from connector.jobs import Job, JobKind
-from connector.listing.build import MAX_QUANTITY, seller_sku
-from connector.listing.maker import ListingMaker, ListingRefusedError
+from connector.listing.build import MAX_QUANTITY, ListingIncompleteError, seller_sku
+from connector.listing.maker import ListingMaker
 from connector.wiring import Ports
 
 UPLOAD_CHUNK = 20
@@ -154,7 +154,7 @@ def _upload_one(
         return True, None  # uploaded by an earlier try of this chunk
     try:
         listing = maker.listing(product, idempotency_key(shop, product))
-    except ListingRefusedError as refused:
+    except ListingIncompleteError as refused:
         reason = f"TikTok Shop needs: {'; '.join(refused.missing)}"
         _set_status(
             ports,
@@ -171,7 +171,7 @@ def _upload_one(
         _note(ports, shop.domain, product_id, failure_reason=PLAN_LIMIT_REACHED)
         return False, PLAN_LIMIT_REACHED
     try:
-        created = ports.tiktok_api(shop).create_product(listing.body)
+        created = ports.tiktok_api(shop).create_product(listing)
     except TikTokApiError as refused:  # TikTok's own reason, kept for the merchant
         if not refused.refusal:
             raise  # busy or unavailable: the chunk is retried

@@ -70,11 +70,13 @@ class ListingInputs:
 
 
 class ListingIncompleteError(Exception):
-    """The product lacks what TikTok requires: ``missing`` names each thing, for the merchant."""
+    """The product lacks what TikTok requires: ``missing`` names each thing, for the merchant;
+    ``category_id`` is the category it was judged in, when one was found."""
 
-    def __init__(self, missing: Sequence[str]) -> None:
+    def __init__(self, missing: Sequence[str], category_id: str | None = None) -> None:
         super().__init__("; ".join(missing))
         self.missing = tuple(missing)
+        self.category_id = category_id
 
 
 def problems_before_any_call(product: Product, region: Region) -> list[str]:
@@ -242,15 +244,20 @@ def missing_for(product: Product, shop: Shop, inputs: ListingInputs) -> list[str
     return missing
 
 
+def everything_missing(product: Product, shop: Shop, inputs: ListingInputs) -> list[str]:
+    """What the product alone lacks, then what its category and region require that it lacks."""
+    return problems_before_any_call(product, inputs.region) + missing_for(product, shop, inputs)
+
+
 def build_listing(product: Product, shop: Shop, inputs: ListingInputs, idempotency_key: str) -> NewProduct:
     """The Create Product body. Raises ListingIncompleteError naming what is missing."""
-    missing = problems_before_any_call(product, inputs.region) + missing_for(product, shop, inputs)
+    missing = everything_missing(product, shop, inputs)
     uris = inputs.image_uris or {}
     main = tuple(uris[image.image_id] for image in product.images if image.image_id in uris)[:MAX_IMAGES]
     if not main:
         missing.append("images: none could be uploaded to TikTok Shop")
     if missing:
-        raise ListingIncompleteError(missing)
+        raise ListingIncompleteError(missing, inputs.category.category_id)
     attributes, _ = product_attributes(product, inputs.category.attributes)
     weight = package_weight_kg(product)
     assert weight is not None  # problems_before_any_call named it otherwise

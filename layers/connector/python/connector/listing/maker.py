@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from connector.clients.tiktok.errors import TikTokApiError
@@ -32,20 +32,6 @@ if TYPE_CHECKING:  # the clients load requests: imported where they are built
 
 _TAGS = re.compile(r"<[^>]+>")
 RECOMMEND_TEXT = 2000  # Recommend Category reads the title and description, not a whole page
-
-
-@dataclass(frozen=True)
-class Listing:
-    body: NewProduct
-    category_id: str
-
-
-class ListingRefusedError(ListingIncompleteError):
-    """What keeps a product off TikTok, with the category it was judged in (if one was found)."""
-
-    def __init__(self, missing: Sequence[str], category_id: str | None) -> None:
-        super().__init__(missing)
-        self.category_id = category_id
 
 
 def images_to_upload(product: Product) -> dict[str, list[tuple[int, ProductImage]]]:
@@ -103,54 +89,53 @@ class ListingMaker:
             admin = self._ports.shopify_admin(self.shop)
             self._stock.update(self._ports.listing_facts.warehouse_stock(admin, self.shop, missing))
 
-    def listing(self, product: Product, idempotency_key: str = "", *, stock: bool = True) -> Listing:
-        """The Create Product body of ``product``. Raises ListingRefusedError naming what is
+    def listing(self, product: Product, idempotency_key: str = "", *, stock: bool = True) -> NewProduct:
+        """The Create Product body of ``product``. Raises ListingIncompleteError naming what is
         missing, found in this order so that no call is spent on a product that cannot list.
         ``stock=False`` leaves Shopify's levels unread (an edit keeps TikTok's stock: they go
         through Update Inventory), each SKU then holding the variant's total."""
         region = self.region
         if not region.known:
-            raise ListingRefusedError([f"region: TikTok Shop region {region.code!r} is not supported"], None)
+            raise ListingIncompleteError(
+                [f"region: TikTok Shop region {region.code!r} is not supported"], None
+            )
         problems = problems_before_any_call(product, region)
         if self.shop.warehouse_id is None:
             problems.append("warehouse: TikTok Shop lists no sales warehouse for this shop")
         if problems:
-            raise ListingRefusedError(problems, product.tiktok_category_id)
+            raise ListingIncompleteError(problems, product.tiktok_category_id)
         category_id, source = self.category_and_source(product)
         if source in ("chosen", "mapped"):  # the merchant's: maybe a category since closed or moved
             problem = self.leaf_category_problem(category_id)
             if problem is not None:
-                raise ListingRefusedError([f"category: {problem}"], None)
+                raise ListingIncompleteError([f"category: {problem}"])
         try:
             facts = self._ports.listing_facts.category(self.api, region, category_id)
         except TikTokApiError as refused:
             if not refused.refusal:
                 raise
             problem = f"category: TikTok Shop does not take {category_id} ({refused.message}); choose another"
-            raise ListingRefusedError([problem], None) from None
+            raise ListingIncompleteError([problem]) from None
         warehouse = self.shop.warehouse_id
         assert warehouse is not None
         inputs = ListingInputs(region, warehouse, facts)
         missing = missing_for(product, self.shop, inputs)
         if missing:
-            raise ListingRefusedError(missing, category_id)
+            raise ListingIncompleteError(missing, category_id)
         self.read_ahead([product], stock=stock)
         wanted = images_to_upload(product)
         try:
             uris = self._uploader.uris(wanted[MAIN_IMAGE], MAIN_IMAGE)
             attribute_uris = self._uploader.uris(wanted[ATTRIBUTE_IMAGE], ATTRIBUTE_IMAGE)
         except ImageProblemError as problem:
-            raise ListingRefusedError([str(problem)], category_id) from None
+            raise ListingIncompleteError([str(problem)], category_id) from None
         brand = self._ports.listing_facts.brand_id(
             self.api, self.shop.tiktok_shop_id or "", region, category_id, product.vendor
         )
         inputs = replace(
             inputs, brand_id=brand, image_uris=uris, attribute_image_uris=attribute_uris, stock=self._stock
         )
-        try:
-            return Listing(build_listing(product, self.shop, inputs, idempotency_key), category_id)
-        except ListingIncompleteError as incomplete:
-            raise ListingRefusedError(incomplete.missing, category_id) from None
+        return build_listing(product, self.shop, inputs, idempotency_key)
 
     def category_and_source(self, product: Product) -> tuple[str, str]:
         """The merchant's choice, else their mapping of the product's type or Shopify category, else
@@ -175,7 +160,7 @@ class ListingMaker:
                 raise
             recommended = None
         if recommended is None or not recommended.is_leaf or not recommended.category_id:
-            raise ListingRefusedError(["category: choose the product's TikTok Shop category"], None)
+            raise ListingIncompleteError(["category: choose the product's TikTok Shop category"])
         return recommended.category_id, "recommended"
 
     def leaf_category_problem(self, category_id: str) -> str | None:

@@ -16,13 +16,13 @@ from connector.domain.status import Verdict
 from connector.listing.build import (
     PRODUCT_PROPERTY,
     CategoryFacts,
+    ListingIncompleteError,
     ListingInputs,
     dimensions_problem,
-    missing_for,
-    problems_before_any_call,
+    everything_missing,
     product_attributes,
 )
-from connector.listing.maker import ListingMaker, ListingRefusedError
+from connector.listing.maker import ListingMaker
 from connector.merchant.errors import NotFoundError, UnprocessableError
 from connector.wiring import Ports
 
@@ -32,7 +32,7 @@ def listing_form(ports: Ports, shop: Shop, product_id: str) -> schemas.ListingOu
     maker = ListingMaker(ports, shop, ports.tiktok_api(shop))
     try:
         category_id, source = maker.category_and_source(product)
-    except ListingRefusedError as refused:
+    except ListingIncompleteError as refused:
         return _form(product, maker, None, None, list(refused.missing))
     return _form(product, maker, _category(ports, maker, category_id), source)
 
@@ -107,8 +107,9 @@ def _checked(known: dict[str, CategoryAttribute], choice: schemas.AttributeChoic
 
 
 def _missing(product: Product, maker: ListingMaker, facts: CategoryFacts) -> list[str]:
-    inputs = ListingInputs(maker.region, maker.shop.warehouse_id or "", facts)
-    return problems_before_any_call(product, maker.region) + missing_for(product, maker.shop, inputs)
+    return everything_missing(
+        product, maker.shop, ListingInputs(maker.region, maker.shop.warehouse_id or "", facts)
+    )
 
 
 def _form(
