@@ -84,6 +84,7 @@ def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
                 options=_option_values(product, v.selected_options),
                 image_id=image_by_file.get(_file_of(v.image_url or ""), v.image_id) if v.image_url else None,
                 weight_grams=v.weight_grams,
+                compare_at_price=v.compare_at_price,
             )
             for v in product.variants
         ),
@@ -94,6 +95,7 @@ def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:
         product_type=product.product_type,
         vendor=product.vendor,
         shopify_category=product.category,
+        shopify_status=product.status.upper(),
     )
 
 

@@ -160,6 +160,7 @@ def product_to_row(product: Product, version: int) -> ProductRow:
                 options=list(v.options),
                 image_id=v.image_id,
                 weight_grams=None if v.weight_grams is None else str(v.weight_grams),
+                compare_at_price=None if v.compare_at_price is None else str(v.compare_at_price),
             )
             for v in product.variants
         ],
@@ -169,14 +170,18 @@ def product_to_row(product: Product, version: int) -> ProductRow:
         product_type=product.product_type,
         vendor=product.vendor,
         shopify_category=product.shopify_category,
+        shopify_status=product.shopify_status,
         listing=_listing_map(product.listing),
         tiktok_category_id=product.tiktok_category_id,
         tiktok_product_id=product.tiktok_product_id,
+        tiktok_skus=dict(product.tiktok_skus),
         tiktok_status=product.tiktok_status,
         failure_reason=product.failure_reason,
+        edit_rejected_reason=product.edit_rejected_reason,
         missing=list(product.missing),
         waiting_reason=product.waiting_reason,
         paused_for_stock=product.paused_for_stock,
+        paused_in_shopify=product.paused_in_shopify,
         stock_held=product.stock_held,
         shopify_updated_at=product.shopify_updated_at,
         deleted=product.deleted,
@@ -210,6 +215,7 @@ def product_from_row(row: ProductRow) -> Product:
                 options=_strings(v.options),
                 image_id=v.image_id,
                 weight_grams=None if v.weight_grams is None else Decimal(v.weight_grams),
+                compare_at_price=None if v.compare_at_price is None else Decimal(v.compare_at_price),
             )
             for v in row.variants or ()
         ),
@@ -219,14 +225,22 @@ def product_from_row(row: ProductRow) -> Product:
         product_type=row.product_type or "",
         vendor=row.vendor or "",
         shopify_category=row.shopify_category or "",
+        shopify_status=row.shopify_status or "ACTIVE",
         listing=_listing(row.listing),
         tiktok_category_id=row.tiktok_category_id,
         tiktok_product_id=row.tiktok_product_id,
+        tiktok_skus=tuple(
+            sorted(
+                (str(k), str(v)) for k, v in (row.tiktok_skus.as_dict() if row.tiktok_skus else {}).items()
+            )
+        ),
         tiktok_status=row.tiktok_status,
         failure_reason=row.failure_reason,
+        edit_rejected_reason=row.edit_rejected_reason,
         missing=_strings(row.missing),
         waiting_reason=row.waiting_reason,
         paused_for_stock=bool(row.paused_for_stock),
+        paused_in_shopify=bool(row.paused_in_shopify),
         stock_held=bool(row.stock_held),
         shopify_updated_at=int(row.shopify_updated_at),
         deleted=bool(row.deleted),

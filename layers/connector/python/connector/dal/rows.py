@@ -134,6 +134,7 @@ class VariantMap(MapAttribute[str, Any]):
     options = ListAttribute(of=UnicodeAttribute, default=list)
     image_id = UnicodeAttribute(null=True)
     weight_grams = UnicodeAttribute(null=True)  # decimal text
+    compare_at_price = UnicodeAttribute(null=True)  # decimal text
 
 
 class ImageMap(MapAttribute[str, Any]):
@@ -165,14 +166,18 @@ class ProductRow(ListedRow):
     product_type = UnicodeAttribute(default="")
     vendor = UnicodeAttribute(default="")
     shopify_category = UnicodeAttribute(default="")
+    shopify_status = UnicodeAttribute(default="ACTIVE")
     listing = ListingChoicesMap(null=True)
     tiktok_category_id = UnicodeAttribute(null=True)
     tiktok_product_id = UnicodeAttribute(null=True)
+    tiktok_skus = MapAttribute[str, Any](default=dict)  # Shopify variant id -> TikTok SKU id
     tiktok_status = UnicodeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
+    edit_rejected_reason = UnicodeAttribute(null=True)
     missing = ListAttribute(of=UnicodeAttribute, default=list)
     waiting_reason = UnicodeAttribute(null=True)
     paused_for_stock = BooleanAttribute(default=False)
+    paused_in_shopify = BooleanAttribute(default=False)
     stock_held = BooleanAttribute(default=False)
     shopify_updated_at = NumberAttribute(default=0)
     deleted = BooleanAttribute(default=False)

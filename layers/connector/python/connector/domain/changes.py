@@ -61,6 +61,7 @@ class CatalogFacts:
     product_type: str = ""
     vendor: str = ""
     shopify_category: str = ""
+    shopify_status: str = "ACTIVE"
 
     def held_by(self, product: Product) -> Product:
         """``product`` with every field Shopify gives taken from these facts."""
@@ -74,6 +75,7 @@ class CatalogFacts:
             product_type=self.product_type,
             vendor=self.vendor,
             shopify_category=self.shopify_category,
+            shopify_status=self.shopify_status,
             shopify_updated_at=self.updated_at,
         )
 

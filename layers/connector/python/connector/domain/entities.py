@@ -168,6 +168,7 @@ class Variant:
     options: tuple[str, ...] = ()  # its value of each of the product's options, in their order
     image_id: str | None = None  # the product image shown for it
     weight_grams: Decimal | None = None
+    compare_at_price: Decimal | None = None  # Shopify's compare-at price: TikTok's list price
 
 
 @dataclass(frozen=True)
@@ -219,14 +220,20 @@ class Product:
     product_type: str = ""
     vendor: str = ""
     shopify_category: str = ""  # Shopify's standard product category, full name
+    shopify_status: str = "ACTIVE"  # Shopify's ACTIVE | DRAFT | ARCHIVED: only ACTIVE sells on TikTok
     listing: ListingChoices = field(default_factory=ListingChoices)
     tiktok_category_id: str | None = None  # the leaf category it is (or would be) listed in
     tiktok_product_id: str | None = None
+    # Shopify variant id -> TikTok SKU id, recorded when TikTok made the SKU: orders and stock are
+    # matched on it, whatever the SKU text becomes.
+    tiktok_skus: tuple[tuple[str, str], ...] = ()
     tiktok_status: str | None = None  # TikTok's raw status, as last reported
     failure_reason: str | None = None
+    edit_rejected_reason: str | None = None  # TikTok refused an edit; the live version stays on sale
     missing: tuple[str, ...] = ()  # what TikTok needs that the product does not give yet
     waiting_reason: str | None = None  # approved by TikTok, waiting on the seller (PRE_APPROVED)
     paused_for_stock: bool = False  # deactivated on TikTok by us, every variant being out of stock
+    paused_in_shopify: bool = False  # deactivated on TikTok by us, the product not ACTIVE in Shopify
     stock_held: bool = False  # a stock change came while it was not live: sent when it goes live
     shopify_updated_at: int = 0  # Shopify's updated_at (epoch seconds) of the fields we hold
     deleted: bool = False  # a tombstone: keeps late updates from bringing a deleted product back
@@ -235,6 +242,13 @@ class Product:
     @property
     def image_urls(self) -> tuple[str, ...]:
         return tuple(image.url for image in self.images)
+
+    @property
+    def sells_in_shopify(self) -> bool:
+        return self.shopify_status == "ACTIVE"
+
+    def tiktok_sku_of(self, variant_id: str) -> str | None:
+        return dict(self.tiktok_skus).get(variant_id)
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,7 @@ class Applier:
                     options=tuple(o for o in (v.option1, v.option2, v.option3) if o is not None),
                     image_id=v.image_id,
                     weight_grams=v.weight_in_grams,
+                    compare_at_price=Decimal(v.compare_at_price) if v.compare_at_price else None,
                 )
                 for v in payload.variants
             ),
@@ -172,6 +173,7 @@ class Applier:
             option_names=tuple(option.name for option in payload.options),
             product_type=payload.product_type or "",
             vendor=payload.vendor or "",
+            shopify_status=(payload.status or "active").upper(),
         )
         # Follow-up work is queued before the write that records the delivery (as for orders): a crash
         # in between queues it again with the redelivery; the jobs wait until the write is there.
