@@ -19,7 +19,7 @@ from connector.clients.tiktok.models import (
     TikTokSku,
 )
 from connector.domain.changes import LIVE_ON_TIKTOK
-from connector.domain.entities import ActivityType
+from connector.domain.entities import ActivityType, Product
 from connector.domain.plans import QuotaKind
 from connector.jobs import Job
 from connector.listing.build import ListingIncompleteError
@@ -86,20 +86,29 @@ def run_product_sync(job: Job, ports: Ports) -> None:
             return None  # no longer on TikTok: nothing to keep in step
         if product.shopify_updated_at < int(job.params.get("shopify_updated_at", 0)):
             raise NotYetWrittenError(f"product {product_id} does not hold the update yet")
-        api = ports.tiktok_api(shop)
-        try:
-            wanted = ListingMaker(ports, shop, api).listing(product, stock=False)
-        except ListingIncompleteError as refused:
-            return f"not sent to TikTok Shop, which needs: {'; '.join(refused.missing)}"
-        listed = api.get_product(product.tiktok_product_id)
-        update = listing_update(listed, wanted, shop.settings.sync_fields)
-        if update.edit is not None:
-            api.partial_edit_product(product.tiktok_product_id, update.edit)
-        if update.prices:
-            api.update_prices(product.tiktok_product_id, update.prices)
-        return None
+        return sync_listing(ports, ListingMaker(ports, shop, ports.tiktok_api(shop)), product)
 
     tallied(job, ports, ActivityType.PRODUCT_SYNC, product_id, sync)
+
+
+def sync_listing(ports: Ports, maker: ListingMaker, product: Product) -> str | None:
+    """Make the TikTok listing of ``product`` (as stored) show what Shopify has, over the fields
+    the merchant syncs; None when done, else what stopped it, for the activity. Safe to repeat:
+    what TikTok already shows is not sent again."""
+    if product.deleted or product.tiktok_product_id is None:
+        return None
+    shop, api = maker.shop, maker.api
+    try:
+        wanted = maker.listing(product, stock=False)
+    except ListingIncompleteError as refused:
+        return f"not sent to TikTok Shop, which needs: {'; '.join(refused.missing)}"
+    listed = api.get_product(product.tiktok_product_id)
+    update = listing_update(listed, wanted, shop.settings.sync_fields)
+    if update.edit is not None:
+        api.partial_edit_product(product.tiktok_product_id, update.edit)
+    if update.prices:
+        api.update_prices(product.tiktok_product_id, update.prices)
+    return None
 
 
 def run_remove_listing(job: Job, ports: Ports) -> None:
