@@ -278,7 +278,7 @@ def run_activation(job: Job, ports: Ports) -> None:
 def run_inventory_sync(job: Job, ports: Ports) -> None:
     """A Shopify stock change to TikTok. An inventory_levels/update names one location's level, so
     the product's stock is read again over the locations that sell online and sent whole (see
-    ``_push_stock``). Older levels never overwrite newer ones (Shopify's updated_at orders them)."""
+    ``push_stock``). Older levels never overwrite newer ones (Shopify's updated_at orders them)."""
     shop = ports.shop(job.shop)
     if "inventory" not in shop.settings.sync_fields:
         return
@@ -292,7 +292,7 @@ def run_inventory_sync(job: Job, ports: Ports) -> None:
 
     def send() -> str | None:
         product = ports.store.get_product(shop.domain, link.shopify_product_id)
-        problem = _push_stock(ports, shop, product) if product is not None else None
+        problem = push_stock(ports, shop, product) if product is not None else None
         if updated_at and problem is None:
             ports.store.note_inventory_sent(shop.domain, item_id, updated_at)
         return problem
@@ -310,12 +310,12 @@ def run_stock_push(job: Job, ports: Ports) -> None:
 
     def push() -> str | None:
         product = ports.store.get_product(shop.domain, product_id)
-        return _push_stock(ports, shop, product) if product is not None else None
+        return push_stock(ports, shop, product) if product is not None else None
 
     tallied(job, ports, ActivityType.INVENTORY_SYNC, f"{product_id}:live:{job.idempotency_key}", push)
 
 
-def _push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
+def push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
     """Every SKU's stock in each warehouse (the Shopify locations mapped to it, less the buffer) to
     a live listing, in one Update Inventory; TikTok's per-SKU errors are returned for the activity.
     A listing that is not live keeps its stock here until it goes live (Update Inventory takes
@@ -342,7 +342,7 @@ def _push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
         # as the held write finds, it is sent now.
         now = _hold_stock(ports, shop, product, held=True)
         return (
-            _push_stock(ports, shop, now) if now is not None and now.tiktok_status == LIVE_ON_TIKTOK else None
+            push_stock(ports, shop, now) if now is not None and now.tiktok_status == LIVE_ON_TIKTOK else None
         )
     stock = ports.listing_facts.warehouse_stock(ports.shopify_admin(shop), shop, list(skus))
     levels = [
