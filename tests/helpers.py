@@ -22,6 +22,7 @@ from connector.clients.tiktok.models import InventoryLevel, NewProduct, NewSku
 from connector.clients.tiktok.models import PackageDimensions as PackageDimensionsBody
 from connector.dal import keys
 from connector.dal.store import Store
+from connector.domain.changes import LIVE_ON_TIKTOK, ListedStatus
 from connector.domain.entities import (
     InstallState,
     PackageDimensions,
@@ -182,9 +183,10 @@ class FakeTikTokProducts:
         self.answers = answers
         self.asked: list[str] = []
 
-    def status_of(self, shop: Any, tiktok_product_id: str, since: int = 0) -> tuple[str | None, str | None]:
+    def status_of(self, shop: Any, tiktok_product_id: str, since: int = 0) -> ListedStatus:
         self.asked.append(tiktok_product_id)
-        return self.answers[tiktok_product_id]
+        status, reason = self.answers[tiktok_product_id]
+        return ListedStatus(status, reason, on_sale=status == LIVE_ON_TIKTOK)
 
 
 class JobRecorder(RecordingQueue):

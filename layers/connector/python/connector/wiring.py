@@ -17,6 +17,7 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from connector.dal.store import Store
+from connector.domain.changes import ListedStatus
 from connector.domain.entities import InstallState, Shop
 from connector.jobs import Job
 from connector.observability import logger, metrics
@@ -40,7 +41,7 @@ class ShopGoneError(RuntimeError):
 class TikTokProductStatus(Protocol):
     """Reads a product's current status from TikTok (type-5 webhooks do not carry it)."""
 
-    def status_of(self, shop: Shop, tiktok_product_id: str, since: int) -> tuple[str | None, str | None]:
+    def status_of(self, shop: Shop, tiktok_product_id: str, since: int) -> ListedStatus:
         """(TikTok's raw status, failure reason). The status is DELETED for a product deleted since
         ``since``, None when TikTok does not say (a frozen product)."""
         ...

@@ -122,6 +122,16 @@ TIKTOK_DELETED = "DELETED"
 LIVE_ON_TIKTOK = "ACTIVATE"  # the one TikTok status that sells (and takes stock updates)
 
 
+@dataclass(frozen=True)
+class ListedStatus:
+    """A product's status as TikTok answers it now."""
+
+    status: str | None  # None: TikTok knows no such product (frozen, or not ours)
+    reason: str | None = None  # the audit's failure reasons
+    # Its live version sells (product_status, apart from the audit): a refused edit leaves it so.
+    on_sale: bool = False
+
+
 # Webhook type 37's audit status -> the product status it implies (guides/webhooks/37): APPROVED is
 # "listed on the platform"; PRE_APPROVED passed the audit but waits on the seller; NONE says nothing
 # of an audit (a draft or deactivated product) and is left to type 5.
@@ -148,6 +158,24 @@ def product_audit_from_tiktok(
     return product_status_from_tiktok_event(current, raw, failure, source_time, waiting)
 
 
+def edit_rejected_on_tiktok(current: Product, reason: str | None, source_time: int) -> Change[Product]:
+    """TikTok's audit refused an edit of a product whose live version sells on: it stays Live (and
+    keeps its plan slot) with the edit's reason shown (Partial Edit: "the existing product stays
+    live and remains unchanged")."""
+    if current.deleted:
+        return Change(Verdict.FINAL)
+    if source_time < current.status_time:
+        return Change(Verdict.STALE)
+    updated = replace(
+        current,
+        edit_rejected_reason=reason or "TikTok Shop's audit refused the edit",
+        status_time=source_time,
+    )
+    if updated == current:
+        return Change(Verdict.DUPLICATE)
+    return Change(Verdict.APPLY, updated)
+
+
 def product_status_from_tiktok_event(
     current: Product, raw_status: str, reason: str | None, source_time: int, waiting: str | None = None
 ) -> Change[Product]:
@@ -166,6 +194,7 @@ def product_status_from_tiktok_event(
         tiktok_status=raw,
         failure_reason=(reason or "rejected by TikTok's audit") if new is ProductStatus.FAILED else None,
         waiting_reason=waiting,
+        edit_rejected_reason=None,  # TikTok's newer word on the product supersedes a refused edit
         missing=() if new is not ProductStatus.FAILED else current.missing,
         # Deleted on TikTok: the product can be uploaded again, as a new TikTok product.
         tiktok_product_id=None if raw == TIKTOK_DELETED else current.tiktok_product_id,

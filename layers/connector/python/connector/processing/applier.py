@@ -360,32 +360,26 @@ class Applier:
         known = self._product(message.shop, shopify_id)
         if known is not None and _audit_known(known, data.update_time):
             return Outcome.DUPLICATE
-        raw_status, reason = self._tiktok_product_state(message, data)
-        return self._tiktok_product_change(
-            message,
-            shopify_id,
-            data.product_id,
-            lambda current: changes.product_status_from_tiktok_event(
-                current, raw_status, reason, data.update_time
-            ),
-        )
+        decide = self._tiktok_product_state(message, data, known)
+        return self._tiktok_product_change(message, shopify_id, data.product_id, decide)
 
     def _tiktok_product_audit(self, message: QueuedWebhook) -> Outcome:
         """Type 37: the audit result itself. Only a failure is read further (Get Product names its
-        reasons, which the webhook does not carry)."""
+        reasons, which the webhook does not carry, and tells a refused edit of a live product)."""
         data = _tiktok_data(message, tiktok_payloads.ProductAuditData)
         shopify_id = self._linked_product(message, data.product_id)
         if shopify_id is None:
             return Outcome.IGNORED
-        failure = None
-        if data.audit.status.strip().upper() == "FAILED":
-            failure = self._tiktok_product_state(message, data)[1]
+        audit = data.audit.status.strip().upper()
+        if audit == "FAILED":
+            decide = self._tiktok_product_state(message, data, self._product(message.shop, shopify_id))
+            return self._tiktok_product_change(message, shopify_id, data.product_id, decide)
         return self._tiktok_product_change(
             message,
             shopify_id,
             data.product_id,
             lambda current: changes.product_audit_from_tiktok(
-                current, data.audit.status, data.audit.reasons, failure, data.update_time
+                current, data.audit.status, data.audit.reasons, None, data.update_time
             ),
         )
 
@@ -438,19 +432,28 @@ class Applier:
         self,
         message: QueuedWebhook,
         data: tiktok_payloads.ProductStatusData | tiktok_payloads.ProductAuditData,
-    ) -> tuple[str, str | None]:
-        # An audit failure says what happened; the other audit events do not, so ask TikTok.
-        if (
-            isinstance(data, tiktok_payloads.ProductStatusData)
-            and data.status.upper() == "PRODUCT_AUDIT_FAILURE"
-        ):
-            return "FAILED", data.suspended_reason or None
+        held: Product | None,
+    ) -> Callable[[Product], Change[Product]]:
+        """What an audit event that does not carry the product's status means for it. A first
+        audit's failure says so itself; otherwise TikTok is asked, and a failure of a product whose
+        live version still sells is a refused edit (it stays Live), not a failed product."""
+        at = data.update_time
+        if isinstance(data, tiktok_payloads.ProductStatusData):
+            failed = data.status.upper() == "PRODUCT_AUDIT_FAILURE"
+            if failed and (held is None or held.tiktok_status != changes.LIVE_ON_TIKTOK):
+                reason = data.suspended_reason or None
+                return lambda current: changes.product_status_from_tiktok_event(current, "FAILED", reason, at)
+        else:
+            failed = data.audit.status.strip().upper() == "FAILED"
         shop = self._shop(message.shop)
         if shop is None:
             raise RuntimeError("cannot read the product's status from TikTok: the shop is gone")
-        raw_status, reason = self._ports.tiktok_products.status_of(shop, data.product_id, data.update_time)
+        listed = self._ports.tiktok_products.status_of(shop, data.product_id, at)
+        if failed and listed.on_sale:
+            return lambda current: changes.edit_rejected_on_tiktok(current, listed.reason, at)
         # Get Product answers for every status but FREEZE and DELETED (TikTok's Get Product docs).
-        return raw_status or "FREEZE", reason
+        status = listed.status or "FREEZE"
+        return lambda current: changes.product_status_from_tiktok_event(current, status, listed.reason, at)
 
     def _tiktok_deauthorized(self, message: QueuedWebhook) -> Outcome:
         applied = self._store.update_shop(message.shop, tiktok_connection=TikTokConnection.REVOKED)

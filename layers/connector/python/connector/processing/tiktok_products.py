@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from connector.clients.tiktok.errors import TikTokApiError
 from connector.clients.tiktok.shop import ShopClient
+from connector.domain.changes import LIVE_ON_TIKTOK, ListedStatus
 from connector.domain.entities import Shop
 
 if TYPE_CHECKING:
@@ -19,15 +20,16 @@ class TikTokProductStatusReader:
     def __init__(self, ports: Ports) -> None:
         self._ports = ports
 
-    def status_of(self, shop: Shop, tiktok_product_id: str, since: int) -> tuple[str | None, str | None]:
+    def status_of(self, shop: Shop, tiktok_product_id: str, since: int) -> ListedStatus:
         api = self._ports.tiktok_api(shop)
         try:
             product = api.get_product(tiktok_product_id)
         except TikTokApiError as error:
             if error.http_status == 404 or "not exist" in error.message.lower():
-                return _deleted_or_unknown(api, tiktok_product_id, since), None
+                return ListedStatus(_deleted_or_unknown(api, tiktok_product_id, since))
             raise
-        return product.status, "; ".join(product.audit_failed_reasons) or None
+        on_sale = (product.product_status or product.status) == LIVE_ON_TIKTOK
+        return ListedStatus(product.status, "; ".join(product.audit_failed_reasons) or None, on_sale)
 
 
 def _deleted_or_unknown(api: ShopClient, tiktok_product_id: str, since: int) -> str | None:

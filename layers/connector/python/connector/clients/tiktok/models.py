@@ -80,6 +80,9 @@ class TikTokProduct:
     skus: tuple[TikTokSku, ...] = ()
     description: str = ""
     main_image_uris: tuple[str, ...] = ()
+    # The status apart from the audit: ACTIVATE while the live version sells, even when an edit of
+    # it is audited or was refused (Get Product's product_status).
+    product_status: str = ""
 
 
 @dataclass(frozen=True)

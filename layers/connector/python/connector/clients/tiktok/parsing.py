@@ -90,6 +90,7 @@ def product(data: Mapping[str, Any]) -> TikTokProduct:
         skus=skus(data.get("skus")),
         description=as_str(data.get("description")),
         main_image_uris=tuple(as_str(image.get("uri")) for image in data.get("main_images") or ()),
+        product_status=as_str(data.get("product_status")),
     )
 
 
