@@ -24,6 +24,7 @@ from decimal import Decimal
 
 # Every twelfth product carries one defect, at these positions (index % 12).
 DEFECTS = {3: "empty_title", 6: "no_image", 8: "zero_price", 11: "long_title"}
+DRAFT_EVERY = 10
 MANY_VARIANTS_EVERY = 50  # product index % 50 == 49 gets more variants than one page of 20
 ADJECTIVES = ("Classic", "Organic", "Vintage", "Compact", "Deluxe", "Everyday", "Premium", "Travel")
 NOUNS = ("Mug", "T-Shirt", "Backpack", "Candle", "Notebook", "Water Bottle", "Scarf", "Lamp")
@@ -177,7 +178,8 @@ def generate_product(rng: random.Random, base: int, index: int, cdn: str = DEFAU
         title=_title(name, defect),
         handle=f"{name.lower().replace(' ', '-')}",
         description_html=f"<p>{name}: a sandbox product for the connector.</p>",
-        status="ACTIVE" if index % 10 else "DRAFT",
+        # Every tenth product is a draft (the last of each ten, so small test catalogs are all active).
+        status="DRAFT" if index % 10 == DRAFT_EVERY - 1 else "ACTIVE",
         vendor=VENDOR,
         product_type=noun,
         tags=["sandbox", f"batch-{index // 100}"],

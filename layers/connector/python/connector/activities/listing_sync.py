@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from connector.activities.automatic import tallied
-from connector.activities.catalog import NotYetWrittenError
+from connector.activities.catalog import NotYetWrittenError, change_product
+from connector.activities.tiktok_listing import ON_SALE_OR_UNDER_AUDIT, PauseReason, set_on_sale
 from connector.clients.tiktok.models import (
     NewProduct,
     NewSku,
@@ -18,11 +19,12 @@ from connector.clients.tiktok.models import (
     TikTokProduct,
     TikTokSku,
 )
-from connector.domain.changes import LIVE_ON_TIKTOK
+from connector.domain.changes import LIVE_ON_TIKTOK, Change
 from connector.domain.entities import ActivityType, Product
 from connector.domain.plans import QuotaKind
+from connector.domain.status import Verdict
 from connector.jobs import Job
-from connector.listing.build import ListingIncompleteError
+from connector.listing.build import ListingIncompleteError, seller_sku
 from connector.listing.maker import ListingMaker
 from connector.wiring import Ports
 
@@ -35,11 +37,30 @@ class ListingUpdate:
     prices: tuple[SkuPrice, ...] = ()
 
 
-def listing_update(listed: TikTokProduct, wanted: NewProduct, fields: Sequence[str]) -> ListingUpdate:
+def listed_skus(product: Product, listed: TikTokProduct) -> dict[str, TikTokSku]:
+    """The TikTok SKU each variant is listed as, by variant id: by the SKU id recorded when TikTok
+    made it (its SKU text may have changed since); by SKU text for listings made before ids were
+    recorded. A variant without one is new to TikTok."""
+    by_id = {sku.sku_id: sku for sku in listed.skus}
+    by_text = {sku.seller_sku: sku for sku in listed.skus}
+    matched: dict[str, TikTokSku] = {}
+    for variant in product.variants:
+        sku_id = product.tiktok_sku_of(variant.variant_id)
+        sku = by_id.get(sku_id) if sku_id else by_text.get(seller_sku(variant))
+        if sku is not None and sku not in matched.values():
+            matched[variant.variant_id] = sku
+    return matched
+
+
+def listing_update(
+    product: Product, listed: TikTokProduct, wanted: NewProduct, fields: Sequence[str]
+) -> ListingUpdate:
     """Compare TikTok's copy with the listing we would send, over the fields the merchant syncs.
     Content goes in a partial edit; prices go through Update Price, which TikTok accepts for live
-    products only, so a product that is not live takes its prices inside the edit (with every SKU,
-    since an edit drops the SKUs it does not name)."""
+    products only. When the SKUs themselves change (a variant added or removed, a SKU text or an
+    option value changed), the edit lists every SKU — existing ones under their TikTok ids, new
+    ones without — since Partial Edit deletes the SKUs it does not name; prices then travel in it
+    (TikTok publishes price edits without a new audit), and so do they for a product not live."""
     content: dict[str, Any] = {
         "title": wanted.title if "title" in fields and listed.title != wanted.title else None,
         "description": (
@@ -53,27 +74,52 @@ def listing_update(listed: TikTokProduct, wanted: NewProduct, fields: Sequence[s
             else None
         ),
     }
-    wanted_prices = {sku.seller_sku: sku for sku in wanted.skus} if "price" in fields else {}
-    prices = tuple(
-        SkuPrice(sku.sku_id, wanted_prices[sku.seller_sku].price, wanted_prices[sku.seller_sku].currency)
-        for sku in listed.skus
-        if sku.seller_sku in wanted_prices
-        and Decimal(sku.price or "0") != Decimal(wanted_prices[sku.seller_sku].price)
-    )
     edit = ProductEdit(**content) if any(value is not None for value in content.values()) else None
-    if prices and listed.status != LIVE_ON_TIKTOK:
-        # Every SKU, as the listing has it, under TikTok's ids (an edit drops the SKUs it leaves out),
-        # its stock left as TikTok holds it: stock goes through Update Inventory.
-        held = {sku.seller_sku: sku for sku in listed.skus}
-        skus = tuple(_as_held(sku, held.get(sku.seller_sku)) for sku in wanted.skus)
+    matched = listed_skus(product, listed)
+    pairs = list(zip((v.variant_id for v in product.variants), wanted.skus, strict=True))
+    prices = tuple(
+        SkuPrice(held.sku_id, sku.price, sku.currency)
+        for variant_id, sku in pairs
+        if "price" in fields
+        and (held := matched.get(variant_id)) is not None
+        and Decimal(held.price or "0") != Decimal(sku.price)
+    )
+    reshaped = len(matched) < len(pairs) or len(matched) < len(listed.skus)
+    reshaped = reshaped or any(
+        held.seller_sku != sku.seller_sku or not _same_attributes(held, sku)
+        for variant_id, sku in pairs
+        if (held := matched.get(variant_id)) is not None
+    )
+    if reshaped or (prices and listed.status != LIVE_ON_TIKTOK):
+        skus = tuple(_as_sent(sku, matched.get(variant_id), "price" in fields) for variant_id, sku in pairs)
         return ListingUpdate(edit=replace(edit or ProductEdit(), skus=skus))
     return ListingUpdate(edit=edit, prices=prices)
 
 
-def _as_held(wanted: NewSku, held: TikTokSku | None) -> NewSku:
+def _same_attributes(held: TikTokSku, wanted: NewSku) -> bool:
+    """The SKU's sales attributes name the same values (built-in ones by id, custom ones by name)."""
+    if len(held.sales_attributes) != len(wanted.sales_attributes):
+        return False
+    return all(
+        (h.value_id == w.value_id if w.value_id else h.value_name.casefold() == w.value_name.casefold())
+        and (h.attribute_id == w.attribute_id if w.attribute_id else h.name.casefold() == w.name.casefold())
+        for h, w in zip(held.sales_attributes, wanted.sales_attributes, strict=True)
+    )
+
+
+def _as_sent(wanted: NewSku, held: TikTokSku | None, prices_synced: bool) -> NewSku:
+    """A SKU of an edit that lists every SKU: a new one as built (with its stock), an existing one
+    under its TikTok id with TikTok's stock (stock goes through Update Inventory) and the price the
+    merchant's settings say."""
     if held is None:
-        return wanted  # a SKU TikTok does not have yet: created by the edit
-    return replace(NewSku.listed(held, wanted.price), sales_attributes=wanted.sales_attributes)
+        return wanted
+    price = wanted.price if prices_synced else held.price
+    return replace(
+        NewSku.listed(held, price),
+        seller_sku=wanted.seller_sku,
+        sales_attributes=wanted.sales_attributes,
+        currency=wanted.currency,
+    )
 
 
 def run_product_sync(job: Job, ports: Ports) -> None:
@@ -92,23 +138,60 @@ def run_product_sync(job: Job, ports: Ports) -> None:
 
 
 def sync_listing(ports: Ports, maker: ListingMaker, product: Product) -> str | None:
-    """Make the TikTok listing of ``product`` (as stored) show what Shopify has, over the fields
-    the merchant syncs; None when done, else what stopped it, for the activity. Safe to repeat:
-    what TikTok already shows is not sent again."""
+    """Make the TikTok listing of ``product`` (as stored) show what Shopify has: on sale only while
+    the product is active in Shopify, with the fields the merchant syncs. None when done, else what
+    stopped it, for the activity. Safe to repeat: what TikTok already shows is not sent again."""
     if product.deleted or product.tiktok_product_id is None:
         return None
     shop, api = maker.shop, maker.api
-    try:
-        wanted = maker.listing(product, stock=False)
+    listed = api.get_product(product.tiktok_product_id)
+    if not product.sells_in_shopify:
+        if listed.status in ON_SALE_OR_UNDER_AUDIT:
+            set_on_sale(ports, shop, api, product, on_sale=False, reason=PauseReason.SHOPIFY)
+        return None
+    new_variants = any(variant.variant_id not in listed_skus(product, listed) for variant in product.variants)
+    try:  # new SKUs are created with their stock, read from Shopify's locations
+        wanted = maker.listing(product, stock=new_variants)
     except ListingIncompleteError as refused:
         return f"not sent to TikTok Shop, which needs: {'; '.join(refused.missing)}"
-    listed = api.get_product(product.tiktok_product_id)
-    update = listing_update(listed, wanted, shop.settings.sync_fields)
+    update = listing_update(product, listed, wanted, shop.settings.sync_fields)
     if update.edit is not None:
-        api.partial_edit_product(product.tiktok_product_id, update.edit)
+        edited = api.partial_edit_product(product.tiktok_product_id, update.edit)
+        if update.edit.skus is not None:
+            _record_skus(ports, shop.domain, product, wanted, edited.skus)
     if update.prices:
         api.update_prices(product.tiktok_product_id, update.prices)
+    if product.paused_in_shopify:
+        set_on_sale(ports, shop, api, product, on_sale=True, reason=PauseReason.SHOPIFY)
     return None
+
+
+def _record_skus(
+    ports: Ports, shop: str, product: Product, wanted: NewProduct, answered: Sequence[TikTokSku]
+) -> None:
+    """Keep the TikTok SKU id of every variant after an edit that listed every SKU (TikTok answers
+    each SKU with its id; new ones have new ids), and lead each variant's stock to its SKU."""
+    ids = {sku.seller_sku: sku.sku_id for sku in answered}
+    by_variant = {
+        variant.variant_id: ids[sku.seller_sku]
+        for variant, sku in zip(product.variants, wanted.skus, strict=True)
+        if sku.seller_sku in ids
+    }
+    skus = tuple(sorted(by_variant.items()))
+    assert product.tiktok_product_id is not None
+    stock_links = {
+        variant.inventory_item_id: by_variant[variant.variant_id]
+        for variant in product.variants
+        if variant.inventory_item_id and variant.variant_id in by_variant
+    }
+    ports.store.link_tiktok_product(shop, product.tiktok_product_id, product.shopify_product_id, stock_links)
+
+    def decide(current: Product | None) -> Change[Product]:
+        if current is None or current.tiktok_skus == skus:
+            return Change(Verdict.DUPLICATE)
+        return Change(Verdict.APPLY, replace(current, tiktok_skus=skus))
+
+    change_product(ports, shop, product.shopify_product_id, decide, first_read=product)
 
 
 def run_remove_listing(job: Job, ports: Ports) -> None:

@@ -15,7 +15,7 @@ from connector.clients.tiktok.errors import TikTokApiError
 from connector.clients.tiktok.models import TikTokLineItem
 from connector.dal.store import CommitOutcome
 from connector.domain.changes import cancellation_change
-from connector.domain.entities import ActivityType, Order, Shop
+from connector.domain.entities import ActivityType, Order, Product, Shop, Variant
 from connector.domain.plans import QuotaKind, catalogue, limit_of
 from connector.jobs import Job
 from connector.wiring import Ports
@@ -91,16 +91,24 @@ def _synced(ports: Ports, shop: Shop, order_id: str) -> bool:
     return order is not None and (order.shopify_order_id is not None or order.held_for_quota)
 
 
+def _variant_sold(product: Product, item: TikTokLineItem) -> Variant | None:
+    """The variant a TikTok line sold: by the SKU id TikTok made for it (its SKU text may have
+    changed since), else by the SKU text (listings made before SKU ids were kept)."""
+    by_sku_id = {sku_id: variant_id for variant_id, sku_id in product.tiktok_skus}
+    wanted = by_sku_id.get(item.sku_id)
+    for variant in product.variants:
+        if variant.variant_id == wanted or (wanted is None and item.seller_sku == variant.sku):
+            return variant
+    return None
+
+
 def _lines(ports: Ports, shop: Shop, items: Sequence[TikTokLineItem]) -> list[OrderLine]:
     """TikTok lists one line item per unit; Shopify takes a quantity per variant."""
     units: Counter[tuple[str, str]] = Counter()
     for item in items:
         product_id = ports.store.product_for_tiktok(shop.domain, item.product_id)
         product = ports.store.get_product(shop.domain, product_id) if product_id else None
-        variant = next(
-            (v for v in (product.variants if product else ()) if item.seller_sku in (v.sku, v.variant_id)),
-            None,
-        )
+        variant = _variant_sold(product, item) if product else None
         if variant is None:
             raise LookupError(f"TikTok SKU {item.seller_sku!r} matches no Shopify variant of ours")
         units[(variant.variant_id, item.sale_price)] += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from enum import StrEnum
 from functools import partial
 
 from connector.activities.automatic import tallied
@@ -100,7 +101,7 @@ def _fan_out(job: Job, ports: Ports, shop: Shop) -> None:
     cursor = None
     while True:
         page = ports.store.list_products(shop.domain, ProductStatus.NOT_UPLOADED, 100, cursor)
-        waiting += [p.shopify_product_id for p in page.items]
+        waiting += [p.shopify_product_id for p in page.items if p.sells_in_shopify]
         cursor = page.next_key
         if cursor is None:
             break
@@ -152,6 +153,8 @@ def _upload_one(
         return False, "the product is no longer in the Shopify catalog"
     if product.tiktok_product_id is not None:
         return True, None  # uploaded by an earlier try of this chunk
+    if not product.sells_in_shopify:
+        return False, not_active_in_shopify(product)
     try:
         listing = maker.listing(product, idempotency_key(shop, product))
     except ListingIncompleteError as refused:
@@ -180,13 +183,14 @@ def _upload_one(
         _set_status(ports, shop.domain, product_id, "FAILED", reason, category_id=listing.category_id)
         return False, reason
     skus = {sku.seller_sku: sku.sku_id for sku in created.skus}
+    tiktok_skus = {v.variant_id: skus[seller_sku(v)] for v in product.variants if seller_sku(v) in skus}
     stock_links = {
-        v.inventory_item_id: skus[seller_sku(v)]
+        v.inventory_item_id: tiktok_skus[v.variant_id]
         for v in product.variants
-        if v.inventory_item_id and seller_sku(v) in skus
+        if v.inventory_item_id and v.variant_id in tiktok_skus
     }
     ports.store.link_tiktok_product(shop.domain, created.product_id, product_id, stock_links)
-    _set_status(
+    now = _set_status(
         ports,
         shop.domain,
         product_id,
@@ -195,8 +199,20 @@ def _upload_one(
         tiktok_product_id=created.product_id,
         read=product,
         category_id=listing.category_id,
+        tiktok_skus=tuple(sorted(tiktok_skus.items())),
     )
+    if now is not None and now.shopify_updated_at > product.shopify_updated_at:
+        # Shopify changed it while it was listed from the earlier read (the update's own sync
+        # found it not on TikTok yet): this listing follows it now.
+        key = f"{shop.domain}:{product_id}:{now.shopify_updated_at}:after-upload"
+        params = {"shopify_product_id": product_id, "shopify_updated_at": now.shopify_updated_at}
+        sync = Job(kind=JobKind.PRODUCT_SYNC, shop=shop.domain, idempotency_key=key, params=params)
+        ports.enqueue_job(sync)
     return True, None
+
+
+def not_active_in_shopify(product: Product) -> str:
+    return f"{product.shopify_status.lower()} in Shopify: only active products sell on TikTok Shop"
 
 
 def _set_status(
@@ -209,12 +225,13 @@ def _set_status(
     read: Product | None = None,
     category_id: str | None = None,
     missing: tuple[str, ...] = (),
-) -> None:
-    """Record what the upload learned. ``read`` is the product as read before calling TikTok: a
-    status recorded since then can only be TikTok's audit of this new listing (its webhook follows
-    the link written before this), which is newer than "pending" whatever the clocks say, so it
-    stays and only the TikTok id is added. Otherwise the status applies at our time, after any it
-    replaces."""
+    tiktok_skus: tuple[tuple[str, str], ...] = (),
+) -> Product | None:
+    """Record what the upload learned; the product as written. ``read`` is the product as read
+    before calling TikTok: a status recorded since then can only be TikTok's audit of this new
+    listing (its webhook follows the link written before this), which is newer than "pending"
+    whatever the clocks say, so it stays and only the TikTok id is added. Otherwise the status
+    applies at our time, after any it replaces."""
 
     def decide(current: Product | None) -> Change[Product]:
         if current is None:
@@ -223,6 +240,7 @@ def _set_status(
             current,
             tiktok_product_id=tiktok_product_id or current.tiktok_product_id,
             tiktok_category_id=category_id or current.tiktok_category_id,
+            tiktok_skus=tiktok_skus or current.tiktok_skus,
             missing=missing,
         )
         if read is not None and current.status_time > read.status_time:
@@ -233,7 +251,7 @@ def _set_status(
             return Change(Verdict.APPLY, base)
         return change
 
-    change_product(ports, shop, product_id, decide, first_read=read)
+    return change_product(ports, shop, product_id, decide, first_read=read)
 
 
 def _note(ports: Ports, shop: str, product_id: str, failure_reason: str) -> None:
@@ -256,6 +274,10 @@ def run_activation(job: Job, ports: Ports) -> None:
             ports.store.record_activity_item(
                 shop.domain, activity_id, product_id, False, "not on TikTok Shop"
             )
+            continue
+        if job.kind is JobKind.ACTIVATE and not product.sells_in_shopify:
+            problem = not_active_in_shopify(product)
+            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, problem)
             continue
         act = api.activate_products if job.kind is JobKind.ACTIVATE else api.deactivate_products
         failures = act([product.tiktok_product_id])
@@ -354,10 +376,10 @@ def push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
     api = ports.tiktok_api(shop)
     if not live:  # paused by us: back on sale once anything is in stock (its stock follows then)
         if in_stock:
-            _pause_for_stock(ports, shop, product, api, paused=False)
+            set_on_sale(ports, shop, api, product, on_sale=True, reason=PauseReason.STOCK)
         return None
     if not in_stock:
-        _pause_for_stock(ports, shop, product, api, paused=True)
+        set_on_sale(ports, shop, api, product, on_sale=False, reason=PauseReason.STOCK)
         return None
     errors = api.update_inventory(product.tiktok_product_id, in_stock)
     if product.stock_held:
@@ -384,16 +406,48 @@ def _hold_stock(ports: Ports, shop: Shop, product: Product, *, held: bool) -> Pr
     return change_product(ports, shop.domain, product.shopify_product_id, decide, first_read=product)
 
 
-def _pause_for_stock(ports: Ports, shop: Shop, product: Product, api: ShopClient, *, paused: bool) -> None:
+class PauseReason(StrEnum):
+    """Why we took a listing off sale on TikTok (the merchant's own deactivations are theirs)."""
+
+    STOCK = "paused_for_stock"  # every variant sold out
+    SHOPIFY = "paused_in_shopify"  # the product is not active in Shopify
+
+
+# Deactivate Products takes these; a product deactivated already needs nothing.
+ON_SALE_OR_UNDER_AUDIT = frozenset({LIVE_ON_TIKTOK, "PENDING"})
+
+
+def set_on_sale(
+    ports: Ports, shop: Shop, api: ShopClient, product: Product, *, on_sale: bool, reason: PauseReason
+) -> None:
+    """Take a listing off sale on TikTok for ``reason``, or put it back once the reason is gone
+    (and no other of ours holds it off), and hold the status TikTok then reports."""
     assert product.tiktok_product_id is not None
-    act = api.deactivate_products if paused else api.activate_products
-    failures = act([product.tiktok_product_id])
-    if failures:
-        raise TikTokApiError(failures[0].code, failures[0].message)
+    others_hold = any(getattr(product, r.value) for r in PauseReason if r is not reason)
+    act = None if on_sale and others_hold else api.activate_products if on_sale else api.deactivate_products
+    if act is not None:
+        failures = act([product.tiktok_product_id])
+        if failures:
+            raise TikTokApiError(failures[0].code, failures[0].message)
+    now = api.get_product(product.tiktok_product_id) if act is not None else None
 
     def decide(current: Product | None) -> Change[Product]:
-        if current is None or current.paused_for_stock == paused:
-            return Change(Verdict.DUPLICATE)
-        return Change(Verdict.APPLY, replace(current, paused_for_stock=paused))
+        if current is None:
+            return Change(Verdict.STALE)
+        flagged = (
+            replace(current, paused_for_stock=not on_sale)
+            if reason is PauseReason.STOCK
+            else replace(current, paused_in_shopify=not on_sale)
+        )
+        if now is not None and on_sale:  # its stock goes to TikTok once it is live again
+            flagged = replace(flagged, stock_held=True)
+        if now is None:
+            return Change(Verdict.APPLY, flagged) if flagged != current else Change(Verdict.DUPLICATE)
+        reasons = "; ".join(now.audit_failed_reasons) or None
+        at = max(now.update_time, current.status_time)
+        change = product_status_from_tiktok_event(flagged, now.status, reasons, at)
+        if not change.applies and flagged != current:
+            return Change(Verdict.APPLY, flagged)
+        return change
 
     change_product(ports, shop.domain, product.shopify_product_id, decide, first_read=product)

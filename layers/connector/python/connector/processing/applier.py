@@ -175,15 +175,20 @@ class Applier:
             vendor=payload.vendor or "",
             shopify_status=(payload.status or "active").upper(),
         )
+        created_at = int(payload.created_at.timestamp()) if payload.created_at else None
+        held: list[Product | None] = [None]
+
+        def decide(current: Product | None) -> Change[Product]:
+            held[0] = current
+            return changes.product_from_shopify(current, facts)
+
         # Follow-up work is queued before the write that records the delivery (as for orders): a crash
         # in between queues it again with the redelivery; the jobs wait until the write is there.
         return self._change_product(
             message,
             payload.id,
-            lambda current: changes.product_from_shopify(current, facts),
-            before_commit=lambda product: self._follow_up_product(
-                message, product, created=message.topic == "products/create"
-            ),
+            decide,
+            before_commit=lambda product: self._follow_up_product(message, held[0], product, created_at),
         )
 
     def _product(self, shop: str, shopify_product_id: str) -> Product | None:
@@ -199,18 +204,26 @@ class Applier:
             self._shops[domain] = self._store.get_shop(domain)
         return self._shops[domain]
 
-    def _follow_up_product(self, message: QueuedWebhook, product: Product, created: bool) -> None:
+    def _follow_up_product(
+        self, message: QueuedWebhook, before: Product | None, product: Product, created_at: int | None
+    ) -> None:
+        """A new product (to us: its products/update may come before its products/create), or one
+        just made active in Shopify, is uploaded when the merchant auto-uploads; a listed one is
+        kept in step (its fields, and on sale only while it is active in Shopify)."""
         shop = self._shop(message.shop)
         if shop is None:
             return
-        if created and shop.settings.auto_upload and product.tiktok_product_id is None:
-            self._job(message, JobKind.UPLOAD, {"shopify_product_ids": [product.shopify_product_id]})
-        elif not created and product.tiktok_product_id is not None and shop.settings.sync_fields:
-            params = {
-                "shopify_product_id": product.shopify_product_id,
-                "shopify_updated_at": product.shopify_updated_at,
-            }
-            self._job(message, JobKind.PRODUCT_SYNC, params)
+        if product.tiktok_product_id is None:
+            new = before is None and (message.topic == "products/create" or _since_install(shop, created_at))
+            activated = before is not None and not before.sells_in_shopify
+            if shop.settings.auto_upload and product.sells_in_shopify and (new or activated):
+                self._job(message, JobKind.UPLOAD, {"shopify_product_ids": [product.shopify_product_id]})
+            return
+        params = {
+            "shopify_product_id": product.shopify_product_id,
+            "shopify_updated_at": product.shopify_updated_at,
+        }
+        self._job(message, JobKind.PRODUCT_SYNC, params)
 
     def _shopify_product_delete(self, message: QueuedWebhook) -> Outcome:
         payload = _shopify_payload(message, shopify_payloads.ProductDeletePayload)
@@ -588,6 +601,12 @@ NO_LIMIT = 2**31
 
 def _inventory_items(product: Product) -> list[str]:
     return [v.inventory_item_id for v in product.variants if v.inventory_item_id]
+
+
+def _since_install(shop: Shop, created_at: int | None) -> bool:
+    """Made in Shopify since the app was installed (an older product comes in with the import)."""
+    installed = shop.installed_at
+    return created_at is not None and installed is not None and created_at >= int(installed.timestamp())
 
 
 def _require(decide: Callable[[E], Change[E]]) -> Callable[[E | None], Change[E]]:

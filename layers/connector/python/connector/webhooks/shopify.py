@@ -83,8 +83,9 @@ class ProductPayload(_Payload):
     id: str
     title: str
     updated_at: datetime
+    created_at: datetime | None = None
     body_html: str | None = None
-    status: str | None = None
+    status: str | None = None  # active | draft | archived
     vendor: str | None = None
     product_type: str | None = None
     options: list[OptionPayload] = []
