@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from connector.clients.tiktok import parsing
+from connector.clients.tiktok.models import NewSku, SkuPrice, TikTokSku
 from connector.domain.entities import BufferKind, Direction, PriceRuleKind, SyncSettings
 from connector.domain.pricing import tiktok_price, tiktok_quantity
 
@@ -37,3 +39,37 @@ def test_price_rules(kind: PriceRuleKind, direction: Direction, value: str, expe
 def test_inventory_buffer(kind: BufferKind, value: int, available: int, expected: int) -> None:
     settings = SyncSettings(inventory_buffer_kind=kind, inventory_buffer_value=value)
     assert tiktok_quantity(available, settings) == expected
+
+
+def test_create_product_and_update_price_bodies_carry_the_list_price_when_set() -> None:
+    with_list = NewSku("S-1", "9.50", "USD", list_price="12.00").to_body()
+    assert with_list["list_price"] == {"amount": "12.00", "currency": "USD"}
+    assert "list_price" not in NewSku("S-1", "9.50", "USD").to_body()
+
+    assert SkuPrice("11", "9.50", "USD", "12.00").to_body() == {
+        "id": "11",
+        "price": {"amount": "9.50", "currency": "USD"},
+        "list_price": {"amount": "12.00", "currency": "USD"},
+    }
+    assert SkuPrice("11", "9.50", "USD").to_body() == {
+        "id": "11",
+        "price": {"amount": "9.50", "currency": "USD"},
+    }
+
+
+def test_get_product_list_price_is_read_back_and_kept_by_a_partial_edit() -> None:
+    (sku,) = parsing.skus(
+        [
+            {
+                "id": "11",
+                "seller_sku": "S-1",
+                "price": {"tax_exclusive_price": "9.50", "currency": "USD"},
+                "list_price": {"amount": "12.00", "currency": "USD"},
+            }
+        ]
+    )
+    assert sku.list_price == "12.00"
+    assert parsing.skus([{"id": "12", "price": {"sale_price": "1"}}])[0].list_price == ""
+    assert NewSku.listed(sku).list_price == "12.00"
+    assert NewSku.listed(sku, "9.00", "").to_body().get("list_price") is None
+    assert TikTokSku("13", "S-3").list_price == ""
