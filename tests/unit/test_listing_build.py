@@ -172,7 +172,7 @@ def test_what_no_call_can_fix_is_found_from_the_product_alone() -> None:
         "title: at least 1 character",
         "images: at least one product image",
         "price: every variant needs a price above zero",
-        "SKU: at most 50 characters and no spaces",
+        "SKU: 'A B' of variant 'S': at most 50 characters and no spaces",
         "weight: set the variants' weight in Shopify",
     ]
     # Outside the few markets that take short titles, TikTok wants 25 characters at least.
@@ -251,6 +251,27 @@ def test_a_compare_at_price_becomes_the_us_list_price_under_the_same_rule() -> N
     first, second = build_listing(product, replace(SHOP, settings=rule), inputs(), "key").to_body()["skus"]
     assert first["list_price"] == {"amount": "55.00", "currency": "USD"}
     assert "list_price" not in second
+
+
+def test_every_variant_needs_a_sku_of_its_own() -> None:
+    first, second = jacket().variants
+    no_sku = jacket(variants=(replace(first, sku=""), second))
+    assert problems_before_any_call(no_sku, SHOP.settings, Region("US")) == [
+        "SKU: variant 'S / Black / Cotton' has none; set one in Shopify"
+    ]
+    shared = jacket(variants=(first, replace(second, sku=first.sku)))
+    assert problems_before_any_call(shared, SHOP.settings, Region("US")) == [
+        "SKU: 'RJ-S-BLK' is on variants 'S / Black / Cotton', 'M / Red / Cotton'; each needs its own"
+    ]
+    long = jacket(variants=(replace(first, sku="X" * 51), second))
+    assert problems_before_any_call(long, SHOP.settings, Region("US")) == [
+        f"SKU: '{'X' * 51}' of variant 'S / Black / Cotton': at most 50 characters and no spaces"
+    ]
+    # The only, default variant is named by the product's title.
+    single = jacket(option_names=("Title",), variants=(replace(first, sku="", options=("Default Title",)),))
+    assert problems_before_any_call(single, SHOP.settings, Region("US")) == [
+        "SKU: variant 'Rain Jacket' has none; set one in Shopify"
+    ]
 
 
 def test_the_description_is_html_reduced_to_what_a_listing_takes_and_stable() -> None:

@@ -5,8 +5,8 @@ so what is missing is known, and named to the merchant, before anything is sent.
 Rules from TikTok's Create Product reference (product/202309/products): up to 9 main images; a SKU
 per variant, with ``sales_attributes`` when there is more than one SKU (at most 3 kinds, the same
 kinds on every SKU, ``sku_img`` on one kind only and then for each of its values); a quantity in
-[1, 99,999] or none; a price in the region's allowed range (Product pricing), a ``list_price`` in
-the US only; ``package_weight`` always;
+[1, 99,999] or none; a ``seller_sku`` of 1-50 characters without spaces; a price in the region's
+allowed range (Product pricing), a ``list_price`` in the US only; ``package_weight`` always;
 ``package_dimensions`` outside ID, TH and VN or when Get Category Rules requires them, in the same
 measurement system as the weight; the product attributes Get Attributes marks required.
 """
@@ -96,11 +96,7 @@ def problems_before_any_call(product: Product, settings: SyncSettings, region: R
         problems += price_problems(product, settings, region)
     if len(sales_option_names(product)) > MAX_SALES_ATTRIBUTES:
         problems.append(f"options: TikTok Shop takes at most {MAX_SALES_ATTRIBUTES}")
-    skus = [seller_sku(variant) for variant in product.variants]
-    if len(set(skus)) < len(skus):
-        problems.append("SKU: two variants share one SKU")
-    if any(" " in sku or len(sku) > MAX_SELLER_SKU for sku in skus):
-        problems.append(f"SKU: at most {MAX_SELLER_SKU} characters and no spaces")
+    problems += sku_problems(product)
     if package_weight_kg(product) is None:
         problems.append("weight: set the variants' weight in Shopify")
     return problems
@@ -135,8 +131,31 @@ def price_problems(product: Product, settings: SyncSettings, region: Region) -> 
     return problems
 
 
+def sku_problems(product: Product) -> list[str]:
+    """Each variant needs a SKU of its own (TikTok's seller_sku: 1-50 characters, no spaces): the
+    SKU is what a TikTok order line and its stock are matched to the variant by."""
+    problems: list[str] = []
+    names_by_sku: dict[str, list[str]] = {}
+    for variant in product.variants:
+        name, sku = variant_name(product, variant), seller_sku(variant)
+        if not sku:
+            problems.append(f"SKU: variant '{name}' has none; set one in Shopify")
+            continue
+        if len(sku) > MAX_SELLER_SKU or any(c.isspace() for c in sku):
+            problems.append(
+                f"SKU: '{sku}' of variant '{name}': at most {MAX_SELLER_SKU} characters and no spaces"
+            )
+        names_by_sku.setdefault(sku, []).append(name)
+    for sku, names in names_by_sku.items():
+        if len(names) > 1:
+            shared = ", ".join(f"'{name}'" for name in names)
+            problems.append(f"SKU: '{sku}' is on variants {shared}; each needs its own")
+    return problems
+
+
 def seller_sku(variant: Variant) -> str:
-    return variant.sku or variant.variant_id
+    """The variant's Shopify SKU, as it is: sku_problems names one TikTok would refuse."""
+    return variant.sku
 
 
 def sku_prices(variant: Variant, settings: SyncSettings, region: Region) -> tuple[str, str]:
