@@ -3,6 +3,7 @@ what TikTok's category and region require; what is missing is named before any c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,10 @@ import pytest
 from connector.clients.tiktok.models import AttributeValue, CategoryAttribute, CategoryRules
 from connector.domain.entities import (
     AttributeChoice,
+    Direction,
     ListingChoices,
     PackageDimensions,
+    PriceRuleKind,
     Product,
     ProductImage,
     Shop,
@@ -24,7 +27,9 @@ from connector.listing.build import (
     ListingIncompleteError,
     ListingInputs,
     build_listing,
+    everything_missing,
     problems_before_any_call,
+    sku_prices,
 )
 from connector.listing.html import tiktok_description
 from connector.listing.regions import Region
@@ -163,15 +168,110 @@ def test_what_no_call_can_fix_is_found_from_the_product_alone() -> None:
         images=(),
         variants=(Variant("v1", "A B", Decimal("0"), 1, "i1", ("S",), None, None),),
     )
-    assert problems_before_any_call(bad, Region("US")) == [
+    assert problems_before_any_call(bad, SHOP.settings, Region("US")) == [
         "title: at least 1 character",
         "images: at least one product image",
         "price: every variant needs a price above zero",
-        "SKU: at most 50 characters and no spaces",
+        "SKU: 'A B' of variant 'S': at most 50 characters and no spaces",
         "weight: set the variants' weight in Shopify",
     ]
     # Outside the few markets that take short titles, TikTok wants 25 characters at least.
-    assert problems_before_any_call(jacket(), Region("MY"))[0] == "title: at least 25 characters"
+    assert (
+        problems_before_any_call(jacket(), SHOP.settings, Region("MY"))[0] == "title: at least 25 characters"
+    )
+
+
+def settings(kind: PriceRuleKind, direction: Direction, value: str) -> SyncSettings:
+    return replace(
+        SHOP.settings, price_rule_kind=kind, price_rule_direction=direction, price_rule_value=Decimal(value)
+    )
+
+
+def test_a_price_rule_that_leaves_nothing_to_charge_fails_the_product_naming_the_variant() -> None:
+    # 40 and 42 less 41: the first variant would cost -1.00, never a cent.
+    rule = settings(PriceRuleKind.FIXED, Direction.DOWN, "41")
+    assert problems_before_any_call(jacket(), rule, Region("US")) == [
+        "price: the price rule makes variant 'S / Black / Cotton' cost 0.00 USD or less"
+    ]
+    shop = replace(SHOP, settings=rule)
+    with pytest.raises(ListingIncompleteError) as refused:
+        build_listing(jacket(), shop, inputs(), "key")
+    assert refused.value.missing[0].startswith("price: the price rule makes variant 'S / Black / Cotton'")
+    # In yen, 0.4 rounds to nothing: whole amounts, and the zero is named in them.
+    yen = jacket(variants=(replace(jacket().variants[0], price=Decimal("0.4")),))
+    assert problems_before_any_call(yen, SHOP.settings, Region("JP")) == [
+        "price: the price rule makes variant 'S / Black / Cotton' cost 0 JPY or less"
+    ]
+    # A Shopify price of zero keeps its own reason, not a second one for the rule.
+    free = jacket(variants=(replace(jacket().variants[0], price=Decimal("0")), jacket().variants[1]))
+    assert [p for p in everything_missing(free, SHOP, inputs()) if p.startswith("price")] == [
+        "price: every variant needs a price above zero"
+    ]
+
+
+def test_a_price_outside_the_regions_range_fails_the_product_naming_the_range() -> None:
+    # product-pricing.json, local sellers: Thailand 30 - 260,000, the United States 0.01 - 7,600.
+    def price_problems(product: Product, region: str, rule: SyncSettings = SHOP.settings) -> list[str]:
+        return [p for p in problems_before_any_call(product, rule, Region(region)) if p.startswith("price")]
+
+    assert price_problems(jacket(), "TH") == []
+    cheap = jacket(variants=(replace(jacket().variants[0], price=Decimal("29.99")),))
+    assert price_problems(cheap, "TH") == [
+        "price: variant 'S / Black / Cotton' would cost 29.99 THB; TikTok Shop takes 30 to 260,000 THB"
+    ]
+    dear = settings(PriceRuleKind.PERCENT, Direction.UP, "18800")  # 40 -> 7560.00, 42 -> 7938.00
+    assert price_problems(jacket(), "US", dear) == [
+        "price: variant 'M / Red / Cotton' would cost 7938.00 USD; TikTok Shop takes 0.01 to 7,600 USD"
+    ]
+
+
+def test_the_listing_prices_in_whole_yen() -> None:
+    japan = replace(SHOP, tiktok_region="JP", settings=settings(PriceRuleKind.PERCENT, Direction.UP, "10"))
+    product = jacket(variants=(replace(jacket().variants[0], price=Decimal("1234.5")), jacket().variants[1]))
+    first, second = build_listing(product, japan, inputs(region=Region("JP")), "key").to_body()["skus"]
+    assert first["price"] == {"amount": "1358", "currency": "JPY"}
+    assert second["price"] == {"amount": "46", "currency": "JPY"}  # 46.2
+
+
+def test_a_compare_at_price_becomes_the_us_list_price_under_the_same_rule() -> None:
+    rule = settings(PriceRuleKind.PERCENT, Direction.UP, "10")
+    on_sale = replace(jacket().variants[0], compare_at_price=Decimal("50"))
+    assert sku_prices(on_sale, rule, Region("US")) == ("44.00", "55.00")
+    # Only the US takes a list price.
+    assert sku_prices(on_sale, rule, Region("GB")) == ("44.00", "")
+    assert sku_prices(replace(on_sale, price=Decimal("1000")), rule, Region("JP")) == ("1100", "")
+    # Not above the price: TikTok discards a lower one and an equal one says nothing.
+    assert sku_prices(replace(on_sale, compare_at_price=Decimal("40")), rule, Region("US"))[1] == ""
+    assert sku_prices(replace(on_sale, compare_at_price=Decimal("30")), rule, Region("US"))[1] == ""
+    # Above TikTok's [0.01, 7600].
+    assert sku_prices(replace(on_sale, compare_at_price=Decimal("7000")), rule, Region("US"))[1] == ""
+    assert sku_prices(replace(on_sale, compare_at_price=None), rule, Region("US"))[1] == ""
+
+    product = jacket(variants=(on_sale, jacket().variants[1]))
+    first, second = build_listing(product, replace(SHOP, settings=rule), inputs(), "key").to_body()["skus"]
+    assert first["list_price"] == {"amount": "55.00", "currency": "USD"}
+    assert "list_price" not in second
+
+
+def test_every_variant_needs_a_sku_of_its_own() -> None:
+    first, second = jacket().variants
+    no_sku = jacket(variants=(replace(first, sku=""), second))
+    assert problems_before_any_call(no_sku, SHOP.settings, Region("US")) == [
+        "SKU: variant 'S / Black / Cotton' has none; set one in Shopify"
+    ]
+    shared = jacket(variants=(first, replace(second, sku=first.sku)))
+    assert problems_before_any_call(shared, SHOP.settings, Region("US")) == [
+        "SKU: 'RJ-S-BLK' is on variants 'S / Black / Cotton', 'M / Red / Cotton'; each needs its own"
+    ]
+    long = jacket(variants=(replace(first, sku="X" * 51), second))
+    assert problems_before_any_call(long, SHOP.settings, Region("US")) == [
+        f"SKU: '{'X' * 51}' of variant 'S / Black / Cotton': at most 50 characters and no spaces"
+    ]
+    # The only, default variant is named by the product's title.
+    single = jacket(option_names=("Title",), variants=(replace(first, sku="", options=("Default Title",)),))
+    assert problems_before_any_call(single, SHOP.settings, Region("US")) == [
+        "SKU: variant 'Rain Jacket' has none; set one in Shopify"
+    ]
 
 
 def test_the_description_is_html_reduced_to_what_a_listing_takes_and_stable() -> None:

@@ -6,11 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from connector.domain.entities import BufferKind, Direction, PriceRuleKind, SyncSettings
 
-CENT = Decimal("0.01")
 
-
-def tiktok_price(shopify_price: Decimal, settings: SyncSettings) -> Decimal:
-    """The price rule applied: percent or fixed, up or down, rounded to the cent, never below a cent."""
+def tiktok_price(shopify_price: Decimal, settings: SyncSettings, decimals: int) -> Decimal:
+    """The price rule applied: percent or fixed, up or down, rounded half up to the currency's
+    ``decimals``. Not clamped: a rule that leaves nothing to charge is the listing's problem to name."""
     change = (
         shopify_price * settings.price_rule_value / 100
         if settings.price_rule_kind is PriceRuleKind.PERCENT
@@ -19,7 +18,7 @@ def tiktok_price(shopify_price: Decimal, settings: SyncSettings) -> Decimal:
     price = (
         shopify_price + change if settings.price_rule_direction is Direction.UP else shopify_price - change
     )
-    return max(CENT, price.quantize(CENT, rounding=ROUND_HALF_UP))
+    return price.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def tiktok_quantity(shopify_available: int, settings: SyncSettings) -> int:

@@ -5,9 +5,10 @@ so what is missing is known, and named to the merchant, before anything is sent.
 Rules from TikTok's Create Product reference (product/202309/products): up to 9 main images; a SKU
 per variant, with ``sales_attributes`` when there is more than one SKU (at most 3 kinds, the same
 kinds on every SKU, ``sku_img`` on one kind only and then for each of its values); a quantity in
-[1, 99,999] or none; ``package_weight`` always; ``package_dimensions`` outside ID, TH and VN or when
-Get Category Rules requires them, in the same measurement system as the weight; the product
-attributes Get Attributes marks required.
+[1, 99,999] or none; a ``seller_sku`` of 1-50 characters without spaces; a price in the region's
+allowed range (Product pricing), a ``list_price`` in the US only; ``package_weight`` always;
+``package_dimensions`` outside ID, TH and VN or when Get Category Rules requires them, in the same
+measurement system as the weight; the product attributes Get Attributes marks required.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from connector.clients.tiktok.models import (
     ProductAttribute,
     SalesAttribute,
 )
-from connector.domain.entities import Product, Shop, Variant
+from connector.domain.entities import Product, Shop, SyncSettings, Variant
 from connector.domain.pricing import tiktok_price, tiktok_quantity
 from connector.listing.html import tiktok_description
 from connector.listing.regions import Region
@@ -79,8 +80,8 @@ class ListingIncompleteError(Exception):
         self.category_id = category_id
 
 
-def problems_before_any_call(product: Product, region: Region) -> list[str]:
-    """What no TikTok call can make good, found from the product alone."""
+def problems_before_any_call(product: Product, settings: SyncSettings, region: Region) -> list[str]:
+    """What no TikTok call can make good, found from the product and the merchant's settings."""
     problems = []
     low = region.title_length[0]
     if len(product.title.strip()) < low:
@@ -91,20 +92,85 @@ def problems_before_any_call(product: Product, region: Region) -> list[str]:
         problems.append("images: at least one product image")
     if any(variant.price <= 0 for variant in product.variants):
         problems.append("price: every variant needs a price above zero")
+    if region.known:  # an unknown region is named by the maker; it has no prices to check against
+        problems += price_problems(product, settings, region)
     if len(sales_option_names(product)) > MAX_SALES_ATTRIBUTES:
         problems.append(f"options: TikTok Shop takes at most {MAX_SALES_ATTRIBUTES}")
-    skus = [seller_sku(variant) for variant in product.variants]
-    if len(set(skus)) < len(skus):
-        problems.append("SKU: two variants share one SKU")
-    if any(" " in sku or len(sku) > MAX_SELLER_SKU for sku in skus):
-        problems.append(f"SKU: at most {MAX_SELLER_SKU} characters and no spaces")
+    problems += sku_problems(product)
     if package_weight_kg(product) is None:
         problems.append("weight: set the variants' weight in Shopify")
     return problems
 
 
+def variant_name(product: Product, variant: Variant) -> str:
+    """The variant as the merchant knows it: its option values, or the product's title when it is
+    the product's only, default variant."""
+    if variant.options and variant.options != DEFAULT_OPTION[1:]:
+        return " / ".join(variant.options)
+    return product.title.strip() or variant.variant_id
+
+
+def price_problems(product: Product, settings: SyncSettings, region: Region) -> list[str]:
+    """Variants the price rule prices at nothing, or outside the region's allowed range
+    (product-pricing.json, local sellers). Variants without a Shopify price are named apart."""
+    low, high = region.price_range
+    currency, zero = region.currency, f"{Decimal(0):.{region.decimals}f}"
+    problems = []
+    for variant in product.variants:
+        if variant.price <= 0:
+            continue
+        price = tiktok_price(variant.price, settings, region.decimals)
+        name = variant_name(product, variant)
+        if price <= 0:
+            problems.append(f"price: the price rule makes variant '{name}' cost {zero} {currency} or less")
+        elif not low <= price <= high:
+            problems.append(
+                f"price: variant '{name}' would cost {price} {currency}; "
+                f"TikTok Shop takes {low:,} to {high:,} {currency}"
+            )
+    return problems
+
+
+def sku_problems(product: Product) -> list[str]:
+    """Each variant needs a SKU of its own (TikTok's seller_sku: 1-50 characters, no spaces): the
+    SKU is what a TikTok order line and its stock are matched to the variant by."""
+    problems: list[str] = []
+    names_by_sku: dict[str, list[str]] = {}
+    for variant in product.variants:
+        name, sku = variant_name(product, variant), seller_sku(variant)
+        if not sku:
+            problems.append(f"SKU: variant '{name}' has none; set one in Shopify")
+            continue
+        if len(sku) > MAX_SELLER_SKU or any(c.isspace() for c in sku):
+            problems.append(
+                f"SKU: '{sku}' of variant '{name}': at most {MAX_SELLER_SKU} characters and no spaces"
+            )
+        names_by_sku.setdefault(sku, []).append(name)
+    for sku, names in names_by_sku.items():
+        if len(names) > 1:
+            shared = ", ".join(f"'{name}'" for name in names)
+            problems.append(f"SKU: '{sku}' is on variants {shared}; each needs its own")
+    return problems
+
+
 def seller_sku(variant: Variant) -> str:
-    return variant.sku or variant.variant_id
+    """The variant's Shopify SKU, as it is: sku_problems names one TikTok would refuse."""
+    return variant.sku
+
+
+def sku_prices(variant: Variant, settings: SyncSettings, region: Region) -> tuple[str, str]:
+    """The SKU's price and list price ("" for none), as TikTok takes them: the price rule applied to
+    Shopify's price and compare-at price alike, so the strikethrough keeps its relation to the price,
+    each rounded to the currency's decimals. A list price only where the region takes one, within
+    its range, and above the price (Create Product, Update Price: a lower one "will be discarded";
+    an equal one says nothing)."""
+    price = tiktok_price(variant.price, settings, region.decimals)
+    bounds = region.list_price_range
+    if variant.compare_at_price is None or bounds is None:
+        return str(price), ""
+    list_price = tiktok_price(variant.compare_at_price, settings, region.decimals)
+    wanted = price < list_price and bounds[0] <= list_price <= bounds[1]
+    return str(price), str(list_price) if wanted else ""
 
 
 def sales_option_names(product: Product) -> tuple[str, ...]:
@@ -246,7 +312,8 @@ def missing_for(product: Product, shop: Shop, inputs: ListingInputs) -> list[str
 
 def everything_missing(product: Product, shop: Shop, inputs: ListingInputs) -> list[str]:
     """What the product alone lacks, then what its category and region require that it lacks."""
-    return problems_before_any_call(product, inputs.region) + missing_for(product, shop, inputs)
+    problems = problems_before_any_call(product, shop.settings, inputs.region)
+    return problems + missing_for(product, shop, inputs)
 
 
 def build_listing(product: Product, shop: Shop, inputs: ListingInputs, idempotency_key: str) -> NewProduct:
@@ -279,24 +346,31 @@ def build_listing(product: Product, shop: Shop, inputs: ListingInputs, idempoten
 
 
 def listing_skus(product: Product, shop: Shop, inputs: ListingInputs) -> list[NewSku]:
-    """One SKU per variant: price by the merchant's rule in the region's currency, stock in each
-    warehouse from the Shopify locations mapped to it, less the buffer (a level at 0 goes without
-    a quantity: TikTok's range starts at 1)."""
+    """One SKU per variant: price and list price by the merchant's rule in the region's currency
+    (``sku_prices``), stock in each warehouse from the Shopify locations mapped to it, less the
+    buffer (a level at 0 goes without a quantity: TikTok's range starts at 1)."""
     stock = inputs.stock or {}
     by_variant = sales_attributes(product, inputs.category.attributes, inputs.attribute_image_uris or {})
-    return [
-        NewSku(
-            seller_sku=seller_sku(variant),
-            price=str(tiktok_price(variant.price, shop.settings)),
-            currency=inputs.region.currency,
-            inventory=tuple(
-                InventoryLevel("", min(MAX_QUANTITY, tiktok_quantity(available, shop.settings)), warehouse)
-                for warehouse, available in _levels(variant, stock, inputs.warehouse_id).items()
-            ),
-            sales_attributes=by_variant.get(variant.variant_id, ()),
+    skus = []
+    for variant in product.variants:
+        price, list_price = sku_prices(variant, shop.settings, inputs.region)
+        levels = _levels(variant, stock, inputs.warehouse_id)
+        skus.append(
+            NewSku(
+                seller_sku=seller_sku(variant),
+                price=price,
+                currency=inputs.region.currency,
+                inventory=tuple(
+                    InventoryLevel(
+                        "", min(MAX_QUANTITY, tiktok_quantity(available, shop.settings)), warehouse
+                    )
+                    for warehouse, available in levels.items()
+                ),
+                sales_attributes=by_variant.get(variant.variant_id, ()),
+                list_price=list_price,
+            )
         )
-        for variant in product.variants
-    ]
+    return skus
 
 
 def _levels(variant: Variant, stock: Mapping[str, Mapping[str, int]], warehouse_id: str) -> Mapping[str, int]:

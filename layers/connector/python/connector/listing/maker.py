@@ -99,7 +99,7 @@ class ListingMaker:
             raise ListingIncompleteError(
                 [f"region: TikTok Shop region {region.code!r} is not supported"], None
             )
-        problems = problems_before_any_call(product, region)
+        problems = problems_before_any_call(product, self.shop.settings, region)
         if self.shop.warehouse_id is None:
             problems.append("warehouse: TikTok Shop lists no sales warehouse for this shop")
         if problems:

@@ -67,6 +67,8 @@ class TikTokSku:
     currency: str = ""
     inventory: tuple[InventoryLevel, ...] = ()
     sales_attributes: tuple[SalesAttribute, ...] = ()
+    # skus.list_price.amount of Get Product: the list price TikTok's audit accepted, or "" (US only).
+    list_price: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,18 @@ class TikTokProduct:
 
 @dataclass(frozen=True)
 class SkuPrice:
+    """One ``skus[]`` entry of Update Price; ``list_price`` (US only) is sent when set."""
+
     sku_id: str
     amount: str
     currency: str
+    list_price: str = ""
+
+    def to_body(self) -> JsonObject:
+        body: JsonObject = {"id": self.sku_id, "price": {"amount": self.amount, "currency": self.currency}}
+        if self.list_price:
+            body["list_price"] = {"amount": self.list_price, "currency": self.currency}
+        return body
 
 
 @dataclass(frozen=True)
@@ -187,11 +198,13 @@ class NewSku:
     sales_attributes: tuple[SalesAttribute, ...] = ()
     sku_id: str = ""
     external_sku_id: str = ""
+    # skus.list_price (US only): the strikethrough price, at or above the price or TikTok discards it.
+    list_price: str = ""
 
     @classmethod
-    def listed(cls, sku: TikTokSku, price: str | None = None) -> NewSku:
+    def listed(cls, sku: TikTokSku, price: str | None = None, list_price: str | None = None) -> NewSku:
         """A SKU TikTok holds as Partial Edit takes it back (its id, sales attributes, warehouses
-        and stock, which the edit would otherwise blank), at ``price`` when given."""
+        and stock, which the edit would otherwise blank), at ``price`` and ``list_price`` when given."""
         return cls(
             seller_sku=sku.seller_sku,
             price=sku.price if price is None else price,
@@ -199,6 +212,7 @@ class NewSku:
             inventory=sku.inventory,
             sales_attributes=sku.sales_attributes,
             sku_id=sku.sku_id,
+            list_price=sku.list_price if list_price is None else list_price,
         )
 
     def to_body(self) -> JsonObject:
@@ -220,6 +234,8 @@ class NewSku:
             body["sales_attributes"] = [attribute.to_body() for attribute in self.sales_attributes]
         if self.external_sku_id:
             body["external_sku_id"] = self.external_sku_id
+        if self.list_price:
+            body["list_price"] = {"amount": self.list_price, "currency": self.currency}
         return body
 
 

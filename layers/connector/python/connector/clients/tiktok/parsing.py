@@ -57,7 +57,8 @@ def skus(items: Any) -> tuple[TikTokSku, ...]:
         amount = price.get("tax_exclusive_price") or price.get("sale_price")
         seller_sku, currency = as_str(sku.get("seller_sku")), as_str(price.get("currency"))
         attributes = sales_attributes(sku.get("sales_attributes"))
-        parsed.append(TikTokSku(sku_id, seller_sku, as_str(amount), currency, levels, attributes))
+        list_price = as_str((sku.get("list_price") or {}).get("amount"))
+        parsed.append(TikTokSku(sku_id, seller_sku, as_str(amount), currency, levels, attributes, list_price))
     return tuple(parsed)
 
 

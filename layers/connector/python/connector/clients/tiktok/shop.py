@@ -286,11 +286,10 @@ class ShopClient:
 
     # Update Price (product/202309/products/{product_id}/prices/update): live SKUs only, absolute.
     def update_prices(self, product_id: str, prices: Sequence[SkuPrice]) -> None:
-        skus = [{"id": p.sku_id, "price": {"amount": p.amount, "currency": p.currency}} for p in prices]
         self._request(
             "POST",
             f"/product/202309/products/{product_id}/prices/update",
-            body={"skus": skus},
+            body={"skus": [price.to_body() for price in prices]},
             idempotent=True,
         )
 
