@@ -489,16 +489,25 @@
       h("tbody", {}, rows));
   }
 
-  // Why a product is not on sale: TikTok's reason, what the listing still lacks, what TikTok waits for.
+  // Why a product is not on sale (or not as edited): TikTok's reasons, what the listing still lacks,
+  // what TikTok waits for, its Shopify status.
   function productDetails(p) {
-    if (!p.failure_reason && !p.missing.length && !p.waiting_reason) return "";
+    const notActive = p.shopify_status !== "ACTIVE";
+    if (!p.failure_reason && !p.missing.length && !p.waiting_reason && !p.edit_rejected_reason && !notActive) return "";
     return h("div", {},
       p.failure_reason ? h("p", { class: "reason" }, p.failure_reason) : null,
       p.missing.length
         ? [h("p", { class: "small" }, "TikTok Shop still needs:"),
           h("ul", { class: "missing", "aria-label": "Missing for " + p.title }, p.missing.map((m) => h("li", {}, m)))]
         : null,
-      p.waiting_reason ? h("p", { class: "waiting" }, "Waiting for you: " + p.waiting_reason) : null);
+      p.waiting_reason ? h("p", { class: "waiting" }, "Waiting for you: " + p.waiting_reason) : null,
+      p.edit_rejected_reason
+        ? h("p", { class: "reason" }, "Your last edit was refused (the live version still sells): " + p.edit_rejected_reason)
+        : null,
+      notActive
+        ? h("p", { class: "waiting" }, p.shopify_status.charAt(0) + p.shopify_status.slice(1).toLowerCase() +
+          " in Shopify: not for sale on TikTok Shop until it is active there")
+        : null);
   }
 
   // TikTok's seller cancel reasons, as the API serves them with the dashboard.

@@ -78,11 +78,9 @@ def listing_update(
     matched = listed_skus(product, listed)
     pairs = list(zip((v.variant_id for v in product.variants), wanted.skus, strict=True))
     prices = tuple(
-        SkuPrice(held.sku_id, sku.price, sku.currency)
+        SkuPrice(held.sku_id, sku.price, sku.currency, sku.list_price)
         for variant_id, sku in pairs
-        if "price" in fields
-        and (held := matched.get(variant_id)) is not None
-        and Decimal(held.price or "0") != Decimal(sku.price)
+        if "price" in fields and (held := matched.get(variant_id)) is not None and _repriced(held, sku)
     )
     reshaped = len(matched) < len(pairs) or len(matched) < len(listed.skus)
     reshaped = reshaped or any(
@@ -94,6 +92,15 @@ def listing_update(
         skus = tuple(_as_sent(sku, matched.get(variant_id), "price" in fields) for variant_id, sku in pairs)
         return ListingUpdate(edit=replace(edit or ProductEdit(), skus=skus))
     return ListingUpdate(edit=edit, prices=prices)
+
+
+def _repriced(held: TikTokSku, wanted: NewSku) -> bool:
+    """The price, or the list price (Shopify's compare-at), differs from TikTok's. TikTok answers
+    only a list price its audit accepted, so a refused one is offered again with the next change."""
+    held_list = Decimal(held.list_price or "0")
+    return Decimal(held.price or "0") != Decimal(wanted.price) or (
+        bool(wanted.list_price) and held_list != Decimal(wanted.list_price)
+    )
 
 
 def _same_attributes(held: TikTokSku, wanted: NewSku) -> bool:
@@ -113,9 +120,9 @@ def _as_sent(wanted: NewSku, held: TikTokSku | None, prices_synced: bool) -> New
     merchant's settings say."""
     if held is None:
         return wanted
-    price = wanted.price if prices_synced else held.price
+    listed = NewSku.listed(held, wanted.price, wanted.list_price) if prices_synced else NewSku.listed(held)
     return replace(
-        NewSku.listed(held, price),
+        listed,
         seller_sku=wanted.seller_sku,
         sales_attributes=wanted.sales_attributes,
         currency=wanted.currency,

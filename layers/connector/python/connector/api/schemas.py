@@ -127,6 +127,9 @@ class ProductOut(_Out):
     failure_reason: str | None
     missing: list[str]  # what TikTok needs that the product does not give: fixed from its listing form
     waiting_reason: str | None  # approved by TikTok, not yet on sale: what it waits for
+    # TikTok refused an edit: the live version sells on, unchanged.
+    edit_rejected_reason: str | None
+    shopify_status: str  # ACTIVE, DRAFT or ARCHIVED: only active products sell on TikTok Shop
     tiktok_category_id: str | None
     variants: int
     updated_at: int

@@ -175,6 +175,8 @@ def product_view(product: Product) -> schemas.ProductOut:
         failure_reason=product.failure_reason,
         missing=list(product.missing),
         waiting_reason=product.waiting_reason,
+        edit_rejected_reason=product.edit_rejected_reason,
+        shopify_status=product.shopify_status,
         tiktok_category_id=product.tiktok_category_id,
         variants=len(product.variants),
         updated_at=max(product.status_time, product.shopify_updated_at),
