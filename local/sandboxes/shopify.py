@@ -29,11 +29,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Self
+from typing import Any, Self, Unpack
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
@@ -53,6 +53,7 @@ from local.sandboxes.shopify_catalog import (
     shop_number,
 )
 from local.sandboxes.shopify_contract import Contract
+from local.sandboxes.shopify_edits import ProductEdits, apply_edits
 from local.sandboxes.shopify_graphql import (
     BulkStarter,
     GraphQLEndpoint,
@@ -86,7 +87,8 @@ CONTROL_HELP = {
     "POST /sandbox/{shop}/session-token": "a fresh App Bridge session token for the shop",
     "POST /sandbox/{shop}/access-token": "an offline access token, without a token exchange",
     "POST /sandbox/{shop}/webhooks/products-create": "adds a product and sends products/create",
-    "POST /sandbox/{shop}/webhooks/products-update?product_id=&title=&price=": "products/update",
+    "POST /sandbox/{shop}/webhooks/products-update?product_id=&title=&price=&status=&compare_at_price="
+    "&add_image=1&remove_variant=": "edits the product and sends products/update (compare_at_price=0 clears)",
     "POST /sandbox/{shop}/webhooks/products-delete?product_id=": "products/delete",
     "POST /sandbox/{shop}/products": "a hand-made product (JSON, see ProductSpec); answers its ids",
     "GET /sandbox/{shop}/locations": "the shop's locations",
@@ -346,29 +348,35 @@ class ShopifySandbox(Service):
             shop, "products/create", payloads.product_payload(product), wrong_secret=wrong_secret
         )
 
+    def edit_product(self, shop: str, product_id: int | str, **edits: Unpack[ProductEdits]) -> dict[str, Any]:
+        """The merchant edits a product (see ``ProductEdits`` for what may change): the GraphQL API
+        sees it at once; the products/update payload it would send is answered, not sent."""
+        state = self.state(shop)
+        product = self.product(shop, product_id)
+        with self.graphql.lock, self._lock:  # in the order an operation takes them (next_id)
+            taken = {v.sku for p in state.products.values() for v in p.variants}
+            apply_edits(
+                product, edits, locations=state.locations, cdn=self.url, taken_skus=taken, now=_utc_now()
+            )
+            return payloads.product_payload(product)
+
+    def product_payload_of(self, shop: str, product_id: int | str) -> dict[str, Any]:
+        """The products/update payload of the product as it is now (to deliver later, in any order)."""
+        product = self.product(shop, product_id)
+        with self.graphql.lock, self._lock:  # in the order an operation takes them (next_id)
+            return payloads.product_payload(product)
+
     def send_product_update(
         self,
         shop: str,
         product_id: int | str,
         *,
-        title: str | None = None,
-        price: Decimal | None = None,
         wrong_secret: bool = False,
+        **edits: Unpack[ProductEdits],
     ) -> int | None:
-        product = self.product(shop, product_id)
-        # Each change moves updated_at, which carries whole seconds: two changes within one second
-        # are a second apart, as the receiver tells an update from a redelivery by it.
-        now = max(datetime.now(UTC), product.updated_at + timedelta(seconds=1))
-        if title is not None:
-            product.title = title
-        for variant in product.variants:
-            if price is not None:
-                variant.price = price
-                variant.updated_at = now
-        product.updated_at = now
-        return self.send_webhook(
-            shop, "products/update", payloads.product_payload(product), wrong_secret=wrong_secret
-        )
+        """``edit_product`` (with no edit, only updated_at moves), then products/update is sent."""
+        payload = self.edit_product(shop, product_id, **edits)
+        return self.send_webhook(shop, "products/update", payload, wrong_secret=wrong_secret)
 
     def send_product_delete(
         self, shop: str, product_id: int | str, *, wrong_secret: bool = False
@@ -773,9 +781,16 @@ def _control_webhook(handler: _Handler, params: dict[str, str], query: dict[str,
         product, status = sandbox.send_product_create(shop, wrong_secret=wrong)
         query = {**query, "product_id": str(product.id)}
     elif kind == "products-update":
-        price = Decimal(query["price"]) if "price" in query else None
         status = sandbox.send_product_update(
-            shop, query["product_id"], title=query.get("title"), price=price, wrong_secret=wrong
+            shop,
+            query["product_id"],
+            title=query.get("title"),
+            status=query.get("status"),
+            price=_decimal(query.get("price")),
+            compare_at_price=_decimal(query.get("compare_at_price")),
+            add_image=query.get("add_image") in ("1", "true"),
+            remove_variant=query.get("remove_variant"),
+            wrong_secret=wrong,
         )
     elif kind == "products-delete":
         status = sandbox.send_product_delete(shop, query["product_id"], wrong_secret=wrong)
@@ -798,6 +813,15 @@ def _control_webhook(handler: _Handler, params: dict[str, str], query: dict[str,
     else:
         raise SandboxError(HTTPStatus.NOT_FOUND, f"no webhook helper {kind}")
     handler.send_json(HTTPStatus.OK, {"receiver_status": status, **query})
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a decimal number") from None
 
 
 def _control_add_product(

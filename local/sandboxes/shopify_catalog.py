@@ -130,6 +130,8 @@ class SandboxProduct:
     defect: str | None = None  # why TikTok Shop would refuse it, when it would
     options: list[SandboxOption] = field(default_factory=list)
     category: tuple[str, str] | None = None  # (taxonomy id, full name) of Shopify's standard category
+    # The highest variant id ever given, so that a removed variant's id is never given again.
+    highest_variant_id: int = 0
 
     @property
     def gid(self) -> str:
@@ -258,14 +260,14 @@ def _listing_details(
     variant.weight_unit = unit
     if variant.price and extra.random() < 0.3:
         variant.compare_at_price = (variant.price * Decimal("1.25")).quantize(Decimal("0.01"))
-    total = variant.inventory_quantity
-    first = extra.randint(0, total)
-    second = extra.randint(0, total - first)
-    variant.levels = {
-        locations[0].id: first,
-        locations[1].id: second,
-        locations[2].id: total - first - second,
-    }
+    variant.levels = split_stock(extra, variant.inventory_quantity, locations)
+
+
+def split_stock(rng: random.Random, total: int, locations: tuple[SandboxLocation, ...]) -> dict[int, int]:
+    """``total`` units spread at random over the shop's three locations."""
+    first = rng.randint(0, total)
+    second = rng.randint(0, total - first)
+    return {locations[0].id: first, locations[1].id: second, locations[2].id: total - first - second}
 
 
 def _title(name: str, defect: str | None) -> str:

@@ -793,6 +793,11 @@ class GraphQLEndpoint:
         answer["extensions"] = {"cost": self._cost(state, requested, actual)}
         return answer
 
+    @property
+    def lock(self) -> threading.Lock:
+        """Held while an operation runs: hold it to change records an operation may read."""
+        return self._lock
+
     def execute_bulk(self, resolvers: Resolvers, document: DocumentNode) -> ExecutionResult:
         """A bulk query's execution, under the same lock as requests; no cost, no bucket."""
         with self._lock:

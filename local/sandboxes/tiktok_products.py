@@ -1,16 +1,34 @@
 """The TikTok sandbox's products: Create Product's validation, the stored products and their audit
 after a delay, and the product endpoints (get, search, (de)activate, edit, prices, stock, delete).
 
-Checks and codes as the 202309 reference pages of each endpoint and their error tables give them.
-An audit fails, deterministically, for a title carrying ``[reject]`` or for text in a language that
-is not the market's (Chinese, Japanese or Korean characters); it ends PRE_APPROVED (KYC_PENDING) while
-the shop's ``kyc_pending`` is set, the product staying PENDING; otherwise the product goes live. Each
-audit's end is webhook 37 (audit status), a status change also webhook 5. A Partial Edit of content
-(not only price or stock) is audited again: a live product stays live meanwhile (TikTok keeps v1).
+Checks and codes as the 202309 reference pages of each endpoint and their error tables give them
+(prices: ``tiktok_prices``). An audit fails, deterministically, for a title carrying ``[reject]`` or
+for text in a language that is not the market's (Chinese, Japanese or Korean characters); it ends
+PRE_APPROVED (KYC_PENDING) while the shop's ``kyc_pending`` is set, the product staying PENDING;
+otherwise the product goes live. Each audit's end is webhook 37 (audit status); a first pass and
+every failure are also webhook 5 (PRODUCT_FIRST_PASS_REVIEW, PRODUCT_AUDIT_FAILURE: "Product audit
+fails" is one of its triggers, the reason in ``suspended_reason``).
+
+A Partial Edit of content (not only price or stock) is audited again. Partial Edit's reference: "If
+the audit passes, v2 is published to the shop, otherwise, the existing product stays live and remains
+unchanged (keeping v1)". So a live product stays ACTIVATE throughout; while the edit is audited, Get
+Product answers the edited content (v2, the latest submitted: "If a draft or audit-review version
+exists, unedited fields will retain their values over those of the base (live) version"); once the
+audit passes v2 is what sells and ``audit_failed_reasons`` is cleared; once it fails, Get Product
+answers the live content (v1: title, description, main images and the SKUs as they were) again, with
+``audit.status`` FAILED and the reasons in ``audit_failed_reasons``. Price and stock changes made
+meanwhile stay ("edits to the price or inventory fields do not require a reaudit and will be
+immediately published").
+
+Get Product's ``product_status`` ("unrelated to its audit status"): INITIAL until the product first
+goes live (under audit, pre-approved or failed), ACTIVATE from then on while it is PENDING, FAILED or
+ACTIVATE (an edit under audit, a rejected edit, a reactivation), else its ``status``
+(SELLER_DEACTIVATED, DELETED...).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -24,6 +42,11 @@ from local.sandboxes.tiktok_codes import (
     JsonObject,
     page,
 )
+from local.sandboxes.tiktok_prices import (
+    INVALID_INPUT,
+    check_sku_prices,
+    stored_list_prices,
+)
 from local.sandboxes.tiktok_state import SandboxShop, Shared
 from local.sandboxes.tiktok_webhooks import Scheduler, WebhookSender
 
@@ -32,6 +55,11 @@ BUILT_IN_ATTRIBUTES = {a.id: a for category in CATEGORIES for a in category.attr
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 EDITABLE = ("title", "description", "main_images", "skus")
 CONTENT = ("title", "description", "main_images")  # besides new SKUs and sales attributes
+LIVE_CONTENT = (*CONTENT, "skus")  # what a rejected edit of a live product gives back
+# Partial Edit: "edits to the price or inventory fields do not require a reaudit and will be
+# immediately published"; a rejected edit keeps them.
+PUBLISHED_AT_ONCE = ("price", "list_price", "external_list_prices", "inventory")
+LIST_PRICES = ("list_price", "external_list_prices")
 UNKNOWN_SKU = 12052910  # "Invalid input parameters"
 
 
@@ -100,6 +128,7 @@ class Products:
             "id": self._shared.new_id(),
             "seller_sku": str(sku.get("seller_sku", "")),
             "price": {"sale_price": str(sku["price"]["amount"]), "currency": sku["price"].get("currency")},
+            **stored_list_prices(sku, str(sku["price"]["amount"])),
             "inventory": [
                 {
                     "warehouse_id": str(level.get("warehouse_id") or "7000714532876273410"),
@@ -167,14 +196,19 @@ class Products:
                         "listing_platform": "TIKTOK_SHOP",
                     }
                 ]
-                if pending:  # a live product keeps its audited version live
+                live = product.pop("_live", None)
+                if pending:
                     product["status"] = "FAILED"
-                    self._webhooks.product_changed(product, "PRODUCT_AUDIT_FAILURE", reason)
+                elif live is not None:  # a live product stays live, unchanged (v1)
+                    _restore(product, live)
+                self._webhooks.product_changed(product, "PRODUCT_AUDIT_FAILURE", reason)
             elif self._shops[product["shop_id"]].kyc_pending:
                 product["audit"] = {"status": "PRE_APPROVED", "pre_approved_reasons": ["KYC_PENDING"]}
             else:
                 product["audit"] = {"status": "APPROVED", "pre_approved_reasons": []}
                 product["audit_failed_reasons"] = []
+                product.pop("_live", None)  # v2 is published
+                product["_went_live"] = True
                 if pending:
                     product["status"] = "ACTIVATE"
                     self._webhooks.product_changed(product, "PRODUCT_FIRST_PASS_REVIEW", "")
@@ -250,6 +284,7 @@ class Products:
         edited = {**_editable(product), **{k: v for k, v in body.items() if k in EDITABLE}}
         validate_product({**edited, "category_id": "sandbox"}, shop.region)
         content = any(name in body for name in CONTENT)
+        live = copy.deepcopy({name: product[name] for name in LIVE_CONTENT})
         if "skus" in body:
             # skus.id: "Any existing SKU IDs not listed here will result in the deletion of those
             # SKUs"; "To create new SKUs, leave the SKU ID blank".
@@ -271,6 +306,8 @@ class Products:
                 product[name] = edited[name]
         self._shared.touch(product)
         if content:  # audited again; price and stock edits are published at once
+            if product["status"] == "ACTIVATE":
+                product.setdefault("_live", live)  # what sells until the edit passes (kept over edits)
             product["audit"] = {"status": "AUDITING", "pre_approved_reasons": []}
             if product["status"] == "FAILED":
                 product["status"] = "PENDING"
@@ -303,13 +340,21 @@ class Products:
         if product["status"] != "ACTIVATE":  # "can be updated only by this SKU in live status"
             raise ApiFailure(12052702, "The SKU price can only be updated when the product is live")
         skus = {sku["id"]: sku for sku in product["skus"]}
-        for update in body.get("skus") or ():
-            sku, price = skus.get(str(update.get("id"))), update.get("price") or {}
-            if sku is None:
-                raise ApiFailure(12052910, "Invalid input parameters: unknown SKU id")
-            if not _positive_decimal(price.get("amount")) or not price.get("currency"):
-                raise ApiFailure(12052073, "The product price is invalid")
+        updates = [update for update in body.get("skus") or () if isinstance(update, dict)]
+        for update in updates:  # all checked before any is applied
+            if str(update.get("id")) not in skus:
+                raise ApiFailure(INVALID_INPUT, "Invalid input parameters: unknown SKU id")
+            # Update Price's error table has no 12052375: an invalid list price is invalid input.
+            check_sku_prices(update, shop.region, list_price_invalid=INVALID_INPUT)
+        for update in updates:
+            sku, price = skus[str(update["id"])], update["price"]
             sku["price"] = {"sale_price": str(price["amount"]), "currency": price["currency"]}
+            given = stored_list_prices(update, sku["price"]["sale_price"])
+            for name in LIST_PRICES:  # a kind given replaces the kept one; one left out stays
+                if update.get(name) is not None:
+                    sku.pop(name, None)
+                    sku.update({name: given[name]} if name in given else {})
+            _discard_list_prices_below_sale(sku)
         self._shared.touch(product)
         return {}
 
@@ -387,9 +432,7 @@ def validate_product(body: JsonObject, region: str) -> None:
     if len(skus) > 300:
         raise ApiFailure(12052050, "A single product cannot have more than 300 different SKUs")
     for sku in skus:
-        price = sku.get("price") or {}
-        if not _positive_decimal(price.get("amount")) or not price.get("currency"):
-            raise ApiFailure(12052073, "The product price is invalid")
+        check_sku_prices(sku, region)
         for level in sku.get("inventory") or ():
             quantity = level.get("quantity", 0)
             if not isinstance(quantity, int) or not 0 <= quantity <= 99_999:
@@ -400,8 +443,40 @@ def validate_product(body: JsonObject, region: str) -> None:
 
 
 def public_product(product: JsonObject) -> JsonObject:
-    """A product as Get Product answers it: without the sandbox's own keys (its shop, custom ids)."""
-    return {key: value for key, value in product.items() if key != "shop_id" and not key.startswith("_")}
+    """A product as Get Product answers it: without the sandbox's own keys (its shop, custom ids, the
+    live version kept during an edit's audit), with its ``product_status``."""
+    public = {key: value for key, value in product.items() if key != "shop_id" and not key.startswith("_")}
+    return {**public, "product_status": product_status(product)}
+
+
+def product_status(product: JsonObject) -> str:
+    """Get Product's ``product_status``: the product's own state, its audit aside (module docstring)."""
+    status = str(product["status"])
+    if status in ("PENDING", "FAILED", "ACTIVATE"):
+        return "ACTIVATE" if product.get("_went_live") else "INITIAL"
+    return status  # DRAFT, SELLER_DEACTIVATED, PLATFORM_DEACTIVATED, FREEZE, DELETED
+
+
+def _restore(product: JsonObject, live: JsonObject) -> None:
+    """The live version (v1) back after a rejected edit, with the SKUs' prices and stock as they are
+    now: those were published at once."""
+    current = {sku["id"]: sku for sku in product["skus"]}
+    skus = []
+    for sku in live["skus"]:
+        now = current.get(sku["id"])
+        if now is not None:
+            sku = {key: value for key, value in sku.items() if key not in PUBLISHED_AT_ONCE}
+            sku.update({key: now[key] for key in PUBLISHED_AT_ONCE if key in now})
+        skus.append(sku)
+    product.update({name: live[name] for name in CONTENT}, skus=skus)
+
+
+def _discard_list_prices_below_sale(sku: JsonObject) -> None:
+    # list_price: "must be equal to or greater than skus.price.amount. Otherwise, it will be discarded."
+    kept = stored_list_prices(sku, sku["price"]["sale_price"])
+    for name in LIST_PRICES:
+        sku.pop(name, None)
+    sku.update(kept)
 
 
 def _positive_decimal(value: Any) -> bool:
@@ -426,8 +501,12 @@ def _editable(product: JsonObject) -> JsonObject:
 
 def _stored_sku(edit: JsonObject, stored: JsonObject) -> JsonObject:
     price = edit.get("price") or {}
+    # "If you need to edit any nested property within an object, you must provide values for all
+    # nested properties of that object": list prices left out of a SKU's edit are gone.
+    kept = {k: v for k, v in stored.items() if k not in LIST_PRICES}
     return {
-        **stored,
+        **kept,
+        **stored_list_prices(edit, str(price["amount"])),
         "seller_sku": str(edit.get("seller_sku") or stored["seller_sku"]),
         "price": {"sale_price": str(price["amount"]), "currency": price["currency"]},
         "inventory": [
