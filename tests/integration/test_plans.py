@@ -35,7 +35,11 @@ def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
     valid = [
         p.shopify_product_id
         for p in store.list_products(shop, "not_uploaded", 100).items
-        if 0 < len(p.title) <= 255 and p.image_urls and p.variants and all(v.price > 0 for v in p.variants)
+        if p.sells_in_shopify
+        and 0 < len(p.title) <= 255
+        and p.image_urls
+        and p.variants
+        and all(v.price > 0 for v in p.variants)
     ][:50]
     assert len(valid) == 50
     ports = _ports(store)

@@ -19,7 +19,6 @@ from tests.helpers import LocalStack, change_plan, connect_to_sandbox
 pytestmark = pytest.mark.integration
 
 
-
 @pytest.fixture(autouse=True)
 def audit_verdicts(stack: LocalStack) -> Iterator[None]:
     """Subscribed to type 37 too, as the app is (make run): the verdict on an edit of a live
