@@ -22,6 +22,7 @@ class JobKind(StrEnum):
     UPLOAD = "upload"  # upload products to TikTok
     SHIP_PACKAGE = "ship_package"  # tell TikTok an order shipped (Shopify fulfilled it)
     REMOVE_LISTING = "remove_listing"  # delete from TikTok a product deleted in Shopify, free its slot
+    REPRICE = "reprice"  # a changed price rule or stock buffer: every live listing, in chunks
 
 
 class Job(BaseModel):

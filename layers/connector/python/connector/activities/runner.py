@@ -7,6 +7,7 @@ from collections.abc import Callable
 from connector.activities.catalog import run_import
 from connector.activities.listing_sync import run_product_sync, run_remove_listing
 from connector.activities.orders import run_cancel, run_order_sync, run_release_held_orders
+from connector.activities.reprice import run_reprice
 from connector.activities.shipping import run_ship_package
 from connector.activities.tiktok_listing import (
     run_activation,
@@ -30,6 +31,7 @@ WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
     JobKind.PRODUCT_SYNC: run_product_sync,
     JobKind.REMOVE_LISTING: run_remove_listing,
     JobKind.SHIP_PACKAGE: run_ship_package,
+    JobKind.REPRICE: run_reprice,
 }
 
 

@@ -37,6 +37,7 @@ class ActivityType(StrEnum):
     DEACTIVATE = "deactivate"
     CANCEL_ORDER = "cancel_order"
     SHIPMENT_SYNC = "shipment_sync"
+    REPRICE = "reprice"  # a changed price rule or stock buffer, sent to every live listing
 
 
 # What the dashboard calls each kind of activity.
@@ -50,6 +51,7 @@ ACTIVITY_LABELS: Mapping[ActivityType, str] = {
     ActivityType.ACTIVATE: "Activate on TikTok Shop",
     ActivityType.DEACTIVATE: "Deactivate on TikTok Shop",
     ActivityType.CANCEL_ORDER: "Cancel an order",
+    ActivityType.REPRICE: "Prices and stock to TikTok Shop",
 }
 
 

@@ -3,10 +3,12 @@ function, so the answer is immediate (202) and the dashboard follows the activit
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -15,6 +17,7 @@ from connector.api import schemas
 from connector.clients.shopify.errors import ShopifyError
 from connector.clients.tiktok.models import ShopAuth
 from connector.connections import connect_tiktok
+from connector.dal.store import Delivery
 from connector.domain.entities import (
     Activity,
     ActivityState,
@@ -33,6 +36,11 @@ from connector.observability import logger
 from connector.secrets import Secret
 from connector.wiring import Ports, ShopGoneError
 
+# A save of the same settings change this soon after the first is that save again, not a change of
+# its own (see start_reprice).
+SAME_SAVE_WINDOW = timedelta(minutes=10)
+RECENT_ACTIVITIES = 20
+
 
 def new_activity_id() -> str:
     """Time-ordered, so that newer activities sort after older ones."""
@@ -40,12 +48,18 @@ def new_activity_id() -> str:
 
 
 def _start(
-    ports: Ports, shop: str, type_: ActivityType, kind: JobKind, total: int | None, **params: object
+    ports: Ports,
+    shop: str,
+    type_: ActivityType,
+    kind: JobKind,
+    total: int | None,
+    activity_id: str | None = None,
+    **params: object,
 ) -> Activity:
     """``total`` None: the work counts its items as it finds them (an import, "upload all")."""
     activity = Activity(
         shop=shop,
-        activity_id=new_activity_id(),
+        activity_id=activity_id or new_activity_id(),
         type=type_,
         state=ActivityState.ONGOING,
         total=total or 0,
@@ -147,8 +161,92 @@ def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> sch
         location_warehouses=tuple((m.location_id, m.warehouse_id) for m in wanted.location_warehouses),
     )
     _check_new_mappings(ports, shop, settings.category_mappings)
+    # Saved first: the reprice reads the settings it sends when it runs.
     ports.store.save_settings(shop.domain, settings)
+    start_reprice(ports, shop, settings)
     return settings_view(ports, replace(shop, settings=settings))
+
+
+def start_reprice(ports: Ports, shop: Shop, settings: SyncSettings) -> Activity | None:
+    """Send a changed price rule or stock buffer to every listing on TikTok Shop, in one activity
+    (``connector.activities.reprice``); ``shop`` holds the settings before the save. None when
+    nothing is to be sent: neither changed (or what changed is not synced), the shop is not
+    connected, or nothing of it is on TikTok Shop.
+
+    A save of the same change again (a retried request, a second click) starts nothing: "the same
+    change" is the same rule and buffer before and after, over the same latest reprice. One that
+    comes after the first's activity started finds it the latest (within ``SAME_SAVE_WINDOW``); one
+    at the same moment loses the claim on the change (a marker written once). A change back and
+    forth is a new change each time, the latest reprice being another by then."""
+    before, after = _sent(shop.settings), _sent(settings)
+    reprice = before[0] != after[0] and "price" in settings.sync_fields
+    restock = before[1] != after[1] and "inventory" in settings.sync_fields
+    if not (reprice or restock) or shop.tiktok_connection is not TikTokConnection.CONNECTED:
+        return None
+    on_tiktok = ports.store.status_counts(shop.domain).products()
+    if on_tiktok["live"] + on_tiktok["inactive"] == 0:
+        return None  # nothing listed yet: uploads take the new settings as they are
+    change = hashlib.sha256(json.dumps([before, after, reprice, restock]).encode()).hexdigest()[:16]
+    now = ports.now()
+    latest = _latest_reprice(ports, shop.domain)
+    if (
+        latest is not None
+        and latest.activity_id.endswith(f"-reprice-{change}")
+        and latest.started_at is not None
+        and now - latest.started_at < SAME_SAVE_WINDOW
+    ):
+        return latest
+    window = int(SAME_SAVE_WINDOW.total_seconds())
+    moment = int(now.timestamp())
+    claim = Delivery(
+        source="settings",
+        delivery_id=f"reprice:{change}:{latest.activity_id if latest else '-'}:{moment // window}",
+        expires_at=moment + 2 * window,
+    )
+    if not ports.store.record_delivery(shop.domain, claim):
+        return None  # the same save at the same moment: the other request starts it
+    activity_id = f"{int(now.timestamp() * 1000):013d}-reprice-{change}"
+    return _start(
+        ports,
+        shop.domain,
+        ActivityType.REPRICE,
+        JobKind.REPRICE,
+        total=None,
+        activity_id=activity_id,
+        reprice=reprice,
+        restock=restock,
+    )
+
+
+def _sent(settings: SyncSettings) -> tuple[list[str] | None, list[str] | None]:
+    """What the price rule and the buffer make of what is sent, None for a rule or buffer of 0
+    (which changes nothing, whatever its kind or direction)."""
+    rule = (
+        [
+            settings.price_rule_kind.value,
+            settings.price_rule_direction.value,
+            format(settings.price_rule_value.normalize(), "f"),
+        ]
+        if settings.price_rule_value
+        else None
+    )
+    buffer = (
+        [settings.inventory_buffer_kind.value, str(settings.inventory_buffer_value)]
+        if settings.inventory_buffer_value
+        else None
+    )
+    return rule, buffer
+
+
+def _latest_reprice(ports: Ports, shop: str) -> Activity | None:
+    """The shop's latest reprice among its recent activities, running or finished."""
+    recent = [
+        activity
+        for finished in (False, True)
+        for activity in ports.store.list_activities(shop, finished=finished, limit=RECENT_ACTIVITIES)
+        if activity.type is ActivityType.REPRICE
+    ]
+    return max(recent, key=lambda activity: activity.activity_id, default=None)
 
 
 def settings_view(ports: Ports, shop: Shop) -> schemas.SettingsOut:
