@@ -30,7 +30,7 @@ def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
     store: Store,
     shop: str,
 ) -> None:
-    imported_shop(80)
+    imported_shop(90)
     change_plan(store, shop, name="free", products_used=9)  # 1 of the free plan's 10 left
     valid = [
         p.shopify_product_id
