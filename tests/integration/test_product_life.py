@@ -317,3 +317,25 @@ def test_a_refused_edit_leaves_the_live_version_on_sale_with_its_slot_and_the_re
     settle(stack)
     page = shown(stack, product_id)
     assert (page["status"], page["edit_rejected_reason"]) == ("live", None)
+
+
+def test_a_price_rule_changed_while_a_listing_is_audited_reaches_it(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connected(stack, monkeypatch)
+    spec = shirt(compare_at=None)
+    product_id = str(
+        stack.shopify.add_product(stack.shop, ProductSpec.model_validate(spec), announce=False).id
+    )
+    stack.merchant_call("POST", "/v1/imports")
+    stack.jobs.drain(timeout=60)
+    monkeypatch.setattr(stack.tiktok, "audit_delay_seconds", 1.5)
+    stack.merchant_call("POST", "/v1/products/upload", json={"product_ids": [product_id]})
+    stack.jobs.drain(timeout=60)
+    assert ours(stack, product_id).status == "pending"
+
+    stack.change_settings(price_rule={"kind": "percent", "direction": "up", "value": "10"})
+    settle(stack)
+
+    assert ours(stack, product_id).status == "live"
+    assert {sku["price"]["sale_price"] for sku in on_tiktok(stack, product_id)["skus"]} == {"22.00"}

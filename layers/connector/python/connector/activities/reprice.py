@@ -54,11 +54,17 @@ def _fan_out(job: Job, ports: Ports) -> None:
 
 
 def _selection(ports: Ports, shop: str) -> list[str]:
-    """Every live listing, and the listings we took off sale ourselves and put back by ourselves
-    (sold out, or no longer active in Shopify): they come back at the new price, and a smaller
-    buffer may be what brings a sold-out one back. A listing the merchant deactivated stays as is."""
+    """Every live listing and every listing under audit (its price edit is published at once, its
+    stock is held until it is live), and the listings we took off sale ourselves and put back by
+    ourselves (sold out, or no longer active in Shopify): they come back at the new price, and a
+    smaller buffer may be what brings a sold-out one back. A listing the merchant deactivated stays
+    as is."""
     ids: list[str] = []
-    for status, wanted in ((ProductStatus.LIVE, _on_tiktok), (ProductStatus.INACTIVE, _paused_by_us)):
+    for status, wanted in (
+        (ProductStatus.LIVE, _on_tiktok),
+        (ProductStatus.PENDING, _on_tiktok),
+        (ProductStatus.INACTIVE, _paused_by_us),
+    ):
         cursor = None
         while True:
             page = ports.store.list_products(shop, status, SELECTION_PAGE, cursor)

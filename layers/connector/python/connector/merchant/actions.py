@@ -184,7 +184,7 @@ def start_reprice(ports: Ports, shop: Shop, settings: SyncSettings) -> Activity 
     if not (reprice or restock) or shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return None
     on_tiktok = ports.store.status_counts(shop.domain).products()
-    if on_tiktok["live"] + on_tiktok["inactive"] == 0:
+    if on_tiktok["live"] + on_tiktok["pending"] + on_tiktok["inactive"] == 0:
         return None  # nothing listed yet: uploads take the new settings as they are
     change = hashlib.sha256(json.dumps([before, after, reprice, restock]).encode()).hexdigest()[:16]
     now = ports.now()
