@@ -68,20 +68,34 @@ def settle(stack: LocalStack) -> None:
     stack.jobs.drain(timeout=60)
 
 
-def listed_product(
-    stack: LocalStack, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any], region: str = "US"
-) -> str:
-    """A product imported and uploaded, live on TikTok: its Shopify id."""
-    connected(stack, monkeypatch, region)
+def imported(stack: LocalStack, spec: dict[str, Any]) -> str:
+    """A product made in Shopify and imported (not announced by a webhook): its Shopify id."""
     product_id = str(
         stack.shopify.add_product(stack.shop, ProductSpec.model_validate(spec), announce=False).id
     )
     started = stack.merchant_call("POST", "/v1/imports").json()["activity"]
     stack.jobs.drain(timeout=60)
     assert stack.finished_activity(started["id"])["succeeded"] == 1
+    return product_id
+
+
+def upload(stack: LocalStack, product_id: str, *, audited: bool = True) -> None:
+    """The merchant uploads it; with ``audited``, TikTok's audit and all that follows are done."""
     answer = stack.merchant_call("POST", "/v1/products/upload", json={"product_ids": [product_id]})
     assert answer.status_code == 202, answer.text
-    settle(stack)
+    if audited:
+        settle(stack)
+    else:
+        stack.jobs.drain(timeout=60)
+
+
+def listed_product(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any], region: str = "US"
+) -> str:
+    """A product imported and uploaded, live on TikTok: its Shopify id."""
+    connected(stack, monkeypatch, region)
+    product_id = imported(stack, spec)
+    upload(stack, product_id)
     assert ours(stack, product_id).status == "live"
     return product_id
 
@@ -223,14 +237,8 @@ def test_compare_at_price_is_the_list_price_and_the_rule_applies_to_both(
 ) -> None:
     connected(stack, monkeypatch)
     stack.change_settings(price_rule={"kind": "percent", "direction": "up", "value": "10"})
-    monkeypatch.setattr(stack.shopify, "products_per_shop", 0)
-    product_id = str(
-        stack.shopify.add_product(stack.shop, ProductSpec.model_validate(shirt()), announce=False).id
-    )
-    stack.merchant_call("POST", "/v1/imports")
-    stack.jobs.drain(timeout=60)
-    stack.merchant_call("POST", "/v1/products/upload", json={"product_ids": [product_id]})
-    settle(stack)
+    product_id = imported(stack, shirt())
+    upload(stack, product_id)
     skus = on_tiktok(stack, product_id)["skus"]
     assert {(sku["price"]["sale_price"], sku["list_price"]["amount"]) for sku in skus} == {("22.00", "27.50")}
 
@@ -244,13 +252,8 @@ def test_yen_prices_are_whole(stack: LocalStack, monkeypatch: pytest.MonkeyPatch
     spec = shirt(price="1234.50", compare_at=None)
     connected(stack, monkeypatch, region="JP")
     stack.change_settings(price_rule={"kind": "percent", "direction": "up", "value": "10"})
-    product_id = str(
-        stack.shopify.add_product(stack.shop, ProductSpec.model_validate(spec), announce=False).id
-    )
-    stack.merchant_call("POST", "/v1/imports")
-    stack.jobs.drain(timeout=60)
-    stack.merchant_call("POST", "/v1/products/upload", json={"product_ids": [product_id]})
-    settle(stack)
+    product_id = imported(stack, spec)
+    upload(stack, product_id)
     skus = on_tiktok(stack, product_id)["skus"]
     assert {(sku["price"]["sale_price"], sku["price"]["currency"]) for sku in skus} == {("1358", "JPY")}
 
@@ -260,14 +263,9 @@ def test_a_rule_pricing_at_zero_fails_the_product_with_the_reason(
 ) -> None:
     connected(stack, monkeypatch)
     stack.change_settings(price_rule={"kind": "fixed", "direction": "down", "value": "20"})
-    product_id = str(
-        stack.shopify.add_product(stack.shop, ProductSpec.model_validate(shirt()), announce=False).id
-    )
-    stack.merchant_call("POST", "/v1/imports")
-    stack.jobs.drain(timeout=60)
+    product_id = imported(stack, shirt())
     creates = stack.tiktok.calls.get("products/create", 0)
-    stack.merchant_call("POST", "/v1/products/upload", json={"product_ids": [product_id]})
-    settle(stack)
+    upload(stack, product_id)
     page = shown(stack, product_id)
     assert page["status"] == "failed"
     assert any("price rule" in m and "0.00 USD or less" in m for m in page["missing"]), page
@@ -324,14 +322,9 @@ def test_a_price_rule_changed_while_a_listing_is_audited_reaches_it(
 ) -> None:
     connected(stack, monkeypatch)
     spec = shirt(compare_at=None)
-    product_id = str(
-        stack.shopify.add_product(stack.shop, ProductSpec.model_validate(spec), announce=False).id
-    )
-    stack.merchant_call("POST", "/v1/imports")
-    stack.jobs.drain(timeout=60)
+    product_id = imported(stack, spec)
     monkeypatch.setattr(stack.tiktok, "audit_delay_seconds", 1.5)
-    stack.merchant_call("POST", "/v1/products/upload", json={"product_ids": [product_id]})
-    stack.jobs.drain(timeout=60)
+    upload(stack, product_id, audited=False)
     assert ours(stack, product_id).status == "pending"
 
     stack.change_settings(price_rule={"kind": "percent", "direction": "up", "value": "10"})
