@@ -132,7 +132,7 @@ def test_subscription_update_is_recorded_in_order(store: Store, shop: str) -> No
     assert store.get_plan(shop).subscription_status == "ACTIVE"  # type: ignore[union-attr]
 
 
-def _order_with_buyer(store: Store, shop: str, oid: str, shopify_id: str, email: str) -> None:
+def _order_in_shopify(store: Store, shop: str, oid: str, shopify_id: str) -> None:
     store.commit_order(
         Order(
             shop,
@@ -141,40 +141,37 @@ def _order_with_buyer(store: Store, shop: str, oid: str, shopify_id: str, email:
             "AWAITING_SHIPMENT",
             100,
             shopify_order_id=shopify_id,
-            buyer_email=email,
-            shipping_name="Jo Buyer",
             created_at=100,
         ),
         {"orders_awaiting_shipment": 1},
     )
+    store.link_shopify_order(shop, shopify_id, oid)
 
 
 def test_customer_data_request_and_redact(store: Store, shop: str) -> None:
     connected_shop(store, shop)
-    _order_with_buyer(store, shop, "o-1", "5801234567890123", "buyer@example.com")
-    _order_with_buyer(store, shop, "o-2", "42", "Buyer@Example.com")
-    _order_with_buyer(store, shop, "o-3", "43", "someone.else@example.com")
+    # The sample payloads name the customer's Shopify order 5801234567890123.
+    _order_in_shopify(store, shop, "o-1", "5801234567890123")
+    _order_in_shopify(store, shop, "o-3", "43")  # another customer's
     run = Harness(store)
 
-    run.deliver(
-        shopify_message(
-            shop, "customers/data_request", load("webhooks/shopify/customers-data_request.json")["body"]
-        )
-    )
+    request = load("webhooks/shopify/customers-data_request.json")["body"]
+    run.deliver(shopify_message(shop, "customers/data_request", request))
     assert store.get_data_request(shop, "9999") == {
         "customer_id": "207119551",
-        "order_ids": ["o-1", "o-2"],
-        "fields_held": ["buyer_email", "shipping_name"],
+        "order_ids": ["o-1"],
+        "fields_held": ["the link from the TikTok Shop order to the Shopify order"],
     }
 
-    run.deliver(
-        shopify_message(shop, "customers/redact", load("webhooks/shopify/customers-redact.json")["body"])
-    )
-    for oid in ("o-1", "o-2"):
-        order = store.get_order(shop, oid)
-        assert order is not None and order.buyer_email is None and order.shipping_name is None
-    assert store.get_order(shop, "o-3").buyer_email == "someone.else@example.com"  # type: ignore[union-attr]
-    assert not any("buyer@example.com" in json.dumps(item).lower() for item in shop_items(shop))
+    redact = load("webhooks/shopify/customers-redact.json")["body"]
+    run.deliver(shopify_message(shop, "customers/redact", redact))
+    order = store.get_order(shop, "o-1")
+    assert order is not None and order.shopify_order_id is None and order.customer_redacted
+    assert store.order_for_shopify(shop, "5801234567890123") is None
+    assert store.get_order(shop, "o-3").shopify_order_id == "43"  # type: ignore[union-attr]
+    assert store.order_for_shopify(shop, "43") == "o-3"
+    items = json.dumps(shop_items(shop)).lower()
+    assert "5801234567890123" not in items
     assert store.status_counts(shop) == store.recount(shop)
 
 

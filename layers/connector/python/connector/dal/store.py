@@ -378,22 +378,17 @@ class Store(ActivityProgress):
         row = get(ProductLinkRow, keys.shop_pk(shop), keys.PRODUCT_LINK + tiktok_product_id)
         return None if row is None else row.shopify_product_id
 
-    def orders_of_customer(
-        self, shop: str, email: str | None, shopify_order_ids: Iterable[str]
-    ) -> list[Order]:
-        """The shop's orders that name this customer (by email) or that Shopify lists as theirs."""
-        wanted_ids = set(shopify_order_ids)
-        found = []
-        for row in OrderRow.query(keys.shop_pk(shop), OrderRow.sk.startswith(keys.ORDER)):
-            order = convert.order_from_row(row)
-            by_email = (
-                email is not None
-                and order.buyer_email is not None
-                and order.buyer_email.lower() == email.lower()
-            )
-            if by_email or (order.shopify_order_id in wanted_ids):
-                found.append(order)
-        return found
+    def orders_of_shopify_orders(self, shop: str, shopify_order_ids: Iterable[str]) -> list[Order]:
+        """The TikTok orders these Shopify orders were made from (by their links: two batch reads)."""
+        pk = keys.shop_pk(shop)
+        links = _batch_get([(pk, keys.SHOPIFY_ORDER_LINK + oid) for oid in dict.fromkeys(shopify_order_ids)])
+        tiktok_ids = sorted({str(item["tiktok_order_id"]["S"]) for item in links})
+        return list(self.get_orders(shop, tiktok_ids).values())
+
+    def unlink_shopify_orders(self, shop: str, shopify_order_ids: Iterable[str]) -> None:
+        with TableRow.batch_write() as batch:
+            for oid in dict.fromkeys(shopify_order_ids):
+                batch.delete(ShopifyOrderLinkRow(keys.shop_pk(shop), keys.SHOPIFY_ORDER_LINK + oid))
 
     def save_data_request(
         self,

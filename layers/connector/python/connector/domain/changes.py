@@ -251,13 +251,16 @@ def return_change(current: Order, return_status: str, update_time: int) -> Chang
 
 
 def redact_customer(current: Order) -> Change[Order]:
-    """customers/redact: the order stays (the merchant's books need it), the person leaves it."""
-    if current.buyer_email is None and current.shipping_name is None:
+    """customers/redact: the order stays (the merchant's counts need it) without its link to the
+    buyer's Shopify order. Buyers' names, addresses, phones and emails go to Shopify and are never
+    kept here, so the link is all there is to erase."""
+    if current.customer_redacted:
         return Change(Verdict.DUPLICATE)
-    return Change(Verdict.APPLY, replace(current, buyer_email=None, shipping_name=None))
+    return Change(Verdict.APPLY, replace(current, shopify_order_id=None, customer_redacted=True))
 
 
-PERSONAL_ORDER_FIELDS = ("buyer_email", "shipping_name")
+# What a data request finds we hold of a customer's orders.
+HELD_FOR_A_CUSTOMER = "the link from the TikTok Shop order to the Shopify order"
 
 
 # Orders that exist for the merchant to fulfil: paid, not cancelled.
@@ -271,4 +274,9 @@ _PAID = {
 
 def ready_for_shopify(order: Order) -> bool:
     """A TikTok order that should be in Shopify and is not (held ones wait for quota)."""
-    return order.status in _PAID and order.shopify_order_id is None and not order.held_for_quota
+    return (
+        order.status in _PAID
+        and order.shopify_order_id is None
+        and not order.held_for_quota
+        and not order.customer_redacted
+    )

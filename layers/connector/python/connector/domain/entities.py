@@ -261,8 +261,9 @@ class Order:
     tiktok_status: str  # TikTok's raw status
     update_time: int  # TikTok's update_time (epoch seconds) of the status we hold
     shopify_order_id: str | None = None
-    buyer_email: str | None = None  # personal data: erased by customers/redact
-    shipping_name: str | None = None  # personal data: erased by customers/redact
+    # customers/redact erased its link to the Shopify order (the only trace of the buyer we held);
+    # the order stays, unlinked, for the merchant's counts.
+    customer_redacted: bool = False
     cancellation_status: str | None = None
     cancellation_time: int = 0  # TikTok's create_time of the cancellation request
     return_status: str | None = None

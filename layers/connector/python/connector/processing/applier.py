@@ -299,10 +299,8 @@ class Applier:
 
     def _shopify_data_request(self, message: QueuedWebhook) -> Outcome:
         payload = _shopify_payload(message, shopify_payloads.DataRequestPayload)
-        orders = self._store.orders_of_customer(
-            message.shop, payload.customer.email, payload.orders_requested
-        )
-        held = sorted({f for o in orders for f in changes.PERSONAL_ORDER_FIELDS if getattr(o, f) is not None})
+        orders = self._store.orders_of_shopify_orders(message.shop, payload.orders_requested)
+        held = [changes.HELD_FOR_A_CUSTOMER] if orders else []
         self._store.save_data_request(
             message.shop,
             payload.data_request.id,
@@ -315,9 +313,8 @@ class Applier:
 
     def _shopify_customer_redact(self, message: QueuedWebhook) -> Outcome:
         payload = _shopify_payload(message, shopify_payloads.CustomerRedactPayload)
-        orders = self._store.orders_of_customer(
-            message.shop, payload.customer.email, payload.orders_to_redact
-        )
+        orders = self._store.orders_of_shopify_orders(message.shop, payload.orders_to_redact)
+        self._store.unlink_shopify_orders(message.shop, payload.orders_to_redact)
         for order in orders:
             self._orders[(message.shop, order.tiktok_order_id)] = order
             self._change_order(

@@ -132,9 +132,7 @@ class AppSubscriptionPayload(_Payload):
 
 
 class CustomerRef(_Payload):
-    id: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    id: str | None = None  # its email and phone are not read: they never reach the queue
 
 
 class DataRequestRef(_Payload):
@@ -197,7 +195,9 @@ class ShopifyWebhook:
             shop=self.shop,
             topic=self.topic,
             occurred_at=occurred,
-            body=self.raw_body.decode(),
+            # Only the fields the processor reads (the payload model's): no customer's address,
+            # email or phone and none of a big product's unread fields reach the queue.
+            body=self.payload.model_dump_json() if self.payload is not None else self.raw_body.decode(),
         )
 
 
