@@ -36,6 +36,16 @@ def connect_tiktok(
         tiktok_access_token_expires_at=datetime.fromtimestamp(access_token_expires_at, UTC),
         tiktok_region=region or shop.tiktok_region,
     )
+    if not shop.orders_since:
+        # Orders from now on become Shopify orders: the shop's TikTok history (delivered ones
+        # included) would otherwise arrive as new unfulfilled orders and use up the plan's quota.
+        # The merchant may choose an earlier start in Settings.
+        since = int(ports.now().timestamp())
+        connected = replace(
+            connected,
+            orders_since=since,
+            tiktok_orders_polled_until=max(shop.tiktok_orders_polled_until, since),
+        )
     try:
         connected = replace(connected, tiktok_warehouses=sales_warehouses(ports.tiktok_api(connected)))
     except TikTokError:

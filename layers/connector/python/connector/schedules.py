@@ -196,6 +196,10 @@ def poll_tiktok_orders(ports: Ports, shop: Shop, now: int) -> int:
         token = page.next_page_token or None
         if token is None:
             break
+        if page.orders:  # pages come oldest change first: a long history never restarts from zero
+            ports.store.update_shop(
+                shop.domain, tiktok_orders_polled_until=max(o.update_time for o in page.orders)
+            )
     ports.store.update_shop(shop.domain, tiktok_orders_polled_until=now)
     return applied
 

@@ -150,6 +150,11 @@ class OrderOut(_Out):
     cancellation_status: str | None
     return_status: str | None
     held_for_quota: bool
+    # Why it is not in Shopify: Shopify's own reason, for the merchant to fix and retry.
+    sync_problem: str | None
+    fulfilled_by_tiktok: bool  # TikTok ships it: shown here, never a Shopify order to fulfil
+    unmatched_skus: list[str]  # TikTok SKUs that match no product of ours: custom lines in Shopify
+    cancelled_in_shopify: bool
 
 
 class OrderPage(_Out):

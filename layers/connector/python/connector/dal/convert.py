@@ -96,6 +96,7 @@ def shop_to_row(shop: Shop) -> ShopRow:
         ],
         onboarding_step=shop.onboarding_step,
         tiktok_orders_polled_until=shop.tiktok_orders_polled_until,
+        orders_since=shop.orders_since,
         tiktok_deletions_polled_until=shop.tiktok_deletions_polled_until,
         gsi2pk=keys.shops_listing_pk(shop.install_state.value),
         gsi2sk=shop.domain,
@@ -136,6 +137,7 @@ def shop_from_row(row: ShopRow) -> Shop:
         ),
         onboarding_step=int(row.onboarding_step),
         tiktok_orders_polled_until=int(row.tiktok_orders_polled_until or 0),
+        orders_since=int(row.orders_since or 0),
         tiktok_deletions_polled_until=int(row.tiktok_deletions_polled_until or 0),
         installed_at=_from_iso(row.installed_at),
         uninstalled_at=_from_iso(row.uninstalled_at),
@@ -270,6 +272,11 @@ def order_to_row(order: Order, version: int) -> OrderRow:
         return_time=order.return_time,
         held_for_quota=order.held_for_quota,
         created_at=order.created_at,
+        sync_problem=order.sync_problem,
+        fulfilled_by_tiktok=order.fulfilled_by_tiktok,
+        unmatched_skus=list(order.unmatched_skus),
+        cancelled_in_shopify=order.cancelled_in_shopify,
+        returns_restocked=list(order.returns_restocked),
         version=version,
     )
 
@@ -289,6 +296,11 @@ def order_from_row(row: OrderRow) -> Order:
         return_time=int(row.return_time),
         held_for_quota=bool(row.held_for_quota),
         created_at=int(row.created_at),
+        sync_problem=row.sync_problem,
+        fulfilled_by_tiktok=bool(row.fulfilled_by_tiktok),
+        unmatched_skus=_strings(row.unmatched_skus),
+        cancelled_in_shopify=bool(row.cancelled_in_shopify),
+        returns_restocked=_strings(row.returns_restocked),
         version=int(row.version),
     )
 

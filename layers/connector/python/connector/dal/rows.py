@@ -114,6 +114,7 @@ class ShopRow(ListedRow):
     settings = SyncSettingsMap()
     onboarding_step = NumberAttribute(default=1)
     tiktok_orders_polled_until = NumberAttribute(default=0)
+    orders_since = NumberAttribute(default=0)
     tiktok_deletions_polled_until = NumberAttribute(default=0)
     installed_at = UnicodeAttribute(null=True)
     uninstalled_at = UnicodeAttribute(null=True)
@@ -197,6 +198,11 @@ class OrderRow(ListedRow):
     return_time = NumberAttribute(default=0)
     held_for_quota = BooleanAttribute(default=False)
     created_at = NumberAttribute(default=0)
+    sync_problem = UnicodeAttribute(null=True)
+    fulfilled_by_tiktok = BooleanAttribute(default=False)
+    unmatched_skus = ListAttribute(of=UnicodeAttribute, default=list)
+    cancelled_in_shopify = BooleanAttribute(default=False)
+    returns_restocked = ListAttribute(of=UnicodeAttribute, default=list)
     version = NumberAttribute()
 
 

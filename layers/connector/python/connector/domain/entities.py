@@ -145,6 +145,9 @@ class Shop:
     settings: SyncSettings = field(default_factory=SyncSettings)
     onboarding_step: int = 1
     tiktok_orders_polled_until: int = 0  # TikTok update_time up to which the order poll has read
+    # Orders created on TikTok from then on (epoch seconds) become Shopify orders: the time the shop
+    # connected, or the earlier start the merchant chose. 0: not connected yet.
+    orders_since: int = 0
     tiktok_deletions_polled_until: int = 0  # the same for the poll of products deleted on TikTok
     installed_at: datetime | None = None
     uninstalled_at: datetime | None = None
@@ -270,6 +273,13 @@ class Order:
     return_time: int = 0  # TikTok's update_time of the return
     held_for_quota: bool = False
     created_at: int = 0
+    # Why it is not in Shopify (Shopify's reason, an empty TikTok detail, older than the sync's
+    # start); None once created, or while it waits its turn.
+    sync_problem: str | None = None
+    fulfilled_by_tiktok: bool = False  # TikTok ships it from its warehouse: shown, never in Shopify
+    unmatched_skus: tuple[str, ...] = ()  # TikTok SKUs of no variant of ours: custom lines in Shopify
+    cancelled_in_shopify: bool = False  # TikTok's cancellation reached the Shopify order
+    returns_restocked: tuple[str, ...] = ()  # TikTok return ids whose units went back to Shopify's stock
     version: int = 0
 
 

@@ -194,6 +194,10 @@ def order_view(order: Order) -> schemas.OrderOut:
         cancellation_status=order.cancellation_status,
         return_status=order.return_status,
         held_for_quota=order.held_for_quota,
+        sync_problem=order.sync_problem,
+        fulfilled_by_tiktok=order.fulfilled_by_tiktok,
+        unmatched_skus=list(order.unmatched_skus),
+        cancelled_in_shopify=order.cancelled_in_shopify,
     )
 
 
