@@ -254,7 +254,7 @@ class Applier:
         return self._job_once(message, JobKind.INVENTORY_SYNC, params)
 
     def _shopify_fulfilled(self, message: QueuedWebhook) -> Outcome:
-        if message.topic == "fulfillments/create":
+        if message.topic in ("fulfillments/create", "fulfillments/update"):
             fulfillment = _shopify_payload(message, shopify_payloads.FulfillmentPayload)
             fulfillments = [fulfillment]
         else:
@@ -268,6 +268,11 @@ class Applier:
                     "fulfillment_id": f.id,
                     "tracking_company": f.tracking_company,
                     "tracking_number": f.tracking_number,
+                    # What this fulfilment ships: its own packages get its own tracking number.
+                    "line_items": [
+                        {"variant_id": i.variant_id, "quantity": i.quantity} for i in f.line_items
+                    ],
+                    "update": message.topic == "fulfillments/update",
                 }
                 for f in fulfillments
             ]
@@ -682,6 +687,7 @@ TOPICS: dict[tuple[Source, str], Topic] = {
     (Source.SHOPIFY, "inventory_levels/update"): Topic(Applier._shopify_inventory, job_only=True),
     (Source.SHOPIFY, "orders/fulfilled"): Topic(Applier._shopify_fulfilled, job_only=True),
     (Source.SHOPIFY, "fulfillments/create"): Topic(Applier._shopify_fulfilled, job_only=True),
+    (Source.SHOPIFY, "fulfillments/update"): Topic(Applier._shopify_fulfilled, job_only=True),
     (Source.SHOPIFY, "app/uninstalled"): Topic(Applier._shopify_uninstalled),
     (Source.SHOPIFY, "app_subscriptions/update"): Topic(Applier._shopify_subscription),
     (Source.SHOPIFY, "customers/data_request"): Topic(Applier._shopify_data_request),

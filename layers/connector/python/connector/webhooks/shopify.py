@@ -104,11 +104,22 @@ class InventoryLevelPayload(_Payload):
     updated_at: datetime | None = None
 
 
+class FulfilledLineItem(_Payload):
+    id: str  # the order's line item
+    variant_id: str | None = None  # None for a custom line item
+    quantity: int = 0
+
+
 class FulfillmentPayload(_Payload):
+    """The REST Fulfillment (topics fulfillments/create and fulfillments/update): what it ships
+    (``line_items``) and how (tracking). Its destination address is not read, so never queued."""
+
     id: str
     order_id: str
+    status: str | None = None
     tracking_company: str | None = None
     tracking_number: str | None = None
+    line_items: list[FulfilledLineItem] = []
 
 
 class OrderFulfilledPayload(_Payload):
@@ -164,6 +175,7 @@ TOPIC_PAYLOADS: Mapping[str, type[_Payload]] = {
     "inventory_levels/update": InventoryLevelPayload,
     "orders/fulfilled": OrderFulfilledPayload,
     "fulfillments/create": FulfillmentPayload,
+    "fulfillments/update": FulfillmentPayload,
     "app/uninstalled": AppUninstalledPayload,
     "app_subscriptions/update": AppSubscriptionPayload,
     "customers/data_request": DataRequestPayload,
