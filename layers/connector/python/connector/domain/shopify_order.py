@@ -33,14 +33,20 @@ Money is ``Decimal`` here and a decimal string on the wire, never a float.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connector.clients.shopify.ids import to_gid
-from connector.clients.tiktok.models import PriceDetail, RecipientAddress, TikTokLineItem, TikTokOrder
+from connector.clients.tiktok.models import (
+    Payment,
+    PriceDetail,
+    RecipientAddress,
+    TikTokLineItem,
+    TikTokOrder,
+)
 
 GATEWAY = "TikTok Shop"
 SOURCE_NAME = "tiktok"
@@ -195,41 +201,13 @@ def shopify_order_input(
         else sum((money(i.platform_discount) for i in order.line_items), ZERO)
     )
     products = money(paid.sub_total) if paid.sub_total else lines_total - platform_discount
-    shipping = (
-        money(paid.shipping_fee)
-        if paid.shipping_fee
-        else max(
-            money(paid.original_shipping_fee)
-            - money(paid.shipping_fee_seller_discount)
-            - money(paid.shipping_fee_platform_discount),
-            ZERO,
-        )
-    )
-    shipping_line: dict[str, Any] = {"title": SHIPPING_TITLE, "priceSet": bag(shipping)}
-    if shipping_tax > 0:
-        shipping_line["taxLines"] = [
-            {"title": title, "rate": _rate(shipping_tax, shipping), "priceSet": bag(shipping_tax)}
-        ]
-    shipping_lines = [shipping_line]
-    fees = ZERO
-    for name, label in FEES:
-        fee = money(getattr(paid, name))
-        if fee <= 0:
-            continue
-        fees += fee
-        fee_line: dict[str, Any] = {"title": f"TikTok Shop {label.lower()}", "priceSet": bag(fee)}
-        if name == "item_insurance_fee" and insurance_tax > 0:
-            fee_line["taxLines"] = [
-                {"title": title, "rate": _rate(insurance_tax, fee), "priceSet": bag(insurance_tax)}
-            ]
-        shipping_lines.append(fee_line)
-
+    shipping_lines, shipping, fees = _shipping_lines(paid, title, bag)
     taxes = product_tax + shipping_tax + (insurance_tax if money(paid.item_insurance_fee) > 0 else ZERO)
     before_tax = lines_total - platform_discount + shipping + fees
     total = money(paid.total_amount) if paid.total_amount else before_tax + taxes
     # TikTok: total_amount = sub_total + shipping_fee + taxes (+ fees). Prices that already hold the
     # tax (VAT) show as a total that adds up without it.
-    taxes_included = taxes > 0 and total == before_tax and total != before_tax + taxes
+    taxes_included = taxes > 0 and total == before_tax
     shopify_total = before_tax + (ZERO if taxes_included else taxes)
 
     draft: dict[str, Any] = {
@@ -270,6 +248,43 @@ def shopify_order_input(
         total=total,
         shopify_total=shopify_total,
     )
+
+
+def _shipping_lines(
+    paid: Payment, title: str, bag: Callable[[Decimal], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
+    """OrderCreateShippingLineInput: TikTok's shipping after both its discounts (its tax on it), then
+    a line per other charge the buyer paid; with the shipping fee and the charges' sum."""
+    shipping = (
+        money(paid.shipping_fee)
+        if paid.shipping_fee
+        else max(
+            money(paid.original_shipping_fee)
+            - money(paid.shipping_fee_seller_discount)
+            - money(paid.shipping_fee_platform_discount),
+            ZERO,
+        )
+    )
+    shipping_tax, insurance_tax = money(paid.shipping_fee_tax), money(paid.item_insurance_tax)
+    shipping_line: dict[str, Any] = {"title": SHIPPING_TITLE, "priceSet": bag(shipping)}
+    if shipping_tax > 0:
+        shipping_line["taxLines"] = [
+            {"title": title, "rate": _rate(shipping_tax, shipping), "priceSet": bag(shipping_tax)}
+        ]
+    lines = [shipping_line]
+    fees = ZERO
+    for name, label in FEES:
+        fee = money(getattr(paid, name))
+        if fee <= 0:
+            continue
+        fees += fee
+        fee_line: dict[str, Any] = {"title": f"TikTok Shop {label.lower()}", "priceSet": bag(fee)}
+        if name == "item_insurance_fee" and insurance_tax > 0:
+            fee_line["taxLines"] = [
+                {"title": title, "rate": _rate(insurance_tax, fee), "priceSet": bag(insurance_tax)}
+            ]
+        lines.append(fee_line)
+    return lines, shipping, fees
 
 
 def seller_unit_price(item: TikTokLineItem) -> Decimal:
