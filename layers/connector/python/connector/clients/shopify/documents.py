@@ -153,6 +153,67 @@ mutation ConnectorOrderCreate($order: OrderCreateOrderInput!, $options: OrderCre
 }
 """
 
+# orderCancel (2025-10): ``refund`` is deprecated ("Use `refundMethod` instead"); the order's money
+# stays as it is with refundMethod { originalPaymentMethodsRefund: false } and no store credit. Its
+# errors are ``orderCancelUserErrors`` (``userErrors`` is deprecated). The cancellation runs as a job.
+ORDER_CANCEL = """
+mutation ConnectorOrderCancel(
+  $orderId: ID!
+  $reason: OrderCancelReason!
+  $restock: Boolean!
+  $notifyCustomer: Boolean
+  $staffNote: String
+  $refundMethod: OrderCancelRefundMethodInput
+) {
+  orderCancel(
+    orderId: $orderId
+    reason: $reason
+    restock: $restock
+    notifyCustomer: $notifyCustomer
+    staffNote: $staffNote
+    refundMethod: $refundMethod
+  ) {
+    job { id done }
+    orderCancelUserErrors { field message code }
+  }
+}
+"""
+
+# Whether an order is cancelled (objects/Order#field-cancelledAt): what a refused orderCancel is
+# checked against.
+ORDER_CANCELLED_QUERY = """
+query ConnectorOrderCancelled($id: ID!) {
+  order(id: $id) { id cancelledAt }
+}
+"""
+
+# An order's line items (objects/LineItem): quantities as ordered, as left after refunds and
+# removals, refundable, and not yet fulfilled; the variant, none on a custom line item.
+ORDER_LINE_FIELDS = "id sku quantity currentQuantity refundableQuantity unfulfilledQuantity variant { id }"
+ORDER_LINE_COST = 2  # the line item and its variant
+ORDER_LINE_ITEMS_QUERY = f"""
+query ConnectorOrderLineItems($id: ID!, $first: Int!, $after: String) {{
+  order(id: $id) {{
+    id
+    lineItems(first: $first, after: $after) {{
+      nodes {{ {ORDER_LINE_FIELDS} }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+"""
+
+# refundCreate (input RefundInput): line items back in stock (restockType), and money only as the
+# ``transactions`` given.
+REFUND_CREATE = """
+mutation ConnectorRefundCreate($input: RefundInput!) {
+  refundCreate(input: $input) {
+    refund { id }
+    userErrors { field message }
+  }
+}
+"""
+
 APP_SUBSCRIPTION_CREATE = """
 mutation ConnectorAppSubscriptionCreate(
   $name: String!, $lineItems: [AppSubscriptionLineItemInput!]!, $returnUrl: URL!, $test: Boolean

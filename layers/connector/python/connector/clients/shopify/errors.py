@@ -40,6 +40,15 @@ class ShopifyUserError(ShopifyError):
         super().__init__(f"{mutation}: " + "; ".join(e.message for e in self.user_errors))
 
 
+class ShopifyOrderRejectedError(ShopifyUserError):
+    """``orderCreate`` answered ``userErrors``: Shopify refused the order and created nothing, a known
+    outcome (unlike ``ShopifyOutcomeUnknownError``). ``messages`` are Shopify's own words."""
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return tuple(error.message for error in self.user_errors)
+
+
 class ShopifyThrottledError(ShopifyError):
     """Still throttled after the allowed retries."""
 

@@ -89,6 +89,19 @@ class OrderLine:
 
 
 @dataclass(frozen=True, slots=True)
+class ShopifyOrderLineItem:
+    """One line item of a Shopify order (objects/LineItem)."""
+
+    id: str  # numeric
+    variant_id: str | None  # numeric; None on a custom line item (or a deleted variant)
+    sku: str | None
+    quantity: int  # as ordered
+    current_quantity: int  # less refunded and removed units
+    refundable_quantity: int
+    unfulfilled_quantity: int
+
+
+@dataclass(frozen=True, slots=True)
 class AppSubscription:
     id: str
     status: str

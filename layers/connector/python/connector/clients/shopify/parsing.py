@@ -14,6 +14,7 @@ from connector.clients.shopify.models import (
     ShopifyImage,
     ShopifyLocation,
     ShopifyOption,
+    ShopifyOrderLineItem,
     ShopifyProduct,
     ShopifyVariant,
 )
@@ -112,14 +113,33 @@ def bulk_operation(node: dict[str, Any] | None) -> BulkOperation | None:
     )
 
 
-def raise_user_errors(mutation: str, result: dict[str, Any]) -> None:
-    """ShopifyUserError when a mutation's result holds ``userErrors``."""
-    errors = result.get("userErrors") or []
+def order_line_item(node: dict[str, Any]) -> ShopifyOrderLineItem:
+    variant = node.get("variant") or {}
+    return ShopifyOrderLineItem(
+        id=numeric_id(node["id"]),
+        variant_id=numeric_id(variant["id"]) if variant.get("id") else None,
+        sku=node.get("sku") or None,
+        quantity=int(node.get("quantity") or 0),
+        current_quantity=int(node.get("currentQuantity") or 0),
+        refundable_quantity=int(node.get("refundableQuantity") or 0),
+        unfulfilled_quantity=int(node.get("unfulfilledQuantity") or 0),
+    )
+
+
+def user_errors(result: dict[str, Any], key: str = "userErrors") -> list[UserError]:
+    return [
+        UserError(message=e["message"], field=tuple(e.get("field") or ()), code=e.get("code"))
+        for e in result.get(key) or []
+    ]
+
+
+def raise_user_errors(
+    mutation: str,
+    result: dict[str, Any],
+    error: type[ShopifyUserError] = ShopifyUserError,
+    key: str = "userErrors",
+) -> None:
+    """``error`` (ShopifyUserError) when a mutation's result holds user errors (under ``key``)."""
+    errors = user_errors(result, key)
     if errors:
-        raise ShopifyUserError(
-            mutation,
-            [
-                UserError(message=e["message"], field=tuple(e.get("field") or ()), code=e.get("code"))
-                for e in errors
-            ],
-        )
+        raise error(mutation, errors)

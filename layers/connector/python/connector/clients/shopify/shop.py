@@ -2,7 +2,8 @@
 operations, orders and app subscriptions.
 
 Docs followed (shopify.dev): /docs/api/admin-graphql/2025-10 (``products``, ``product``,
-``productsCount``, ``orderCreate``, ``appSubscriptionCreate``, ``bulkOperationRunQuery``,
+``productsCount``, ``orderCreate``, ``orderCancel``, ``order``, ``refundCreate``,
+``appSubscriptionCreate``, ``bulkOperationRunQuery``,
 ``currentBulkOperation``, ``node``) and /docs/api/usage/bulk-operations/queries (before API 2026-01
 one query operation per shop at a time; poll the operation; the result is a JSONL file at a signed
 URL). Every call is budgeted against the shop's cost bucket (see ``transport``).
@@ -10,9 +11,10 @@ URL). Every call is budgeted against the shop's cost bucket (see ``transport``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector.clients.shopify import parsing
 from connector.clients.shopify.bulk import read_bulk_products
@@ -25,23 +27,32 @@ from connector.clients.shopify.documents import (
     INVENTORY_ITEM_LEVELS_QUERY,
     INVENTORY_LEVELS_QUERY,
     LOCATIONS_QUERY,
+    ORDER_CANCEL,
+    ORDER_CANCELLED_QUERY,
     ORDER_CREATE,
+    ORDER_LINE_COST,
+    ORDER_LINE_ITEMS_QUERY,
     PRODUCT_OBJECT_COST,
     PRODUCT_VARIANTS_QUERY,
     PRODUCTS_COUNT_QUERY,
     PRODUCTS_QUERY,
+    REFUND_CREATE,
     VARIANT_COST,
 )
-from connector.clients.shopify.errors import ShopifyError
+from connector.clients.shopify.errors import ShopifyError, ShopifyOrderRejectedError, ShopifyUserError
 from connector.clients.shopify.ids import numeric_id, to_gid
 from connector.clients.shopify.models import (
     AppSubscription,
     BulkOperation,
     OrderLine,
     ShopifyLocation,
+    ShopifyOrderLineItem,
     ShopifyProduct,
 )
 from connector.clients.shopify.transport import MUTATION_COST, ShopGraphQL, connection_cost
+
+if TYPE_CHECKING:
+    from connector.domain.shopify_order import ShopifyOrderDraft
 
 # Shopify refuses a query whose requested cost is over 1,000 points (rate-limits doc, "Single query limit").
 MAX_QUERY_COST = 1000
@@ -51,6 +62,10 @@ LOCATIONS_PAGE = 100
 LEVELS_PER_ITEM = 10
 LEVEL_COST = 3  # the level, its location, its quantities
 ITEMS_PER_LEVELS_CALL = 25
+ORDER_LINES_PAGE = 100  # 1 + (2 + 100 x 2) + 1 points
+STAFF_NOTE_MAX = 255  # orderCancel's staffNote: "Maximum length of 255 characters"
+# A refusal that says the order is cancelled already ("... already been cancelled/canceled").
+ALREADY_CANCELLED = re.compile(r"already\b.*\bcancel", re.IGNORECASE)
 
 
 def variants_in_page(page_size: int, variants_per_page: int, images_per_product: int) -> int:
@@ -312,8 +327,135 @@ class ShopifyShopClient:
             mutation=True,
         )
         result = data["orderCreate"]
-        parsing.raise_user_errors("orderCreate", result)
+        parsing.raise_user_errors("orderCreate", result, ShopifyOrderRejectedError)
         return numeric_id(result["order"]["id"])
+
+    # -- orders from TikTok ----------------------------------------------------------------------
+
+    def create_order_from(self, draft: ShopifyOrderDraft) -> str:
+        """Create the order a ``domain.shopify_order`` draft describes (``orderCreate(order:,
+        options:)``) and return its numeric id.
+
+        ``ShopifyOrderRejectedError`` (Shopify's userErrors, their messages kept): nothing was
+        created. ``ShopifyOutcomeUnknownError`` (the answer was lost): it may exist; the draft's
+        ``sourceIdentifier`` (the TikTok order id) is on it if so. As with ``create_order``, the
+        caller makes sure one TikTok order is sent once.
+        """
+        data = self._graphql.execute(
+            ORDER_CREATE,
+            {"order": draft.order, "options": draft.options},
+            operation="ConnectorOrderCreate",
+            estimated_cost=MUTATION_COST,
+            mutation=True,
+        )
+        result = data["orderCreate"]
+        parsing.raise_user_errors("orderCreate", result, ShopifyOrderRejectedError)
+        return numeric_id(result["order"]["id"])
+
+    def cancel_order(
+        self,
+        order_id: str,
+        *,
+        reason: str = "OTHER",
+        restock: bool = True,
+        notify_customer: bool = False,
+        staff_note: str | None = "Cancelled on TikTok Shop; TikTok refunds the buyer.",
+    ) -> bool:
+        """Cancel an order without refunding it (TikTok refunds the buyer): ``orderCancel`` with
+        refundMethod { originalPaymentMethodsRefund: false }. True when this call cancelled it, False
+        when it was cancelled already (a refusal while ``cancelledAt`` is set is taken as done).
+        Shopify cancels in a job, so the order may show as cancelled a moment after this returns."""
+        variables: dict[str, Any] = {
+            "orderId": to_gid("Order", order_id),
+            "reason": reason,
+            "restock": restock,
+            "notifyCustomer": notify_customer,
+            "staffNote": staff_note[:STAFF_NOTE_MAX] if staff_note else None,
+            "refundMethod": {"originalPaymentMethodsRefund": False},
+        }
+        data = self._graphql.execute(
+            ORDER_CANCEL,
+            variables,
+            operation="ConnectorOrderCancel",
+            estimated_cost=MUTATION_COST,
+            mutation=True,
+        )
+        result = data["orderCancel"]
+        errors = parsing.user_errors(result, "orderCancelUserErrors")
+        if not errors:
+            return True
+        if any(ALREADY_CANCELLED.search(error.message) for error in errors) or self._cancelled(order_id):
+            return False
+        raise ShopifyUserError("orderCancel", errors)
+
+    def _cancelled(self, order_id: str) -> bool:
+        data = self._graphql.execute(
+            ORDER_CANCELLED_QUERY,
+            {"id": to_gid("Order", order_id)},
+            operation="ConnectorOrderCancelled",
+            estimated_cost=1,
+        )
+        return bool((data.get("order") or {}).get("cancelledAt"))
+
+    def order_line_items(self, order_id: str) -> list[ShopifyOrderLineItem]:
+        """Every line item of an order, with its variant and quantities (for returns and partial
+        fulfilment); ShopifyError when the order is not there."""
+        found: list[ShopifyOrderLineItem] = []
+        after: str | None = None
+        while True:
+            data = self._graphql.execute(
+                ORDER_LINE_ITEMS_QUERY,
+                {"id": to_gid("Order", order_id), "first": ORDER_LINES_PAGE, "after": after},
+                operation="ConnectorOrderLineItems",
+                estimated_cost=1 + connection_cost(ORDER_LINES_PAGE, ORDER_LINE_COST) + 1,
+            )
+            if data.get("order") is None:
+                raise ShopifyError(f"order {order_id} not found")
+            connection = data["order"]["lineItems"]
+            found.extend(parsing.order_line_item(node) for node in connection["nodes"])
+            if not connection["pageInfo"]["hasNextPage"]:
+                return found
+            after = connection["pageInfo"]["endCursor"]
+
+    def refund_return(
+        self,
+        order_id: str,
+        lines: Sequence[tuple[str, int]],
+        location_id: str,
+        *,
+        restock_type: str = "RETURN",
+        note: str | None = "Returned on TikTok Shop; TikTok refunds the buyer.",
+    ) -> str:
+        """Record returned units (line item id, quantity) back in stock at ``location_id`` with
+        ``refundCreate``, moving no money (no transactions: TikTok refunds the buyer) and telling
+        no one; returns the refund's numeric id. ``restock_type`` RETURN is for fulfilled units,
+        CANCEL for unfulfilled ones (enums/RefundLineItemRestockType)."""
+        refund_input: dict[str, Any] = {
+            "orderId": to_gid("Order", order_id),
+            "notify": False,
+            "refundLineItems": [
+                {
+                    "lineItemId": to_gid("LineItem", line_item_id),
+                    "quantity": quantity,
+                    "restockType": restock_type,
+                    "locationId": to_gid("Location", location_id),
+                }
+                for line_item_id, quantity in lines
+            ],
+            "transactions": [],
+        }
+        if note:
+            refund_input["note"] = note
+        data = self._graphql.execute(
+            REFUND_CREATE,
+            {"input": refund_input},
+            operation="ConnectorRefundCreate",
+            estimated_cost=MUTATION_COST,
+            mutation=True,
+        )
+        result = data["refundCreate"]
+        parsing.raise_user_errors("refundCreate", result)
+        return numeric_id(result["refund"]["id"])
 
     def create_app_subscription(
         self,

@@ -28,7 +28,7 @@ RETRYABLE_CODES: Mapping[int, str] = {
     10037002: "Failed to get orders, If multiple retry have failed, please contact the platform",
     10037003: "Failed to get orders, If multiple retry have failed, please contact the platform",
     10037004: "Failed to get orders, If multiple retry have failed, please contact the platform",
-    # Ship Package.
+    # Ship Package, Mark Package As Shipped.
     11001031: "System process error, please try again later.",
     21001003: "System timeout. If the error persists, please contact the platform for assistance.",
     21001008: "System process error, please try again later.",
@@ -36,6 +36,14 @@ RETRYABLE_CODES: Mapping[int, str] = {
     21022029: "System process error, please try again later.",
     21042001: "System process error, please try again later.",
     21042076: "System process error, please try again later.",
+    # Mark Package As Shipped.
+    11001027: "System timeout. If this error persists, please contact the platform for assistance.",
+    11006005: "System process error, please try again later.",
+    11006026: "System process error, please try again later.",
+    21001043: "System process error, please try again later.",
+    21001055: "System process error, please try again later.",
+    21008300: "System process error, please try again later.",
+    21022030: "System process error, please try again later.",
 }
 
 # Per action, the codes of its error table that say what we asked for is already the case: the
@@ -48,6 +56,13 @@ ALREADY_DONE: Mapping[str, Mapping[int, str]] = {
         11006021: "Package has been shipped. Please not ship the package again.",
         21011020: "These orders are already shipped.",
         21011027: "Package has already been delivered.",  # delivered, so shipped before
+    },
+    # fulfillment/mark-package-as-shipped.spec.json: the order's items are shipped already.
+    "mark_package_as_shipped": {
+        21011006: "These orders are already shipped.",
+        21011020: "These orders are already shipped.",
+        21042056: "These orders are already shipped.",
+        21008099: "Package has been shipped. Please not ship the package again.",
     },
     # products/delete-products.spec.json: the product is gone, which is what a delete asks.
     "delete_products": {12052032: "The product does not exist"},

@@ -404,13 +404,99 @@ class ProductActionFailure:
 
 
 @dataclass(frozen=True)
+class ItemTax:
+    """One ``line_items[].item_tax[]`` entry of Get Order Detail (US sales tax today)."""
+
+    tax_type: str  # SALES_TAX
+    tax_amount: str  # decimal string, the order's currency
+    tax_rate: str  # a proportion ("0.0725"), as a decimal string
+
+
+@dataclass(frozen=True)
 class TikTokLineItem:
+    """One ``line_items[]`` entry of Get Order Detail: TikTok lists one per unit sold.
+
+    Prices are decimal strings in the order's currency, per unit: ``sale_price`` = ``original_price``
+    - ``seller_discount`` - ``platform_discount``."""
+
     line_item_id: str
     product_id: str
     sku_id: str
     seller_sku: str
     sale_price: str
     package_id: str
+    product_name: str = ""
+    sku_name: str = ""  # the SKU's sales attributes, "Black, 26"
+    original_price: str = ""
+    seller_discount: str = ""
+    platform_discount: str = ""
+    currency: str = ""
+    display_status: str = ""  # UNPAID, AWAITING_SHIPMENT, ..., CANCELLED
+    is_gift: bool = False
+    item_tax: tuple[ItemTax, ...] = ()
+
+
+@dataclass(frozen=True)
+class DistrictLevel:
+    """One ``recipient_address.district_info[]`` entry: ``level`` L0 (the country) to L4, and the
+    name of the division at that level ("State", "County", "City", ...)."""
+
+    level: str
+    level_name: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RecipientAddress:
+    """Get Order Detail's ``recipient_address`` (absent while UNPAID or ON_HOLD). Everything but the
+    region is personal data: left out of repr, so no log line shows it."""
+
+    region_code: str  # "US", "GB", ...
+    name: str = field(default="", repr=False)
+    first_name: str = field(default="", repr=False)  # the whole name when the buyer gave one field
+    last_name: str = field(default="", repr=False)  # "" when the buyer gave one field
+    phone_number: str = field(default="", repr=False)  # masked ("(+1)213-***-1234") under TikTok logistics
+    address_line1: str = field(default="", repr=False)
+    address_line2: str = field(default="", repr=False)
+    address_line3: str = field(default="", repr=False)  # BR only
+    address_line4: str = field(default="", repr=False)  # BR only
+    postal_code: str = field(default="", repr=False)
+    post_town: str = field(default="", repr=False)  # UK only
+    district_info: tuple[DistrictLevel, ...] = field(default=(), repr=False)
+    full_address: str = field(default="", repr=False)
+    address_detail: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Get Order Detail's ``payment``: decimal strings in ``currency`` ("" when TikTok leaves one out).
+
+    The reference's arithmetic: ``sub_total`` = ``original_total_product_price`` - ``seller_discount``
+    - ``platform_discount``; ``shipping_fee`` = ``original_shipping_fee`` -
+    ``shipping_fee_seller_discount`` - ``shipping_fee_platform_discount``; ``total_amount`` (what the
+    buyer paid) = ``sub_total`` + ``shipping_fee`` + taxes + ``retail_delivery_fee``. In the US
+    ``sub_total`` and ``shipping_fee`` are before tax."""
+
+    currency: str = ""
+    sub_total: str = ""
+    shipping_fee: str = ""
+    seller_discount: str = ""
+    platform_discount: str = ""
+    shipping_fee_seller_discount: str = ""
+    shipping_fee_platform_discount: str = ""
+    tax: str = ""
+    product_tax: str = ""
+    shipping_fee_tax: str = ""
+    total_amount: str = ""
+    original_total_product_price: str = ""
+    original_shipping_fee: str = ""
+    retail_delivery_fee: str = ""  # US (Colorado)
+    small_order_fee: str = ""  # TH
+    buyer_service_fee: str = ""  # ID
+    handling_fee: str = ""
+    shipping_insurance_fee: str = ""  # ID
+    item_insurance_fee: str = ""  # US, ID
+    item_insurance_tax: str = ""  # US
 
 
 @dataclass(frozen=True)
@@ -427,6 +513,125 @@ class TikTokOrder:
     package_ids: tuple[str, ...] = ()
     shipping_type: str = ""  # TIKTOK (TikTok's label) or SELLER (the seller ships)
     delivery_option_id: str = ""
+    payment: Payment = field(default_factory=Payment)
+    recipient_address: RecipientAddress | None = field(default=None, repr=False)
+    buyer_email: str = field(default="", repr=False)  # anonymized by TikTok, still the buyer's
+    buyer_message: str = field(default="", repr=False)
+    paid_time: int = 0
+    fulfillment_type: str = ""  # FULFILLMENT_BY_SELLER or FULFILLMENT_BY_TIKTOK
+    tracking_number: str = ""
+    shipping_provider_id: str = ""
+
+
+@dataclass(frozen=True)
+class PriceDetail:
+    """Get Price Detail (order/202407/orders/{order_id}/price_detail): the order's price breakdown,
+    and the same per line item (``line_item_id`` set, no ``line_items`` of its own). Decimal strings
+    in ``currency``; ``tax_rate`` a proportion ("0.021")."""
+
+    currency: str = ""
+    total: str = ""  # sku_list_price + shipping_list_price
+    payment: str = ""  # what the buyer pays: sku_sale_price + shipping_sale_price + tax_amount + ...
+    sku_list_price: str = ""
+    sku_sale_price: str = ""  # sku_list_price - subtotal_deduction_seller - subtotal_deduction_platform
+    subtotal: str = ""  # sku_sale_price + subtotal_tax_amount
+    subtotal_deduction_seller: str = ""
+    subtotal_deduction_platform: str = ""
+    subtotal_tax_amount: str = ""
+    shipping_list_price: str = ""
+    shipping_sale_price: str = ""
+    shipping_fee_deduction_seller: str = ""
+    shipping_fee_deduction_platform: str = ""
+    tax_amount: str = ""  # subtotal_tax_amount + shipping fee tax + COD fee tax
+    tax_rate: str = ""
+    net_price_amount: str = ""
+    line_item_id: str = ""
+    line_items: tuple[PriceDetail, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReturnLineItem:
+    """One ``return_line_items[]`` entry of Search Returns: one order line item, so one unit."""
+
+    return_line_item_id: str
+    order_line_item_id: str
+    sku_id: str
+    seller_sku: str = ""
+    product_name: str = ""
+    sku_name: str = ""
+
+
+@dataclass(frozen=True)
+class TikTokReturn:
+    """One ``return_orders[]`` entry of Search Returns (return_refund/202309/returns/search)."""
+
+    return_id: str
+    order_id: str
+    return_type: str  # REFUND, RETURN_AND_REFUND or REPLACEMENT
+    return_status: str  # RETURN_OR_REFUND_REQUEST_PENDING, ..., RETURN_OR_REFUND_REQUEST_COMPLETE
+    role: str = ""  # who asked: BUYER, SELLER, OPERATOR or SYSTEM
+    create_time: int = 0
+    update_time: int = 0
+    line_items: tuple[ReturnLineItem, ...] = ()
+    refund_total: str = ""
+    currency: str = ""
+
+    @property
+    def quantities(self) -> dict[str, int]:
+        """Units returned per TikTok SKU id (each return line item is one order line item, one unit)."""
+        counts: dict[str, int] = {}
+        for item in self.line_items:
+            counts[item.sku_id] = counts.get(item.sku_id, 0) + 1
+        return counts
+
+
+@dataclass(frozen=True)
+class ReturnPage:
+    returns: tuple[TikTokReturn, ...]
+    next_page_token: str
+    total_count: int
+
+
+@dataclass(frozen=True)
+class CancelLineItem:
+    """One ``cancel_line_items[]`` entry of Search Cancellations: one order line item, one unit."""
+
+    cancel_line_item_id: str
+    order_line_item_id: str
+    sku_id: str
+    seller_sku: str = ""
+
+
+@dataclass(frozen=True)
+class OrderCancellation:
+    """One ``cancellations[]`` entry of Search Cancellations (return_refund/202309/cancellations/search)."""
+
+    cancel_id: str
+    order_id: str
+    cancel_type: str  # CANCEL (seller or system) or BUYER_CANCEL
+    cancel_status: str  # CANCELLATION_REQUEST_PENDING, _SUCCESS, _CANCEL(LED) or _COMPLETE
+    role: str = ""
+    cancel_reason: str = ""
+    create_time: int = 0
+    update_time: int = 0
+    line_items: tuple[CancelLineItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class CancellationPage:
+    cancellations: tuple[OrderCancellation, ...]
+    next_page_token: str
+    total_count: int
+
+
+@dataclass(frozen=True)
+class ShippedPackage:
+    """Mark Package As Shipped's answer: the package TikTok made of the line items."""
+
+    order_id: str
+    package_id: str
+    line_item_ids: tuple[str, ...] = ()
+    warning: str = ""  # e.g. "match more than one provider"
 
 
 @dataclass(frozen=True)

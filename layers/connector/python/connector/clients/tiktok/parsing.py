@@ -14,22 +14,34 @@ from connector.clients.tiktok.models import (
     AuthorizedShop,
     Brand,
     Cancellation,
+    CancellationPage,
+    CancelLineItem,
     CategoryAttribute,
     CategoryRules,
     CreatedProduct,
+    DistrictLevel,
     EditedProduct,
     InventoryError,
     InventoryLevel,
+    ItemTax,
+    OrderCancellation,
     OrderPage,
+    Payment,
+    PriceDetail,
     ProductActionFailure,
     ProductPage,
+    RecipientAddress,
     RecommendedCategory,
+    ReturnLineItem,
+    ReturnPage,
     SalesAttribute,
+    ShippedPackage,
     ShippingProvider,
     TikTokCategory,
     TikTokLineItem,
     TikTokOrder,
     TikTokProduct,
+    TikTokReturn,
     TikTokSku,
     TokenGrant,
     UploadedImage,
@@ -216,30 +228,181 @@ def brands(data: Mapping[str, Any]) -> list[Brand]:
 
 
 def order(data: Mapping[str, Any]) -> TikTokOrder:
-    payment = data.get("payment") or {}
+    """One ``orders[]`` entry of Get Order Detail (order/202507/orders) or Get Order List."""
+    paid = payment(data.get("payment") or {})
+    address = data.get("recipient_address")
     return TikTokOrder(
         order_id=as_str(data.get("id")),
         status=as_str(data.get("status")),
         create_time=as_int(data.get("create_time")),
         update_time=as_int(data.get("update_time")),
         is_on_hold_order=bool(data.get("is_on_hold_order", False)),
-        currency=as_str(payment.get("currency")),
-        total_amount=as_str(payment.get("total_amount")),
+        currency=paid.currency,
+        total_amount=paid.total_amount,
         cancellation_initiator=as_str(data.get("cancellation_initiator")),
-        line_items=tuple(
-            TikTokLineItem(
-                line_item_id=as_str(item.get("id")),
-                product_id=as_str(item.get("product_id")),
-                sku_id=as_str(item.get("sku_id")),
-                seller_sku=as_str(item.get("seller_sku")),
-                sale_price=as_str(item.get("sale_price")),
-                package_id=as_str(item.get("package_id")),
-            )
-            for item in data.get("line_items") or ()
-        ),
+        line_items=tuple(line_item(item) for item in data.get("line_items") or ()),
         package_ids=tuple(as_str(package.get("id")) for package in data.get("packages") or ()),
         shipping_type=as_str(data.get("shipping_type")),
         delivery_option_id=as_str(data.get("delivery_option_id")),
+        payment=paid,
+        recipient_address=recipient_address(address) if address else None,
+        buyer_email=as_str(data.get("buyer_email")),
+        buyer_message=as_str(data.get("buyer_message")),
+        paid_time=as_int(data.get("paid_time")),
+        fulfillment_type=as_str(data.get("fulfillment_type")),
+        tracking_number=as_str(data.get("tracking_number")),
+        shipping_provider_id=as_str(data.get("shipping_provider_id")),
+    )
+
+
+def line_item(item: Mapping[str, Any]) -> TikTokLineItem:
+    return TikTokLineItem(
+        line_item_id=as_str(item.get("id")),
+        product_id=as_str(item.get("product_id")),
+        sku_id=as_str(item.get("sku_id")),
+        seller_sku=as_str(item.get("seller_sku")),
+        sale_price=as_str(item.get("sale_price")),
+        package_id=as_str(item.get("package_id")),
+        product_name=as_str(item.get("product_name")),
+        sku_name=as_str(item.get("sku_name")),
+        original_price=as_str(item.get("original_price")),
+        seller_discount=as_str(item.get("seller_discount")),
+        platform_discount=as_str(item.get("platform_discount")),
+        currency=as_str(item.get("currency")),
+        display_status=as_str(item.get("display_status")),
+        is_gift=bool(item.get("is_gift", False)),
+        item_tax=tuple(
+            ItemTax(as_str(tax.get("tax_type")), as_str(tax.get("tax_amount")), as_str(tax.get("tax_rate")))
+            for tax in item.get("item_tax") or ()
+        ),
+    )
+
+
+PAYMENT_FIELDS = tuple(Payment.__dataclass_fields__)
+
+
+def payment(data: Mapping[str, Any]) -> Payment:
+    """``payment``: every field of ``Payment`` is TikTok's field of the same name."""
+    return Payment(**{name: as_str(data.get(name)) for name in PAYMENT_FIELDS})
+
+
+def recipient_address(data: Mapping[str, Any]) -> RecipientAddress:
+    return RecipientAddress(
+        region_code=as_str(data.get("region_code")),
+        name=as_str(data.get("name")),
+        first_name=as_str(data.get("first_name")),
+        last_name=as_str(data.get("last_name")),
+        phone_number=as_str(data.get("phone_number")),
+        address_line1=as_str(data.get("address_line1")),
+        address_line2=as_str(data.get("address_line2")),
+        address_line3=as_str(data.get("address_line3")),
+        address_line4=as_str(data.get("address_line4")),
+        postal_code=as_str(data.get("postal_code")),
+        post_town=as_str(data.get("post_town")),
+        district_info=tuple(
+            DistrictLevel(
+                as_str(level.get("address_level")),
+                as_str(level.get("address_level_name")),
+                as_str(level.get("address_name")),
+            )
+            for level in data.get("district_info") or ()
+        ),
+        full_address=as_str(data.get("full_address")),
+        address_detail=as_str(data.get("address_detail")),
+    )
+
+
+PRICE_FIELDS = tuple(
+    name for name in PriceDetail.__dataclass_fields__ if name not in ("line_item_id", "line_items")
+)
+
+
+def price_detail(data: Mapping[str, Any]) -> PriceDetail:
+    """Get Price Detail's ``data``: every field of ``PriceDetail`` is TikTok's field of the same name."""
+    lines = tuple(
+        PriceDetail(**_prices(item), line_item_id=as_str(item.get("id")))
+        for item in data.get("line_items") or ()
+    )
+    return PriceDetail(**_prices(data), line_items=lines)
+
+
+def _prices(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: as_str(data.get(name)) for name in PRICE_FIELDS}
+
+
+def return_page(data: Mapping[str, Any]) -> ReturnPage:
+    """Search Returns' ``data``."""
+    return ReturnPage(
+        returns=tuple(tiktok_return(item) for item in data.get("return_orders") or ()),
+        next_page_token=as_str(data.get("next_page_token")),
+        total_count=as_int(data.get("total_count")),
+    )
+
+
+def tiktok_return(data: Mapping[str, Any]) -> TikTokReturn:
+    refund = data.get("refund_amount") or {}
+    return TikTokReturn(
+        return_id=as_str(data.get("return_id")),
+        order_id=as_str(data.get("order_id")),
+        return_type=as_str(data.get("return_type")),
+        return_status=as_str(data.get("return_status")),
+        role=as_str(data.get("role")),
+        create_time=as_int(data.get("create_time")),
+        update_time=as_int(data.get("update_time")),
+        line_items=tuple(
+            ReturnLineItem(
+                return_line_item_id=as_str(item.get("return_line_item_id")),
+                order_line_item_id=as_str(item.get("order_line_item_id")),
+                sku_id=as_str(item.get("sku_id")),
+                seller_sku=as_str(item.get("seller_sku")),
+                product_name=as_str(item.get("product_name")),
+                sku_name=as_str(item.get("sku_name")),
+            )
+            for item in data.get("return_line_items") or ()
+        ),
+        refund_total=as_str(refund.get("refund_total")),
+        currency=as_str(refund.get("currency")),
+    )
+
+
+def cancellation_page(data: Mapping[str, Any]) -> CancellationPage:
+    """Search Cancellations' ``data``."""
+    return CancellationPage(
+        cancellations=tuple(order_cancellation(item) for item in data.get("cancellations") or ()),
+        next_page_token=as_str(data.get("next_page_token")),
+        total_count=as_int(data.get("total_count")),
+    )
+
+
+def order_cancellation(data: Mapping[str, Any]) -> OrderCancellation:
+    return OrderCancellation(
+        cancel_id=as_str(data.get("cancel_id")),
+        order_id=as_str(data.get("order_id")),
+        cancel_type=as_str(data.get("cancel_type")),
+        cancel_status=as_str(data.get("cancel_status")),
+        role=as_str(data.get("role")),
+        cancel_reason=as_str(data.get("cancel_reason")),
+        create_time=as_int(data.get("create_time")),
+        update_time=as_int(data.get("update_time")),
+        line_items=tuple(
+            CancelLineItem(
+                cancel_line_item_id=as_str(item.get("cancel_line_item_id")),
+                order_line_item_id=as_str(item.get("order_line_item_id")),
+                sku_id=as_str(item.get("sku_id")),
+                seller_sku=as_str(item.get("seller_sku")),
+            )
+            for item in data.get("cancel_line_items") or ()
+        ),
+    )
+
+
+def shipped_package(data: Mapping[str, Any]) -> ShippedPackage:
+    """Mark Package As Shipped's ``data``."""
+    return ShippedPackage(
+        order_id=as_str(data.get("order_id")),
+        package_id=as_str(data.get("package_id")),
+        line_item_ids=tuple(as_str(item) for item in data.get("order_line_item_ids") or ()),
+        warning=as_str((data.get("warning") or {}).get("message")),
     )
 
 
