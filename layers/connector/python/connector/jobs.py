@@ -21,6 +21,8 @@ class JobKind(StrEnum):
     PRODUCT_SYNC = "product_sync"  # push changed Shopify fields of a live product to TikTok
     UPLOAD = "upload"  # upload products to TikTok
     SHIP_PACKAGE = "ship_package"  # tell TikTok an order shipped (Shopify fulfilled it)
+    CANCEL_IN_SHOPIFY = "cancel_in_shopify"  # TikTok cancelled an order that is in Shopify
+    RESTOCK_RETURN = "restock_return"  # a TikTok return completed: its units back to Shopify's stock
     REMOVE_LISTING = "remove_listing"  # delete from TikTok a product deleted in Shopify, free its slot
     REPRICE = "reprice"  # a changed price rule or stock buffer: every live listing, in chunks
 

@@ -3,20 +3,20 @@ monthly order quota (orders beyond it are kept and shown as held)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from connector.activities.automatic import tallied
-from connector.clients.shopify.models import OrderLine
+from connector.clients.shopify.errors import ShopifyOrderRejectedError
 from connector.clients.tiktok.errors import TikTokApiError
-from connector.clients.tiktok.models import TikTokLineItem
+from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder
 from connector.dal.store import CommitOutcome
-from connector.domain.changes import cancellation_change
+from connector.domain.changes import PAID, cancellation_change
 from connector.domain.entities import ActivityType, Order, Product, Shop, Variant
-from connector.domain.plans import QuotaKind, catalogue, limit_of
+from connector.domain.plans import QuotaKind, limit_of
+from connector.domain.shopify_order import shopify_order_input
+from connector.domain.status import OrderStatus
 from connector.jobs import Job
 from connector.wiring import Ports
 
@@ -53,9 +53,23 @@ def run_release_held_orders(job: Job, ports: Ports) -> None:
 
 
 def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False) -> bool:
-    """Create the order in Shopify unless it is there; False when it is held for quota."""
+    """Create the order in Shopify unless it is there, or never goes there; False when it is held
+    for quota.
+
+    Claimed first (one creation per TikTok order, however often it is queued); then TikTok's
+    detail is read and the Shopify order built, and what cannot go to Shopify is told apart before
+    any quota is taken: an order TikTok fulfils, one created before the sync's start, one whose
+    detail has no line items. The quota unit is taken only then, and given back when Shopify
+    refuses the order (its userErrors: a known outcome, nothing created); only a lost answer leaves
+    the claim without a Shopify id, for a person."""
     order = ports.store.get_order(shop.domain, order_id)
-    if order is None or order.shopify_order_id is not None:
+    if order is None or order.shopify_order_id is not None or order.customer_redacted:
+        return True
+    if order.fulfilled_by_tiktok or order.sync_problem is not None:
+        return True  # shown, not created; a refused one waits for the merchant's retry
+    if order.status not in PAID:  # cancelled meanwhile (a held one included): never created
+        if order.held_for_quota:
+            record_order(ports, shop, order_id, held_for_quota=False)
         return True
     if order.held_for_quota and not releasing:
         return False
@@ -63,32 +77,92 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
         if _synced(ports, shop, order_id):
             return True
         raise OrderSyncOutcomeUnknownError(f"order {order_id}: claimed before, no Shopify id recorded")
+    detail = ports.tiktok_api(shop).get_order(order_id)
+    outcome = _not_for_shopify(shop, order_id, detail)
+    if outcome is not None:
+        ports.store.release_order_sync(shop.domain, order_id)
+        record_order(ports, shop, order_id, held_for_quota=False, **outcome)
+        return True
+    assert detail is not None
+    draft = shopify_order_input(detail, variants_of(ports, shop, detail.line_items))
     plan = ports.store.get_plan(shop.domain)
     limit = limit_of(plan, QuotaKind.ORDERS) if plan is not None else 0
     frozen = plan is not None and plan.subscription_status == "FROZEN"  # Shopify paused billing
-    if frozen or not ports.store.take_quota(
-        shop.domain, QuotaKind.ORDERS, order_id, limit, int(ports.now().timestamp())
-    ):
+    at = int(ports.now().timestamp())
+    if frozen or not ports.store.take_quota(shop.domain, QuotaKind.ORDERS, order_id, limit, at):
         # Kept and shown as held; released in arrival order when quota returns (or billing thaws).
-        _record(ports, shop, order_id, held_for_quota=True)
+        record_order(ports, shop, order_id, held_for_quota=True)
         ports.store.release_order_sync(shop.domain, order_id)
         return False
-    _record(ports, shop, order_id, held_for_quota=False)
-    detail = ports.tiktok_api(shop).get_order(order_id)
-    lines = _lines(ports, shop, detail.line_items if detail else ())
-    admin = ports.shopify_admin(shop)
-    currency = (detail.currency if detail else "") or catalogue().currency
-    shopify_order_id = admin.create_order(
-        lines, currency=currency, source_identifier=order_id, tags=("TikTok Shop",)
-    )
+    try:
+        shopify_order_id = ports.shopify_admin(shop).create_order_from(draft)
+    except ShopifyOrderRejectedError as refused:  # nothing was created: the claim and unit go back
+        ports.store.give_back_quota(shop.domain, QuotaKind.ORDERS, order_id)
+        ports.store.release_order_sync(shop.domain, order_id)
+        reason = f"Shopify refused the order: {'; '.join(refused.messages)}"
+        record_order(ports, shop, order_id, held_for_quota=False, sync_problem=reason)
+        return True
     ports.store.link_shopify_order(shop.domain, shopify_order_id, order_id)  # for its fulfillments
-    _record(ports, shop, order_id, shopify_order_id=shopify_order_id, held_for_quota=False)
+    now = record_order(
+        ports,
+        shop,
+        order_id,
+        shopify_order_id=shopify_order_id,
+        held_for_quota=False,
+        sync_problem=None,
+        unmatched_skus=draft.unmapped,
+    )
+    if now is not None and now.status == OrderStatus.CANCELLED:
+        from connector.activities.after_sale import cancel_in_shopify  # after_sale builds on this module
+
+        cancel_in_shopify(ports, shop, now)  # TikTok cancelled it while it was being created
     return True
+
+
+FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
+
+
+def _not_for_shopify(shop: Shop, order_id: str, detail: TikTokOrder | None) -> dict[str, Any] | None:
+    """What keeps an order out of Shopify, as the fields recording it; None when it goes there."""
+    if detail is None:
+        return {"sync_problem": f"TikTok Shop returned no detail for order {order_id}"}
+    if detail.fulfillment_type == FULFILLED_BY_TIKTOK:
+        return {"fulfilled_by_tiktok": True}
+    if not detail.line_items:
+        return {"sync_problem": "TikTok Shop's order detail lists no items"}
+    if shop.orders_since and detail.create_time < shop.orders_since:
+        return {"sync_problem": "created before the order sync's start (Settings can start it earlier)"}
+    return None
+
+
+def variants_of(ports: Ports, shop: Shop, items: Sequence[TikTokLineItem]) -> dict[str, str]:
+    """TikTok SKU id -> the Shopify variant it sells, for the order's lines (by the SKU id TikTok
+    made for the variant; by SKU text for listings made before those were kept)."""
+    found: dict[str, str] = {}
+    products = {}
+    for item in items:
+        if item.sku_id in found:
+            continue
+        if item.product_id not in products:
+            product_id = ports.store.product_for_tiktok(shop.domain, item.product_id)
+            products[item.product_id] = (
+                ports.store.get_product(shop.domain, product_id) if product_id else None
+            )
+        product = products[item.product_id]
+        variant = _variant_sold(product, item) if product is not None else None
+        if variant is not None:
+            found[item.sku_id] = variant.variant_id
+    return found
 
 
 def _synced(ports: Ports, shop: Shop, order_id: str) -> bool:
     order = ports.store.get_order(shop.domain, order_id)
-    return order is not None and (order.shopify_order_id is not None or order.held_for_quota)
+    return order is not None and (
+        order.shopify_order_id is not None
+        or order.held_for_quota
+        or order.sync_problem is not None
+        or order.fulfilled_by_tiktok
+    )
 
 
 def _variant_sold(product: Product, item: TikTokLineItem) -> Variant | None:
@@ -102,29 +176,17 @@ def _variant_sold(product: Product, item: TikTokLineItem) -> Variant | None:
     return None
 
 
-def _lines(ports: Ports, shop: Shop, items: Sequence[TikTokLineItem]) -> list[OrderLine]:
-    """TikTok lists one line item per unit; Shopify takes a quantity per variant."""
-    units: Counter[tuple[str, str]] = Counter()
-    for item in items:
-        product_id = ports.store.product_for_tiktok(shop.domain, item.product_id)
-        product = ports.store.get_product(shop.domain, product_id) if product_id else None
-        variant = _variant_sold(product, item) if product else None
-        if variant is None:
-            raise LookupError(f"TikTok SKU {item.seller_sku!r} matches no Shopify variant of ours")
-        units[(variant.variant_id, item.sale_price)] += 1
-    return [
-        OrderLine(variant_id, quantity, Decimal(price or "0"))
-        for (variant_id, price), quantity in units.items()
-    ]
-
-
-def _record(ports: Ports, shop: Shop, order_id: str, **changes: Any) -> None:
+def record_order(
+    ports: Ports, shop: Shop, order_id: str, update: Callable[[Order], Order] | None = None, **fields: Any
+) -> Order | None:
+    """Set some fields of the order (or apply ``update`` to it as read); the order as written."""
     for _ in range(MAX_ATTEMPTS):
         order: Order | None = ports.store.get_order(shop.domain, order_id)
         if order is None:
-            return
-        if ports.store.commit_order(replace(order, **changes), {}) is CommitOutcome.APPLIED:
-            return
+            return None
+        changed = replace(update(order) if update else order, **fields)
+        if changed == order or ports.store.commit_order(changed, {}) is CommitOutcome.APPLIED:
+            return changed
     raise RuntimeError(f"order {order_id} kept changing")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from connector.activities.after_sale import run_cancel_in_shopify, run_restock_return
 from connector.activities.catalog import run_import
 from connector.activities.listing_sync import run_product_sync, run_remove_listing
 from connector.activities.orders import run_cancel, run_order_sync, run_release_held_orders
@@ -32,6 +33,8 @@ WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
     JobKind.REMOVE_LISTING: run_remove_listing,
     JobKind.SHIP_PACKAGE: run_ship_package,
     JobKind.REPRICE: run_reprice,
+    JobKind.CANCEL_IN_SHOPIFY: run_cancel_in_shopify,
+    JobKind.RESTOCK_RETURN: run_restock_return,
 }
 
 

@@ -8,14 +8,13 @@ from functools import partial
 from typing import Any
 
 from connector.activities.automatic import tallied
-from connector.clients.tiktok.errors import TikTokApiError
-from connector.clients.tiktok.models import ShippingProvider
+from connector.activities.orders import variants_of
+from connector.clients.tiktok.models import ShippingProvider, TikTokLineItem, TikTokOrder
 from connector.domain.entities import ActivityType, Shop
 from connector.jobs import Job
 from connector.wiring import Ports
 
-# TikTok's Ship Package error for a package that is already shipped (a retried call that went through).
-ALREADY_SHIPPED = 21011040
+NOT_SHIPPED = frozenset({"AWAITING_SHIPMENT", "UNPAID", ""})  # a line item's display_status
 
 
 def run_ship_package(job: Job, ports: Ports) -> None:
@@ -25,12 +24,17 @@ def run_ship_package(job: Job, ports: Ports) -> None:
         if order_id is None:
             continue  # a Shopify order from another sales channel
         item = f"{order_id}:{shipment['fulfillment_id']}"
+        if shipment.get("update"):  # the same fulfilment, its tracking added or changed
+            item += f":{shipment.get('tracking_number') or ''}"
         tallied(job, ports, ActivityType.SHIPMENT_SYNC, item, partial(_ship, ports, shop, order_id, shipment))
 
 
 def _ship(ports: Ports, shop: Shop, order_id: str, shipment: Mapping[str, Any]) -> str | None:
-    """Ship every package of the order as a seller shipment (TikTok's Ship Package, 202309, with
-    ``self_shipment``); the carrier must be one of the order's delivery option's providers."""
+    """Ship on TikTok what this Shopify fulfilment shipped, with its own tracking number: the
+    packages of its line items (Ship Package, 202309, ``self_shipment``), or, in markets whose
+    orders have no package before shipping, its line items (Mark Package As Shipped). A tracking
+    number added later to a shipped fulfilment updates the order's shipping info. The carrier must
+    be one of the order's delivery option's providers; "already shipped" answers count as done."""
     api = ports.tiktok_api(shop)
     order = api.get_order(order_id)
     if order is None:
@@ -44,15 +48,39 @@ def _ship(ports: Ports, shop: Shop, order_id: str, shipment: Mapping[str, Any]) 
     provider = matching_provider(api.get_shipping_providers(order.delivery_option_id), company)
     if provider is None:
         return f"no TikTok shipping provider matches the carrier {company or '(none)'!r}"
-    for package_id in order.package_ids:
-        try:
-            api.ship_package(
-                package_id, tracking_number=tracking_number, shipping_provider_id=provider.provider_id
-            )
-        except TikTokApiError as error:
-            if error.code != ALREADY_SHIPPED:
-                raise
+    items = _items_shipped(ports, shop, order, shipment.get("line_items") or ())
+    waiting = [item for item in items if item.display_status.upper() in NOT_SHIPPED]
+    if shipment.get("update") and items and not waiting:
+        api.update_shipping_info(order_id, tracking_number, provider.provider_id)
+        return None
+    unpackaged = [item.line_item_id for item in waiting if not item.package_id]
+    if unpackaged:
+        api.mark_package_as_shipped(order_id, unpackaged, tracking_number, provider.provider_id)
+    for package_id in dict.fromkeys(item.package_id for item in waiting if item.package_id):
+        api.ship_package(
+            package_id, tracking_number=tracking_number, shipping_provider_id=provider.provider_id
+        )
     return None
+
+
+def _items_shipped(
+    ports: Ports, shop: Shop, order: TikTokOrder, fulfilled: Sequence[Mapping[str, Any]]
+) -> list[TikTokLineItem]:
+    """The TikTok line items (one per unit) a Shopify fulfilment covers: for each variant it ships,
+    that many units of the variant, those not shipped first; all of them when it names none."""
+    if not fulfilled:
+        return list(order.line_items)
+    variants = variants_of(ports, shop, order.line_items)
+    by_variant: dict[str, list[TikTokLineItem]] = {}
+    for item in sorted(order.line_items, key=lambda i: i.display_status.upper() not in NOT_SHIPPED):
+        by_variant.setdefault(variants.get(item.sku_id, ""), []).append(item)
+    chosen: list[TikTokLineItem] = []
+    for line in fulfilled:
+        units = by_variant.get(str(line.get("variant_id") or ""), [])
+        count = int(line.get("quantity") or 0)
+        chosen += units[:count]
+        del units[:count]
+    return chosen
 
 
 def matching_provider(providers: Sequence[ShippingProvider], carrier: str) -> ShippingProvider | None:

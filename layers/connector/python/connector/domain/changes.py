@@ -239,6 +239,11 @@ def cancellation_change(current: Order, cancel_status: str, request_time: int) -
     return Change(Verdict.APPLY, updated)
 
 
+# TikTok granted the cancellation (the order, or some of its items, is cancelled).
+CANCELLATION_GRANTED = frozenset({"CANCELLATION_REQUEST_SUCCESS", "CANCELLATION_REQUEST_COMPLETE"})
+RETURN_COMPLETE = "RETURN_OR_REFUND_REQUEST_COMPLETE"
+
+
 def return_change(current: Order, return_status: str, update_time: int) -> Change[Order]:
     """Webhook type 12: kept on the order beside its status (same-second ties settle by name)."""
     incoming = (update_time, return_status.upper())
@@ -263,19 +268,30 @@ def redact_customer(current: Order) -> Change[Order]:
 HELD_FOR_A_CUSTOMER = "the link from the TikTok Shop order to the Shopify order"
 
 
-# Orders that exist for the merchant to fulfil: paid, not cancelled.
-_PAID = {
-    OrderStatus.AWAITING_SHIPMENT,
-    OrderStatus.AWAITING_COLLECTION,
-    OrderStatus.IN_TRANSIT,
-    OrderStatus.COMPLETED,
-}
+# Orders that exist for the merchant to fulfil: paid, past TikTok's hold, not cancelled.
+PAID = frozenset(
+    {
+        OrderStatus.AWAITING_SHIPMENT,
+        OrderStatus.AWAITING_COLLECTION,
+        OrderStatus.IN_TRANSIT,
+        OrderStatus.COMPLETED,
+    }
+)
+
+
+def to_cancel_in_shopify(order: Order) -> bool:
+    """TikTok cancelled an order that is in Shopify, and Shopify has not heard yet."""
+    return (
+        order.status == OrderStatus.CANCELLED
+        and order.shopify_order_id is not None
+        and not order.cancelled_in_shopify
+    )
 
 
 def ready_for_shopify(order: Order) -> bool:
     """A TikTok order that should be in Shopify and is not (held ones wait for quota)."""
     return (
-        order.status in _PAID
+        order.status in PAID
         and order.shopify_order_id is None
         and not order.held_for_quota
         and not order.customer_redacted

@@ -341,6 +341,8 @@ class Applier:
             # Shopify order exactly once however often it is queued.
             if changes.ready_for_shopify(order):
                 self._job(message, JobKind.ORDER_SYNC, {"order_id": data.order_id})
+            elif changes.to_cancel_in_shopify(order):
+                self._job(message, JobKind.CANCEL_IN_SHOPIFY, {"order_id": data.order_id})
 
         return self._change_order(
             message,
@@ -354,15 +356,33 @@ class Applier:
     def _tiktok_cancellation(self, message: QueuedWebhook) -> Outcome:
         data = _tiktok_data(message, tiktok_payloads.CancellationData)
         at = data.create_time or message.occurred_at
+
+        def cancel_in_shopify(order: Order) -> None:
+            # A cancellation TikTok granted: the job asks TikTok whether the whole order is cancelled.
+            granted = (order.cancellation_status or "") in changes.CANCELLATION_GRANTED
+            if granted and order.shopify_order_id is not None and not order.cancelled_in_shopify:
+                self._job(message, JobKind.CANCEL_IN_SHOPIFY, {"order_id": data.order_id})
+
         return self._change_order(
-            message, data.order_id, _require(lambda o: changes.cancellation_change(o, data.cancel_status, at))
+            message,
+            data.order_id,
+            _require(lambda o: changes.cancellation_change(o, data.cancel_status, at)),
+            before_commit=cancel_in_shopify,
         )
 
     def _tiktok_return(self, message: QueuedWebhook) -> Outcome:
         data = _tiktok_data(message, tiktok_payloads.ReturnData)
         at = data.update_time or data.create_time or message.occurred_at
+
+        def restock(order: Order) -> None:
+            if order.return_status == changes.RETURN_COMPLETE and order.shopify_order_id is not None:
+                self._job(message, JobKind.RESTOCK_RETURN, {"order_id": data.order_id})
+
         return self._change_order(
-            message, data.order_id, _require(lambda o: changes.return_change(o, data.return_status, at))
+            message,
+            data.order_id,
+            _require(lambda o: changes.return_change(o, data.return_status, at)),
+            before_commit=restock,
         )
 
     def _tiktok_product_status(self, message: QueuedWebhook) -> Outcome:
