@@ -14,8 +14,10 @@ fulfillment knobs (fulfillments/create, fulfillments/update, orders/fulfilled).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ import requests
 
 from connector.clients.tiktok.auth import TikTokClient
 from connector.clients.tiktok.errors import TikTokApiError
+from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.shopify_products import ProductSpec, VariantSpec
 from local.sandboxes.tiktok import TikTokSandbox
 from local.sandboxes.tiktok_contract import Param, parse_tree
 from local.sandboxes.tiktok_state import SandboxGrant
@@ -452,3 +456,356 @@ def test_the_control_endpoints_make_orders_history_cancellations_and_returns(tik
     assert returned["return_status"] == "RETURN_OR_REFUND_REQUEST_SUCCESS"
     cancelled = post(f"orders/{made['id']}/cancel", {"role": "SYSTEM"})
     assert cancelled["status"] == "CANCELLED" and cancelled["cancel_id"]
+
+
+# --- Shopify ----------------------------------------------------------------------------------
+
+SHOPIFY_KEY, SHOPIFY_SECRET = "orders-client-id", "orders-client-secret-of-32-bytes-or-more"
+SHOP = "sandbox-orders.myshopify.com"
+ORDER_CREATE = """mutation Create($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
+  orderCreate(order: $order, options: $options) {
+    order { id lineItems(first: 10) { nodes { id sku quantity } } }
+    userErrors { field message code }
+  }
+}"""
+ORDER_QUERY = """query Order($id: ID!) {
+  order(id: $id) {
+    name email sourceName sourceIdentifier tags note cancelledAt cancelReason processedAt
+    displayFinancialStatus displayFulfillmentStatus discountCodes
+    shippingAddress { firstName lastName address1 city zip countryCodeV2 }
+    subtotalPriceSet { shopMoney { amount } }
+    totalShippingPriceSet { shopMoney { amount } }
+    totalTaxSet { shopMoney { amount } }
+    totalPriceSet { shopMoney { amount currencyCode } }
+    totalRefundedSet { shopMoney { amount } }
+    lineItems(first: 10) {
+      nodes { id title sku quantity refundableQuantity unfulfilledQuantity variant { id } }
+    }
+    refunds(first: 5) {
+      note
+      refundLineItems(first: 10) { nodes { quantity restockType restocked location { id } lineItem { id } } }
+    }
+    fulfillments(first: 5) {
+      trackingInfo(first: 5) { company number }
+      fulfillmentLineItems(first: 5) { nodes { quantity } }
+    }
+  }
+}"""
+ORDER_CANCEL = """mutation Cancel($id: ID!, $restock: Boolean!) {
+  orderCancel(orderId: $id, reason: CUSTOMER, restock: $restock, notifyCustomer: false, staffNote: "TikTok") {
+    job { id done }
+    orderCancelUserErrors { field message code }
+  }
+}"""
+REFUND_CREATE = """mutation Refund($input: RefundInput!) {
+  refundCreate(input: $input) {
+    refund { id totalRefundedSet { shopMoney { amount } } }
+    order { id totalRefundedSet { shopMoney { amount } } }
+    userErrors { field message }
+  }
+}"""
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[tuple[str, dict[str, Any]]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.headers["X-Shopify-Topic"], json.loads(body)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+class Merchant:
+    """One Shopify sandbox shop, its GraphQL API and the webhooks it sent."""
+
+    def __init__(self, sandbox: ShopifySandbox, received: list[tuple[str, dict[str, Any]]]) -> None:
+        self.sandbox = sandbox
+        self.received = received
+        self.token = sandbox.issue_token(SHOP)
+        self.online, self.overflow, self.store = (loc.id for loc in sandbox.locations(SHOP))
+
+    def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
+        answer = requests.post(
+            f"{self.sandbox.url}/{SHOP}/admin/api/2025-10/graphql.json",
+            json={"query": query, "variables": variables},
+            headers={"X-Shopify-Access-Token": self.token},
+            timeout=5,
+        )
+        assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
+        data: dict[str, Any] = answer.json()["data"]
+        return data
+
+    def create(self, order: dict[str, Any], behaviour: str | None = None) -> dict[str, Any]:
+        options = {"inventoryBehaviour": behaviour} if behaviour else None
+        created: dict[str, Any] = self.graphql(ORDER_CREATE, order=order, options=options)["orderCreate"]
+        return created
+
+    def read(self, order_gid: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.graphql(ORDER_QUERY, id=order_gid)["order"]
+        return found
+
+    def levels(self, variant_id: int) -> dict[int, int]:
+        return dict(self.sandbox.state(SHOP).variant(variant_id)[1].levels)  # type: ignore[index]
+
+    def topics(self, start: int = 0) -> list[tuple[str, Any]]:
+        """(topic, location and available | tracking numbers) of each webhook after the first ``start``."""
+        return [
+            (topic, (p["location_id"], p["available"]) if "available" in p else p.get("tracking_numbers"))
+            for topic, p in self.received[start:]
+        ]
+
+
+@pytest.fixture
+def merchant() -> Iterator[Merchant]:
+    received: list[tuple[str, dict[str, Any]]] = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Receiver", (_Receiver,), {"received": received}))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/webhooks"
+    with ShopifySandbox(SHOPIFY_KEY, SHOPIFY_SECRET, webhook_url=url, products_per_shop=2) as sandbox:
+        sandbox.contract.strict()
+        yield Merchant(sandbox, received)
+    server.shutdown()
+    server.server_close()
+
+
+def line(variant_id: int, quantity: int, price: str = "12.50") -> dict[str, Any]:
+    money = {"shopMoney": {"amount": price, "currencyCode": "USD"}}
+    return {
+        "variantId": f"gid://shopify/ProductVariant/{variant_id}",
+        "quantity": quantity,
+        "priceSet": money,
+    }
+
+
+def stocked(merchant: Merchant, levels: dict[int, int], sku: str = "BOOT-1") -> int:
+    spec = ProductSpec(title="Walking boot", variants=[VariantSpec(sku=sku, inventory=levels)])
+    return merchant.sandbox.add_product(SHOP, spec, announce=False).variants[0].id
+
+
+def test_order_create_keeps_the_whole_input_and_answers_user_errors(merchant: Merchant) -> None:
+    # Given a TikTok order made into Shopify's input: a variant line, a custom line, shipping,
+    # tax, a discount code, a paid transaction, the buyer's address and the TikTok order id
+    variant = merchant.sandbox.catalog(SHOP)[0].variants[0]
+    usd = {"currencyCode": "USD"}
+    order = {
+        "currency": "USD",
+        "lineItems": [
+            line(variant.id, 2),
+            {"title": "Gift wrap", "quantity": 1, "priceSet": {"shopMoney": {"amount": "3.00", **usd}}},
+        ],
+        "email": "ottoline.0000@scs.tiktokw.us",
+        "shippingAddress": {
+            "firstName": "Ottoline",
+            "lastName": "Quillfeather",
+            "address1": "100 Lantern Quay",
+            "city": "San Jose",
+            "provinceCode": "CA",
+            "zip": "95110",
+            "countryCode": "US",
+        },
+        "shippingLines": [
+            {"title": "Standard shipping", "priceSet": {"shopMoney": {"amount": "5.99", **usd}}}
+        ],
+        "taxLines": [
+            {"title": "Sales tax", "rate": "0.08", "priceSet": {"shopMoney": {"amount": "2.00", **usd}}}
+        ],
+        "discountCode": {
+            "itemFixedDiscountCode": {"code": "TIKTOK", "amountSet": {"shopMoney": {"amount": "1.00", **usd}}}
+        },
+        "transactions": [
+            {
+                "kind": "SALE",
+                "status": "SUCCESS",
+                "gateway": "TikTok Shop",
+                "amountSet": {"shopMoney": {"amount": "34.99", **usd}},
+            }
+        ],
+        "financialStatus": "PAID",
+        "processedAt": "2026-01-02T03:04:05Z",
+        "sourceName": "tiktok",
+        "sourceIdentifier": "576486316948490001",
+        "tags": ["TikTok"],
+        "note": "TikTok order 576486316948490001",
+    }
+    # When the order is created
+    created = merchant.create(order)
+    # Then it is, with ids for its line items, and the sandbox kept the input as sent
+    assert created["userErrors"] == []
+    gid = created["order"]["id"]
+    stored = merchant.sandbox.order(SHOP, gid.rsplit("/", 1)[1])
+    assert stored.input == order and stored.options == {}
+    # And the order reads back as it was given, totals added up
+    found = merchant.read(gid)
+    assert (found["email"], found["sourceIdentifier"], found["tags"]) == (
+        order["email"],
+        "576486316948490001",
+        ["TikTok"],
+    )
+    assert found["shippingAddress"]["lastName"] == "Quillfeather" and found["discountCodes"] == ["TIKTOK"]
+    assert found["processedAt"] == "2026-01-02T03:04:05Z" and found["displayFinancialStatus"] == "PAID"
+    amounts = [
+        found[k]["shopMoney"]["amount"]
+        for k in ("subtotalPriceSet", "totalShippingPriceSet", "totalTaxSet", "totalPriceSet")
+    ]
+    assert amounts == ["27.00", "5.99", "2.00", "34.99"]
+    lines = found["lineItems"]["nodes"]
+    assert [(n["title"], n["quantity"], n["variant"]) for n in lines][1] == ("Gift wrap", 1, None)
+    assert lines[0]["variant"]["id"] == f"gid://shopify/ProductVariant/{variant.id}"
+    assert [n["id"] for n in lines] == [n["id"] for n in created["order"]["lineItems"]["nodes"]]
+
+    # When orders come without line items, with a variant that does not exist, or an untitled custom line
+    blank = merchant.create({"currency": "USD", "lineItems": []})
+    unknown = merchant.create({"currency": "USD", "lineItems": [line(variant.id, 1), line(999, 1)]})
+    untitled = merchant.create({"currency": "USD", "lineItems": [{"quantity": 1}]})
+    # Then each is refused with userErrors naming the field, and no order was made
+    assert blank["order"] is None and blank["userErrors"][0]["message"] == "Line items can't be blank"
+    (error,) = unknown["userErrors"]
+    assert error["field"] == ["order", "lineItems", "1", "variantId"] and "Line item 2" in error["message"]
+    assert untitled["userErrors"][0]["field"] == ["order", "lineItems", "0", "title"]
+    assert len(merchant.sandbox.orders(SHOP)) == 1
+
+
+def test_inventory_behaviour_takes_units_from_the_online_locations_and_says_so(merchant: Merchant) -> None:
+    # Given a variant with 1 unit at the main warehouse, 5 at the overflow, 50 in the retail store
+    variant_id = stocked(merchant, {merchant.online: 1, merchant.overflow: 5, merchant.store: 50})
+    # When orders are created: bypassing inventory, obeying the policy, then ignoring it
+    assert merchant.create({"currency": "USD", "lineItems": [line(variant_id, 3)]})["userErrors"] == []
+    assert merchant.levels(variant_id) == {merchant.online: 1, merchant.overflow: 5, merchant.store: 50}
+    obeying = merchant.create(
+        {"currency": "USD", "lineItems": [line(variant_id, 3)]}, "DECREMENT_OBEYING_POLICY"
+    )
+    # Then the whole line comes from the first online location that holds enough
+    assert obeying["userErrors"] == []
+    assert merchant.levels(variant_id) == {merchant.online: 1, merchant.overflow: 2, merchant.store: 50}
+    assert merchant.topics() == [("inventory_levels/update", (merchant.overflow, 2))]
+    # And obeying the policy refuses what the online locations cannot cover (the store's units are not theirs)
+    short = merchant.create(
+        {"currency": "USD", "lineItems": [line(variant_id, 4)]}, "DECREMENT_OBEYING_POLICY"
+    )
+    assert short["order"] is None and short["userErrors"][0]["code"] == "INVENTORY_CLAIM_FAILED"
+    # While ignoring it takes what each holds, and the rest below zero from the first
+    ignoring = merchant.create(
+        {"currency": "USD", "lineItems": [line(variant_id, 4)]}, "DECREMENT_IGNORING_POLICY"
+    )
+    assert ignoring["userErrors"] == []
+    assert merchant.levels(variant_id) == {merchant.online: -1, merchant.overflow: 0, merchant.store: 50}
+    assert merchant.topics(1) == [
+        ("inventory_levels/update", (merchant.online, -1)),
+        ("inventory_levels/update", (merchant.overflow, 0)),
+    ]
+
+    # When the obeying order is cancelled with a restock
+    start = len(merchant.received)
+    cancelled = merchant.graphql(ORDER_CANCEL, id=obeying["order"]["id"], restock=True)["orderCancel"]
+    # Then Shopify's job runs it, the units go back where they came from, and it cannot be cancelled twice
+    assert cancelled["orderCancelUserErrors"] == [] and cancelled["job"]["done"] is False
+    assert merchant.graphql("query Job($id: ID!) { job(id: $id) { done } }", id=cancelled["job"]["id"])[
+        "job"
+    ]["done"]
+    assert merchant.levels(variant_id)[merchant.overflow] == 3
+    assert merchant.topics(start) == [("inventory_levels/update", (merchant.overflow, 3))]
+    found = merchant.read(obeying["order"]["id"])
+    assert found["cancelledAt"] and found["cancelReason"] == "CUSTOMER"
+    again = merchant.graphql(ORDER_CANCEL, id=obeying["order"]["id"], restock=True)["orderCancel"]
+    assert again["job"] is None and again["orderCancelUserErrors"][0]["code"] == "INVALID"
+    assert "already been cancelled" in again["orderCancelUserErrors"][0]["message"]
+    missing = merchant.graphql(ORDER_CANCEL, id="gid://shopify/Order/1", restock=False)["orderCancel"]
+    assert missing["orderCancelUserErrors"][0]["code"] == "NOT_FOUND"
+
+
+def test_refunds_restock_returned_and_cancelled_units_and_fulfilments_send_their_webhooks(
+    merchant: Merchant,
+) -> None:
+    # Given an order of two boots and a scarf that took its units from the overflow warehouse
+    boot = stocked(merchant, {merchant.online: 0, merchant.overflow: 10, merchant.store: 0})
+    scarf = stocked(merchant, {merchant.online: 0, merchant.overflow: 10, merchant.store: 0}, sku="SCARF-1")
+    created = merchant.create(
+        {"currency": "USD", "lineItems": [line(boot, 2), line(scarf, 1, "8.00")]}, "DECREMENT_OBEYING_POLICY"
+    )
+    order_gid = created["order"]["id"]
+    order_id = int(order_gid.rsplit("/", 1)[1])
+    boots, scarves = (n["id"] for n in created["order"]["lineItems"]["nodes"])
+    start = len(merchant.received)
+
+    # When the merchant fulfils one boot, then the rest, then corrects the tracking number
+    first = merchant.sandbox.fulfil(SHOP, order_id, {int(boots.rsplit("/", 1)[1]): 1}, "1Z-FIRST", "UPS")
+    rest = merchant.sandbox.fulfil(SHOP, order_id, None, "1Z-REST", "UPS")
+    merchant.sandbox.update_tracking(SHOP, rest["id"], "1Z-FIXED", "FedEx")
+    # Then fulfillments/create tells each (REST Fulfillment: line items with variant and quantity),
+    # orders/fulfilled follows the last, and fulfillments/update the correction
+    assert merchant.topics(start) == [
+        ("fulfillments/create", ["1Z-FIRST"]),
+        ("fulfillments/create", ["1Z-REST"]),
+        ("orders/fulfilled", None),
+        ("fulfillments/update", ["1Z-FIXED"]),
+    ]
+    sent_first = merchant.received[start][1]
+    assert (sent_first["order_id"], sent_first["tracking_company"], sent_first["tracking_number"]) == (
+        order_id,
+        "UPS",
+        "1Z-FIRST",
+    )
+    assert [(i["variant_id"], i["quantity"], i["sku"]) for i in sent_first["line_items"]] == [
+        (boot, 1, "BOOT-1")
+    ]
+    assert first["id"] != rest["id"] and merchant.received[start + 3][1]["tracking_company"] == "FedEx"
+    fulfilled = merchant.received[start + 2][1]
+    assert fulfilled["fulfillment_status"] == "fulfilled" and len(fulfilled["fulfillments"]) == 2
+
+    # When a boot comes back to the store, and the scarf is refunded and put back (zero amount)
+    start = len(merchant.received)
+    refund = {
+        "orderId": order_gid,
+        "note": "TikTok return 4035318504086604100",
+        "refundLineItems": [
+            {
+                "lineItemId": boots,
+                "quantity": 1,
+                "restockType": "RETURN",
+                "locationId": f"gid://shopify/Location/{merchant.store}",
+            },
+            {"lineItemId": scarves, "quantity": 1, "restockType": "CANCEL"},
+        ],
+        "transactions": [{"orderId": order_gid, "amount": "0.00", "gateway": "manual", "kind": "REFUND"}],
+    }
+    answer = merchant.graphql(REFUND_CREATE, input=refund)["refundCreate"]
+    # Then the refund is recorded, the units are back (returned at the store, cancelled where they came from)
+    assert (
+        answer["userErrors"] == [] and answer["refund"]["totalRefundedSet"]["shopMoney"]["amount"] == "0.00"
+    )
+    assert merchant.levels(boot)[merchant.store] == 1 and merchant.levels(scarf)[merchant.overflow] == 10
+    assert merchant.topics(start) == [
+        ("inventory_levels/update", (merchant.store, 1)),
+        ("inventory_levels/update", (merchant.overflow, 10)),
+    ]
+    found = merchant.read(order_gid)
+    (recorded,) = found["refunds"]
+    assert recorded["note"] == refund["note"]
+    assert [
+        (n["quantity"], n["restockType"], n["restocked"]) for n in recorded["refundLineItems"]["nodes"]
+    ] == [
+        (1, "RETURN", True),
+        (1, "CANCEL", True),
+    ]
+    assert [n["refundableQuantity"] for n in found["lineItems"]["nodes"]] == [1, 0]
+    assert [f["trackingInfo"][0]["number"] for f in found["fulfillments"]] == ["1Z-FIRST", "1Z-FIXED"]
+    # And refunding more than is left, or a line item of nowhere, is refused
+    over = {
+        **refund,
+        "refundLineItems": [{"lineItemId": scarves, "quantity": 1, "restockType": "NO_RESTOCK"}],
+    }
+    assert merchant.graphql(REFUND_CREATE, input=over)["refundCreate"]["userErrors"][0]["field"] == [
+        "refundLineItems",
+        "0",
+        "quantity",
+    ]
+    nowhere = {**refund, "refundLineItems": [{"lineItemId": "gid://shopify/LineItem/1", "quantity": 1}]}
+    assert merchant.graphql(REFUND_CREATE, input=nowhere)["refundCreate"]["refund"] is None
+    orders = requests.get(f"{merchant.sandbox.url}/sandbox/{SHOP}/orders", timeout=5).json()["orders"]
+    assert orders[0]["refunds"][0]["refund_line_items"][0]["restock_type"] == "return"
