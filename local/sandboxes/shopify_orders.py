@@ -31,7 +31,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+import zlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -472,7 +474,7 @@ def _address(given: dict[str, Any] | None) -> dict[str, Any] | None:
     name = " ".join(part for part in (first, last) if part) or None
     lines = [given.get(k) for k in ("address1", "address2", "city", "provinceCode", "zip", "countryCode")]
     return {
-        "id": f"gid://shopify/MailingAddress/{abs(hash(str(sorted(given.items())))) % 10**12}",
+        "id": f"gid://shopify/MailingAddress/{zlib.crc32(json.dumps(given, sort_keys=True).encode())}",
         "address1": given.get("address1"),
         "address2": given.get("address2"),
         "city": given.get("city"),
@@ -672,9 +674,17 @@ def _line_object(
         "duties": [],
         "variant": lambda info: variant_object(line.variant_id) if line.variant_id else None,
         "product": lambda info: (
-            (variant_object(line.variant_id) or {}).get("product") if line.variant_id else None
+            _product_of(variant_object(line.variant_id), info) if line.variant_id else None
         ),
     }
+
+
+def _product_of(variant: dict[str, Any] | None, info: Any) -> dict[str, Any] | None:
+    """A variant object's product (its ``product`` field resolves lazily)."""
+    if variant is None:
+        return None
+    product: dict[str, Any] = variant["product"](info)
+    return product
 
 
 def _refund_object(

@@ -393,7 +393,10 @@ class Orders:
                         item["package_status"] = "CANCELLED"
         elif status in ("UNPAID", "AWAITING_SHIPMENT", "ON_HOLD"):
             for item in order["line_items"]:
-                if item["display_status"] != "CANCELLED":
+                if (
+                    item["display_status"] != "CANCELLED"
+                    and item.get("package_status") not in SHIPPED_PACKAGE
+                ):
                     item["display_status"] = "AWAITING_SHIPMENT" if status == "ON_HOLD" else status
         if status == "COMPLETED":
             for item in order["line_items"]:
