@@ -384,6 +384,36 @@ def test_a_system_cancellation_of_one_line_item_leaves_the_order_awaiting_shipme
     assert (found["cancel_type"], found["role"]) == ("CANCEL", "SYSTEM")
 
 
+def test_the_seller_cancels_one_unit_by_sku_and_held_orders_cannot_ship(
+    tiktok: TikTokSandbox, seller: Seller
+) -> None:
+    # Given an order of two units of SKU 81, and an order on hold
+    order_id = tiktok.create_order(seller.shop_id, [{"sku_id": "81", "quantity": 2}], "AWAITING_SHIPMENT")
+    held = tiktok.create_order(seller.shop_id, [{}], "ON_HOLD")
+    # When the seller cancels one unit of SKU 81 (Cancel Order's skus)
+    body = {
+        "order_id": order_id,
+        "cancel_reason": "seller_out_of_stock",
+        "skus": [{"sku_id": "81", "quantity": 1}],
+    }
+    answer = seller.call("POST", "/return_refund/202309/cancellations", body)
+    # Then one line item is cancelled by the seller, the order still awaits shipment
+    order = seller.order(order_id)
+    assert (
+        answer["cancel_status"] == "CANCELLATION_REQUEST_SUCCESS" and order["status"] == "AWAITING_SHIPMENT"
+    )
+    assert sorted(line["display_status"] for line in order["line_items"]) == [
+        "AWAITING_SHIPMENT",
+        "CANCELLED",
+    ]
+    (found,) = seller.call("POST", CANCELLATIONS, {"cancel_ids": [answer["cancel_id"]]})["cancellations"]
+    assert (found["role"], found["cancel_type"], len(found["cancel_line_items"])) == ("SELLER", "CANCEL", 1)
+    # And an order on hold is listed by its status, without its recipient, and cannot ship yet
+    listed = seller.call("POST", LIST, {"order_status": "ON_HOLD"}, page_size=10)["orders"]
+    assert [o["id"] for o in listed] == [held] and "recipient_address" not in listed[0]
+    assert seller.refused("POST", SHIP.format(listed[0]["packages"][0]["id"]), {}) == 21011003
+
+
 def test_a_return_moves_through_its_statuses_with_webhook_12_and_search_returns_answers_it(
     tiktok: TikTokSandbox, seller: Seller
 ) -> None:
