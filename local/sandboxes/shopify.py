@@ -27,7 +27,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -42,6 +42,7 @@ from local.sandboxes import shopify_webhooks as payloads
 from local.sandboxes.shopify_bulk import BulkFile, BulkQuery, write_jsonl
 from local.sandboxes.shopify_catalog import (
     SandboxBulkOperation,
+    SandboxFulfillment,
     SandboxImage,
     SandboxLocation,
     SandboxOrder,
@@ -82,7 +83,7 @@ BULK_URL_LIFETIME = 7 * 24 * 3600  # a bulk result's url expires after seven day
 CONTROL_HELP = {
     "GET /sandbox": "this help, the throttled count and the webhook deliveries",
     "GET /sandbox/{shop}/products": "the catalog (ids, defects, variants, inventory item ids)",
-    "GET /sandbox/{shop}/orders": "orders created with orderCreate",
+    "GET /sandbox/{shop}/orders": "orders created with orderCreate (REST shape, with their input)",
     "GET /sandbox/{shop}/subscriptions": "app subscriptions and their status",
     "POST /sandbox/{shop}/session-token": "a fresh App Bridge session token for the shop",
     "POST /sandbox/{shop}/access-token": "an offline access token, without a token exchange",
@@ -94,6 +95,12 @@ CONTROL_HELP = {
     "GET /sandbox/{shop}/locations": "the shop's locations",
     "POST /sandbox/{shop}/webhooks/inventory-levels-update?inventory_item_id=&available=&location_id=": "",
     "POST /sandbox/{shop}/webhooks/orders-fulfilled?order_id=&tracking_number=": "orders/fulfilled",
+    "POST /sandbox/{shop}/webhooks/fulfillments-create?order_id=&tracking_number=&tracking_company=": (
+        "fulfils what is left of the order: fulfillments/create, then orders/fulfilled"
+    ),
+    "POST /sandbox/{shop}/webhooks/fulfillments-update?fulfillment_id=&tracking_number=": (
+        "a new tracking number (and tracking_company=): fulfillments/update"
+    ),
     "POST /sandbox/{shop}/webhooks/app-subscriptions-update?subscription_id=&status=": "",
     "any webhook route": "add wrong_secret=1 to sign with the wrong secret",
     "GET /bulk-results/{shop}/{id}.jsonl?expires=&signature=": "a bulk query's JSONL (the url it gave)",
@@ -451,6 +458,91 @@ class ShopifySandbox(Service):
         )
         return self.send_webhook(shop, "orders/fulfilled", payload, wrong_secret=wrong_secret)
 
+    def order(self, shop: str, order_id: int | str) -> SandboxOrder:
+        """An order as the sandbox keeps it: its input, line items (ids, units taken per location,
+        fulfilled and refunded quantities), cancellation, refunds and fulfillments."""
+        found = self.state(shop).orders.get(int(order_id))
+        if found is None:
+            raise KeyError(f"no order {order_id} in {shop}")
+        return found
+
+    def fulfil(
+        self,
+        shop: str,
+        order_id: int | str,
+        line_items: Mapping[int | str, int] | None = None,
+        tracking_number: str | None = "1Z999AA10123456784",
+        tracking_company: str | None = "UPS",
+    ) -> dict[str, Any]:
+        """The merchant fulfils ``line_items`` ({line item id: quantity}; None: all that is left) with
+        one fulfillment; fulfillments/create is sent, and orders/fulfilled once every line item is
+        fulfilled (when the sandbox has a webhook_url). The fulfillment's REST payload."""
+        order = self.order(shop, order_id)
+        with self.graphql.lock, self._lock:
+            wanted = (
+                {line.id: line.unfulfilled for line in order.lines if line.unfulfilled}
+                if line_items is None
+                else {int(line_id): int(quantity) for line_id, quantity in line_items.items()}
+            )
+            for line_id, quantity in wanted.items():
+                line = order.line(line_id)
+                if line is None or not 0 < quantity <= line.unfulfilled:
+                    raise ValueError(f"line item {line_id} has not {quantity} unit(s) left to fulfil")
+            if not wanted:
+                raise ValueError(f"order {order_id} has nothing left to fulfil")
+            now = _utc_now()
+            fulfillment = SandboxFulfillment(
+                id=self.next_id(),
+                order_id=order.id,
+                name=f"{order.name}.{len(order.fulfillments) + 1}",
+                created_at=now,
+                updated_at=now,
+                lines=wanted,
+                tracking_company=tracking_company,
+                tracking_numbers=[tracking_number] if tracking_number else [],
+            )
+            for line_id, quantity in wanted.items():
+                line = order.line(line_id)
+                assert line is not None
+                line.fulfilled += quantity
+            order.fulfillments.append(fulfillment)
+            order.updated_at = now
+            payload = payloads.fulfillment_payload(order, fulfillment)
+            done = all(not line.unfulfilled for line in order.lines)
+            whole = payloads.order_payload(order)
+        if self.webhooks.url:
+            self.send_webhook(shop, "fulfillments/create", payload)
+            if done:
+                self.send_webhook(shop, "orders/fulfilled", whole)
+        return payload
+
+    def update_tracking(
+        self, shop: str, fulfillment_id: int | str, number: str, company: str | None = None
+    ) -> dict[str, Any]:
+        """The merchant changes a fulfillment's tracking number (and company); fulfillments/update is
+        sent when the sandbox has a webhook_url. The fulfillment's REST payload."""
+        with self.graphql.lock, self._lock:
+            found = next(
+                (
+                    (order, f)
+                    for order in self.state(shop).orders.values()
+                    for f in order.fulfillments
+                    if f.id == int(fulfillment_id)
+                ),
+                None,
+            )
+            if found is None:
+                raise KeyError(f"no fulfillment {fulfillment_id} in {shop}")
+            order, fulfillment = found
+            fulfillment.tracking_numbers = [number]
+            if company is not None:
+                fulfillment.tracking_company = company
+            fulfillment.updated_at = _utc_now()
+            payload = payloads.fulfillment_payload(order, fulfillment)
+        if self.webhooks.url:
+            self.send_webhook(shop, "fulfillments/update", payload)
+        return payload
+
     def send_app_subscription_update(
         self, shop: str, subscription_id: int | str, *, status: str | None = None, wrong_secret: bool = False
     ) -> int | None:
@@ -466,7 +558,10 @@ class ShopifySandbox(Service):
     # -- GraphQL ---------------------------------------------------------------------------------
 
     def answer_graphql(self, shop: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One GraphQL request; the webhooks its mutation caused (inventory_levels/update) are sent
+        once it ran, before it is answered, when the sandbox has a webhook_url."""
         state = self.state(shop)
+        caused: list[tuple[str, dict[str, Any]]] = []
         resolvers = Resolvers(
             state,
             _utc_now,
@@ -474,8 +569,13 @@ class ShopifySandbox(Service):
             self.confirmation_url,
             start_bulk=self._starter(state),
             contract=self.contract,
+            notify=lambda topic, payload: caused.append((topic, payload)),
         )
-        return self.graphql.answer(state, resolvers, body)
+        answer = self.graphql.answer(state, resolvers, body)
+        if self.webhooks.url:
+            for topic, payload in caused:
+                self.send_webhook(shop, topic, payload)
+        return answer
 
     # -- bulk operations -------------------------------------------------------------------------
 
@@ -752,8 +852,7 @@ def _control_list(handler: _Handler, params: dict[str, str], query: dict[str, st
         items = [location.__dict__ for location in sandbox.locations(shop)]
     elif kind == "orders":
         items = [
-            payloads.order_fulfilled_payload(o, "", "", o.created_at) | {"fulfillments": []}
-            for o in sandbox.orders(shop)
+            payloads.order_payload(o) | {"input": o.input, "options": o.options} for o in sandbox.orders(shop)
         ]
     else:
         items = [
@@ -806,6 +905,19 @@ def _control_webhook(handler: _Handler, params: dict[str, str], query: dict[str,
     elif kind == "orders-fulfilled":
         extra = {"tracking_number": query["tracking_number"]} if "tracking_number" in query else {}
         status = sandbox.send_order_fulfilled(shop, query["order_id"], wrong_secret=wrong, **extra)
+    elif kind == "fulfillments-create":
+        fulfilled = sandbox.fulfil(
+            shop,
+            query["order_id"],
+            tracking_number=query.get("tracking_number", "1Z999AA10123456784"),
+            tracking_company=query.get("tracking_company", "UPS"),
+        )
+        status, query = None, {**query, "fulfillment_id": str(fulfilled["id"])}
+    elif kind == "fulfillments-update":
+        sandbox.update_tracking(
+            shop, query["fulfillment_id"], query["tracking_number"], query.get("tracking_company")
+        )
+        status = None
     elif kind == "app-subscriptions-update":
         status = sandbox.send_app_subscription_update(
             shop, query["subscription_id"], status=query.get("status"), wrong_secret=wrong

@@ -11,6 +11,9 @@ product's images, weights in any of the four ``WeightUnit`` units, compare-at pr
 split over the shop's three locations (two fulfil online orders, one does not). These come from a
 second random stream per product, so the titles, prices and stock the first stream has always drawn
 (and tests count on) do not move.
+
+Orders keep the whole input they were created with, their line items (with the units each took from
+which location), refunds, fulfillments and cancellation (see ``shopify_orders``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 # Every twelfth product carries one defect, at these positions (index % 12).
 DEFECTS = {3: "empty_title", 6: "no_image", 8: "zero_price", 11: "long_title"}
@@ -281,12 +285,78 @@ def _title(name: str, defect: str | None) -> str:
 @dataclass
 class SandboxOrderLine:
     id: int
-    variant_id: int | None
+    variant_id: int | None  # None: a custom line item (a title and a price, no variant)
     product_id: int | None
     sku: str | None
     title: str
     quantity: int
     price: Decimal
+    variant_title: str | None = None
+    vendor: str | None = None
+    taxable: bool = True
+    requires_shipping: bool = True
+    tax_lines: list[SandboxTaxLine] = field(default_factory=list)
+    taken: dict[int, int] = field(default_factory=dict)  # location id -> units the order took there
+    fulfilled: int = 0
+    refunded: int = 0
+
+    @property
+    def unfulfilled(self) -> int:
+        return max(0, self.quantity - self.refunded - self.fulfilled)
+
+
+@dataclass(frozen=True)
+class SandboxTaxLine:
+    title: str
+    rate: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class SandboxShippingLine:
+    title: str
+    price: Decimal
+    code: str | None = None
+    source: str | None = None
+    tax_lines: tuple[SandboxTaxLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class SandboxRefundLine:
+    line_id: int
+    quantity: int
+    restock_type: str  # RETURN | CANCEL | NO_RESTOCK
+    location_id: int | None
+    restocked: bool
+    price: Decimal
+
+
+@dataclass
+class SandboxRefund:
+    id: int
+    created_at: datetime
+    lines: list[SandboxRefundLine]
+    transactions: list[dict[str, Any]]  # the input's OrderTransactionInput (amount, gateway, kind...)
+    note: str | None = None
+    notify: bool = False
+    shipping: Decimal = Decimal("0.00")
+
+    @property
+    def total(self) -> Decimal:
+        return sum((Decimal(str(t.get("amount", "0"))) for t in self.transactions), Decimal("0.00"))
+
+
+@dataclass
+class SandboxFulfillment:
+    id: int
+    order_id: int
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    lines: dict[int, int]  # line item id -> quantity
+    tracking_company: str | None
+    tracking_numbers: list[str]
+    status: str = "success"
 
 
 @dataclass
@@ -301,14 +371,62 @@ class SandboxOrder:
     email: str | None = None
     note: str | None = None
     tags: list[str] = field(default_factory=list)
+    # The whole OrderCreateOrderInput and OrderCreateOptionsInput as received (variables, as sent).
+    input: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    phone: str | None = None
+    shipping_address: dict[str, Any] | None = None
+    billing_address: dict[str, Any] | None = None
+    shipping_lines: list[SandboxShippingLine] = field(default_factory=list)
+    tax_lines: list[SandboxTaxLine] = field(default_factory=list)
+    discount_code: str | None = None
+    discount: Decimal = Decimal("0.00")
+    free_shipping: bool = False
+    transactions: list[dict[str, Any]] = field(default_factory=list)
+    financial_status: str | None = None  # OrderCreateFinancialStatus as given
+    processed_at: datetime | None = None
+    taxes_included: bool = False
+    test: bool = False
+    updated_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    staff_note: str | None = None
+    refunds: list[SandboxRefund] = field(default_factory=list)
+    fulfillments: list[SandboxFulfillment] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return f"#{self.number}"
 
     @property
+    def subtotal(self) -> Decimal:
+        return sum((line.price * line.quantity for line in self.lines), Decimal("0.00")) - self.discount
+
+    @property
+    def shipping(self) -> Decimal:
+        return (
+            Decimal("0.00")
+            if self.free_shipping
+            else sum((s.price for s in self.shipping_lines), Decimal("0.00"))
+        )
+
+    @property
+    def tax(self) -> Decimal:
+        lines = [t.price for line in self.lines for t in line.tax_lines]
+        shipping = [] if self.free_shipping else [t.price for s in self.shipping_lines for t in s.tax_lines]
+        return sum((*lines, *shipping, *(t.price for t in self.tax_lines)), Decimal("0.00"))
+
+    @property
     def total(self) -> Decimal:
-        return sum((line.price * line.quantity for line in self.lines), Decimal("0.00"))
+        """What the buyer pays: the lines less the discount, shipping, and taxes unless included."""
+        return self.subtotal + self.shipping + (Decimal("0.00") if self.taxes_included else self.tax)
+
+    @property
+    def refunded(self) -> Decimal:
+        return sum((refund.total for refund in self.refunds), Decimal("0.00"))
+
+    def line(self, line_id: int) -> SandboxOrderLine | None:
+        return next((line for line in self.lines if line.id == line_id), None)
 
 
 @dataclass

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from graphql import (
@@ -31,6 +31,7 @@ from graphql import (
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
+    VariableNode,
     execute_sync,
     get_operation_ast,
 )
@@ -42,12 +43,12 @@ from local.sandboxes.shopify_catalog import (
     SandboxImage,
     SandboxLocation,
     SandboxOrder,
-    SandboxOrderLine,
     SandboxProduct,
     SandboxSubscription,
     SandboxVariant,
 )
 from local.sandboxes.shopify_contract import Contract, fit_variables, operation_label
+from local.sandboxes.shopify_orders import Notify, OrderBook, order_object
 from local.sandboxes.shopify_schema import MAX_PAGE, MAX_QUERY_COST, QueryCost, admin_schema, checked
 
 
@@ -405,23 +406,6 @@ def product_object(
     }
 
 
-def order_object(order: SandboxOrder) -> dict[str, Any]:
-    money = {"amount": f"{order.total:.2f}", "currencyCode": order.currency}
-    return {
-        "id": f"gid://shopify/Order/{order.id}",
-        "legacyResourceId": str(order.id),
-        "name": order.name,
-        "email": order.email,
-        "note": order.note,
-        "tags": order.tags,
-        "sourceName": order.source_name,
-        "sourceIdentifier": order.source_identifier,
-        "createdAt": _iso(order.created_at),
-        "currencyCode": order.currency,
-        "totalPriceSet": {"shopMoney": money, "presentmentMoney": money},
-    }
-
-
 def bulk_operation_object(operation: SandboxBulkOperation) -> dict[str, Any]:
     return {
         "__typename": "BulkOperation",  # how graphql-core picks the Node type of a dict
@@ -461,6 +445,7 @@ class Resolvers:
         connection: Connection = page,
         start_bulk: BulkStarter | None = None,
         contract: Contract | None = None,
+        notify: Notify | None = None,
     ) -> None:
         self.state = state
         self.now = now
@@ -469,6 +454,9 @@ class Resolvers:
         self.connection = connection
         self.start_bulk = start_bulk
         self.contract = contract or Contract()
+        # Webhooks a mutation causes (inventory_levels/update), sent once the request is answered.
+        self.notify: Notify = notify or (lambda topic, payload: None)
+        self.raw_variables: dict[str, Any] = {}  # the request's variables as sent (GraphQLEndpoint)
 
     def root(self) -> dict[str, Any]:
         return {
@@ -482,7 +470,11 @@ class Resolvers:
             "location": self.location,
             "inventoryItem": self.inventory_item,
             "currentBulkOperation": self.current_bulk_operation,
+            "order": self.order,
+            "job": self.job,
             "orderCreate": self.order_create,
+            "orderCancel": self.order_cancel,
+            "refundCreate": self.refund_create,
             "appSubscriptionCreate": self.app_subscription_create,
             "bulkOperationRunQuery": self.bulk_operation_run_query,
         }
@@ -516,8 +508,8 @@ class Resolvers:
         return {"count": count, "precision": "EXACT"}
 
     def node(self, info: Any, id: str) -> dict[str, Any] | None:
-        """This shop's products, variants, inventory items, locations and bulk operations; any other
-        id answers null, as an id of another shop's would."""
+        """This shop's products, variants, inventory items, locations, orders and bulk operations; any
+        other id answers null, as an id of another shop's would."""
         match = re.fullmatch(r"gid://shopify/(\w+)/(\d+)", id or "")
         if match is None:
             return None
@@ -535,6 +527,9 @@ class Resolvers:
         if kind == "InventoryItem":
             found = state.inventory_item(number)
             return inventory_item_object(found[1], state.locations, self.connection) if found else None
+        if kind == "Order":
+            order = state.orders.get(number)
+            return self._order_object(order) if order else None
         if kind == "Location":
             location = next((loc for loc in state.locations if loc.id == number), None)
             return location_object(location) if location else None
@@ -588,96 +583,58 @@ class Resolvers:
         self.start_bulk(operation, plan)
         return {"bulkOperation": answer, "userErrors": []}
 
+    # --- orders (shopify_orders) ---
+
+    def _orders(self) -> OrderBook:
+        return OrderBook(self.state, self.now, self.next_id, self.notify)
+
+    def _order_object(self, order: SandboxOrder) -> dict[str, Any]:
+        state, connection = self.state, self.connection
+
+        def variant(variant_id: int) -> dict[str, Any] | None:
+            found = state.variant(variant_id)
+            return variant_object(*found, connection, state.locations) if found else None
+
+        def location(location_id: int | None) -> dict[str, Any] | None:
+            found = next((loc for loc in state.locations if loc.id == location_id), None)
+            return location_object(found) if found else None
+
+        return order_object(order, connection, variant, location)
+
+    def order(self, info: Any, id: str) -> dict[str, Any] | None:
+        number = gid_number(id, "Order")
+        found = self.state.orders.get(number) if number is not None else None
+        return self._order_object(found) if found else None
+
+    def job(self, info: Any, id: str) -> dict[str, Any] | None:
+        """A job the sandbox started (orderCancel's): it ran before the mutation answered."""
+        return {"id": id, "done": True, "query": None} if id.startswith("gid://shopify/Job/") else None
+
     def order_create(
         self, info: Any, order: dict[str, Any], options: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        lines, errors = self._order_lines(order.get("lineItems") or [], order.get("currency") or "USD")
-        behaviour = (options or {}).get("inventoryBehaviour") or "BYPASS"
-        if not errors and behaviour == "DECREMENT_OBEYING_POLICY":
-            errors = self._claim_inventory(lines)
-        if errors:
-            return {"order": None, "userErrors": errors}
-        if behaviour != "BYPASS":
-            self._decrement(lines)
-        created = SandboxOrder(
-            id=self.next_id(),
-            number=1001 + len(self.state.orders),
-            currency=order.get("currency") or "USD",
-            lines=lines,
-            created_at=self.now(),
-            source_name=order.get("sourceName"),
-            source_identifier=order.get("sourceIdentifier"),
-            email=order.get("email"),
-            note=order.get("note"),
-            tags=list(order.get("tags") or []),
-        )
-        self.state.orders[created.id] = created
-        return {"order": order_object(created), "userErrors": []}
+        sent = self._as_sent(info, "order", order)
+        created, errors = self._orders().create(order, options, sent, self._as_sent(info, "options", options))
+        return {"order": self._order_object(created) if created else None, "userErrors": errors}
 
-    def _order_lines(
-        self, items: list[dict[str, Any]], currency: str
-    ) -> tuple[list[SandboxOrderLine], list[dict[str, Any]]]:
-        lines: list[SandboxOrderLine] = []
-        errors: list[dict[str, Any]] = []
-        if not items:
-            errors.append(
-                {"field": ["order", "lineItems"], "message": "Line items can't be blank", "code": "INVALID"}
-            )
-        for index, item in enumerate(items):
-            where = ["order", "lineItems", str(index)]
-            number = gid_number(item.get("variantId") or "", "ProductVariant")
-            found = self.state.variant(number) if number is not None else None
-            if found is None:
-                errors.append(
-                    {"field": [*where, "variantId"], "message": "invalid variant", "code": "INVALID"}
-                )
-                continue
-            if item["quantity"] < 1:
-                errors.append(
-                    {"field": [*where, "quantity"], "message": "must be at least 1", "code": "INVALID"}
-                )
-                continue
-            money = ((item.get("priceSet") or {}).get("shopMoney")) or {}
-            try:
-                price = Decimal(str(money["amount"])) if money else found[1].price
-            except InvalidOperation:
-                errors.append({"field": [*where, "priceSet"], "message": "invalid amount", "code": "INVALID"})
-                continue
-            if money and money.get("currencyCode") != currency:
-                errors.append(
-                    {"field": [*where, "priceSet"], "message": "currency mismatch", "code": "INVALID"}
-                )
-                continue
-            product, variant = found
-            lines.append(
-                SandboxOrderLine(
-                    id=self.next_id(),
-                    variant_id=variant.id,
-                    product_id=product.id,
-                    sku=variant.sku,
-                    title=product.title,
-                    quantity=item["quantity"],
-                    price=price,
-                )
-            )
-        return lines, errors
+    def _as_sent(self, info: Any, name: str, coerced: Any) -> Any:
+        """An argument as the request sent it (its variable's JSON), not as coerced with the
+        schema's defaults; the coerced value when it was written inline."""
+        node = next((a for a in info.field_nodes[0].arguments if a.name.value == name), None)
+        if node is not None and isinstance(node.value, VariableNode):
+            return self.raw_variables.get(node.value.name.value, coerced)
+        return coerced
 
-    def _claim_inventory(self, lines: list[SandboxOrderLine]) -> list[dict[str, Any]]:
-        errors = []
-        for index, line in enumerate(lines):
-            found = self.state.variant(line.variant_id or 0)
-            if found and found[1].inventory_quantity < line.quantity:
-                where = ["order", "lineItems", str(index), "quantity"]
-                errors.append(
-                    {"field": where, "message": "not enough inventory", "code": "INVENTORY_CLAIM_FAILED"}
-                )
-        return errors
+    def order_cancel(self, info: Any, **args: Any) -> dict[str, Any]:
+        return self._orders().cancel(args)
 
-    def _decrement(self, lines: list[SandboxOrderLine]) -> None:
-        for line in lines:
-            found = self.state.variant(line.variant_id or 0)
-            if found:
-                found[1].take(line.quantity)
+    def refund_create(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        order, refund, errors = self._orders().refund(input)
+        if order is None or refund is None:
+            return {"order": None, "refund": None, "userErrors": errors}
+        answer = self._order_object(order)
+        made = next(r for r in answer["refunds"](info) if r["id"] == f"gid://shopify/Refund/{refund.id}")
+        return {"order": answer, "refund": made, "userErrors": []}
 
     def app_subscription_create(
         self,
@@ -776,6 +733,7 @@ class GraphQLEndpoint:
                 "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
                 "extensions": {"cost": self._cost(state, requested, None)},
             }
+        resolvers.raw_variables = body.get("variables") or {}
         with self._lock:  # one operation at a time: resolvers change shared records
             result = execute_sync(
                 schema,

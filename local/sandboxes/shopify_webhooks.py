@@ -20,7 +20,14 @@ from typing import Any
 
 import requests
 
-from local.sandboxes.shopify_catalog import SandboxOrder, SandboxProduct, SandboxSubscription, SandboxVariant
+from local.sandboxes.shopify_catalog import (
+    SandboxFulfillment,
+    SandboxOrder,
+    SandboxOrderLine,
+    SandboxProduct,
+    SandboxSubscription,
+    SandboxVariant,
+)
 
 # REST weight_unit names for GraphQL WeightUnit values
 # (shopify.dev/docs/api/admin-rest/2025-10/resources/product-variant)
@@ -268,6 +275,125 @@ def order_fulfilled_payload(
                 "tracking_urls": [tracking_url],
                 "line_items": line_items,
             }
+        ],
+    }
+
+
+def tracking_url(number: str) -> str:
+    return f"https://tracking.example.com/{number}"
+
+
+def _line_payload(line: SandboxOrderLine, quantity: int | None = None) -> dict[str, Any]:
+    """A REST order line item (quantity: the fulfilled one, in a fulfillment)."""
+    return {
+        "id": line.id,
+        "admin_graphql_api_id": f"gid://shopify/LineItem/{line.id}",
+        "variant_id": line.variant_id,
+        "product_id": line.product_id,
+        "sku": line.sku,
+        "title": line.title,
+        "variant_title": line.variant_title,
+        "vendor": line.vendor,
+        "name": f"{line.title} - {line.variant_title}" if line.variant_title else line.title,
+        "quantity": line.quantity if quantity is None else quantity,
+        "current_quantity": line.quantity - line.refunded,
+        "price": f"{line.price:.2f}",
+        "requires_shipping": line.requires_shipping,
+        "taxable": line.taxable,
+        "gift_card": False,
+        "fulfillment_service": "manual",
+        "fulfillable_quantity": line.unfulfilled,
+        "fulfillment_status": None
+        if not line.fulfilled
+        else ("fulfilled" if not line.unfulfilled else "partial"),
+    }
+
+
+def fulfillment_payload(order: SandboxOrder, fulfillment: SandboxFulfillment) -> dict[str, Any]:
+    """fulfillments/create and fulfillments/update: the REST Fulfillment resource."""
+    numbers = list(fulfillment.tracking_numbers)
+    lines = [(order.line(line_id), quantity) for line_id, quantity in fulfillment.lines.items()]
+    return {
+        "id": fulfillment.id,
+        "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment.id}",
+        "order_id": order.id,
+        "name": fulfillment.name,
+        "status": fulfillment.status,
+        "service": "manual",
+        "shipment_status": None,
+        "location_id": None,
+        "email": order.email,
+        "created_at": timestamp(fulfillment.created_at),
+        "updated_at": timestamp(fulfillment.updated_at),
+        "tracking_company": fulfillment.tracking_company,
+        "tracking_number": numbers[0] if numbers else None,
+        "tracking_numbers": numbers,
+        "tracking_url": tracking_url(numbers[0]) if numbers else None,
+        "tracking_urls": [tracking_url(number) for number in numbers],
+        "line_items": [_line_payload(line, quantity) for line, quantity in lines if line is not None],
+    }
+
+
+def order_payload(order: SandboxOrder) -> dict[str, Any]:
+    """orders/fulfilled (and the control endpoint's view): the REST Order resource as the order is."""
+    refunded = order.refunded
+    if refunded > 0:
+        financial = "refunded" if refunded >= order.total else "partially_refunded"
+    else:
+        financial = (order.financial_status or "paid").lower()
+    fulfilled = [line for line in order.lines if line.fulfilled]
+    status = (
+        None
+        if not fulfilled
+        else ("fulfilled" if all(not line.unfulfilled for line in order.lines) else "partial")
+    )
+    return {
+        "id": order.id,
+        "admin_graphql_api_id": f"gid://shopify/Order/{order.id}",
+        "name": order.name,
+        "order_number": order.number,
+        "email": order.email,
+        "phone": order.phone,
+        "currency": order.currency,
+        "subtotal_price": f"{order.subtotal:.2f}",
+        "total_shipping_price_set": {
+            "shop_money": {"amount": f"{order.shipping:.2f}", "currency_code": order.currency}
+        },
+        "total_tax": f"{order.tax:.2f}",
+        "total_discounts": f"{order.discount:.2f}",
+        "total_price": f"{order.total:.2f}",
+        "financial_status": financial,
+        "fulfillment_status": status,
+        "source_name": order.source_name,
+        "source_identifier": order.source_identifier,
+        "tags": ", ".join(order.tags),
+        "note": order.note,
+        "cancelled_at": timestamp(order.cancelled_at) if order.cancelled_at else None,
+        "cancel_reason": order.cancel_reason.lower() if order.cancel_reason else None,
+        "created_at": timestamp(order.created_at),
+        "updated_at": timestamp(order.updated_at or order.created_at),
+        "processed_at": timestamp(order.processed_at or order.created_at),
+        "shipping_address": order.shipping_address,
+        "billing_address": order.billing_address,
+        "line_items": [_line_payload(line) for line in order.lines],
+        "fulfillments": [fulfillment_payload(order, f) for f in order.fulfillments],
+        "refunds": [
+            {
+                "id": refund.id,
+                "created_at": timestamp(refund.created_at),
+                "note": refund.note,
+                "refund_line_items": [
+                    {
+                        "line_item_id": item.line_id,
+                        "quantity": item.quantity,
+                        "restock_type": item.restock_type.lower(),
+                        "location_id": item.location_id,
+                    }
+                    for item in refund.lines
+                ],
+                "transactions": refund.transactions,
+            }
+            for refund in order.refunds
         ],
     }
 

@@ -2,15 +2,19 @@
 
 It checks every API call as TikTok documents (app key, timestamp window, ``sign`` over the received
 path, query and raw body, access token, shop cipher) and answers with TikTok's envelope and codes. It
-keeps its own shops, tokens, products and orders, audits created and edited products after a delay,
-and posts signed webhooks (types 1, 5 and, once subscribed, 37) from a background thread. Fault knobs
-make it answer 429/5xx/36009003 for a seeded share of calls, drop webhooks, or sign them with a wrong
-secret; a shop's ``kyc_pending`` makes audits end PRE_APPROVED.
+keeps its own shops, tokens, products, orders, packages, cancellations and returns, audits created and
+edited products after a delay, and posts signed webhooks (types 1, 5 and, once subscribed, 11, 12 and
+37) from a background thread. Fault knobs make it answer 429/5xx/36009003 for a seeded share of calls,
+drop webhooks, or sign them with a wrong secret; a shop's ``kyc_pending`` makes audits end
+PRE_APPROVED.
 
-Control endpoints (``/sandbox/...``, for curl and tests): POST shops (``kyc_pending`` too),
-POST shops/{id}/token, POST shops/{id}/kyc ``{"pending": bool}``, POST webhooks/subscriptions
-``{"types": [1, 5, 37]}``, POST orders, POST orders/{id}/status, POST products/{id}/delete,
-POST tokens/expire, POST faults, GET state.
+Control endpoints (``/sandbox/...``, for curl and tests): POST shops (``kyc_pending`` and
+``packages_before_shipping`` too), POST shops/{id}/token, POST shops/{id}/kyc ``{"pending": bool}``,
+POST shops/{id}/history ``{"count", "before"}``, POST webhooks/subscriptions ``{"types": [1, 5, 11,
+12, 37]}``, POST orders (``create_order``'s arguments), POST orders/{id}/status, POST
+orders/{id}/cancel ``{"role", "reason", "line_item_ids"}``, POST orders/{id}/returns
+``{"line_item_ids", "return_type", "statuses"}``, POST returns/{id}/status ``{"statuses"}``, POST
+products/{id}/delete, POST tokens/expire, POST faults, GET state.
 
 Run alone: ``python -m local.sandboxes.tiktok --port 8100 --webhook-url URL`` (app key and secret
 from TIKTOK_APP_KEY / TIKTOK_APP_SECRET). Facts from partner.tiktokshop.com/docv2: "Sign your API
@@ -22,7 +26,9 @@ over local/contracts/tiktok): a breach is recorded in ``sandbox.contract`` and r
 code unless ``sandbox.contract.tolerate(...)`` names it as a known gap (the tests' allowlist).
 
 This module ties the parts into one server and checks each API call's app key, timestamp and sign:
-``tiktok_state`` (shops, tokens, fault knobs), ``tiktok_products``, ``tiktok_orders``,
+``tiktok_state`` (shops, tokens, fault knobs), ``tiktok_products``, ``tiktok_orders`` (with
+``tiktok_order_model``), ``tiktok_fulfillment`` (shipping), ``tiktok_aftersales`` (cancellations,
+returns),
 ``tiktok_catalog`` (uploaded images, warehouses, categories, brands, category recommendation, and
 the checks against them),
 ``tiktok_webhooks`` (scheduler, signed webhooks), ``tiktok_http`` (routes, request handler) and
@@ -39,6 +45,7 @@ from collections.abc import Callable, Mapping
 from typing import Self
 
 from connector.clients.tiktok.signing import signature_valid
+from local.sandboxes.tiktok_aftersales import AfterSales
 from local.sandboxes.tiktok_catalog import Catalog
 from local.sandboxes.tiktok_codes import (
     BAD_REQUEST,
@@ -50,6 +57,7 @@ from local.sandboxes.tiktok_codes import (
     JsonObject,
 )
 from local.sandboxes.tiktok_contract import Contract
+from local.sandboxes.tiktok_fulfillment import Fulfillment
 from local.sandboxes.tiktok_http import api_routes, find_route, handler_for
 from local.sandboxes.tiktok_orders import Orders, public_order
 from local.sandboxes.tiktok_products import Products, public_product
@@ -59,6 +67,20 @@ from local.service import LoopbackServer, Service
 
 # RATE_LIMITED is public here too: the bulk benchmark imports it from this module.
 __all__ = ["RATE_LIMITED", "TikTokSandbox", "main"]
+
+
+# What POST /sandbox/orders takes besides shop_id, line_items, status and currency.
+ORDER_OPTIONS = (
+    "recipient",
+    "buyer_email",
+    "buyer_message",
+    "shipping_fee",
+    "shipping_fee_seller_discount",
+    "shipping_fee_platform_discount",
+    "tax_rate",
+    "fulfillment_type",
+    "shipping_type",
+)
 
 
 class TikTokSandbox(Service):
@@ -97,10 +119,16 @@ class TikTokSandbox(Service):
             self._shared, self._scheduler, self._webhooks, audit_delay_seconds, self._accounts.shops
         )
         self.products: dict[str, JsonObject] = self._products.products
-        self._orders = Orders(self._shared, self._accounts, self._webhooks)
+        self._orders = Orders(self._shared, self._accounts, self._webhooks, self.products)
         self.orders: dict[str, JsonObject] = self._orders.orders
+        self.packages: dict[str, JsonObject] = self._orders.packages
+        self._aftersales = AfterSales(self._orders)
+        self.cancellations: dict[str, JsonObject] = self._aftersales.cancellations
+        self.returns: dict[str, JsonObject] = self._aftersales.returns
         self._catalog = Catalog(self._shared)
-        self._routes = api_routes(self._products, self._orders, self._catalog)
+        self._routes = api_routes(
+            self._products, self._orders, self._catalog, Fulfillment(self._orders), self._aftersales
+        )
         # TikTok's published reference judges every call; nothing is tolerated unless a test says so.
         self.contract = Contract()
         # What tests and the control endpoints call, answered by the part that keeps those records.
@@ -111,7 +139,24 @@ class TikTokSandbox(Service):
         self.handle_token = self._accounts.handle_token  # the auth host
         self.create_order = self._orders.create_order
         self.advance_order = self._orders.advance_order
+        self.add_history = self._orders.add_history
+        self.cancel_by_tiktok = self._aftersales.cancel_by_tiktok
+        self.request_return = self._aftersales.request_return
+        self.advance_return = self._aftersales.advance_return
         self.delete_product = self._products.delete_product
+
+    def public_order(self, order_id: str) -> JsonObject:
+        """The order as Get Order Detail answers it."""
+        with self._lock:
+            return public_order(self.orders[order_id])
+
+    def set_packages_before_shipping(self, shop_id: str | None, on: bool) -> SandboxShop:
+        """Off: the shop's new orders carry no package until the seller ships their line items with
+        Mark Package As Shipped (the markets without a package_id before shipping)."""
+        with self._lock:
+            shop = self._accounts.shop(shop_id)
+            shop.packages_before_shipping = on
+            return shop
 
     def add_warehouse(self, shop_id: str, name: str) -> str:
         """A second sales warehouse for a shop; its id."""
@@ -229,6 +274,7 @@ class TikTokSandbox(Service):
                     body.get("name", "Sandbox Shop"),
                     body.get("region", "US"),
                     bool(body.get("kyc_pending", False)),
+                    bool(body.get("packages_before_shipping", True)),
                 )
                 return shop.__dict__.copy()
             if method == "POST" and len(parts) == 3 and parts[0] == "shops" and parts[2] == "kyc":
@@ -241,10 +287,36 @@ class TikTokSandbox(Service):
                 grant = self.issue_token(parts[1])
                 return {**grant.__dict__}
             if method == "POST" and parts == ["orders"]:
+                options = {key: body[key] for key in ORDER_OPTIONS if key in body}
                 order_id = self.create_order(
-                    body.get("shop_id"), body.get("line_items") or [{}], body.get("status", "UNPAID")
+                    body.get("shop_id"),
+                    body.get("line_items") or [{}],
+                    body.get("status", "UNPAID"),
+                    body.get("currency"),
+                    **options,
                 )
                 return public_order(self.orders[order_id])
+            if method == "POST" and len(parts) == 3 and parts[0] == "shops" and parts[2] == "history":
+                before = int(body.get("before") or self._clock())
+                ids = self.add_history(parts[1], int(body.get("count", 1)), before=before)
+                return {"order_ids": ids}
+            if method == "POST" and len(parts) == 3 and parts[0] == "orders" and parts[2] == "cancel":
+                cancel_id = self.cancel_by_tiktok(
+                    parts[1],
+                    role=str(body.get("role", "BUYER")),
+                    reason=str(body.get("reason", "No longer needed")),
+                    line_item_ids=body.get("line_item_ids"),
+                )
+                return {"cancel_id": cancel_id, **public_order(self.orders[parts[1]])}
+            if method == "POST" and len(parts) == 3 and parts[0] == "orders" and parts[2] == "returns":
+                return_id = self.request_return(
+                    parts[1],
+                    body.get("line_item_ids"),
+                    return_type=str(body.get("return_type", "RETURN_AND_REFUND")),
+                )
+                return self.advance_return(return_id, *(body.get("statuses") or ()))
+            if method == "POST" and len(parts) == 3 and parts[0] == "returns" and parts[2] == "status":
+                return self.advance_return(parts[1], *(body.get("statuses") or [body.get("status", "")]))
             if method == "POST" and len(parts) == 3 and parts[0] == "orders" and parts[2] == "status":
                 return public_order(self.advance_order(parts[1], str(body.get("status", ""))))
             if method == "POST" and len(parts) == 3 and parts[0] == "products" and parts[2] == "delete":
@@ -262,6 +334,8 @@ class TikTokSandbox(Service):
                     "shops": [shop.__dict__ for shop in self.shops.values()],
                     "products": [public_product(p) for p in self.products.values()],
                     "orders": [public_order(o) for o in self.orders.values()],
+                    "cancellations": list(self.cancellations.values()),
+                    "returns": list(self.returns.values()),
                     "calls": dict(self.calls),
                     "contract": {
                         "violations": [v.__dict__ for v in self.contract.violations],

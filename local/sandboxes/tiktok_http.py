@@ -15,9 +15,11 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from local.sandboxes.tiktok_aftersales import AfterSales
 from local.sandboxes.tiktok_catalog import Catalog
 from local.sandboxes.tiktok_codes import OK, UNKNOWN_PATH, ApiFailure, JsonObject
 from local.sandboxes.tiktok_contract import Checked
+from local.sandboxes.tiktok_fulfillment import Fulfillment
 from local.sandboxes.tiktok_orders import Orders, api_shipping_providers
 from local.sandboxes.tiktok_products import Products
 from local.sandboxes.tiktok_state import api_shops
@@ -34,7 +36,9 @@ class Route:
     needs_cipher: bool = True
 
 
-def api_routes(products: Products, orders: Orders, catalog: Catalog) -> dict[str, Route]:
+def api_routes(
+    products: Products, orders: Orders, catalog: Catalog, fulfillment: Fulfillment, aftersales: AfterSales
+) -> dict[str, Route]:
     """The API host's endpoints by the reference's title: a call reaches the handler of the endpoint
     the contract check matched it to, at whichever version TikTok documents or still serves."""
     routes = (
@@ -59,8 +63,14 @@ def api_routes(products: Products, orders: Orders, catalog: Catalog) -> dict[str
         Route("products/create", "Create Product", products.api_create_product),
         Route("orders/search", "Get Order List", orders.api_search_orders),
         Route("orders/detail", "Get Order Detail", orders.api_order_detail),
-        Route("orders/cancel", "Cancel Order", orders.api_cancel_order),
-        Route("packages/ship", "Ship Package", orders.api_ship_package),
+        Route("orders/price_detail", "Get Price Detail", orders.api_price_detail),
+        Route("orders/cancel", "Cancel Order", aftersales.api_cancel_order),
+        Route("cancellations/search", "Search Cancellations", aftersales.api_search_cancellations),
+        Route("returns/search", "Search Returns", aftersales.api_search_returns),
+        Route("packages/ship", "Ship Package", fulfillment.api_ship_package),
+        Route("orders/packages", "Mark Package As Shipped", fulfillment.api_mark_shipped),
+        Route("packages/get", "Get Package Detail", fulfillment.api_package_detail),
+        Route("orders/tracking", "Get Tracking", fulfillment.api_tracking),
     )
     return {route.title: route for route in routes}
 

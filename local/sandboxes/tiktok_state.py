@@ -60,6 +60,9 @@ class SandboxShop:
     # The seller's KYC is not complete: audits end PRE_APPROVED with KYC_PENDING (webhook 37) and the
     # product stays PENDING until it is cleared.
     kyc_pending: bool = False
+    # Off: the markets where an order's line items carry no package_id until the seller ships them
+    # with Mark Package As Shipped; on: an order gets its package when it is created.
+    packages_before_shipping: bool = True
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ class Accounts:
         name: str = "Sandbox Shop",
         region: str = "US",
         kyc_pending: bool = False,
+        packages_before_shipping: bool = True,
     ) -> SandboxShop:
         with self._shared.lock:
             shop_id = shop_id or self._shared.new_id()
@@ -169,6 +173,7 @@ class Accounts:
                 seller_name=f"{name} seller",
                 open_id=uuid.uuid5(uuid.NAMESPACE_URL, shop_id).hex,
                 kyc_pending=kyc_pending,
+                packages_before_shipping=packages_before_shipping,
             )
             self.shops[shop_id] = shop
             return shop

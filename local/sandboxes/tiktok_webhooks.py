@@ -1,8 +1,9 @@
 """The TikTok sandbox's background work: a scheduler thread for due tasks (audits, deliveries), and
-signed webhooks of types 1 (order status change), 5 (product status change) and 37 (product audit
-status change) sent through it, for the types the app subscribed to.
+signed webhooks of types 1 (order status change), 5 (product status change), 11 (cancellation status
+change), 12 (return status change) and 37 (product audit status change) sent through it, for the
+types the app subscribed to (1 and 5 unless a test or `make run` subscribes more).
 
-Payloads and the Authorization signature as guides/webhooks 1, 5 and 37 show them.
+Payloads and the Authorization signature as guides/webhooks 1, 5, 11, 12 and 37 show them.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from local.sandboxes.tiktok_state import Faults, Shared
 
 # The order API says CANCELLED; webhook type 1 says CANCEL.
 WEBHOOK_ORDER_STATUS = {"CANCELLED": "CANCEL"}
-# The types an app subscribes to in Partner Center; the connector's door takes 1 and 5 of those sent
-# here, so 37 is sent only once a test or `make run` subscribes it (``subscribed``).
+# The types an app subscribes to in Partner Center; 11, 12 and 37 are sent only once a test or
+# `make run` subscribes them (``subscribed``).
 DEFAULT_SUBSCRIPTIONS = frozenset({1, 5})
 
 
@@ -125,6 +126,30 @@ class WebhookSender:
             "update_time": order["update_time"],
         }
         self._send(1, order["shop_id"], data)
+
+    def cancellation_changed(self, cancellation: JsonObject) -> None:
+        """Type 11: a cancellation's status changed (guides/webhooks/11-cancellation-status-change.md)."""
+        data = {
+            "order_id": cancellation["order_id"],
+            "cancellations_role": cancellation["role"],
+            "cancel_status": cancellation["cancel_status"],
+            "cancel_id": cancellation["cancel_id"],
+            "create_time": cancellation["create_time"],
+        }
+        self._send(11, cancellation["shop_id"], data)
+
+    def return_changed(self, record: JsonObject) -> None:
+        """Type 12: a return's status changed (guides/webhooks/12-return-status-change.md)."""
+        data = {
+            "order_id": record["order_id"],
+            "return_role": record["role"],
+            "return_type": record["return_type"],
+            "return_status": record["return_status"],
+            "return_id": record["return_id"],
+            "create_time": record["create_time"],
+            "update_time": record["update_time"],
+        }
+        self._send(12, record["shop_id"], data)
 
     def product_changed(self, product: JsonObject, event: str, reason: str) -> None:
         """Type 5: a product's status changed (``event``), with the reason of a failure or suspension."""
