@@ -58,7 +58,8 @@ def main() -> int:
                     audit_delay_seconds=float(os.environ.get("SANDBOX_AUDIT_DELAY", "5")),
                 )
             )
-            tiktok.webhook_types.add(37)  # the app subscribes to audit verdicts (type 37) too
+            # The app subscribes to audit verdicts (37), cancellations (11) and returns (12) too.
+            tiktok.webhook_types.update({11, 12, 37})
             os.environ["TIKTOK_API_BASE_URL"] = os.environ["TIKTOK_AUTH_BASE_URL"] = tiktok.url
             os.environ.setdefault("TIKTOK_AUTHORIZE_URL", f"{tiktok.url}/oauth/authorize")
         if not os.environ.get("SHOPIFY_ADMIN_BASE_URL"):
