@@ -526,6 +526,17 @@
       if (o.cancellation_status) notes.push("Cancellation: " + o.cancellation_status.toLowerCase().replaceAll("_", " "));
       if (o.return_status) notes.push("Return: " + o.return_status.toLowerCase().replaceAll("_", " "));
       if (o.held_for_quota) notes.push("Waiting for plan quota to sync to Shopify");
+      if (o.sync_problem) notes.push("Not in Shopify: " + o.sync_problem);
+      if (o.fulfilled_by_tiktok) notes.push("Fulfilled by TikTok: not a Shopify order to ship");
+      if (o.unmatched_skus.length) notes.push("Items of no product here (custom lines in Shopify): " + o.unmatched_skus.join(", "));
+      if (o.cancelled_in_shopify) notes.push("Cancelled in Shopify too");
+      const actions = [];
+      if (cancellable(o)) {
+        actions.push(h("button", { type: "button", class: "danger", "data-action": "cancel-order", "data-id": o.id, "data-status": o.status }, "Cancel…"));
+      }
+      if (o.sync_problem) {
+        actions.push(h("button", { type: "button", "data-action": "retry-order", "data-id": o.id }, "Retry in Shopify"));
+      }
       return h("tr", { "data-order-id": o.id },
         cell("Order", h("strong", {}, o.id), o.created_at ? h("div", { class: "muted small" }, formatTime(o.created_at)) : null),
         cell("Status", h("span", { class: "badge s-" + o.status }, statusLabel(o.status))),
@@ -533,9 +544,7 @@
         cell("Shopify order", o.shopify_order_id || "not synced yet"),
         cell("Updated", formatTime(o.update_time)),
         cell("Notes", notes.length ? h("ul", { class: "plain" }, notes.map((n) => h("li", {}, n))) : ""),
-        cell("Actions", cancellable(o)
-          ? h("button", { type: "button", class: "danger", "data-action": "cancel-order", "data-id": o.id, "data-status": o.status }, "Cancel…")
-          : ""));
+        cell("Actions", actions.length ? actions : ""));
     });
     return h("table", {},
       h("thead", {}, h("tr", {}, ["Order", "Status", "TikTok status", "Shopify order", "Updated", "Notes", "Actions"].map((t) =>
@@ -605,6 +614,8 @@
     deactivate: (button) => withBusy(button, () =>
       startActivity(`/v1/products/${encodeURIComponent(button.dataset.id)}/deactivate`, undefined, "Deactivating the product.")),
     "cancel-order": (button) => openCancelDialog(button.dataset.id, button.dataset.status, button),
+    "retry-order": (button) => withBusy(button, () =>
+      startActivity(`/v1/orders/${encodeURIComponent(button.dataset.id)}/retry`, undefined, "Trying the order in Shopify again.")),
     "dialog-close": () => $("cancel-dialog").close(),
     "fix-listing": (button) => openFixDialog(button.dataset.id, button.dataset.title, button),
     "fix-close": () => $("fix-dialog").close(),

@@ -185,6 +185,12 @@ def post_cancel(
     return _accepted(actions.cancel_order(_ports(), _shop(), order_id, request.reason))
 
 
+@app.post("/v1/orders/<order_id>/retry", responses=ACCEPTED)
+def post_retry(order_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
+    """Try again an order Shopify refused, once the merchant fixed what Shopify named."""
+    return _accepted(actions.retry_order(_ports(), _shop(), order_id))
+
+
 @app.get("/v1/settings")
 def get_sync_settings() -> schemas.SettingsOut:
     return actions.settings_view(_ports(), _shop())

@@ -242,7 +242,8 @@ def test_an_order_shopify_refuses_is_shown_with_its_reason_and_gives_its_quota_b
 ) -> None:
     used = store.get_plan(shop).orders_used  # type: ignore[union-attr]
     (mug,) = live_products(store, shop, 1)
-    stack.shopify.state(shop).products.pop(int(mug.shopify_product_id))  # deleted in Shopify since
+    catalog = stack.shopify.state(shop).products
+    deleted = catalog.pop(int(mug.shopify_product_id))  # deleted in Shopify since
     order_id = ordering(line(mug, 1, "12.00"))
 
     order = store.get_order(shop, order_id)
@@ -252,6 +253,17 @@ def test_an_order_shopify_refuses_is_shown_with_its_reason_and_gives_its_quota_b
     assert stack.jobs.dead_letters == []
     shown = stack.merchant_call("GET", "/v1/orders", params={"limit": 10}).json()["items"]
     assert next(o for o in shown if o["id"] == order_id)["sync_problem"] == order.sync_problem
+
+    # The merchant fixes it (the product is back) and retries from the dashboard.
+    catalog[deleted.id] = deleted
+    answer = stack.merchant_call("POST", f"/v1/orders/{order_id}/retry")
+    assert answer.status_code == 202, answer.text
+    settle(stack)
+    retried = store.get_order(shop, order_id)
+    assert retried is not None and retried.shopify_order_id is not None and retried.sync_problem is None
+    assert store.get_plan(shop).orders_used == used + 1  # type: ignore[union-attr]
+    assert stack.finished_activity(answer.json()["activity"]["id"])["succeeded"] == 1
+    assert stack.merchant_call("POST", f"/v1/orders/{order_id}/retry").status_code == 409
 
 
 def test_connecting_a_shop_with_a_long_history_creates_no_shopify_order_for_it(

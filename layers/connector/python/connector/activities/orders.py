@@ -33,6 +33,14 @@ HELD = "held: the plan's monthly order limit is reached; it syncs when quota ret
 
 def run_order_sync(job: Job, ports: Ports) -> None:
     shop, order_id = ports.shop(job.shop), str(job.params["order_id"])
+    if "activity_id" in job.params:  # the merchant's retry: counted in its own activity
+        activity_id = job.params["activity_id"]
+        held = not sync_order(ports, shop, order_id)
+        order = ports.store.get_order(shop.domain, order_id)
+        problem = HELD if held else (order.sync_problem if order is not None else "no such order")
+        ports.store.record_activity_item(shop.domain, activity_id, order_id, problem is None, problem)
+        ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+        return
     tallied(
         job,
         ports,

@@ -17,7 +17,7 @@ from connector.api import schemas
 from connector.clients.shopify.errors import ShopifyError
 from connector.clients.tiktok.models import ShopAuth
 from connector.connections import connect_tiktok
-from connector.dal.store import Delivery
+from connector.dal.store import CommitOutcome, Delivery
 from connector.domain.entities import (
     Activity,
     ActivityState,
@@ -40,6 +40,7 @@ from connector.wiring import Ports, ShopGoneError
 # its own (see start_reprice).
 SAME_SAVE_WINDOW = timedelta(minutes=10)
 RECENT_ACTIVITIES = 20
+MAX_ATTEMPTS = 8
 
 
 def new_activity_id() -> str:
@@ -129,6 +130,24 @@ def cancel_order(ports: Ports, shop: Shop, order_id: str, reason: str) -> Activi
         order_id=order_id,
         reason=reason,
     )
+
+
+def retry_order(ports: Ports, shop: Shop, order_id: str) -> Activity:
+    """An order Shopify refused (its reason shown) is tried again: its problem is cleared and one
+    order sync queued, which claims and counts it as the first try did."""
+    order = ports.store.get_order(shop.domain, order_id)
+    if order is None:
+        raise NotFoundError(f"no order {order_id}")
+    if order.sync_problem is None:
+        raise ConflictError(f"order {order_id} has nothing to retry")
+
+    for _ in range(MAX_ATTEMPTS):
+        current = ports.store.get_order(shop.domain, order_id)
+        if current is None or current.sync_problem is None:
+            break
+        if ports.store.commit_order(replace(current, sync_problem=None), {}) is CommitOutcome.APPLIED:
+            break
+    return _start(ports, shop.domain, ActivityType.ORDER_SYNC, JobKind.ORDER_SYNC, total=1, order_id=order_id)
 
 
 def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> schemas.SettingsOut:
