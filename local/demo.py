@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from connector.connections import connect_tiktok
 from connector.domain.entities import InstallState, PackageDimensions, Plan, Shop, SyncSettings
 from connector.wiring import Ports
-from local.events import DEMO_SHOP, DEMO_TIKTOK_SHOP_ID, replayable
+from local.events import DEMO_SHOP, DEMO_TIKTOK_SHOP_ID, load, replayable
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
 
@@ -47,6 +47,17 @@ def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifyS
             access_token_expires_at=grant.access_token_expire_in,
             region="US",
         )
+        # The sample webhooks' paid order, made on TikTok after the shop connected: it syncs to
+        # Shopify on first start, as a newcomer's first order would.
+        sample = load("webhooks/tiktok/type-1.json")["body"]["data"]
+        if sample["order_id"] not in tiktok.orders:
+            tiktok.create_order(
+                DEMO_TIKTOK_SHOP_ID,
+                line_items=[{"product_name": "Sample mug", "sku_name": "Default", "sale_price": "12.00"}],
+                status=sample["order_status"],
+                announce=False,
+                order_id=sample["order_id"],
+            )
     store.link_tiktok_product(DEMO_SHOP, DEMO_TIKTOK_PRODUCT_ID, DEMO_SHOPIFY_PRODUCT_ID)
     today = now.date()
     store.commit_plan(Plan(DEMO_SHOP, "free", billing_date=today + timedelta(days=30), cycle_started=today))

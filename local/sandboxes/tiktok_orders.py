@@ -122,6 +122,7 @@ class Orders:
         shipping_type: str = "SELLER",
         create_time: int | None = None,
         announce: bool = True,
+        order_id: str | None = None,
     ) -> str:
         """A new order in ``status``; its id. Each line item may name ``product_id``, ``sku_id``,
         ``seller_sku``, ``product_name``, ``sku_name``, ``original_price``, ``sale_price``,
@@ -139,7 +140,7 @@ class Orders:
             currency = currency or REGION_CURRENCY.get(shop.region, "USD")
             rate = amount(tax_rate)
             new_id = self._shared.new_id
-            order_id = new_id()
+            order_id = order_id or new_id()  # a given id: a sample webhook's order
             now = int(self._shared.clock()) if create_time is None else int(create_time)
             given = list(line_items) or [{}]  # no line item named: one generic unit
             items = [line for item in given for line in self._line_items(shop, item, currency, rate, new_id)]

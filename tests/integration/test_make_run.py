@@ -14,6 +14,8 @@ import pytest
 import requests
 
 from local.dynamodb import free_port
+from local.events import DEMO_SHOP, load
+from tests.helpers import merchant_call
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +45,16 @@ def test_make_run_serves_health_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> N
         assert health.json() == {"status": "ok", "dynamodb": "ok"}
         assert ready_after < 60
         assert "sample webhooks replayed: {'200': 13}" in "".join(output)
+        # The sample paid order reaches the demo shop's Shopify on first start.
+        sample = load("webhooks/tiktok/type-1.json")["body"]["data"]["order_id"]
+        synced = None
+        for _ in range(60):
+            orders = merchant_call(f"http://127.0.0.1:{port}", DEMO_SHOP, "GET", "/v1/orders").json()["items"]
+            synced = next((o for o in orders if o["id"] == sample), None)
+            if synced and synced["shopify_order_id"]:
+                break
+            time.sleep(0.5)
+        assert synced is not None and synced["shopify_order_id"], synced
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
