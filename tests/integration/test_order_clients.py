@@ -529,22 +529,6 @@ def test_search_returns_reads_the_references_example() -> None:
     assert page.next_page_token.startswith("aDU2")
 
 
-def test_search_cancellations_reads_the_references_example() -> None:
-    answers = ReferenceAnswers()
-    page = tiktok(answers).search_cancellations(order_ids=["577087614418520388"])
-    assert answers.calls[0][:2] == ("Search Cancellations", "/return_refund/202309/cancellations/search")
-    (found,) = page.cancellations
-    assert (found.cancel_id, found.order_id, found.cancel_status, found.role) == (
-        "4035318504086604100",
-        "577087614418520388",
-        "CANCELLATION_REQUEST_PENDING",
-        "BUYER",
-    )
-    assert [(i.order_line_item_id, i.sku_id) for i in found.line_items] == [
-        ("576468844534141348", "2729382476852921560")
-    ]
-
-
 def test_mark_package_as_shipped_answers_the_package_id() -> None:
     answers = ReferenceAnswers()
     package_id = tiktok(answers).mark_package_as_shipped(

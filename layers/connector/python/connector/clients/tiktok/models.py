@@ -593,38 +593,6 @@ class ReturnPage:
 
 
 @dataclass(frozen=True)
-class CancelLineItem:
-    """One ``cancel_line_items[]`` entry of Search Cancellations: one order line item, one unit."""
-
-    cancel_line_item_id: str
-    order_line_item_id: str
-    sku_id: str
-    seller_sku: str = ""
-
-
-@dataclass(frozen=True)
-class OrderCancellation:
-    """One ``cancellations[]`` entry of Search Cancellations (return_refund/202309/cancellations/search)."""
-
-    cancel_id: str
-    order_id: str
-    cancel_type: str  # CANCEL (seller or system) or BUYER_CANCEL
-    cancel_status: str  # CANCELLATION_REQUEST_PENDING, _SUCCESS, _CANCEL(LED) or _COMPLETE
-    role: str = ""
-    cancel_reason: str = ""
-    create_time: int = 0
-    update_time: int = 0
-    line_items: tuple[CancelLineItem, ...] = ()
-
-
-@dataclass(frozen=True)
-class CancellationPage:
-    cancellations: tuple[OrderCancellation, ...]
-    next_page_token: str
-    total_count: int
-
-
-@dataclass(frozen=True)
 class ShippedPackage:
     """Mark Package As Shipped's answer: the package TikTok made of the line items."""
 

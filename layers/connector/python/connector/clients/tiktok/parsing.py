@@ -14,8 +14,6 @@ from connector.clients.tiktok.models import (
     AuthorizedShop,
     Brand,
     Cancellation,
-    CancellationPage,
-    CancelLineItem,
     CategoryAttribute,
     CategoryRules,
     CreatedProduct,
@@ -24,7 +22,6 @@ from connector.clients.tiktok.models import (
     InventoryError,
     InventoryLevel,
     ItemTax,
-    OrderCancellation,
     OrderPage,
     Payment,
     PriceDetail,
@@ -362,37 +359,6 @@ def tiktok_return(data: Mapping[str, Any]) -> TikTokReturn:
         ),
         refund_total=as_str(refund.get("refund_total")),
         currency=as_str(refund.get("currency")),
-    )
-
-
-def cancellation_page(data: Mapping[str, Any]) -> CancellationPage:
-    """Search Cancellations' ``data``."""
-    return CancellationPage(
-        cancellations=tuple(order_cancellation(item) for item in data.get("cancellations") or ()),
-        next_page_token=as_str(data.get("next_page_token")),
-        total_count=as_int(data.get("total_count")),
-    )
-
-
-def order_cancellation(data: Mapping[str, Any]) -> OrderCancellation:
-    return OrderCancellation(
-        cancel_id=as_str(data.get("cancel_id")),
-        order_id=as_str(data.get("order_id")),
-        cancel_type=as_str(data.get("cancel_type")),
-        cancel_status=as_str(data.get("cancel_status")),
-        role=as_str(data.get("role")),
-        cancel_reason=as_str(data.get("cancel_reason")),
-        create_time=as_int(data.get("create_time")),
-        update_time=as_int(data.get("update_time")),
-        line_items=tuple(
-            CancelLineItem(
-                cancel_line_item_id=as_str(item.get("cancel_line_item_id")),
-                order_line_item_id=as_str(item.get("order_line_item_id")),
-                sku_id=as_str(item.get("sku_id")),
-                seller_sku=as_str(item.get("seller_sku")),
-            )
-            for item in data.get("cancel_line_items") or ()
-        ),
     )
 
 

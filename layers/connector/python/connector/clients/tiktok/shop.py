@@ -18,7 +18,6 @@ from connector.clients.tiktok.models import (
     AuthorizedShop,
     Brand,
     Cancellation,
-    CancellationPage,
     CategoryAttribute,
     CategoryRules,
     CreatedProduct,
@@ -389,40 +388,6 @@ class ShopClient:
             "POST", "/return_refund/202309/returns/search", query=query, body=body, idempotent=True
         )
         return parsing.return_page(data)
-
-    # Search Cancellations (return-and-refund/search-cancellations.spec.json: POST return_refund/
-    # 202309/cancellations/search): as Search Returns; page_size "Valid range: [1-50]".
-    def search_cancellations(
-        self,
-        *,
-        order_ids: Sequence[str] = (),
-        cancel_ids: Sequence[str] = (),
-        cancel_status: Sequence[str] = (),
-        cancel_types: Sequence[str] = (),
-        update_time_ge: int | None = None,
-        update_time_lt: int | None = None,
-        create_time_ge: int | None = None,
-        create_time_lt: int | None = None,
-        page_size: int = 50,
-        page_token: str | None = None,
-        sort_field: str = "update_time",
-        sort_order: str = "ASC",
-    ) -> CancellationPage:
-        query = _page_query(page_size, page_token, sort_field, sort_order)
-        body = _filters(
-            order_ids=list(order_ids),
-            cancel_ids=list(cancel_ids),
-            cancel_status=list(cancel_status),
-            cancel_types=list(cancel_types),
-            update_time_ge=update_time_ge,
-            update_time_lt=update_time_lt,
-            create_time_ge=create_time_ge,
-            create_time_lt=create_time_lt,
-        )
-        data = self._request(
-            "POST", "/return_refund/202309/cancellations/search", query=query, body=body, idempotent=True
-        )
-        return parsing.cancellation_page(data)
 
     # Cancel Order (return_refund/202309/cancellations).
     def cancel_order(
