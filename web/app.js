@@ -944,6 +944,8 @@
     replaceChildren(warehouse, h("option", { value: "" }, "The shop's default warehouse"),
       s.warehouses.map((w) => h("option", { value: w.id }, w.name + (w.is_default ? " (default)" : ""))));
     warehouse.value = s.warehouse_id || "";
+    form.elements.orders_since.value = s.orders_since || "";
+    form.elements.orders_since.max = new Date().toISOString().slice(0, 10);
     fillLocations(s);
     const size = s.package_dimensions || {};
     form.elements.package_length.value = size.length_cm === undefined ? "" : String(size.length_cm);
@@ -1072,6 +1074,22 @@
     if (fields.length) fields[0].focus();
   }
 
+  // An earlier start of the order sync, with how many orders it would bring, before it is saved.
+  form.elements.orders_since.addEventListener("change", async () => {
+    const since = form.elements.orders_since.value;
+    const help = $("orders-since-help");
+    if (!since || (state.settings && since >= (state.settings.orders_since || ""))) {
+      help.textContent = "Orders created on TikTok Shop from this day on become Shopify orders (each uses a unit of your plan).";
+      return;
+    }
+    try {
+      const history = await api("GET", `/v1/orders/history?since=${encodeURIComponent(since)}`);
+      help.textContent = `Saving brings ${history.orders} earlier TikTok Shop order${history.orders === 1 ? "" : "s"} into Shopify (each uses a unit of your plan).`;
+    } catch (error) {
+      help.textContent = explain(error);
+    }
+  });
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const problems = validateSettings();
@@ -1091,6 +1109,7 @@
         : null,
       category_mappings: categoryMappings([]),
       location_warehouses: locationWarehouses(),
+      orders_since: f.orders_since.value || null,
     };
     const status = $("settings-status");
     const submit = form.querySelector('button[type="submit"]');

@@ -7,6 +7,7 @@ answer. Every /v1 route runs behind the session-token middleware, which names th
 from __future__ import annotations
 
 import json
+from datetime import date
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
@@ -183,6 +184,12 @@ def post_cancel(
     order_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.CancelRequest, Body()]
 ) -> Response[str]:
     return _accepted(actions.cancel_order(_ports(), _shop(), order_id, request.reason))
+
+
+@app.get("/v1/orders/history")
+def get_order_history(since: Annotated[date, Query()]) -> schemas.OrderHistoryOut:
+    """How many TikTok orders an earlier start of the order sync would bring into Shopify."""
+    return actions.order_history(_ports(), _shop(), since)
 
 
 @app.post("/v1/orders/<order_id>/retry", responses=ACCEPTED)

@@ -280,3 +280,53 @@ def test_connecting_a_shop_with_a_long_history_creates_no_shopify_order_for_it(
 
     assert stack.shopify.orders(shop) == []
     assert store.get_plan(shop).orders_used == 0  # type: ignore[union-attr]
+
+
+def test_an_earlier_start_is_shown_with_its_count_and_brings_those_orders(
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
+) -> None:
+    imported_shop(2)
+    stack.upload_all()
+    profile = store.get_shop(shop)
+    assert profile is not None and profile.tiktok_shop_id
+    history = stack.tiktok.add_history(profile.tiktok_shop_id, 50, before=profile.orders_since)
+    newest_day = time.strftime("%Y-%m-%d", time.gmtime(stack.tiktok.orders[history[-1]]["create_time"]))
+    day_start = int(time.mktime(time.strptime(newest_day, "%Y-%m-%d"))) - time.timezone
+    expected = sum(1 for oid in history if stack.tiktok.orders[oid]["create_time"] >= day_start)
+
+    preview = stack.merchant_call("GET", "/v1/orders/history", params={"since": newest_day})
+    assert preview.status_code == 200, preview.text
+    assert preview.json() == {"since": newest_day, "orders": expected}
+    saved = stack.change_settings(orders_since=newest_day)
+    assert stack.merchant_call("GET", "/v1/settings").json()["orders_since"] == saved["orders_since"]
+
+    started = store.get_shop(shop)
+    assert started is not None and started.orders_since == day_start
+    poll_tiktok_orders(process_ports(), started, int(time.time()) + 1)
+    settle(stack)
+    orders = store.get_orders(shop, history)
+    brought = [o for o in orders.values() if o.shopify_order_id or o.held_for_quota]
+    assert len(brought) == expected
+    assert all(
+        o.sync_problem
+        for o in orders.values()
+        if o.tiktok_order_id not in {b.tiktok_order_id for b in brought}
+    )
+
+
+def test_tracking_added_later_ships_the_fulfilment_then(
+    ordering: Callable[..., str], stack: LocalStack, store: Store, shop: str
+) -> None:
+    (mug,) = live_products(store, shop, 1)
+    order_id = ordering(line(mug, 1, "12.00"))
+    shopify_id = store.get_order(shop, order_id).shopify_order_id  # type: ignore[union-attr]
+
+    fulfilled = stack.shopify.fulfil(shop, shopify_id or "", tracking_number=None, tracking_company="UPS")
+    settle(stack)
+    assert stack.tiktok.orders[order_id]["status"] == "AWAITING_SHIPMENT"  # TikTok needs the number
+
+    stack.shopify.update_tracking(shop, fulfilled["id"], "1Z999AA10123456799", "UPS")
+    settle(stack)
+    assert stack.tiktok.orders[order_id]["status"] == "IN_TRANSIT"
+    shipped = [p for p in stack.tiktok.packages.values() if p["order_id"] == order_id]
+    assert [p["tracking_number"] for p in shipped] == ["1Z999AA10123456799"]

@@ -43,6 +43,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/orders", "dashboard"),
     Route("POST", "/v1/orders/{order_id}/cancel", "dashboard"),
     Route("POST", "/v1/orders/{order_id}/retry", "dashboard"),
+    Route("GET", "/v1/orders/history", "dashboard"),
     Route("GET", "/v1/activities", "dashboard"),
     Route("POST", "/v1/imports", "dashboard"),
     Route("GET", "/v1/settings", "dashboard"),

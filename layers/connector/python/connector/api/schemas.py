@@ -157,6 +157,14 @@ class OrderOut(_Out):
     cancelled_in_shopify: bool
 
 
+class OrderHistoryOut(_Out):
+    """What an earlier start of the order sync would bring: TikTok's orders from ``since`` up to the
+    current start, each a new Shopify order (and a unit of the plan's quota)."""
+
+    since: date
+    orders: int
+
+
 class OrderPage(_Out):
     items: list[OrderOut]
     next_cursor: str | None
@@ -258,6 +266,8 @@ class SettingsIO(BaseModel):
     category_mappings: list[CategoryMapping] = Field(default_factory=list, max_length=500)
     # Empty: every location that fulfils online orders, summed into the listing warehouse.
     location_warehouses: list[LocationWarehouse] = Field(default_factory=list, max_length=200)
+    # TikTok orders created from this day on (UTC) become Shopify orders; null: from the connection.
+    orders_since: date | None = None
 
 
 class WarehouseOut(_Out):

@@ -8,7 +8,7 @@ import json
 import secrets
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -132,6 +132,31 @@ def cancel_order(ports: Ports, shop: Shop, order_id: str, reason: str) -> Activi
     )
 
 
+def _start_orders_from(ports: Ports, shop: Shop, since: date | None) -> Shop:
+    """Orders created from ``since`` (a UTC day) on go to Shopify: an earlier start makes the order
+    poll read again from there; None keeps the start as it is."""
+    current = datetime.fromtimestamp(shop.orders_since, UTC).date() if shop.orders_since else None
+    if since is None or since == current:  # the day shown, sent back with the other settings
+        return shop
+    start = int(datetime.combine(since, datetime.min.time(), UTC).timestamp())
+    if start > int(ports.now().timestamp()):
+        raise UnprocessableError("orders_since: a day that has not come yet")
+    polled = min(shop.tiktok_orders_polled_until, start) if shop.tiktok_orders_polled_until else start
+    ports.store.update_shop(shop.domain, orders_since=start, tiktok_orders_polled_until=polled)
+    return replace(shop, orders_since=start, tiktok_orders_polled_until=polled)
+
+
+def order_history(ports: Ports, shop: Shop, since: date) -> schemas.OrderHistoryOut:
+    """How many TikTok orders an earlier start would bring into Shopify (Get Order List's count of
+    orders created from ``since`` up to the current start)."""
+    start = int(datetime.combine(since, datetime.min.time(), UTC).timestamp())
+    end = shop.orders_since or int(ports.now().timestamp())
+    if shop.tiktok_connection is not TikTokConnection.CONNECTED or start >= end:
+        return schemas.OrderHistoryOut(since=since, orders=0)
+    page = ports.tiktok_api(shop).search_orders(create_time_ge=start, create_time_lt=end, page_size=1)
+    return schemas.OrderHistoryOut(since=since, orders=page.total_count)
+
+
 def retry_order(ports: Ports, shop: Shop, order_id: str) -> Activity:
     """An order Shopify refused (its reason shown) is tried again: its problem is cleared and one
     order sync queued, which claims and counts it as the first try did."""
@@ -180,6 +205,7 @@ def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> sch
         location_warehouses=tuple((m.location_id, m.warehouse_id) for m in wanted.location_warehouses),
     )
     _check_new_mappings(ports, shop, settings.category_mappings)
+    shop = _start_orders_from(ports, shop, wanted.orders_since)
     # Saved first: the reprice reads the settings it sends when it runs.
     ports.store.save_settings(shop.domain, settings)
     start_reprice(ports, shop, settings)

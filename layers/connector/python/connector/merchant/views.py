@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -257,6 +258,7 @@ def settings_view(shop: Shop, locations: Sequence[ShopifyLocation] = ()) -> sche
             schemas.LocationWarehouse(location_id=location, warehouse_id=warehouse)
             for location, warehouse in s.location_warehouses
         ],
+        orders_since=datetime.fromtimestamp(shop.orders_since, UTC).date() if shop.orders_since else None,
         warehouses=[
             schemas.WarehouseOut(id=w.warehouse_id, name=w.name, is_default=w.is_default)
             for w in shop.tiktok_warehouses

@@ -314,6 +314,8 @@ class ShopClient:
         *,
         update_time_ge: int | None = None,
         update_time_lt: int | None = None,
+        create_time_ge: int | None = None,
+        create_time_lt: int | None = None,
         order_status: str | None = None,
         page_size: int = 50,
         page_token: str | None = None,
@@ -330,6 +332,8 @@ class ShopClient:
         filters = {
             "update_time_ge": update_time_ge,
             "update_time_lt": update_time_lt,
+            "create_time_ge": create_time_ge,
+            "create_time_lt": create_time_lt,
             "order_status": order_status,
         }
         body = {key: value for key, value in filters.items() if value is not None}
