@@ -15,9 +15,11 @@ import pytest
 
 from connector.dal.store import Store
 from connector.domain.entities import Product
+from connector.domain.plans import QuotaKind, limit_of
+from connector.jobs import Job, JobKind
 from connector.schedules import poll_tiktok_orders
 from connector.wiring import process_ports
-from tests.helpers import LocalStack, shop_items
+from tests.helpers import LocalStack, change_plan, shop_items
 
 pytestmark = pytest.mark.integration
 
@@ -330,3 +332,41 @@ def test_tracking_added_later_ships_the_fulfilment_then(
     assert stack.tiktok.orders[order_id]["status"] == "IN_TRANSIT"
     shipped = [p for p in stack.tiktok.packages.values() if p["order_id"] == order_id]
     assert [p["tracking_number"] for p in shipped] == ["1Z999AA10123456799"]
+
+
+def online_available(stack: LocalStack, shop: str, product: Product) -> int:
+    online = {loc.id for loc in stack.shopify.locations(shop) if loc.fulfills_online_orders}
+    found = stack.shopify.state(shop).inventory_item(int(product.variants[0].inventory_item_id or 0))
+    assert found is not None
+    return sum(units for location, units in found[1].levels.items() if location in online)
+
+
+def test_a_held_orders_units_stay_out_of_tiktoks_count_until_shopify_has_the_order(
+    ordering: Callable[..., str], stack: LocalStack, store: Store, shop: str
+) -> None:
+    (mug,) = live_products(store, shop, 1)
+    plan = store.get_plan(shop)
+    assert plan is not None
+    change_plan(store, shop, orders_used=limit_of(plan, QuotaKind.ORDERS))  # no order left this cycle
+    order_id = ordering(line(mug, 2, "12.00"))
+    assert store.get_order(shop, order_id).held_for_quota  # type: ignore[union-attr]
+
+    # Meanwhile Shopify's stock changes (5 more arrive): TikTok's count leaves the 2 sold units out,
+    # which Shopify's stock does not show yet.
+    main = stack.shopify.locations(shop)[0]
+    item = mug.variants[0].inventory_item_id or ""
+    found = stack.shopify.state(shop).inventory_item(int(item))
+    assert found is not None
+    stack.shopify.set_available(shop, item, main.id, found[1].levels[main.id] + 5)
+    settle(stack)
+    assert tiktok_quantity(stack, mug) == online_available(stack, shop, mug) - 2
+
+    # Quota comes back: the order goes to Shopify, whose stock now shows the sale, and TikTok's
+    # count is Shopify's again.
+    change_plan(store, shop, name="growth_plus", orders_used=0)
+    process_ports().enqueue_job(
+        Job(kind=JobKind.RELEASE_HELD_ORDERS, shop=shop, idempotency_key="quota", params={})
+    )
+    settle(stack)
+    assert store.get_order(shop, order_id).shopify_order_id  # type: ignore[union-attr]
+    assert tiktok_quantity(stack, mug) == online_available(stack, shop, mug)

@@ -94,7 +94,7 @@ def restock(ports: Ports, shop: Shop, order_id: str) -> str | None:
         wanted: Counter[str] = Counter()
         for sku_id, units in returned.quantities.items():
             if sku_id in variants:
-                wanted[variants[sku_id]] += units
+                wanted[variants[sku_id].variant_id] += units
             else:
                 problems.append(f"return {returned.return_id}: TikTok SKU {sku_id} is no product of ours")
         refund = []

@@ -3,7 +3,7 @@ monthly order quota (orders beyond it are kept and shown as held)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -17,7 +17,7 @@ from connector.domain.entities import ActivityType, Order, Product, Shop, Varian
 from connector.domain.plans import QuotaKind, limit_of
 from connector.domain.shopify_order import shopify_order_input
 from connector.domain.status import OrderStatus
-from connector.jobs import Job
+from connector.jobs import Job, JobKind
 from connector.wiring import Ports
 
 MAX_ATTEMPTS = 8
@@ -78,6 +78,7 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
     if order.status not in PAID:  # cancelled meanwhile (a held one included): never created
         if order.held_for_quota:
             record_order(ports, shop, order_id, held_for_quota=False)
+            ports.store.release_stock(shop.domain, order_id)  # TikTok put its units back
         return True
     if order.held_for_quota and not releasing:
         return False
@@ -92,13 +93,17 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
         record_order(ports, shop, order_id, held_for_quota=False, **outcome)
         return True
     assert detail is not None
-    draft = shopify_order_input(detail, variants_of(ports, shop, detail.line_items))
+    variants = variants_of(ports, shop, detail.line_items)
+    draft = shopify_order_input(detail, {sku: variant.variant_id for sku, variant in variants.items()})
     plan = ports.store.get_plan(shop.domain)
     limit = limit_of(plan, QuotaKind.ORDERS) if plan is not None else 0
     frozen = plan is not None and plan.subscription_status == "FROZEN"  # Shopify paused billing
     at = int(ports.now().timestamp())
     if frozen or not ports.store.take_quota(shop.domain, QuotaKind.ORDERS, order_id, limit, at):
         # Kept and shown as held; released in arrival order when quota returns (or billing thaws).
+        # TikTok took its units from its stock and Shopify has not: the stock sent to TikTok
+        # leaves them out meanwhile (held before the order is marked, so no push misses them).
+        ports.store.hold_stock(shop.domain, order_id, _units(detail.line_items, variants))
         record_order(ports, shop, order_id, held_for_quota=True)
         ports.store.release_order_sync(shop.domain, order_id)
         return False
@@ -111,6 +116,11 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
         record_order(ports, shop, order_id, held_for_quota=False, sync_problem=reason)
         return True
     ports.store.link_shopify_order(shop.domain, shopify_order_id, order_id)  # for its fulfillments
+    if order.held_for_quota:
+        # Shopify's stock shows the sale now: the units held back from TikTok's count go, and the
+        # count is sent again (a push that ran between the two may have left them out twice).
+        ports.store.release_stock(shop.domain, order_id)
+        _push_stock_again(ports, shop, order_id, detail.line_items)
     now = record_order(
         ports,
         shop,
@@ -143,10 +153,31 @@ def _not_for_shopify(shop: Shop, order_id: str, detail: TikTokOrder | None) -> d
     return None
 
 
-def variants_of(ports: Ports, shop: Shop, items: Sequence[TikTokLineItem]) -> dict[str, str]:
+def _push_stock_again(ports: Ports, shop: Shop, order_id: str, items: Sequence[TikTokLineItem]) -> None:
+    for tiktok_product_id in dict.fromkeys(item.product_id for item in items):
+        product_id = ports.store.product_for_tiktok(shop.domain, tiktok_product_id)
+        if product_id is not None:
+            key = f"{order_id}:released:{product_id}"
+            params = {"shopify_product_id": product_id}
+            ports.enqueue_job(
+                Job(kind=JobKind.STOCK_PUSH, shop=shop.domain, idempotency_key=key, params=params)
+            )
+
+
+def _units(items: Sequence[TikTokLineItem], variants: Mapping[str, Variant]) -> dict[str, int]:
+    """Units sold per Shopify inventory item (TikTok lists one line item per unit)."""
+    units: dict[str, int] = {}
+    for item in items:
+        variant = variants.get(item.sku_id)
+        if variant is not None and variant.inventory_item_id:
+            units[variant.inventory_item_id] = units.get(variant.inventory_item_id, 0) + 1
+    return units
+
+
+def variants_of(ports: Ports, shop: Shop, items: Sequence[TikTokLineItem]) -> dict[str, Variant]:
     """TikTok SKU id -> the Shopify variant it sells, for the order's lines (by the SKU id TikTok
     made for the variant; by SKU text for listings made before those were kept)."""
-    found: dict[str, str] = {}
+    found: dict[str, Variant] = {}
     products = {}
     for item in items:
         if item.sku_id in found:
@@ -159,7 +190,7 @@ def variants_of(ports: Ports, shop: Shop, items: Sequence[TikTokLineItem]) -> di
         product = products[item.product_id]
         variant = _variant_sold(product, item) if product is not None else None
         if variant is not None:
-            found[item.sku_id] = variant.variant_id
+            found[item.sku_id] = variant
     return found
 
 

@@ -73,7 +73,8 @@ def _items_shipped(
     variants = variants_of(ports, shop, order.line_items)
     by_variant: dict[str, list[TikTokLineItem]] = {}
     for item in sorted(order.line_items, key=lambda i: i.display_status.upper() not in NOT_SHIPPED):
-        by_variant.setdefault(variants.get(item.sku_id, ""), []).append(item)
+        variant = variants.get(item.sku_id)
+        by_variant.setdefault(variant.variant_id if variant else "", []).append(item)
     chosen: list[TikTokLineItem] = []
     for line in fulfilled:
         units = by_variant.get(str(line.get("variant_id") or ""), [])

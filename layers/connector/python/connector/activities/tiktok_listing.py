@@ -367,6 +367,8 @@ def push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
             push_stock(ports, shop, now) if now is not None and now.tiktok_status == LIVE_ON_TIKTOK else None
         )
     stock = ports.listing_facts.warehouse_stock(ports.shopify_admin(shop), shop, list(skus))
+    held = ports.store.held_stock(shop.domain)
+    stock = {item: _less(levels, held.get(item, 0)) for item, levels in stock.items()}
     levels = [
         InventoryLevel(sku_id, min(MAX_QUANTITY, tiktok_quantity(available, shop.settings)), warehouse)
         for item, sku_id in skus.items()
@@ -392,6 +394,16 @@ def push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
         if level.quantity == 0
     ]
     return "; ".join(problems) or None
+
+
+def _less(levels: dict[str, int], units: int) -> dict[str, int]:
+    """Warehouse levels less ``units`` that TikTok sold and Shopify's stock does not show yet (a
+    held order's), taken from the warehouses in turn, none below zero."""
+    left = dict(levels)
+    for warehouse, available in left.items():
+        taken = min(available, units)
+        left[warehouse], units = available - taken, units - taken
+    return left
 
 
 def _hold_stock(ports: Ports, shop: Shop, product: Product, *, held: bool) -> Product | None:

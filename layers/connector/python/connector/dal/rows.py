@@ -272,6 +272,13 @@ class ShopifyOrderLinkRow(TableRow):
     tiktok_order_id = UnicodeAttribute()
 
 
+class StockHoldRow(TableRow):
+    """A TikTok order held for quota: its units, by Shopify inventory item, which TikTok took from
+    its stock and Shopify has not (its order is not created yet). Stock sent to TikTok leaves them out."""
+
+    units = MapAttribute[str, Any](default=dict)
+
+
 class OrderSyncClaimRow(TableRow):
     """Taken before a Shopify order is created for a TikTok order: there is never a second try that
     could create it twice (a try that finds the claim without a Shopify id stops for an operator)."""

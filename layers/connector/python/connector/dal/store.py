@@ -34,6 +34,7 @@ from connector.dal.rows import (
     QuotaHoldRow,
     ShopifyOrderLinkRow,
     ShopRow,
+    StockHoldRow,
     TableRow,
     TikTokShopLookupRow,
 )
@@ -308,6 +309,21 @@ class Store(ActivityProgress):
             actions=[InventoryLinkRow.inventory_updated_at.set(updated_at)],
             condition=InventoryLinkRow.pk.exists() & (InventoryLinkRow.inventory_updated_at < updated_at),
         )
+
+    def hold_stock(self, shop: str, tiktok_order_id: str, units: Mapping[str, int]) -> None:
+        """Keep a held order's units out of the stock sent to TikTok (written again: the same)."""
+        StockHoldRow(keys.shop_pk(shop), keys.STOCK_HOLD + tiktok_order_id, units=dict(units)).save()
+
+    def release_stock(self, shop: str, tiktok_order_id: str) -> None:
+        StockHoldRow(keys.shop_pk(shop), keys.STOCK_HOLD + tiktok_order_id).delete()
+
+    def held_stock(self, shop: str) -> dict[str, int]:
+        """Units held by the shop's held orders, by inventory item (one Query; none in most shops)."""
+        held: dict[str, int] = {}
+        for row in StockHoldRow.query(keys.shop_pk(shop), StockHoldRow.sk.startswith(keys.STOCK_HOLD)):
+            for item, units in (row.units.as_dict() if row.units else {}).items():
+                held[str(item)] = held.get(str(item), 0) + int(units)
+        return held
 
     def claim_order_sync(self, shop: str, tiktok_order_id: str, at: int) -> bool:
         """Claim the one creation of a Shopify order for this TikTok order; False if claimed before."""
