@@ -318,6 +318,9 @@ def test_a_draft_creates_an_order_in_the_sandbox(shopify_sandbox: ShopifySandbox
     shop = f"orders-{uuid.uuid4().hex[:10]}.myshopify.com"
     catalog = shopify_sandbox.catalog(shop)
     variants = {HOODIE: str(catalog[0].variants[0].id), CAP: str(catalog[1].variants[0].id)}
+    online = shopify_sandbox.locations(shop)[0]  # stocked there: the order decrements what it sells
+    for product in catalog[:2]:
+        shopify_sandbox.set_available(shop, product.variants[0].inventory_item_id, online.id, 10)
     admin = ShopifyAdminClient(
         api_key="orders-client-id",
         api_secret="orders-client-secret-of-32-bytes-or-more",
