@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -31,6 +32,7 @@ from connector.domain.entities import (
     SyncSettings,
     TikTokConnection,
 )
+from connector.domain.shopify_order import ShopifyOrderDraft
 from connector.jobs import Job
 from connector.settings import Settings
 from connector.webhooks.message import QueuedWebhook, Source
@@ -403,3 +405,22 @@ def listing_basics(api: Any) -> ListingBasics:
     image = api.upload_image(image_bytes("png", 800, 800))
     warehouse = next(w for w in api.get_warehouses() if w.for_sales and w.is_default)
     return ListingBasics(image.uri, warehouse.warehouse_id)
+
+
+def plain_order_draft(lines: list[tuple[int, int, str]], source_identifier: str) -> ShopifyOrderDraft:
+    """A plain order of variant lines (variant id, quantity, unit price), stock left as it is."""
+    order = {
+        "currency": "USD",
+        "sourceName": "tiktok",
+        "sourceIdentifier": source_identifier,
+        "lineItems": [
+            {
+                "variantId": f"gid://shopify/ProductVariant/{variant}",
+                "quantity": quantity,
+                "priceSet": {"shopMoney": {"amount": price, "currencyCode": "USD"}},
+            }
+            for variant, quantity, price in lines
+        ],
+    }
+    total = sum((Decimal(price) * quantity for _, quantity, price in lines), Decimal(0))
+    return ShopifyOrderDraft(order, {}, (), source_identifier, "USD", total, total)

@@ -28,10 +28,11 @@ from connector.clients.images import (
 )
 from connector.clients.shopify.admin import ShopifyAdminClient
 from connector.clients.shopify.errors import ShopifyAuthError, ShopifyOutcomeUnknownError, ShopifyUserError
-from connector.clients.shopify.models import OrderLine, ShopifyOption, ShopifyProduct
+from connector.clients.shopify.models import ShopifyOption, ShopifyProduct
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.shopify_catalog import SandboxProduct
 from local.sandboxes.shopify_images import png_size
+from tests.helpers import plain_order_draft
 
 API_KEY = "sandbox-client-id"
 API_SECRET = "sandbox-client-secret-of-32-bytes-or-more"
@@ -290,10 +291,10 @@ def test_order_create_records_the_order(
 ) -> None:
     # Given two variants of the catalog
     first, second = sandbox.catalog(shop)[0].variants[0], sandbox.catalog(shop)[1].variants[0]
-    lines = [OrderLine(str(first.id), 2, Decimal("12.50")), OrderLine(str(second.id), 1, Decimal("3.00"))]
+    lines = [(first.id, 2, "12.50"), (second.id, 1, "3.00")]
     # When an order is created for a TikTok order
-    order_id = client.for_shop(shop, sandbox.issue_token(shop)).create_order(
-        lines, currency="USD", source_identifier="576486316948490001"
+    order_id = client.for_shop(shop, sandbox.issue_token(shop)).create_order_from(
+        plain_order_draft(lines, "576486316948490001")
     )
     # Then the sandbox recorded exactly that order
     (order,) = sandbox.orders(shop)
@@ -309,12 +310,10 @@ def test_order_create_with_an_unknown_variant_raises_user_errors(
     client: ShopifyAdminClient, sandbox: ShopifySandbox, shop: str
 ) -> None:
     # Given a variant id the shop does not have
-    lines = [OrderLine("999", 1, Decimal("1.00"))]
+    lines = [(999, 1, "1.00")]
     # When the order is created / Then the userErrors surface, and no order exists
     with pytest.raises(ShopifyUserError) as raised:
-        client.for_shop(shop, sandbox.issue_token(shop)).create_order(
-            lines, currency="USD", source_identifier="1"
-        )
+        client.for_shop(shop, sandbox.issue_token(shop)).create_order_from(plain_order_draft(lines, "1"))
     assert raised.value.user_errors[0].field == ("order", "lineItems", "0", "variantId")
     assert raised.value.user_errors[0].code == "INVALID"
     assert sandbox.orders(shop) == []
@@ -329,8 +328,8 @@ def test_a_mutation_whose_answer_is_lost_is_not_repeated(sandbox: ShopifySandbox
     variant = sandbox.catalog(shop)[0].variants[0]
     # When an order is created / Then the outcome is reported unknown, and the order exists once
     with pytest.raises(ShopifyOutcomeUnknownError):
-        client.for_shop(shop, sandbox.issue_token(shop)).create_order(
-            [OrderLine(str(variant.id), 1, Decimal("5.00"))], currency="USD", source_identifier="42"
+        client.for_shop(shop, sandbox.issue_token(shop)).create_order_from(
+            plain_order_draft([(variant.id, 1, "5.00")], "42")
         )
     assert len(sandbox.orders(shop)) == 1
 
@@ -343,8 +342,8 @@ def test_a_mutation_answered_with_a_server_error_is_not_retried(
     variant = sandbox.catalog(shop)[0].variants[0]
     # When an order is created / Then the client does not try again (a retry would have succeeded)
     with pytest.raises(ShopifyOutcomeUnknownError):
-        client.for_shop(shop, sandbox.issue_token(shop)).create_order(
-            [OrderLine(str(variant.id), 1, Decimal("5.00"))], currency="USD", source_identifier="43"
+        client.for_shop(shop, sandbox.issue_token(shop)).create_order_from(
+            plain_order_draft([(variant.id, 1, "5.00")], "43")
         )
     assert sandbox.orders(shop) == []
 
@@ -441,8 +440,8 @@ def test_orders_fulfilled_webhook_carries_the_tracking_number(
 ) -> None:
     # Given an order created through the API
     variant = sandbox.catalog(shop)[0].variants[0]
-    order_id = client.for_shop(shop, sandbox.issue_token(shop)).create_order(
-        [OrderLine(str(variant.id), 1, Decimal("5.00"))], currency="USD", source_identifier="77"
+    order_id = client.for_shop(shop, sandbox.issue_token(shop)).create_order_from(
+        plain_order_draft([(variant.id, 1, "5.00")], "77")
     )
     # When it is fulfilled
     status = sandbox.send_order_fulfilled(shop, order_id, tracking_number="TRACK123")

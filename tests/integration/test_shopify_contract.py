@@ -20,11 +20,11 @@ from graphql import GraphQLScalarType, OperationDefinitionNode, parse, validate
 from connector.clients.shopify import documents
 from connector.clients.shopify.admin import ShopifyAdminClient
 from connector.clients.shopify.errors import ShopifyError
-from connector.clients.shopify.models import OrderLine
 from local.sandboxes.contract import Gap, Violation
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.shopify_schema import ADMIN_SCHEMA_FILE, SCALARS, QueryCost, admin_schema, custom_scalars
 from tests.contract_gaps import KNOWN_GAPS
+from tests.helpers import plain_order_draft
 
 API_KEY = "contract-client-id"
 API_SECRET = "contract-client-secret-of-32-bytes-or-more"
@@ -273,11 +273,10 @@ def test_the_clients_calls_break_nothing_in_the_contract(sandbox: ShopifySandbox
     items = [str(v.inventory_item_id) for p in sandbox.catalog(shop) for v in p.variants]
     levels = client.available_by_location(items)
     variant = sandbox.catalog(shop)[0].variants[0]
-    line = OrderLine(variant_id=str(variant.id), quantity=1, price=Decimal("3.00"))
-    client.create_order([line], currency="USD", source_identifier="576", email="a@b.c", tags=["tiktok"])
+    client.create_order_from(plain_order_draft([(variant.id, 1, "3.00")], "576"))
     client.create_app_subscription("Pro", Decimal("9.99"), "USD", "https://app.example/return", True)
     with pytest.raises(ShopifyError):
-        client.create_order([], currency="USD", source_identifier="577")  # Shopify's userErrors
+        client.create_order_from(plain_order_draft([], "577"))  # Shopify's userErrors
     admin.close()
     # Then Shopify's schema refuses none of them
     assert products and locations and levels and sandbox.contract.violations == []

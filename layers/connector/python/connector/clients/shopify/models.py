@@ -82,13 +82,6 @@ class BulkOperation:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderLine:
-    variant_id: str  # numeric id or gid
-    quantity: int
-    price: Decimal  # unit price in the order's currency
-
-
-@dataclass(frozen=True, slots=True)
 class ShopifyOrderLineItem:
     """One line item of a Shopify order (objects/LineItem)."""
 

@@ -44,7 +44,6 @@ from connector.clients.shopify.ids import numeric_id, to_gid
 from connector.clients.shopify.models import (
     AppSubscription,
     BulkOperation,
-    OrderLine,
     ShopifyLocation,
     ShopifyOrderLineItem,
     ShopifyProduct,
@@ -282,54 +281,6 @@ class ShopifyShopClient:
 
     # -- mutations -------------------------------------------------------------------------------
 
-    def create_order(
-        self,
-        lines: Sequence[OrderLine],
-        *,
-        currency: str,
-        source_identifier: str,
-        source_name: str = "tiktok",
-        email: str | None = None,
-        note: str | None = None,
-        tags: Sequence[str] = (),
-    ) -> str:
-        """Create an order with ``orderCreate`` and return its numeric id.
-
-        ``orderCreate`` takes no idempotency key (the ``@idempotent`` directive covers other
-        mutations), so the caller dedupes: it stores the TikTok order id -> Shopify order id and
-        never calls this twice for one TikTok order. ``source_identifier`` (the TikTok order id) is
-        written on the order, so after a ``ShopifyOutcomeUnknownError`` an operator can find it.
-        """
-        order: dict[str, Any] = {
-            "currency": currency,
-            "sourceName": source_name,
-            "sourceIdentifier": source_identifier,
-            "lineItems": [
-                {
-                    "variantId": to_gid("ProductVariant", line.variant_id),
-                    "quantity": line.quantity,
-                    "priceSet": {"shopMoney": {"amount": str(line.price), "currencyCode": currency}},
-                }
-                for line in lines
-            ],
-        }
-        if email:
-            order["email"] = email
-        if note:
-            order["note"] = note
-        if tags:
-            order["tags"] = list(tags)
-        data = self._graphql.execute(
-            ORDER_CREATE,
-            {"order": order, "options": None},
-            operation="ConnectorOrderCreate",
-            estimated_cost=MUTATION_COST,
-            mutation=True,
-        )
-        result = data["orderCreate"]
-        parsing.raise_user_errors("orderCreate", result, ShopifyOrderRejectedError)
-        return numeric_id(result["order"]["id"])
-
     # -- orders from TikTok ----------------------------------------------------------------------
 
     def create_order_from(self, draft: ShopifyOrderDraft) -> str:
@@ -338,8 +289,8 @@ class ShopifyShopClient:
 
         ``ShopifyOrderRejectedError`` (Shopify's userErrors, their messages kept): nothing was
         created. ``ShopifyOutcomeUnknownError`` (the answer was lost): it may exist; the draft's
-        ``sourceIdentifier`` (the TikTok order id) is on it if so. As with ``create_order``, the
-        caller makes sure one TikTok order is sent once.
+        ``sourceIdentifier`` (the TikTok order id) is on it if so. ``orderCreate`` takes no
+        idempotency key, so the caller makes sure one TikTok order is sent once.
         """
         data = self._graphql.execute(
             ORDER_CREATE,
