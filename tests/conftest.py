@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from connector.dal.store import Store
@@ -88,6 +90,23 @@ def table(dynamodb_endpoint: str) -> Iterator[str]:
     use_process_ports(None)  # built again from this environment
     yield name
     use_process_ports(None)
+    # After the whole run: no item of any test holds a sandbox buyer's name, street or email (they
+    # go to Shopify and nowhere else).
+    held = _personal_data_in(dynamodb_endpoint, name)
+    assert not held, f"DynamoDB items hold buyers' personal data: {held[:3]}"
+
+
+def _personal_data_in(endpoint: str, table_name: str) -> list[str]:
+    from local.sandboxes.tiktok_order_model import LAST_NAMES, STREETS
+
+    marks = (*LAST_NAMES, *STREETS, "@scs.tiktokw.us")
+    client = boto3.client("dynamodb", endpoint_url=endpoint)
+    found = []
+    for page in client.get_paginator("scan").paginate(TableName=table_name):
+        for item in page["Items"]:
+            text = json.dumps(item)
+            found += [f"{item['pk']['S']} {item['sk']['S']}" for mark in marks if mark in text]
+    return found
 
 
 @pytest.fixture
