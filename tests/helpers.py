@@ -356,6 +356,16 @@ class LocalStack:
         """The activity as the dashboard lists it once completed."""
         return finished_activity(self.api_url, self.shop, activity_id)
 
+    def order_line(self, sale_price: str = "10.00", stock: int = 100) -> dict[str, Any]:
+        """A TikTok order line for the shop's first product on TikTok, whose variant Shopify holds
+        ``stock`` of at its first location (Shopify's orders take their units, obeying its policy)."""
+        product = next(p for p in self.store.list_products(self.shop, None, 10).items if p.tiktok_product_id)
+        location = self.shopify.locations(self.shop)[0]
+        self.shopify.set_available(self.shop, product.variants[0].inventory_item_id or "", location.id, stock)
+        self.events.drain()
+        self.jobs.drain(timeout=30)
+        return tiktok_order_line(self.store, self.shop, sale_price)
+
     def change_settings(self, **changes: Any) -> dict[str, Any]:
         """Change some settings as the dashboard's form does: read them all, send them all back;
         what was sent."""

@@ -17,7 +17,7 @@ from local.events import shopify_request
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.shopify_catalog import DRAFT_EVERY
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import ConnectedCatalog, LocalStack, change_plan, process_ports_with, tiktok_order_line
+from tests.helpers import ConnectedCatalog, LocalStack, change_plan, process_ports_with
 
 pytestmark = pytest.mark.integration
 CATALOG_SIZE = int(__import__("os").environ.get("CATALOG_SIZE", "1000"))
@@ -290,7 +290,7 @@ def test_a_tiktok_order_becomes_exactly_one_shopify_order_and_quota_holds_the_re
     imported_shop(3)
     stack.upload_all()
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
-    line = tiktok_order_line(store, shop, sale_price="12.00")
+    line = stack.order_line(sale_price="12.00")
 
     order_id = stack.tiktok.create_order(tiktok_shop_id, line_items=[line, line], status="AWAITING_SHIPMENT")
     assert stack.tiktok.wait_idle()

@@ -103,6 +103,10 @@ def ordering(
     imported_shop(4)
     stack.upload_all()
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
+    main = stack.shopify.locations(shop)[0]
+    for product in live_products(store, shop, 2):  # Shopify holds what the orders sell
+        stack.shopify.set_available(shop, product.variants[0].inventory_item_id or "", main.id, 20)
+    settle(stack)
 
     def order(*lines: dict[str, Any], **options: Any) -> str:
         options.setdefault("status", "AWAITING_SHIPMENT")

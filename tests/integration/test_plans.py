@@ -16,7 +16,7 @@ from connector.jobs import Job, JobKind
 from connector.schedules import roll_plan_cycles
 from connector.wiring import Ports
 from local.events import shopify_request
-from tests.helpers import JobRecorder, LocalStack, at_once, change_plan, tiktok_order_line
+from tests.helpers import JobRecorder, LocalStack, at_once, change_plan
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +74,7 @@ def test_thirty_orders_with_ten_units_left_sync_ten_hold_twenty_then_release_in_
     change_plan(store, shop, name="beginner", products_used=0, orders_used=90)  # 10 of 100 left
 
     stack.upload_all()
-    line = tiktok_order_line(store, shop, sale_price="9.00")
+    line = stack.order_line(sale_price="9.00")  # Shopify holds enough for all thirty
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
 
     stack.jobs.pause()  # the 30 orders' syncs run concurrently below, not one by one

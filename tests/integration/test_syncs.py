@@ -12,7 +12,7 @@ import pytest
 from connector.dal.store import Store
 from connector.domain.entities import Product
 from connector.domain.status import ProductStatus
-from tests.helpers import LocalStack, tiktok_order_line
+from tests.helpers import LocalStack
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ def test_a_shopify_fulfilment_ships_the_tiktok_order_with_its_carrier(
 ) -> None:
     imported_shop(2)
     stack.upload_all()
-    line = tiktok_order_line(store, shop)
+    line = stack.order_line()
     tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
     shipped_id, unknown_carrier_id = (
         stack.tiktok.create_order(tiktok_shop_id, line_items=[line], status="AWAITING_SHIPMENT")

@@ -309,8 +309,8 @@ def run_inventory_sync(job: Job, ports: Ports) -> None:
     if link is None:
         return  # not on TikTok Shop: nothing to send
     updated_at = int(job.params.get("updated_at") or 0)
-    if updated_at and updated_at <= int(link.inventory_updated_at):
-        return
+    if updated_at and updated_at < int(link.inventory_updated_at):
+        return  # older than a level sent; one of the same second is read again (levels are re-read)
 
     def send() -> str | None:
         product = ports.store.get_product(shop.domain, link.shopify_product_id)
