@@ -3,14 +3,14 @@ and the listing's removal (and its plan slot back) after products/delete."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError, change_product
-from connector.activities.tiktok_listing import ON_SALE_OR_UNDER_AUDIT, PauseReason, set_on_sale
+from connector.activities.tiktok_listing import ON_SALE_OR_UNDER_AUDIT, PauseReason, link_skus, set_on_sale
 from connector.clients.tiktok.models import (
     NewProduct,
     NewSku,
@@ -53,7 +53,11 @@ def listed_skus(product: Product, listed: TikTokProduct) -> dict[str, TikTokSku]
 
 
 def listing_update(
-    product: Product, listed: TikTokProduct, wanted: NewProduct, fields: Sequence[str]
+    product: Product,
+    listed: TikTokProduct,
+    wanted: NewProduct,
+    fields: Sequence[str],
+    matched: Mapping[str, TikTokSku] | None = None,
 ) -> ListingUpdate:
     """Compare TikTok's copy with the listing we would send, over the fields the merchant syncs.
     Content goes in a partial edit; prices go through Update Price, which TikTok accepts for live
@@ -75,7 +79,7 @@ def listing_update(
         ),
     }
     edit = ProductEdit(**content) if any(value is not None for value in content.values()) else None
-    matched = listed_skus(product, listed)
+    matched = listed_skus(product, listed) if matched is None else matched
     pairs = list(zip((v.variant_id for v in product.variants), wanted.skus, strict=True))
     prices = tuple(
         SkuPrice(held.sku_id, sku.price, sku.currency, sku.list_price)
@@ -156,16 +160,17 @@ def sync_listing(ports: Ports, maker: ListingMaker, product: Product) -> str | N
         if listed.status in ON_SALE_OR_UNDER_AUDIT:
             set_on_sale(ports, shop, api, product, on_sale=False, reason=PauseReason.SHOPIFY)
         return None
-    new_variants = any(variant.variant_id not in listed_skus(product, listed) for variant in product.variants)
+    matched = listed_skus(product, listed)
+    new_variants = any(variant.variant_id not in matched for variant in product.variants)
     try:  # new SKUs are created with their stock, read from Shopify's locations
         wanted = maker.listing(product, stock=new_variants)
     except ListingIncompleteError as refused:
         return f"not sent to TikTok Shop, which needs: {'; '.join(refused.missing)}"
-    update = listing_update(product, listed, wanted, shop.settings.sync_fields)
+    update = listing_update(product, listed, wanted, shop.settings.sync_fields, matched)
     if update.edit is not None:
         edited = api.partial_edit_product(product.tiktok_product_id, update.edit)
         if update.edit.skus is not None:
-            _record_skus(ports, shop.domain, product, wanted, edited.skus)
+            _record_skus(ports, shop.domain, product, edited.skus)
     if update.prices:
         api.update_prices(product.tiktok_product_id, update.prices)
     if product.paused_in_shopify:
@@ -173,25 +178,11 @@ def sync_listing(ports: Ports, maker: ListingMaker, product: Product) -> str | N
     return None
 
 
-def _record_skus(
-    ports: Ports, shop: str, product: Product, wanted: NewProduct, answered: Sequence[TikTokSku]
-) -> None:
-    """Keep the TikTok SKU id of every variant after an edit that listed every SKU (TikTok answers
-    each SKU with its id; new ones have new ids), and lead each variant's stock to its SKU."""
-    ids = {sku.seller_sku: sku.sku_id for sku in answered}
-    by_variant = {
-        variant.variant_id: ids[sku.seller_sku]
-        for variant, sku in zip(product.variants, wanted.skus, strict=True)
-        if sku.seller_sku in ids
-    }
-    skus = tuple(sorted(by_variant.items()))
+def _record_skus(ports: Ports, shop: str, product: Product, answered: Sequence[TikTokSku]) -> None:
+    """Keep the TikTok SKU id of every variant after an edit that listed every SKU (new ones have
+    new ids), with each variant's stock led to its SKU."""
     assert product.tiktok_product_id is not None
-    stock_links = {
-        variant.inventory_item_id: by_variant[variant.variant_id]
-        for variant in product.variants
-        if variant.inventory_item_id and variant.variant_id in by_variant
-    }
-    ports.store.link_tiktok_product(shop, product.tiktok_product_id, product.shopify_product_id, stock_links)
+    skus = link_skus(ports, shop, product, product.tiktok_product_id, answered)
 
     def decide(current: Product | None) -> Change[Product]:
         if current is None or current.tiktok_skus == skus:

@@ -10,7 +10,7 @@ from functools import partial
 from connector.activities.automatic import tallied
 from connector.activities.catalog import NotYetWrittenError, change_product
 from connector.clients.tiktok.errors import TikTokApiError
-from connector.clients.tiktok.models import InventoryLevel
+from connector.clients.tiktok.models import InventoryLevel, TikTokSku
 from connector.clients.tiktok.shop import ShopClient
 from connector.domain.changes import LIVE_ON_TIKTOK, Change, product_status_from_tiktok_event
 from connector.domain.entities import ActivityType, Product, Shop
@@ -182,14 +182,7 @@ def _upload_one(
         reason = f"TikTok refused the listing: {refused.message} (code {refused.code})"
         _set_status(ports, shop.domain, product_id, "FAILED", reason, category_id=listing.category_id)
         return False, reason
-    skus = {sku.seller_sku: sku.sku_id for sku in created.skus}
-    tiktok_skus = {v.variant_id: skus[seller_sku(v)] for v in product.variants if seller_sku(v) in skus}
-    stock_links = {
-        v.inventory_item_id: tiktok_skus[v.variant_id]
-        for v in product.variants
-        if v.inventory_item_id and v.variant_id in tiktok_skus
-    }
-    ports.store.link_tiktok_product(shop.domain, created.product_id, product_id, stock_links)
+    tiktok_skus = link_skus(ports, shop.domain, product, created.product_id, created.skus)
     now = _set_status(
         ports,
         shop.domain,
@@ -199,7 +192,7 @@ def _upload_one(
         tiktok_product_id=created.product_id,
         read=product,
         category_id=listing.category_id,
-        tiktok_skus=tuple(sorted(tiktok_skus.items())),
+        tiktok_skus=tiktok_skus,
     )
     if now is not None and now.shopify_updated_at > product.shopify_updated_at:
         # Shopify changed it while it was listed from the earlier read (the update's own sync
@@ -209,6 +202,23 @@ def _upload_one(
         sync = Job(kind=JobKind.PRODUCT_SYNC, shop=shop.domain, idempotency_key=key, params=params)
         ports.enqueue_job(sync)
     return True, None
+
+
+def link_skus(
+    ports: Ports, shop: str, product: Product, tiktok_product_id: str, answered: Iterable[TikTokSku]
+) -> tuple[tuple[str, str], ...]:
+    """TikTok answered the listing's SKUs with their ids (Create Product, or a Partial Edit that
+    lists them all): lead TikTok's webhooks and each variant's stock to them; the TikTok SKU id of
+    each variant, to keep on the product."""
+    ids = {sku.seller_sku: sku.sku_id for sku in answered}
+    by_variant = {v.variant_id: ids[seller_sku(v)] for v in product.variants if seller_sku(v) in ids}
+    stock_links = {
+        v.inventory_item_id: by_variant[v.variant_id]
+        for v in product.variants
+        if v.inventory_item_id and v.variant_id in by_variant
+    }
+    ports.store.link_tiktok_product(shop, tiktok_product_id, product.shopify_product_id, stock_links)
+    return tuple(sorted(by_variant.items()))
 
 
 def not_active_in_shopify(product: Product) -> str:

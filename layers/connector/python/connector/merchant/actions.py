@@ -17,7 +17,7 @@ from connector.api import schemas
 from connector.clients.shopify.errors import ShopifyError
 from connector.clients.tiktok.models import ShopAuth
 from connector.connections import connect_tiktok
-from connector.dal.store import CommitOutcome, Delivery
+from connector.dal.store import Delivery
 from connector.domain.entities import (
     Activity,
     ActivityState,
@@ -40,7 +40,6 @@ from connector.wiring import Ports, ShopGoneError
 # its own (see start_reprice).
 SAME_SAVE_WINDOW = timedelta(minutes=10)
 RECENT_ACTIVITIES = 20
-MAX_ATTEMPTS = 8
 
 
 def new_activity_id() -> str:
@@ -165,13 +164,9 @@ def retry_order(ports: Ports, shop: Shop, order_id: str) -> Activity:
         raise NotFoundError(f"no order {order_id}")
     if order.sync_problem is None:
         raise ConflictError(f"order {order_id} has nothing to retry")
+    from connector.activities.orders import record_order  # the order flow's, for this route only
 
-    for _ in range(MAX_ATTEMPTS):
-        current = ports.store.get_order(shop.domain, order_id)
-        if current is None or current.sync_problem is None:
-            break
-        if ports.store.commit_order(replace(current, sync_problem=None), {}) is CommitOutcome.APPLIED:
-            break
+    record_order(ports, shop, order_id, sync_problem=None)
     return _start(ports, shop.domain, ActivityType.ORDER_SYNC, JobKind.ORDER_SYNC, total=1, order_id=order_id)
 
 
