@@ -252,6 +252,10 @@ def test_a_stock_change_in_shopify_reaches_tiktok_once_with_the_buffer_applied(
     found = stack.shopify.state(shop).inventory_item(int(variant.inventory_item_id or 0))
     assert found is not None
     found[1].levels = {selling.id: 7, also_selling.id: 3, retail.id: 50}
+    for other in product.variants:  # its siblings stay well above the buffer: none is sold out
+        sibling = stack.shopify.state(shop).inventory_item(int(other.inventory_item_id or 0))
+        if sibling is not None and other.variant_id != variant.variant_id:
+            sibling[1].levels = {selling.id: 20, also_selling.id: 0, retail.id: 0}
     body = {
         "inventory_item_id": int(variant.inventory_item_id or 0),
         "location_id": selling.id,
