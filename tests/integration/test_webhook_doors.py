@@ -142,6 +142,37 @@ def test_privacy_topics_are_still_honoured_after_uninstall(
     assert shop_items(shop) == []
 
 
+@pytest.mark.parametrize(
+    ("topic_file", "shop_field"),
+    [
+        ("shop-redact", "shop_domain"),
+        ("customers-redact", "shop_domain"),
+        ("customers-data_request", "shop_domain"),
+        ("app-uninstalled", "myshopify_domain"),
+    ],
+)
+def test_a_signed_body_replayed_for_another_shop_is_refused_and_erases_nothing(
+    api_url: str, store: Store, shop: str, events_queue: InProcessQueue, topic_file: str, shop_field: str
+) -> None:
+    """Given a shop, and another shop's genuinely signed erasing webhook (the HMAC covers the body,
+    not the headers), when the body is replayed with this shop's X-Shopify-Shop-Domain, then it is
+    refused with 401 and nothing of the shop is erased or uninstalled."""
+    connected_shop(store, shop)
+    _for_shop(shop).post(api_url)  # a product, so that an erasure would show
+    events_queue.drain()
+    before = shop_items(shop)
+    other_body = {**load(f"webhooks/shopify/{topic_file}.json")["body"], shop_field: "attacker.myshopify.com"}
+
+    replayed = _for_shop(shop, topic_file, body=other_body).post(api_url)
+    events_queue.drain()
+
+    assert replayed.status_code == 401
+    assert replayed.json()["error"]["code"] == "invalid_signature"
+    assert shop_items(shop) == before
+    own = _for_shop(shop, topic_file, body={**other_body, shop_field: shop}).post(api_url)
+    assert own.status_code == 200
+
+
 def test_duplicate_delivery_answers_200_and_applies_once(
     api_url: str, store: Store, shop: str, events_queue: InProcessQueue
 ) -> None:

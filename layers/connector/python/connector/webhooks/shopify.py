@@ -129,6 +129,7 @@ class OrderFulfilledPayload(_Payload):
 
 class AppUninstalledPayload(_Payload):
     id: str | None = None
+    myshopify_domain: str | None = None  # the shop, inside what the HMAC signs (checked at the door)
 
 
 class AppSubscription(_Payload):
@@ -184,6 +185,8 @@ TOPIC_PAYLOADS: Mapping[str, type[_Payload]] = {
 }
 # Shopify's mandatory privacy topics: they must be honoured even after the app is uninstalled.
 PRIVACY_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
+# The topics that erase or uninstall: their shop is taken from the signed body as well.
+SIGNED_SHOP_TOPICS = PRIVACY_TOPICS | {"app/uninstalled"}
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,18 @@ def _parse(headers: Mapping[str, Any], raw_body: bytes, payload: dict[str, Any])
     delivery_id = lowered.get("x-shopify-webhook-id", "").strip() or body_digest(topic.encode() + raw_body)
     triggered_at = _timestamp(lowered.get("x-shopify-triggered-at"))
     parsed = parse_payload(topic, payload) if topic in TOPIC_PAYLOADS else None
+    _check_signed_shop(topic, shop, parsed)
     return ShopifyWebhook(topic, shop, delivery_id, triggered_at, raw_body, parsed)
+
+
+def _check_signed_shop(topic: str, shop: str, payload: _Payload | None) -> None:
+    """The HMAC covers the body, not the headers: a signed body replayed with another shop's
+    X-Shopify-Shop-Domain must not erase or uninstall that shop. Where the body names its shop
+    (the privacy topics' ``shop_domain``, app/uninstalled's ``myshopify_domain``), it must be the
+    header's."""
+    signed = getattr(payload, "shop_domain", None) or getattr(payload, "myshopify_domain", None)
+    if topic in SIGNED_SHOP_TOPICS and str(signed or "").strip().lower() != shop:
+        raise SignatureError(f"{topic}: the signed body names another shop than X-Shopify-Shop-Domain")
 
 
 def _timestamp(value: str | None) -> datetime | None:
