@@ -233,7 +233,8 @@ def local_connector(
     partners = {
         "TIKTOK_API_BASE_URL": tiktok.url,
         "TIKTOK_AUTH_BASE_URL": tiktok.url,
-        "TIKTOK_AUTHORIZE_URL": f"{tiktok.url}/oauth/authorize",
+        "TIKTOK_AUTHORIZE_URL": f"{tiktok.url}/open/authorize",
+        "TIKTOK_AUTHORIZE_URL_US": f"{tiktok.url}/us/open/authorize",
         "SHOPIFY_ADMIN_BASE_URL": shopify.admin_base_url,
         "SHOPIFY_IMAGE_HOSTS": shopify.image_host,
         "PUBLIC_API_URL": server.url,

@@ -146,6 +146,7 @@ LOCAL_APP_CONFIG = {
     "SHOPIFY_API_SECRET": "local-shopify-client-secret-for-hs256-signing",
     "TIKTOK_APP_KEY": "local-tiktok-app-key",
     "TIKTOK_APP_SECRET": "local-tiktok-app-secret",
+    "TIKTOK_SERVICE_ID": "7000000000000000001",
     "STATE_SIGNING_KEY": "local-state-signing-key",
     "TOKEN_ENCRYPTION_KEY": "local-token-encryption-secret-not-for-production",
 }

@@ -47,6 +47,7 @@ def main() -> int:
 
         api_base = f"http://127.0.0.1:{port}"
         os.environ.setdefault("PUBLIC_API_URL", api_base)
+        os.environ.setdefault("SHOPIFY_APP_URL", f"{api_base}/?shop={{shop}}")  # the page, as embedded
         os.environ.setdefault("SHOPIFY_BILLING_TEST", "true")
         tiktok = shopify = None
         if not os.environ.get("TIKTOK_API_BASE_URL") and not os.environ.get("TIKTOK_AUTH_BASE_URL"):
@@ -61,7 +62,9 @@ def main() -> int:
             # The app subscribes to audit verdicts (37), cancellations (11) and returns (12) too.
             tiktok.webhook_types.update({11, 12, 37})
             os.environ["TIKTOK_API_BASE_URL"] = os.environ["TIKTOK_AUTH_BASE_URL"] = tiktok.url
-            os.environ.setdefault("TIKTOK_AUTHORIZE_URL", f"{tiktok.url}/oauth/authorize")
+            os.environ.setdefault("TIKTOK_AUTHORIZE_URL", f"{tiktok.url}/open/authorize")
+            os.environ.setdefault("TIKTOK_AUTHORIZE_URL_US", f"{tiktok.url}/us/open/authorize")
+            tiktok.redirect_url = f"{api_base}/auth/tiktok/callback"  # as registered in Partner Center
         if not os.environ.get("SHOPIFY_ADMIN_BASE_URL"):
             shopify = running.enter_context(
                 ShopifySandbox(

@@ -162,11 +162,15 @@ def api_url(table: str, events_queue: InProcessQueue) -> Iterator[str]:
         os.environ.update(
             TIKTOK_API_BASE_URL=tiktok.url,
             TIKTOK_AUTH_BASE_URL=tiktok.url,
-            TIKTOK_AUTHORIZE_URL=f"{tiktok.url}/oauth/authorize",
+            TIKTOK_AUTHORIZE_URL=f"{tiktok.url}/open/authorize",
+            TIKTOK_AUTHORIZE_URL_US=f"{tiktok.url}/us/open/authorize",
+            # The embedded app, as the local server serves the page.
+            SHOPIFY_APP_URL=f"{server.url}/?shop={{shop}}",
             SHOPIFY_ADMIN_BASE_URL=shopify.admin_base_url,
             SHOPIFY_IMAGE_HOSTS=shopify.image_host,
             PUBLIC_API_URL=server.url,
         )
+        tiktok.redirect_url = f"{server.url}/auth/tiktok/callback"  # as registered in Partner Center
         forget_cached_configuration()
         _sandboxes.update(tiktok=tiktok, shopify=shopify)
         yield server.url

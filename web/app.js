@@ -170,6 +170,7 @@
     renderIfChanged("orders", d.orders, (counts) => renderChart("orders", pairs(vocabulary().order_statuses), counts));
     renderIfChanged("activities", d.activities, renderActivities);
     renderIfChanged("plan", d.plan, renderPlan);
+    renderIfChanged("connection", d.connection, renderConnection);
     renderIfChanged("prerequisites", d.prerequisites, renderPrerequisites);
     renderIfChanged("faqs", d.faqs, renderFaqs);
     renderIfChanged("wizard", [d.prerequisites, d.activities.ongoing.map((a) => a.type), wizardSettingsDone()], renderWizard);
@@ -298,6 +299,54 @@
       upgrades.length
         ? [h("h3", {}, "Need more room?"), h("ul", { class: "upgrades" }, upgrades)]
         : h("p", { class: "muted" }, "You are on the largest plan."));
+  }
+
+  // The TikTok connection: its state, when its authorization ends, and the call to (re)connect.
+  function renderConnection(connection) {
+    const connected = connection.state === "connected";
+    const parts = [connected ? "Connected" + (connection.tiktok_shop_id ? ` (shop ${connection.tiktok_shop_id})` : "") : ""];
+    if (connected && connection.authorization_expires_at) {
+      parts.push(`Authorization valid until ${formatDate(connection.authorization_expires_at)}.`);
+    }
+    if (connection.message) parts.push(connection.message);
+    $("connection-status").textContent = parts.filter(Boolean).join(" ");
+    $("connection").classList.toggle("warning", connection.reconnect_needed && connection.state !== "not_connected");
+    $("connection-button").textContent = connection.state === "not_connected" ? "Connect TikTok Shop" : "Reconnect TikTok Shop";
+    $("connection-button").hidden = !connection.reconnect_needed;
+    if (connection.region) $("seller-region").value = connection.region === "US" ? "US" : "OTHER";
+  }
+
+  function showShopChoice(shops) {
+    $("connection-choice").hidden = false;
+    replaceChildren($("connection-shops"), shops.map((shop) =>
+      h("li", {}, h("button", { type: "button", "data-action": "choose-tiktok-shop", "data-id": shop.tiktok_shop_id },
+        `${shop.name} (${shop.region})`))));
+    $("connection").scrollIntoView({ block: "start" });
+  }
+
+  // Back from TikTok (its redirect leads to this page with ?tiktok_state=…): the link is made here,
+  // in this session; the address is cleaned so that a reload does not send the state again.
+  async function finishTikTokConnection() {
+    const params = new URLSearchParams(window.location.search);
+    const stateValue = params.get("tiktok_state");
+    const declined = params.get("tiktok_error");
+    if (!stateValue && !declined) return;
+    params.delete("tiktok_state");
+    params.delete("tiktok_error");
+    const query = params.toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    if (declined) {
+      banner("TikTok Shop was not connected: the authorization was declined.", true);
+      return;
+    }
+    try {
+      const linked = await api("POST", "/v1/connections/tiktok/complete", { state: stateValue });
+      if (linked.status === "choose") showShopChoice(linked.shops);
+      else toast(`TikTok shop ${linked.tiktok_shop_name} is connected.`);
+    } catch (error) {
+      banner("TikTok Shop was not connected: " + explain(error), true);
+    }
+    refresh();
   }
 
   const PREREQUISITE_ACTIONS = {
@@ -633,7 +682,8 @@
       (next ? next.querySelector("input") : form.querySelector('[data-action="mapping-add"]')).focus();
     },
     "connect-tiktok": (button) => withBusy(button, async () => {
-      const { authorize_url: url } = await api("POST", "/v1/connections/tiktok");
+      const region = $("seller-region").value;
+      const { authorize_url: url } = await api("POST", "/v1/connections/tiktok", { seller_region: region });
       if (window.top !== window.self) {
         navigateTop(url);
         return;
@@ -646,6 +696,12 @@
       }
       opened.opener = null;
       toast("Finish in the TikTok Shop tab; this page updates by itself.");
+    }),
+    "choose-tiktok-shop": (button) => withBusy(button, async () => {
+      const linked = await api("POST", "/v1/connections/tiktok/shop", { tiktok_shop_id: button.dataset.id });
+      $("connection-choice").hidden = true;
+      toast(`TikTok shop ${linked.tiktok_shop_name} is connected.`);
+      refresh();
     }),
     "open-settings": () => {
       $("settings").scrollIntoView({ behavior: "smooth", block: "start" });
@@ -1127,5 +1183,6 @@
     }
   });
 
+  finishTikTokConnection();
   refresh();
 })();

@@ -22,7 +22,7 @@ from connector.api import schemas
 from connector.api.errors import register_error_handlers
 from connector.domain.entities import Activity, Shop
 from connector.domain.status import OrderStatus, ProductStatus
-from connector.merchant import actions, views
+from connector.merchant import actions, tiktok_connection, views
 from connector.merchant.provisioning import ensure_shop
 from connector.secrets import Secret
 from connector.wiring import Ports, entry_point
@@ -47,7 +47,7 @@ def authenticate(resolver: APIGatewayRestResolver, next_middleware: NextMiddlewa
         client_secret=ports.secret(Secret.SHOPIFY_API_SECRET),
     )
     shop = ensure_shop(ports, caller.shop, token)
-    resolver.append_context(shop=shop)
+    resolver.append_context(shop=shop, caller=caller)
     response = next_middleware(resolver)
     # Embeddable in Shopify Admin and in this shop's own admin, nowhere else.
     response.headers["Content-Security-Policy"] = (
@@ -67,6 +67,11 @@ def _ports() -> Ports:
 def _shop() -> Shop:
     shop: Shop = app.context["shop"]
     return shop
+
+
+def _caller() -> session_tokens.Caller:
+    caller: session_tokens.Caller = app.context["caller"]
+    return caller
 
 
 def _secret_key() -> bytes:
@@ -118,7 +123,8 @@ def get_openapi() -> Response[str]:
 
 @app.get("/v1/dashboard")
 def get_dashboard() -> schemas.DashboardOut:
-    return views.dashboard(_ports().store, _shop())
+    ports = _ports()
+    return views.dashboard(ports.store, _shop(), ports.now())
 
 
 @app.get("/v1/products")
@@ -215,16 +221,48 @@ def get_onboarding() -> schemas.OnboardingOut:
 
 
 @app.post("/v1/connections/tiktok")
-def post_tiktok_connection() -> schemas.TikTokAuthorization:
-    return actions.tiktok_authorization(_ports(), _shop())
+def post_tiktok_connection(
+    request: Annotated[schemas.TikTokAuthorizationRequest, Body()],
+) -> schemas.TikTokAuthorization:
+    """Where to send the merchant to authorize the app on TikTok Shop (their region's page)."""
+    return tiktok_connection.authorization(_ports(), _caller(), us_seller=request.seller_region == "US")
 
 
-@app.get("/auth/tiktok/callback", security=[])
+@app.post("/v1/connections/tiktok/complete")
+def post_tiktok_completion(
+    request: Annotated[schemas.TikTokCompletion, Body()],
+) -> schemas.TikTokConnectionOut:
+    """The page, back from TikTok with its state: the link is made in this session, for this shop."""
+    return tiktok_connection.complete(_ports(), _shop(), _caller(), request.state)
+
+
+@app.post("/v1/connections/tiktok/shop")
+def post_tiktok_shop_choice(
+    request: Annotated[schemas.TikTokShopChoiceIn, Body()],
+) -> schemas.TikTokConnectionOut:
+    """The shop the merchant chose among those TikTok authorized."""
+    return tiktok_connection.choose(_ports(), _shop(), request.tiktok_shop_id)
+
+
+@app.delete("/v1/connections/tiktok")
+def delete_tiktok_connection() -> schemas.TikTokConnectionOut:
+    return tiktok_connection.disconnect(_ports(), _shop())
+
+
+@app.get(
+    "/auth/tiktok/callback",
+    security=[],
+    responses={302: {"description": "On to the embedded app, which finishes the link in its session"}},
+)
 def get_tiktok_callback(
-    code: Annotated[str, Query(min_length=1, max_length=512)],
     state: Annotated[str, Query(min_length=1, max_length=1024)],
-) -> schemas.TikTokLinked:
-    return actions.complete_tiktok_authorization(_ports(), code=code, state=state)
+    code: Annotated[str | None, Query(max_length=512)] = None,
+    error: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response[str]:
+    """TikTok's redirect after the seller's decision: no session here, so nothing is linked; the
+    code is kept beside the state and the browser goes on to the merchant's embedded app."""
+    target = tiktok_connection.redirect_target(_ports(), code=code, state=state, error=error)
+    return Response(status_code=HTTPStatus.FOUND.value, headers={"Location": target}, body="")
 
 
 @app.get("/v1/plan")

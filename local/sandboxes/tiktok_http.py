@@ -22,10 +22,14 @@ from local.sandboxes.tiktok_contract import Checked
 from local.sandboxes.tiktok_fulfillment import Fulfillment
 from local.sandboxes.tiktok_orders import Orders, api_shipping_providers
 from local.sandboxes.tiktok_products import Products
-from local.sandboxes.tiktok_state import api_shops
+from local.sandboxes.tiktok_state import Accounts, authorized_shops
 
 if TYPE_CHECKING:
     from local.sandboxes.tiktok import TikTokSandbox
+
+
+# TikTok's two authorization hosts, played on paths of the sandbox: path -> the US host.
+AUTHORIZE_PAGES = {"/open/authorize": False, "/us/open/authorize": True}
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,17 @@ class Route:
 
 
 def api_routes(
-    products: Products, orders: Orders, catalog: Catalog, fulfillment: Fulfillment, aftersales: AfterSales
+    products: Products,
+    orders: Orders,
+    catalog: Catalog,
+    fulfillment: Fulfillment,
+    aftersales: AfterSales,
+    accounts: Accounts,
 ) -> dict[str, Route]:
     """The API host's endpoints by the reference's title: a call reaches the handler of the endpoint
     the contract check matched it to, at whichever version TikTok documents or still serves."""
     routes = (
-        Route("shops", "Get Authorized Shops", api_shops, needs_cipher=False),
+        Route("shops", "Get Authorized Shops", authorized_shops(accounts), needs_cipher=False),
         Route("images/upload", "Upload Product Image", catalog.api_upload_image, needs_cipher=False),
         Route("logistics/warehouses", "Get Warehouse List", catalog.api_warehouses),
         Route("categories", "Get Categories", catalog.api_categories),
@@ -135,8 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        if path == "/oauth/authorize":
-            self._authorize(query)
+        if path in AUTHORIZE_PAGES:
+            self._authorize(query, us_host=AUTHORIZE_PAGES[path])
         elif path.startswith("/sandbox/"):
             self._control(method, path, body)
         elif path.startswith("/api/v2/token/"):
@@ -155,19 +164,32 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.sandbox.faults.response_delay_seconds)  # processed, answered late
         self._send(HTTPStatus.OK, _envelope(OK, "Success", data))
 
-    def _authorize(self, query: dict[str, str]) -> None:
+    def _authorize(self, query: dict[str, str], *, us_host: bool) -> None:
+        """TikTok's authorization page (guides/authorization-overview-202407.md): the link names the
+        app's service_id; the seller signs in on their region's host, approves (or declines), and is
+        sent to the redirect URL registered for the app, with the code and the state. Which seller
+        signs in is the test's ``shop_id`` (the default shop otherwise); ``decision=deny`` declines."""
         sandbox = self.sandbox
-        redirect = query.get("redirect_uri", "")
-        if query.get("app_key") != sandbox.app_key or not redirect.startswith(("http://", "https://")):
+        if query.get("service_id") != sandbox.service_id or not sandbox.redirect_url:
             self._send(
-                HTTPStatus.BAD_REQUEST, json.dumps({"error": "unknown app_key or redirect_uri"}).encode()
+                HTTPStatus.BAD_REQUEST, b'{"error":"unknown service_id, or no redirect URL registered"}'
             )
             return
         shop_id = query.get("shop_id") or None
         if shop_id is not None and shop_id not in sandbox.shops:
             self._send(HTTPStatus.BAD_REQUEST, json.dumps({"error": "unknown shop_id"}).encode())
             return
-        params = urlencode({"code": sandbox.authorize(shop_id), "state": query.get("state", "")})
+        shop = sandbox.shops[shop_id or sandbox.default_shop.shop_id]
+        if (shop.region == "US") != us_host:
+            message = "this seller signs in on the other region's authorization page"
+            self._send(HTTPStatus.BAD_REQUEST, json.dumps({"error": message}).encode())
+            return
+        state = query.get("state", "")
+        if query.get("decision") == "deny":
+            params = urlencode({"code": "null", "error": "auth_denied", "state": state})
+        else:
+            params = urlencode({"code": sandbox.authorize(shop.shop_id), "state": state})
+        redirect = sandbox.redirect_url
         self.send_response(HTTPStatus.FOUND)
         self.send_header("Location", f"{redirect}{'&' if '?' in redirect else '?'}{params}")
         self.send_header("Content-Length", "0")

@@ -161,17 +161,21 @@ class Accounts:
         region: str = "US",
         kyc_pending: bool = False,
         packages_before_shipping: bool = True,
+        seller_of: str | None = None,
     ) -> SandboxShop:
+        """A shop; ``seller_of`` names a shop whose seller also owns this one (one authorization
+        then covers both, and Get Authorized Shops lists both)."""
         with self._shared.lock:
             shop_id = shop_id or self._shared.new_id()
+            owner = self.shops[seller_of] if seller_of else None
             shop = SandboxShop(
                 shop_id=shop_id,
                 cipher=f"ROW_{base64.urlsafe_b64encode(shop_id.encode()).decode().rstrip('=')}",
                 name=name,
                 region=region,
                 code=f"{region}LC{shop_id[-6:]}",
-                seller_name=f"{name} seller",
-                open_id=uuid.uuid5(uuid.NAMESPACE_URL, shop_id).hex,
+                seller_name=owner.seller_name if owner else f"{name} seller",
+                open_id=owner.open_id if owner else uuid.uuid5(uuid.NAMESPACE_URL, shop_id).hex,
                 kyc_pending=kyc_pending,
                 packages_before_shipping=packages_before_shipping,
             )
@@ -206,6 +210,19 @@ class Accounts:
             shop_cipher=shop.cipher,
         )
 
+    def deauthorize(self, shop_id: str) -> None:
+        """The seller removes the app: every token of the shop's seller stops working at once."""
+        with self._shared.lock:
+            seller = self.shops[shop_id].open_id
+            for tokens in (self._access_tokens, self._refresh_tokens):
+                for value, token in list(tokens.items()):
+                    if self.shops[token.shop_id].open_id == seller:
+                        del tokens[value]
+
+    def seller_shops(self, shop: SandboxShop) -> list[SandboxShop]:
+        """The shops one authorization of ``shop``'s seller covers."""
+        return [other for other in self.shops.values() if other.open_id == shop.open_id]
+
     def expire_token(self, access_token: str) -> None:
         with self._shared.lock:
             self._access_tokens[access_token].expires_at = self._shared.clock() - 1
@@ -218,12 +235,14 @@ class Accounts:
             raise ApiFailure(EXPIRED_TOKEN, "Expired access token")
         return self.shops[token.shop_id]
 
-    @staticmethod
-    def check_cipher(shop: SandboxShop, cipher: str | None) -> None:
+    def check_cipher(self, shop: SandboxShop, cipher: str | None) -> SandboxShop:
+        """The shop the cipher names, among those the token's seller authorized."""
         if not cipher:
             raise ApiFailure(MISSING_CIPHER, "shop_cipher is required")
-        if cipher != shop.cipher:
+        named = next((other for other in self.seller_shops(shop) if other.cipher == cipher), None)
+        if named is None:
             raise ApiFailure(CIPHER_MISMATCH, "Access token and shop_cipher do not match")
+        return named
 
     # --- the auth host ---
 
@@ -263,7 +282,21 @@ class Accounts:
             }
 
 
-def api_shops(shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
-    """Get Authorized Shops: the one shop the access token is for."""
-    fields = {"id": shop.shop_id, "name": shop.name, "region": shop.region, "cipher": shop.cipher}
-    return {"shops": [{**fields, "code": shop.code, "seller_type": "LOCAL"}]}
+def authorized_shops(accounts: Accounts) -> Callable[[SandboxShop, dict[str, str], JsonObject], JsonObject]:
+    def api_shops(shop: SandboxShop, query: dict[str, str], body: JsonObject) -> JsonObject:
+        """Get Authorized Shops: every shop the access token's seller authorized."""
+        return {
+            "shops": [
+                {
+                    "id": each.shop_id,
+                    "name": each.name,
+                    "region": each.region,
+                    "cipher": each.cipher,
+                    "code": each.code,
+                    "seller_type": "LOCAL",
+                }
+                for each in accounts.seller_shops(shop)
+            ]
+        }
+
+    return api_shops

@@ -170,6 +170,9 @@ class WebhookSender:
         data = {"product_id": int(product["id"]), "audit": audit, "update_time": product["update_time"]}
         self._send(37, product["shop_id"], data)
 
+    def seller_deauthorized(self, shop_id: str) -> None:
+        self._send(6, shop_id, {"message": f"Shop_id {shop_id} is deauthorized from your APP by merchant."})
+
     def _send(self, kind: int, shop_id: str, data: JsonObject) -> None:
         if kind not in self.subscribed:
             return

@@ -16,7 +16,14 @@ from benchmarks.run_all import BENCHMARKS
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the test session points elsewhere; the benchmarks set up their own (benchmarks/common.py).
-SESSION_ONLY = ("DYNAMODB_ENDPOINT", "TABLE_NAME", "TIKTOK_AUTHORIZE_URL", "PUBLIC_API_URL")
+SESSION_ONLY = (
+    "DYNAMODB_ENDPOINT",
+    "TABLE_NAME",
+    "TIKTOK_AUTHORIZE_URL",
+    "TIKTOK_AUTHORIZE_URL_US",
+    "SHOPIFY_APP_URL",
+    "PUBLIC_API_URL",
+)
 
 
 def test_every_benchmark_runs_quick_and_prints_its_figures() -> None:

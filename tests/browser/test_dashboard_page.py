@@ -316,17 +316,17 @@ def test_a_new_shop_is_walked_through_setup_and_settings_are_validated(
     expect(wizard).to_be_visible()
     expect(wizard.locator('[aria-current="step"]')).to_contain_text("Connect your TikTok Shop")
 
-    # When the merchant connects TikTok Shop: TikTok's authorize page opens in a tab of its own
-    # (the sandbox's approves at once and returns to our callback)
+    # When the merchant connects TikTok Shop: TikTok's authorize page of their region opens in a tab
+    # of its own; the sandbox's approves at once, and TikTok's redirect leads through our callback
+    # to the app, which finishes the link in its own session
     requested: list[str] = []
     page.context.on("request", lambda request: requested.append(request.url))
     with page.expect_popup() as popup:
         wizard.get_by_role("button", name="Connect TikTok Shop").click()
     authorize = popup.value
-    expect(authorize).to_have_url(
-        re.compile(rf"^{re.escape(api_url)}/auth/tiktok/callback\?code=.+&state=.+")
-    )
-    assert any(url.startswith(f"{tiktok_partner.url}/oauth/authorize?") for url in requested)
+    expect(authorize).to_have_url(re.compile(rf"^{re.escape(api_url)}/\?shop=[^&]+$"))
+    assert any(url.startswith(f"{tiktok_partner.url}/us/open/authorize?service_id=") for url in requested)
+    assert any(url.startswith(f"{api_url}/v1/connections/tiktok/complete") for url in requested)
     authorize.close()
 
     # Then the dashboard shows the connection by itself, and the wizard moves on to the settings

@@ -6,13 +6,11 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
 import requests
 
-from connector import oauth_state
 from connector.dal import keys
 from connector.dal.rows import CounterShardRow, ProductRow
 from connector.dal.store import Store
@@ -21,7 +19,6 @@ from local.aws_calls import counting_dynamodb
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue, RecordingQueue
 from local.sandboxes.shopify import ShopifySandbox
-from local.sandboxes.tiktok import TikTokSandbox
 from tests.helpers import session_token
 
 pytestmark = pytest.mark.integration
@@ -334,52 +331,6 @@ def test_settings_are_validated_and_kept(merchant: Merchant, store: Store, shop:
         response = merchant.call("PUT", "/v1/settings", json=bad)
         assert response.status_code == 422, bad
         assert response.json()["error"]["message"]
-
-
-def test_tiktok_connection_flow_end_to_end(
-    merchant: Merchant,
-    store: Store,
-    shop: str,
-    tiktok_partner: TikTokSandbox,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    merchant.get("/v1/dashboard")
-    tiktok_shop = tiktok_partner.add_shop(name="Alice on TikTok")
-    authorization = merchant.post("/v1/connections/tiktok").json()
-    url = authorization["authorize_url"] + f"&shop_id={tiktok_shop.shop_id}"
-    redirect = requests.get(url, allow_redirects=False, timeout=10)
-    assert redirect.status_code == 302
-    callback = redirect.headers["Location"]
-    assert urlsplit(callback).path == "/auth/tiktok/callback"
-
-    linked = requests.get(callback, timeout=10)
-    assert linked.status_code == 200, linked.text
-    assert linked.json() == {
-        "shop": shop,
-        "tiktok_shop_id": tiktok_shop.shop_id,
-        "tiktok_shop_name": "Alice on TikTok",
-    }
-    onboarding = merchant.get("/v1/onboarding").json()
-    assert (
-        onboarding["tiktok_connection"] == "connected" and onboarding["tiktok_shop_id"] == tiktok_shop.shop_id
-    )
-    assert store.shop_for_tiktok(tiktok_shop.shop_id) == shop
-
-    replayed = requests.get(callback, timeout=10)
-    assert replayed.status_code == 400 and replayed.json()["error"]["code"] == "invalid_state"
-
-    monkeypatch.setattr(oauth_state, "LIFETIME_SECONDS", -1)
-    expired_state = parse_qs(urlsplit(merchant.post("/v1/connections/tiktok").json()["authorize_url"]).query)[
-        "state"
-    ][0]
-    expired = requests.get(
-        f"{merchant.api_url}/auth/tiktok/callback", params={"code": "x", "state": expired_state}, timeout=10
-    )
-    assert expired.status_code == 400 and "expired" in expired.json()["error"]["message"]
-    forged = requests.get(
-        f"{merchant.api_url}/auth/tiktok/callback", params={"code": "x", "state": "e30.abc"}, timeout=10
-    )
-    assert forged.status_code == 400
 
 
 def test_upgrade_flow_through_shopify_billing(

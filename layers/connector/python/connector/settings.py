@@ -21,7 +21,10 @@ _ENVIRONMENT = {
     "TIKTOK_API_BASE_URL": "tiktok_api_base_url",
     "TIKTOK_AUTH_BASE_URL": "tiktok_auth_base_url",
     "SHOPIFY_ADMIN_BASE_URL": "shopify_admin_base_url",
+    "TIKTOK_SERVICE_ID": "tiktok_service_id",
     "TIKTOK_AUTHORIZE_URL": "tiktok_authorize_url",
+    "TIKTOK_AUTHORIZE_URL_US": "tiktok_authorize_url_us",
+    "SHOPIFY_APP_URL": "shopify_app_url",
     "PUBLIC_API_URL": "public_api_url",
     "SHOPIFY_BILLING_TEST": "shopify_billing_test",
     "SHOPIFY_IMAGE_HOSTS": "shopify_image_hosts",
@@ -44,14 +47,28 @@ class Settings(BaseModel):
     tiktok_api_base_url: str = "https://open-api.tiktokglobalshop.com"
     tiktok_auth_base_url: str = "https://auth.tiktok-shops.com"
     shopify_admin_base_url: str = "https://{shop}"  # a template: {shop} is the myshopify.com domain
-    # Where merchants authorize the app on TikTok Shop (TikTok's authorization page).
+    # The app's service id in Partner Center: what TikTok's authorize link names (not the app key).
+    tiktok_service_id: str | None = None
+    # Where merchants authorize the app: TikTok's page for sellers outside the US, and the US one
+    # (guides/authorization-overview-202407.md; the 202309 guide's US example host is
+    # services.us.tiktokshop.com, the 202407 overview's is this one, the newer we follow).
     tiktok_authorize_url: str = "https://services.tiktokshop.com/open/authorize"
+    tiktok_authorize_url_us: str = "https://services.tiktokshops.us/open/authorize"
+    # The embedded app in the merchant's Shopify Admin ({shop}, {api_key}): where TikTok's redirect
+    # sends the browser on, so that the link is finished inside the merchant's session.
+    shopify_app_url: str = "https://{shop}/admin/apps/{api_key}"
     # This API's own public address: TikTok's redirect and Shopify's billing return lead back here.
     public_api_url: str = "http://127.0.0.1:3000"
     shopify_billing_test: bool = False  # Shopify test charges (development stores)
     # The hosts product images are downloaded from (comma-separated): Shopify's CDN, and no other,
     # so that a product's image URL cannot make us fetch an arbitrary address.
     shopify_image_hosts: str = "cdn.shopify.com"
+
+    def authorize_url(self, us_seller: bool) -> str:
+        return self.tiktok_authorize_url_us if us_seller else self.tiktok_authorize_url
+
+    def embedded_app_url(self, shop: str) -> str:
+        return self.shopify_app_url.format(shop=shop, api_key=self.shopify_api_key)
 
     @property
     def image_hosts(self) -> frozenset[str]:

@@ -31,6 +31,7 @@ def shop_api(client: TikTokClient, cipher: TokenCipher, store: Store, shop: Shop
             tiktok_access_token_ciphertext=cipher.encrypt(grant.access_token, shop.domain),
             tiktok_refresh_token_ciphertext=cipher.encrypt(grant.refresh_token, shop.domain),
             tiktok_access_token_expires_at=datetime.fromtimestamp(grant.access_token_expire_in, UTC),
+            tiktok_refresh_token_expires_at=datetime.fromtimestamp(grant.refresh_token_expire_in, UTC),
         )
 
     return client.for_shop(auth, on_refresh=keep)

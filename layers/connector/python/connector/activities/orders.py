@@ -9,7 +9,7 @@ from typing import Any
 
 from connector.activities.automatic import tallied
 from connector.clients.shopify.errors import ShopifyOrderRejectedError
-from connector.clients.tiktok.errors import TikTokApiError
+from connector.clients.tiktok.errors import TikTokApiError, TikTokError
 from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder
 from connector.dal.store import CommitOutcome
 from connector.domain.changes import PAID, cancellation_change
@@ -18,6 +18,7 @@ from connector.domain.plans import QuotaKind, limit_of
 from connector.domain.shopify_order import shopify_order_input
 from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
+from connector.tiktok_session import MissingTikTokAuthorizationError
 from connector.wiring import Ports
 
 MAX_ATTEMPTS = 8
@@ -86,7 +87,13 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
         if _synced(ports, shop, order_id):
             return True
         raise OrderSyncOutcomeUnknownError(f"order {order_id}: claimed before, no Shopify id recorded")
-    detail = ports.tiktok_api(shop).get_order(order_id)
+    try:
+        detail = ports.tiktok_api(shop).get_order(order_id)
+    except (TikTokError, MissingTikTokAuthorizationError):
+        # Nothing was created: the claim goes back so that the retry (or the job parked until
+        # the shop reconnects) can claim it again.
+        ports.store.release_order_sync(shop.domain, order_id)
+        raise
     outcome = _not_for_shopify(shop, order_id, detail)
     if outcome is not None:
         ports.store.release_order_sync(shop.domain, order_id)

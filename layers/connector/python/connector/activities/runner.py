@@ -1,4 +1,4 @@
-"""Which work each job kind is."""
+"""Which work each job kind is, and what waits while a shop's TikTok connection is down."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from connector.activities.after_sale import run_cancel_in_shopify, run_restock_r
 from connector.activities.catalog import run_import
 from connector.activities.listing_sync import run_product_sync, run_remove_listing
 from connector.activities.orders import run_cancel, run_order_sync, run_release_held_orders
+from connector.activities.parking import wait_for_connection
 from connector.activities.reprice import run_reprice
 from connector.activities.shipping import run_ship_package
 from connector.activities.tiktok_listing import (
@@ -16,7 +17,10 @@ from connector.activities.tiktok_listing import (
     run_stock_push,
     run_upload,
 )
+from connector.clients.tiktok.errors import TikTokAuthorizationLostError
+from connector.domain.entities import TikTokConnection
 from connector.jobs import Job, JobKind
+from connector.tiktok_session import MissingTikTokAuthorizationError
 from connector.wiring import Ports
 
 WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
@@ -36,7 +40,23 @@ WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
     JobKind.CANCEL_IN_SHOPIFY: run_cancel_in_shopify,
     JobKind.RESTOCK_RETURN: run_restock_return,
 }
+# Work that never calls TikTok: it runs whatever the connection's state.
+WITHOUT_TIKTOK = frozenset({JobKind.IMPORT})
 
 
 def run(job: Job, ports: Ports) -> None:
-    WORK[job.kind](job, ports)
+    """Run the job; for a shop whose TikTok connection is down, work for TikTok waits (parked, and
+    queued again on reconnection) instead of failing its products or orders."""
+    if job.kind not in WITHOUT_TIKTOK and not _connected(ports, job.shop):
+        wait_for_connection(ports, job)
+        return
+    try:
+        WORK[job.kind](job, ports)
+    except (TikTokAuthorizationLostError, MissingTikTokAuthorizationError):
+        ports.store.lose_tiktok_connection(job.shop)
+        wait_for_connection(ports, job)
+
+
+def _connected(ports: Ports, domain: str) -> bool:
+    shop = ports.store.get_shop(domain)
+    return shop is None or shop.tiktok_connection is TikTokConnection.CONNECTED  # unknown: the job says

@@ -9,7 +9,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
-from connector.domain.entities import SYNC_FIELDS, BufferKind, Direction, PriceRuleKind, SyncField
+from connector.domain.entities import (
+    SYNC_FIELDS,
+    BufferKind,
+    Direction,
+    PriceRuleKind,
+    SyncField,
+    TikTokConnection,
+)
 from connector.domain.status import OrderStatus, ProductStatus
 
 
@@ -112,6 +119,7 @@ class DashboardOut(_Out):
     orders: OrderCounts  # type: ignore[valid-type]
     activities: Activities
     plan: PlanOut
+    connection: ConnectionHealth
     prerequisites: list[Prerequisite]
     faqs: list[Faq]
     cancel_reasons: list[CancelReason]
@@ -368,10 +376,50 @@ class TikTokAuthorization(_Out):
     expires_at: int
 
 
-class TikTokLinked(_Out):
-    shop: str
+class TikTokAuthorizationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # US sellers authorize on TikTok's US host, every other region on the global one.
+    seller_region: Literal["US", "OTHER"]
+
+
+class TikTokCompletion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: str = Field(min_length=1, max_length=1024)  # the tiktok_state the page came back with
+
+
+class TikTokShopChoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tiktok_shop_id: str = Field(min_length=1, max_length=40)
+
+
+class TikTokShopChoice(_Out):
     tiktok_shop_id: str
-    tiktok_shop_name: str
+    name: str
+    region: str
+
+
+class TikTokConnectionOut(_Out):
+    # connected | choose (several shops: pick one with POST /v1/connections/tiktok/shop) | not_connected
+    status: str
+    tiktok_shop_id: str | None = None
+    tiktok_shop_name: str | None = None
+    shops: list[TikTokShopChoice] = []
+
+
+class ConnectionHealth(_Out):
+    """The TikTok connection as the merchant should see it."""
+
+    state: TikTokConnection
+    tiktok_shop_id: str | None
+    region: str | None
+    # When the authorization ends (TikTok's type-7 warning, else the refresh token's expiry): the
+    # merchant must authorize again before then.
+    authorization_expires_at: datetime | None
+    reconnect_needed: bool
+    message: str | None  # why, and what to do, when something is wrong
 
 
 class UpgradeRequest(BaseModel):

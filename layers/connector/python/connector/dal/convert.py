@@ -69,7 +69,9 @@ def shop_to_row(shop: Shop) -> ShopRow:
         tiktok_access_token_ciphertext=shop.tiktok_access_token_ciphertext,
         tiktok_refresh_token_ciphertext=shop.tiktok_refresh_token_ciphertext,
         tiktok_access_token_expires_at=_iso(shop.tiktok_access_token_expires_at),
+        tiktok_refresh_token_expires_at=_iso(shop.tiktok_refresh_token_expires_at),
         tiktok_authorization_expires_at=_iso(shop.tiktok_authorization_expires_at),
+        tiktok_connected_at=shop.tiktok_connected_at,
         settings=SyncSettingsMap(
             auto_upload=s.auto_upload,
             sync_fields=list(s.sync_fields),
@@ -117,7 +119,9 @@ def shop_from_row(row: ShopRow) -> Shop:
         tiktok_access_token_ciphertext=row.tiktok_access_token_ciphertext,
         tiktok_refresh_token_ciphertext=row.tiktok_refresh_token_ciphertext,
         tiktok_access_token_expires_at=_from_iso(row.tiktok_access_token_expires_at),
+        tiktok_refresh_token_expires_at=_from_iso(row.tiktok_refresh_token_expires_at),
         tiktok_authorization_expires_at=_from_iso(row.tiktok_authorization_expires_at),
+        tiktok_connected_at=int(row.tiktok_connected_at or 0),
         settings=SyncSettings(
             auto_upload=bool(s.auto_upload),
             sync_fields=cast(tuple[SyncField, ...], _strings(s.sync_fields)),

@@ -20,6 +20,8 @@ STOCK_HOLD = "STOCKHOLD#"  # units TikTok sold that Shopify's stock does not sho
 QUOTA_HOLD = "QUOTA#"
 DATA_REQUEST = "DATAREQUEST#"
 OAUTH_STATE = "OAUTHSTATE#"
+PARKED_JOB = "PARKED#"  # a job for TikTok, waiting while the shop is disconnected
+PENDING_TIKTOK_GRANT = "TIKTOKGRANT"  # a grant of several TikTok shops, while the merchant chooses
 TIKTOK_SHOP_PREFIX = "TTSHOP#"
 LOOKUP = "LOOKUP"
 

@@ -110,7 +110,9 @@ class ShopRow(ListedRow):
     tiktok_access_token_ciphertext = UnicodeAttribute(null=True)
     tiktok_refresh_token_ciphertext = UnicodeAttribute(null=True)
     tiktok_access_token_expires_at = UnicodeAttribute(null=True)
+    tiktok_refresh_token_expires_at = UnicodeAttribute(null=True)
     tiktok_authorization_expires_at = UnicodeAttribute(null=True)
+    tiktok_connected_at = NumberAttribute(default=0)
     settings = SyncSettingsMap()
     onboarding_step = NumberAttribute(default=1)
     tiktok_orders_polled_until = NumberAttribute(default=0)
@@ -302,9 +304,24 @@ class DataRequestRow(TableRow):
 
 
 class OAuthStateRow(TableRow):
-    """An issued OAuth ``state``: consumed (deleted) by the one callback that may use it."""
+    """An issued OAuth ``state``: TikTok's redirect parks its auth code here (encrypted), and the
+    merchant's session consumes (deletes) it once."""
 
     expires_at = TTLAttribute(attr_name=table_spec.TTL_ATTRIBUTE)
+    code_ciphertext = UnicodeAttribute(null=True)
+
+
+class ParkedJobRow(TableRow):
+    """A job for TikTok that waits for the shop to connect again (its SQS body)."""
+
+    body = UnicodeAttribute()
+
+
+class PendingTikTokGrantRow(TableRow):
+    """A TikTok grant that authorized several shops, kept (encrypted) while the merchant chooses."""
+
+    expires_at = TTLAttribute(attr_name=table_spec.TTL_ATTRIBUTE)
+    grant_ciphertext = UnicodeAttribute()
 
 
 class DedupeRow(TableRow):

@@ -28,6 +28,8 @@ from connector.dal.rows import (
     OAuthStateRow,
     OrderRow,
     OrderSyncClaimRow,
+    ParkedJobRow,
+    PendingTikTokGrantRow,
     PlanRow,
     ProductLinkRow,
     ProductRow,
@@ -59,6 +61,7 @@ from connector.domain.entities import (
     Shop,
     StatusCounts,
     SyncSettings,
+    TikTokConnection,
     Warehouse,
 )
 from connector.domain.status import ALL_COUNTERS
@@ -126,12 +129,30 @@ class Store(ActivityProgress):
         row = convert.shop_to_row(Shop(domain=domain, settings=settings))
         ShopRow(keys.shop_pk(domain), keys.PROFILE).update([ShopRow.settings.set(row.settings)])
 
-    def link_tiktok_shop(self, domain: str, tiktok_shop_id: str) -> None:
-        TikTokShopLookupRow(keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP, shop=domain).save()
+    def link_tiktok_shop(
+        self, domain: str, tiktok_shop_id: str, *, taking_over_from: str | None = None
+    ) -> bool:
+        """Make TikTok webhooks of ``tiktok_shop_id`` lead to ``domain``: only when no other shop
+        holds it (or ``taking_over_from`` is the holder whose hold lapsed). False when held."""
+        row = TikTokShopLookupRow(keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP, shop=domain)
+        held_by = TikTokShopLookupRow.shop
+        free = TikTokShopLookupRow.pk.does_not_exist() | (held_by == domain)
+        condition = free | (held_by == taking_over_from) if taking_over_from else free
+        return applied(row.save, condition=condition)
+
+    def unlink_tiktok_shop(self, domain: str, tiktok_shop_id: str) -> None:
+        """Remove the lookup of a TikTok shop, when it is ``domain``'s (never another shop's)."""
+        applied(
+            TikTokShopLookupRow(keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP).delete,
+            condition=TikTokShopLookupRow.shop == domain,
+        )
 
     def update_shop(self, domain: str, **fields: Any) -> bool:
         """Set some profile fields of an existing shop without touching the others. False if unknown."""
-        actions = [getattr(ShopRow, name).set(_stored(value)) for name, value in fields.items()]
+        actions = [
+            getattr(ShopRow, name).remove() if value is None else getattr(ShopRow, name).set(_stored(value))
+            for name, value in fields.items()
+        ]
         if "install_state" in fields:
             actions.append(ShopRow.gsi2pk.set(keys.shops_listing_pk(_stored(fields["install_state"]))))
         return applied(
@@ -165,6 +186,30 @@ class Store(ActivityProgress):
             ShopRow(keys.shop_pk(domain), keys.PROFILE).update,
             actions,
             condition=ShopRow.pk.exists() & installed_before,
+        )
+
+    def revoke_tiktok(self, domain: str, at: int) -> bool:
+        """The seller deauthorized us (webhook type 6 of time ``at``): tokens erased, connection
+        revoked, unless the shop connected again after ``at`` (a late delivery). False if not applied."""
+        actions: list[Action] = [
+            ShopRow.tiktok_connection.set(TikTokConnection.REVOKED.value),
+            ShopRow.tiktok_access_token_ciphertext.remove(),
+            ShopRow.tiktok_refresh_token_ciphertext.remove(),
+        ]
+        linked_before = ShopRow.tiktok_connected_at.does_not_exist() | (ShopRow.tiktok_connected_at <= at)
+        return applied(
+            ShopRow(keys.shop_pk(domain), keys.PROFILE).update,
+            actions,
+            condition=ShopRow.pk.exists() & linked_before,
+        )
+
+    def lose_tiktok_connection(self, domain: str) -> bool:
+        """TikTok refused the shop's tokens and their refresh: a connected shop becomes EXPIRED (a
+        revoked or disconnected one stays as it is)."""
+        return applied(
+            ShopRow(keys.shop_pk(domain), keys.PROFILE).update,
+            [ShopRow.tiktok_connection.set(TikTokConnection.EXPIRED.value)],
+            condition=ShopRow.tiktok_connection == TikTokConnection.CONNECTED.value,
         )
 
     def shop_for_tiktok(self, tiktok_shop_id: str) -> str | None:
@@ -486,12 +531,61 @@ class Store(ActivityProgress):
         expiry = datetime.fromtimestamp(expires_at, UTC)
         OAuthStateRow(keys.shop_pk(shop), keys.OAUTH_STATE + nonce, expires_at=expiry).save()
 
-    def consume_oauth_state(self, shop: str, nonce: str) -> bool:
-        """Delete an issued state; False when it was never issued or is already used."""
+    def attach_oauth_code(self, shop: str, nonce: str, code_ciphertext: str) -> bool:
+        """Park TikTok's auth code beside an issued state; False when the state is unknown, used, or
+        already has a code (a replayed redirect)."""
         return applied(
-            OAuthStateRow(keys.shop_pk(shop), keys.OAUTH_STATE + nonce).delete,
-            condition=OAuthStateRow.pk.exists(),
+            OAuthStateRow(keys.shop_pk(shop), keys.OAUTH_STATE + nonce).update,
+            [OAuthStateRow.code_ciphertext.set(code_ciphertext)],
+            condition=OAuthStateRow.pk.exists() & OAuthStateRow.code_ciphertext.does_not_exist(),
         )
+
+    def consume_oauth_code(self, shop: str, nonce: str) -> str | None:
+        """Delete an issued state and answer its parked code; None when it was never issued, is
+        already used, or has no code yet."""
+        row = get(OAuthStateRow, keys.shop_pk(shop), keys.OAUTH_STATE + nonce)
+        if row is None or row.code_ciphertext is None:
+            return None
+        consumed = applied(
+            OAuthStateRow(keys.shop_pk(shop), keys.OAUTH_STATE + nonce).delete,
+            condition=OAuthStateRow.code_ciphertext == row.code_ciphertext,
+        )
+        return row.code_ciphertext if consumed else None
+
+    def park_job(self, shop: str, key: str, body: str) -> None:
+        """Keep a job for TikTok while the shop is not connected (the same job parked twice is one)."""
+        ParkedJobRow(keys.shop_pk(shop), keys.PARKED_JOB + key, body=body).save()
+
+    def parked_jobs(self, shop: str) -> list[tuple[str, str]]:
+        """The shop's parked jobs, (key, body), in the order of their keys."""
+        rows = ParkedJobRow.query(
+            keys.shop_pk(shop), ParkedJobRow.sk.startswith(keys.PARKED_JOB), consistent_read=True
+        )
+        return [(row.sk.removeprefix(keys.PARKED_JOB), row.body) for row in rows]
+
+    def unpark_job(self, shop: str, key: str) -> None:
+        ParkedJobRow(keys.shop_pk(shop), keys.PARKED_JOB + key).delete()
+
+    def save_pending_tiktok_grant(self, shop: str, grant_ciphertext: str, expires_at: int) -> None:
+        expiry = datetime.fromtimestamp(expires_at, UTC)
+        PendingTikTokGrantRow(
+            keys.shop_pk(shop),
+            keys.PENDING_TIKTOK_GRANT,
+            expires_at=expiry,
+            grant_ciphertext=grant_ciphertext,
+        ).save()
+
+    def take_pending_tiktok_grant(self, shop: str, now: int) -> str | None:
+        """The grant waiting for the merchant's choice, deleted as it is read (once); None when
+        there is none or it expired (the TTL deletes late, so expiry is checked here)."""
+        row = get(PendingTikTokGrantRow, keys.shop_pk(shop), keys.PENDING_TIKTOK_GRANT)
+        if row is None or row.expires_at.timestamp() < now:
+            return None
+        taken = applied(
+            PendingTikTokGrantRow(keys.shop_pk(shop), keys.PENDING_TIKTOK_GRANT).delete,
+            condition=PendingTikTokGrantRow.grant_ciphertext == row.grant_ciphertext,
+        )
+        return row.grant_ciphertext if taken else None
 
     # --- plan -------------------------------------------------------------------------------
     def get_plan(self, shop: str) -> Plan | None:

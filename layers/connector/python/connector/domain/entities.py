@@ -25,6 +25,7 @@ class TikTokConnection(StrEnum):
     NOT_CONNECTED = "not_connected"
     CONNECTED = "connected"
     REVOKED = "revoked"  # the seller deauthorized us on TikTok (webhook type 6)
+    EXPIRED = "expired"  # TikTok refused our tokens and their refresh: the seller must authorize again
 
 
 class ActivityType(StrEnum):
@@ -141,7 +142,9 @@ class Shop:
     tiktok_access_token_ciphertext: str | None = None
     tiktok_refresh_token_ciphertext: str | None = None
     tiktok_access_token_expires_at: datetime | None = None
-    tiktok_authorization_expires_at: datetime | None = None
+    tiktok_refresh_token_expires_at: datetime | None = None  # when reconnecting becomes the only way
+    tiktok_authorization_expires_at: datetime | None = None  # what TikTok's type-7 warning names
+    tiktok_connected_at: int = 0  # epoch seconds of the last link: older deauthorizations are stale
     settings: SyncSettings = field(default_factory=SyncSettings)
     onboarding_step: int = 1
     tiktok_orders_polled_until: int = 0  # TikTok update_time up to which the order poll has read

@@ -10,13 +10,9 @@ import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from urllib.parse import urlencode
 
-from connector import oauth_state
 from connector.api import schemas
 from connector.clients.shopify.errors import ShopifyError
-from connector.clients.tiktok.models import ShopAuth
-from connector.connections import connect_tiktok
 from connector.dal.store import Delivery
 from connector.domain.entities import (
     Activity,
@@ -33,7 +29,6 @@ from connector.jobs import Job, JobKind
 from connector.merchant import views
 from connector.merchant.errors import ConflictError, NotFoundError, UnprocessableError
 from connector.observability import logger
-from connector.secrets import Secret
 from connector.wiring import Ports, ShopGoneError
 
 # A save of the same settings change this soon after the first is that save again, not a change of
@@ -207,6 +202,25 @@ def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> sch
     return settings_view(ports, replace(shop, settings=settings))
 
 
+def start_resync(ports: Ports, shop: Shop) -> Activity | None:
+    """After a reconnection: every listing's stock and synced fields sent again (what was dropped
+    while TikTok refused us), as a reprice of both does it; None when nothing is on TikTok."""
+    on_tiktok = ports.store.status_counts(shop.domain).products()
+    if on_tiktok["live"] + on_tiktok["pending"] + on_tiktok["inactive"] == 0:
+        return None
+    activity_id = f"{int(ports.now().timestamp() * 1000):013d}-reprice-reconnect"
+    return _start(
+        ports,
+        shop.domain,
+        ActivityType.REPRICE,
+        JobKind.REPRICE,
+        total=None,
+        activity_id=activity_id,
+        reprice=True,  # the listing brought in step over the synced fields (price or not)
+        restock="inventory" in shop.settings.sync_fields,
+    )
+
+
 def start_reprice(ports: Ports, shop: Shop, settings: SyncSettings) -> Activity | None:
     """Send a changed price rule or stock buffer to every listing on TikTok Shop, in one activity
     (``connector.activities.reprice``); ``shop`` holds the settings before the save. None when
@@ -315,49 +329,6 @@ def _check_new_mappings(ports: Ports, shop: Shop, mappings: tuple[tuple[str, str
         problem = maker.leaf_category_problem(category_id)
         if problem is not None:
             raise UnprocessableError(f"category_mappings: {name}: {problem}")
-
-
-def tiktok_authorization(ports: Ports, shop: Shop) -> schemas.TikTokAuthorization:
-    """Where to send the merchant to authorize us on TikTok Shop, with a signed single-use state."""
-    settings = ports.settings
-    state = oauth_state.issue(ports.store, shop.domain, ports.secret(Secret.STATE_SIGNING_KEY))
-    query = urlencode(
-        {
-            "app_key": settings.tiktok_app_key,
-            "state": state.value,
-            "redirect_uri": f"{settings.public_api_url}/auth/tiktok/callback",
-        }
-    )
-    return schemas.TikTokAuthorization(
-        authorize_url=f"{settings.tiktok_authorize_url}?{query}", expires_at=state.expires_at
-    )
-
-
-def complete_tiktok_authorization(ports: Ports, *, code: str, state: str) -> schemas.TikTokLinked:
-    """The callback: the state names the shop; the code becomes tokens; TikTok names the shop we got."""
-    store, tiktok = ports.store, ports.tiktok
-    domain = oauth_state.consume(store, state, ports.secret(Secret.STATE_SIGNING_KEY))
-    shop = store.get_shop(domain)
-    if shop is None:
-        raise NotFoundError("the shop that asked to connect is no longer installed")
-    grant = tiktok.get_access_token(code)
-    authorized = tiktok.for_shop(ShopAuth(grant.access_token, grant.refresh_token)).get_authorized_shops()
-    if not authorized:
-        raise ConflictError("TikTok authorized no shop for this seller")
-    tiktok_shop = authorized[0]
-    connect_tiktok(
-        ports,
-        shop,
-        tiktok_shop_id=tiktok_shop.shop_id,
-        shop_cipher=tiktok_shop.cipher,
-        access_token=grant.access_token,
-        refresh_token=grant.refresh_token,
-        access_token_expires_at=grant.access_token_expire_in,
-        region=tiktok_shop.region,
-    )
-    return schemas.TikTokLinked(
-        shop=domain, tiktok_shop_id=tiktok_shop.shop_id, tiktok_shop_name=tiktok_shop.name
-    )
 
 
 def upgrade(ports: Ports, shop: Shop, plan_id: str) -> schemas.UpgradeOut:

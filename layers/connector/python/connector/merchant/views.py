@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,7 +45,7 @@ def content() -> dict[str, Any]:
     return loaded
 
 
-def dashboard(store: Store, shop: Shop) -> schemas.DashboardOut:
+def dashboard(store: Store, shop: Shop, now: datetime) -> schemas.DashboardOut:
     """The summary: the profile (already read), plan, counters, and both activity lists; five reads
     whatever the catalog size."""
     counts = store.status_counts(shop.domain)
@@ -56,10 +56,47 @@ def dashboard(store: Store, shop: Shop) -> schemas.DashboardOut:
         orders=schemas.OrderCounts(**counts.orders()),
         activities=activities(store, shop.domain),
         plan=plan_view(plan, counts),
+        connection=connection_health(shop, now),
         prerequisites=prerequisites(shop, counts),
         faqs=[schemas.Faq(**faq) for faq in content()["faqs"]],
         cancel_reasons=[schemas.CancelReason(**reason) for reason in content()["cancel_reasons"]],
         vocabulary=vocabulary(),
+    )
+
+
+# An authorization ending this soon is shown with its call to reconnect before it lapses.
+EXPIRY_WARNING = timedelta(days=30)
+CONNECTION_MESSAGES = {
+    TikTokConnection.NOT_CONNECTED: "Connect your TikTok shop to list products and receive orders.",
+    TikTokConnection.REVOKED: (
+        "TikTok Shop says the app's authorization was removed. Work for TikTok is paused: "
+        "connect again to resume it; stock and prices are sent again then."
+    ),
+    TikTokConnection.EXPIRED: (
+        "TikTok Shop no longer accepts the app's authorization. Work for TikTok is paused: "
+        "connect again to resume it; stock and prices are sent again then."
+    ),
+}
+
+
+def connection_health(shop: Shop, now: datetime) -> schemas.ConnectionHealth:
+    """The TikTok connection's state and when its authorization ends, with what to do about it."""
+    ends = [at for at in (shop.tiktok_authorization_expires_at, shop.tiktok_refresh_token_expires_at) if at]
+    expires_at = min(ends) if ends else None
+    state = shop.tiktok_connection
+    message = CONNECTION_MESSAGES.get(state)
+    expiring = (
+        state is TikTokConnection.CONNECTED and expires_at is not None and expires_at - now < EXPIRY_WARNING
+    )
+    if expiring:
+        message = f"The TikTok authorization ends on {expires_at:%Y-%m-%d}: connect again before then."
+    return schemas.ConnectionHealth(
+        state=state,
+        tiktok_shop_id=shop.tiktok_shop_id,
+        region=shop.tiktok_region,
+        authorization_expires_at=expires_at,
+        reconnect_needed=state is not TikTokConnection.CONNECTED or expiring,
+        message=message,
     )
 
 

@@ -21,7 +21,7 @@ from connector.dal.store import CommitOutcome, Delivery, VersionedWrite
 from connector.dal.table import MAX_TRANSACTION_ITEMS
 from connector.domain import changes, plans
 from connector.domain.changes import CatalogFacts, Change
-from connector.domain.entities import Order, Plan, Product, ProductImage, Shop, TikTokConnection, Variant
+from connector.domain.entities import Order, Plan, Product, ProductImage, Shop, Variant
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
 from connector.webhooks import shopify as shopify_payloads
@@ -491,7 +491,7 @@ class Applier:
         return lambda current: changes.product_status_from_tiktok_event(current, status, listed.reason, at)
 
     def _tiktok_deauthorized(self, message: QueuedWebhook) -> Outcome:
-        applied = self._store.update_shop(message.shop, tiktok_connection=TikTokConnection.REVOKED)
+        applied = self._store.revoke_tiktok(message.shop, message.occurred_at)
         return Outcome.APPLIED if applied else Outcome.IGNORED
 
     def _tiktok_authorization_expiry(self, message: QueuedWebhook) -> Outcome:

@@ -8,6 +8,9 @@ from collections.abc import Mapping
 # Common error codes ("Common errors" page).
 CODE_OK = 0
 CODE_TOKEN_EXPIRED = 105002
+# "Invalid credentials" (an access token TikTok no longer accepts) shares this code with malformed
+# requests, so the client asks Get Authorized Shops before it calls the authorization lost.
+CODE_INVALID_REQUEST = 36009004
 CODE_RATE_LIMITED = 36009002
 CODE_INTERNAL_ERROR = 36009003
 
@@ -114,6 +117,12 @@ class TikTokApiError(TikTokError):
 
 class TikTokTokenExpiredError(TikTokApiError):
     """Code 105002: the access token has expired; refresh it."""
+
+
+class TikTokAuthorizationLostError(TikTokError):
+    """TikTok no longer accepts the shop's tokens and refused their refresh (the seller revoked us,
+    or the authorization expired): nothing for this shop works until the merchant connects again.
+    Not a ``TikTokApiError``: no caller may take it for TikTok's verdict on one product or order."""
 
 
 class TikTokTransportError(TikTokError):

@@ -13,7 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from connector.clients.tiktok import parsing
-from connector.clients.tiktok.errors import ALREADY_DONE, TikTokApiError, TikTokTokenExpiredError
+from connector.clients.tiktok.errors import (
+    ALREADY_DONE,
+    CODE_INVALID_REQUEST,
+    TikTokApiError,
+    TikTokAuthorizationLostError,
+    TikTokTokenExpiredError,
+)
 from connector.clients.tiktok.models import (
     AuthorizedShop,
     Brand,
@@ -98,12 +104,38 @@ class ShopClient:
         except TikTokTokenExpiredError:
             # The call was refused, not processed, so repeating it is safe even when not idempotent.
             return send(self._refresh(used))
+        except TikTokApiError as error:
+            if error.code == CODE_INVALID_REQUEST and self._credentials_refused(used):
+                raise TikTokAuthorizationLostError(
+                    "TikTok no longer accepts this shop's access token"
+                ) from None
+            raise
+
+    def _credentials_refused(self, auth: ShopAuth) -> bool:
+        """Whether TikTok refuses the token itself: Get Authorized Shops (which takes nothing but the
+        token) is refused too."""
+        try:
+            self._client.api_request(
+                "GET", "/authorization/202309/shops", access_token=auth.access_token, idempotent=True
+            )
+        except TikTokTokenExpiredError:
+            return False  # expired, not refused: the next call refreshes it
+        except TikTokApiError as error:
+            return error.refusal
+        return False
 
     def _refresh(self, expired: ShopAuth) -> ShopAuth:
         with self._lock:
             if self._auth.access_token != expired.access_token:
                 return self._auth  # another thread refreshed meanwhile
-            grant = self._client.refresh_access_token(expired.refresh_token)
+            try:
+                grant = self._client.refresh_access_token(expired.refresh_token)
+            except TikTokApiError as error:
+                if error.refusal:  # a refresh token revoked or expired: only the seller can mend it
+                    raise TikTokAuthorizationLostError(
+                        "TikTok refused to refresh this shop's tokens"
+                    ) from None
+                raise
             self._auth = ShopAuth(grant.access_token, grant.refresh_token, expired.shop_cipher)
             logger.info("tiktok access token refreshed", extra={"expires": grant.access_token_expire_in})
             if self._on_refresh is not None:
