@@ -287,6 +287,23 @@ def test_deauthorization_and_expiry_are_recorded(store: Store, shop: str) -> Non
     assert int(profile.tiktok_authorization_expires_at.timestamp()) == 1798300000
 
 
+def test_a_deauthorization_older_than_the_last_link_is_stale(store: Store, shop: str) -> None:
+    """Given a shop that connected again after the seller's deauthorization was sent, when that
+    deauthorization arrives late, then the new connection stands (and one sent after it revokes)."""
+    connected_shop(store, shop)
+    message = tiktok_message(shop, 6, load("webhooks/tiktok/type-6.json")["body"]["data"])
+    store.update_shop(shop, tiktok_connected_at=message.occurred_at + 1)
+    Harness(store).deliver(message)
+    profile = store.get_shop(shop)
+    assert profile is not None and profile.tiktok_connection is TikTokConnection.CONNECTED
+
+    store.update_shop(shop, tiktok_connected_at=message.occurred_at - 1)
+    Harness(store).deliver(tiktok_message(shop, 6, {"message": "again"}))
+    revoked = store.get_shop(shop)
+    assert revoked is not None and revoked.tiktok_connection is TikTokConnection.REVOKED
+    assert revoked.tiktok_access_token_ciphertext is None  # nothing kept that no longer opens anything
+
+
 def test_a_malformed_record_fails_alone(store: Store, shop: str) -> None:
     connected_shop(store, shop)
     bad = shopify_message(shop, "products/create", {"id": 1})

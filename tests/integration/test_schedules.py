@@ -148,6 +148,30 @@ def test_a_token_near_its_expiry_is_refreshed_once_and_the_new_one_works(
     assert schedules.refresh_tiktok_tokens(ports, after, int(now.timestamp())) == 0
 
 
+def test_a_refresh_tiktok_refuses_marks_the_connection_expired_not_failed(
+    api_url: str, store: Store, shop: str, tiktok_partner: TikTokSandbox
+) -> None:
+    """Given a connected shop whose seller removed the app without the webhook reaching us, when
+    the token schedule refreshes its token, then TikTok's refusal marks the connection expired (the
+    dashboard asks for a reconnection) and the task reports no failure."""
+    from datetime import UTC, datetime, timedelta
+
+    from connector.domain.entities import TikTokConnection
+
+    tiktok_shop_id, _ = connect_to_sandbox(store, shop, tiktok_partner)
+    store.update_shop(shop, tiktok_access_token_expires_at=datetime.now(UTC) + timedelta(hours=1))
+    tiktok_partner.faults.drop_webhooks = 1
+    tiktok_partner.deauthorize(tiktok_shop_id)
+
+    results = schedules.run_task(
+        "refresh_tiktok_tokens", Ports(store=store, jobs=JobRecorder()), int(time.time())
+    )
+
+    assert results[shop] == 0
+    profile = store.get_shop(shop)
+    assert profile is not None and profile.tiktok_connection is TikTokConnection.EXPIRED
+
+
 def test_a_stalled_import_resumes_from_its_page_and_other_stalled_work_fails_with_a_reason(
     store: Store, shop: str
 ) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from connector.clients.tiktok.errors import TikTokAuthorizationLostError
 from connector.dal.store import CommitOutcome
 from connector.domain.entities import ActivityType, Shop, TikTokConnection
 from connector.domain.plans import cycle_rolled
@@ -277,6 +278,11 @@ def run_task(name: str, ports: Ports, now: int) -> dict[str, int]:
     for shop in ports.store.installed_shops():
         try:
             results[shop.domain] = task.each_shop(ports, shop, now)
+        except TikTokAuthorizationLostError:
+            # TikTok refused the tokens and their refresh: the dashboard asks the merchant to
+            # connect again, and the shop's other tasks skip it meanwhile (not a failure of ours).
+            ports.store.lose_tiktok_connection(shop.domain)
+            results[shop.domain] = 0
         except Exception:  # noqa: BLE001 - reported and counted; the other shops still run
             logger.exception("scheduled task failed for a shop", task=name, shop=shop.domain)
             failed += 1
