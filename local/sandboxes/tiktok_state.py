@@ -166,7 +166,9 @@ class Accounts:
         """A shop; ``seller_of`` names a shop whose seller also owns this one (one authorization
         then covers both, and Get Authorized Shops lists both)."""
         with self._shared.lock:
-            shop_id = shop_id or self._shared.new_id()
+            # Unique across sandbox instances, as TikTok's shop ids are across its sellers: one
+            # Shopify shop per TikTok shop is enforced, so a reused id would meet its old holder.
+            shop_id = shop_id or str(7_000_000_000_000_000_000 + uuid.uuid4().int % 10**18)
             owner = self.shops[seller_of] if seller_of else None
             shop = SandboxShop(
                 shop_id=shop_id,

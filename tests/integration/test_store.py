@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -48,25 +49,38 @@ def _order(shop: str, oid: str, raw: str = "AWAITING_SHIPMENT", at: int = 1_700_
 
 
 def test_shop_profile_and_tiktok_lookup_round_trip(store: Store, shop: str) -> None:
+    tiktok_shop_id = str(uuid.uuid4().int)[:19]
     profile = Shop(
         domain=shop,
         install_state=InstallState.INSTALLED,
-        tiktok_shop_id="7494049642642441621",
+        tiktok_shop_id=tiktok_shop_id,
         tiktok_shop_cipher="ROW_abc",
         tiktok_connection=TikTokConnection.CONNECTED,
         shopify_token_ciphertext="ciphertext",
+        tiktok_refresh_token_expires_at=datetime(2027, 6, 1, tzinfo=UTC),
         tiktok_authorization_expires_at=datetime(2027, 1, 1, tzinfo=UTC),
+        tiktok_connected_at=1_795_700_000,
         settings=SyncSettings(auto_upload=True, price_rule_value=Decimal("12.5"), inventory_buffer_value=2),
         onboarding_step=3,
         installed_at=datetime(2026, 11, 1, tzinfo=UTC),
     )
     store.save_shop(profile)
-    store.link_tiktok_shop(shop, "7494049642642441621")
+    assert store.link_tiktok_shop(shop, tiktok_shop_id)
 
     assert store.get_shop(shop) == profile
-    assert store.shop_for_tiktok("7494049642642441621") == shop
+    assert store.shop_for_tiktok(tiktok_shop_id) == shop
     assert store.get_shop("missing.myshopify.com") is None
     assert store.shop_for_tiktok("0") is None
+
+    # One Shopify shop per TikTok shop: another is refused unless it takes over from the holder
+    other = f"other-{shop}"
+    assert store.link_tiktok_shop(shop, tiktok_shop_id)  # the holder again: a no-op
+    assert not store.link_tiktok_shop(other, tiktok_shop_id)
+    assert not store.link_tiktok_shop(other, tiktok_shop_id, taking_over_from="third.myshopify.com")
+    store.unlink_tiktok_shop(other, tiktok_shop_id)  # not its to remove
+    assert store.shop_for_tiktok(tiktok_shop_id) == shop
+    assert store.link_tiktok_shop(other, tiktok_shop_id, taking_over_from=shop)
+    assert store.shop_for_tiktok(tiktok_shop_id) == other
 
 
 def test_product_and_order_round_trip_with_versions(store: Store, shop: str) -> None:

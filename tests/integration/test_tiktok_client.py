@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from connector.clients.tiktok.auth import TikTokClient
-from connector.clients.tiktok.errors import TikTokApiError, TikTokTransportError
+from connector.clients.tiktok.errors import TikTokApiError, TikTokAuthorizationLostError, TikTokTransportError
 from connector.clients.tiktok.models import InventoryLevel, NewSku, ShopAuth, TokenGrant
 from connector.clients.tiktok.shop import ShopClient
 from connector.clients.tiktok.signing import request_signature
@@ -118,12 +118,20 @@ def received_payloads(receiver: Receiver) -> list[dict[str, object]]:
 def test_authorize_redirect_then_token_get_then_authorized_shops(
     sandbox: TikTokSandbox, client: TikTokClient
 ) -> None:
-    # Given a seller who authorizes the app on the authorize page
-    query = urlencode({"app_key": APP_KEY, "state": "st-1", "redirect_uri": "https://app.example/callback"})
-    answer = requests.get(f"{sandbox.url}/oauth/authorize?{query}", allow_redirects=False, timeout=5)
+    # Given a seller who authorizes the app on the authorize page (the link names the service id;
+    # TikTok redirects to the URL registered for the app)
+    sandbox.redirect_url = "https://app.example/callback"
+    query = urlencode({"service_id": sandbox.service_id, "state": "st-1"})
+    answer = requests.get(f"{sandbox.url}/us/open/authorize?{query}", allow_redirects=False, timeout=5)
     assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("https://app.example/callback?")
     redirect = parse_qs(urlsplit(answer.headers["Location"]).query)
     assert redirect["state"] == ["st-1"]
+    wrong_service = urlencode({"service_id": APP_KEY, "state": "st-1"})
+    refused = requests.get(
+        f"{sandbox.url}/us/open/authorize?{wrong_service}", allow_redirects=False, timeout=5
+    )
+    assert refused.status_code == 400
     # When the app trades the code for tokens and asks for the authorized shops
     grant = client.get_access_token(redirect["code"][0])
     shops = client.for_shop(ShopAuth(grant.access_token, grant.refresh_token)).get_authorized_shops()
@@ -518,11 +526,16 @@ def test_sandbox_rejects_a_wrong_app_key(sandbox: TikTokSandbox, sleeps: Sleeps)
     # Given a client with another app's key (and that app's secret)
     client = TikTokClient("other-app", APP_SECRET, sandbox.url, sandbox.url, sleep=sleeps)
     grant = sandbox.issue_token()
-    shop = client.for_shop(ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher))
     # When it calls; Then the app key is refused with 36009004
     with pytest.raises(TikTokApiError) as raised:
-        shop.get_authorized_shops()
+        client.api_request(
+            "GET", "/authorization/202309/shops", access_token=grant.access_token, idempotent=True
+        )
     assert raised.value.code == 36009004
+    # And a shop's handle, whose refresh the auth host refuses too, calls the authorization lost
+    shop = client.for_shop(ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher))
+    with pytest.raises(TikTokAuthorizationLostError):
+        shop.get_authorized_shops()
 
 
 def test_sandbox_checks_the_token_and_the_shop_cipher(sandbox: TikTokSandbox, client: TikTokClient) -> None:
@@ -530,15 +543,16 @@ def test_sandbox_checks_the_token_and_the_shop_cipher(sandbox: TikTokSandbox, cl
     grant = sandbox.issue_token()
     other = sandbox.add_shop(name="Other", region="GB")
     cases = [
-        (ShopAuth("TTP_unknown", "r", grant.shop_cipher), 36009004),
+        # 36009004, then the refresh of a token TikTok never issued is refused too
+        (ShopAuth("TTP_unknown", "r", grant.shop_cipher), None),
         (ShopAuth(grant.access_token, grant.refresh_token, other.cipher), 101000),
         (ShopAuth(grant.access_token, grant.refresh_token, ""), 106013),
     ]
     for auth, code in cases:
         # When a call is made with a bad token or cipher; Then TikTok's code comes back
-        with pytest.raises(TikTokApiError) as raised:
+        with pytest.raises(TikTokApiError if code else TikTokAuthorizationLostError) as raised:
             client.for_shop(auth).search_orders(update_time_ge=0)
-        assert raised.value.code == code
+        assert getattr(raised.value, "code", None) == code
     sandbox.contract.clear()  # the empty cipher breaks the contract on purpose
 
 

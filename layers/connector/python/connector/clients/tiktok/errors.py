@@ -9,7 +9,7 @@ from collections.abc import Mapping
 CODE_OK = 0
 CODE_TOKEN_EXPIRED = 105002
 # "Invalid credentials" (an access token TikTok no longer accepts) shares this code with malformed
-# requests, so the client asks Get Authorized Shops before it calls the authorization lost.
+# requests, so the client asks for a refresh before it calls the authorization lost.
 CODE_INVALID_REQUEST = 36009004
 CODE_RATE_LIMITED = 36009002
 CODE_INTERNAL_ERROR = 36009003

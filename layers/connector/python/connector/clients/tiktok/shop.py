@@ -105,24 +105,13 @@ class ShopClient:
             # The call was refused, not processed, so repeating it is safe even when not idempotent.
             return send(self._refresh(used))
         except TikTokApiError as error:
-            if error.code == CODE_INVALID_REQUEST and self._credentials_refused(used):
-                raise TikTokAuthorizationLostError(
-                    "TikTok no longer accepts this shop's access token"
-                ) from None
-            raise
-
-    def _credentials_refused(self, auth: ShopAuth) -> bool:
-        """Whether TikTok refuses the token itself: Get Authorized Shops (which takes nothing but the
-        token) is refused too."""
-        try:
-            self._client.api_request(
-                "GET", "/authorization/202309/shops", access_token=auth.access_token, idempotent=True
-            )
-        except TikTokTokenExpiredError:
-            return False  # expired, not refused: the next call refreshes it
-        except TikTokApiError as error:
-            return error.refusal
-        return False
+            if error.code != CODE_INVALID_REQUEST:
+                raise
+            # 36009004 is an invalid token and a malformed request alike: a refresh tells them
+            # apart. Refused, the authorization is lost (TikTokAuthorizationLostError); granted, the
+            # call was not processed and is sent once more with the new token, and a malformed
+            # request fails again with TikTok's own answer.
+            return send(self._refresh(used))
 
     def _refresh(self, expired: ShopAuth) -> ShopAuth:
         with self._lock:
