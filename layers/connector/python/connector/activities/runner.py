@@ -17,6 +17,7 @@ from connector.activities.tiktok_listing import (
     run_upload,
 )
 from connector.jobs import Job, JobKind
+from connector.merchant.billing import run_billing_period
 from connector.wiring import Ports
 
 WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
@@ -35,6 +36,7 @@ WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
     JobKind.REPRICE: run_reprice,
     JobKind.CANCEL_IN_SHOPIFY: run_cancel_in_shopify,
     JobKind.RESTOCK_RETURN: run_restock_return,
+    JobKind.BILLING_PERIOD: run_billing_period,
 }
 
 
