@@ -91,17 +91,10 @@ IN_EFFECT = frozenset({"ACTIVE", "FROZEN"})
 # A subscription Shopify activated at some point: only an activated one is cancelled.
 TOOK_EFFECT = IN_EFFECT | {"CANCELLED"}
 AWAITING = frozenset({"PENDING", "ACCEPTED"})  # created, not approved (or not applied) yet
-# Two statuses of one subscription with the same updated_at: its life only goes this way (PENDING ->
-# ACCEPTED -> ACTIVE <-> FROZEN -> CANCELLED; DECLINED and EXPIRED end a pending one).
-_STATUS_RANK = {
-    "PENDING": 0,
-    "ACCEPTED": 1,
-    "ACTIVE": 2,
-    "FROZEN": 3,
-    "DECLINED": 4,
-    "EXPIRED": 4,
-    "CANCELLED": 4,
-}
+# A subscription's life only goes forward through these phases (PENDING -> ACCEPTED -> ACTIVE <->
+# FROZEN -> CANCELLED; DECLINED and EXPIRED end a pending one), so a later phase is newer news
+# whatever the timestamps' precision; within a phase updated_at decides, then FROZEN (the safer).
+_PHASE = {"PENDING": 0, "ACCEPTED": 1, "ACTIVE": 2, "FROZEN": 2, "DECLINED": 3, "EXPIRED": 3, "CANCELLED": 3}
 
 
 def current_subscription(plan: Plan) -> SubscriptionState | None:
@@ -118,7 +111,7 @@ def subscription_changed(plan: Plan, update: SubscriptionState) -> Plan | None:
     Shopify keeps one active subscription per shop and cancels the replaced one as the new one is
     activated (shopify.dev/docs/apps/launch/billing/subscription-billing; enums/
     AppSubscriptionReplacementBehavior), and sends webhooks in no set order. So each subscription's
-    statuses are ordered by their ``updated_at`` (ties: the way a subscription's life goes), and the
+    statuses are ordered by the way its life goes, then by ``updated_at`` (full precision), and the
     plan follows the newest subscription (``created_at``, then id) Shopify ever activated; an older
     one's update is ignored. Its CANCELLED returns the shop to the default plan, unless a newer
     subscription still awaits approval: that is a replacement whose activation is on its way.
@@ -156,12 +149,14 @@ def _following(plan: Plan) -> Plan:
 
 
 def _age(state: SubscriptionState) -> tuple[datetime, int, str]:
+    # Whole seconds: webhooks and GraphQL may not give created_at to the same precision; within a
+    # second, Shopify's ids (which only grow) tell which subscription came later.
     number = state.id.rsplit("/", 1)[-1]
-    return (state.created_at, int(number) if number.isdigit() else 0, state.id)
+    return (state.created_at.replace(microsecond=0), int(number) if number.isdigit() else 0, state.id)
 
 
-def _freshness(state: SubscriptionState) -> tuple[datetime, int, str]:
-    return (state.updated_at, _STATUS_RANK.get(state.status, 0), state.status)
+def _freshness(state: SubscriptionState) -> tuple[int, datetime, bool, str]:
+    return (_PHASE.get(state.status, 0), state.updated_at, state.status == "FROZEN", state.status)
 
 
 def installed_plan(
