@@ -4,10 +4,11 @@ sample webhooks name, with encrypted tokens like a real connection, then fed the
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from connector.connections import connect_tiktok
-from connector.domain.entities import InstallState, PackageDimensions, Plan, Shop, SyncSettings
+from connector.domain.entities import InstallState, PackageDimensions, Shop, SyncSettings
+from connector.domain.plans import new_plan
 from connector.wiring import Ports
 from local.events import DEMO_SHOP, DEMO_TIKTOK_SHOP_ID, load, replayable
 from local.sandboxes.shopify import ShopifySandbox
@@ -59,8 +60,7 @@ def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifyS
                 order_id=sample["order_id"],
             )
     store.link_tiktok_product(DEMO_SHOP, DEMO_TIKTOK_PRODUCT_ID, DEMO_SHOPIFY_PRODUCT_ID)
-    today = now.date()
-    store.commit_plan(Plan(DEMO_SHOP, "free", billing_date=today + timedelta(days=30), cycle_started=today))
+    store.commit_plan(new_plan(DEMO_SHOP, now))
 
 
 def replay_samples(api_url: str) -> dict[str, int]:

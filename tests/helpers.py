@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -79,7 +79,14 @@ def connected_shop(store: Store, shop: str, **settings: Any) -> str:
         )
     )
     store.link_tiktok_shop(shop, tiktok_shop_id)
-    store.commit_plan(Plan(shop, "free", billing_date=date(2026, 12, 26), cycle_started=date(2026, 11, 26)))
+    store.commit_plan(
+        Plan(
+            shop,
+            "free",
+            billing_at=datetime(2026, 12, 26, tzinfo=UTC),
+            cycle_started_at=datetime(2026, 11, 26, tzinfo=UTC),
+        )
+    )
     return tiktok_shop_id
 
 

@@ -29,7 +29,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -159,6 +159,9 @@ class ShopifySandbox(Service):
         self._ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000 + 1)
         self._faults: deque[InjectedFault] = deque()
         self.refused_shops: set[str] = set()  # token exchange refused, as after an uninstall
+        # An approved replacement sends the replaced subscription's CANCELLED before the new one's
+        # ACTIVE (True) or after it (False).
+        self.replaced_cancelled_first = False
         # Bulk queries: the least time one takes from creation to COMPLETED (real seconds, not
         # ``clock``, which tests may freeze), the files they left, and how often one was downloaded.
         self.bulk_seconds = bulk_seconds
@@ -316,15 +319,35 @@ class ShopifySandbox(Service):
         return f"{self.url}/{subscription.shop}/admin/charges/{subscription.id}/confirm"
 
     def decide_subscription(self, shop: str, subscription_id: int, approve: bool) -> SandboxSubscription:
-        """The merchant approves (ACTIVE) or declines (DECLINED); app_subscriptions/update is sent."""
-        subscription = self.state(shop).subscriptions.get(subscription_id)
-        if subscription is None:
-            raise SandboxError(HTTPStatus.NOT_FOUND, "no such charge")
-        if subscription.status == "PENDING":
+        """The merchant approves (ACTIVE) or declines (DECLINED); app_subscriptions/update is sent.
+        Approval replaces the shop's active subscription as Shopify does (one active subscription
+        per shop; APPLY_IMMEDIATELY and STANDARD cancel the current one as the new one activates:
+        shopify.dev/docs/api/admin-graphql/2025-10/enums/AppSubscriptionReplacementBehavior): the
+        replaced one is CANCELLED at the same instant and both webhooks go out, the CANCELLED first
+        when ``replaced_cancelled_first`` (Shopify promises no order among webhooks)."""
+        state = self.state(shop)
+        with self._lock:
+            subscription = state.subscriptions.get(subscription_id)
+            if subscription is None:
+                raise SandboxError(HTTPStatus.NOT_FOUND, "no such charge")
+            if subscription.status != "PENDING":
+                return subscription
+            now = datetime.now(UTC)
+            replaced = [
+                s
+                for s in state.subscriptions.values()
+                if approve and s.id != subscription.id and s.status in ("ACTIVE", "FROZEN")
+            ]
+            for old in replaced:
+                old.status, old.updated_at, old.current_period_end = "CANCELLED", now, None
             subscription.status = "ACTIVE" if approve else "DECLINED"
-            subscription.updated_at = datetime.now(UTC)
-            if self.webhooks.url:
-                self.send_app_subscription_update(shop, subscription.id)
+            subscription.updated_at = now
+            if approve:
+                subscription.current_period_end = now + timedelta(days=subscription.period_days)
+        if self.webhooks.url:
+            news = [*replaced, subscription] if self.replaced_cancelled_first else [subscription, *replaced]
+            for changed in news:
+                self.send_app_subscription_update(shop, changed.id)
         return subscription
 
     # -- webhooks --------------------------------------------------------------------------------
@@ -552,6 +575,11 @@ class ShopifySandbox(Service):
         if status is not None:
             subscription.status = status
             subscription.updated_at = datetime.now(UTC)
+            active = status in ("ACTIVE", "FROZEN")
+            period_end = subscription.updated_at + timedelta(days=subscription.period_days)
+            subscription.current_period_end = (
+                (subscription.current_period_end or period_end) if active else None
+            )
         payload = payloads.app_subscription_payload(subscription, shop_number(shop))
         return self.send_webhook(shop, "app_subscriptions/update", payload, wrong_secret=wrong_secret)
 

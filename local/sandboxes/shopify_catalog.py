@@ -442,6 +442,12 @@ class SandboxSubscription:
     created_at: datetime
     updated_at: datetime
     status: str = "PENDING"
+    replacement: str = "STANDARD"  # its AppSubscriptionReplacementBehavior
+    current_period_end: datetime | None = None  # set while ACTIVE
+
+    @property
+    def period_days(self) -> int:
+        return 365 if self.interval == "ANNUAL" else 30
 
 
 @dataclass(frozen=True)

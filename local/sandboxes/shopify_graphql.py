@@ -46,6 +46,7 @@ from local.sandboxes.shopify_catalog import (
     SandboxProduct,
     SandboxSubscription,
     SandboxVariant,
+    shop_number,
 )
 from local.sandboxes.shopify_contract import Contract, fit_variables, operation_label
 from local.sandboxes.shopify_orders import Notify, OrderBook, order_object
@@ -476,6 +477,7 @@ class Resolvers:
             "orderCancel": self.order_cancel,
             "refundCreate": self.refund_create,
             "appSubscriptionCreate": self.app_subscription_create,
+            "currentAppInstallation": self.current_app_installation,
             "bulkOperationRunQuery": self.bulk_operation_run_query,
         }
 
@@ -644,7 +646,7 @@ class Resolvers:
         returnUrl: str,
         test: bool | None = None,
         trialDays: int | None = None,
-        replacementBehavior: str = "STANDARD",  # the sandbox keeps every subscription side by side
+        replacementBehavior: str = "STANDARD",
     ) -> dict[str, Any]:
         recurring = [item["plan"]["appRecurringPricingDetails"] for item in lineItems]
         plans = [plan for plan in recurring if plan]
@@ -653,6 +655,13 @@ class Resolvers:
             errors.append({"field": ["name"], "message": "Name can't be blank"})
         if len(plans) != 1:
             errors.append({"field": ["lineItems"], "message": "the sandbox takes exactly one recurring plan"})
+        elif _deferred(self.state, plans[0], replacementBehavior):
+            errors.append(
+                {
+                    "field": ["replacementBehavior"],
+                    "message": "the sandbox replaces subscriptions immediately only, never at the next cycle",
+                }
+            )
         if errors:
             return {"appSubscription": None, "confirmationUrl": None, "userErrors": errors}
         now = self.now()
@@ -667,22 +676,69 @@ class Resolvers:
             test=bool(test),
             created_at=now,
             updated_at=now,
+            replacement=replacementBehavior,
         )
         self.state.subscriptions[subscription.id] = subscription
         return {
-            "appSubscription": {
-                "id": f"gid://shopify/AppSubscription/{subscription.id}",
-                "name": subscription.name,
-                "status": subscription.status,
-                "test": subscription.test,
-                "returnUrl": subscription.return_url,
-                "createdAt": _iso(now),
-                "currentPeriodEnd": None,
-                "trialDays": trialDays or 0,
-            },
+            "appSubscription": subscription_object(subscription, trialDays or 0),
             "confirmationUrl": self.confirmation_url(subscription),
             "userErrors": [],
         }
+
+    def current_app_installation(self, info: Any) -> dict[str, Any]:
+        # AppInstallation.activeSubscriptions: "the active application subscriptions billed to the
+        # shop on a recurring basis" (admin-graphql 2025-10, objects/AppInstallation).
+        active = [s for s in self.state.subscriptions.values() if s.status == "ACTIVE"]
+        return {
+            "__typename": "AppInstallation",
+            "id": f"gid://shopify/AppInstallation/{shop_number(self.state.shop)}",
+            "activeSubscriptions": [subscription_object(s) for s in active],
+        }
+
+
+def subscription_object(subscription: SandboxSubscription, trial_days: int = 0) -> dict[str, Any]:
+    """An AppSubscription; currentPeriodEnd is null unless it is active (objects/AppSubscription)."""
+    gid = f"gid://shopify/AppSubscription/{subscription.id}"
+    return {
+        "__typename": "AppSubscription",
+        "id": gid,
+        "name": subscription.name,
+        "status": subscription.status,
+        "test": subscription.test,
+        "returnUrl": subscription.return_url,
+        "createdAt": _iso(subscription.created_at),
+        "currentPeriodEnd": (
+            _iso(subscription.current_period_end) if subscription.current_period_end else None
+        ),
+        "trialDays": trial_days,
+        "lineItems": [
+            {
+                "id": f"gid://shopify/AppSubscriptionLineItem/{subscription.id}",
+                "plan": {
+                    "pricingDetails": {
+                        "__typename": "AppRecurringPricing",
+                        "interval": subscription.interval,
+                        "price": {"amount": str(subscription.price), "currencyCode": subscription.currency},
+                        "discount": None,
+                        "planHandle": None,
+                    }
+                },
+            }
+        ],
+    }
+
+
+def _deferred(state: ShopState, plan: dict[str, Any], behavior: str) -> bool:
+    """Whether Shopify would apply this subscription only at the next billing cycle
+    (enums/AppSubscriptionReplacementBehavior; the discount-only case is not modelled)."""
+    current = next((s for s in state.subscriptions.values() if s.status in ("ACTIVE", "FROZEN")), None)
+    if current is None or current.currency != plan["price"]["currencyCode"]:
+        return False  # nothing to replace, or another currency: applied immediately
+    if behavior == "APPLY_ON_NEXT_BILLING_CYCLE":
+        return True
+    cheaper = Decimal(str(plan["price"]["amount"])) < current.price
+    annual = plan.get("interval") == "ANNUAL"
+    return behavior == "STANDARD" and current.interval == "ANNUAL" and (not annual or cheaper)
 
 
 def _bulk_refusal(code: str, field: list[str] | None, message: str) -> dict[str, Any]:

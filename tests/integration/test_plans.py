@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
+import requests
 
 from connector.activities.orders import sync_order
 from connector.activities.tiktok_listing import PLAN_LIMIT_REACHED, run_upload
@@ -122,21 +124,97 @@ def test_the_cycle_roll_over_run_twice_changes_usage_once(store: Store, shop: st
 
     connected_shop(store, shop)
     today = date(2026, 12, 27)
-    change_plan(store, shop, billing_date=today - timedelta(days=1), orders_used=7, pending_plan="beginner")
+    billing_at = datetime.combine(today, time(12, 30, 15), UTC)  # the subscription's period end
+    change_plan(store, shop, billing_at=billing_at, orders_used=7, pending_plan="beginner")
     recorder = JobRecorder()
     ports = Ports(store=store, jobs=recorder)
-    at = int(datetime.combine(today, time(12), UTC).timestamp())
+    before, at = int(billing_at.timestamp()) - 1, int(billing_at.timestamp()) + 60
 
+    roll_plan_cycles(ports, before)  # the same day, before the instant: not yet
+    assert store.get_plan(shop).orders_used == 7  # type: ignore[union-attr]
     first = roll_plan_cycles(ports, at)
     second = roll_plan_cycles(ports, at)
 
     rolled = store.get_plan(shop)
     assert rolled is not None
-    assert (rolled.orders_used, rolled.billing_date, rolled.name, rolled.pending_plan) == (
+    assert (rolled.orders_used, rolled.billing_at, rolled.name, rolled.pending_plan) == (
         0,
-        today - timedelta(days=1) + timedelta(days=30),
+        billing_at + timedelta(days=30),
         "beginner",
         None,
     )
+    assert shop not in {p.shop for p in store.plans_due(today)}
     assert first >= 1 and second == 0
     assert [j.kind for j in recorder.jobs if j.shop == shop] == [JobKind.RELEASE_HELD_ORDERS]
+
+
+@pytest.mark.parametrize("cancelled_first", [True, False], ids=["cancelled-first", "active-first"])
+def test_an_upgrade_from_beginner_to_growth_ends_on_growth_whichever_webhook_comes_first(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch, cancelled_first: bool
+) -> None:
+    # Given a shop on Beginner, and Shopify sending the replaced subscription's CANCELLED before
+    # (or after) the new one's ACTIVE
+    monkeypatch.setattr(stack.shopify, "replaced_cancelled_first", cancelled_first)
+    assert stack.merchant_call("GET", "/v1/dashboard").status_code == 200
+    _approve_upgrade(stack, "beginner")
+    assert stack.merchant_call("GET", "/v1/plan").json()["plan"] == "beginner"
+
+    # When the merchant upgrades to Growth and approves it
+    _approve_upgrade(stack, "growth")
+
+    # Then Shopify replaced Beginner, and the shop is on Growth, its cycle Growth's billing period
+    by_name = {s.name: s for s in stack.shopify.subscriptions(stack.shop)}
+    assert (by_name["Beginner"].status, by_name["Growth"].status) == ("CANCELLED", "ACTIVE")
+    sent = [
+        d for d in stack.shopify.deliveries if d.shop == stack.shop and d.topic == "app_subscriptions/update"
+    ]
+    assert len(sent) == 3 and all(d.status == 200 for d in sent)
+    plan = stack.merchant_call("GET", "/v1/plan").json()
+    assert (plan["plan"], plan["subscription_status"], plan["products_limit"]) == ("growth", "ACTIVE", 1000)
+    period_end = by_name["Growth"].current_period_end
+    assert period_end is not None
+    assert datetime.fromisoformat(plan["billing_at"]) == period_end
+    assert plan["billing_date"] == period_end.date().isoformat()
+
+
+def test_a_shop_installed_with_an_active_subscription_starts_on_it(
+    stack: LocalStack, shopify_partner: Any
+) -> None:
+    # Given Shopify already bills the shop for Growth (a reinstall within its period, say)
+    from local.sandboxes.shopify_catalog import SandboxSubscription
+
+    now = datetime.now(UTC)
+    growth = SandboxSubscription(
+        id=shopify_partner.next_id(),
+        shop=stack.shop,
+        name="Growth",
+        price=Decimal("49.00"),
+        currency="USD",
+        interval="EVERY_30_DAYS",
+        return_url="https://app.example/return",
+        test=True,
+        created_at=now - timedelta(days=12),
+        updated_at=now - timedelta(days=12),
+        status="ACTIVE",
+        current_period_end=now + timedelta(days=18, seconds=7),
+    )
+    shopify_partner.state(stack.shop).subscriptions[growth.id] = growth
+
+    # When the merchant opens the app for the first time
+    plan = stack.merchant_call("GET", "/v1/plan").json()
+
+    # Then the plan is Growth, its cycle ending with Shopify's billing period
+    assert (plan["plan"], plan["subscription_status"]) == ("growth", "ACTIVE")
+    assert datetime.fromisoformat(plan["billing_at"]) == growth.current_period_end
+    assert datetime.fromisoformat(plan["cycle_started_at"]) == growth.current_period_end - timedelta(days=30)
+
+
+def _approve_upgrade(stack: LocalStack, plan: str) -> None:
+    """POST /v1/plan/upgrade, the merchant approves on Shopify's page, the webhooks are processed
+    and the jobs they asked for run."""
+    upgrade = stack.merchant_call("POST", "/v1/plan/upgrade", json={"plan": plan})
+    assert upgrade.status_code == 200, upgrade.text
+    approval = requests.get(upgrade.json()["confirmation_url"], allow_redirects=False, timeout=10)
+    assert approval.status_code in (302, 303)
+    stack.events.drain()
+    stack.jobs.drain(timeout=30)

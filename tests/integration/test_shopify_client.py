@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -386,6 +387,63 @@ def test_visiting_the_confirmation_url_sends_a_signed_subscription_webhook(
     body = delivery.payload["app_subscription"]
     assert body["admin_graphql_api_id"] == f"gid://shopify/AppSubscription/{subscription.id}"
     assert (body["status"], body["price"], body["currency"]) == (status, "19.99", "USD")
+
+
+@pytest.mark.parametrize("cancelled_first", [True, False])
+def test_an_approved_subscription_replaces_the_active_one_as_shopify_does(
+    client: ShopifyAdminClient,
+    sandbox: ShopifySandbox,
+    receiver: Receiver,
+    shop: str,
+    monkeypatch: pytest.MonkeyPatch,
+    cancelled_first: bool,
+) -> None:
+    # Given a shop billed for Beginner, and the sandbox told which webhook goes first
+    monkeypatch.setattr(sandbox, "replaced_cancelled_first", cancelled_first)
+    api = client.for_shop(shop, sandbox.issue_token(shop))
+    beginner = api.create_app_subscription(
+        "Beginner", Decimal("19"), "USD", "https://app.example/r", test=True
+    )
+    requests.get(beginner.confirmation_url, allow_redirects=False, timeout=5)
+    assert [s.name for s in api.active_subscriptions()] == ["Beginner"]
+    # When the merchant approves Growth
+    growth = api.create_app_subscription("Growth", Decimal("49"), "USD", "https://app.example/r", test=True)
+    assert (growth.gid, growth.name, growth.status) == (
+        f"gid://shopify/AppSubscription/{growth.id}",
+        "Growth",
+        "PENDING",
+    )
+    assert growth.created_at is not None
+    requests.get(growth.confirmation_url, allow_redirects=False, timeout=5)
+    # Then Beginner is cancelled at the instant Growth activates, both webhooks in the order asked
+    news = [d.payload["app_subscription"] for d in receiver.received[1:]]
+    expected = [("Beginner", "CANCELLED"), ("Growth", "ACTIVE")]
+    assert [(n["name"], n["status"]) for n in news] == (expected if cancelled_first else expected[::-1])
+    assert news[0]["updated_at"] == news[1]["updated_at"]
+    # And Shopify bills Growth alone, its period a 30-day interval from its activation
+    (active,) = api.active_subscriptions()
+    assert (active.gid, active.name, active.status) == (growth.gid, "Growth", "ACTIVE")
+    activated = next(s for s in sandbox.subscriptions(shop) if s.name == "Growth").updated_at
+    assert active.current_period_end == activated + timedelta(days=30)
+
+
+def test_a_replacement_deferred_to_the_next_cycle_is_refused_not_faked(
+    client: ShopifyAdminClient, sandbox: ShopifySandbox, shop: str
+) -> None:
+    api = client.for_shop(shop, sandbox.issue_token(shop))
+    beginner = api.create_app_subscription(
+        "Beginner", Decimal("19"), "USD", "https://app.example/r", test=True
+    )
+    requests.get(beginner.confirmation_url, allow_redirects=False, timeout=5)
+    with pytest.raises(ShopifyUserError, match="immediately only"):
+        api.create_app_subscription(
+            "Growth",
+            Decimal("49"),
+            "USD",
+            "https://app.example/r",
+            True,
+            replacement="APPLY_ON_NEXT_BILLING_CYCLE",
+        )
 
 
 def test_app_subscription_user_errors_surface(

@@ -43,6 +43,7 @@ CLIENT_DOCUMENTS = (
     "ORDER_LINE_ITEMS_QUERY",
     "REFUND_CREATE",
     "APP_SUBSCRIPTION_CREATE",
+    "ACTIVE_SUBSCRIPTIONS_QUERY",
     "LOCATIONS_QUERY",
     "INVENTORY_LEVELS_QUERY",
     "INVENTORY_ITEM_LEVELS_QUERY",
@@ -275,6 +276,7 @@ def test_the_clients_calls_break_nothing_in_the_contract(sandbox: ShopifySandbox
     variant = sandbox.catalog(shop)[0].variants[0]
     client.create_order_from(plain_order_draft([(variant.id, 1, "3.00")], "576"))
     client.create_app_subscription("Pro", Decimal("9.99"), "USD", "https://app.example/return", True)
+    client.active_subscriptions()
     with pytest.raises(ShopifyError):
         client.create_order_from(plain_order_draft([], "577"))  # Shopify's userErrors
     admin.close()

@@ -18,6 +18,7 @@ from connector.domain.entities import (
     Plan,
     Product,
     Shop,
+    SubscriptionState,
     SyncSettings,
     TikTokConnection,
     Variant,
@@ -199,7 +200,21 @@ def test_activities_listed_by_state_newest_first(store: Store, shop: str) -> Non
 
 
 def test_plan_round_trip_with_optimistic_lock(store: Store, shop: str) -> None:
-    plan = Plan(shop, "free", billing_date=date(2026, 12, 26), cycle_started=date(2026, 11, 26))
+    plan = Plan(
+        shop,
+        "free",
+        billing_at=datetime(2026, 12, 26, 17, 5, 9, 250000, tzinfo=UTC),
+        cycle_started_at=datetime(2026, 11, 26, 17, 5, 9, 250000, tzinfo=UTC),
+        subscriptions=(
+            SubscriptionState(
+                "gid://shopify/AppSubscription/9",
+                "Growth",
+                "CANCELLED",
+                datetime(2026, 10, 1, 8, 0, 0, 123456, tzinfo=UTC),
+                datetime(2026, 11, 2, 8, 0, 0, 654321, tzinfo=UTC),
+            ),
+        ),
+    )
     assert store.commit_plan(plan) is CommitOutcome.APPLIED
     stored = store.get_plan(shop)
     assert stored == Plan(**{**plan.__dict__, "version": 1})
@@ -242,12 +257,14 @@ def test_the_schedules_find_installed_shops_and_due_plans_through_indexes_not_sc
     assert shop in {s.domain for s in store.installed_shops()}
 
     today = date(2031, 5, 17)  # a date no other test bills on
-    plan = Plan(shop, "free", billing_date=today + timedelta(days=1), cycle_started=today)
+    midnight = datetime.combine(today, datetime.min.time(), UTC)
+    plan = Plan(shop, "free", billing_at=midnight + timedelta(days=1, hours=5), cycle_started_at=midnight)
     assert store.commit_plan(plan) is CommitOutcome.APPLIED
     assert shop not in {p.shop for p in store.plans_due(today)}  # billed tomorrow
     stored = store.get_plan(shop)
     assert stored is not None
-    assert store.commit_plan(replace(stored, billing_date=today - timedelta(days=3))) is CommitOutcome.APPLIED
+    earlier = replace(stored, billing_at=midnight - timedelta(days=3) + timedelta(hours=23))
+    assert store.commit_plan(earlier) is CommitOutcome.APPLIED
     assert [p.billing_date for p in store.plans_due(today) if p.shop == shop] == [today - timedelta(days=3)]
 
 

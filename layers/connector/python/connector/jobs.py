@@ -25,6 +25,7 @@ class JobKind(StrEnum):
     RESTOCK_RETURN = "restock_return"  # a TikTok return completed: its units back to Shopify's stock
     REMOVE_LISTING = "remove_listing"  # delete from TikTok a product deleted in Shopify, free its slot
     REPRICE = "reprice"  # a changed price rule or stock buffer: every live listing, in chunks
+    BILLING_PERIOD = "billing_period"  # a subscription went ACTIVE: its billing period sets the cycle
 
 
 class Job(BaseModel):

@@ -138,13 +138,13 @@ def poll_deleted_products(ports: Ports, shop: Shop, now: int) -> int:
 def roll_plan_cycles(ports: Ports, now: int) -> int:
     """Start the next cycle of every plan whose billing date has come, exactly once: the write is
     conditional on the plan's version, and a second run finds the billing date in the future."""
-    store, today, rolled = ports.store, datetime.fromtimestamp(now, UTC).date(), 0
-    for plan in store.plans_due(today):
-        following = cycle_rolled(plan, today)
+    store, moment, rolled = ports.store, datetime.fromtimestamp(now, UTC), 0
+    for plan in store.plans_due(moment.date()):
+        following = cycle_rolled(plan, moment)  # at its billing instant, not the day's start
         if following is None:
             continue
         # Queued first: if the write below loses, the job finds nothing new to release.
-        key = f"cycle:{plan.shop}:{following.cycle_started.isoformat()}"
+        key = f"cycle:{plan.shop}:{following.cycle_started_at.isoformat()}"
         ports.enqueue_job(
             Job(kind=JobKind.RELEASE_HELD_ORDERS, shop=plan.shop, idempotency_key=key, params={})
         )

@@ -20,6 +20,7 @@ from connector.activities.tiktok_listing import (
 from connector.clients.tiktok.errors import TikTokAuthorizationLostError
 from connector.domain.entities import TikTokConnection
 from connector.jobs import Job, JobKind
+from connector.merchant.billing import run_billing_period
 from connector.tiktok_session import MissingTikTokAuthorizationError
 from connector.wiring import Ports
 
@@ -39,9 +40,10 @@ WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
     JobKind.REPRICE: run_reprice,
     JobKind.CANCEL_IN_SHOPIFY: run_cancel_in_shopify,
     JobKind.RESTOCK_RETURN: run_restock_return,
+    JobKind.BILLING_PERIOD: run_billing_period,
 }
 # Work that never calls TikTok: it runs whatever the connection's state.
-WITHOUT_TIKTOK = frozenset({JobKind.IMPORT})
+WITHOUT_TIKTOK = frozenset({JobKind.IMPORT, JobKind.BILLING_PERIOD})
 
 
 def run(job: Job, ports: Ports) -> None:

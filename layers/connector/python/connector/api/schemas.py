@@ -80,7 +80,9 @@ class PlanOut(_Out):
     name: str
     amount: str
     currency: str
-    billing_date: date
+    billing_date: date  # the UTC day of billing_at
+    billing_at: datetime  # quotas roll over at this instant: the subscription's billing period end
+    cycle_started_at: datetime
     products_limit: int
     products_used: int
     products_remaining: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any, cast
 
@@ -20,6 +20,7 @@ from connector.dal.rows import (
     PlanRow,
     ProductRow,
     ShopRow,
+    SubscriptionMap,
     SyncSettingsMap,
     VariantMap,
     WarehouseMap,
@@ -40,6 +41,7 @@ from connector.domain.entities import (
     Product,
     ProductImage,
     Shop,
+    SubscriptionState,
     SyncField,
     SyncSettings,
     TikTokConnection,
@@ -365,11 +367,21 @@ def plan_to_row(plan: Plan, version: int) -> PlanRow:
         keys.PLAN,
         name=plan.name,
         billing_date=plan.billing_date.isoformat(),
-        cycle_started=plan.cycle_started.isoformat(),
+        billing_at=_utc_iso(plan.billing_at),
+        cycle_started_at=_utc_iso(plan.cycle_started_at),
         orders_used=plan.orders_used,
         products_used=plan.products_used,
         subscription_status=plan.subscription_status,
-        subscription_updated_at=plan.subscription_updated_at,
+        subscriptions=[
+            SubscriptionMap(
+                id=s.id,
+                name=s.name,
+                status=s.status,
+                created_at=_utc_iso(s.created_at),
+                updated_at=_utc_iso(s.updated_at),
+            )
+            for s in plan.subscriptions
+        ],
         pending_plan=plan.pending_plan,
         version=version,
         gsi1pk=keys.plans_due_pk(plan.billing_date.isoformat()),
@@ -378,18 +390,37 @@ def plan_to_row(plan: Plan, version: int) -> PlanRow:
 
 
 def plan_from_row(row: PlanRow) -> Plan:
+    # Rows written before billing instants held days: the cycle turned at their UTC midnight.
+    billing_at = _from_iso(row.billing_at) or _midnight(row.billing_date)
     return Plan(
         shop=row.pk.removeprefix(keys.SHOP_PREFIX),
         name=row.name,
-        billing_date=date.fromisoformat(row.billing_date),
-        cycle_started=date.fromisoformat(row.cycle_started),
+        billing_at=billing_at,
+        cycle_started_at=_from_iso(row.cycle_started_at) or _midnight(row.cycle_started or row.billing_date),
         orders_used=int(row.orders_used),
         products_used=int(row.products_used or 0),
         subscription_status=row.subscription_status,
-        subscription_updated_at=int(row.subscription_updated_at),
+        subscriptions=tuple(
+            SubscriptionState(
+                id=s.id,
+                name=s.name,
+                status=s.status,
+                created_at=datetime.fromisoformat(s.created_at),
+                updated_at=datetime.fromisoformat(s.updated_at),
+            )
+            for s in row.subscriptions or ()
+        ),
         pending_plan=row.pending_plan,
         version=int(row.version),
     )
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _midnight(day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time(), UTC)
 
 
 def _dimensions_map(dimensions: PackageDimensions | None) -> DimensionsMap | None:

@@ -233,14 +233,24 @@ class ActivityItemRow(TableRow):
     error = UnicodeAttribute(null=True)
 
 
+class SubscriptionMap(MapAttribute[str, Any]):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()  # ISO 8601, UTC, as precise as Shopify sent it
+    updated_at = UnicodeAttribute()
+
+
 class PlanRow(ListedRow):
     name = UnicodeAttribute()
-    billing_date = UnicodeAttribute()
-    cycle_started = UnicodeAttribute()
+    billing_date = UnicodeAttribute()  # the UTC day of billing_at: the roll-over's index partition
+    cycle_started = UnicodeAttribute(null=True)  # rows written before billing_at: the cycle's day
+    billing_at = UnicodeAttribute(null=True)  # ISO 8601, UTC (rows before it: billing_date's midnight)
+    cycle_started_at = UnicodeAttribute(null=True)
     orders_used = NumberAttribute(default=0)
     products_used = NumberAttribute(default=0)
     subscription_status = UnicodeAttribute(default="ACTIVE")
-    subscription_updated_at = NumberAttribute(default=0)
+    subscriptions = ListAttribute[SubscriptionMap](of=SubscriptionMap, default=list)
     pending_plan = UnicodeAttribute(null=True)
     version = NumberAttribute()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Literal, get_args
@@ -310,17 +310,36 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class SubscriptionState:
+    """What Shopify last said of one app subscription (an app_subscriptions/update, or our own
+    appSubscriptionCreate's answer): its status as of ``updated_at``."""
+
+    id: str  # admin_graphql_api_id, gid://shopify/AppSubscription/<n>
+    name: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class Plan:
     shop: str
     name: str
-    billing_date: date
-    cycle_started: date
+    billing_at: datetime  # the cycle ends (quotas roll over) at this instant
+    cycle_started_at: datetime
     orders_used: int = 0
     products_used: int = 0  # products holding a slot (uploaded to TikTok, not deleted there)
     subscription_status: str = "ACTIVE"
-    subscription_updated_at: int = 0  # Shopify's updated_at of the subscription status we hold
+    # Oldest first: the shop's current subscription (the newest that took effect), if any, then
+    # newer ones not in effect yet; what domain.plans orders Shopify's updates by.
+    subscriptions: tuple[SubscriptionState, ...] = ()
     pending_plan: str | None = None  # a downgrade waiting for the next cycle
     version: int = 0
+
+    @property
+    def billing_date(self) -> date:
+        """The day (UTC) of the next billing: the roll-over's index and the page's date."""
+        return self.billing_at.astimezone(UTC).date()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from connector.domain.entities import (
 from connector.domain.plans import catalogue
 from connector.domain.status import FINAL_ORDER_STATUSES
 from connector.jobs import Job, JobKind
-from connector.merchant import views
+from connector.merchant import billing, views
 from connector.merchant.errors import ConflictError, NotFoundError, UnprocessableError
 from connector.observability import logger
 from connector.wiring import Ports, ShopGoneError
@@ -348,4 +348,5 @@ def upgrade(ports: Ports, shop: Shop, plan_id: str) -> schemas.UpgradeOut:
     subscription = ports.shopify_admin(shop).create_app_subscription(
         offer.name, offer.amount, plans.currency, return_url, ports.settings.shopify_billing_test
     )
+    billing.record_created(ports, shop.domain, subscription)
     return schemas.UpgradeOut(confirmation_url=subscription.confirmation_url)

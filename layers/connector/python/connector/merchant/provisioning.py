@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from connector.clients.shopify.errors import ShopifyAuthError
 from connector.domain.entities import InstallState, Shop
-from connector.domain.plans import new_plan
+from connector.merchant.billing import plan_from_shopify
 from connector.merchant.errors import ForbiddenError
 from connector.wiring import Ports
 
@@ -34,8 +34,8 @@ def ensure_shop(ports: Ports, domain: str, session_token: str) -> Shop:
     ciphertext = ports.cipher.encrypt(token.access_token, domain)
     if shop is None:
         shop = Shop(domain=domain, installed_at=now, shopify_token_ciphertext=ciphertext)
+        plan_from_shopify(ports, shop, now)  # first: a failed read leaves no shop without a plan
         store.save_shop(shop)
-        store.commit_plan(new_plan(domain, now.date()))
         return shop
     reinstalled = replace(
         shop,
@@ -44,12 +44,11 @@ def ensure_shop(ports: Ports, domain: str, session_token: str) -> Shop:
         uninstalled_at=None,
         shopify_token_ciphertext=ciphertext,
     )
+    plan_from_shopify(ports, reinstalled, now)  # before the shop counts as installed again
     store.update_shop(
         domain,
         install_state=InstallState.INSTALLED,
         installed_at=now,
         shopify_token_ciphertext=ciphertext,
     )
-    if store.get_plan(domain) is None:  # shop/redact erased it
-        store.commit_plan(new_plan(domain, now.date()))
     return reinstalled

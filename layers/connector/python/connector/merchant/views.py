@@ -150,6 +150,8 @@ def plan_view(plan: Plan, counts: StatusCounts) -> schemas.PlanOut:
         amount=str(offer.amount),
         currency=plans.currency,
         billing_date=plan.billing_date,
+        billing_at=plan.billing_at,
+        cycle_started_at=plan.cycle_started_at,
         products_limit=offer.products_limit,
         products_used=used.products_used,
         products_remaining=used.products_remaining,

@@ -21,7 +21,15 @@ from connector.dal.store import CommitOutcome, Delivery, VersionedWrite
 from connector.dal.table import MAX_TRANSACTION_ITEMS
 from connector.domain import changes, plans
 from connector.domain.changes import CatalogFacts, Change
-from connector.domain.entities import Order, Plan, Product, ProductImage, Shop, Variant
+from connector.domain.entities import (
+    Order,
+    Plan,
+    Product,
+    ProductImage,
+    Shop,
+    SubscriptionState,
+    Variant,
+)
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
 from connector.webhooks import shopify as shopify_payloads
@@ -285,19 +293,20 @@ class Applier:
 
     def _shopify_subscription(self, message: QueuedWebhook) -> Outcome:
         subscription = _shopify_payload(message, shopify_payloads.AppSubscriptionPayload).app_subscription
-        updated_at = (
-            int(subscription.updated_at.timestamp()) if subscription.updated_at else message.occurred_at
-        )
         for _ in range(MAX_ATTEMPTS):
             plan = self._store.get_plan(message.shop)
             if plan is None:
                 return Outcome.IGNORED
-            if updated_at <= plan.subscription_updated_at:
+            update = _subscription_state(plan, subscription, message)
+            recorded = plans.subscription_changed(plan, update)
+            if recorded is None:
                 return Outcome.STALE
-            recorded = plans.subscription_changed(plan, subscription.name, subscription.status, updated_at)
-            if recorded.subscription_status == "ACTIVE":
-                # Limits may have risen (or billing thawed): held orders flow, in arrival order.
+            current = plans.current_subscription(recorded)
+            if current == update and update.status == "ACTIVE":
+                # Limits may have risen (or billing thawed): held orders flow, in arrival order; and
+                # the cycle follows the subscription's billing period, which only Shopify's API tells.
                 self._job(message, JobKind.RELEASE_HELD_ORDERS, {})
+                self._job(message, JobKind.BILLING_PERIOD, {"subscription_id": current.id})
             if self._store.commit_plan(recorded) is CommitOutcome.APPLIED:
                 return Outcome.APPLIED
         raise ConflictError("plan kept changing")
@@ -725,3 +734,25 @@ TOPICS: dict[tuple[Source, str], Topic] = {
     ),
     (Source.TIKTOK, str(_TT.RETURN_STATUS_CHANGE.value)): Topic(Applier._tiktok_return, changes="order"),
 }
+
+
+def _subscription_state(
+    plan: Plan, subscription: shopify_payloads.AppSubscription, message: QueuedWebhook
+) -> SubscriptionState:
+    """The update as the domain orders it; a payload without times (never Shopify's) falls back on
+    what is known of the subscription, then on the delivery's time."""
+    known = next((s for s in plan.subscriptions if s.id == subscription.admin_graphql_api_id), None)
+    delivered = datetime.fromtimestamp(message.occurred_at, UTC)
+    updated_at = subscription.updated_at or delivered
+    created_at = subscription.created_at or (known.created_at if known else updated_at)
+    return SubscriptionState(
+        id=subscription.admin_graphql_api_id,
+        name=subscription.name,
+        status=subscription.status.strip().upper(),
+        created_at=_aware(created_at),
+        updated_at=_aware(updated_at),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

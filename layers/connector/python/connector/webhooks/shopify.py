@@ -133,9 +133,12 @@ class AppUninstalledPayload(_Payload):
 
 
 class AppSubscription(_Payload):
+    # app_subscriptions/update (shopify.dev/docs/api/webhooks?reference=toml, topic
+    # app_subscriptions/update): which subscription, its status, when it was created and changed.
     admin_graphql_api_id: str
     name: str
     status: str
+    created_at: datetime | None = None
     updated_at: datetime | None = None
 
 

@@ -216,12 +216,29 @@ mutation ConnectorRefundCreate($input: RefundInput!) {
 
 APP_SUBSCRIPTION_CREATE = """
 mutation ConnectorAppSubscriptionCreate(
-  $name: String!, $lineItems: [AppSubscriptionLineItemInput!]!, $returnUrl: URL!, $test: Boolean
+  $name: String!,
+  $lineItems: [AppSubscriptionLineItemInput!]!,
+  $returnUrl: URL!,
+  $test: Boolean,
+  $replacementBehavior: AppSubscriptionReplacementBehavior
 ) {
-  appSubscriptionCreate(name: $name, lineItems: $lineItems, returnUrl: $returnUrl, test: $test) {
-    appSubscription { id status }
+  appSubscriptionCreate(
+    name: $name, lineItems: $lineItems, returnUrl: $returnUrl, test: $test,
+    replacementBehavior: $replacementBehavior
+  ) {
+    appSubscription { id name status createdAt }
     confirmationUrl
     userErrors { field message }
+  }
+}
+"""
+
+# The subscriptions Shopify bills the shop now (objects/AppInstallation, field activeSubscriptions;
+# objects/AppSubscription: currentPeriodEnd is null unless the subscription is active).
+ACTIVE_SUBSCRIPTIONS_QUERY = """
+query ConnectorActiveSubscriptions {
+  currentAppInstallation {
+    activeSubscriptions { id name status createdAt currentPeriodEnd }
   }
 }
 """

@@ -99,3 +99,17 @@ class AppSubscription:
     id: str
     status: str
     confirmation_url: str
+    gid: str = ""  # gid://shopify/AppSubscription/<id>, as app_subscriptions/update names it
+    name: str = ""
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSubscription:
+    """One of currentAppInstallation.activeSubscriptions."""
+
+    gid: str
+    name: str
+    status: str
+    created_at: datetime
+    current_period_end: datetime | None

@@ -10,6 +10,8 @@ from typing import Any
 from connector.clients.shopify.errors import ShopifyUserError, UserError
 from connector.clients.shopify.ids import numeric_id
 from connector.clients.shopify.models import (
+    ActiveSubscription,
+    AppSubscription,
     BulkOperation,
     ShopifyImage,
     ShopifyLocation,
@@ -143,3 +145,31 @@ def raise_user_errors(
     errors = user_errors(result, key)
     if errors:
         raise error(mutation, errors)
+
+
+def _moment(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def app_subscription(subscription: dict[str, Any], confirmation_url: str) -> AppSubscription:
+    """appSubscriptionCreate's answer."""
+    created = subscription.get("createdAt")
+    return AppSubscription(
+        id=numeric_id(subscription["id"]),
+        status=subscription.get("status") or "PENDING",
+        confirmation_url=confirmation_url,
+        gid=subscription["id"],
+        name=subscription.get("name") or "",
+        created_at=_moment(created) if created else None,
+    )
+
+
+def active_subscription(node: dict[str, Any]) -> ActiveSubscription:
+    period_end = node.get("currentPeriodEnd")
+    return ActiveSubscription(
+        gid=node["id"],
+        name=node["name"],
+        status=node["status"],
+        created_at=_moment(node["createdAt"]),
+        current_period_end=_moment(period_end) if period_end else None,
+    )

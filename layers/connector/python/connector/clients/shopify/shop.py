@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from connector.clients.shopify import parsing
 from connector.clients.shopify.bulk import read_bulk_products
 from connector.clients.shopify.documents import (
+    ACTIVE_SUBSCRIPTIONS_QUERY,
     APP_SUBSCRIPTION_CREATE,
     BULK_OPERATION_QUERY,
     BULK_PRODUCTS_QUERY,
@@ -42,6 +43,7 @@ from connector.clients.shopify.documents import (
 from connector.clients.shopify.errors import ShopifyError, ShopifyOrderRejectedError, ShopifyUserError
 from connector.clients.shopify.ids import numeric_id, to_gid
 from connector.clients.shopify.models import (
+    ActiveSubscription,
     AppSubscription,
     BulkOperation,
     ShopifyLocation,
@@ -417,8 +419,11 @@ class ShopifyShopClient:
         test: bool,
         *,
         interval: str = "EVERY_30_DAYS",
+        replacement: str = "APPLY_IMMEDIATELY",
     ) -> AppSubscription:
-        """A recurring plan charge; the merchant approves it at the returned confirmation URL."""
+        """A recurring plan charge; the merchant approves it at the returned confirmation URL. Once
+        approved it replaces the shop's current subscription at once (``replacement``: Shopify's
+        AppSubscriptionReplacementBehavior, which cancels the current one as this one activates)."""
         line_item = {
             "plan": {
                 "appRecurringPricingDetails": {
@@ -427,18 +432,29 @@ class ShopifyShopClient:
                 }
             }
         }
+        variables = {
+            "name": name,
+            "lineItems": [line_item],
+            "returnUrl": return_url,
+            "test": test,
+            "replacementBehavior": replacement,
+        }
         data = self._graphql.execute(
             APP_SUBSCRIPTION_CREATE,
-            {"name": name, "lineItems": [line_item], "returnUrl": return_url, "test": test},
+            variables,
             operation="ConnectorAppSubscriptionCreate",
             estimated_cost=MUTATION_COST,
             mutation=True,
         )
         result = data["appSubscriptionCreate"]
         parsing.raise_user_errors("appSubscriptionCreate", result)
-        subscription = result["appSubscription"]
-        return AppSubscription(
-            id=numeric_id(subscription["id"]),
-            status=subscription.get("status") or "PENDING",
-            confirmation_url=result["confirmationUrl"],
+        return parsing.app_subscription(result["appSubscription"], result["confirmationUrl"])
+
+    def active_subscriptions(self) -> list[ActiveSubscription]:
+        """The subscriptions Shopify bills the shop now (at most one: a shop has one active app
+        subscription; shopify.dev/docs/apps/launch/billing/subscription-billing)."""
+        data = self._graphql.execute(
+            ACTIVE_SUBSCRIPTIONS_QUERY, {}, operation="ConnectorActiveSubscriptions", estimated_cost=2
         )
+        nodes = data["currentAppInstallation"]["activeSubscriptions"]
+        return [parsing.active_subscription(node) for node in nodes]
