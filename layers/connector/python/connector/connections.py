@@ -9,6 +9,7 @@ from connector.clients.tiktok.errors import TikTokError
 from connector.domain.entities import Shop, TikTokConnection
 from connector.listing.warehouses import sales_warehouses
 from connector.observability import logger
+from connector.tiktok_webhook_subscriptions import register as register_webhooks
 from connector.wiring import Ports
 
 
@@ -53,4 +54,6 @@ def connect_tiktok(
         logger.warning("tiktok warehouses not read at connection", extra={"shop": shop.domain})
     ports.store.save_shop(connected)
     ports.store.link_tiktok_shop(shop.domain, tiktok_shop_id)
-    return connected
+    # TikTok sends the shop's events only where its webhooks point; a refusal keeps the connection.
+    missing = register_webhooks(ports, connected)
+    return replace(connected, tiktok_webhooks_missing=missing)
