@@ -17,7 +17,8 @@ from cdk_nag import AwsSolutionsChecks
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from infra.stack import ConnectorStack  # noqa: E402 - after the path set-up above
+from infra.shopify_app_toml import FILE_NAME  # noqa: E402 - after the path set-up above
+from infra.stack import ConnectorStack  # noqa: E402
 
 DEPENDENCIES_DIR = ROOT / "build" / "layers" / "dependencies"
 STACK_NAME = "TikTokShopConnector"
@@ -30,11 +31,28 @@ def checked_app(outdir: str, context: dict[str, str] | None = None) -> cdk.App:
     return app
 
 
+# `make synth` runs this file directly, without the CLI's -c: these variables give the same context.
+CONTEXT_FROM_ENVIRONMENT = {
+    "SHOPIFY_API_KEY": "shopifyApiKey",
+    "PUBLIC_API_URL": "publicApiUrl",
+    "DASHBOARD_URL": "dashboardUrl",
+    "SHOPIFY_SCOPES": "shopifyScopes",
+}
+
+
 def main() -> None:
     # The CDK CLI passes CDK_OUTDIR; `make synth` runs this file directly and writes cdk.out/.
-    app = checked_app(os.environ.get("CDK_OUTDIR", str(ROOT / "cdk.out")))
+    outdir = os.environ.get("CDK_OUTDIR", str(ROOT / "cdk.out"))
+    context = {
+        key: os.environ[name] for name, key in CONTEXT_FROM_ENVIRONMENT.items() if os.environ.get(name)
+    }
+    app = checked_app(outdir, context)
     ConnectorStack(app, STACK_NAME, dependencies_dir=DEPENDENCIES_DIR)
     app.synth()
+    if not (Path(outdir) / FILE_NAME).exists():
+        print(
+            f"{FILE_NAME} not written: set SHOPIFY_API_KEY, PUBLIC_API_URL and DASHBOARD_URL (README, Deploy)"
+        )
 
 
 if __name__ == "__main__":

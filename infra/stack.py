@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration, Stack, Stage
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
@@ -24,6 +24,8 @@ from infra.components.monitoring import MonitoringConstruct
 from infra.components.queues import QueuesConstruct
 from infra.components.schedules import SchedulesConstruct
 from infra.components.secrets import SecretsConstruct
+from infra.shopify_app_toml import AppUrls
+from infra.shopify_app_toml import write as write_shopify_app_toml
 
 PROCESSOR_TIMEOUT_SECONDS = 30
 SCHEDULER_TIMEOUT_SECONDS = 300  # a pass over every shop (reconciliation, polls)
@@ -116,6 +118,19 @@ class ConnectorStack(Stack):
             api=self.api.api,
         )
         self._outputs(hosting)
+        self._shopify_app_toml(base["SHOPIFY_API_KEY"])
+
+    def _shopify_app_toml(self, client_id: str) -> None:
+        """shopify.app.toml beside the template, once the deploy-time addresses are known: the
+        template holds only tokens for them, so they come as context (publicApiUrl, dashboardUrl:
+        the ApiUrl and DashboardUrl outputs of a first deploy, or a custom domain)."""
+        api_url, page_url = (self.node.try_get_context(k) for k in ("publicApiUrl", "dashboardUrl"))
+        if not (client_id and api_url and page_url):
+            return
+        scopes = self.node.try_get_context("shopifyScopes") or ""
+        stage = Stage.of(self)
+        assert stage is not None  # a stack always lives in an app
+        write_shopify_app_toml(stage.outdir, client_id, AppUrls(api_url, page_url), scopes)
 
     def _doors(self, environment: dict[str, str]) -> None:
         """The webhook functions: verify, look the shop up, queue the event."""

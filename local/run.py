@@ -55,12 +55,9 @@ def main() -> int:
                 TikTokSandbox(
                     os.environ["TIKTOK_APP_KEY"],
                     os.environ["TIKTOK_APP_SECRET"],
-                    webhook_url=f"{api_base}/webhooks/tiktok",
                     audit_delay_seconds=float(os.environ.get("SANDBOX_AUDIT_DELAY", "5")),
                 )
             )
-            # The app subscribes to audit verdicts (37), cancellations (11) and returns (12) too.
-            tiktok.webhook_types.update({11, 12, 37})
             os.environ["TIKTOK_API_BASE_URL"] = os.environ["TIKTOK_AUTH_BASE_URL"] = tiktok.url
             os.environ.setdefault("TIKTOK_AUTHORIZE_URL", f"{tiktok.url}/open/authorize")
             os.environ.setdefault("TIKTOK_AUTHORIZE_URL_US", f"{tiktok.url}/us/open/authorize")

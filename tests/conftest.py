@@ -147,9 +147,9 @@ def api_url(table: str, events_queue: InProcessQueue) -> Iterator[str]:
     behind it (as `make run` has them)."""
     server = LocalApiServer(port=0).start()
     app = LOCAL_APP_CONFIG
-    tiktok_hook, shopify_hook = f"{server.url}/webhooks/tiktok", f"{server.url}/webhooks/shopify"
+    shopify_hook = f"{server.url}/webhooks/shopify"
     with (
-        TikTokSandbox(app["TIKTOK_APP_KEY"], app["TIKTOK_APP_SECRET"], webhook_url=tiktok_hook) as tiktok,
+        TikTokSandbox(app["TIKTOK_APP_KEY"], app["TIKTOK_APP_SECRET"]) as tiktok,
         # A Plus-sized bucket: the client's cost budgeting has its own tests against a small one.
         ShopifySandbox(
             app["SHOPIFY_API_KEY"],

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from connector.clients.tiktok.models import InventoryLevel, NewProduct, NewSku
 from connector.clients.tiktok.models import PackageDimensions as PackageDimensionsBody
+from connector.clients.tiktok.shop import ShopClient
 from connector.dal import keys
 from connector.dal.store import Store
 from connector.domain.changes import LIVE_ON_TIKTOK, ListedStatus
@@ -36,6 +37,7 @@ from connector.domain.shopify_order import ShopifyOrderDraft
 from connector.jobs import Job
 from connector.settings import Settings
 from connector.webhooks.message import QueuedWebhook, Source
+from connector.webhooks.tiktok import EVENT_TYPES
 from connector.wiring import Ports, process_ports, use_process_ports
 from functions.processor.handler import lambda_handler_with
 from local.dynamodb import LOCAL_APP_CONFIG
@@ -250,6 +252,17 @@ def connect_to_sandbox(store: Store, shop: str, sandbox: Any, region: str = "US"
     if connected.settings.package_dimensions is None:
         store.save_settings(shop, replace(connected.settings, package_dimensions=DEFAULT_PACKAGE))
     return grant.shop_id, grant
+
+
+# Nothing listens here: a sandbox test of its own reads what was sent from ``sandbox.webhooks``.
+UNHEARD_WEBHOOK_ADDRESS = "http://127.0.0.1:9/webhooks/tiktok"
+
+
+def register_webhooks(api: ShopClient, address: str = UNHEARD_WEBHOOK_ADDRESS) -> None:
+    """Point a sandbox shop's webhooks of every handled event type at ``address`` (Update Shop
+    Webhook), as connecting a shop does, for tests that hold a TikTok client instead of a shop."""
+    for event_type in EVENT_TYPES:
+        api.update_shop_webhook(event_type, address)
 
 
 def session_token(

@@ -173,6 +173,7 @@
     renderIfChanged("connection", d.connection, renderConnection);
     renderIfChanged("prerequisites", d.prerequisites, renderPrerequisites);
     renderIfChanged("faqs", d.faqs, renderFaqs);
+    renderIfChanged("webhooks", d.tiktok_webhooks_missing, renderWebhooksNotice);
     renderIfChanged("wizard", [d.prerequisites, d.activities.ongoing.map((a) => a.type), wizardSettingsDone()], renderWizard);
     if (!state.settingsLoaded) loadSettings();
   }
@@ -365,6 +366,19 @@
           h("p", { class: "help" }, item.help),
           action ? h("button", { type: "button", "data-action": action[0] }, action[1]) : null));
     }));
+  }
+
+  // TikTok event types whose webhooks do not reach the app: the daily check registers them again,
+  // and connecting TikTok Shop again registers them at once.
+  function renderWebhooksNotice(missing) {
+    const notice = $("webhooks-notice");
+    notice.hidden = !missing || missing.length === 0;
+    if (notice.hidden) return;
+    const names = missing.map((type) => type.toLowerCase().replaceAll("_", " ")).join(", ");
+    replaceChildren(notice, [
+      h("span", {}, `TikTok Shop is not sending us these updates: ${names}. We retry every day; reconnect to retry now.`),
+      h("button", { type: "button", "data-action": "connect-tiktok" }, "Reconnect TikTok Shop"),
+    ]);
   }
 
   function renderFaqs(faqs) {

@@ -3,20 +3,20 @@
 It checks every API call as TikTok documents (app key, timestamp window, ``sign`` over the received
 path, query and raw body, access token, shop cipher) and answers with TikTok's envelope and codes. It
 keeps its own shops, tokens, products, orders, packages, cancellations and returns, audits created and
-edited products after a delay, and posts signed webhooks (types 1, 5 and, once subscribed, 11, 12 and
-37) from a background thread. Fault knobs make it answer 429/5xx/36009003 for a seeded share of calls,
-drop webhooks, or sign them with a wrong secret; a shop's ``kyc_pending`` makes audits end
-PRE_APPROVED.
+edited products after a delay, keeps each shop's webhook registrations (Get / Update / Delete Shop
+Webhook) and posts signed webhooks (types 1, 5, 11, 12 and 37) from a background thread, only for the
+types a shop registered and to the address it registered. Fault knobs make it answer
+429/5xx/36009003 for a seeded share of calls, 105005 for named endpoints, drop webhooks, or sign them
+with a wrong secret; a shop's ``kyc_pending`` makes audits end PRE_APPROVED.
 
 Control endpoints (``/sandbox/...``, for curl and tests): POST shops (``kyc_pending`` and
 ``packages_before_shipping`` too), POST shops/{id}/token, POST shops/{id}/kyc ``{"pending": bool}``,
-POST shops/{id}/history ``{"count", "before"}``, POST webhooks/subscriptions ``{"types": [1, 5, 11,
-12, 37]}``, POST orders (``create_order``'s arguments), POST orders/{id}/status, POST
-orders/{id}/cancel ``{"role", "reason", "line_item_ids"}``, POST orders/{id}/returns
+POST shops/{id}/history ``{"count", "before"}``, POST orders (``create_order``'s arguments), POST
+orders/{id}/status, POST orders/{id}/cancel ``{"role", "reason", "line_item_ids"}``, POST orders/{id}/returns
 ``{"line_item_ids", "return_type", "statuses"}``, POST returns/{id}/status ``{"statuses"}``, POST
 products/{id}/delete, POST tokens/expire, POST faults, GET state.
 
-Run alone: ``python -m local.sandboxes.tiktok --port 8100 --webhook-url URL`` (app key and secret
+Run alone: ``python -m local.sandboxes.tiktok --port 8100`` (app key and secret
 from TIKTOK_APP_KEY / TIKTOK_APP_SECRET). Facts from partner.tiktokshop.com/docv2: "Sign your API
 request", "Common errors", "Authorization guide 202309", webhooks 1 and 5, and the 202309 reference
 pages of each endpoint served here. Never shipped.
@@ -48,6 +48,7 @@ from connector.clients.tiktok.signing import signature_valid
 from local.sandboxes.tiktok_aftersales import AfterSales
 from local.sandboxes.tiktok_catalog import Catalog
 from local.sandboxes.tiktok_codes import (
+    ACCESS_DENIED,
     BAD_REQUEST,
     INVALID_SIGN,
     RATE_LIMITED,
@@ -90,7 +91,6 @@ class TikTokSandbox(Service):
         self,
         app_key: str,
         app_secret: str,
-        webhook_url: str | None = None,
         audit_delay_seconds: float = 0.0,
         port: int = 0,
         *,
@@ -113,12 +113,12 @@ class TikTokSandbox(Service):
         self.received: dict[str, int] = {}  # signed calls per path, faulted ones included
         self._admission = Admission(self.faults, seed)
         self._scheduler = Scheduler(clock)
-        self._webhooks = WebhookSender(
-            self._shared, self._scheduler, self.faults, app_key, app_secret, webhook_url
-        )
-        self.webhooks: list[SentWebhook] = self._webhooks.sent
         self._accounts = Accounts(self._shared, app_key, app_secret, self.calls)
         self.shops: dict[str, SandboxShop] = self._accounts.shops
+        self._webhooks = WebhookSender(
+            self._shared, self._scheduler, self.faults, app_key, app_secret, self._accounts.shops
+        )
+        self.webhooks: list[SentWebhook] = self._webhooks.sent
         self.default_shop = self._accounts.default_shop
         self._products = Products(
             self._shared, self._scheduler, self._webhooks, audit_delay_seconds, self._accounts.shops
@@ -138,6 +138,7 @@ class TikTokSandbox(Service):
             Fulfillment(self._orders),
             self._aftersales,
             self._accounts,
+            self._webhooks,
         )
         # TikTok's published reference judges every call; nothing is tolerated unless a test says so.
         self.contract = Contract()
@@ -196,25 +197,12 @@ class TikTokSandbox(Service):
     # --- knobs and counters ---
 
     @property
-    def webhook_url(self) -> str | None:
-        return self._webhooks.url
-
-    @webhook_url.setter
-    def webhook_url(self, url: str | None) -> None:
-        self._webhooks.url = url
-
-    @property
     def audit_delay_seconds(self) -> float:
         return self._products.audit_delay_seconds
 
     @audit_delay_seconds.setter
     def audit_delay_seconds(self, seconds: float) -> None:
         self._products.audit_delay_seconds = seconds
-
-    @property
-    def webhook_types(self) -> set[int]:
-        """The webhook types the app subscribed to (1 and 5 unless changed); others are not sent."""
-        return self._webhooks.subscribed
 
     def set_kyc_pending(self, shop_id: str | None, pending: bool) -> SandboxShop:
         """The shop's seller KYC pends (audits end PRE_APPROVED, KYC_PENDING) or completes (its
@@ -252,6 +240,8 @@ class TikTokSandbox(Service):
             self.received[path] = self.received.get(path, 0) + 1
             self._admission.admit()
         route, params = find_route(self._routes, checked, method, path)
+        if route.title in self.faults.denied_endpoints:
+            raise ApiFailure(ACCESS_DENIED, "Access denied: the access token lacks this endpoint's scope")
         with self._lock:
             shop = self._accounts.check_token(headers.get("x-tts-access-token", ""))
             if route.needs_cipher or "shop_cipher" in query:
@@ -295,10 +285,6 @@ class TikTokSandbox(Service):
                 return shop.__dict__.copy()
             if method == "POST" and len(parts) == 3 and parts[0] == "shops" and parts[2] == "kyc":
                 return self.set_kyc_pending(parts[1], bool(body.get("pending", False))).__dict__.copy()
-            if method == "POST" and parts == ["webhooks", "subscriptions"]:
-                self.webhook_types.clear()
-                self.webhook_types.update(int(kind) for kind in body.get("types") or ())
-                return {"types": sorted(self.webhook_types)}
             if method == "POST" and len(parts) == 3 and parts[0] == "shops" and parts[2] == "token":
                 grant = self.issue_token(parts[1])
                 return {**grant.__dict__}
@@ -359,7 +345,8 @@ class TikTokSandbox(Service):
                         "versions": dict(self.contract.versions),
                     },
                     "webhooks": [
-                        {"status": w.status, "dropped": w.dropped, "body": w.payload} for w in self.webhooks
+                        {"status": w.status, "dropped": w.dropped, "address": w.address, "body": w.payload}
+                        for w in self.webhooks
                     ],
                 }
         raise KeyError(path)
@@ -368,13 +355,11 @@ class TikTokSandbox(Service):
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the TikTok Shop sandbox.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("TIKTOK_SANDBOX_PORT", "8100")))
-    parser.add_argument("--webhook-url", default=os.environ.get("TIKTOK_WEBHOOK_URL"))
     parser.add_argument("--audit-delay", type=float, default=2.0)
     args = parser.parse_args()
     sandbox = TikTokSandbox(
         os.environ.get("TIKTOK_APP_KEY", "sandbox-app-key"),
         os.environ.get("TIKTOK_APP_SECRET", "sandbox-app-secret"),
-        webhook_url=args.webhook_url,
         audit_delay_seconds=args.audit_delay,
         port=args.port,
     ).start()

@@ -13,7 +13,7 @@ A return is recorded as Search Returns answers it: ``return_line_items`` (one pe
 which is one unit: ``order_line_item_id``, ``sku_id``, ``seller_sku``, refund amounts), its type,
 role and ``return_status``; each status it is moved to is a webhook 12
 (guides/webhooks/12-return-status-change.md). A SKU's returned quantity is its number of return line
-items. Webhooks 11 and 12 reach the app once it subscribes to them (``webhook_types``).
+items. Webhooks 11 and 12 reach a shop's registered address (Update Shop Webhook).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ JsonObject = dict[str, Any]
 # Codes from "Common errors" and the endpoints' error tables.
 OK = 0
 EXPIRED_TOKEN = 105002
+ACCESS_DENIED = 105005  # the token lacks the endpoint's access scope
 INVALID_SIGN = 106001
 MISSING_CIPHER = 106013
 CIPHER_MISMATCH = 101000

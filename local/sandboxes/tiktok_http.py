@@ -23,6 +23,7 @@ from local.sandboxes.tiktok_fulfillment import Fulfillment
 from local.sandboxes.tiktok_orders import Orders, api_shipping_providers
 from local.sandboxes.tiktok_products import Products
 from local.sandboxes.tiktok_state import Accounts, authorized_shops
+from local.sandboxes.tiktok_webhooks import WebhookSender
 
 if TYPE_CHECKING:
     from local.sandboxes.tiktok import TikTokSandbox
@@ -47,6 +48,7 @@ def api_routes(
     fulfillment: Fulfillment,
     aftersales: AfterSales,
     accounts: Accounts,
+    webhooks: WebhookSender,
 ) -> dict[str, Route]:
     """The API host's endpoints by the reference's title: a call reaches the handler of the endpoint
     the contract check matched it to, at whichever version TikTok documents or still serves."""
@@ -80,6 +82,9 @@ def api_routes(
         Route("orders/packages", "Mark Package As Shipped", fulfillment.api_mark_shipped),
         Route("packages/get", "Get Package Detail", fulfillment.api_package_detail),
         Route("orders/tracking", "Get Tracking", fulfillment.api_tracking),
+        Route("webhooks/get", "Get Shop Webhooks", webhooks.api_get_webhooks),
+        Route("webhooks/update", "Update Shop Webhook", webhooks.api_update_webhook),
+        Route("webhooks/delete", "Delete Shop Webhook", webhooks.api_delete_webhook),
     )
     return {route.title: route for route in routes}
 

@@ -63,6 +63,8 @@ class SandboxShop:
     # Off: the markets where an order's line items carry no package_id until the seller ships them
     # with Mark Package As Shipped; on: an order gets its package when it is created.
     packages_before_shipping: bool = True
+    # Update Shop Webhook's registrations: event_type -> {address, create_time, update_time}.
+    webhooks: dict[str, JsonObject] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class Faults:
     drop_webhooks: int = 0  # the next N webhooks are not sent
     webhook_secret: str | None = None  # sign webhooks with this (wrong) secret instead
     response_delay_seconds: float = 0.0  # answer this late, after the call was processed
+    # Endpoints (by the reference's title) answered 105005, as for a token without their scope.
+    denied_endpoints: list[str] = field(default_factory=list)
 
 
 class Admission:

@@ -1,9 +1,11 @@
-"""The TikTok sandbox's background work: a scheduler thread for due tasks (audits, deliveries), and
-signed webhooks of types 1 (order status change), 5 (product status change), 11 (cancellation status
-change), 12 (return status change) and 37 (product audit status change) sent through it, for the
-types the app subscribed to (1 and 5 unless a test or `make run` subscribes more).
+"""The TikTok sandbox's background work: a scheduler thread for due tasks (audits, deliveries), each
+shop's webhook registrations (Get / Update / Delete Shop Webhook), and signed webhooks of types 1
+(order status change), 5 (product status change), 11 (cancellation status change), 12 (return status
+change) and 37 (product audit status change) sent through it, as TikTok sends them: only the event
+types the shop registered, each to the address registered for it.
 
-Payloads and the Authorization signature as guides/webhooks 1, 5, 11, 12 and 37 show them.
+Payloads and the Authorization signature as guides/webhooks 1, 5, 11, 12 and 37 show them; the
+registrations as api/event/{get-shop-webhooks,update-shop-webhook,delete-shop-webhook}.spec.json.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -19,14 +22,29 @@ from dataclasses import dataclass, field
 import requests
 
 from connector.webhooks.signatures import tiktok_signature
-from local.sandboxes.tiktok_codes import JsonObject
-from local.sandboxes.tiktok_state import Faults, Shared
+from local.sandboxes.tiktok_codes import BAD_REQUEST, ApiFailure, JsonObject
+from local.sandboxes.tiktok_contract import endpoints
+from local.sandboxes.tiktok_state import Faults, SandboxShop, Shared
 
 # The order API says CANCELLED; webhook type 1 says CANCEL.
 WEBHOOK_ORDER_STATUS = {"CANCELLED": "CANCEL"}
-# The types an app subscribes to in Partner Center; 11, 12 and 37 are sent only once a test or
-# `make run` subscribes them (``subscribed``).
-DEFAULT_SUBSCRIPTIONS = frozenset({1, 5})
+# Each webhook type's event_type, as the guides name them (guides/webhooks/<type>-<name>.md).
+EVENT_TYPES = {
+    1: "ORDER_STATUS_CHANGE",
+    5: "PRODUCT_STATUS_CHANGE",
+    6: "SELLER_DEAUTHORIZATION",
+    7: "UPCOMING_AUTHORIZATION_EXPIRATION",
+    11: "CANCELLATION_STATUS_CHANGE",
+    12: "RETURN_STATUS_CHANGE",
+    37: "PRODUCT_AUDIT_STATUS_CHANGE",
+}
+
+
+def _known_event_types() -> frozenset[str]:
+    """The event_type values Update Shop Webhook's reference lists ("Possible values: - `NAME`")."""
+    endpoint = next(e for e in endpoints() if e.title == "Update Shop Webhook")
+    described = next(p.desc for p in endpoint.body if p.name == "event_type")
+    return frozenset(re.findall(r"^- `([A-Z_]+)`", described, re.MULTILINE))
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,7 @@ class SentWebhook:
     dropped: bool
     status: int | None
     error: str = ""
+    address: str = ""  # where the shop's registration sent it
 
     @property
     def payload(self) -> JsonObject:
@@ -108,13 +127,38 @@ class WebhookSender:
     faults: Faults
     app_key: str
     app_secret: str = field(repr=False)
-    url: str | None
+    shops: dict[str, SandboxShop]
     sent: list[SentWebhook] = field(default_factory=list)
-    subscribed: set[int] = field(default_factory=lambda: set(DEFAULT_SUBSCRIPTIONS))
     _session: requests.Session = field(default_factory=requests.Session, init=False, repr=False)
 
     def close(self) -> None:
         self._session.close()
+
+    # --- the shop's registrations (call under the lock) ---
+
+    def api_get_webhooks(self, shop: SandboxShop, query: JsonObject, body: JsonObject) -> JsonObject:
+        """Get Shop Webhooks."""
+        webhooks = [{"event_type": kind, **record} for kind, record in shop.webhooks.items()]
+        return {"webhooks": webhooks, "total_count": len(webhooks)}
+
+    def api_update_webhook(self, shop: SandboxShop, query: JsonObject, body: JsonObject) -> JsonObject:
+        """Update Shop Webhook: the event type's address, set or replaced."""
+        kind, now = self._event_type(body), int(self.shared.clock())
+        created = shop.webhooks.get(kind, {}).get("create_time", now)
+        shop.webhooks[kind] = {"address": body["address"], "create_time": created, "update_time": now}
+        return {}
+
+    def api_delete_webhook(self, shop: SandboxShop, query: JsonObject, body: JsonObject) -> JsonObject:
+        """Delete Shop Webhook: success whether or not the type was registered."""
+        shop.webhooks.pop(self._event_type(body), None)
+        return {}
+
+    @staticmethod
+    def _event_type(body: JsonObject) -> str:
+        kind = str(body["event_type"])
+        if kind not in _known_event_types():
+            raise ApiFailure(BAD_REQUEST, f"Invalid event_type: {kind}")
+        return kind
 
     def order_changed(self, order: JsonObject) -> None:
         """Type 1: an order's status changed."""
@@ -174,8 +218,10 @@ class WebhookSender:
         self._send(6, shop_id, {"message": f"Shop_id {shop_id} is deauthorized from your APP by merchant."})
 
     def _send(self, kind: int, shop_id: str, data: JsonObject) -> None:
-        if kind not in self.subscribed:
-            return
+        registered = self.shops[shop_id].webhooks.get(EVENT_TYPES[kind])
+        if registered is None:
+            return  # TikTok sends a shop's events only for the types it registered
+        address = str(registered["address"])
         envelope = {
             "type": kind,
             "tts_notification_id": self.shared.new_id(),
@@ -189,16 +235,16 @@ class WebhookSender:
         dropped = self.faults.drop_webhooks > 0
         if dropped:
             self.faults.drop_webhooks -= 1
-        self.scheduler.submit(lambda: self._deliver(body, signature, dropped))
+        self.scheduler.submit(lambda: self._deliver(address, body, signature, dropped))
 
-    def _deliver(self, body: bytes, signature: str, dropped: bool) -> None:
-        if dropped or not self.url:
-            self.sent.append(SentWebhook(body, signature, dropped=dropped, status=None))
+    def _deliver(self, address: str, body: bytes, signature: str, dropped: bool) -> None:
+        if dropped:
+            self.sent.append(SentWebhook(body, signature, dropped=True, status=None, address=address))
             return
         headers = {"Authorization": signature, "Content-Type": "application/json"}
         try:
-            response = self._session.post(self.url, data=body, headers=headers, timeout=5)
+            response = self._session.post(address, data=body, headers=headers, timeout=5)
         except requests.RequestException as error:
-            self.sent.append(SentWebhook(body, signature, False, None, type(error).__name__))
+            self.sent.append(SentWebhook(body, signature, False, None, type(error).__name__, address))
             return
-        self.sent.append(SentWebhook(body, signature, dropped=False, status=response.status_code))
+        self.sent.append(SentWebhook(body, signature, False, response.status_code, address=address))

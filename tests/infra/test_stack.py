@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ CONTEXT = {
     "shopifyApiKey": "test-client-id",
     "tiktokAppKey": "test-app-key",
     "shopifyPartnerEventSource": "aws.partner/shopify.com/1234/tiktok-connector",
+    # The deploy-time addresses shopify.app.toml needs (the template holds only tokens for them).
+    "publicApiUrl": "https://api.connector.example",
+    "dashboardUrl": "https://app.connector.example",
+    "shopifyScopes": "read_products,read_inventory,read_orders,write_orders",
 }
 STACK = "Test"
 
@@ -382,6 +387,7 @@ def test_one_schedule_per_task_invokes_the_scheduler_with_its_task(template: Tem
         "refresh_tiktok_tokens": "rate(1 hour)",
         "sweep_stuck_activities": "rate(5 minutes)",
         "refresh_warehouses": "rate(1 day)",
+        "check_tiktok_webhooks": "rate(1 day)",
     }
 
 
@@ -624,3 +630,34 @@ def test_cfn_lint_finds_no_error_in_the_template(synthesized: Synthesized) -> No
         if m.rule.id.startswith("E")
     ]
     assert errors == []
+
+
+# --- shopify.app.toml ------------------------------------------------------------------------------
+
+
+def test_synth_writes_shopify_app_toml_with_the_topics_the_door_takes(synthesized: Synthesized) -> None:
+    from connector.processing.applier import TOPICS
+    from connector.webhooks.message import Source
+
+    config = tomllib.loads((synthesized.outdir / "shopify.app.toml").read_text())
+
+    assert config["client_id"] == CONTEXT["shopifyApiKey"] and config["embedded"] is True
+    assert config["name"] and config["application_url"] == CONTEXT["dashboardUrl"]
+    assert config["access_scopes"]["scopes"] == CONTEXT["shopifyScopes"]
+    assert config["webhooks"]["api_version"] == "2025-10"
+    subscriptions = config["webhooks"]["subscriptions"]
+    assert {s["uri"] for s in subscriptions} == {"https://api.connector.example/webhooks/shopify"}
+    topics = [t for s in subscriptions for t in s.get("topics", [])]
+    compliance = [t for s in subscriptions for t in s.get("compliance_topics", [])]
+    assert sorted(compliance) == ["customers/data_request", "customers/redact", "shop/redact"]
+    handled = sorted(topic for source, topic in TOPICS if source is Source.SHOPIFY)
+    assert sorted(topics + compliance) == handled and len(topics + compliance) == len(handled)
+    assert "${Token" not in (synthesized.outdir / "shopify.app.toml").read_text()
+
+
+def test_no_shopify_app_toml_is_written_without_the_deployed_addresses(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    context = {k: v for k, v in CONTEXT.items() if k not in ("publicApiUrl", "dashboardUrl")}
+    synthesized = _synthesize(tmp_path_factory, FUNCTIONS, context)
+    assert not (synthesized.outdir / "shopify.app.toml").exists()

@@ -264,29 +264,23 @@ def test_the_audit_webhook_carries_the_verdict_and_a_pre_approval_waits_on_the_s
     ids = connected_shop(stack, "US", monkeypatch)
     (tiktok_shop,) = _shop_ids(stack)
     stack.tiktok.set_kyc_pending(tiktok_shop, True)
-    subscribed = set(stack.tiktok.webhook_types)
-    stack.tiktok.webhook_types.clear()
-    stack.tiktok.webhook_types.update({1, 37})  # audits arrive as type 37 only
-    try:
-        reads = stack.tiktok.calls.get("products/get", 0)
-        upload(stack, product_ids=[ids["candle"]])
-        candle = product(stack, ids["candle"])
-        assert candle["status"] == "pending"
-        assert (
-            candle["waiting_reason"]
-            == "TikTok Shop is waiting for your seller verification (KYC) to complete"
-        )
+    profile = stack.store.get_shop(stack.shop)
+    assert profile is not None
+    # Audits arrive as type 37 only: the shop's type-5 webhook is deleted through TikTok's API.
+    process_ports().tiktok_api(profile).delete_shop_webhook("PRODUCT_STATUS_CHANGE")
+    reads = stack.tiktok.calls.get("products/get", 0)
+    upload(stack, product_ids=[ids["candle"]])
+    candle = product(stack, ids["candle"])
+    assert candle["status"] == "pending"
+    assert candle["waiting_reason"] == "TikTok Shop is waiting for your seller verification (KYC) to complete"
 
-        stack.tiktok.set_kyc_pending(tiktok_shop, False)  # TikTok audits its pre-approved products again
-        assert stack.tiktok.wait_idle(timeout=30)
-        stack.events.drain(timeout=30)
-        stack.jobs.drain(timeout=30)
-        candle = product(stack, ids["candle"])
-        assert candle["status"] == "live" and candle["waiting_reason"] is None
-        assert stack.tiktok.calls.get("products/get", 0) == reads  # the webhooks said it all
-    finally:
-        stack.tiktok.webhook_types.clear()
-        stack.tiktok.webhook_types.update(subscribed)
+    stack.tiktok.set_kyc_pending(tiktok_shop, False)  # TikTok audits its pre-approved products again
+    assert stack.tiktok.wait_idle(timeout=30)
+    stack.events.drain(timeout=30)
+    stack.jobs.drain(timeout=30)
+    candle = product(stack, ids["candle"])
+    assert candle["status"] == "live" and candle["waiting_reason"] is None
+    assert stack.tiktok.calls.get("products/get", 0) == reads  # the webhooks said it all
 
 
 def test_stock_goes_to_the_warehouses_the_merchant_maps_shopify_locations_to(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -33,16 +33,6 @@ RECIPIENT = {
     "postal_code": "90012",
 }
 PERSONAL = ("Wilhelmina", "Fairweather", "Larkspur", "2135550148")
-
-
-@pytest.fixture
-def aftersales(stack: LocalStack) -> Iterator[None]:
-    """Subscribed to cancellations (11) and returns (12), as the app is."""
-    subscribed = set(stack.tiktok.webhook_types)
-    stack.tiktok.webhook_types.update({11, 12})
-    yield
-    stack.tiktok.webhook_types.clear()
-    stack.tiktok.webhook_types.update(subscribed)
 
 
 def settle(stack: LocalStack) -> None:
@@ -104,7 +94,7 @@ def tiktok_quantity(stack: LocalStack, product: Product) -> int:
 
 @pytest.fixture
 def ordering(
-    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str, aftersales: None
+    imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> Callable[..., str]:
     """A shop with live listings; makes a paid TikTok order of the given lines and lets it sync."""
     imported_shop(4)

@@ -4,7 +4,7 @@ Shopify's last word describes. End to end over HTTP, through both contract-check
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -51,18 +51,14 @@ SHIRT = {
 
 
 @pytest.fixture
-def auto_uploading(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
-    """A US shop, connected, auto-uploading, subscribed to TikTok's audit verdicts (type 37)."""
+def auto_uploading(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> LocalStack:
+    """A US shop, connected (its webhooks registered, audit verdicts, type 37, among them), auto-uploading."""
     monkeypatch.setattr(stack.shopify, "products_per_shop", 0)
     assert stack.merchant_call("GET", "/v1/dashboard").status_code == 200
     connect_to_sandbox(stack.store, stack.shop, stack.tiktok, region="US")
     change_plan(stack.store, stack.shop, name="growth_plus")
     stack.change_settings(auto_upload=True)
-    subscribed = set(stack.tiktok.webhook_types)
-    stack.tiktok.webhook_types.add(37)
-    yield stack
-    stack.tiktok.webhook_types.clear()
-    stack.tiktok.webhook_types.update(subscribed)
+    return stack
 
 
 def settle(stack: LocalStack) -> None:

@@ -5,7 +5,6 @@ or renamed, compare-at and currency-exact prices, deliveries out of order, and e
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,17 +16,6 @@ from local.sandboxes.shopify_webhooks import product_payload
 from tests.helpers import LocalStack, change_plan, connect_to_sandbox
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def audit_verdicts(stack: LocalStack) -> Iterator[None]:
-    """Subscribed to type 37 too, as the app is (make run): the verdict on an edit of a live
-    product comes only as type 37, type 5 having no event for an edit that passes."""
-    subscribed = set(stack.tiktok.webhook_types)
-    stack.tiktok.webhook_types.add(37)
-    yield
-    stack.tiktok.webhook_types.clear()
-    stack.tiktok.webhook_types.update(subscribed)
 
 
 def shirt(

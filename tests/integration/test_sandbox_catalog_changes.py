@@ -34,7 +34,7 @@ from local.sandboxes.tiktok import TikTokSandbox
 from local.sandboxes.tiktok_catalog import REGION_CURRENCY
 from local.sandboxes.tiktok_prices import PRICE_RANGES
 from local.sandboxes.tiktok_state import SandboxGrant
-from tests.helpers import ListingBasics, listing_basics
+from tests.helpers import ListingBasics, listing_basics, register_webhooks
 
 pytestmark = pytest.mark.integration
 
@@ -259,7 +259,6 @@ def test_send_product_update_sends_the_edit_and_the_control_route_takes_the_new_
 def tiktok() -> Iterator[TikTokSandbox]:
     with TikTokSandbox(TIKTOK_KEY, TIKTOK_SECRET, audit_delay_seconds=0, seed=5) as box:
         box.contract.strict()
-        box.webhook_types.add(37)
         yield box
 
 
@@ -282,6 +281,7 @@ class Shop:
             ShopAuth(self.grant.access_token, self.grant.refresh_token, self.grant.shop_cipher)
         )
         self.basics: ListingBasics = listing_basics(self.api)
+        register_webhooks(self.api)
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         return self._client.api_request(

@@ -26,11 +26,13 @@ import requests
 
 from connector.clients.tiktok.auth import TikTokClient
 from connector.clients.tiktok.errors import TikTokApiError
+from connector.clients.tiktok.models import ShopAuth
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.shopify_products import ProductSpec, VariantSpec
 from local.sandboxes.tiktok import TikTokSandbox
 from local.sandboxes.tiktok_contract import Param, parse_tree
 from local.sandboxes.tiktok_state import SandboxGrant
+from tests.helpers import register_webhooks
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +55,6 @@ UPS = "6617675021119438850"
 def tiktok() -> Iterator[TikTokSandbox]:
     with TikTokSandbox(TIKTOK_KEY, TIKTOK_SECRET, seed=3) as box:
         box.contract.strict()
-        box.webhook_types.update({11, 12})
         yield box
 
 
@@ -71,6 +72,11 @@ class Seller:
         self.shop_id = shop_id
         self.grant: SandboxGrant = tiktok.issue_token(shop_id)
         self._client = client
+        register_webhooks(
+            client.for_shop(
+                ShopAuth(self.grant.access_token, self.grant.refresh_token, self.grant.shop_cipher)
+            )
+        )
 
     def call(
         self,

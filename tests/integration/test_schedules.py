@@ -101,7 +101,7 @@ def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     )
     api = client.for_shop(auth)
     teapot = listing_basics(api).product("Teapot", seller_sku="TEA-1", price="20.00")
-    tiktok_partner.faults.drop_webhooks = 1  # the audit's webhook never comes
+    tiktok_partner.faults.drop_webhooks = 2  # the audit's webhooks (types 5 and 37) never come
     created = api.create_product(teapot)
     store.link_tiktok_product(shop, created.product_id, "77")
     held = store.get_product(shop, "77")

@@ -22,7 +22,7 @@ from connector.clients.tiktok.models import InventoryLevel, NewSku, ShopAuth, To
 from connector.clients.tiktok.shop import ShopClient
 from connector.clients.tiktok.signing import request_signature
 from local.sandboxes.tiktok import TikTokSandbox
-from tests.helpers import ListingBasics, listing_basics
+from tests.helpers import ListingBasics, listing_basics, register_webhooks
 
 APP_KEY = "test-app-key"
 APP_SECRET = "test-app-secret"
@@ -75,7 +75,15 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def sandbox(receiver: Receiver) -> Iterator[TikTokSandbox]:
-    with TikTokSandbox(APP_KEY, APP_SECRET, webhook_url=receiver.url, audit_delay_seconds=0, seed=7) as box:
+    with TikTokSandbox(APP_KEY, APP_SECRET, audit_delay_seconds=0, seed=7) as box:
+        # The default shop's webhooks go to the receiver, as connecting a shop registers them.
+        client = TikTokClient(APP_KEY, APP_SECRET, box.url, box.url)
+        grant = box.issue_token()
+        register_webhooks(
+            client.for_shop(ShopAuth(grant.access_token, grant.refresh_token, grant.shop_cipher)),
+            receiver.url,
+        )
+        client.close()
         yield box
 
 
@@ -261,9 +269,10 @@ def test_deactivate_then_activate_and_unknown_ids_are_reported(
 def test_update_inventory_sets_the_sku_quantity(
     sandbox: TikTokSandbox, shop: ShopClient, basics: ListingBasics
 ) -> None:
-    # Given a product with one SKU
+    # Given a product with one SKU, live once its audit is done (the sandbox audits in the background)
     created = shop.create_product(basics.product())
     sku_id = created.skus[0].sku_id
+    assert sandbox.wait_idle()
     # When its inventory is set to 42
     shop.update_inventory(created.product_id, [InventoryLevel(sku_id, 42)])
     # Then TikTok holds 42 for that SKU

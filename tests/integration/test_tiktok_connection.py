@@ -277,7 +277,6 @@ def test_a_deauthorized_shop_waits_without_failing_and_reconnecting_resumes_and_
     tiktok_shop_id = profile.tiktok_shop_id
 
     # When the seller removes the app on TikTok (type 6 delivered, or lost: then our next call finds out)
-    stack.tiktok.webhook_types.add(6)
     if webhook == "lost":
         stack.tiktok.faults.drop_webhooks = 1
     stack.tiktok.deauthorize(tiktok_shop_id)

@@ -34,6 +34,7 @@ from connector.clients.tiktok.signing import request_signature
 from local.sandboxes.contract import Gap, Violation
 from local.sandboxes.tiktok import TikTokSandbox
 from local.sandboxes.tiktok_state import SandboxGrant
+from tests.helpers import register_webhooks
 
 APP_KEY = "contract-app-key"
 APP_SECRET = "contract-app-secret"
@@ -583,8 +584,9 @@ def audits(sandbox: TikTokSandbox) -> list[dict[str, Any]]:
 def test_audits_send_webhook_37_and_a_pending_kyc_ends_them_pre_approved(
     sandbox: TikTokSandbox, grant: SandboxGrant, shop: ShopClient
 ) -> None:
-    # Given an app subscribed to webhook 37, and a shop whose KYC pends (set on the control endpoint)
-    sandbox.webhook_types.add(37)
+    # Given a shop whose webhooks are registered (37 among them), and whose KYC pends (set on the
+    # control endpoint)
+    register_webhooks(shop)
     answer = requests.post(
         f"{sandbox.url}/sandbox/shops/{grant.shop_id}/kyc", json={"pending": True}, timeout=5
     )
@@ -610,8 +612,65 @@ def test_audits_send_webhook_37_and_a_pending_kyc_ends_them_pre_approved(
 
 
 def test_a_failed_audit_sends_webhook_37_failed(sandbox: TikTokSandbox, shop: ShopClient) -> None:
-    sandbox.webhook_types.add(37)
+    register_webhooks(shop)
     created = shop.create_product(a_listing(shop, "Scented candle [reject]"))
     assert sandbox.wait_idle()
     assert audits(sandbox) == [{"status": "FAILED", "pre_approved_reasons": []}]
     assert shop.get_product(created.product_id).status == "FAILED"
+
+
+WEBHOOKS = "/event/202309/webhooks"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "rule"),
+    [
+        ({"event_type": "ORDER_STATUS_CHANGE"}, "address", "required"),
+        ({"address": "https://example.com/hooks"}, "event_type", "required"),
+        (
+            {"address": "https://example.com/" + "h" * 240, "event_type": "ORDER_STATUS_CHANGE"},
+            "address",
+            "max_length",
+        ),
+        ({"address": 7, "event_type": "ORDER_STATUS_CHANGE"}, "address", "type"),
+    ],
+)
+def test_a_malformed_update_shop_webhook_is_refused_and_registers_nothing(
+    sandbox: TikTokSandbox,
+    client: TikTokClient,
+    grant: SandboxGrant,
+    body: dict[str, Any],
+    field: str,
+    rule: str,
+) -> None:
+    # When Update Shop Webhook is sent with a body its reference does not allow
+    with pytest.raises(TikTokApiError):
+        call(client, grant, "PUT", WEBHOOKS, body=body)
+    # Then the breach is recorded and the shop has no webhook
+    violation = only_violation(sandbox)
+    assert (violation.where, violation.field, violation.rule) == (f"PUT {WEBHOOKS}", field, rule)
+    assert sandbox.shops[grant.shop_id].webhooks == {}
+
+
+def test_shop_webhooks_are_set_listed_and_deleted_as_the_reference_says(
+    sandbox: TikTokSandbox, shop: ShopClient, client: TikTokClient, grant: SandboxGrant
+) -> None:
+    # An event type the reference does not list is refused
+    with pytest.raises(TikTokApiError):
+        shop.update_shop_webhook("NOT_AN_EVENT", "https://example.com/hooks")
+    # Set twice (the address replaced), listed once with its address
+    shop.update_shop_webhook("ORDER_STATUS_CHANGE", "https://example.com/old")
+    shop.update_shop_webhook("ORDER_STATUS_CHANGE", "https://example.com/hooks")
+    (listed,) = shop.get_shop_webhooks()
+    assert (listed.event_type, listed.address) == ("ORDER_STATUS_CHANGE", "https://example.com/hooks")
+    assert listed.create_time and listed.update_time >= listed.create_time
+    assert set(call(client, grant, "GET", WEBHOOKS)) == {"webhooks", "total_count"}
+    # Deleted, twice: "regardless of whether webhook is configured or not, the result will return success"
+    shop.delete_shop_webhook("ORDER_STATUS_CHANGE")
+    shop.delete_shop_webhook("ORDER_STATUS_CHANGE")
+    assert shop.get_shop_webhooks() == []
+    # And an order's webhook is no longer sent
+    sandbox.create_order(grant.shop_id)
+    assert sandbox.wait_idle()
+    assert sandbox.webhooks == []
+    assert sandbox.contract.violations == []

@@ -9,6 +9,7 @@ from connector.clients.tiktok.errors import TikTokError
 from connector.domain.entities import InstallState, Shop, TikTokConnection
 from connector.listing.warehouses import sales_warehouses
 from connector.observability import logger
+from connector.tiktok_webhook_subscriptions import register as register_webhooks
 from connector.wiring import Ports
 
 
@@ -70,7 +71,9 @@ def connect_tiktok(
         # Read again at the first upload (and by the daily schedule): connecting does not wait on it.
         logger.warning("tiktok warehouses not read at connection", extra={"shop": shop.domain})
     ports.store.save_shop(connected)
-    return connected
+    # TikTok sends the shop's events only where its webhooks point; a refusal keeps the connection.
+    missing = register_webhooks(ports, connected)
+    return replace(connected, tiktok_webhooks_missing=missing)
 
 
 def disconnect_tiktok(ports: Ports, shop: Shop) -> None:

@@ -30,6 +30,7 @@ class Metric(StrEnum):
     PLAN_CYCLES_ROLLED = "PlanCyclesRolled"
     TIKTOK_TOKENS_REFRESHED = "TikTokTokensRefreshed"
     WAREHOUSES_CHANGED = "TikTokWarehousesChanged"
+    TIKTOK_WEBHOOKS_REGISTERED = "TikTokWebhooksRegistered"  # event types the daily check registered again
     STUCK_ACTIVITIES_SWEPT = "StuckActivitiesSwept"
     SCHEDULE_FAILURES = "ScheduleFailures"  # per task: shops it failed for
 

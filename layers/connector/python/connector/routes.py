@@ -66,6 +66,12 @@ def functions_served() -> tuple[str, ...]:
     return tuple(dict.fromkeys(route.function for route in ROUTES))
 
 
+def path_of(function: str) -> str:
+    """The path of the one route a function serves (a webhook door's address under the API)."""
+    (path,) = {route.path for route in ROUTES if route.function == function}
+    return path
+
+
 def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     """The route and its path parameters for a request, or None."""
     for route in ROUTES:

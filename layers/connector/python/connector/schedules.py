@@ -19,6 +19,7 @@ from connector.jobs import Job, JobKind
 from connector.listing.warehouses import sales_warehouses
 from connector.observability import Metric, count, logger
 from connector.processing.applier import Applier
+from connector.tiktok_webhook_subscriptions import check as check_tiktok_webhooks
 from connector.webhooks.message import QueuedWebhook, Source
 from connector.webhooks.tiktok import TikTokType
 from connector.wiring import Ports
@@ -259,6 +260,12 @@ TASKS: dict[str, ScheduledTask] = {
             "sweep_stuck_activities", 5, Metric.STUCK_ACTIVITIES_SWEPT, each_shop=sweep_stuck_activities
         ),
         ScheduledTask("refresh_warehouses", 24 * 60, Metric.WAREHOUSES_CHANGED, each_shop=refresh_warehouses),
+        ScheduledTask(
+            "check_tiktok_webhooks",
+            24 * 60,
+            Metric.TIKTOK_WEBHOOKS_REGISTERED,
+            each_shop=check_tiktok_webhooks,
+        ),
     )
 }
 

@@ -126,6 +126,8 @@ class DashboardOut(_Out):
     faqs: list[Faq]
     cancel_reasons: list[CancelReason]
     vocabulary: Vocabulary
+    # TikTok event types whose webhooks do not reach us (registered again daily); empty when all do.
+    tiktok_webhooks_missing: list[str] = []
 
 
 class ProductOut(_Out):

@@ -102,6 +102,7 @@ def shop_to_row(shop: Shop) -> ShopRow:
         tiktok_orders_polled_until=shop.tiktok_orders_polled_until,
         orders_since=shop.orders_since,
         tiktok_deletions_polled_until=shop.tiktok_deletions_polled_until,
+        tiktok_webhooks_missing=list(shop.tiktok_webhooks_missing),
         gsi2pk=keys.shops_listing_pk(shop.install_state.value),
         gsi2sk=shop.domain,
         installed_at=_iso(shop.installed_at),
@@ -145,6 +146,7 @@ def shop_from_row(row: ShopRow) -> Shop:
         tiktok_orders_polled_until=int(row.tiktok_orders_polled_until or 0),
         orders_since=int(row.orders_since or 0),
         tiktok_deletions_polled_until=int(row.tiktok_deletions_polled_until or 0),
+        tiktok_webhooks_missing=_strings(row.tiktok_webhooks_missing),
         installed_at=_from_iso(row.installed_at),
         uninstalled_at=_from_iso(row.uninstalled_at),
     )

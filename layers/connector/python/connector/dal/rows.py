@@ -118,6 +118,7 @@ class ShopRow(ListedRow):
     tiktok_orders_polled_until = NumberAttribute(default=0)
     orders_since = NumberAttribute(default=0)
     tiktok_deletions_polled_until = NumberAttribute(default=0)
+    tiktok_webhooks_missing = ListAttribute(of=UnicodeAttribute, default=list)
     installed_at = UnicodeAttribute(null=True)
     uninstalled_at = UnicodeAttribute(null=True)
 

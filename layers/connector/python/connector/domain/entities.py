@@ -152,6 +152,8 @@ class Shop:
     # connected, or the earlier start the merchant chose. 0: not connected yet.
     orders_since: int = 0
     tiktok_deletions_polled_until: int = 0  # the same for the poll of products deleted on TikTok
+    # TikTok event types whose webhooks are not registered at our address (tiktok_webhook_subscriptions).
+    tiktok_webhooks_missing: tuple[str, ...] = ()
     installed_at: datetime | None = None
     uninstalled_at: datetime | None = None
 

@@ -61,6 +61,7 @@ def dashboard(store: Store, shop: Shop, now: datetime) -> schemas.DashboardOut:
         faqs=[schemas.Faq(**faq) for faq in content()["faqs"]],
         cancel_reasons=[schemas.CancelReason(**reason) for reason in content()["cancel_reasons"]],
         vocabulary=vocabulary(),
+        tiktok_webhooks_missing=list(shop.tiktok_webhooks_missing),
     )
 
 

@@ -121,6 +121,12 @@ TYPE_DATA: Mapping[int, type[_Payload]] = {
 }
 
 
+# The event types a connected shop's webhooks are registered for: every type the door takes, by the
+# name Update / Get Shop Webhook give it (api/event/update-shop-webhook.spec.json, event_type): the
+# names of TikTokType are TikTok's own.
+EVENT_TYPES: tuple[str, ...] = tuple(TikTokType(type_).name for type_ in TYPE_DATA)
+
+
 @dataclass(frozen=True)
 class TikTokWebhook:
     notification: Notification

@@ -325,6 +325,16 @@ class UploadedImage:
 
 
 @dataclass(frozen=True)
+class ShopWebhook:
+    """One of the shop's webhook subscriptions, as Get Shop Webhooks answers it."""
+
+    event_type: str  # ORDER_STATUS_CHANGE, PRODUCT_STATUS_CHANGE, ...
+    address: str
+    create_time: int
+    update_time: int
+
+
+@dataclass(frozen=True)
 class Warehouse:
     warehouse_id: str
     name: str

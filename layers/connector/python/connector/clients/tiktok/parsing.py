@@ -34,6 +34,7 @@ from connector.clients.tiktok.models import (
     SalesAttribute,
     ShippedPackage,
     ShippingProvider,
+    ShopWebhook,
     TikTokCategory,
     TikTokLineItem,
     TikTokOrder,
@@ -169,6 +170,18 @@ def warehouses(data: Mapping[str, Any]) -> list[Warehouse]:
             enabled=item.get("effect_status") == "ENABLED",
         )
         for item in data.get("warehouses") or ()
+    ]
+
+
+def shop_webhooks(data: Mapping[str, Any]) -> list[ShopWebhook]:
+    return [
+        ShopWebhook(
+            event_type=as_str(item.get("event_type")),
+            address=as_str(item.get("address")),
+            create_time=as_int(item.get("create_time")),
+            update_time=as_int(item.get("update_time")),
+        )
+        for item in data.get("webhooks") or ()
     ]
 
 

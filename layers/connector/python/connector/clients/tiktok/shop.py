@@ -41,6 +41,7 @@ from connector.clients.tiktok.models import (
     ReturnPage,
     ShippingProvider,
     ShopAuth,
+    ShopWebhook,
     SkuPrice,
     TikTokCategory,
     TikTokOrder,
@@ -168,6 +169,22 @@ class ShopClient:
     def get_warehouses(self) -> list[Warehouse]:
         data = self._request("GET", "/logistics/202309/warehouses", idempotent=True)
         return parsing.warehouses(data)
+
+    # Get Shop Webhooks (event/202309/webhooks, GET): the shop's event types and their addresses.
+    def get_shop_webhooks(self) -> list[ShopWebhook]:
+        data = self._request("GET", "/event/202309/webhooks", idempotent=True)
+        return parsing.shop_webhooks(data)
+
+    # Update Shop Webhook (event/202309/webhooks, PUT): sets the address of one event type (at most
+    # 255 characters), so sending it again changes nothing.
+    def update_shop_webhook(self, event_type: str, address: str) -> None:
+        body = {"address": address, "event_type": event_type}
+        self._request("PUT", "/event/202309/webhooks", body=body, idempotent=True)
+
+    # Delete Shop Webhook (event/202309/webhooks, DELETE): "regardless of whether webhook is
+    # configured or not, the result will return success".
+    def delete_shop_webhook(self, event_type: str) -> None:
+        self._request("DELETE", "/event/202309/webhooks", body={"event_type": event_type}, idempotent=True)
 
     # Recommend Category (product/202309/categories/recommend): product_title is required; images are
     # uris from Upload Product Image. It only reads, so a repeat is harmless.
