@@ -101,7 +101,9 @@ class ConnectorStack(Stack):
         }
         self._doors({**base, "EVENTS_QUEUE_URL": self.queues.events.queue_url})
         sends_jobs = {**base, "JOBS_QUEUE_URL": self.queues.jobs.queue_url}
-        self._dashboard({**sends_jobs, "DASHBOARD_ORIGIN": hosting.origin})
+        # The authorize link names the app's service id (Partner Center), not its app key.
+        service_id = self.node.try_get_context("tiktokServiceId") or ""
+        self._dashboard({**sends_jobs, "DASHBOARD_ORIGIN": hosting.origin, "TIKTOK_SERVICE_ID": service_id})
         self._processor(sends_jobs)
         self._jobs(sends_jobs)
         self._schedules(sends_jobs)

@@ -31,6 +31,7 @@ FUNCTIONS = ("dashboard", "shopify_webhook", "tiktok_webhook", "processor", "job
 CONTEXT = {
     "shopifyApiKey": "test-client-id",
     "tiktokAppKey": "test-app-key",
+    "tiktokServiceId": "7000000000000000009",
     "shopifyPartnerEventSource": "aws.partner/shopify.com/1234/tiktok-connector",
     # The deploy-time addresses shopify.app.toml needs (the template holds only tokens for them).
     "publicApiUrl": "https://api.connector.example",
@@ -276,7 +277,7 @@ def test_each_function_gets_exactly_its_environment(template: Template) -> None:
         "scheduler": {"TIKTOK_APP_SECRET_ARN", "TOKEN_ENCRYPTION_KEY_ARN"},
     }
     own = {
-        "dashboard": {"JOBS_QUEUE_URL", "PUBLIC_API_URL", "DASHBOARD_ORIGIN"},
+        "dashboard": {"JOBS_QUEUE_URL", "PUBLIC_API_URL", "DASHBOARD_ORIGIN", "TIKTOK_SERVICE_ID"},
         "shopify_webhook": {"EVENTS_QUEUE_URL"},
         "tiktok_webhook": {"EVENTS_QUEUE_URL"},
         "processor": {"JOBS_QUEUE_URL"},
@@ -294,6 +295,7 @@ def test_each_function_gets_exactly_its_environment(template: Template) -> None:
 
 def test_dashboard_knows_the_api_url_and_the_page_origin(template: Template) -> None:
     variables = _variables(template, "dashboard")
+    assert variables["TIKTOK_SERVICE_ID"] == CONTEXT["tiktokServiceId"]
     api = _logical_id(template, "AWS::ApiGateway::RestApi", "ApiRestApi")
     distribution = _logical_id(template, "AWS::CloudFront::Distribution", "Hosting")
     public_url = json.dumps(variables["PUBLIC_API_URL"])
