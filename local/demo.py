@@ -46,6 +46,7 @@ def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifyS
             access_token=grant.access_token,
             refresh_token=grant.refresh_token,
             access_token_expires_at=grant.access_token_expire_in,
+            refresh_token_expires_at=grant.refresh_token_expire_in,
             region="US",
         )
         # The sample webhooks' paid order, made on TikTok after the shop connected: it syncs to

@@ -244,6 +244,7 @@ def connect_to_sandbox(store: Store, shop: str, sandbox: Any, region: str = "US"
         access_token=grant.access_token,
         refresh_token=grant.refresh_token,
         access_token_expires_at=grant.access_token_expire_in,
+        refresh_token_expires_at=grant.refresh_token_expire_in,
         region=region,
     )
     # As a merchant sets up: a default package size, which TikTok requires outside ID, TH and VN.

@@ -307,7 +307,7 @@
     const connected = connection.state === "connected";
     const parts = [connected ? "Connected" + (connection.tiktok_shop_id ? ` (shop ${connection.tiktok_shop_id})` : "") : ""];
     if (connected && connection.authorization_expires_at) {
-      parts.push(`Authorization valid until ${formatDate(connection.authorization_expires_at)}.`);
+      parts.push(`Authorization valid until ${formatTime(connection.authorization_expires_at)}.`);
     }
     if (connection.message) parts.push(connection.message);
     $("connection-status").textContent = parts.filter(Boolean).join(" ");

@@ -146,6 +146,24 @@ def test_the_page_shows_the_counts_the_api_returns(
     expect(page.locator("#wizard")).to_be_hidden()  # connected and imported: no setup left
 
 
+def test_a_lost_tiktok_connection_is_shown_with_its_call_to_reconnect(
+    page: Page, api_url: str, demo_shop: str, store: Store
+) -> None:
+    # Given a connected shop: the card says so, with no call to act
+    page.goto(api_url + "/")
+    status = page.get_by_test_id("connection-status")
+    expect(status).to_contain_text("Connected")
+    expect(page.locator("#connection-button")).to_be_hidden()
+
+    # When TikTok stops accepting the app's authorization (the seller removed it)
+    store.revoke_tiktok(demo_shop, int(datetime.now(UTC).timestamp()) + 1)
+    page.reload()
+
+    # Then the card says what happened and offers to connect again
+    expect(status).to_contain_text("connect again to resume it", timeout=WAIT)
+    expect(page.get_by_role("button", name="Reconnect TikTok Shop")).to_be_visible()
+
+
 def test_a_signed_webhook_changes_the_right_count_without_a_reload(
     page: Page, api_url: str, demo_shop: str, events_queue: InProcessQueue
 ) -> None:
@@ -326,11 +344,11 @@ def test_a_new_shop_is_walked_through_setup_and_settings_are_validated(
     authorize = popup.value
     expect(authorize).to_have_url(re.compile(rf"^{re.escape(api_url)}/\?shop=[^&]+$"))
     assert any(url.startswith(f"{tiktok_partner.url}/us/open/authorize?service_id=") for url in requested)
-    assert any(url.startswith(f"{api_url}/v1/connections/tiktok/complete") for url in requested)
-    authorize.close()
 
     # Then the dashboard shows the connection by itself, and the wizard moves on to the settings
     expect(wizard.locator("li").first).to_have_class("done", timeout=WAIT)
+    assert any(url.startswith(f"{api_url}/v1/connections/tiktok/complete") for url in requested)
+    authorize.close()
     expect(wizard.locator('[aria-current="step"]')).to_contain_text("Choose what to sync")
 
     # And settings outside the API's rules are refused before saving, with the reason
