@@ -62,6 +62,7 @@ class TokenBook:
         self._access: dict[str, tuple[str, float | None]] = {}  # token -> (shop, expiry or None)
         self._refresh: dict[str, _RefreshToken] = {}
         self.refreshed_at: defaultdict[str, list[float]] = defaultdict(list)  # shop -> refresh times
+        self.admitted_at: defaultdict[str, list[float]] = defaultdict(list)  # shop -> calls taken
         self.refused_calls: Counter[str] = Counter()  # shop -> Admin API calls answered 401
         self.refused_refreshes: Counter[str] = Counter()  # shop -> refreshes answered invalid_grant
         # shop -> refreshes granted for a refresh token that was not the shop's newest (a retry
@@ -80,7 +81,9 @@ class TokenBook:
         with self._lock:
             found = self._access.get(token)
             admitted = found is not None and found[0] == shop and (found[1] is None or now < found[1])
-            if not admitted:
+            if admitted:
+                self.admitted_at[shop].append(now)
+            else:
                 self.refused_calls[shop] += 1
             return admitted
 
