@@ -80,6 +80,20 @@ class Timed:
         provision_connected(self.stack.api_url, self.stack.store, self.stack.shop, self.stack.tiktok)
         return ConnectedCatalog(self.stack.api_url, self.stack.shop, self.stack.jobs)
 
+    def store_legacy_token(self, token: str) -> str:
+        """Store ``token`` as the code before expiring tokens did: alone, no refresh token, no
+        times; answers its ciphertext."""
+        ciphertext = process_ports().cipher.encrypt(token, self.stack.shop)
+        self.stack.store.update_shop(
+            self.stack.shop,
+            shopify_token_ciphertext=ciphertext,
+            shopify_refresh_token_ciphertext=None,
+            shopify_token_issued_at=None,
+            shopify_token_expires_at=None,
+            shopify_refresh_token_expires_at=None,
+        )
+        return ciphertext
+
     def stored_refresh_token(self) -> str | None:
         ciphertext = self.profile.shopify_refresh_token_ciphertext
         return None if ciphertext is None else process_ports().cipher.decrypt(ciphertext, self.stack.shop)
@@ -211,15 +225,7 @@ def test_a_legacy_non_expiring_token_is_exchanged_at_the_next_visit(timed: Timed
     stack, shopify = timed.stack, timed.stack.shopify
     catalog = timed.connect(products=10)
     # Given the profile as it was stored before expiring tokens: a non-expiring token alone
-    legacy = process_ports().cipher.encrypt(shopify.issue_token(stack.shop), stack.shop)
-    stack.store.update_shop(
-        stack.shop,
-        shopify_token_ciphertext=legacy,
-        shopify_refresh_token_ciphertext=None,
-        shopify_token_issued_at=None,
-        shopify_token_expires_at=None,
-        shopify_refresh_token_expires_at=None,
-    )
+    legacy = timed.store_legacy_token(shopify.issue_token(stack.shop))
     # When the merchant opens the app
     assert stack.merchant_call("GET", "/v1/dashboard").status_code == 200
     # Then an expiring token and its refresh token replaced it, and work goes through with them
@@ -236,15 +242,7 @@ def test_a_legacy_token_shopify_refuses_stops_work_until_the_next_visit(timed: T
     # 2027) stored with nothing to refresh it (after the visit: the next one would exchange anew)
     stack.jobs.pause()
     stack.merchant_call("POST", "/v1/imports")
-    unknown = process_ports().cipher.encrypt("shpat_" + "0" * 32, stack.shop)
-    stack.store.update_shop(
-        stack.shop,
-        shopify_token_ciphertext=unknown,
-        shopify_refresh_token_ciphertext=None,
-        shopify_token_issued_at=None,
-        shopify_token_expires_at=None,
-        shopify_refresh_token_expires_at=None,
-    )
+    timed.store_legacy_token("shpat_" + "0" * 32)
     # When the import runs
     stack.jobs.resume()
     stack.jobs.drain(timeout=60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from connector.clients.shopify.errors import ShopifyAuthError
+from connector.clients.shopify.errors import ShopifyAuthError, ShopifyUnavailableError
 from connector.domain.entities import InstallState, Shop
 from connector.domain.plans import new_plan
 from connector.merchant.errors import ForbiddenError
@@ -35,6 +35,10 @@ def ensure_shop(ports: Ports, domain: str, session_token: str) -> Shop:
         raise ForbiddenError(
             "the app was uninstalled from this store and Shopify refused to reconnect it"
         ) from None
+    except ShopifyUnavailableError:
+        if shop is not None and installed and shop.shopify_token_refresh_refused_at is None:
+            return shop  # a legacy token still serves: the next visit tries again
+        raise
     now = ports.now()
     tokens = token_fields(ports, domain, token, now)
     if shop is None:
