@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from connector.clients.shopify.models import OfflineToken
 from connector.connections import connect_tiktok
 from connector.domain.entities import InstallState, PackageDimensions, Shop, SyncSettings
 from connector.domain.plans import new_plan
+from connector.shopify_session import token_fields
 from connector.wiring import Ports
 from local.events import DEMO_SHOP, DEMO_TIKTOK_SHOP_ID, load, replayable
 from local.sandboxes.shopify import ShopifySandbox
@@ -21,7 +23,7 @@ DEMO_SHOPIFY_PRODUCT_ID = "8001234567890123456"
 
 def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifySandbox | None) -> None:
     """Provision the demo shop once; a restart keeps what is already there."""
-    store, cipher = ports.store, ports.cipher
+    store = ports.store
     if store.get_shop(DEMO_SHOP) is not None:
         return
     now = datetime.now(UTC)
@@ -30,9 +32,15 @@ def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifyS
     profile = Shop(
         domain=DEMO_SHOP, install_state=InstallState.INSTALLED, installed_at=now, settings=settings
     )
-    if shopify is not None:
-        token = cipher.encrypt(shopify.issue_token(DEMO_SHOP), DEMO_SHOP)
-        profile = replace(profile, shopify_token_ciphertext=token)
+    if shopify is not None:  # an expiring offline token and its refresh token, as an install gets
+        issued = shopify.issue_expiring_token(DEMO_SHOP)
+        token = OfflineToken(
+            issued.access_token,
+            expires_in=issued.expires_in,
+            refresh_token=issued.refresh_token,
+            refresh_token_expires_in=issued.refresh_token_expires_in,
+        )
+        profile = replace(profile, **token_fields(ports, DEMO_SHOP, token, ports.now()))
     store.save_shop(profile)
     if tiktok is not None:
         if DEMO_TIKTOK_SHOP_ID not in tiktok.shops:

@@ -1,7 +1,8 @@
 """An in-process stand-in for an SQS queue with a Lambda consumer, its retries and its DLQ.
 
 Messages sent to it are handed to the consumer (a real handler module's lambda_handler) in
-SQS-shaped batches of up to ``batch_size`` records. Records the consumer reports in
+SQS-shaped batches of up to ``batch_size`` records, by ``workers`` concurrent invocations (Lambda's
+concurrency; one unless told). Records the consumer reports in
 ``batchItemFailures`` (or every record, if it raises) come back after ``retry_delay`` with their
 receive count raised; after ``max_receives`` receives they move to the dead-letter list, as SQS's
 redrive policy does.
@@ -42,6 +43,7 @@ class InProcessQueue:
         max_receives: int = 5,
         retry_delay: float = 0.2,
         batch_window: float = 0.02,
+        workers: int = 1,
     ) -> None:
         self.name = name
         self._consumer = consumer
@@ -55,7 +57,9 @@ class InProcessQueue:
         self._stopped = False
         self._paused = False
         self.dead_letters: list[str] = []
-        self._worker = threading.Thread(target=self._run, name=f"queue-{name}", daemon=True)
+        self._workers = [
+            threading.Thread(target=self._run, name=f"queue-{name}-{n}", daemon=True) for n in range(workers)
+        ]
 
     # --- the MessageQueue port ---------------------------------------------------------------
     def send(self, body: str, delay_seconds: int = 0) -> None:
@@ -65,14 +69,16 @@ class InProcessQueue:
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self) -> InProcessQueue:
-        self._worker.start()
+        for worker in self._workers:
+            worker.start()
         return self
 
     def stop(self) -> None:
         with self._condition:
             self._stopped = True
             self._condition.notify_all()
-        self._worker.join(timeout=10)
+        for worker in self._workers:
+            worker.join(timeout=10)
 
     def pause(self) -> None:
         """Keep accepting messages but hand none over until resume() (like a throttled consumer)."""

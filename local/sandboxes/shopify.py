@@ -2,8 +2,10 @@
 confirmation pages and webhook deliveries, on 127.0.0.1 (never shipped).
 
 Served paths (``{shop}`` is the myshopify.com domain, so ``admin_base_url`` is ``{url}/{shop}``):
-  POST /{shop}/admin/oauth/access_token          token exchange (session token -> offline token)
-  POST /{shop}/admin/api/{version}/graphql.json  GraphQL Admin API (X-Shopify-Access-Token)
+  POST /{shop}/admin/oauth/access_token          token exchange (session token -> offline token,
+                                                 expiring with expiring=1) and refresh_token grant
+  POST /{shop}/admin/api/{version}/graphql.json  GraphQL Admin API (X-Shopify-Access-Token; an
+                                                 unknown or expired token is answered 401)
   GET  /{shop}/admin/charges/{id}/confirm|decline  the merchant approves or declines a subscription
   GET  /bulk-results/{shop}/{id}.jsonl?expires=&signature=  a finished bulk query's file
   GET  /cdn/shop/files/{image id}.{png|gif}?v=1  a product image's bytes (the CDN Shopify serves from)
@@ -66,6 +68,7 @@ from local.sandboxes.shopify_graphql import (
 from local.sandboxes.shopify_images import CONTENT_TYPES, image_bytes
 from local.sandboxes.shopify_products import ProductSpec, build_product
 from local.sandboxes.shopify_session import session_token
+from local.sandboxes.shopify_tokens import RefreshRefusedError, SandboxTokenGrant, TokenBook
 from local.sandboxes.shopify_webhooks import Delivery, WebhookSender
 from local.service import LoopbackServer, Service
 
@@ -73,6 +76,9 @@ API_VERSION = "2025-10"
 SHOP = r"(?P<shop>[a-z0-9][a-z0-9-]*\.myshopify\.com)"
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a type name
 ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"  # noqa: S105
+REFRESH_GRANT = "refresh_token"
+# What the Admin API answers for an unknown, revoked or expired access token (HTTP 401).
+INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"  # noqa: S105
 OFFLINE_TOKEN_TYPES = {
     "urn:shopify:params:oauth:token-type:offline-access-token",
     "urn:shopify:params:oauth:token-type:online-access-token",
@@ -138,6 +144,7 @@ class ShopifySandbox(Service):
         clock: Callable[[], float] = time.monotonic,
         api_version: str = API_VERSION,
         bulk_seconds: float = 0.3,
+        access_token_lifetime: int = 3600,
     ) -> None:
         self.api_key = api_key
         self.api_secret = api_secret
@@ -145,8 +152,11 @@ class ShopifySandbox(Service):
         self.seed = seed
         self.bucket_size = bucket_size
         self.restore_rate = restore_rate
-        self.clock = clock
+        self.clock = clock  # the cost buckets' and the tokens' time (seconds); tests may speed it up
         self.api_version = api_version
+        # Expiring offline tokens live an hour on Shopify; a test may make them shorter.
+        self.access_token_lifetime = access_token_lifetime
+        self.tokens = TokenBook()
         self.webhooks = WebhookSender(api_secret, api_version, webhook_url)
         # What the connector sent that Shopify's real schema refuses (see shopify_contract).
         self.contract = Contract()
@@ -276,9 +286,18 @@ class ShopifySandbox(Service):
     # -- tokens ----------------------------------------------------------------------------------
 
     def issue_token(self, shop: str) -> str:
-        token = "shpat_" + secrets.token_hex(16)
-        self.state(shop).tokens.add(token)
-        return token
+        """A non-expiring offline access token of ``shop``, as apps created before expiring tokens
+        hold (and tests of the client use)."""
+        return self.tokens.issue(shop, self.clock(), None).access_token
+
+    def issue_expiring_token(self, shop: str) -> SandboxTokenGrant:
+        """An expiring offline access token of ``shop`` with its refresh token, as a token exchange
+        with expiring=1 answers it, without the exchange."""
+        return self.tokens.issue(shop, self.clock(), self.access_token_lifetime)
+
+    def refreshes(self, shop: str) -> list[float]:
+        """When (sandbox clock) each refresh of the shop's tokens was granted."""
+        return list(self.tokens.refreshed_at[shop])
 
     def mint_session_token(self, shop: str, lifetime: int = 60, secret: str | None = None) -> str:
         """An App Bridge session token for ``shop``, signed like Shopify signs them (HS256)."""
@@ -307,11 +326,17 @@ class ShopifySandbox(Service):
             raise SandboxError(HTTPStatus.BAD_REQUEST, "invalid_subject_token")
         if shop in self.refused_shops:  # the merchant removed the app: Shopify grants nothing
             raise SandboxError(HTTPStatus.BAD_REQUEST, "invalid_subject_token")
-        answer: dict[str, Any] = {"access_token": self.issue_token(shop), "scope": SCOPES}
-        if body.get("expiring") == "1":
-            answer.update(expires_in=3600, refresh_token="shprt_" + secrets.token_hex(16))
-            answer["refresh_token_expires_in"] = 90 * 24 * 3600
-        return answer
+        lifetime = self.access_token_lifetime if str(body.get("expiring")) == "1" else None
+        return self.tokens.issue(shop, self.clock(), lifetime).answer() | {"scope": SCOPES}
+
+    def refresh(self, shop: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The refresh_token grant: a new pair, the refresh token rotated (see shopify_tokens)."""
+        if body.get("client_id") != self.api_key or body.get("client_secret") != self.api_secret:
+            raise SandboxError(HTTPStatus.UNAUTHORIZED, "invalid_client")
+        grant = self.tokens.refresh(
+            shop, str(body.get("refresh_token") or ""), self.clock(), self.access_token_lifetime
+        )
+        return grant.answer() | {"scope": SCOPES}
 
     # -- billing ---------------------------------------------------------------------------------
 
@@ -784,16 +809,23 @@ def _json_body(raw: bytes) -> dict[str, Any]:
 
 
 def _access_token(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
-    answer = handler.sandbox.exchange(params["shop"], _json_body(raw))
-    handler.send_json(HTTPStatus.OK, answer)
+    sandbox, body = handler.sandbox, _json_body(raw)
+    if body.get("grant_type") != REFRESH_GRANT:
+        handler.send_json(HTTPStatus.OK, sandbox.exchange(params["shop"], body))
+        return
+    try:
+        handler.send_json(HTTPStatus.OK, sandbox.refresh(params["shop"], body))
+    except RefreshRefusedError as refused:  # OAuth's error answer (RFC 6749 5.2)
+        handler.send_json(
+            HTTPStatus.BAD_REQUEST, {"error": "invalid_grant", "error_description": str(refused)}
+        )
 
 
 def _graphql(handler: _Handler, params: dict[str, str], query: dict[str, str], raw: bytes) -> None:
     sandbox, shop = handler.sandbox, params["shop"]
     token = handler.headers.get("X-Shopify-Access-Token", "")
-    if token not in sandbox.state(shop).tokens:
-        message = "[API] Invalid API key or access token (unrecognized login or wrong password)"
-        handler.send_json(HTTPStatus.UNAUTHORIZED, {"errors": message})
+    if not sandbox.tokens.admits(shop, token, sandbox.clock()):
+        handler.send_json(HTTPStatus.UNAUTHORIZED, {"errors": INVALID_TOKEN})
         return
     fault = sandbox._take_fault()
     if fault is not None and fault.status is not None:

@@ -102,7 +102,6 @@ class ShopState:
     bucket: LeakyBucket
     orders: dict[int, SandboxOrder] = field(default_factory=dict)
     subscriptions: dict[int, SandboxSubscription] = field(default_factory=dict)
-    tokens: set[str] = field(default_factory=set)
     bulk_operations: dict[int, SandboxBulkOperation] = field(default_factory=dict)  # oldest first
     locations: tuple[SandboxLocation, ...] = ()
 

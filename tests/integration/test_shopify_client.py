@@ -28,9 +28,15 @@ from connector.clients.images import (
     fetch_image,
 )
 from connector.clients.shopify.admin import ShopifyAdminClient
-from connector.clients.shopify.errors import ShopifyAuthError, ShopifyOutcomeUnknownError, ShopifyUserError
+from connector.clients.shopify.errors import (
+    ShopifyAuthError,
+    ShopifyOutcomeUnknownError,
+    ShopifyRefreshRefusedError,
+    ShopifyTokenInvalidError,
+    ShopifyUserError,
+)
 from connector.clients.shopify.models import ShopifyOption, ShopifyProduct
-from local.sandboxes.shopify import ShopifySandbox
+from local.sandboxes.shopify import INVALID_TOKEN, ShopifySandbox
 from local.sandboxes.shopify_catalog import SandboxProduct
 from local.sandboxes.shopify_images import png_size
 from tests.helpers import plain_order_draft
@@ -171,6 +177,108 @@ def test_token_exchange_returns_an_offline_token_that_opens_the_admin_api(
     assert first.id.isdigit()
     assert "read_products" in offline.scope
     assert offline.access_token not in repr(offline)
+
+
+def test_an_expiring_token_exchange_answers_a_refresh_token_and_both_lifetimes(
+    client: ShopifyAdminClient, shop: str
+) -> None:
+    # Given a valid session token / When it is exchanged for an expiring offline token
+    offline = client.exchange_token(shop, session_token(shop), expiring=True)
+    # Then an hour's access token comes with a 90-day refresh token, neither shown in repr
+    assert offline.expires_in == 3600 and offline.refresh_token_expires_in == 90 * 24 * 3600
+    assert offline.refresh_token and offline.refresh_token not in repr(offline)
+    assert offline.access_token not in repr(offline)
+
+
+def test_an_expired_token_gets_shopifys_401_and_its_refresh_token_brings_a_new_pair(
+    client: ShopifyAdminClient, sandbox: ShopifySandbox, clock: FakeClock, shop: str
+) -> None:
+    # Given an expiring offline token an hour old
+    offline = client.exchange_token(shop, session_token(shop), expiring=True)
+    assert offline.refresh_token is not None
+    clock.sleep(3600)
+    # When it is used / Then the Admin API answers 401 with Shopify's body, a typed error here
+    raw = requests.post(
+        f"{sandbox.admin_base_url.format(shop=shop)}/admin/api/2025-10/graphql.json",
+        json={"query": "{ shop { name } }"},
+        headers={"X-Shopify-Access-Token": offline.access_token},
+        timeout=5,
+    )
+    assert (raw.status_code, raw.json()) == (401, {"errors": INVALID_TOKEN})
+    with pytest.raises(ShopifyTokenInvalidError):
+        next(client.for_shop(shop, offline.access_token).iter_products(page_size=5))
+    # When its refresh token is used / Then a new access token and a new refresh token come back
+    refreshed = client.refresh_token(shop, offline.refresh_token)
+    assert refreshed.refresh_token not in (None, offline.refresh_token)
+    assert refreshed.expires_in == 3600
+    assert next(client.for_shop(shop, refreshed.access_token).iter_products(page_size=5)).id.isdigit()
+
+
+class TwoTokens:
+    """AccessTokens that give a first token, and a second one when the first is refused."""
+
+    def __init__(self, first: str, second: str) -> None:
+        self.first, self.second = first, second
+        self.refused: list[str] = []
+
+    def current(self) -> str:
+        return self.second if self.refused else self.first
+
+    def rejected(self, token: str) -> str:
+        self.refused.append(token)
+        return self.second
+
+
+def test_a_401_is_sent_again_once_with_the_token_given_instead(
+    client: ShopifyAdminClient, sandbox: ShopifySandbox, shop: str
+) -> None:
+    # Given a shop client whose token the Admin API does not know, and a good one to replace it
+    tokens = TwoTokens("shpat_unknown", sandbox.issue_token(shop))
+    # When a mutation is sent (nothing ran on a 401, so even a mutation may go again)
+    subscription = client.for_shop(shop, tokens).create_app_subscription(
+        "Growth", Decimal("19.00"), "USD", "https://app.example.com/billing/return", test=True
+    )
+    # Then it went through with the second token, after one refusal
+    assert subscription.confirmation_url and tokens.refused == ["shpat_unknown"]
+
+
+def test_a_token_given_after_a_401_that_is_refused_too_is_not_tried_again(
+    client: ShopifyAdminClient, shop: str
+) -> None:
+    # Given two tokens the Admin API does not know
+    tokens = TwoTokens("shpat_unknown", "shpat_unknown_too")
+    # When a call is made / Then it fails typed after one renewal, not in a loop
+    with pytest.raises(ShopifyTokenInvalidError):
+        next(client.for_shop(shop, tokens).iter_products(page_size=5))
+    assert tokens.refused == ["shpat_unknown"]
+
+
+def test_a_used_refresh_token_serves_again_until_its_replacement_is_used(
+    client: ShopifyAdminClient, shop: str
+) -> None:
+    # Given a refresh token used once, its answer lost, and used again
+    offline = client.exchange_token(shop, session_token(shop), expiring=True)
+    assert offline.refresh_token is not None
+    client.refresh_token(shop, offline.refresh_token)
+    kept = client.refresh_token(shop, offline.refresh_token)
+    assert kept.refresh_token is not None
+    # When the replacement kept is used
+    client.refresh_token(shop, kept.refresh_token)
+    # Then the refresh token it replaced is retired: Shopify's invalid_grant, typed
+    with pytest.raises(ShopifyRefreshRefusedError) as refused:
+        client.refresh_token(shop, offline.refresh_token)
+    assert refused.value.code == "invalid_grant"
+    assert offline.refresh_token not in str(refused.value)
+
+
+def test_an_expired_refresh_token_is_refused(client: ShopifyAdminClient, clock: FakeClock, shop: str) -> None:
+    # Given a refresh token older than its 90 days
+    offline = client.exchange_token(shop, session_token(shop), expiring=True)
+    assert offline.refresh_token is not None
+    clock.sleep(90 * 24 * 3600)
+    # When it is used / Then Shopify refuses it
+    with pytest.raises(ShopifyRefreshRefusedError):
+        client.refresh_token(shop, offline.refresh_token)
 
 
 @pytest.mark.parametrize(

@@ -70,10 +70,37 @@ def connect_tiktok(
     except TikTokError:
         # Read again at the first upload (and by the daily schedule): connecting does not wait on it.
         logger.warning("tiktok warehouses not read at connection", extra={"shop": shop.domain})
-    ports.store.save_shop(connected)
+    _save_tiktok_link(ports, connected)
     # TikTok sends the shop's events only where its webhooks point; a refusal keeps the connection.
     missing = register_webhooks(ports, connected)
     return replace(connected, tiktok_webhooks_missing=missing)
+
+
+# The profile fields a connection writes: only these, so that a Shopify token refreshed meanwhile
+# (connector.shopify_session) is not written over with the one read before.
+_LINK_FIELDS = (
+    "tiktok_shop_id",
+    "tiktok_shop_cipher",
+    "tiktok_connection",
+    "tiktok_access_token_ciphertext",
+    "tiktok_refresh_token_ciphertext",
+    "tiktok_access_token_expires_at",
+    "tiktok_refresh_token_expires_at",
+    "tiktok_authorization_expires_at",
+    "tiktok_connected_at",
+    "orders_since",
+    "tiktok_orders_polled_until",
+)
+
+
+def _save_tiktok_link(ports: Ports, connected: Shop) -> None:
+    store = ports.store
+    if not store.update_shop(connected.domain, **{name: getattr(connected, name) for name in _LINK_FIELDS}):
+        store.save_shop(connected)  # a profile not stored yet (the demo's first seed)
+        return
+    store.set_tiktok_facts(
+        connected.domain, region=connected.tiktok_region, warehouses=connected.tiktok_warehouses
+    )
 
 
 def disconnect_tiktok(ports: Ports, shop: Shop) -> None:

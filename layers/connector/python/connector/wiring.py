@@ -168,12 +168,11 @@ class Ports:
         return shop
 
     def shopify_admin(self, shop: Shop) -> ShopifyShopClient:
-        """Shopify's Admin API as the shop, with its stored (encrypted) offline token."""
-        if shop.shopify_token_ciphertext is None:
-            raise ShopGoneError(f"{shop.domain} has no Shopify token")
-        return self.shopify.for_shop(
-            shop.domain, self.cipher.decrypt(shop.shopify_token_ciphertext, shop.domain)
-        )
+        """Shopify's Admin API as the shop, with its stored (encrypted) offline token, refreshed
+        ahead of expiry and after a 401, one refresh at a time per shop."""
+        from connector.shopify_session import ShopifyTokenKeeper
+
+        return self.shopify.for_shop(shop.domain, ShopifyTokenKeeper(self, shop))
 
     def tiktok_api(self, shop: Shop) -> ShopClient:
         """TikTok Shop's API as the shop, with its stored tokens; refreshed tokens are stored back."""

@@ -107,6 +107,13 @@ class ShopRow(ListedRow):
     tiktok_region = UnicodeAttribute(null=True)
     tiktok_warehouses = ListAttribute[WarehouseMap](of=WarehouseMap, default=list)
     shopify_token_ciphertext = UnicodeAttribute(null=True)
+    shopify_refresh_token_ciphertext = UnicodeAttribute(null=True)
+    shopify_token_issued_at = UnicodeAttribute(null=True)
+    shopify_token_expires_at = UnicodeAttribute(null=True)
+    shopify_refresh_token_expires_at = UnicodeAttribute(null=True)
+    shopify_token_refresh_refused_at = UnicodeAttribute(null=True)
+    # Epoch seconds until which one instance holds the right to refresh the Shopify token (store only).
+    shopify_token_refresh_lease = NumberAttribute(null=True)
     tiktok_access_token_ciphertext = UnicodeAttribute(null=True)
     tiktok_refresh_token_ciphertext = UnicodeAttribute(null=True)
     tiktok_access_token_expires_at = UnicodeAttribute(null=True)

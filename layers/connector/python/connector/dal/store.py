@@ -148,15 +148,50 @@ class Store(ActivityProgress):
         )
 
     def update_shop(self, domain: str, **fields: Any) -> bool:
-        """Set some profile fields of an existing shop without touching the others. False if unknown."""
-        actions = [
-            getattr(ShopRow, name).remove() if value is None else getattr(ShopRow, name).set(_stored(value))
-            for name, value in fields.items()
-        ]
+        """Set some profile fields of an existing shop without touching the others (None removes
+        one). False if unknown."""
+        actions = _profile_actions(fields)
         if "install_state" in fields:
             actions.append(ShopRow.gsi2pk.set(keys.shops_listing_pk(_stored(fields["install_state"]))))
         return applied(
             ShopRow(keys.shop_pk(domain), keys.PROFILE).update, actions, condition=ShopRow.pk.exists()
+        )
+
+    # --- the Shopify token's refresh: one instance at a time per shop --------------------------
+    def lease_shopify_refresh(self, domain: str, token_ciphertext: str, now: float, seconds: float) -> bool:
+        """Take the right to refresh the shop's Shopify token for ``seconds`` (epoch ``now``): only
+        while the stored token is still ``token_ciphertext`` and no other lease runs. False when
+        another instance holds one, or the token was replaced (read it again)."""
+        lease = ShopRow.shopify_token_refresh_lease
+        return applied(
+            ShopRow(keys.shop_pk(domain), keys.PROFILE).update,
+            [lease.set(now + seconds)],
+            condition=(ShopRow.shopify_token_ciphertext == token_ciphertext)
+            & (lease.does_not_exist() | (lease < now)),
+        )
+
+    def keep_shopify_tokens(self, domain: str, replacing: str, **fields: Any) -> bool:
+        """A refreshed token pair and its times, in one write that ends the lease (the rotated
+        refresh token is never stored apart from its access token): only while the stored token is
+        still ``replacing``. False when another instance replaced it meanwhile."""
+        actions = [*_profile_actions(fields), ShopRow.shopify_token_refresh_lease.remove()]
+        return applied(
+            ShopRow(keys.shop_pk(domain), keys.PROFILE).update,
+            actions,
+            condition=ShopRow.shopify_token_ciphertext == replacing,
+        )
+
+    def end_shopify_refresh(self, domain: str, token_ciphertext: str, refused_at: datetime | None) -> None:
+        """End a lease that brought no new token: Shopify was unavailable (another may try), or it
+        refused the refresh token (``refused_at`` recorded: the next dashboard visit exchanges anew).
+        Nothing changes once the token was replaced meanwhile."""
+        actions: list[Action] = [ShopRow.shopify_token_refresh_lease.remove()]
+        if refused_at is not None:
+            actions.append(ShopRow.shopify_token_refresh_refused_at.set(refused_at.isoformat()))
+        applied(
+            ShopRow(keys.shop_pk(domain), keys.PROFILE).update,
+            actions,
+            condition=ShopRow.shopify_token_ciphertext == token_ciphertext,
         )
 
     def set_tiktok_facts(
@@ -693,6 +728,14 @@ def _stored(value: Any) -> Any:
     if isinstance(value, StrEnum):
         return value.value
     return value
+
+
+def _profile_actions(fields: Mapping[str, Any]) -> list[Action]:
+    """Profile updates: each field set to its stored form, or removed when None."""
+    return [
+        getattr(ShopRow, name).remove() if value is None else getattr(ShopRow, name).set(_stored(value))
+        for name, value in fields.items()
+    ]
 
 
 def _row_of(entity: Product | Order | Plan) -> tuple[TableRow, Any]:

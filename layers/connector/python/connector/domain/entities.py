@@ -139,6 +139,13 @@ class Shop:
     tiktok_warehouses: tuple[Warehouse, ...] = ()  # its sales warehouses
     # Tokens are stored encrypted; the domain only ever carries the ciphertext.
     shopify_token_ciphertext: str | None = None
+    # An expiring offline token's refresh token and times; no expiry: a legacy non-expiring token.
+    shopify_refresh_token_ciphertext: str | None = None
+    shopify_token_issued_at: datetime | None = None
+    shopify_token_expires_at: datetime | None = None
+    shopify_refresh_token_expires_at: datetime | None = None
+    # Shopify refused the refresh token: only the merchant's next visit (a token exchange) renews.
+    shopify_token_refresh_refused_at: datetime | None = None
     tiktok_access_token_ciphertext: str | None = None
     tiktok_refresh_token_ciphertext: str | None = None
     tiktok_access_token_expires_at: datetime | None = None

@@ -15,6 +15,21 @@ class ShopifyAuthError(ShopifyError):
     """Shopify refused the credentials: a bad session token on exchange, or an invalid access token."""
 
 
+class ShopifyTokenInvalidError(ShopifyAuthError):
+    """The Admin API answered 401: the access token is expired, revoked or unknown. Nothing ran, so
+    the call may be sent again with another token."""
+
+
+class ShopifyRefreshRefusedError(ShopifyAuthError):
+    """The token endpoint refused the refresh token (expired, retired or revoked): only a new token
+    exchange, from the merchant's session token, gives access again. ``code`` is Shopify's OAuth
+    error code (``invalid_grant``), never the token."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class ShopifyGraphQLError(ShopifyError):
     """The answer carried top-level ``errors`` (bad query, access denied, cost too high, ...)."""
 

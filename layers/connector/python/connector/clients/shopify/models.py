@@ -13,6 +13,7 @@ class OfflineToken:
     scope: tuple[str, ...] = ()
     expires_in: int | None = None  # set for expiring offline tokens only
     refresh_token: str | None = field(default=None, repr=False)
+    refresh_token_expires_in: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,8 @@ Rate limits (shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits): a leak
 points per shop; every answer reports ``extensions.cost``; a query runs only when the bucket holds its
 requested cost. ``CostBudget`` waits for the points before a query, so Shopify never has to throttle.
 
+A 401 (an expired or revoked access token) is sent again once, with the token the shop's
+``AccessTokens`` gives instead of the refused one; nothing ran, so this holds for mutations too.
 A read is retried on 429, 5xx, throttling and connection errors. A mutation is retried only when
 Shopify certainly did not run it (429, throttled, or a connection that failed before anything was
 sent); a mutation whose answer was lost raises ``ShopifyOutcomeUnknownError``.
@@ -17,7 +19,7 @@ import random
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -27,6 +29,7 @@ from connector.clients.shopify.errors import (
     ShopifyGraphQLError,
     ShopifyOutcomeUnknownError,
     ShopifyThrottledError,
+    ShopifyTokenInvalidError,
     ShopifyUnavailableError,
 )
 
@@ -175,14 +178,44 @@ class AdminHttp:
             yield _bulk_chunks(response), skip
 
 
+class AccessTokens(Protocol):
+    """Where a shop's Admin API access token comes from: read before every request, and asked
+    once for another when the Admin API refuses the one sent."""
+
+    def current(self) -> str:
+        """The token to send now."""
+        ...
+
+    def rejected(self, token: str) -> str:
+        """A token to send instead of ``token``, which the Admin API refused with a 401; raises
+        when there is none."""
+        ...
+
+
+class FixedToken:
+    """One access token and nothing to replace it with (a non-expiring token, a test's)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "FixedToken(***)"
+
+    def current(self) -> str:
+        return self._token
+
+    def rejected(self, token: str) -> str:
+        raise ShopifyTokenInvalidError("the Admin API refused the access token (HTTP 401)")
+
+
 class ShopGraphQL:
-    """One shop's GraphQL endpoint and access token on the app's session, budgeted against that
+    """One shop's GraphQL endpoint and access tokens on the app's session, budgeted against that
     shop's cost bucket."""
 
-    def __init__(self, http: AdminHttp, graphql_url: str, access_token: str, budget: CostBudget) -> None:
+    def __init__(self, http: AdminHttp, graphql_url: str, tokens: AccessTokens, budget: CostBudget) -> None:
         self.http = http
         self.graphql_url = graphql_url
-        self._access_token = access_token
+        self._tokens = tokens
         self._budget = budget
 
     def __repr__(self) -> str:
@@ -200,15 +233,24 @@ class ShopGraphQL:
         """Run one operation and return its ``data``; wait for budget, retry what is safe to retry."""
         http = self.http
         last_reason = ""
-        for attempt in range(http.max_attempts):
+        attempt, renewed = 0, ""
+        while attempt < http.max_attempts:
             self._budget.wait_for(self._budget.expected_cost(operation, estimated_cost))
+            # Read before each attempt (a backoff may outlive a token), unless given after a 401.
+            token = renewed or self._tokens.current()
             try:
-                return self._attempt(query, variables, operation, mutation)
+                return self._attempt(token, query, variables, operation, mutation)
+            except ShopifyTokenInvalidError:
+                if renewed:  # the token given after a 401 was refused too: no third try
+                    raise
+                # Nothing ran: the same attempt again, once, with the token given instead.
+                renewed = self._tokens.rejected(token)
             except _Transient as transient:
                 last_reason = transient.reason
-                if attempt + 1 >= http.max_attempts:
+                attempt += 1
+                if attempt >= http.max_attempts:
                     break
-                delay = self._backoff(attempt) if transient.retry_after is None else transient.retry_after
+                delay = self._backoff(attempt - 1) if transient.retry_after is None else transient.retry_after
                 if delay > 0:
                     http.sleep(delay)
         if last_reason == "THROTTLED":
@@ -220,10 +262,10 @@ class ShopGraphQL:
         return min(30.0, base) * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
 
     def _attempt(
-        self, query: str, variables: dict[str, Any] | None, operation: str, mutation: bool
+        self, token: str, query: str, variables: dict[str, Any] | None, operation: str, mutation: bool
     ) -> dict[str, Any]:
         http = self.http
-        headers = {"X-Shopify-Access-Token": self._access_token, "Content-Type": "application/json"}
+        headers = {"X-Shopify-Access-Token": token, "Content-Type": "application/json"}
         body = {"query": query, "variables": variables or {}, "operationName": operation}
         try:
             response = http.session.post(self.graphql_url, json=body, headers=headers, timeout=http.timeout)
@@ -232,8 +274,10 @@ class ShopGraphQL:
                 raise ShopifyOutcomeUnknownError(f"{operation}: {type(exc).__name__}") from exc
             raise _Transient(type(exc).__name__) from exc
         status = response.status_code
-        if status in (401, 403):
-            raise ShopifyAuthError(f"{operation}: HTTP {status} from the Admin API")
+        if status == 401:
+            raise ShopifyTokenInvalidError(f"{operation}: HTTP 401 from the Admin API")
+        if status == 403:
+            raise ShopifyAuthError(f"{operation}: HTTP 403 from the Admin API")
         if status == 429:  # refused before execution, so safe for mutations too
             raise _Transient("HTTP 429", _retry_after(response))
         if status >= 500:
