@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import jwt
@@ -298,11 +299,37 @@ def merchant_call(api_url: str, shop: str, method: str, path: str, **kwargs: Any
 
 
 def provision_connected(api_url: str, store: Store, shop: str, tiktok: Any) -> None:
-    """Provision the shop through the API, link it to the TikTok sandbox, and give it the biggest
-    plan so that quotas do not get in the way of what a test is about."""
+    """Provision the shop through the API, connect it to the TikTok sandbox as its merchant does,
+    and give it the biggest plan so that quotas do not get in the way of what a test is about."""
     assert merchant_call(api_url, shop, "GET", "/v1/dashboard").status_code == 200
-    connect_to_sandbox(store, shop, tiktok)
+    connect_through_tiktok(api_url, store, shop, tiktok)
     change_plan(store, shop, name="growth_plus")
+
+
+def connect_through_tiktok(api_url: str, store: Store, shop: str, tiktok: Any, region: str = "US") -> str:
+    """Connect a new TikTok sandbox shop over HTTP, as the merchant and the seller do: the authorize
+    link of the region, the seller's approval, TikTok's redirect to our callback, and the link made
+    in the merchant's session; a default package size, as a merchant sets up. The TikTok shop id."""
+    tiktok_shop = tiktok.add_shop(name=shop, region=region)
+    seller_region = "US" if region == "US" else "OTHER"
+    asked = merchant_call(
+        api_url, shop, "POST", "/v1/connections/tiktok", json={"seller_region": seller_region}
+    )
+    approved = requests.get(
+        asked.json()["authorize_url"],
+        params={"shop_id": tiktok_shop.shop_id},
+        allow_redirects=False,
+        timeout=10,
+    )
+    callback = requests.get(approved.headers["Location"], allow_redirects=False, timeout=10)
+    state = parse_qs(urlsplit(callback.headers["Location"]).query)["tiktok_state"][0]
+    linked = merchant_call(api_url, shop, "POST", "/v1/connections/tiktok/complete", json={"state": state})
+    assert linked.status_code == 200 and linked.json()["status"] == "connected", linked.text
+    connected = store.get_shop(shop)
+    assert connected is not None
+    if connected.settings.package_dimensions is None:
+        store.save_settings(shop, replace(connected.settings, package_dimensions=DEFAULT_PACKAGE))
+    return str(tiktok_shop.shop_id)
 
 
 def change_plan(store: Store, shop: str, **changes: Any) -> None:

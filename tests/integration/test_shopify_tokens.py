@@ -75,7 +75,8 @@ class Timed:
         return found
 
     def connect(self, products: int) -> ConnectedCatalog:
-        """Installed through the dashboard (a token exchange), connected to TikTok, on a big plan."""
+        """Installed through the dashboard (a token exchange), connected to TikTok through its
+        authorization (HTTP all the way), on a big plan."""
         self.stack.shopify.products_per_shop = products  # this shop's catalog, made on first sight
         provision_connected(self.stack.api_url, self.stack.store, self.stack.shop, self.stack.tiktok)
         return ConnectedCatalog(self.stack.api_url, self.stack.shop, self.stack.jobs)
