@@ -205,19 +205,29 @@ def update_settings(ports: Ports, shop: Shop, wanted: schemas.SettingsIO) -> sch
 def start_resync(ports: Ports, shop: Shop) -> Activity | None:
     """After a reconnection: every listing's stock and synced fields sent again (what was dropped
     while TikTok refused us), as a reprice of both does it; None when nothing is on TikTok."""
-    on_tiktok = ports.store.status_counts(shop.domain).products()
-    if on_tiktok["live"] + on_tiktok["pending"] + on_tiktok["inactive"] == 0:
+    if not _listed_on_tiktok(ports, shop.domain):
         return None
-    activity_id = f"{int(ports.now().timestamp() * 1000):013d}-reprice-reconnect"
+    # reprice: each listing brought in step over the synced fields (the price or not)
+    restock = "inventory" in shop.settings.sync_fields
+    return _reprice_activity(ports, shop.domain, "reconnect", reprice=True, restock=restock)
+
+
+def _listed_on_tiktok(ports: Ports, domain: str) -> bool:
+    on_tiktok = ports.store.status_counts(domain).products()
+    return on_tiktok["live"] + on_tiktok["pending"] + on_tiktok["inactive"] > 0
+
+
+def _reprice_activity(ports: Ports, domain: str, name: str, *, reprice: bool, restock: bool) -> Activity:
+    activity_id = f"{int(ports.now().timestamp() * 1000):013d}-reprice-{name}"
     return _start(
         ports,
-        shop.domain,
+        domain,
         ActivityType.REPRICE,
         JobKind.REPRICE,
         total=None,
         activity_id=activity_id,
-        reprice=True,  # the listing brought in step over the synced fields (price or not)
-        restock="inventory" in shop.settings.sync_fields,
+        reprice=reprice,
+        restock=restock,
     )
 
 
@@ -237,8 +247,7 @@ def start_reprice(ports: Ports, shop: Shop, settings: SyncSettings) -> Activity 
     restock = before[1] != after[1] and "inventory" in settings.sync_fields
     if not (reprice or restock) or shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return None
-    on_tiktok = ports.store.status_counts(shop.domain).products()
-    if on_tiktok["live"] + on_tiktok["pending"] + on_tiktok["inactive"] == 0:
+    if not _listed_on_tiktok(ports, shop.domain):
         return None  # nothing listed yet: uploads take the new settings as they are
     change = hashlib.sha256(json.dumps([before, after, reprice, restock]).encode()).hexdigest()[:16]
     now = ports.now()
@@ -259,17 +268,7 @@ def start_reprice(ports: Ports, shop: Shop, settings: SyncSettings) -> Activity 
     )
     if not ports.store.record_delivery(shop.domain, claim):
         return None  # the same save at the same moment: the other request starts it
-    activity_id = f"{int(now.timestamp() * 1000):013d}-reprice-{change}"
-    return _start(
-        ports,
-        shop.domain,
-        ActivityType.REPRICE,
-        JobKind.REPRICE,
-        total=None,
-        activity_id=activity_id,
-        reprice=reprice,
-        restock=restock,
-    )
+    return _reprice_activity(ports, shop.domain, change, reprice=reprice, restock=restock)
 
 
 def _sent(settings: SyncSettings) -> tuple[list[str] | None, list[str] | None]:
