@@ -164,7 +164,7 @@ def _per_product(requests: Counter[str], size: int) -> str:
 
 
 def run(quick: bool, products: int | None = None, rate: float = RATE_PER_SECOND) -> list[Figure]:
-    size = products or (300 if quick else 10_000)
+    size = products or (150 if quick else 10_000)
     workers, batch = deployed_jobs_consumer()
     with local_table() as store, quiet_logs(), large_plan(size) as plan_name:
         with local_connector(jobs_workers=workers, jobs_batch=batch) as stack:
@@ -228,7 +228,7 @@ def run(quick: bool, products: int | None = None, rate: float = RATE_PER_SECOND)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small enough for CI")
-    parser.add_argument("--products", type=int, help="catalog size (default 10,000; 300 with --quick)")
+    parser.add_argument("--products", type=int, help="catalog size (default 10,000; 150 with --quick)")
     parser.add_argument("--rate", type=float, default=RATE_PER_SECOND, help="TikTok calls per second")
     args = parser.parse_args()
     print_figures(run(args.quick, args.products, args.rate))
