@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from collections.abc import Callable
 
 import pytest
 import requests
 
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop
+from connector.jobs import JobKind
 from connector.webhooks.signatures import shopify_signature
 from functions.shopify_webhook.handler import lambda_handler as shopify_handler
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.events import load, shopify_request, tiktok_request
 from local.lambda_context import LocalLambdaContext
 from local.queue import InProcessQueue
-from tests.helpers import connected_shop, shop_items
+from tests.helpers import JobRecorder, connected_shop, process_ports_with, shop_items
 
 pytestmark = pytest.mark.integration
 SHOPIFY_SECRET = LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"]
@@ -239,3 +242,55 @@ def test_eventbridge_door_uses_the_same_parser_and_queue(
     assert result == {"status": "queued"}
     product = store.get_product(shop, "8001234567890123456")
     assert product is not None and product.title == "Linen Summer Shirt (new season)"
+
+
+def _shipments_queued(api_url: str, shop: str, events_queue: InProcessQueue, send: Callable[[], None]) -> int:
+    """How many ship-package jobs the deliveries ``send`` makes lead to."""
+    jobs = JobRecorder()
+    with process_ports_with(jobs=jobs):
+        send()
+        events_queue.drain()
+    return len([job for job in jobs.jobs if job.kind is JobKind.SHIP_PACKAGE])
+
+
+def test_one_shopify_event_through_both_doors_twice_each_applies_once(
+    api_url: str, store: Store, shop: str, events_queue: InProcessQueue
+) -> None:
+    """Given one Shopify event, delivered to two subscriptions (the HTTPS door and the EventBridge
+    door, each with its own webhook id) and redelivered to each, when all four arrive, then one is
+    applied: the dedupe key is the event's id (X-Shopify-Event-Id), not the webhook's."""
+    connected_shop(store, shop)
+    sample = load("webhooks/shopify/fulfillments-create.json")
+    event_id = str(uuid.uuid4())
+    headers = {**sample["headers"], "X-Shopify-Shop-Domain": shop, "X-Shopify-Event-Id": event_id}
+    bridged = {
+        **load("eventbridge/shopify-products-update.json"),
+        "detail": {
+            "metadata": {**headers, "X-Shopify-Webhook-Id": str(uuid.uuid4())},
+            "payload": sample["body"],
+        },
+    }
+
+    def deliver() -> None:
+        for _ in range(2):
+            https = _for_shop(shop, "fulfillments-create", **{"X-Shopify-Event-Id": event_id})
+            assert https.post(api_url).status_code == 200
+            assert shopify_handler(bridged, LocalLambdaContext("shopify_webhook")) == {"status": "queued"}
+
+    assert _shipments_queued(api_url, shop, events_queue, deliver) == 1
+
+
+def test_a_fulfilment_told_by_two_topics_of_one_event_applies_once(
+    api_url: str, store: Store, shop: str, events_queue: InProcessQueue
+) -> None:
+    """orders/fulfilled and fulfillments/create of one event mean the same work (ship the TikTok
+    package): the second is a duplicate of the first."""
+    connected_shop(store, shop)
+    event_id = str(uuid.uuid4())
+
+    def deliver() -> None:
+        for topic_file in ("orders-fulfilled", "fulfillments-create", "orders-fulfilled"):
+            headers = {"X-Shopify-Event-Id": event_id, "X-Shopify-Webhook-Id": str(uuid.uuid4())}
+            assert _for_shop(shop, topic_file, **headers).post(api_url).status_code == 200
+
+    assert _shipments_queued(api_url, shop, events_queue, deliver) == 1

@@ -259,11 +259,26 @@ def _parse(headers: Mapping[str, Any], raw_body: bytes, payload: dict[str, Any])
         raise MalformedWebhookError("X-Shopify-Topic is missing")
     if not SHOP_DOMAIN.match(shop):
         raise MalformedWebhookError("X-Shopify-Shop-Domain is missing or not a myshopify.com domain")
-    delivery_id = lowered.get("x-shopify-webhook-id", "").strip() or body_digest(topic.encode() + raw_body)
+    delivery_id = _delivery_id(lowered, topic, raw_body)
     triggered_at = _timestamp(lowered.get("x-shopify-triggered-at"))
     parsed = parse_payload(topic, payload) if topic in TOPIC_PAYLOADS else None
     _check_signed_shop(topic, shop, parsed)
     return ShopifyWebhook(topic, shop, delivery_id, triggered_at, raw_body, parsed)
+
+
+# Topics Shopify sends for one event that mean the same work for us: one of them applied is enough.
+SAME_EFFECT = {"orders/fulfilled": "fulfillment", "fulfillments/create": "fulfillment"}
+
+
+def _delivery_id(headers: Mapping[str, str], topic: str, raw_body: bytes) -> str:
+    """The dedupe key: the event's id (X-Shopify-Event-Id) with its topic, so that one event met
+    through both doors, or through two subscriptions of one topic (each with its own webhook id),
+    applies once (shopify.dev, "Ignore duplicate webhooks"); the webhook id, or the body's digest,
+    when no event id came."""
+    event_id = headers.get("x-shopify-event-id", "").strip()
+    if event_id:
+        return f"event:{event_id}:{SAME_EFFECT.get(topic, topic)}"
+    return headers.get("x-shopify-webhook-id", "").strip() or body_digest(topic.encode() + raw_body)
 
 
 def _check_signed_shop(topic: str, shop: str, payload: _Payload | None) -> None:
