@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from aws_cdk import CfnOutput, Duration, Stack, Stage
 from aws_cdk import aws_lambda as lambda_
@@ -28,6 +29,8 @@ from infra.shopify_app_toml import AppUrls
 from infra.shopify_app_toml import write as write_shopify_app_toml
 
 PROCESSOR_TIMEOUT_SECONDS = 30
+# The dashboard function's most concurrent invocations (a merchant's page makes a few calls at a time).
+DASHBOARD_CONCURRENCY = 50
 SCHEDULER_TIMEOUT_SECONDS = 300  # a pass over every shop (reconciliation, polls)
 
 # DynamoDB actions per function, from the Store methods each one's code path calls
@@ -152,6 +155,11 @@ class ConnectorStack(Stack):
     def _dashboard(self, environment: dict[str, str]) -> None:
         # 29 s: API Gateway's integration timeout.
         dashboard = self.factory.build(self, "dashboard", environment, timeout_seconds=29)
+        # A cap, so that a flood on the dashboard's routes cannot take the account's concurrency
+        # from the webhook doors and the workers (which have no cap: their queues absorb bursts).
+        cast(
+            lambda_.CfnFunction, dashboard.node.default_child
+        ).reserved_concurrent_executions = DASHBOARD_CONCURRENCY
         self._grant(dashboard, SERVE_DASHBOARD, list(Secret), send_to=[self.queues.jobs], indexes=True)
 
     def _processor(self, environment: dict[str, str]) -> None:

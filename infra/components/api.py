@@ -19,8 +19,13 @@ from connector import routes
 from infra.components.nag import acknowledge
 
 STAGE = "prod"
-RATE_LIMIT = 200  # requests per second across the stage
+# Throttling per method (requests per second, burst), so that one door's flood cannot take another
+# door's share: the webhook doors get the most; the dashboard's routes (anonymous requests reach
+# them before any token check) and /health get their own, smaller limits.
+RATE_LIMIT = 200  # the stage's default for every method, the dashboard's routes included
 BURST_LIMIT = 400
+WEBHOOK_RATE_LIMIT, WEBHOOK_BURST_LIMIT = 1000, 2000
+HEALTH_RATE_LIMIT, HEALTH_BURST_LIMIT = 10, 20
 # Paths the hosted dashboard page calls from its own origin.
 BROWSER_PATH_PREFIXES = ("/v1/", "/openapi.json")
 
@@ -47,6 +52,7 @@ class ApiConstruct(Construct):
                 stage_name=STAGE,
                 throttling_rate_limit=RATE_LIMIT,
                 throttling_burst_limit=BURST_LIMIT,
+                method_options=_method_throttling(),
                 access_log_destination=apigateway.LogGroupLogDestination(self.access_logs),
                 access_log_format=_json_access_log(),
                 logging_level=apigateway.MethodLoggingLevel.ERROR,
@@ -109,6 +115,23 @@ class ApiConstruct(Construct):
             "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
             "API Gateway's account-level logging role: the AWS managed policy is the documented one.",
         )
+
+
+def _method_throttling() -> dict[str, apigateway.MethodDeploymentOptions]:
+    """Each webhook door and /health with limits of their own (keys are "/{path}/{METHOD}")."""
+    limits = {"shopify_webhook": (WEBHOOK_RATE_LIMIT, WEBHOOK_BURST_LIMIT)}
+    limits["tiktok_webhook"] = limits["shopify_webhook"]
+    options = {
+        f"{route.path}/{route.method}": apigateway.MethodDeploymentOptions(
+            throttling_rate_limit=limits[route.function][0], throttling_burst_limit=limits[route.function][1]
+        )
+        for route in routes.ROUTES
+        if route.function in limits
+    }
+    options["/health/GET"] = apigateway.MethodDeploymentOptions(
+        throttling_rate_limit=HEALTH_RATE_LIMIT, throttling_burst_limit=HEALTH_BURST_LIMIT
+    )
+    return options
 
 
 def _json_access_log() -> apigateway.AccessLogFormat:

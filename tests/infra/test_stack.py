@@ -462,7 +462,7 @@ def test_preflights_and_gateway_errors_allow_only_the_page_origin(template: Temp
 def test_api_stage_throttles_and_writes_json_access_logs_with_retention(template: Template) -> None:
     (stage,) = template.find_resources("AWS::ApiGateway::Stage").values()
     props = stage["Properties"]
-    (settings,) = props["MethodSettings"]
+    (settings,) = [s for s in props["MethodSettings"] if (s["ResourcePath"], s["HttpMethod"]) == ("/*", "*")]
     assert settings["ThrottlingRateLimit"] == 200 and settings["ThrottlingBurstLimit"] == 400
     assert settings["LoggingLevel"] == "ERROR" and settings["DataTraceEnabled"] is False
     assert props["TracingEnabled"] is True
@@ -663,3 +663,36 @@ def test_no_shopify_app_toml_is_written_without_the_deployed_addresses(
     context = {k: v for k, v in CONTEXT.items() if k not in ("publicApiUrl", "dashboardUrl")}
     synthesized = _synthesize(tmp_path_factory, FUNCTIONS, context)
     assert not (synthesized.outdir / "shopify.app.toml").exists()
+
+
+def test_webhook_doors_and_health_have_throttling_of_their_own_and_the_dashboard_a_cap(
+    template: Template,
+) -> None:
+    """A flood of anonymous requests on /v1 or /health cannot take the webhook doors' share: each
+    door has its own, larger method limit, /health a small one, and the dashboard function a
+    concurrency cap."""
+    from infra.components import api
+    from infra.stack import DASHBOARD_CONCURRENCY
+
+    stage = next(iter(template.find_resources("AWS::ApiGateway::Stage").values()))
+    settings = {(s["ResourcePath"], s["HttpMethod"]): s for s in stage["Properties"]["MethodSettings"]}
+    default = settings[("/*", "*")]
+    assert (default["ThrottlingRateLimit"], default["ThrottlingBurstLimit"]) == (
+        api.RATE_LIMIT,
+        api.BURST_LIMIT,
+    )
+    for door in ("/~1webhooks~1shopify", "/~1webhooks~1tiktok"):
+        limits = settings[(door, "POST")]
+        assert (limits["ThrottlingRateLimit"], limits["ThrottlingBurstLimit"]) == (
+            api.WEBHOOK_RATE_LIMIT,
+            api.WEBHOOK_BURST_LIMIT,
+        )
+    health = settings[("/~1health", "GET")]
+    assert health["ThrottlingRateLimit"] == api.HEALTH_RATE_LIMIT < api.RATE_LIMIT < api.WEBHOOK_RATE_LIMIT
+    dashboard = template.find_resources(
+        "AWS::Lambda::Function",
+        {"Properties": {"Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": "dashboard"}}}},
+    )
+    assert [f["Properties"]["ReservedConcurrentExecutions"] for f in dashboard.values()] == [
+        DASHBOARD_CONCURRENCY
+    ]
