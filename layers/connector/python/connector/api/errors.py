@@ -38,7 +38,7 @@ def partner_unavailable(partner: str, error: Exception) -> Response[str]:
     """503 with Retry-After: the partner is down, slow or overloaded, not the request wrong."""
     logger.warning("partner unavailable", extra={"partner": partner, "reason": type(error).__name__})
     response = error_response(
-        HTTPStatus.SERVICE_UNAVAILABLE, PARTNER_UNAVAILABLE, f"{partner} is not answering: try again shortly"
+        HTTPStatus.SERVICE_UNAVAILABLE, PARTNER_UNAVAILABLE, f"{partner} is not answering"
     )
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
