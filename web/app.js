@@ -3,7 +3,7 @@
 // as HTML.
 (function () {
   "use strict";
-  const { api, navigateTop } = window.connector;
+  const { api, navigateTop, hooks } = window.connector;
   const config = window.CONNECTOR_CONFIG;
 
   // Status and activity names come with the dashboard (GET /v1/dashboard's vocabulary), so the
@@ -115,10 +115,19 @@
     el.hidden = false;
   }
 
+  // A partner outage the API calls retry through: "Shopify is not answering, retrying…" while
+  // they wait, gone once an answer came (or the retries ran out and the caller says so).
+  hooks.onRetrying = (message) => {
+    const el = $("outage");
+    el.textContent = message || "";
+    el.hidden = !message;
+  };
+
   function explain(error) {
     if (error.status === 401 || error.status === 403) {
       return error.message + " Reopen the app from your Shopify Admin to start a new session.";
     }
+    if (error.code === "partner_unavailable") return error.message + ". Try again in a moment.";
     return error.message;
   }
 
@@ -341,7 +350,9 @@
       return;
     }
     try {
-      const linked = await api("POST", "/v1/connections/tiktok/complete", { state: stateValue });
+      // Safe to repeat: an outage puts the state back for the retry.
+      const linked = await api("POST", "/v1/connections/tiktok/complete", { state: stateValue },
+        { idempotent: true });
       if (linked.status === "choose") showShopChoice(linked.shops);
       else toast(`TikTok shop ${linked.tiktok_shop_name} is connected.`);
     } catch (error) {

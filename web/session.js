@@ -76,8 +76,42 @@
     }
   }
 
+  // Shopify or TikTok Shop down (503 partner_unavailable, with Retry-After): a read, a PUT, or an
+  // action its caller says is safe to repeat is sent again a few times, the wait shown through
+  // onRetrying; any other action fails with the message and the merchant retries it.
+  const OUTAGE_RETRIES = 3;
+  const MAX_WAIT_SECONDS = 30;
+  const hooks = { onRetrying: null };
+
+  function retryable(method, options) {
+    return method === "GET" || method === "PUT" || Boolean(options && options.idempotent);
+  }
+
+  function waitSeconds(error) {
+    const seconds = Number(error.retryAfter);
+    return Math.min(MAX_WAIT_SECONDS, Number.isFinite(seconds) && seconds > 0 ? seconds : 3);
+  }
+
+  async function api(method, path, body, options) {
+    for (let retry = 0; ; retry += 1) {
+      try {
+        const answer = await call(method, path, body);
+        if (retry > 0 && hooks.onRetrying) hooks.onRetrying(null);
+        return answer;
+      } catch (error) {
+        const outage = error instanceof ApiError && error.code === "partner_unavailable";
+        if (!outage || !retryable(method, options) || retry >= OUTAGE_RETRIES) {
+          if (retry > 0 && hooks.onRetrying) hooks.onRetrying(null);
+          throw error;
+        }
+        if (hooks.onRetrying) hooks.onRetrying(error.message + ", retrying…");
+        await new Promise((resolve) => setTimeout(resolve, waitSeconds(error) * 1000));
+      }
+    }
+  }
+
   // One call; JSON in and out. Errors become ApiError with the API's own message.
-  async function api(method, path, body) {
+  async function call(method, path, body) {
     const token = await sessionToken();
     const headers = { Authorization: "Bearer " + token };
     const init = { method, headers, cache: "no-store" };
@@ -101,8 +135,10 @@
     if (!response.ok) {
       if (response.status === 401) cached = null;
       const detail = payload && payload.error ? payload.error : {};
-      throw new ApiError(response.status, detail.code || "http_" + response.status,
+      const failed = new ApiError(response.status, detail.code || "http_" + response.status,
         detail.message || "The connector answered " + response.status + ". Try again in a moment.");
+      failed.retryAfter = response.headers.get("Retry-After");
+      throw failed;
     }
     return payload;
   }
@@ -116,5 +152,5 @@
     }
   }
 
-  window.connector = { api, ApiError, navigateTop };
+  window.connector = { api, ApiError, navigateTop, hooks };
 })();

@@ -279,6 +279,11 @@ class ShopifySandbox(Service):
         with self._lock:
             self._faults.extend([InjectedFault(status, delay)] * times)
 
+    def clear_faults(self) -> None:
+        """Shopify is back: the injected faults not yet taken are dropped."""
+        with self._lock:
+            self._faults.clear()
+
     def _take_fault(self) -> InjectedFault | None:
         with self._lock:
             return self._faults.popleft() if self._faults else None

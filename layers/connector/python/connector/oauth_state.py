@@ -105,3 +105,11 @@ def consume(store: Store, value: str, caller: Caller, key: str, now: float | Non
     if code is None:
         raise InvalidStateError("state was already used or TikTok sent no code: start the connection again")
     return code
+
+
+def restore(store: Store, value: str, parked_ciphertext: str, key: str, now: float | None = None) -> None:
+    """Put a consumed state back with what it parks (the code, or the grant traded for it), so the
+    merchant's session can finish the link once a partner outage that stopped it is over."""
+    claims = verify(value, key, now)
+    store.save_oauth_state(claims.shop, claims.nonce, claims.expires_at)
+    store.attach_oauth_code(claims.shop, claims.nonce, parked_ciphertext)

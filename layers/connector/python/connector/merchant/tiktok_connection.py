@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from connector import oauth_state
 from connector.activities.parking import resume_parked
 from connector.api import schemas
+from connector.clients.tiktok.errors import TikTokError, outage
 from connector.clients.tiktok.models import AuthorizedShop, ShopAuth, TokenGrant
 from connector.connections import TikTokShopHeldError, connect_tiktok, disconnect_tiktok
 from connector.domain.entities import Shop, TikTokConnection
@@ -60,11 +61,21 @@ def complete(ports: Ports, shop: Shop, caller: Caller, state: str) -> schemas.Ti
     """The merchant's page, back from TikTok: trade the parked code for tokens, read which shops the
     seller authorized, and link the one (or keep the grant while the merchant chooses)."""
     key = ports.secret(Secret.STATE_SIGNING_KEY)
-    code = ports.cipher.decrypt(oauth_state.consume(ports.store, state, caller, key), _code_scope(state))
-    grant = ports.tiktok.get_access_token(code)
-    authorized = ports.tiktok.for_shop(
-        ShopAuth(grant.access_token, grant.refresh_token)
-    ).get_authorized_shops()
+    parked = ports.cipher.decrypt(oauth_state.consume(ports.store, state, caller, key), _code_scope(state))
+    grant = _parked_grant(parked)
+    try:
+        if grant is None:
+            grant = ports.tiktok.get_access_token(parked)
+        authorized = ports.tiktok.for_shop(
+            ShopAuth(grant.access_token, grant.refresh_token)
+        ).get_authorized_shops()
+    except TikTokError as error:
+        if outage(error):
+            # The code is used once, so the grant it gave is parked in its place: the retry after
+            # the outage (503) asks TikTok only what it has not answered yet.
+            kept = parked if grant is None else json.dumps({"grant": asdict(grant)})
+            oauth_state.restore(ports.store, state, ports.cipher.encrypt(kept, _code_scope(state)), key)
+        raise
     if not authorized:
         raise ConflictError("TikTok authorized no shop for this seller")
     if len(authorized) == 1:
@@ -137,6 +148,13 @@ def _link(
         tiktok_shop_id=tiktok_shop.shop_id,
         tiktok_shop_name=tiktok_shop.name,
     )
+
+
+def _parked_grant(parked: str) -> TokenGrant | None:
+    """The grant a state parks after an outage stopped its link, or None for TikTok's auth code."""
+    if not parked.startswith('{"grant"'):
+        return None
+    return TokenGrant(**json.loads(parked)["grant"])
 
 
 def _code_scope(state: str) -> str:

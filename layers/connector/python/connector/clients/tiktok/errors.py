@@ -134,3 +134,11 @@ class TikTokTransportError(TikTokError):
     def __init__(self, message: str, *, maybe_processed: bool) -> None:
         super().__init__(message)
         self.maybe_processed = maybe_processed
+
+
+def outage(error: Exception) -> bool:
+    """TikTok did not answer, failed inside, or asked us to slow down: worth asking again later,
+    unlike a refusal."""
+    if isinstance(error, TikTokTransportError):
+        return True
+    return isinstance(error, TikTokApiError) and (error.internal or error.rate_limited)
