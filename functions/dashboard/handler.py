@@ -39,8 +39,9 @@ from connector.wiring import Ports, entry_point
 # The routes live on a Powertools Router; the resolver that serves them is built on the first
 # request, once the settings name the page's origin (the shared layer reads no settings at import).
 # Built with CORSConfig, the resolver adds the CORS headers to every answer it gives: routes, the
-# error handlers' answers, the middleware's 401, its 404 ("Split routes with Router" and "CORS" in
-# Powertools' REST API event handler docs).
+# error handlers' answers, the middleware's 401, its 404 (Powertools' REST API event handler docs,
+# "CORS" and "Split routes with Router":
+# https://docs.powertools.aws.dev/lambda/python/latest/core/event_handler/api_gateway/#cors).
 router = Router()
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
