@@ -21,11 +21,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from connector import routes
+from connector.wiring import process_ports
 from local.lambda_context import LocalLambdaContext
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # The merchant's dashboard page (web/), served at / as CloudFront serves it on AWS.
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+# Paths the page calls, which API Gateway answers preflights for (infra/components/api.py).
+BROWSER_PATH_PREFIXES = ("/v1/", "/openapi.json")
 
 
 def load_handler(function: str) -> Handler:
@@ -98,6 +101,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
         matched = routes.match(self.command, path)
+        if (
+            self.command == "OPTIONS"
+            and path.startswith(BROWSER_PATH_PREFIXES)
+            and routes.allowed_methods(path)
+        ):
+            self._send_preflight(path)
+            return
         if matched is None and self.command == "GET" and self._serve_local_only(path):
             return
         if matched is None:
@@ -127,7 +137,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             from local.token import mint
 
             token = json.dumps({"token": mint(DEMO_SHOP)}).encode()
-            self._send_bytes(HTTPStatus.OK, "application/json", token)
+            # The page asks from its own origin, which is another one when served apart.
+            self._send_bytes(HTTPStatus.OK, "application/json", token, self._allow_origin())
             return True
         relative = "index.html" if path == "/" else path.lstrip("/")
         file = (WEB_ROOT / relative).resolve()
@@ -137,9 +148,28 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._send_bytes(HTTPStatus.OK, content_type, file.read_bytes())
         return True
 
-    def _send_bytes(self, status: HTTPStatus, content_type: str, payload: bytes) -> None:
+    def _allow_origin(self) -> dict[str, str]:
+        """The header API Gateway's preflights and gateway responses carry: the page's origin."""
+        page = urlsplit(process_ports().settings.dashboard_url)
+        return {"Access-Control-Allow-Origin": f"{page.scheme}://{page.netloc}"}
+
+    def _send_preflight(self, path: str) -> None:
+        """API Gateway's mock integration for OPTIONS: the function never sees a preflight."""
+        headers = {
+            **self._allow_origin(),
+            "Access-Control-Allow-Methods": ",".join(sorted(routes.allowed_methods(path))),
+            "Access-Control-Allow-Headers": "Authorization,Content-Type",
+            "Access-Control-Max-Age": "3600",
+        }
+        self._send_bytes(HTTPStatus.NO_CONTENT, "application/json", b"", headers)
+
+    def _send_bytes(
+        self, status: HTTPStatus, content_type: str, payload: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status.value)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -160,7 +190,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _send_error(self, status: HTTPStatus, code: str, message: str) -> None:
         payload = json.dumps({"error": {"code": code, "message": message}}).encode()
-        self._send_bytes(status, "application/json", payload)
+        self._send_bytes(status, "application/json", payload, self._allow_origin())  # gateway responses
 
     def __getattr__(self, name: str) -> Any:
         # Every method reaches the route table (which answers 405 for the ones it lacks), as API

@@ -6,12 +6,20 @@ answer. Every /v1 route runs behind the session-token middleware, which names th
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import (
+    APIGatewayRestResolver,
+    CORSConfig,
+    Response,
+    content_types,
+)
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -25,10 +33,16 @@ from connector.domain.status import OrderStatus, ProductStatus
 from connector.merchant import actions, tiktok_connection, views
 from connector.merchant.provisioning import ensure_shop
 from connector.secrets import Secret
+from connector.settings import Settings
 from connector.wiring import Ports, entry_point
 
-app = APIGatewayRestResolver(enable_validation=True)
-register_error_handlers(app)
+# The routes live on a Powertools Router; the resolver that serves them is built on the first
+# request, once the settings name the page's origin (the shared layer reads no settings at import).
+# Built with CORSConfig, the resolver adds the CORS headers to every answer it gives: routes, the
+# error handlers' answers, the middleware's 401, its 404 (Powertools' REST API event handler docs,
+# "CORS" and "Split routes with Router":
+# https://docs.powertools.aws.dev/lambda/python/latest/core/event_handler/api_gateway/#cors).
+router = Router()
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
@@ -56,21 +70,43 @@ def authenticate(resolver: APIGatewayRestResolver, next_middleware: NextMiddlewa
     return response
 
 
-app.use(middlewares=[authenticate])
+router.use(middlewares=[authenticate])
+
+
+def page_origin(settings: Settings) -> str:
+    """Where the dashboard page is served from: CloudFront on AWS (DASHBOARD_ORIGIN), this API's
+    own origin locally, where the page and the API share it."""
+    url = urlsplit(settings.dashboard_url)
+    return f"{url.scheme}://{url.netloc}"
+
+
+@functools.cache
+def cors_for(origin: str) -> CORSConfig:
+    # The page's calls send a session token and JSON; API Gateway answers their preflights with
+    # the same origin and headers (infra/components/api.py).
+    return CORSConfig(allow_origin=origin, allow_headers=["Authorization", "Content-Type"], max_age=3600)
+
+
+@functools.lru_cache(maxsize=1)  # one origin per deployment (tests switch it, then it is built again)
+def resolver_for(origin: str) -> APIGatewayRestResolver:
+    resolver = APIGatewayRestResolver(enable_validation=True, cors=cors_for(origin))
+    register_error_handlers(resolver)
+    resolver.include_router(router)
+    return resolver
 
 
 def _ports() -> Ports:
-    ports: Ports = app.context["ports"]
+    ports: Ports = router.context["ports"]
     return ports
 
 
 def _shop() -> Shop:
-    shop: Shop = app.context["shop"]
+    shop: Shop = router.context["shop"]
     return shop
 
 
 def _caller() -> session_tokens.Caller:
-    caller: session_tokens.Caller = app.context["caller"]
+    caller: session_tokens.Caller = router.context["caller"]
     return caller
 
 
@@ -94,7 +130,7 @@ def _accepted(activity: Activity) -> Response[str]:
     )
 
 
-@app.get(
+@router.get(
     "/health",
     responses={
         200: {"description": "DynamoDB answers", "content": {"application/json": {"model": schemas.Health}}},
@@ -110,9 +146,9 @@ def get_health() -> Response[str]:
     )
 
 
-@app.get("/openapi.json", include_in_schema=False)
+@router.get("/openapi.json", include_in_schema=False)
 def get_openapi() -> Response[str]:
-    document = app.get_openapi_json_schema(
+    document = resolver_for(page_origin(_ports().settings)).get_openapi_json_schema(
         title="TikTok Shop connector",
         version="1.0.0",
         security_schemes={"sessionToken": HTTPBearer(bearerFormat="Shopify session token (JWT)")},
@@ -121,27 +157,27 @@ def get_openapi() -> Response[str]:
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document)
 
 
-@app.get("/v1/dashboard")
+@router.get("/v1/dashboard")
 def get_dashboard() -> schemas.DashboardOut:
     ports = _ports()
     return views.dashboard(ports.store, _shop(), ports.now())
 
 
-@app.get("/v1/products")
+@router.get("/v1/products")
 def list_products(
     status: Annotated[ProductStatus | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
 ) -> schemas.ProductPage:
     return views.products(_ports().store, _shop().domain, status, limit, cursor, _secret_key())
 
 
-@app.get("/v1/orders")
+@router.get("/v1/orders")
 def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
 ) -> schemas.OrderPage:
     return views.orders(_ports().store, _shop().domain, status, limit, cursor, _secret_key())
 
 
-@app.get("/v1/activities")
+@router.get("/v1/activities")
 def list_activities(
     state: Annotated[Literal["ongoing", "completed"], Query()] = "ongoing",
 ) -> list[schemas.ActivityOut]:
@@ -149,34 +185,34 @@ def list_activities(
     return [views.activity_view(a) for a in listed]
 
 
-@app.post("/v1/imports", responses=ACCEPTED)
+@router.post("/v1/imports", responses=ACCEPTED)
 def post_import() -> Response[str]:
     return _accepted(actions.start_import(_ports(), _shop()))
 
 
-@app.post("/v1/products/upload", responses=ACCEPTED)
+@router.post("/v1/products/upload", responses=ACCEPTED)
 def post_upload(request: Annotated[schemas.UploadRequest, Body()]) -> Response[str]:
     return _accepted(actions.start_upload(_ports(), _shop(), request))
 
 
-@app.post("/v1/products/<product_id>/activate", responses=ACCEPTED)
+@router.post("/v1/products/<product_id>/activate", responses=ACCEPTED)
 def post_activate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
     return _accepted(actions.set_product_active(_ports(), _shop(), product_id, active=True))
 
 
-@app.post("/v1/products/<product_id>/deactivate", responses=ACCEPTED)
+@router.post("/v1/products/<product_id>/deactivate", responses=ACCEPTED)
 def post_deactivate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
     return _accepted(actions.set_product_active(_ports(), _shop(), product_id, active=False))
 
 
-@app.get("/v1/products/<product_id>/listing")
+@router.get("/v1/products/<product_id>/listing")
 def get_listing(product_id: Annotated[str, Path(max_length=40)]) -> schemas.ListingOut:
     from connector.merchant import listing  # the listing machinery, for its two routes only
 
     return listing.listing_form(_ports(), _shop(), product_id)
 
 
-@app.put("/v1/products/<product_id>/listing")
+@router.put("/v1/products/<product_id>/listing")
 def put_listing(
     product_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.ListingIn, Body()]
 ) -> schemas.ListingOut:
@@ -185,42 +221,42 @@ def put_listing(
     return listing.choose(_ports(), _shop(), product_id, request)
 
 
-@app.post("/v1/orders/<order_id>/cancel", responses=ACCEPTED)
+@router.post("/v1/orders/<order_id>/cancel", responses=ACCEPTED)
 def post_cancel(
     order_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.CancelRequest, Body()]
 ) -> Response[str]:
     return _accepted(actions.cancel_order(_ports(), _shop(), order_id, request.reason))
 
 
-@app.get("/v1/orders/history")
+@router.get("/v1/orders/history")
 def get_order_history(since: Annotated[date, Query()]) -> schemas.OrderHistoryOut:
     """How many TikTok orders an earlier start of the order sync would bring into Shopify."""
     return actions.order_history(_ports(), _shop(), since)
 
 
-@app.post("/v1/orders/<order_id>/retry", responses=ACCEPTED)
+@router.post("/v1/orders/<order_id>/retry", responses=ACCEPTED)
 def post_retry(order_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
     """Try again an order Shopify refused, once the merchant fixed what Shopify named."""
     return _accepted(actions.retry_order(_ports(), _shop(), order_id))
 
 
-@app.get("/v1/settings")
+@router.get("/v1/settings")
 def get_sync_settings() -> schemas.SettingsOut:
     return actions.settings_view(_ports(), _shop())
 
 
-@app.put("/v1/settings")
+@router.put("/v1/settings")
 def put_sync_settings(request: Annotated[schemas.SettingsIO, Body()]) -> schemas.SettingsOut:
     return actions.update_settings(_ports(), _shop(), request)
 
 
-@app.get("/v1/onboarding")
+@router.get("/v1/onboarding")
 def get_onboarding() -> schemas.OnboardingOut:
     shop = _shop()
     return views.onboarding(shop, _ports().store.status_counts(shop.domain))
 
 
-@app.post("/v1/connections/tiktok")
+@router.post("/v1/connections/tiktok")
 def post_tiktok_connection(
     request: Annotated[schemas.TikTokAuthorizationRequest, Body()],
 ) -> schemas.TikTokAuthorization:
@@ -228,7 +264,7 @@ def post_tiktok_connection(
     return tiktok_connection.authorization(_ports(), _caller(), us_seller=request.seller_region == "US")
 
 
-@app.post("/v1/connections/tiktok/complete")
+@router.post("/v1/connections/tiktok/complete")
 def post_tiktok_completion(
     request: Annotated[schemas.TikTokCompletion, Body()],
 ) -> schemas.TikTokConnectionOut:
@@ -236,7 +272,7 @@ def post_tiktok_completion(
     return tiktok_connection.complete(_ports(), _shop(), _caller(), request.state)
 
 
-@app.post("/v1/connections/tiktok/shop")
+@router.post("/v1/connections/tiktok/shop")
 def post_tiktok_shop_choice(
     request: Annotated[schemas.TikTokShopChoiceIn, Body()],
 ) -> schemas.TikTokConnectionOut:
@@ -244,12 +280,12 @@ def post_tiktok_shop_choice(
     return tiktok_connection.choose(_ports(), _shop(), request.tiktok_shop_id)
 
 
-@app.delete("/v1/connections/tiktok")
+@router.delete("/v1/connections/tiktok")
 def delete_tiktok_connection() -> schemas.TikTokConnectionOut:
     return tiktok_connection.disconnect(_ports(), _shop())
 
 
-@app.get(
+@router.get(
     "/auth/tiktok/callback",
     security=[],
     responses={302: {"description": "On to the embedded app, which finishes the link in its session"}},
@@ -265,32 +301,40 @@ def get_tiktok_callback(
     return Response(status_code=HTTPStatus.FOUND.value, headers={"Location": target}, body="")
 
 
-@app.get("/v1/plan")
+@router.get("/v1/plan")
 def get_plan() -> schemas.PlanOut:
     return views.plan(_ports().store, _shop().domain)
 
 
-@app.post("/v1/plan/upgrade")
+@router.post("/v1/plan/upgrade")
 def post_upgrade(request: Annotated[schemas.UpgradeRequest, Body()]) -> schemas.UpgradeOut:
     return actions.upgrade(_ports(), _shop(), request.plan)
 
 
+def _headers(event: dict[str, Any]) -> dict[str, str]:
+    return {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+
+
 def _not_json(event: dict[str, Any]) -> bool:
     """A body that is not JSON: Powertools' validation would try to parse it as a form."""
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    headers = _headers(event)
     content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
     return bool(event.get("body")) and content_type not in ("application/json", "")
 
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    origin = page_origin(ports.settings)
     if _not_json(event):
         body = json.dumps({"error": {"code": "unsupported_media_type", "message": "send application/json"}})
+        # Answered before the resolver: the same CORS headers it would add, for the page to read it.
+        cors = cors_for(origin).to_dict(_headers(event).get("origin"))
         return {
             "statusCode": 415,
-            "headers": {"Content-Type": "application/json"},
+            "headers": {"Content-Type": "application/json", **cors},
             "body": body,
             "isBase64Encoded": False,
         }
+    app = resolver_for(origin)
     app.append_context(ports=ports)
     return app.resolve(event, context)
 

@@ -15,6 +15,8 @@ from local.events import DEMO_SHOP
 from local.queue import RecordingQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
+from local.web_host import WebHost
+from tests.helpers import forget_cached_configuration
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -73,3 +75,15 @@ def new_demo_shop(api_url: str, store: Store, jobs: RecordingQueue) -> str:
     """The demo shop before its first visit: the page's first token provisions it, unconnected."""
     store.erase_shop(DEMO_SHOP)
     return DEMO_SHOP
+
+
+@pytest.fixture
+def hosted_page(api_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The page served apart from the API, as CloudFront and API Gateway serve them: its URL. The
+    API is told the page's origin, as the stack tells it the distribution's (DASHBOARD_ORIGIN)."""
+    with WebHost(api_url) as host:
+        monkeypatch.setenv("DASHBOARD_ORIGIN", host.origin)
+        forget_cached_configuration()
+        yield host.origin + "/"
+        monkeypatch.delenv("DASHBOARD_ORIGIN")
+        forget_cached_configuration()

@@ -459,6 +459,32 @@ def test_preflights_and_gateway_errors_allow_only_the_page_origin(template: Temp
         }
 
 
+def test_the_dashboard_function_and_the_gateway_allow_one_origin_the_distributions(
+    template: Template,
+) -> None:
+    # The function's own answers (Powertools' CORSConfig, from DASHBOARD_ORIGIN), the preflights and
+    # the gateway's errors: the page reads all three only if they name its CloudFront origin.
+    distribution = _logical_id(template, "AWS::CloudFront::Distribution", "Hosting")
+    page_origin = ["https://", {"Fn::GetAtt": [distribution, "DomainName"]}]
+    function_origin = _variables(template, "dashboard")["DASHBOARD_ORIGIN"]
+    resources = template.to_json()["Resources"]
+    preflights = [
+        resources[m]["Properties"]["Integration"]["IntegrationResponses"][0]["ResponseParameters"][
+            "method.response.header.Access-Control-Allow-Origin"
+        ]
+        for m in template.find_resources("AWS::ApiGateway::Method", {"Properties": {"HttpMethod": "OPTIONS"}})
+    ]
+    gateway = [
+        r["Properties"]["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
+        for r in template.find_resources("AWS::ApiGateway::GatewayResponse").values()
+    ]
+    assert function_origin == {"Fn::Join": ["", page_origin]}
+    assert preflights and gateway
+    # API Gateway takes header values as quoted literals: the same origin between quotes.
+    quoted = {"Fn::Join": ["", ["'" + page_origin[0], page_origin[1], "'"]]}
+    assert all(origin == quoted for origin in preflights + gateway)
+
+
 def test_api_stage_throttles_and_writes_json_access_logs_with_retention(template: Template) -> None:
     (stage,) = template.find_resources("AWS::ApiGateway::Stage").values()
     props = stage["Properties"]

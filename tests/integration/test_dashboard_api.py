@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from local.aws_calls import counting_dynamodb
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue, RecordingQueue
 from local.sandboxes.shopify import ShopifySandbox
-from tests.helpers import session_token
+from tests.helpers import forget_cached_configuration, session_token
 
 pytestmark = pytest.mark.integration
 CLIENT_ID, SECRET = LOCAL_APP_CONFIG["SHOPIFY_API_KEY"], LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"]
@@ -32,7 +33,7 @@ class Merchant:
         self.api_url, self.shop = api_url, shop
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        headers = {"Authorization": f"Bearer {session_token(self.shop)}"}
+        headers = {"Authorization": f"Bearer {session_token(self.shop)}", **kwargs.pop("headers", {})}
         return requests.request(method, self.api_url + path, headers=headers, timeout=15, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
@@ -368,3 +369,52 @@ def test_openapi_document_describes_every_v1_route(api_url: str) -> None:
         (r.method, r.path) for r in routes.ROUTES if r.function == "dashboard" and r.path != "/openapi.json"
     }
     assert documented == served
+
+
+PAGE_ORIGIN = "https://d111111abcdef8.cloudfront.net"
+
+
+@pytest.fixture
+def page_origin(api_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The API told where the page is, as the stack tells it (DASHBOARD_ORIGIN)."""
+    monkeypatch.setenv("DASHBOARD_ORIGIN", PAGE_ORIGIN)
+    forget_cached_configuration()
+    yield PAGE_ORIGIN
+    monkeypatch.delenv("DASHBOARD_ORIGIN")
+    forget_cached_configuration()
+
+
+def test_every_kind_of_answer_allows_the_page_origin_and_no_other(
+    merchant: Merchant, page_origin: str, api_url: str
+) -> None:
+    from_page = {"Origin": page_origin}
+    answers = {
+        "200": merchant.get("/v1/dashboard", headers=from_page),
+        "202": merchant.post("/v1/imports", headers=from_page),
+        "404": merchant.post("/v1/products/404/activate", headers=from_page),
+        "422": merchant.call("PUT", "/v1/settings", json={"sync_fields": ["colour"]}, headers=from_page),
+        "415": merchant.post("/v1/imports", data="x", headers={**from_page, "Content-Type": "text/plain"}),
+        "401": requests.get(api_url + "/v1/dashboard", headers=from_page, timeout=15),
+    }
+    for status, answer in answers.items():
+        assert str(answer.status_code) == status, answer.text
+        assert answer.headers["Access-Control-Allow-Origin"] == page_origin, status
+        assert set(answer.headers["Access-Control-Allow-Headers"].split(",")) >= {
+            "Authorization",
+            "Content-Type",
+        }
+
+    # A page elsewhere cannot read the API's answers
+    elsewhere = merchant.get("/v1/dashboard", headers={"Origin": "https://attacker.example"})
+    assert elsewhere.status_code == 200
+    assert "Access-Control-Allow-Origin" not in elsewhere.headers
+
+    # The local gateway answers the preflight itself, as API Gateway does
+    preflight = requests.options(
+        api_url + "/v1/settings",
+        headers={**from_page, "Access-Control-Request-Method": "PUT"},
+        timeout=15,
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == page_origin
+    assert preflight.headers["Access-Control-Allow-Methods"] == "GET,PUT"
