@@ -84,7 +84,13 @@ def page_origin(settings: Settings) -> str:
 def cors_for(origin: str) -> CORSConfig:
     # The page's calls send a session token and JSON; API Gateway answers their preflights with
     # the same origin and headers (infra/components/api.py).
-    return CORSConfig(allow_origin=origin, allow_headers=["Authorization", "Content-Type"], max_age=3600)
+    # Retry-After exposed: the page waits what a 503 (a partner not answering) asks before retrying.
+    return CORSConfig(
+        allow_origin=origin,
+        allow_headers=["Authorization", "Content-Type"],
+        expose_headers=["Retry-After"],
+        max_age=3600,
+    )
 
 
 @functools.lru_cache(maxsize=1)  # one origin per deployment (tests switch it, then it is built again)
