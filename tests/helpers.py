@@ -310,6 +310,19 @@ def connect_through_tiktok(api_url: str, store: Store, shop: str, tiktok: Any, r
     """Connect a new TikTok sandbox shop over HTTP, as the merchant and the seller do: the authorize
     link of the region, the seller's approval, TikTok's redirect to our callback, and the link made
     in the merchant's session; a default package size, as a merchant sets up. The TikTok shop id."""
+    tiktok_shop_id, state = back_from_tiktok(api_url, shop, tiktok, region)
+    linked = merchant_call(api_url, shop, "POST", "/v1/connections/tiktok/complete", json={"state": state})
+    assert linked.status_code == 200 and linked.json()["status"] == "connected", linked.text
+    connected = store.get_shop(shop)
+    assert connected is not None
+    if connected.settings.package_dimensions is None:
+        store.save_settings(shop, replace(connected.settings, package_dimensions=DEFAULT_PACKAGE))
+    return tiktok_shop_id
+
+
+def back_from_tiktok(api_url: str, shop: str, tiktok: Any, region: str = "US") -> tuple[str, str]:
+    """A new TikTok sandbox shop whose seller approves the shop's authorize link: TikTok's redirect
+    followed through our callback; the TikTok shop id and the state the page then completes."""
     tiktok_shop = tiktok.add_shop(name=shop, region=region)
     seller_region = "US" if region == "US" else "OTHER"
     asked = merchant_call(
@@ -322,14 +335,7 @@ def connect_through_tiktok(api_url: str, store: Store, shop: str, tiktok: Any, r
         timeout=10,
     )
     callback = requests.get(approved.headers["Location"], allow_redirects=False, timeout=10)
-    state = parse_qs(urlsplit(callback.headers["Location"]).query)["tiktok_state"][0]
-    linked = merchant_call(api_url, shop, "POST", "/v1/connections/tiktok/complete", json={"state": state})
-    assert linked.status_code == 200 and linked.json()["status"] == "connected", linked.text
-    connected = store.get_shop(shop)
-    assert connected is not None
-    if connected.settings.package_dimensions is None:
-        store.save_settings(shop, replace(connected.settings, package_dimensions=DEFAULT_PACKAGE))
-    return str(tiktok_shop.shop_id)
+    return str(tiktok_shop.shop_id), parse_qs(urlsplit(callback.headers["Location"]).query)["tiktok_state"][0]
 
 
 def change_plan(store: Store, shop: str, **changes: Any) -> None:

@@ -5,12 +5,11 @@ writes nothing half-done, and the same request succeeds once the partner is back
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from tests.helpers import LocalStack, provision_connected
+from tests.helpers import LocalStack, back_from_tiktok, provision_connected
 
 pytestmark = pytest.mark.integration
 
@@ -51,25 +50,11 @@ def test_an_upgrade_while_shopify_fails_answers_503_and_then_gives_the_confirmat
     assert upgrade.json()["confirmation_url"]
 
 
-def _back_from_tiktok(stack: LocalStack) -> str:
-    """The seller approves on TikTok and is redirected back: the state the page completes."""
-    tiktok_shop = stack.tiktok.add_shop(name=stack.shop, region="US")
-    asked = stack.merchant_call("POST", "/v1/connections/tiktok", json={"seller_region": "US"})
-    approved = requests.get(
-        asked.json()["authorize_url"],
-        params={"shop_id": tiktok_shop.shop_id},
-        allow_redirects=False,
-        timeout=10,
-    )
-    callback = requests.get(approved.headers["Location"], allow_redirects=False, timeout=10)
-    return parse_qs(urlsplit(callback.headers["Location"]).query)["tiktok_state"][0]
-
-
 def test_a_tiktok_completion_during_an_outage_answers_503_and_completes_on_the_retry(
     stack: LocalStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert stack.merchant_call("GET", "/v1/dashboard").status_code == 200
-    state = _back_from_tiktok(stack)
+    _, state = back_from_tiktok(stack.api_url, stack.shop, stack.tiktok)
     exchanges = stack.tiktok.calls.get("token/get", 0)
     # The auth host trades the code; Get Authorized Shops then fails on every attempt.
     monkeypatch.setattr(stack.tiktok.faults, "server_error_share", 1.0)
