@@ -311,3 +311,33 @@ def test_a_deauthorized_shop_waits_without_failing_and_reconnecting_resumes_and_
     assert set(statuses(stack, waiting)) <= {"pending", "live"}
     assert tiktok_quantity(stack, sold) == 3
     assert stack.store.parked_jobs(stack.shop) == []
+
+
+def test_disconnecting_lets_go_of_the_tiktok_shop_and_another_store_may_take_it(
+    stack: LocalStack, tiktok_partner: TikTokSandbox
+) -> None:
+    # Given a store connected to a TikTok shop
+    call(stack, "GET", "/v1/dashboard")
+    tiktok_shop = tiktok_partner.add_shop(name="Moving shop")
+    assert (
+        complete(stack, state_for_app(seller_approves(authorize(stack), tiktok_shop.shop_id))).status_code
+        == 200
+    )
+
+    # When the merchant disconnects it
+    answer = call(stack, "DELETE", "/v1/connections/tiktok")
+
+    # Then its tokens are gone, TikTok's webhooks no longer lead here, and the page asks to connect
+    assert answer.status_code == 200 and answer.json()["status"] == "not_connected"
+    assert stack.store.shop_for_tiktok(tiktok_shop.shop_id) is None
+    profile = stack.store.get_shop(stack.shop)
+    assert profile is not None and profile.tiktok_access_token_ciphertext is None
+    assert call(stack, "GET", "/v1/dashboard").json()["connection"]["state"] == "not_connected"
+    assert call(stack, "DELETE", "/v1/connections/tiktok").status_code == 200  # nothing left: still fine
+
+    # And another store may now link that TikTok shop
+    other = f"next-{stack.shop}"
+    call(stack, "GET", "/v1/dashboard", shop=other)
+    state = state_for_app(seller_approves(authorize(stack, shop=other), tiktok_shop.shop_id))
+    assert complete(stack, state, shop=other).status_code == 200
+    assert stack.store.shop_for_tiktok(tiktok_shop.shop_id) == other
