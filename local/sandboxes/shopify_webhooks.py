@@ -225,21 +225,10 @@ def order_fulfilled_payload(
 ) -> dict[str, Any]:
     """orders/fulfilled: the REST Order resource with one successful fulfillment of every line."""
     line_items = [
-        {
-            "id": line.id,
-            "admin_graphql_api_id": f"gid://shopify/LineItem/{line.id}",
-            "variant_id": line.variant_id,
-            "product_id": line.product_id,
-            "sku": line.sku,
-            "title": line.title,
-            "quantity": line.quantity,
-            "price": f"{line.price:.2f}",
-            "fulfillment_status": "fulfilled",
-            "fulfillable_quantity": 0,
-        }
+        {**_line_payload(line), "fulfillment_status": "fulfilled", "fulfillable_quantity": 0}
         for line in order.lines
     ]
-    tracking_url = f"https://tracking.example.com/{tracking_number}"
+    url = tracking_url(tracking_number)
     fulfillment_id = order.id * 10 + 1
     return {
         "id": order.id,
@@ -271,8 +260,8 @@ def order_fulfilled_payload(
                 "tracking_company": tracking_company,
                 "tracking_number": tracking_number,
                 "tracking_numbers": [tracking_number],
-                "tracking_url": tracking_url,
-                "tracking_urls": [tracking_url],
+                "tracking_url": url,
+                "tracking_urls": [url],
                 "line_items": line_items,
             }
         ],

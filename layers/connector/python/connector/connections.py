@@ -90,17 +90,15 @@ _LINK_FIELDS = (
     "tiktok_connected_at",
     "orders_since",
     "tiktok_orders_polled_until",
+    "tiktok_region",
+    "tiktok_warehouses",
 )
 
 
 def _save_tiktok_link(ports: Ports, connected: Shop) -> None:
-    store = ports.store
-    if not store.update_shop(connected.domain, **{name: getattr(connected, name) for name in _LINK_FIELDS}):
-        store.save_shop(connected)  # a profile not stored yet (the demo's first seed)
-        return
-    store.set_tiktok_facts(
-        connected.domain, region=connected.tiktok_region, warehouses=connected.tiktok_warehouses
-    )
+    fields = {name: getattr(connected, name) for name in _LINK_FIELDS}
+    if not ports.store.update_shop(connected.domain, **fields):
+        ports.store.save_shop(connected)  # a profile not stored yet (the demo's first seed)
 
 
 def disconnect_tiktok(ports: Ports, shop: Shop) -> None:

@@ -18,7 +18,6 @@ from connector.activities.tiktok_listing import (
     run_upload,
 )
 from connector.clients.tiktok.errors import TikTokAuthorizationLostError
-from connector.domain.entities import TikTokConnection
 from connector.jobs import Job, JobKind
 from connector.merchant.billing import run_billing_period
 from connector.tiktok_session import MissingTikTokAuthorizationError
@@ -42,23 +41,15 @@ WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
     JobKind.RESTOCK_RETURN: run_restock_return,
     JobKind.BILLING_PERIOD: run_billing_period,
 }
-# Work that never calls TikTok: it runs whatever the connection's state.
-WITHOUT_TIKTOK = frozenset({JobKind.IMPORT, JobKind.BILLING_PERIOD})
 
 
 def run(job: Job, ports: Ports) -> None:
-    """Run the job; for a shop whose TikTok connection is down, work for TikTok waits (parked, and
-    queued again on reconnection) instead of failing its products or orders."""
-    if job.kind not in WITHOUT_TIKTOK and not _connected(ports, job.shop):
-        wait_for_connection(ports, job)
-        return
+    """Run the job; when TikTok no longer accepts the shop (its tokens erased by a deauthorization
+    or a disconnection, or refused with their refresh), work for TikTok waits (parked, and queued
+    again on reconnection) instead of failing its products or orders. Nothing is read up front: the
+    job's own first TikTok call finds it out."""
     try:
         WORK[job.kind](job, ports)
     except (TikTokAuthorizationLostError, MissingTikTokAuthorizationError):
         ports.store.lose_tiktok_connection(job.shop)
         wait_for_connection(ports, job)
-
-
-def _connected(ports: Ports, domain: str) -> bool:
-    shop = ports.store.get_shop(domain)
-    return shop is None or shop.tiktok_connection is TikTokConnection.CONNECTED  # unknown: the job says

@@ -198,16 +198,10 @@ class Store(ActivityProgress):
         self, domain: str, *, region: str | None = None, warehouses: Sequence[Warehouse] | None = None
     ) -> None:
         """Keep what TikTok says of the shop (its region, its sales warehouses)."""
-        actions: list[Action] = []
-        if region is not None:
-            actions.append(ShopRow.tiktok_region.set(region))
-        if warehouses is not None:
-            stored = convert.shop_to_row(Shop(domain, tiktok_warehouses=tuple(warehouses))).tiktok_warehouses
-            actions.append(ShopRow.tiktok_warehouses.set(stored))
-        if actions:
-            applied(
-                ShopRow(keys.shop_pk(domain), keys.PROFILE).update, actions, condition=ShopRow.pk.exists()
-            )
+        facts = {"tiktok_region": region, "tiktok_warehouses": warehouses}
+        known = {name: value for name, value in facts.items() if value is not None}
+        if known:
+            self.update_shop(domain, **known)
 
     def mark_uninstalled(self, domain: str, at: datetime) -> bool:
         """Mark a shop uninstalled unless it was (re)installed after ``at``. False when not applied."""
@@ -733,9 +727,17 @@ def _stored(value: Any) -> Any:
 def _profile_actions(fields: Mapping[str, Any]) -> list[Action]:
     """Profile updates: each field set to its stored form, or removed when None."""
     return [
-        getattr(ShopRow, name).remove() if value is None else getattr(ShopRow, name).set(_stored(value))
+        getattr(ShopRow, name).remove()
+        if value is None
+        else getattr(ShopRow, name).set(_profile_value(name, value))
         for name, value in fields.items()
     ]
+
+
+def _profile_value(name: str, value: Any) -> Any:
+    if name == "tiktok_warehouses":  # a list of maps, as the whole profile's row stores it
+        return convert.shop_to_row(Shop("", tiktok_warehouses=tuple(value))).tiktok_warehouses
+    return _stored(value)
 
 
 def _row_of(entity: Product | Order | Plan) -> tuple[TableRow, Any]:
