@@ -115,10 +115,15 @@ CONTROL_HELP = {
 
 @dataclass(frozen=True)
 class InjectedFault:
-    """What the next GraphQL request gets: an HTTP status (not executed), or a delayed answer."""
+    """What the next GraphQL request gets: an HTTP status (not executed), or a delayed answer;
+    with ``field``, only the next request that selects that root field (e.g. a mutation's name)."""
 
     status: int | None = None
     delay: float = 0.0
+    field: str | None = None
+
+    def applies_to(self, query: str) -> bool:
+        return self.field is None or re.search(rf"\b{re.escape(self.field)}\b", query) is not None
 
 
 class SandboxError(Exception):
@@ -274,19 +279,26 @@ class ShopifySandbox(Service):
         with self._lock:
             return next(self._ids)
 
-    def inject_fault(self, status: int | None = None, delay: float = 0.0, times: int = 1) -> None:
-        """The next ``times`` GraphQL calls answer ``status`` unexecuted, or run then wait ``delay``."""
+    def inject_fault(
+        self, status: int | None = None, delay: float = 0.0, times: int = 1, field: str | None = None
+    ) -> None:
+        """The next ``times`` GraphQL calls (those selecting ``field`` when given, so background
+        work cannot take them) answer ``status`` unexecuted, or run then wait ``delay``."""
         with self._lock:
-            self._faults.extend([InjectedFault(status, delay)] * times)
+            self._faults.extend([InjectedFault(status, delay, field)] * times)
 
     def clear_faults(self) -> None:
         """Shopify is back: the injected faults not yet taken are dropped."""
         with self._lock:
             self._faults.clear()
 
-    def _take_fault(self) -> InjectedFault | None:
+    def _take_fault(self, query: str) -> InjectedFault | None:
         with self._lock:
-            return self._faults.popleft() if self._faults else None
+            for fault in self._faults:
+                if fault.applies_to(query):
+                    self._faults.remove(fault)
+                    return fault
+            return None
 
     # -- tokens ----------------------------------------------------------------------------------
 
@@ -832,11 +844,12 @@ def _graphql(handler: _Handler, params: dict[str, str], query: dict[str, str], r
     if not sandbox.tokens.admits(shop, token, sandbox.clock()):
         handler.send_json(HTTPStatus.UNAUTHORIZED, {"errors": INVALID_TOKEN})
         return
-    fault = sandbox._take_fault()
+    body = _json_body(raw)
+    fault = sandbox._take_fault(str(body.get("query", "")))
     if fault is not None and fault.status is not None:
         handler.send_json(fault.status, {"errors": "injected fault"})
         return
-    answer = sandbox.answer_graphql(shop, _json_body(raw))
+    answer = sandbox.answer_graphql(shop, body)
     if fault is not None and fault.delay:
         time.sleep(fault.delay)  # executed, but the answer comes too late for the client
     handler.send_json(HTTPStatus.OK, answer, {"X-Shopify-API-Version": params["version"]})

@@ -40,7 +40,7 @@ def test_an_upgrade_during_a_shopify_outage_says_so_and_works_when_tried_again(
     upgrade = page.get_by_role("button", name="Upgrade to Growth", exact=True)
 
     # When Shopify fails the subscription's creation
-    shopify_partner.inject_fault(status=502, times=1)
+    shopify_partner.inject_fault(status=502, field="appSubscriptionCreate")
     upgrade.click()
 
     # Then the merchant reads why, and the same button works once Shopify answers

@@ -41,7 +41,7 @@ def test_an_upgrade_while_shopify_fails_answers_503_and_then_gives_the_confirmat
     stack: LocalStack,
 ) -> None:
     assert stack.merchant_call("GET", "/v1/dashboard").status_code == 200
-    stack.shopify.inject_fault(status=502, times=1)  # appSubscriptionCreate, sent once
+    stack.shopify.inject_fault(status=502, field="appSubscriptionCreate")  # sent once
 
     assert_outage(stack.merchant_call("POST", "/v1/plan/upgrade", json={"plan": "growth"}), "Shopify")
 
