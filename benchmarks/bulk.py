@@ -5,7 +5,6 @@ sandbox limited to R requests per second: the total time against the floor that 
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import tempfile
 import uuid
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
-    ROOT,
     Figure,
     LocalConnector,
     local_connector,
@@ -38,19 +36,10 @@ WARM_UP_PRODUCTS = 60
 
 
 def deployed_jobs_consumer() -> tuple[int, int]:
-    """(maximum concurrency, batch size) of the jobs function's SQS trigger, read from the CDK
-    construct without importing the CDK."""
-    tree = ast.parse((ROOT / "infra" / "components" / "jobs.py").read_text())
-    constants: dict[str, int] = {
-        target.id: node.value.value
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, int)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
-    return constants["MAX_CONCURRENCY"], constants["BATCH_SIZE"]
+    """(maximum concurrency, batch size) of the jobs function's SQS trigger, as the stack sets it."""
+    from infra.queue_consumers import JOBS
+
+    return JOBS.max_concurrency or 1, JOBS.batch_size
 
 
 @contextmanager

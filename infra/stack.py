@@ -6,15 +6,17 @@ from pathlib import Path
 from typing import cast
 
 from aws_cdk import CfnOutput, Duration, Stack, Stage
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from connector import routes
 from connector.observability import NAMESPACE
+from connector.queues import BODY_KEY_PREFIX
 from connector.secrets import Secret
-from infra.components import jobs as jobs_component
 from infra.components.api import ApiConstruct
 from infra.components.data import DataConstruct
 from infra.components.functions import FUNCTIONS_DIR, FunctionFactory, Layers, add_environment
@@ -22,13 +24,14 @@ from infra.components.hosting import WEB_DIR, HostingConstruct
 from infra.components.ingestion import ShopifyPartnerEvents
 from infra.components.jobs import JobsConstruct
 from infra.components.monitoring import MonitoringConstruct
+from infra.components.nag import acknowledge
 from infra.components.queues import QueuesConstruct
 from infra.components.schedules import SchedulesConstruct
 from infra.components.secrets import SecretsConstruct
+from infra.queue_consumers import EVENTS
 from infra.shopify_app_toml import AppUrls
 from infra.shopify_app_toml import write as write_shopify_app_toml
 
-PROCESSOR_TIMEOUT_SECONDS = 30
 # The dashboard function's most concurrent invocations (a merchant's page makes a few calls at a time).
 DASHBOARD_CONCURRENCY = 50
 SCHEDULER_TIMEOUT_SECONDS = 300  # a pass over every shop (reconciliation, polls)
@@ -84,12 +87,7 @@ class ConnectorStack(Stack):
         self.factory = FunctionFactory(
             Layers(self, "Layers", dependencies_dir=dependencies_dir), functions_dir
         )
-        self.queues = QueuesConstruct(
-            self,
-            "Queues",
-            events_timeout=Duration.seconds(PROCESSOR_TIMEOUT_SECONDS),
-            jobs_timeout=Duration.seconds(jobs_component.TIMEOUT_SECONDS),
-        )
+        self.queues = QueuesConstruct(self, "Queues")
         self.table = self.data.table
         hosting = HostingConstruct(self, "Hosting", web_dir=web_dir)
         base = {"TABLE_NAME": self.table.table_name, "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE}
@@ -102,12 +100,13 @@ class ConnectorStack(Stack):
             "Events": self.queues.events_dlq,
             "Jobs": self.queues.jobs_dlq,
         }
-        self._doors({**base, "EVENTS_QUEUE_URL": self.queues.events.queue_url})
+        bodies = {"QUEUED_BODIES_BUCKET": self.queues.bodies.bucket_name}
+        self._doors({**base, **bodies, "EVENTS_QUEUE_URL": self.queues.events.queue_url})
         sends_jobs = {**base, "JOBS_QUEUE_URL": self.queues.jobs.queue_url}
         # The authorize link names the app's service id (Partner Center), not its app key.
         service_id = self.node.try_get_context("tiktokServiceId") or ""
         self._dashboard({**sends_jobs, "DASHBOARD_ORIGIN": hosting.origin, "TIKTOK_SERVICE_ID": service_id})
-        self._processor(sends_jobs)
+        self._processor({**sends_jobs, **bodies})
         self._jobs(sends_jobs)
         self._schedules(sends_jobs)
 
@@ -145,6 +144,7 @@ class ConnectorStack(Stack):
         ):
             door = self.factory.build(self, name, environment)
             self._grant(door, READ_SHOP, [secret], send_to=[self.queues.events])
+            self._grant_bodies(door, "s3:PutObject")
         partner_source = self.node.try_get_context("shopifyPartnerEventSource")
         if partner_source:
             partner = ShopifyPartnerEvents(
@@ -163,20 +163,19 @@ class ConnectorStack(Stack):
         self._grant(dashboard, SERVE_DASHBOARD, list(Secret), send_to=[self.queues.jobs], indexes=True)
 
     def _processor(self, environment: dict[str, str]) -> None:
-        processor = self.factory.build(
-            self, "processor", environment, timeout_seconds=PROCESSOR_TIMEOUT_SECONDS
-        )
+        processor = self.factory.build(self, "processor", environment, timeout_seconds=EVENTS.timeout_seconds)
         self._grant(
             processor,
             APPLY_EVENTS,
             [Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY],
             send_to=[self.queues.jobs],
         )
+        self._grant_bodies(processor, "s3:GetObject")
         processor.add_event_source(
             event_sources.SqsEventSource(
                 self.queues.events,
-                batch_size=10,
-                max_batching_window=Duration.seconds(1),
+                batch_size=EVENTS.batch_size,
+                max_batching_window=Duration.seconds(EVENTS.batching_window_seconds),
                 report_batch_item_failures=True,
             )
         )
@@ -226,6 +225,18 @@ class ConnectorStack(Stack):
         add_environment(function, self.secrets.grant_read(function, *readable))
         for queue in send_to:
             queue.grant_send_messages(function)
+
+    def _grant_bodies(self, function: lambda_.Function, action: str) -> None:
+        """One action on the large bodies the queues point to (the doors put, the processor gets)."""
+        objects = self.queues.bodies.arn_for_objects(f"{BODY_KEY_PREFIX}*")
+        function.add_to_role_policy(iam.PolicyStatement(actions=[action], resources=[objects]))
+        assert function.role is not None
+        bucket = self.resolve(cast(s3.CfnBucket, self.queues.bodies.node.default_child).logical_id)
+        acknowledge(
+            function.role,
+            f"IAM5[Resource::<{bucket}.Arn>/{BODY_KEY_PREFIX}*]",
+            "Each large body is a new object under this prefix, named by a random key at send time.",
+        )
 
     def _outputs(self, hosting: HostingConstruct) -> None:
         base = self.api.base_url

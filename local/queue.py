@@ -1,4 +1,5 @@
-"""An in-process stand-in for an SQS queue with a Lambda consumer, its retries and its DLQ.
+"""An in-process stand-in for an SQS queue with a Lambda consumer, its retries and its DLQ, for
+tests that need speed more than the protocol (local/sqs.py serves the real one).
 
 Messages sent to it are handed to the consumer (a real handler module's lambda_handler) in
 SQS-shaped batches of up to ``batch_size`` records, by ``workers`` concurrent invocations (Lambda's
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.queues import MAX_MESSAGE_BYTES, MessageTooLargeError
 from local.lambda_context import LocalLambdaContext
 
 Consumer = Callable[[dict[str, Any], Any], dict[str, Any] | None]
@@ -63,6 +65,9 @@ class InProcessQueue:
 
     # --- the MessageQueue port ---------------------------------------------------------------
     def send(self, body: str, delay_seconds: int = 0) -> None:
+        size = len(body.encode())
+        if size > MAX_MESSAGE_BYTES:  # refused as SQS refuses it, not kept
+            raise MessageTooLargeError(f"a {size}-byte message; the queue takes {MAX_MESSAGE_BYTES}")
         with self._condition:
             self._ready.append(_Message(body, visible_at=time.monotonic() + delay_seconds))
             self._condition.notify_all()

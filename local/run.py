@@ -3,8 +3,9 @@
 - DynamoDB Local on DYNAMODB_PORT (data under .local/ so it survives a restart), unless
   DYNAMODB_ENDPOINT points elsewhere; the table from the shared definition.
 - The TikTok Shop and Shopify Admin sandboxes, each only when its base URL is left unset.
-- The events and jobs queues (in process, SQS-shaped batches) feeding the real processor and jobs
-  handlers, and timers firing the scheduled tasks into the real scheduler handler.
+- SQS and S3 served over their real protocol (moto's server, local/sqs.py) with the stack's queues,
+  each feeding the real processor or jobs handler through an event-source-mapping loop; timers firing
+  the scheduled tasks into the real scheduler handler.
 - The local API Gateway on 127.0.0.1:PORT serving every route of the shared route table.
 - The demo shop, connected to the sandboxes, fed the sample webhooks from events/.
 """
@@ -21,11 +22,13 @@ from types import FrameType
 
 from connector import routes
 from connector.wiring import Ports, use_process_ports
+from infra.queue_consumers import EVENTS, JOBS
 from local.dynamodb import ROOT, DynamoDBLocal, ensure_table, local_environment
-from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
 from local.server import LocalApiServer
+from local.sqs import AwsProtocolServer, EventSourceMapping, create_queues
+from local.sqs import environment as sqs_environment
 from local.timers import Timers
 
 
@@ -77,12 +80,16 @@ def main() -> int:
         from functions.processor.handler import lambda_handler as processor
         from functions.scheduler.handler import lambda_handler as scheduler
 
-        events = InProcessQueue("events", processor).start()
-        running.callback(events.stop)
-        jobs = InProcessQueue("jobs", jobs_function).start()
-        running.callback(jobs.stop)
-        # What Lambda's environment is on AWS: this process's ports, with the in-process queues.
-        ports = Ports(events=events, jobs=jobs)
+        aws = running.enter_context(AwsProtocolServer())
+        # A failed record is back after 10 s here (the stack's visibility timeout is minutes long).
+        visibility = int(os.environ.get("LOCAL_VISIBILITY_TIMEOUT", "10"))
+        queues = create_queues(aws, [EVENTS, JOBS], visibility_timeout=visibility)
+        for name, value in sqs_environment(aws, queues).items():
+            os.environ[name] = value
+        events = running.enter_context(EventSourceMapping(queues["events"], EVENTS, processor, aws))
+        running.enter_context(EventSourceMapping(queues["jobs"], JOBS, jobs_function, aws))
+        # What Lambda's environment is on AWS: ports built from it (queue URLs, bucket) on first use.
+        ports = Ports()
         use_process_ports(ports)
         timers = Timers(scheduler, speedup=float(os.environ.get("SCHEDULE_SPEEDUP", "1"))).start()
         running.callback(timers.stop)
@@ -97,6 +104,7 @@ def main() -> int:
         events.drain()
 
         print(f"DynamoDB Local     {endpoint} (table {table_name})")
+        print(f"SQS and S3         {aws.endpoint} (queues: events, jobs, each with its dead letters)")
         print(f"TikTok Shop API    {os.environ['TIKTOK_API_BASE_URL']}" + (" (sandbox)" if tiktok else ""))
         print(
             f"Shopify Admin API  {os.environ['SHOPIFY_ADMIN_BASE_URL']}" + (" (sandbox)" if shopify else "")

@@ -7,24 +7,28 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from connector.observability import Metric, count, logger
 from connector.processing.applier import Applier
+from connector.queues import QueuedBodies, record_body
 from connector.webhooks.message import QueuedWebhook
 from connector.wiring import Ports, entry_point
 
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     applier = Applier(ports)
-    parsed = _parse_all(event)
+    parsed = _parse_all(event, ports.queued_bodies)
     messages = list(parsed.values())
     applier.prefetch(messages)
     settled = applier.apply_together(messages)
 
     def apply_record(record: SQSRecord) -> str:
         # parsed once for the batch; a body that did not parse fails here, as its record's own failure
-        message = parsed.get(record.message_id) or QueuedWebhook.model_validate_json(record.body)
+        message = parsed.get(record.message_id) or QueuedWebhook.model_validate_json(
+            record_body(record.raw_event, ports.queued_bodies)
+        )
         # popped: a second copy of a message in the same batch is applied (as a duplicate) on its own
         outcome = settled.pop(message.delivery_id, None) or applier.apply(
             message, receive_count=int(record.attributes.approximate_receive_count)
@@ -41,13 +45,15 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
     return dict(response)
 
 
-def _parse_all(event: dict[str, Any]) -> dict[str, QueuedWebhook]:
-    """The batch's messages by SQS message id, in batch order; bodies that do not parse are left out."""
+def _parse_all(event: dict[str, Any], bodies: QueuedBodies | None) -> dict[str, QueuedWebhook]:
+    """The batch's messages by SQS message id, in batch order; bodies that do not parse or cannot be
+    read (left to fail as their record's own failure) are left out."""
     messages = {}
     for record in event.get("Records", []):
         try:
-            messages[record["messageId"]] = QueuedWebhook.model_validate_json(record.get("body", ""))
-        except ValidationError:
+            body = record_body(record, bodies)
+            messages[record["messageId"]] = QueuedWebhook.model_validate_json(body)
+        except (ValidationError, ValueError, BotoCoreError, ClientError):
             continue
     return messages
 

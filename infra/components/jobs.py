@@ -8,11 +8,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.components.functions import FunctionFactory
-
-TIMEOUT_SECONDS = 120  # one chunk of TikTok/Shopify calls, back-offs included
-BATCH_SIZE = 5
-# Concurrent batches: TikTok and Shopify rate-limit per app and per shop, so more would only queue.
-MAX_CONCURRENCY = 5
+from infra.queue_consumers import JOBS
 
 
 class JobsConstruct(Construct):
@@ -26,15 +22,13 @@ class JobsConstruct(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.function: lambda_.Function = factory.build(
-            self, "jobs", environment, timeout_seconds=TIMEOUT_SECONDS, memory_mb=1024
+            self, "jobs", environment, timeout_seconds=JOBS.timeout_seconds, memory_mb=1024
         )
         self.function.add_event_source(
             event_sources.SqsEventSource(
                 queue,
-                batch_size=BATCH_SIZE,
-                # No batching window: an import's pages follow one another (each needs the last
-                # page's cursor), so a window would add its length to every page.
-                max_concurrency=MAX_CONCURRENCY,
+                batch_size=JOBS.batch_size,
+                max_concurrency=JOBS.max_concurrency,
                 report_batch_item_failures=True,
             )
         )

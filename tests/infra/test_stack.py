@@ -22,9 +22,11 @@ from aws_cdk.assertions import Match, Template
 from cfnlint.api import lint
 
 from connector import routes, table_spec
+from connector.queues import BODY_KEY_PREFIX, MAX_MESSAGE_BYTES
 from connector.secrets import Secret
 from infra.app import checked_app
 from infra.components import schedules
+from infra.queue_consumers import EVENTS, JOBS
 from infra.stack import ConnectorStack
 
 FUNCTIONS = ("dashboard", "shopify_webhook", "tiktok_webhook", "processor", "jobs", "scheduler")
@@ -207,14 +209,17 @@ def test_each_function_gets_exactly_the_table_actions_its_code_calls(template: T
         "dynamodb:UpdateItem",
     }
 
-    assert _role_actions(template, "shopify_webhook") == always | send | {"dynamodb:GetItem"}
-    assert _role_actions(template, "tiktok_webhook") == always | send | {"dynamodb:GetItem"}
+    put_body, get_body = {"s3:PutObject"}, {"s3:GetObject"}  # bodies too large for a message
+    assert _role_actions(template, "shopify_webhook") == always | send | put_body | {"dynamodb:GetItem"}
+    assert _role_actions(template, "tiktok_webhook") == always | send | put_body | {"dynamodb:GetItem"}
     assert _role_actions(template, "dashboard") == always | send | read_write | {
         "dynamodb:DescribeTable",  # GET /health
         "dynamodb:DeleteItem",  # OAuth states are single use
     }
     delete = {"dynamodb:DeleteItem"}  # quota holds, sync claims, links of listings gone from TikTok
-    assert _role_actions(template, "processor") == always | send | consume | read_write | delete | {
+    assert _role_actions(
+        template, "processor"
+    ) == always | send | consume | get_body | read_write | delete | {
         "dynamodb:BatchWriteItem"  # shop/redact erasure
     }
     assert _role_actions(template, "jobs") == always | send | consume | read_write | delete
@@ -278,9 +283,9 @@ def test_each_function_gets_exactly_its_environment(template: Template) -> None:
     }
     own = {
         "dashboard": {"JOBS_QUEUE_URL", "PUBLIC_API_URL", "DASHBOARD_ORIGIN", "TIKTOK_SERVICE_ID"},
-        "shopify_webhook": {"EVENTS_QUEUE_URL"},
-        "tiktok_webhook": {"EVENTS_QUEUE_URL"},
-        "processor": {"JOBS_QUEUE_URL"},
+        "shopify_webhook": {"EVENTS_QUEUE_URL", "QUEUED_BODIES_BUCKET"},
+        "tiktok_webhook": {"EVENTS_QUEUE_URL", "QUEUED_BODIES_BUCKET"},
+        "processor": {"JOBS_QUEUE_URL", "QUEUED_BODIES_BUCKET"},
         "jobs": {"JOBS_QUEUE_URL"},
         "scheduler": {"JOBS_QUEUE_URL"},
     }
@@ -318,9 +323,11 @@ def test_no_secret_value_is_an_environment_variable(template: Template) -> None:
 # --- queues and consumers --------------------------------------------------------------------------
 
 
-def test_work_queues_redrive_to_their_dead_letter_queues_after_five_receives(template: Template) -> None:
+def test_work_queues_are_shaped_as_the_local_mapping_plays_them(template: Template) -> None:
+    """Redrive after five receives, six times the consumer's timeout, 256 KiB messages: the values
+    of infra/queue_consumers.py, which local/sqs.py gives the queues it serves too."""
     queues = template.find_resources("AWS::SQS::Queue")
-    for name, timeout in (("Events", 30), ("Jobs", 120)):
+    for name, consumer in (("Events", EVENTS), ("Jobs", JOBS)):
         (work,) = [
             q["Properties"]
             for k, q in queues.items()
@@ -329,12 +336,16 @@ def test_work_queues_redrive_to_their_dead_letter_queues_after_five_receives(tem
         dead = _logical_id(template, "AWS::SQS::Queue", f"Queues{name}DeadLetters")
         assert work["RedrivePolicy"] == {
             "deadLetterTargetArn": {"Fn::GetAtt": [dead, "Arn"]},
-            "maxReceiveCount": 5,
+            "maxReceiveCount": consumer.max_receives,
         }
-        assert work["VisibilityTimeout"] == 6 * timeout  # six times the consumer's timeout
+        assert work["VisibilityTimeout"] == 6 * consumer.timeout_seconds
+        assert work["MaximumMessageSize"] == MAX_MESSAGE_BYTES == 262_144
         assert queues[dead]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
     for queue in queues.values():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    functions = template.find_resources("AWS::Lambda::Function")
+    assert functions[_function_id(template, "processor")]["Properties"]["Timeout"] == EVENTS.timeout_seconds
+    assert functions[_function_id(template, "jobs")]["Properties"]["Timeout"] == JOBS.timeout_seconds
 
 
 def test_processor_and_jobs_consume_in_batches_with_partial_failures(template: Template) -> None:
@@ -343,15 +354,34 @@ def test_processor_and_jobs_consume_in_batches_with_partial_failures(template: T
         for m in template.find_resources("AWS::Lambda::EventSourceMapping").values()
     }
     processor = mappings[_function_id(template, "processor")]
-    assert processor["BatchSize"] == 10
+    assert processor["BatchSize"] == EVENTS.batch_size == 10
+    assert processor["MaximumBatchingWindowInSeconds"] == EVENTS.batching_window_seconds
     assert processor["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert processor["EventSourceArn"]["Fn::GetAtt"][0].startswith("QueuesEvents")
     jobs = mappings[_function_id(template, "jobs")]
-    assert jobs["BatchSize"] == 5
+    assert jobs["BatchSize"] == JOBS.batch_size == 5
+    assert "MaximumBatchingWindowInSeconds" not in jobs and JOBS.batching_window_seconds == 0
     assert jobs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert jobs["ScalingConfig"] == {"MaximumConcurrency": 5}
+    assert jobs["ScalingConfig"] == {"MaximumConcurrency": JOBS.max_concurrency}
     assert jobs["EventSourceArn"]["Fn::GetAtt"][0].startswith("QueuesJobs")
     assert len(mappings) == 2
+
+
+def test_large_bodies_wait_in_a_private_bucket_that_expires_them(template: Template) -> None:
+    bucket_id = _logical_id(template, "AWS::S3::Bucket", "QueuesQueuedBodies")
+    props = template.find_resources("AWS::S3::Bucket")[bucket_id]["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    (rule,) = props["LifecycleConfiguration"]["Rules"]
+    assert rule == {"ExpirationInDays": 15, "Prefix": BODY_KEY_PREFIX, "Status": "Enabled"}
+    objects = {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{BODY_KEY_PREFIX}*"]]}
+    for door in ("shopify_webhook", "tiktok_webhook"):
+        assert _resources_of(template, door, "s3:") == [objects]
+    assert _resources_of(template, "processor", "s3:") == [objects]
 
 
 def test_shopify_partner_events_reach_the_webhook_function_with_retries_and_a_dlq(

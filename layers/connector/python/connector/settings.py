@@ -31,6 +31,7 @@ _ENVIRONMENT = {
     "DASHBOARD_ORIGIN": "dashboard_origin",
     "EVENTS_QUEUE_URL": "events_queue_url",
     "JOBS_QUEUE_URL": "jobs_queue_url",
+    "QUEUED_BODIES_BUCKET": "queued_bodies_bucket",
 }
 
 
@@ -84,6 +85,7 @@ class Settings(BaseModel):
 
     events_queue_url: str | None = None  # SQS queue of verified webhooks (unset: in-process queue)
     jobs_queue_url: str | None = None
+    queued_bodies_bucket: str | None = None  # S3 bucket for webhook bodies too large for a message
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -21,7 +21,7 @@ from connector.domain.changes import ListedStatus
 from connector.domain.entities import InstallState, Shop
 from connector.jobs import Job
 from connector.observability import logger, metrics
-from connector.queues import MessageQueue, sqs_queue
+from connector.queues import MessageQueue, QueuedBodies, sqs_queue
 from connector.secrets import Secret, get_secret
 from connector.settings import Settings
 
@@ -89,7 +89,15 @@ class Ports:
     @cached_property
     def events(self) -> MessageQueue:
         """Verified webhooks, for the processor."""
-        return sqs_queue(self.settings.required("events_queue_url"), self.settings.aws_region)
+        return sqs_queue(
+            self.settings.required("events_queue_url"), self.settings.aws_region, self.queued_bodies
+        )
+
+    @cached_property
+    def queued_bodies(self) -> QueuedBodies | None:
+        """Where webhook bodies too large for a queue message wait for the processor."""
+        bucket = self.settings.queued_bodies_bucket
+        return QueuedBodies(bucket, self.settings.aws_region) if bucket else None
 
     @cached_property
     def jobs(self) -> MessageQueue:
