@@ -190,16 +190,27 @@ class LocalConnector:
     shopify: Any  # local.sandboxes.shopify.ShopifySandbox
     events: Any  # local.queue.InProcessQueue, consumed by the real processor function
     jobs: ConcurrentConsumers  # consumed by the real jobs function
+    syncs: ConcurrentConsumers | None  # the order and stock queue, when it is not the jobs queue
+
+    def drain_work(self, timeout: float) -> None:
+        """Until both work queues are empty (a job on one may queue work on the other)."""
+        for _ in range(3):
+            self.jobs.drain(timeout=timeout)
+            if self.syncs is not None:
+                self.syncs.drain(timeout=timeout)
 
 
 @contextmanager
 def local_connector(
     jobs_workers: int = 1,
     jobs_batch: int = 10,
+    syncs_workers: int | None = None,
 ) -> Iterator[LocalConnector]:
     """Inside local_table(): what `make run` runs (the local API Gateway calling the real handlers,
     both partner sandboxes, the events and jobs queues consumed by the real processor and jobs
-    functions), with the shipped code pointed at it; everything is stopped afterwards."""
+    functions), with the shipped code pointed at it; everything is stopped afterwards. With
+    ``syncs_workers``, order and stock work has a queue of its own (as deployed), of that many
+    concurrent batches of ``jobs_batch``; without, the jobs queue takes it too."""
     from connector.wiring import process_ports, use_process_ports
     from functions.jobs.handler import lambda_handler as jobs_function
     from functions.processor.handler import lambda_handler as processor
@@ -226,6 +237,7 @@ def local_connector(
     )
     events = InProcessQueue("events", processor, retry_delay=0.05)
     jobs = ConcurrentConsumers("jobs", jobs_function, jobs_workers, jobs_batch)
+    syncs = ConcurrentConsumers("syncs", jobs_function, syncs_workers, jobs_batch) if syncs_workers else None
     tiktok.contract.tolerate(KNOWN_GAPS)
     tiktok.start()
     shopify.start()
@@ -242,16 +254,18 @@ def local_connector(
     os.environ.update(partners)
     forget_cached_configuration()
     outside = process_ports()
-    use_process_ports(outside.replace(events=events.start(), jobs=jobs.start()))
+    lanes = {"jobs": jobs.start()} | ({"syncs": syncs.start()} if syncs else {})
+    use_process_ports(outside.replace(events=events.start(), **lanes))
     try:
-        yield LocalConnector(server.url, tiktok, shopify, events, jobs)
+        yield LocalConnector(server.url, tiktok, shopify, events, jobs, syncs)
     finally:
         # No new batches, TikTok (no more audits or webhooks), the consumers, what they call. A
         # batch in flight may still meet a stopped sandbox: its retry never comes, quietly.
         events.pause()
         with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
             tiktok.stop()
-            jobs.stop()
+            for lane in lanes.values():
+                lane.stop()
             events.stop()
         use_process_ports(outside)
         server.stop()

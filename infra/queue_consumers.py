@@ -33,3 +33,6 @@ EVENTS = QueueConsumer("events", "processor", timeout_seconds=30, batch_size=10,
 # length to every page. Concurrent batches: TikTok and Shopify rate-limit per app and per shop, so
 # more would only queue.
 JOBS = QueueConsumer("jobs", "jobs", timeout_seconds=120, batch_size=5, max_concurrency=5)
+# Order and stock work (connector.jobs.SYNC_KINDS), consumed by the same function with concurrency
+# of its own: however long the jobs queue is, these wait only for each other.
+SYNCS = QueueConsumer("syncs", "jobs", timeout_seconds=120, batch_size=5, max_concurrency=5)

@@ -99,10 +99,15 @@ class ConnectorStack(Stack):
         self.dead_letter_queues: dict[str, sqs.IQueue] = {
             "Events": self.queues.events_dlq,
             "Jobs": self.queues.jobs_dlq,
+            "Syncs": self.queues.syncs_dlq,
         }
         bodies = {"QUEUED_BODIES_BUCKET": self.queues.bodies.bucket_name}
         self._doors({**base, **bodies, "EVENTS_QUEUE_URL": self.queues.events.queue_url})
-        sends_jobs = {**base, "JOBS_QUEUE_URL": self.queues.jobs.queue_url}
+        sends_jobs = {
+            **base,
+            "JOBS_QUEUE_URL": self.queues.jobs.queue_url,
+            "SYNCS_QUEUE_URL": self.queues.syncs.queue_url,
+        }
         # The authorize link names the app's service id (Partner Center), not its app key.
         service_id = self.node.try_get_context("tiktokServiceId") or ""
         self._dashboard({**sends_jobs, "DASHBOARD_ORIGIN": hosting.origin, "TIKTOK_SERVICE_ID": service_id})
@@ -118,7 +123,7 @@ class ConnectorStack(Stack):
             "Monitoring",
             functions=self.functions,
             dead_letter_queues=self.dead_letter_queues,
-            work_queues={"Events": self.queues.events, "Jobs": self.queues.jobs},
+            work_queues={"Events": self.queues.events, "Jobs": self.queues.jobs, "Syncs": self.queues.syncs},
             api=self.api.api,
         )
         self._outputs(hosting)
@@ -160,7 +165,7 @@ class ConnectorStack(Stack):
         cast(
             lambda_.CfnFunction, dashboard.node.default_child
         ).reserved_concurrent_executions = DASHBOARD_CONCURRENCY
-        self._grant(dashboard, SERVE_DASHBOARD, list(Secret), send_to=[self.queues.jobs], indexes=True)
+        self._grant(dashboard, SERVE_DASHBOARD, list(Secret), send_to=self._job_queues, indexes=True)
 
     def _processor(self, environment: dict[str, str]) -> None:
         processor = self.factory.build(self, "processor", environment, timeout_seconds=EVENTS.timeout_seconds)
@@ -168,7 +173,7 @@ class ConnectorStack(Stack):
             processor,
             APPLY_EVENTS,
             [Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY],
-            send_to=[self.queues.jobs],
+            send_to=self._job_queues,
         )
         self._grant_bodies(processor, "s3:GetObject")
         processor.add_event_source(
@@ -181,12 +186,13 @@ class ConnectorStack(Stack):
         )
 
     def _jobs(self, environment: dict[str, str]) -> None:
-        jobs = JobsConstruct(self, "JobsWorker", self.factory, self.queues.jobs, environment).function
+        queues = {"jobs": self.queues.jobs, "syncs": self.queues.syncs}
+        jobs = JobsConstruct(self, "JobsWorker", self.factory, queues, environment).function
         self._grant(
             jobs,
             RUN_JOBS,
             [Secret.SHOPIFY_API_SECRET, Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY],
-            send_to=[self.queues.jobs],  # work runs in chunks: each chunk queues the next
+            send_to=self._job_queues,  # work runs in chunks: each chunk queues the next
             indexes=True,  # "upload all not uploaded" lists products by status
         )
 
@@ -198,7 +204,7 @@ class ConnectorStack(Stack):
             scheduler,
             RUN_SCHEDULES,
             [Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY],
-            send_to=[self.queues.jobs],
+            send_to=self._job_queues,
             indexes=True,  # products pending audit, by status
         )
         schedules = SchedulesConstruct(self, "Schedules", scheduler)
@@ -225,6 +231,11 @@ class ConnectorStack(Stack):
         add_environment(function, self.secrets.grant_read(function, *readable))
         for queue in send_to:
             queue.grant_send_messages(function)
+
+    @property
+    def _job_queues(self) -> list[sqs.Queue]:
+        """Where a function that asks for work sends it (connector.wiring.Ports.enqueue_job)."""
+        return [self.queues.jobs, self.queues.syncs]
 
     def _grant_bodies(self, function: lambda_.Function, action: str) -> None:
         """One action on the large bodies the queues point to (the doors put, the processor gets)."""

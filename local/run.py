@@ -22,7 +22,7 @@ from types import FrameType
 
 from connector import routes
 from connector.wiring import Ports, use_process_ports
-from infra.queue_consumers import EVENTS, JOBS
+from infra.queue_consumers import EVENTS, JOBS, SYNCS
 from local.dynamodb import ROOT, DynamoDBLocal, ensure_table, local_environment
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
@@ -83,11 +83,12 @@ def main() -> int:
         aws = running.enter_context(AwsProtocolServer())
         # A failed record is back after 10 s here (the stack's visibility timeout is minutes long).
         visibility = int(os.environ.get("LOCAL_VISIBILITY_TIMEOUT", "10"))
-        queues = create_queues(aws, [EVENTS, JOBS], visibility_timeout=visibility)
+        queues = create_queues(aws, [EVENTS, JOBS, SYNCS], visibility_timeout=visibility)
         for name, value in sqs_environment(aws, queues).items():
             os.environ[name] = value
         events = running.enter_context(EventSourceMapping(queues["events"], EVENTS, processor, aws))
-        running.enter_context(EventSourceMapping(queues["jobs"], JOBS, jobs_function, aws))
+        for work in (JOBS, SYNCS):
+            running.enter_context(EventSourceMapping(queues[work.queue], work, jobs_function, aws))
         # What Lambda's environment is on AWS: ports built from it (queue URLs, bucket) on first use.
         ports = Ports()
         use_process_ports(ports)
@@ -104,7 +105,7 @@ def main() -> int:
         events.drain()
 
         print(f"DynamoDB Local     {endpoint} (table {table_name})")
-        print(f"SQS and S3         {aws.endpoint} (queues: events, jobs, each with its dead letters)")
+        print(f"SQS and S3         {aws.endpoint} (queues: events, jobs, syncs, each with its dead letters)")
         print(f"TikTok Shop API    {os.environ['TIKTOK_API_BASE_URL']}" + (" (sandbox)" if tiktok else ""))
         print(
             f"Shopify Admin API  {os.environ['SHOPIFY_ADMIN_BASE_URL']}" + (" (sandbox)" if shopify else "")

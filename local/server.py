@@ -15,7 +15,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 from connector import routes
 from connector.wiring import process_ports
 from local.lambda_context import LocalLambdaContext
+from local.service import LoopbackHTTPServer
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # The merchant's dashboard page (web/), served at / as CloudFront serves it on AWS.
@@ -211,8 +212,7 @@ class LocalApiServer:
         handlers = {name: load_handler(name) for name in routes.functions_served()}
         locks = {name: threading.Lock() for name in handlers}
         request_handler = type("RequestHandler", (_RequestHandler,), {"handlers": handlers, "locks": locks})
-        self._httpd = ThreadingHTTPServer((host, port), request_handler)
-        self._httpd.daemon_threads = True
+        self._httpd = LoopbackHTTPServer((host, port), request_handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-api", daemon=True)
 
     @property

@@ -25,6 +25,13 @@ class Service(ABC):
         self.stop()
 
 
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    # The listen backlog: socketserver's default of 5 refuses connections when fifty clients call at
+    # once, which no real partner host does.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LoopbackServer(Service):
     """An HTTP server on 127.0.0.1 (port 0: a free one) polled by a daemon thread called `name`, each
     request answered in a daemon thread of its own; stop() does nothing when it is not running."""
@@ -36,8 +43,7 @@ class LoopbackServer(Service):
         self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> Self:
-        server = ThreadingHTTPServer(("127.0.0.1", self._port), self._handler)
-        server.daemon_threads = True
+        server = LoopbackHTTPServer(("127.0.0.1", self._port), self._handler)
         self._server = server
         threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=self._name, daemon=True

@@ -302,5 +302,6 @@ def environment(server: AwsProtocolServer, queues: dict[str, LocalQueue]) -> dic
         **server.environment(),
         "EVENTS_QUEUE_URL": queues["events"].url,
         "JOBS_QUEUE_URL": queues["jobs"].url,
+        "SYNCS_QUEUE_URL": queues["syncs"].url,
         "QUEUED_BODIES_BUCKET": BODIES_BUCKET,
     }

@@ -8,11 +8,12 @@ import json
 import mimetypes
 import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 from local.server import WEB_ROOT
+from local.service import LoopbackHTTPServer
 
 
 class _PageHandler(BaseHTTPRequestHandler):
@@ -47,8 +48,7 @@ class WebHost:
     def __init__(self, api_url: str, host: str = "127.0.0.1", port: int = 0) -> None:
         config = json.dumps({"apiUrl": api_url}).encode()
         handler = type("PageHandler", (_PageHandler,), {"config": config})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = LoopbackHTTPServer((host, port), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="web-host", daemon=True)
 
     @property

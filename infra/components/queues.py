@@ -1,4 +1,5 @@
-"""Queues: verified webhooks (events) and outward work (jobs), each with a dead-letter queue."""
+"""Queues: verified webhooks (events), outward bulk work (jobs) and order and stock work (syncs),
+each with a dead-letter queue; the bucket for webhook bodies too large for a message."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from constructs import Construct
 
 from connector.queues import BODY_KEY_PREFIX, MAX_MESSAGE_BYTES
 from infra.components.nag import acknowledge
-from infra.queue_consumers import EVENTS, JOBS, QueueConsumer
+from infra.queue_consumers import EVENTS, JOBS, SYNCS, QueueConsumer
 
 QUEUE_RETENTION_DAYS = 4
 DEAD_LETTER_RETENTION_DAYS = 14
@@ -21,6 +22,7 @@ class QueuesConstruct(Construct):
         super().__init__(scope, construct_id)
         self.events, self.events_dlq = self._queue_with_dlq("Events", EVENTS)
         self.jobs, self.jobs_dlq = self._queue_with_dlq("Jobs", JOBS)
+        self.syncs, self.syncs_dlq = self._queue_with_dlq("Syncs", SYNCS)
         self.bodies = self._bodies_bucket()
 
     def _queue_with_dlq(self, name: str, consumer: QueueConsumer) -> tuple[sqs.Queue, sqs.Queue]:

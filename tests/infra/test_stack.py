@@ -26,7 +26,7 @@ from connector.queues import BODY_KEY_PREFIX, MAX_MESSAGE_BYTES
 from connector.secrets import Secret
 from infra.app import checked_app
 from infra.components import schedules
-from infra.queue_consumers import EVENTS, JOBS
+from infra.queue_consumers import EVENTS, JOBS, SYNCS
 from infra.stack import ConnectorStack
 
 FUNCTIONS = ("dashboard", "shopify_webhook", "tiktok_webhook", "processor", "jobs", "scheduler")
@@ -262,12 +262,12 @@ def test_each_function_reads_only_its_secrets_and_is_told_their_arns(template: T
 def test_each_function_sends_only_to_its_queue(template: Template) -> None:
     events = {"Fn::GetAtt": [_logical_id(template, "AWS::SQS::Queue", "QueuesEvents3"), "Arn"]}
     jobs = {"Fn::GetAtt": [_logical_id(template, "AWS::SQS::Queue", "QueuesJobs4"), "Arn"]}
-    sends = {"shopify_webhook": [events], "tiktok_webhook": [events], "dashboard": [jobs]}
-    sends |= {"processor": [jobs], "scheduler": [jobs]}
+    syncs = {"Fn::GetAtt": [_logical_id(template, "AWS::SQS::Queue", "QueuesSyncsC"), "Arn"]}
+    sends = {"shopify_webhook": [events], "tiktok_webhook": [events], "dashboard": [jobs, syncs]}
+    # The jobs function sends its next chunks to the queues it consumes.
+    sends |= {"processor": [jobs, syncs], "scheduler": [jobs, syncs], "jobs": [jobs, syncs]}
     for service, queues in sends.items():
         assert _resources_of(template, service, "sqs:SendMessage") == queues, service
-    # The jobs function sends its next chunks to the queue it consumes.
-    assert _resources_of(template, "jobs", "sqs:SendMessage") == [jobs]
 
 
 def test_each_function_gets_exactly_its_environment(template: Template) -> None:
@@ -282,12 +282,18 @@ def test_each_function_gets_exactly_its_environment(template: Template) -> None:
         "scheduler": {"TIKTOK_APP_SECRET_ARN", "TOKEN_ENCRYPTION_KEY_ARN"},
     }
     own = {
-        "dashboard": {"JOBS_QUEUE_URL", "PUBLIC_API_URL", "DASHBOARD_ORIGIN", "TIKTOK_SERVICE_ID"},
+        "dashboard": {
+            "JOBS_QUEUE_URL",
+            "SYNCS_QUEUE_URL",
+            "PUBLIC_API_URL",
+            "DASHBOARD_ORIGIN",
+            "TIKTOK_SERVICE_ID",
+        },
         "shopify_webhook": {"EVENTS_QUEUE_URL", "QUEUED_BODIES_BUCKET"},
         "tiktok_webhook": {"EVENTS_QUEUE_URL", "QUEUED_BODIES_BUCKET"},
-        "processor": {"JOBS_QUEUE_URL", "QUEUED_BODIES_BUCKET"},
-        "jobs": {"JOBS_QUEUE_URL"},
-        "scheduler": {"JOBS_QUEUE_URL"},
+        "processor": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL", "QUEUED_BODIES_BUCKET"},
+        "jobs": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL"},
+        "scheduler": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL"},
     }
     for service in FUNCTIONS:
         variables = _variables(template, service)
@@ -327,7 +333,7 @@ def test_work_queues_are_shaped_as_the_local_mapping_plays_them(template: Templa
     """Redrive after five receives, six times the consumer's timeout, 256 KiB messages: the values
     of infra/queue_consumers.py, which local/sqs.py gives the queues it serves too."""
     queues = template.find_resources("AWS::SQS::Queue")
-    for name, consumer in (("Events", EVENTS), ("Jobs", JOBS)):
+    for name, consumer in (("Events", EVENTS), ("Jobs", JOBS), ("Syncs", SYNCS)):
         (work,) = [
             q["Properties"]
             for k, q in queues.items()
@@ -349,22 +355,28 @@ def test_work_queues_are_shaped_as_the_local_mapping_plays_them(template: Templa
 
 
 def test_processor_and_jobs_consume_in_batches_with_partial_failures(template: Template) -> None:
-    mappings = {
-        m["Properties"]["FunctionName"]["Ref"]: m["Properties"]
+    (processor,) = [
+        m["Properties"]
         for m in template.find_resources("AWS::Lambda::EventSourceMapping").values()
-    }
-    processor = mappings[_function_id(template, "processor")]
+        if m["Properties"]["FunctionName"]["Ref"] == _function_id(template, "processor")
+    ]
     assert processor["BatchSize"] == EVENTS.batch_size == 10
     assert processor["MaximumBatchingWindowInSeconds"] == EVENTS.batching_window_seconds
     assert processor["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert processor["EventSourceArn"]["Fn::GetAtt"][0].startswith("QueuesEvents")
-    jobs = mappings[_function_id(template, "jobs")]
-    assert jobs["BatchSize"] == JOBS.batch_size == 5
-    assert "MaximumBatchingWindowInSeconds" not in jobs and JOBS.batching_window_seconds == 0
-    assert jobs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert jobs["ScalingConfig"] == {"MaximumConcurrency": JOBS.max_concurrency}
-    assert jobs["EventSourceArn"]["Fn::GetAtt"][0].startswith("QueuesJobs")
-    assert len(mappings) == 2
+    jobs_function = _function_id(template, "jobs")
+    for name, consumer in (("QueuesJobs", JOBS), ("QueuesSyncs", SYNCS)):
+        (mapping,) = [
+            m["Properties"]
+            for m in template.find_resources("AWS::Lambda::EventSourceMapping").values()
+            if m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0].startswith(name)
+        ]
+        assert mapping["FunctionName"]["Ref"] == jobs_function
+        assert mapping["BatchSize"] == consumer.batch_size == 5
+        assert "MaximumBatchingWindowInSeconds" not in mapping and consumer.batching_window_seconds == 0
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["ScalingConfig"] == {"MaximumConcurrency": consumer.max_concurrency}
+    assert len(template.find_resources("AWS::Lambda::EventSourceMapping")) == 3
 
 
 def test_large_bodies_wait_in_a_private_bucket_that_expires_them(template: Template) -> None:
@@ -626,7 +638,7 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(template: Template)
     dead_letter_queues = {
         k for k in template.find_resources("AWS::SQS::Queue") if "DeadLetters" in k or "Failed" in k
     }
-    assert len(dead_letter_queues) == 4  # events, jobs, schedules, partner events
+    assert len(dead_letter_queues) == 5  # events, jobs, syncs, schedules, partner events
     watched = set()
     for alarm in _alarms(template).values():
         if alarm.get("Namespace") == "AWS/SQS":
@@ -654,7 +666,7 @@ def test_api_5xx_alarms_and_every_alarm_notifies_the_topic(template: Template) -
     assert (api_alarm["Threshold"], api_alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     topic = _logical_id(template, "AWS::SNS::Topic", "MonitoringAlarms")
     assert all(a["AlarmActions"] == [{"Ref": topic}] for a in alarms.values())
-    assert len(alarms) == 4 + 2 * len(FUNCTIONS) + 1
+    assert len(alarms) == 5 + 2 * len(FUNCTIONS) + 1
 
 
 def test_a_cloudwatch_dashboard_shows_the_same_signals(template: Template) -> None:

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from connector.settings import Settings
 from connector.wiring import Ports, process_ports, use_process_ports
 from functions.jobs.handler import lambda_handler as jobs_function
 from functions.processor.handler import lambda_handler as processor
-from infra.queue_consumers import EVENTS, JOBS
+from infra.queue_consumers import EVENTS, JOBS, SYNCS
 from local.events import shopify_request
 from local.sqs import BODIES_BUCKET, AwsProtocolServer, EventSourceMapping, create_queues
 from local.sqs import environment as sqs_environment
@@ -28,11 +29,12 @@ pytestmark = pytest.mark.integration
 VISIBILITY_SECONDS = 1  # the stack's is minutes; a failed record is back within a second here
 
 
+@dataclass(frozen=True)
 class Deployed:
-    def __init__(
-        self, server: AwsProtocolServer, events: EventSourceMapping, jobs: EventSourceMapping
-    ) -> None:
-        self.server, self.events, self.jobs = server, events, jobs
+    server: AwsProtocolServer
+    events: EventSourceMapping
+    jobs: EventSourceMapping
+    syncs: EventSourceMapping
 
     def stored_bodies(self) -> list[str]:
         listed = self.server.client("s3").list_objects_v2(Bucket=BODIES_BUCKET)
@@ -43,22 +45,23 @@ class Deployed:
 def deployed(api_url: str) -> Iterator[Deployed]:
     """The stack's queues on the protocol server; this process's ports built, as on Lambda, from the
     environment that names them (queue URLs, bucket, endpoints)."""
+    previous, monkeypatch = process_ports(), pytest.MonkeyPatch()
     with AwsProtocolServer() as server:
-        queues = create_queues(server, [EVENTS, JOBS], visibility_timeout=VISIBILITY_SECONDS)
-        environment = sqs_environment(server, queues)
-        monkeypatch = pytest.MonkeyPatch()
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        previous = process_ports()
-        use_process_ports(Ports(Settings.from_environ()))
-        with (
-            EventSourceMapping(queues["events"], EVENTS, processor, server) as events,
-            EventSourceMapping(queues["jobs"], JOBS, jobs_function, server) as jobs,
-        ):
-            yield Deployed(server, events, jobs)
-        use_process_ports(previous)
-        previous.bind_table()
-        monkeypatch.undo()
+        queues = create_queues(server, [EVENTS, JOBS, SYNCS], visibility_timeout=VISIBILITY_SECONDS)
+        try:
+            for name, value in sqs_environment(server, queues).items():
+                monkeypatch.setenv(name, value)
+            use_process_ports(Ports(Settings.from_environ()))
+            with (
+                EventSourceMapping(queues["events"], EVENTS, processor, server) as events,
+                EventSourceMapping(queues["jobs"], JOBS, jobs_function, server) as jobs,
+                EventSourceMapping(queues["syncs"], SYNCS, jobs_function, server) as syncs,
+            ):
+                yield Deployed(server, events, jobs, syncs)
+        finally:
+            use_process_ports(previous)
+            previous.bind_table()
+            monkeypatch.undo()
 
 
 def _big_product_update(shop: str, variants: int) -> tuple[Any, dict[str, Any]]:

@@ -52,6 +52,34 @@ def test_a_given_dependency_takes_the_place_of_the_built_one(configured: Ports) 
     assert ports.settings.tiktok_app_key == "configured-key"  # the rest still from the environment
 
 
+def test_order_and_stock_work_goes_to_the_syncs_queue_and_bulk_work_to_the_jobs_queue(
+    configured: Ports,
+) -> None:
+    from connector.jobs import SYNC_KINDS, Job, JobKind
+
+    bulk, syncs = RecordingQueue(), RecordingQueue()
+    ports = configured.replace(jobs=bulk, syncs=syncs)
+    for kind in JobKind:
+        ports.enqueue_job(Job(kind=kind, shop="a.myshopify.com", idempotency_key=kind.value, params={}))
+
+    assert [Job.model_validate_json(m).kind for m in syncs.messages] == [
+        k for k in JobKind if k in SYNC_KINDS
+    ]
+    assert [Job.model_validate_json(m).kind for m in bulk.messages] == [
+        k for k in JobKind if k not in SYNC_KINDS
+    ]
+    assert {JobKind.ORDER_SYNC, JobKind.INVENTORY_SYNC} <= SYNC_KINDS
+    assert not {JobKind.IMPORT, JobKind.UPLOAD, JobKind.STOCK_PUSH} & SYNC_KINDS  # bulk and what follows it
+
+
+def test_one_given_jobs_queue_takes_every_kind_when_no_syncs_queue_is_configured(configured: Ports) -> None:
+    queue = RecordingQueue()
+    ports = configured.replace(jobs=queue)
+    assert ports.syncs is queue
+    with pytest.raises(MissingSettingError, match="SYNCS_QUEUE_URL"):
+        _ = configured.syncs  # on AWS both are configured: none is guessed
+
+
 def test_an_unknown_dependency_is_refused(configured: Ports) -> None:
     with pytest.raises(TypeError, match="no dependency named enqueue"):
         Ports(enqueue=print)

@@ -28,6 +28,23 @@ class JobKind(StrEnum):
     BILLING_PERIOD = "billing_period"  # a subscription went ACTIVE: its billing period sets the cycle
 
 
+# The kinds a buyer or merchant waits on, small and per event: they go on the syncs queue, which
+# has concurrency of its own, so that no shop's bulk work (an import or upload of thousands, the
+# stock pushes and field syncs that follow it) delays another shop's order by a minute.
+SYNC_KINDS = frozenset(
+    {
+        JobKind.ORDER_SYNC,
+        JobKind.RELEASE_HELD_ORDERS,
+        JobKind.CANCEL_ORDER,
+        JobKind.SHIP_PACKAGE,
+        JobKind.CANCEL_IN_SHOPIFY,
+        JobKind.RESTOCK_RETURN,
+        JobKind.INVENTORY_SYNC,
+        JobKind.BILLING_PERIOD,
+    }
+)
+
+
 class Job(BaseModel):
     model_config = ConfigDict(frozen=True)
 

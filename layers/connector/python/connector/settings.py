@@ -31,6 +31,7 @@ _ENVIRONMENT = {
     "DASHBOARD_ORIGIN": "dashboard_origin",
     "EVENTS_QUEUE_URL": "events_queue_url",
     "JOBS_QUEUE_URL": "jobs_queue_url",
+    "SYNCS_QUEUE_URL": "syncs_queue_url",
     "QUEUED_BODIES_BUCKET": "queued_bodies_bucket",
 }
 
@@ -84,7 +85,8 @@ class Settings(BaseModel):
         return f"{self.dashboard_origin or self.public_api_url}/"
 
     events_queue_url: str | None = None  # SQS queue of verified webhooks (unset: in-process queue)
-    jobs_queue_url: str | None = None
+    jobs_queue_url: str | None = None  # bulk work: imports, uploads, what follows them
+    syncs_queue_url: str | None = None  # orders, shipments, stock from Shopify (connector.jobs.SYNC_KINDS)
     queued_bodies_bucket: str | None = None  # S3 bucket for webhook bodies too large for a message
 
     @classmethod

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from connector.dal.store import Store
 from connector.domain.changes import ListedStatus
 from connector.domain.entities import InstallState, Shop
-from connector.jobs import Job
+from connector.jobs import SYNC_KINDS, Job
 from connector.observability import logger, metrics
 from connector.queues import MessageQueue, QueuedBodies, sqs_queue
 from connector.secrets import Secret, get_secret
@@ -101,8 +101,17 @@ class Ports:
 
     @cached_property
     def jobs(self) -> MessageQueue:
-        """Merchant and automatic work, for the jobs function."""
+        """Merchant and automatic bulk work, for the jobs function."""
         return sqs_queue(self.settings.required("jobs_queue_url"), self.settings.aws_region)
+
+    @cached_property
+    def syncs(self) -> MessageQueue:
+        """Order and stock work (``SYNC_KINDS``), for the jobs function through a queue of its own.
+        Where no syncs queue is configured (a test or local run given one jobs queue), the jobs
+        queue takes them too."""
+        if self.settings.syncs_queue_url is None and "jobs" in self.given:
+            return self.jobs
+        return sqs_queue(self.settings.required("syncs_queue_url"), self.settings.aws_region)
 
     @cached_property
     def shopify(self) -> ShopifyAdminClient:
@@ -166,7 +175,8 @@ class Ports:
         return get_secret(secret)
 
     def enqueue_job(self, job: Job) -> None:
-        self.jobs.send(job.model_dump_json(), delay_seconds=job.delay_seconds)
+        queue = self.syncs if job.kind in SYNC_KINDS else self.jobs
+        queue.send(job.model_dump_json(), delay_seconds=job.delay_seconds)
 
     def shop(self, domain: str) -> Shop:
         """An installed shop's profile, for work on its behalf."""
