@@ -70,7 +70,7 @@ def apply_concurrently(store: Store, events: list[QueuedWebhook], workers: int) 
 def run(quick: bool) -> list[Figure]:
     from tests.helpers import connected_shop
 
-    count = 1_000 if quick else 10_000
+    count = 400 if quick else 10_000
     single_count = count // 5
     with local_table() as store, quiet_logs():
         hot, solo = (f"bench-{name}-{uuid.uuid4().hex[:6]}.myshopify.com" for name in ("hot", "solo"))

@@ -53,7 +53,7 @@ def run(quick: bool) -> list[Figure]:
     from local.lambda_context import LocalLambdaContext
     from tests.helpers import connected_shop
 
-    big_size, rounds = (10_000, 30) if quick else (100_000, 60)
+    big_size, rounds = (2_000, 20) if quick else (100_000, 60)
     context = LocalLambdaContext("dashboard")
     with local_table() as store, quiet_logs():
         big, twin = (f"bench-{name}-{uuid.uuid4().hex[:6]}.myshopify.com" for name in ("big", "twin"))
