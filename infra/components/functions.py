@@ -84,6 +84,12 @@ class FunctionFactory:
             memory_size=memory_mb,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
+            # What an operator reads: warnings and errors. The INFO line of each webhook applied and
+            # Lambda's START/END/REPORT lines of each invocation would cost more to ingest than the
+            # functions cost to run (their figures are in the metrics); Powertools' Logger follows
+            # the level Lambda sets (AWS_LAMBDA_LOG_LEVEL).
+            application_log_level_v2=lambda_.ApplicationLogLevel.WARN,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
             log_group=log_group,
             role=role,
         )

@@ -188,6 +188,9 @@ def test_every_connector_function_runs_arm64_python_with_json_logs_and_tracing(t
         assert props["Handler"] == "handler.lambda_handler"
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        # Only what an operator reads: no INFO line per webhook, no START/END/REPORT per invocation.
+        assert props["LoggingConfig"]["ApplicationLogLevel"] == "WARN"
+        assert props["LoggingConfig"]["SystemLogLevel"] == "WARN"
         log_group = props["LoggingConfig"]["LogGroup"]["Ref"]
         assert log_groups[log_group]["Properties"]["RetentionInDays"] == 30
         assert len(props["Layers"]) == 2
