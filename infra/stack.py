@@ -31,7 +31,10 @@ from infra.shopify_app_toml import write as write_shopify_app_toml
 PROCESSOR_TIMEOUT_SECONDS = 30
 # The dashboard function's most concurrent invocations (a merchant's page makes a few calls at a time).
 DASHBOARD_CONCURRENCY = 50
-SCHEDULER_TIMEOUT_SECONDS = 300  # a pass over every shop (reconciliation, polls)
+SCHEDULER_TIMEOUT_SECONDS = 300  # a batch of scheduled work: pages of shops, shops' runs
+# The schedules' fan-out: records per batch, and concurrent batches (TikTok limits calls per app).
+SCHEDULED_WORK_BATCH = 10
+SCHEDULED_WORK_CONCURRENCY = 10
 
 # DynamoDB actions per function, from the Store methods each one's code path calls
 # (connector/dal/store.py and its activity_progress.py). TransactWriteItems is authorized by the
@@ -89,6 +92,7 @@ class ConnectorStack(Stack):
             "Queues",
             events_timeout=Duration.seconds(PROCESSOR_TIMEOUT_SECONDS),
             jobs_timeout=Duration.seconds(jobs_component.TIMEOUT_SECONDS),
+            scheduled_work_timeout=Duration.seconds(SCHEDULER_TIMEOUT_SECONDS),
         )
         self.table = self.data.table
         hosting = HostingConstruct(self, "Hosting", web_dir=web_dir)
@@ -101,6 +105,7 @@ class ConnectorStack(Stack):
         self.dead_letter_queues: dict[str, sqs.IQueue] = {
             "Events": self.queues.events_dlq,
             "Jobs": self.queues.jobs_dlq,
+            "ScheduledWork": self.queues.scheduled_work_dlq,
         }
         self._doors({**base, "EVENTS_QUEUE_URL": self.queues.events.queue_url})
         sends_jobs = {**base, "JOBS_QUEUE_URL": self.queues.jobs.queue_url}
@@ -109,7 +114,7 @@ class ConnectorStack(Stack):
         self._dashboard({**sends_jobs, "DASHBOARD_ORIGIN": hosting.origin, "TIKTOK_SERVICE_ID": service_id})
         self._processor(sends_jobs)
         self._jobs(sends_jobs)
-        self._schedules(sends_jobs)
+        self._schedules({**sends_jobs, "SCHEDULED_WORK_QUEUE_URL": self.queues.scheduled_work.queue_url})
 
         self.api = ApiConstruct(self, "Api", self._behind_api(), allowed_origin=hosting.origin)
         self.functions["dashboard"].add_environment("PUBLIC_API_URL", self.api.base_url)
@@ -119,7 +124,11 @@ class ConnectorStack(Stack):
             "Monitoring",
             functions=self.functions,
             dead_letter_queues=self.dead_letter_queues,
-            work_queues={"Events": self.queues.events, "Jobs": self.queues.jobs},
+            work_queues={
+                "Events": self.queues.events,
+                "Jobs": self.queues.jobs,
+                "ScheduledWork": self.queues.scheduled_work,
+            },
             api=self.api.api,
         )
         self._outputs(hosting)
@@ -199,8 +208,17 @@ class ConnectorStack(Stack):
             scheduler,
             RUN_SCHEDULES,
             [Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY],
-            send_to=[self.queues.jobs],
-            indexes=True,  # products pending audit, by status
+            # its own fan-out: a page queues its shops and the next page, a step its next step
+            send_to=[self.queues.jobs, self.queues.scheduled_work],
+            indexes=True,  # installed shops, products pending audit by status
+        )
+        scheduler.add_event_source(
+            event_sources.SqsEventSource(
+                self.queues.scheduled_work,
+                batch_size=SCHEDULED_WORK_BATCH,
+                max_concurrency=SCHEDULED_WORK_CONCURRENCY,
+                report_batch_item_failures=True,
+            )
         )
         schedules = SchedulesConstruct(self, "Schedules", scheduler)
         self.dead_letter_queues["Schedules"] = schedules.dead_letters

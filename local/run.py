@@ -4,7 +4,8 @@
   DYNAMODB_ENDPOINT points elsewhere; the table from the shared definition.
 - The TikTok Shop and Shopify Admin sandboxes, each only when its base URL is left unset.
 - The events and jobs queues (in process, SQS-shaped batches) feeding the real processor and jobs
-  handlers, and timers firing the scheduled tasks into the real scheduler handler.
+  handlers, and timers firing the scheduled tasks into the real scheduler handler, which fans each
+  out on the scheduled-work queue (consumed by the same handler).
 - The local API Gateway on 127.0.0.1:PORT serving every route of the shared route table.
 - The demo shop, connected to the sandboxes, fed the sample webhooks from events/.
 """
@@ -81,8 +82,11 @@ def main() -> int:
         running.callback(events.stop)
         jobs = InProcessQueue("jobs", jobs_function).start()
         running.callback(jobs.stop)
+        # The schedules fan out on it: pages of shops, then one shop's run a message.
+        scheduled_work = InProcessQueue("scheduled-work", scheduler).start()
+        running.callback(scheduled_work.stop)
         # What Lambda's environment is on AWS: this process's ports, with the in-process queues.
-        ports = Ports(events=events, jobs=jobs)
+        ports = Ports(events=events, jobs=jobs, scheduled_work=scheduled_work)
         use_process_ports(ports)
         timers = Timers(scheduler, speedup=float(os.environ.get("SCHEDULE_SPEEDUP", "1"))).start()
         running.callback(timers.stop)

@@ -1,4 +1,5 @@
-"""Queues: verified webhooks (events) and outward work (jobs), each with a dead-letter queue."""
+"""Queues: verified webhooks (events), outward work (jobs) and the schedules' fan-out (scheduled
+work), each with a dead-letter queue."""
 
 from __future__ import annotations
 
@@ -15,11 +16,19 @@ DEAD_LETTER_RETENTION = Duration.days(14)
 
 class QueuesConstruct(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, events_timeout: Duration, jobs_timeout: Duration
+        self,
+        scope: Construct,
+        construct_id: str,
+        events_timeout: Duration,
+        jobs_timeout: Duration,
+        scheduled_work_timeout: Duration,
     ) -> None:
         super().__init__(scope, construct_id)
         self.events, self.events_dlq = self._queue_with_dlq("Events", events_timeout)
         self.jobs, self.jobs_dlq = self._queue_with_dlq("Jobs", jobs_timeout)
+        self.scheduled_work, self.scheduled_work_dlq = self._queue_with_dlq(
+            "ScheduledWork", scheduled_work_timeout
+        )
 
     def _queue_with_dlq(self, name: str, consumer_timeout: Duration) -> tuple[sqs.Queue, sqs.Queue]:
         dlq = dead_letter_queue(self, f"{name}DeadLetters")

@@ -218,7 +218,8 @@ def test_each_function_gets_exactly_the_table_actions_its_code_calls(template: T
         "dynamodb:BatchWriteItem"  # shop/redact erasure
     }
     assert _role_actions(template, "jobs") == always | send | consume | read_write | delete
-    assert _role_actions(template, "scheduler") == always | send | read_write | delete  # no Scan
+    # no Scan; consumes its own fan-out (scheduled work)
+    assert _role_actions(template, "scheduler") == always | send | consume | read_write | delete
 
 
 def test_only_the_functions_that_list_by_index_reach_the_indexes(template: Template) -> None:
@@ -258,7 +259,13 @@ def test_each_function_sends_only_to_its_queue(template: Template) -> None:
     events = {"Fn::GetAtt": [_logical_id(template, "AWS::SQS::Queue", "QueuesEvents3"), "Arn"]}
     jobs = {"Fn::GetAtt": [_logical_id(template, "AWS::SQS::Queue", "QueuesJobs4"), "Arn"]}
     sends = {"shopify_webhook": [events], "tiktok_webhook": [events], "dashboard": [jobs]}
-    sends |= {"processor": [jobs], "scheduler": [jobs]}
+    (work_id,) = [
+        k
+        for k in template.find_resources("AWS::SQS::Queue")
+        if k.startswith("QueuesScheduledWork") and "DeadLetters" not in k
+    ]
+    scheduled_work = {"Fn::GetAtt": [work_id, "Arn"]}
+    sends |= {"processor": [jobs], "scheduler": [jobs, scheduled_work]}
     for service, queues in sends.items():
         assert _resources_of(template, service, "sqs:SendMessage") == queues, service
     # The jobs function sends its next chunks to the queue it consumes.
@@ -282,7 +289,7 @@ def test_each_function_gets_exactly_its_environment(template: Template) -> None:
         "tiktok_webhook": {"EVENTS_QUEUE_URL"},
         "processor": {"JOBS_QUEUE_URL"},
         "jobs": {"JOBS_QUEUE_URL"},
-        "scheduler": {"JOBS_QUEUE_URL"},
+        "scheduler": {"JOBS_QUEUE_URL", "SCHEDULED_WORK_QUEUE_URL"},
     }
     for service in FUNCTIONS:
         variables = _variables(template, service)
@@ -320,7 +327,7 @@ def test_no_secret_value_is_an_environment_variable(template: Template) -> None:
 
 def test_work_queues_redrive_to_their_dead_letter_queues_after_five_receives(template: Template) -> None:
     queues = template.find_resources("AWS::SQS::Queue")
-    for name, timeout in (("Events", 30), ("Jobs", 120)):
+    for name, timeout in (("Events", 30), ("Jobs", 120), ("ScheduledWork", 300)):
         (work,) = [
             q["Properties"]
             for k, q in queues.items()
@@ -337,7 +344,7 @@ def test_work_queues_redrive_to_their_dead_letter_queues_after_five_receives(tem
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
 
 
-def test_processor_and_jobs_consume_in_batches_with_partial_failures(template: Template) -> None:
+def test_processor_jobs_and_scheduler_consume_in_batches_with_partial_failures(template: Template) -> None:
     mappings = {
         m["Properties"]["FunctionName"]["Ref"]: m["Properties"]
         for m in template.find_resources("AWS::Lambda::EventSourceMapping").values()
@@ -351,7 +358,13 @@ def test_processor_and_jobs_consume_in_batches_with_partial_failures(template: T
     assert jobs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert jobs["ScalingConfig"] == {"MaximumConcurrency": 5}
     assert jobs["EventSourceArn"]["Fn::GetAtt"][0].startswith("QueuesJobs")
-    assert len(mappings) == 2
+    # The scheduler consumes its own fan-out: pages of shops and shops' runs.
+    scheduler = mappings[_function_id(template, "scheduler")]
+    assert scheduler["BatchSize"] == 10
+    assert scheduler["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert scheduler["ScalingConfig"] == {"MaximumConcurrency": 10}
+    assert scheduler["EventSourceArn"]["Fn::GetAtt"][0].startswith("QueuesScheduledWork")
+    assert len(mappings) == 3
 
 
 def test_shopify_partner_events_reach_the_webhook_function_with_retries_and_a_dlq(
@@ -596,7 +609,7 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(template: Template)
     dead_letter_queues = {
         k for k in template.find_resources("AWS::SQS::Queue") if "DeadLetters" in k or "Failed" in k
     }
-    assert len(dead_letter_queues) == 4  # events, jobs, schedules, partner events
+    assert len(dead_letter_queues) == 5  # events, jobs, scheduled work, schedules, partner events
     watched = set()
     for alarm in _alarms(template).values():
         if alarm.get("Namespace") == "AWS/SQS":
@@ -624,7 +637,7 @@ def test_api_5xx_alarms_and_every_alarm_notifies_the_topic(template: Template) -
     assert (api_alarm["Threshold"], api_alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     topic = _logical_id(template, "AWS::SNS::Topic", "MonitoringAlarms")
     assert all(a["AlarmActions"] == [{"Ref": topic}] for a in alarms.values())
-    assert len(alarms) == 4 + 2 * len(FUNCTIONS) + 1
+    assert len(alarms) == 5 + 2 * len(FUNCTIONS) + 1  # dead letters, functions, API 5xx
 
 
 def test_a_cloudwatch_dashboard_shows_the_same_signals(template: Template) -> None:

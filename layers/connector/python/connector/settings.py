@@ -31,6 +31,7 @@ _ENVIRONMENT = {
     "DASHBOARD_ORIGIN": "dashboard_origin",
     "EVENTS_QUEUE_URL": "events_queue_url",
     "JOBS_QUEUE_URL": "jobs_queue_url",
+    "SCHEDULED_WORK_QUEUE_URL": "scheduled_work_queue_url",
 }
 
 
@@ -84,6 +85,7 @@ class Settings(BaseModel):
 
     events_queue_url: str | None = None  # SQS queue of verified webhooks (unset: in-process queue)
     jobs_queue_url: str | None = None
+    scheduled_work_queue_url: str | None = None  # the schedules' pages of shops and per-shop runs
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
