@@ -54,7 +54,7 @@ REQUIRED_LIBRARIES = {
     "tiktok_webhook": f"{_COMMON}; {_RESOLVER}; R()",
     "processor": f"{_COMMON}; {_BATCH}",
     "jobs": f"{_COMMON}; {_BATCH}; {_CALLS_OUT}",
-    "scheduler": f"{_COMMON}; {_CALLS_OUT}",
+    "scheduler": f"{_COMMON}; {_BATCH}; {_CALLS_OUT}",  # it consumes its fan-out queue
 }
 # The import, then the first invocation and the warm ones, each timed inside the child; the events
 # are read (and the Lambda context module imported) after the import, outside every timed call.
@@ -77,7 +77,14 @@ with open(sys.argv[2], "w") as out:
 """
 IMPORTTIME_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 # What each invocation must answer: an HTTP status, or the number of failed batch records.
-EXPECTED = {"dashboard": 200, "shopify_webhook": 200, "tiktok_webhook": 200, "processor": 0, "jobs": 0}
+EXPECTED = {
+    "dashboard": 200,
+    "shopify_webhook": 200,
+    "tiktok_webhook": 200,
+    "processor": 0,
+    "jobs": 0,
+    "scheduler": 0,
+}
 
 
 def _environment() -> dict[str, str]:
@@ -187,6 +194,7 @@ def event_makers(shop: str, tiktok_shop_id: str) -> dict[str, Callable[[], dict[
     from benchmarks.ingest import signed_events
     from benchmarks.summary import dashboard_event
     from connector.jobs import Job, JobKind
+    from connector.schedules import ScheduledWork
     from local.events import tiktok_request
     from tests.helpers import product_body, shopify_message
 
@@ -211,13 +219,16 @@ def event_makers(shop: str, tiktok_shop_id: str) -> dict[str, Callable[[], dict[
         job = Job(kind=JobKind.INVENTORY_SYNC, shop=shop, idempotency_key=str(uuid.uuid4()), params=params)
         return _sqs_batch([job.model_dump_json()])
 
+    def shop_reconciliation() -> dict[str, Any]:  # what most of the scheduler's invocations are
+        return _sqs_batch([ScheduledWork(task="reconcile_counters", tick=1, shop=shop).model_dump_json()])
+
     return {
         "dashboard": lambda: dashboard_event(shop),
         "shopify_webhook": lambda: signed_events(shop, 1)[0][0],
         "tiktok_webhook": tiktok_order,
         "processor": product_batch,
         "jobs": inventory_job,
-        "scheduler": lambda: {"task": "reconcile_counters"},
+        "scheduler": shop_reconciliation,
     }
 
 
@@ -250,6 +261,7 @@ def run(quick: bool) -> list[Figure]:
             "AWS_ENDPOINT_URL_SQS": sqs,
             "EVENTS_QUEUE_URL": f"{sqs}/000000000000/events",
             "JOBS_QUEUE_URL": f"{sqs}/000000000000/jobs",
+            "SCHEDULED_WORK_QUEUE_URL": f"{sqs}/000000000000/scheduled-work",
             "POWERTOOLS_LOG_LEVEL": "ERROR",
         }
         makers = event_makers(shop, tiktok_shop_id)

@@ -36,3 +36,8 @@ JOBS = QueueConsumer("jobs", "jobs", timeout_seconds=120, batch_size=5, max_conc
 # Order and stock work (connector.jobs.SYNC_KINDS), consumed by the same function with concurrency
 # of its own: however long the jobs queue is, these wait only for each other.
 SYNCS = QueueConsumer("syncs", "jobs", timeout_seconds=120, batch_size=5, max_concurrency=5)
+# The schedules' fan-out: pages of shops and one shop's run a record, consumed by the scheduler
+# function; concurrent batches bounded because TikTok limits calls per app.
+SCHEDULED_WORK = QueueConsumer(
+    "scheduled-work", "scheduler", timeout_seconds=300, batch_size=10, max_concurrency=10
+)

@@ -28,13 +28,12 @@ from infra.components.nag import acknowledge
 from infra.components.queues import QueuesConstruct
 from infra.components.schedules import SchedulesConstruct
 from infra.components.secrets import SecretsConstruct
-from infra.queue_consumers import EVENTS
+from infra.queue_consumers import EVENTS, SCHEDULED_WORK
 from infra.shopify_app_toml import AppUrls
 from infra.shopify_app_toml import write as write_shopify_app_toml
 
 # The dashboard function's most concurrent invocations (a merchant's page makes a few calls at a time).
 DASHBOARD_CONCURRENCY = 50
-SCHEDULER_TIMEOUT_SECONDS = 300  # a pass over every shop (reconciliation, polls)
 
 # DynamoDB actions per function, from the Store methods each one's code path calls
 # (connector/dal/store.py and its activity_progress.py). TransactWriteItems is authorized by the
@@ -100,6 +99,7 @@ class ConnectorStack(Stack):
             "Events": self.queues.events_dlq,
             "Jobs": self.queues.jobs_dlq,
             "Syncs": self.queues.syncs_dlq,
+            "ScheduledWork": self.queues.scheduled_work_dlq,
         }
         bodies = {"QUEUED_BODIES_BUCKET": self.queues.bodies.bucket_name}
         self._doors({**base, **bodies, "EVENTS_QUEUE_URL": self.queues.events.queue_url})
@@ -113,7 +113,7 @@ class ConnectorStack(Stack):
         self._dashboard({**sends_jobs, "DASHBOARD_ORIGIN": hosting.origin, "TIKTOK_SERVICE_ID": service_id})
         self._processor({**sends_jobs, **bodies})
         self._jobs(sends_jobs)
-        self._schedules(sends_jobs)
+        self._schedules({**sends_jobs, "SCHEDULED_WORK_QUEUE_URL": self.queues.scheduled_work.queue_url})
 
         self.api = ApiConstruct(self, "Api", self._behind_api(), allowed_origin=hosting.origin)
         self.functions["dashboard"].add_environment("PUBLIC_API_URL", self.api.base_url)
@@ -123,7 +123,12 @@ class ConnectorStack(Stack):
             "Monitoring",
             functions=self.functions,
             dead_letter_queues=self.dead_letter_queues,
-            work_queues={"Events": self.queues.events, "Jobs": self.queues.jobs, "Syncs": self.queues.syncs},
+            work_queues={
+                "Events": self.queues.events,
+                "Jobs": self.queues.jobs,
+                "Syncs": self.queues.syncs,
+                "ScheduledWork": self.queues.scheduled_work,
+            },
             api=self.api.api,
         )
         self._outputs(hosting)
@@ -198,14 +203,23 @@ class ConnectorStack(Stack):
 
     def _schedules(self, environment: dict[str, str]) -> None:
         scheduler = self.factory.build(
-            self, "scheduler", environment, timeout_seconds=SCHEDULER_TIMEOUT_SECONDS, memory_mb=1024
+            self, "scheduler", environment, timeout_seconds=SCHEDULED_WORK.timeout_seconds, memory_mb=1024
         )
         self._grant(
             scheduler,
             RUN_SCHEDULES,
             [Secret.TIKTOK_APP_SECRET, Secret.TOKEN_ENCRYPTION_KEY],
-            send_to=self._job_queues,
-            indexes=True,  # products pending audit, by status
+            # its own fan-out: a page queues its shops and the next page, a step its next step
+            send_to=[*self._job_queues, self.queues.scheduled_work],
+            indexes=True,  # installed shops, products pending audit by status
+        )
+        scheduler.add_event_source(
+            event_sources.SqsEventSource(
+                self.queues.scheduled_work,
+                batch_size=SCHEDULED_WORK.batch_size,
+                max_concurrency=SCHEDULED_WORK.max_concurrency,
+                report_batch_item_failures=True,
+            )
         )
         schedules = SchedulesConstruct(self, "Schedules", scheduler)
         self.dead_letter_queues["Schedules"] = schedules.dead_letters

@@ -4,8 +4,9 @@
   DYNAMODB_ENDPOINT points elsewhere; the table from the shared definition.
 - The TikTok Shop and Shopify Admin sandboxes, each only when its base URL is left unset.
 - SQS and S3 served over their real protocol (moto's server, local/sqs.py) with the stack's queues,
-  each feeding the real processor or jobs handler through an event-source-mapping loop; timers firing
-  the scheduled tasks into the real scheduler handler.
+  each feeding the real processor, jobs or scheduler handler through an event-source-mapping loop;
+  timers firing the scheduled tasks into the real scheduler handler, which fans each out on the
+  scheduled-work queue (consumed by the same handler).
 - The local API Gateway on 127.0.0.1:PORT serving every route of the shared route table.
 - The demo shop, connected to the sandboxes, fed the sample webhooks from events/.
 """
@@ -22,7 +23,7 @@ from types import FrameType
 
 from connector import routes
 from connector.wiring import Ports, use_process_ports
-from infra.queue_consumers import EVENTS, JOBS, SYNCS
+from infra.queue_consumers import EVENTS, JOBS, SCHEDULED_WORK, SYNCS
 from local.dynamodb import ROOT, DynamoDBLocal, ensure_table, local_environment
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
@@ -83,12 +84,14 @@ def main() -> int:
         aws = running.enter_context(AwsProtocolServer())
         # A failed record is back after 10 s here (the stack's visibility timeout is minutes long).
         visibility = int(os.environ.get("LOCAL_VISIBILITY_TIMEOUT", "10"))
-        queues = create_queues(aws, [EVENTS, JOBS, SYNCS], visibility_timeout=visibility)
+        queues = create_queues(aws, [EVENTS, JOBS, SYNCS, SCHEDULED_WORK], visibility_timeout=visibility)
         for name, value in sqs_environment(aws, queues).items():
             os.environ[name] = value
         events = running.enter_context(EventSourceMapping(queues["events"], EVENTS, processor, aws))
         for work in (JOBS, SYNCS):
             running.enter_context(EventSourceMapping(queues[work.queue], work, jobs_function, aws))
+        # The schedules fan out on it: pages of shops, then one shop's run a message.
+        running.enter_context(EventSourceMapping(queues["scheduled-work"], SCHEDULED_WORK, scheduler, aws))
         # What Lambda's environment is on AWS: ports built from it (queue URLs, bucket) on first use.
         ports = Ports()
         use_process_ports(ports)
@@ -105,7 +108,7 @@ def main() -> int:
         events.drain()
 
         print(f"DynamoDB Local     {endpoint} (table {table_name})")
-        print(f"SQS and S3         {aws.endpoint} (queues: events, jobs, syncs, each with its dead letters)")
+        print(f"SQS and S3         {aws.endpoint} (queues: {', '.join(queues)}, each with its dead letters)")
         print(f"TikTok Shop API    {os.environ['TIKTOK_API_BASE_URL']}" + (" (sandbox)" if tiktok else ""))
         print(
             f"Shopify Admin API  {os.environ['SHOPIFY_ADMIN_BASE_URL']}" + (" (sandbox)" if shopify else "")

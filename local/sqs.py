@@ -303,5 +303,6 @@ def environment(server: AwsProtocolServer, queues: dict[str, LocalQueue]) -> dic
         "EVENTS_QUEUE_URL": queues["events"].url,
         "JOBS_QUEUE_URL": queues["jobs"].url,
         "SYNCS_QUEUE_URL": queues["syncs"].url,
+        **({"SCHEDULED_WORK_QUEUE_URL": queues["scheduled-work"].url} if "scheduled-work" in queues else {}),
         "QUEUED_BODIES_BUCKET": BODIES_BUCKET,
     }

@@ -1,5 +1,6 @@
 """EventBridge Scheduler's part under `make run`: each task of connector.schedules fires on its own
-period, invoking the real scheduler handler with {"task": name}."""
+period, invoking the real scheduler handler with {"task": name}; a task over every shop then runs
+through its fan-out on the scheduled-work queue (local/run.py)."""
 
 from __future__ import annotations
 

@@ -126,8 +126,9 @@ def events_queue(table: str) -> Iterator[InProcessQueue]:
     from functions.processor.handler import lambda_handler as processor
 
     queue = InProcessQueue("events", processor, retry_delay=0.05).start()
-    # Jobs the processor queues are kept, not run, unless a test asks for the jobs function.
-    use_process_ports(Ports(events=queue, jobs=RecordingQueue()))
+    # Jobs the processor queues (and the schedules' fan-out) are kept, not run, unless a test asks
+    # for the function that consumes them.
+    use_process_ports(Ports(events=queue, jobs=RecordingQueue(), scheduled_work=RecordingQueue()))
     yield queue
     use_process_ports(None)
     queue.stop()

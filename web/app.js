@@ -128,6 +128,10 @@
       return error.message + " Reopen the app from your Shopify Admin to start a new session.";
     }
     if (error.code === "partner_unavailable") return error.message + ". Try again in a moment.";
+    if (error.code === "activity_running" && error.activity) {
+      return error.message + ". It started " + formatTime(error.activity.started_at) +
+        " and shows under Activities (" + error.activity.progress_percent + "%).";
+    }
     return error.message;
   }
 
@@ -645,7 +649,16 @@
   }
 
   async function startActivity(path, body, message) {
-    const answer = await api("POST", path, body);
+    let answer;
+    try {
+      answer = await api("POST", path, body);
+    } catch (error) {
+      if (error.code === "activity_running") { // the running one shows under Activities
+        state.rendered.activities = null;
+        refresh();
+      }
+      throw error;
+    }
     toast(message + " Progress shows under Activities.");
     state.rendered.activities = null;
     await refresh();

@@ -138,6 +138,7 @@
       const failed = new ApiError(response.status, detail.code || "http_" + response.status,
         detail.message || "The connector answered " + response.status + ". Try again in a moment.");
       failed.retryAfter = response.headers.get("Retry-After");
+      failed.activity = detail.activity || null; // a 409 activity_running names the one that runs
       throw failed;
     }
     return payload;

@@ -129,6 +129,16 @@ ACCEPTED: dict[int, Any] = {
 }
 
 
+# An import or upload: one of each runs per shop at a time.
+ONE_AT_A_TIME: dict[int, Any] = {
+    **ACCEPTED,
+    409: {
+        "description": "One of this kind is running already: the answer names it, with its progress",
+        "content": {"application/json": {"model": schemas.ActivityRunningAnswer}},
+    },
+}
+
+
 def _accepted(activity: Activity) -> Response[str]:
     body = schemas.ActivityAccepted(activity=views.activity_view(activity)).model_dump_json()
     return Response(
@@ -191,12 +201,12 @@ def list_activities(
     return [views.activity_view(a) for a in listed]
 
 
-@router.post("/v1/imports", responses=ACCEPTED)
+@router.post("/v1/imports", responses=ONE_AT_A_TIME)
 def post_import() -> Response[str]:
     return _accepted(actions.start_import(_ports(), _shop()))
 
 
-@router.post("/v1/products/upload", responses=ACCEPTED)
+@router.post("/v1/products/upload", responses=ONE_AT_A_TIME)
 def post_upload(request: Annotated[schemas.UploadRequest, Body()]) -> Response[str]:
     return _accepted(actions.start_upload(_ports(), _shop(), request))
 

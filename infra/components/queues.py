@@ -1,5 +1,6 @@
-"""Queues: verified webhooks (events), outward bulk work (jobs) and order and stock work (syncs),
-each with a dead-letter queue; the bucket for webhook bodies too large for a message."""
+"""Queues: verified webhooks (events), outward bulk work (jobs), order and stock work (syncs) and
+the schedules' fan-out (scheduled work), each with a dead-letter queue; the bucket for webhook
+bodies too large for a message."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from constructs import Construct
 
 from connector.queues import BODY_KEY_PREFIX, MAX_MESSAGE_BYTES
 from infra.components.nag import acknowledge
-from infra.queue_consumers import EVENTS, JOBS, SYNCS, QueueConsumer
+from infra.queue_consumers import EVENTS, JOBS, SCHEDULED_WORK, SYNCS, QueueConsumer
 
 QUEUE_RETENTION_DAYS = 4
 DEAD_LETTER_RETENTION_DAYS = 14
@@ -23,6 +24,7 @@ class QueuesConstruct(Construct):
         self.events, self.events_dlq = self._queue_with_dlq("Events", EVENTS)
         self.jobs, self.jobs_dlq = self._queue_with_dlq("Jobs", JOBS)
         self.syncs, self.syncs_dlq = self._queue_with_dlq("Syncs", SYNCS)
+        self.scheduled_work, self.scheduled_work_dlq = self._queue_with_dlq("ScheduledWork", SCHEDULED_WORK)
         self.bodies = self._bodies_bucket()
 
     def _queue_with_dlq(self, name: str, consumer: QueueConsumer) -> tuple[sqs.Queue, sqs.Queue]:

@@ -26,7 +26,7 @@ from connector.queues import BODY_KEY_PREFIX, MAX_MESSAGE_BYTES
 from connector.secrets import Secret
 from infra.app import checked_app
 from infra.components import schedules
-from infra.queue_consumers import EVENTS, JOBS, SYNCS
+from infra.queue_consumers import EVENTS, JOBS, SCHEDULED_WORK, SYNCS
 from infra.stack import ConnectorStack
 
 FUNCTIONS = ("dashboard", "shopify_webhook", "tiktok_webhook", "processor", "jobs", "scheduler")
@@ -226,7 +226,8 @@ def test_each_function_gets_exactly_the_table_actions_its_code_calls(template: T
         "dynamodb:BatchWriteItem"  # shop/redact erasure
     }
     assert _role_actions(template, "jobs") == always | send | consume | read_write | delete
-    assert _role_actions(template, "scheduler") == always | send | read_write | delete  # no Scan
+    # no Scan; consumes its own fan-out (scheduled work)
+    assert _role_actions(template, "scheduler") == always | send | consume | read_write | delete
 
 
 def test_only_the_functions_that_list_by_index_reach_the_indexes(template: Template) -> None:
@@ -266,9 +267,15 @@ def test_each_function_sends_only_to_its_queue(template: Template) -> None:
     events = {"Fn::GetAtt": [_logical_id(template, "AWS::SQS::Queue", "QueuesEvents3"), "Arn"]}
     jobs = {"Fn::GetAtt": [_logical_id(template, "AWS::SQS::Queue", "QueuesJobs4"), "Arn"]}
     syncs = {"Fn::GetAtt": [_logical_id(template, "AWS::SQS::Queue", "QueuesSyncsC"), "Arn"]}
+    (work_id,) = [
+        k
+        for k in template.find_resources("AWS::SQS::Queue")
+        if k.startswith("QueuesScheduledWork") and "DeadLetters" not in k
+    ]
+    scheduled_work = {"Fn::GetAtt": [work_id, "Arn"]}
     sends = {"shopify_webhook": [events], "tiktok_webhook": [events], "dashboard": [jobs, syncs]}
-    # The jobs function sends its next chunks to the queues it consumes.
-    sends |= {"processor": [jobs, syncs], "scheduler": [jobs, syncs], "jobs": [jobs, syncs]}
+    # The jobs function sends its next chunks to the queues it consumes; the scheduler its fan-out.
+    sends |= {"processor": [jobs, syncs], "scheduler": [jobs, syncs, scheduled_work], "jobs": [jobs, syncs]}
     for service, queues in sends.items():
         assert _resources_of(template, service, "sqs:SendMessage") == queues, service
 
@@ -296,7 +303,7 @@ def test_each_function_gets_exactly_its_environment(template: Template) -> None:
         "tiktok_webhook": {"EVENTS_QUEUE_URL", "QUEUED_BODIES_BUCKET"},
         "processor": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL", "QUEUED_BODIES_BUCKET"},
         "jobs": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL"},
-        "scheduler": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL"},
+        "scheduler": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL", "SCHEDULED_WORK_QUEUE_URL"},
     }
     for service in FUNCTIONS:
         variables = _variables(template, service)
@@ -336,7 +343,12 @@ def test_work_queues_are_shaped_as_the_local_mapping_plays_them(template: Templa
     """Redrive after five receives, six times the consumer's timeout, 256 KiB messages: the values
     of infra/queue_consumers.py, which local/sqs.py gives the queues it serves too."""
     queues = template.find_resources("AWS::SQS::Queue")
-    for name, consumer in (("Events", EVENTS), ("Jobs", JOBS), ("Syncs", SYNCS)):
+    for name, consumer in (
+        ("Events", EVENTS),
+        ("Jobs", JOBS),
+        ("Syncs", SYNCS),
+        ("ScheduledWork", SCHEDULED_WORK),
+    ):
         (work,) = [
             q["Properties"]
             for k, q in queues.items()
@@ -357,7 +369,7 @@ def test_work_queues_are_shaped_as_the_local_mapping_plays_them(template: Templa
     assert functions[_function_id(template, "jobs")]["Properties"]["Timeout"] == JOBS.timeout_seconds
 
 
-def test_processor_and_jobs_consume_in_batches_with_partial_failures(template: Template) -> None:
+def test_processor_jobs_and_scheduler_consume_in_batches_with_partial_failures(template: Template) -> None:
     (processor,) = [
         m["Properties"]
         for m in template.find_resources("AWS::Lambda::EventSourceMapping").values()
@@ -368,18 +380,22 @@ def test_processor_and_jobs_consume_in_batches_with_partial_failures(template: T
     assert processor["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert processor["EventSourceArn"]["Fn::GetAtt"][0].startswith("QueuesEvents")
     jobs_function = _function_id(template, "jobs")
-    for name, consumer in (("QueuesJobs", JOBS), ("QueuesSyncs", SYNCS)):
+    for name, consumer, function in (
+        ("QueuesJobs", JOBS, jobs_function),
+        ("QueuesSyncs", SYNCS, jobs_function),
+        ("QueuesScheduledWork", SCHEDULED_WORK, _function_id(template, "scheduler")),
+    ):
         (mapping,) = [
             m["Properties"]
             for m in template.find_resources("AWS::Lambda::EventSourceMapping").values()
             if m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0].startswith(name)
         ]
-        assert mapping["FunctionName"]["Ref"] == jobs_function
-        assert mapping["BatchSize"] == consumer.batch_size == 5
+        assert mapping["FunctionName"]["Ref"] == function
+        assert mapping["BatchSize"] == consumer.batch_size
         assert "MaximumBatchingWindowInSeconds" not in mapping and consumer.batching_window_seconds == 0
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["ScalingConfig"] == {"MaximumConcurrency": consumer.max_concurrency}
-    assert len(template.find_resources("AWS::Lambda::EventSourceMapping")) == 3
+    assert len(template.find_resources("AWS::Lambda::EventSourceMapping")) == 4
 
 
 def test_large_bodies_wait_in_a_private_bucket_that_expires_them(template: Template) -> None:
@@ -641,7 +657,8 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(template: Template)
     dead_letter_queues = {
         k for k in template.find_resources("AWS::SQS::Queue") if "DeadLetters" in k or "Failed" in k
     }
-    assert len(dead_letter_queues) == 5  # events, jobs, syncs, schedules, partner events
+    # events, jobs, syncs, scheduled work, schedules, partner events
+    assert len(dead_letter_queues) == 6
     watched = set()
     for alarm in _alarms(template).values():
         if alarm.get("Namespace") == "AWS/SQS":
@@ -669,7 +686,7 @@ def test_api_5xx_alarms_and_every_alarm_notifies_the_topic(template: Template) -
     assert (api_alarm["Threshold"], api_alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     topic = _logical_id(template, "AWS::SNS::Topic", "MonitoringAlarms")
     assert all(a["AlarmActions"] == [{"Ref": topic}] for a in alarms.values())
-    assert len(alarms) == 5 + 2 * len(FUNCTIONS) + 1
+    assert len(alarms) == 6 + 2 * len(FUNCTIONS) + 1  # dead letters, functions, API 5xx
 
 
 def test_a_cloudwatch_dashboard_shows_the_same_signals(template: Template) -> None:

@@ -275,7 +275,8 @@ def test_actions_start_activities_and_queue_their_jobs(
         merchant.post("/v1/products/upload", json={"all_not_uploaded": True}).json()["activity"]["total"]
         == 0  # counted as the job finds them
     )
-    assert merchant.post("/v1/products/upload", json={"product_ids": ["11"]}).status_code == 202
+    # one upload at a time (tests/integration/test_one_at_a_time.py)
+    assert merchant.post("/v1/products/upload", json={"product_ids": ["11"]}).status_code == 409
     assert merchant.post("/v1/products/upload", json={"product_ids": ["404"]}).status_code == 422
     assert merchant.post("/v1/products/upload", json={}).status_code == 422
     assert merchant.post("/v1/products/11/activate").status_code == 409  # not on TikTok yet
@@ -301,10 +302,10 @@ def test_actions_start_activities_and_queue_their_jobs(
     )
 
     kinds = [__import__("json").loads(m)["kind"] for m in jobs.messages]
-    assert kinds == ["import", "upload", "upload", "deactivate", "cancel_order"]
+    assert kinds == ["import", "upload", "deactivate", "cancel_order"]
     ongoing = merchant.get("/v1/activities", params={"state": "ongoing"}).json()
-    assert [a["type"] for a in ongoing] == ["cancel_order", "deactivate", "upload", "upload", "import"]
-    assert len(merchant.get("/v1/dashboard").json()["activities"]["ongoing"]) == 5
+    assert [a["type"] for a in ongoing] == ["cancel_order", "deactivate", "upload", "import"]
+    assert len(merchant.get("/v1/dashboard").json()["activities"]["ongoing"]) == 4
 
 
 def test_settings_are_validated_and_kept(merchant: Merchant, store: Store, shop: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 
@@ -10,11 +11,11 @@ from connector import schedules
 from connector.dal import keys
 from connector.dal.rows import CounterShardRow
 from connector.dal.store import Store
-from connector.domain.entities import InstallState, Shop
+from connector.domain.entities import Order, Shop
 from connector.wiring import Ports
 from functions.scheduler.handler import lambda_handler as scheduler
 from local.lambda_context import LocalLambdaContext
-from local.queue import InProcessQueue
+from local.queue import InProcessQueue, RecordingQueue
 from local.sandboxes.tiktok import TikTokSandbox
 from tests.helpers import (
     Harness,
@@ -22,6 +23,7 @@ from tests.helpers import (
     connect_to_sandbox,
     connected_shop,
     listing_basics,
+    process_ports_with,
     product_body,
     shopify_message,
 )
@@ -56,10 +58,14 @@ def test_a_forgotten_order_webhook_is_caught_by_the_poll(
     assert store.status_counts(shop) == store.recount(shop)
 
 
-def test_reconciliation_repairs_a_corrupted_counter_and_reports_the_drift(store: Store, shop: str) -> None:
+def _corrupted(store: Store, shop: str, products: int) -> None:
+    """A connected shop with ``products`` products whose counters drifted by 6 (4 up, 2 down)."""
     connected_shop(store, shop)
     Harness(store).deliver(
-        *(shopify_message(shop, "products/create", product_body(str(p), "x", 1)) for p in range(1, 6))
+        *(
+            shopify_message(shop, "products/create", product_body(str(p), "x", 1))
+            for p in range(1, products + 1)
+        )
     )
     shard = CounterShardRow(keys.shop_pk(shop), keys.counter_sk(3))
     shard.update(
@@ -67,20 +73,73 @@ def test_reconciliation_repairs_a_corrupted_counter_and_reports_the_drift(store:
     )  # type: ignore[attr-defined]
     assert store.status_counts(shop) != store.recount(shop)
 
+
+def test_reconciliation_recounts_a_page_a_step_and_repairs_the_drift(store: Store, shop: str) -> None:
+    _corrupted(store, shop, 5)
+    store.commit_order(
+        Order(shop, "o-1", "awaiting_shipment", "AWAITING_SHIPMENT", 5), {"orders_awaiting_shipment": 1}
+    )
     profile = store.get_shop(shop)
     assert profile is not None
     ports = Ports(store=store, jobs=JobRecorder())
-    assert schedules.reconcile_counters(ports, profile, 0) == 6
+
+    # Given a recount of 2 items a step: products 1-2, 3-4, 5 and the order, then the comparison
+    drift, resume, steps = 0, None, 0
+    while True:
+        drift, resume = schedules.reconcile_counters(ports, profile, 0, resume, page_size=2)
+        steps += 1
+        if resume is None:
+            break
+        assert drift == 0  # nothing is repaired before the last step
+    assert (drift, steps) == (6, 4)
     assert store.status_counts(shop) == store.recount(shop)
-    assert schedules.reconcile_counters(ports, profile, 0) == 0  # twice is once
+    assert schedules.reconcile_counters(ports, profile, 0, None) == (0, None)  # twice is once
 
 
-def test_the_scheduler_function_runs_a_task_over_installed_shops(store: Store, shop: str) -> None:
-    store.save_shop(Shop(domain=shop, install_state=InstallState.INSTALLED))
-    result = scheduler({"task": "reconcile_counters"}, LocalLambdaContext("scheduler"))
-    assert result["task"] == "reconcile_counters" and result["shops"] >= 1
+def test_a_scheduled_task_fans_out_a_message_per_shop_through_the_queue(store: Store) -> None:
+    shops = [f"test-{uuid.uuid4().hex[:10]}.myshopify.com" for _ in range(3)]
+    for one in shops:
+        _corrupted(store, one, 2)
+    work = InProcessQueue("scheduled-work", scheduler, retry_delay=0.05).start()
+    try:
+        with process_ports_with(scheduled_work=work):
+            # When the schedule ticks, its pages of shops and each shop's run go through the queue
+            assert scheduler({"task": "reconcile_counters"}, LocalLambdaContext("scheduler"))["done"] == 0
+            work.drain(timeout=120)
+    finally:
+        work.stop()
+    # Then every shop was reconciled, and nothing failed into the dead-letter list
+    assert all(store.status_counts(one) == store.recount(one) for one in shops)
+    assert work.dead_letters == []
     with pytest.raises(ValueError, match="unknown task"):
         scheduler({"task": "nope"}, LocalLambdaContext("scheduler"))
+
+
+def test_a_page_of_shops_queues_each_shop_once_however_often_it_is_delivered(store: Store) -> None:
+    recorder = RecordingQueue()
+    ports = Ports(store=store, jobs=JobRecorder(), scheduled_work=recorder)
+    first_page = schedules.ScheduledWork(task="sweep_stuck_activities", tick=int(time.time()))
+    store.save_shop(Shop(domain=f"test-{uuid.uuid4().hex[:10]}.myshopify.com"))
+
+    queued = schedules.run_work(first_page, ports)
+
+    sent = [schedules.ScheduledWork.model_validate_json(m) for m in recorder.messages]
+    assert queued == len([w for w in sent if w.shop]) > 0
+    assert all(w.task == first_page.task and w.tick == first_page.tick for w in sent)
+    assert len([w for w in sent if w.shop is None]) == (0 if queued < schedules.SHOPS_PER_PAGE else 1)
+    assert schedules.run_work(first_page, ports) == 0  # delivered again: nothing queued twice
+    assert len(recorder.messages) == len(sent)
+
+
+def test_installed_shops_are_listed_a_page_at_a_time(store: Store) -> None:
+    domains, start = [], None
+    while True:
+        page = store.installed_shop_domains(7, start)
+        domains += page.items
+        start = page.next_key
+        if start is None:
+            break
+    assert sorted(domains) == sorted(s.domain for s in store.installed_shops())
 
 
 def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
@@ -119,9 +178,17 @@ def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     profile = store.get_shop(shop)
     assert profile is not None
     ports = Ports(store=store, jobs=JobRecorder())
+    calls = dict(tiktok_partner.calls)
     assert schedules.poll_pending_products(ports, profile, int(time.time())) == 1
     assert store.get_product(shop, "77").status == "live"  # type: ignore[union-attr]
     assert store.status_counts(shop) == store.recount(shop)
+    # TikTok was asked for its pending products (one Search) and about the one no longer pending
+    asked = {k: v - calls.get(k, 0) for k, v in tiktok_partner.calls.items() if v != calls.get(k, 0)}
+    assert asked == {"products/search": 1, "products/get": 1}, asked
+    # and with nothing pending any more, the next poll asks TikTok nothing
+    calls = dict(tiktok_partner.calls)
+    assert schedules.poll_pending_products(ports, profile, int(time.time())) == 0
+    assert tiktok_partner.calls == calls
 
 
 def test_a_token_near_its_expiry_is_refreshed_once_and_the_new_one_works(
@@ -163,11 +230,9 @@ def test_a_refresh_tiktok_refuses_marks_the_connection_expired_not_failed(
     tiktok_partner.faults.drop_webhooks = 1
     tiktok_partner.deauthorize(tiktok_shop_id)
 
-    results = schedules.run_task(
-        "refresh_tiktok_tokens", Ports(store=store, jobs=JobRecorder()), int(time.time())
-    )
+    work = schedules.ScheduledWork(task="refresh_tiktok_tokens", tick=int(time.time()), shop=shop)
+    assert schedules.run_work(work, Ports(store=store, jobs=JobRecorder())) == 0
 
-    assert results[shop] == 0
     profile = store.get_shop(shop)
     assert profile is not None and profile.tiktok_connection is TikTokConnection.EXPIRED
 

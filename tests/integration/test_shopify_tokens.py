@@ -23,7 +23,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connector.domain.entities import Shop
+from connector import schedules
+from connector.domain.entities import ActivityState, Shop
 from connector.domain.status import ProductStatus
 from connector.wiring import process_ports
 from local.queue import InProcessQueue
@@ -202,6 +203,15 @@ def test_a_refused_refresh_is_recorded_and_the_next_visit_exchanges_a_new_token(
     renewed = timed.profile
     assert renewed.shopify_token_refresh_refused_at is None
     assert timed.stored_refresh_token() == shopify.tokens.newest_refresh_token(stack.shop)
+    # The import whose job gave up is still the shop's running one: another waits for it
+    assert stack.merchant_call("POST", "/v1/imports").status_code == 409
+    # until the sweep finds it stalled and resumes it, which goes through now
+    stalled = int(time.time()) + 20 * 60
+    assert schedules.sweep_stuck_activities(process_ports(), timed.profile, stalled) == 1
+    stack.jobs.drain(timeout=60)
+    resumed = stack.store.get_activity(stack.shop, started["id"])
+    assert resumed is not None and resumed.state is ActivityState.COMPLETED, resumed
+    assert (resumed.succeeded, resumed.failed) == (10, 0)
     assert catalog.run_import()["failed"] == 0
 
 

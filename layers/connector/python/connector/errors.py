@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AnsweredError(Exception):
     """A request we refuse, with the HTTP status and error code the answer carries."""
@@ -12,3 +14,5 @@ class AnsweredError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        # More of the answer's "error" object beside code and message (JSON values).
+        self.details: dict[str, Any] = {}

@@ -1,18 +1,29 @@
 """The scheduled tasks: what EventBridge Scheduler invokes on AWS and what timers fire under
 `make run`. ``TASKS`` is their one registry (name, period, metric, what runs), read by the scheduler
 function, the CDK app and the local timers. Each runs over every installed shop (or once, for the
-plan roll-over) and is safe to run twice."""
+plan roll-over) and is safe to run twice.
+
+A task over every shop fans out on the scheduled-work queue, so that its run grows with the shops
+and a failure is retried alone: the tick queues the first page of installed shops; a page queues
+one message per shop and one for the next page; a shop's message runs the task for that shop, and
+a step that stops midway (the recount, a page at a time) queues where it continues. Failed messages
+are retried by SQS and end in the dead-letter queue, like jobs."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from connector.clients.tiktok.errors import TikTokAuthorizationLostError
-from connector.dal.store import CommitOutcome
-from connector.domain.entities import ActivityType, Shop, TikTokConnection
+from connector.dal.store import RECOUNT_PAGE, RECOUNT_START, CommitOutcome
+from connector.domain.entities import ActivityType, InstallState, Shop, TikTokConnection
 from connector.domain.plans import cycle_rolled
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
@@ -33,6 +44,16 @@ TOKEN_REFRESH_AHEAD = timedelta(days=1)
 # An activity that counted nothing for this long is stuck (its chunk failed into the dead-letter queue).
 STALL = timedelta(minutes=15)
 MAX_RESUMES = 2
+# Installed shops listed per message of a fan-out (each becomes one message of its own).
+SHOPS_PER_PAGE = 100
+# A fanned-out page is remembered as long as SQS keeps a message (4 days): its redelivery queues nothing.
+PAGE_MEMORY_SECONDS = 4 * 24 * 3600
+# Search Products' largest page.
+TIKTOK_PAGE_SIZE = 100
+
+# Where a shop's run of a task continues in its next message (JSON); None when it is done.
+Resume = dict[str, Any]
+ShopStep = Callable[[Ports, Shop, int, Resume | None], tuple[int, Resume | None]]
 
 
 def refresh_tiktok_tokens(ports: Ports, shop: Shop, now: int) -> int:
@@ -87,24 +108,34 @@ def sweep_stuck_activities(ports: Ports, shop: Shop, now: int) -> int:
 
 
 def poll_pending_products(ports: Ports, shop: Shop, now: int) -> int:
-    """Ask TikTok about every product still awaiting its audit, through the audit webhook's own
-    path (Get Product, ordering guard, dedupe): catches an audit webhook TikTok never sent."""
+    """Catch an audit webhook TikTok never sent: our products still awaiting TikTok's audit are
+    compared with what TikTok lists as pending (Search Products by status PENDING, 100 a call);
+    only those TikTok no longer lists go through the audit webhook's own path (Get Product,
+    ordering guard, dedupe). A shop with nothing pending asks TikTok nothing."""
     if shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return 0
-    applier, applied, cursor = Applier(ports), 0, None
+    ours: set[str] = set()
+    cursor = None
     while True:
         page = ports.store.list_products(shop.domain, ProductStatus.PENDING, 100, cursor)
-        applied += _apply_all(
-            applier,
-            (
-                _polled_product(shop, p.tiktok_product_id, now, f"poll:{p.tiktok_product_id}:{now}")
-                for p in page.items
-                if p.tiktok_product_id
-            ),
-        )
+        ours |= {p.tiktok_product_id for p in page.items if p.tiktok_product_id}
         cursor = page.next_key
         if cursor is None:
-            return applied
+            break
+    if not ours:
+        return 0
+    api, still_pending, token = ports.tiktok_api(shop), set[str](), None
+    while not ours <= still_pending:  # stop once every one of ours is seen still pending
+        listed = api.search_products(status="PENDING", page_size=TIKTOK_PAGE_SIZE, page_token=token)
+        still_pending |= {p.product_id for p in listed.products}
+        token = listed.next_page_token or None
+        if token is None:
+            break
+    audited = sorted(ours - still_pending)
+    return _apply_all(
+        Applier(ports),
+        (_polled_product(shop, product_id, now, f"poll:{product_id}:{now}") for product_id in audited),
+    )
 
 
 def poll_deleted_products(ports: Ports, shop: Shop, now: int) -> int:
@@ -154,22 +185,34 @@ def roll_plan_cycles(ports: Ports, now: int) -> int:
     return rolled
 
 
-def reconcile_counters(ports: Ports, shop: Shop, now: int) -> int:
+def reconcile_counters(
+    ports: Ports, shop: Shop, now: int, resume: Resume | None, page_size: int = RECOUNT_PAGE
+) -> tuple[int, Resume | None]:
     """Compare the counters with a recount and repair the difference; returns the drift (sum of
-    absolute differences). A shop whose counters moved during the recount is left for the next run,
-    since the recount may have raced those writes."""
+    absolute differences). The recount reads ``page_size`` items a step (a message each): a step
+    that does not reach the end returns what it counted and where the next one starts. A shop whose
+    counters moved between the first step and the last is left for the next run, since the recount
+    may have raced those writes."""
     store = ports.store
-    before = store.status_counts(shop.domain)
-    counted = store.recount(shop.domain)
+    if resume is None:
+        before, counted, position = store.status_counts(shop.domain).values, Counter[str](), RECOUNT_START
+    else:
+        before, counted = resume["before"], Counter[str](resume["counted"])
+        position = (resume["kind"], resume["key"])
+    page, following = store.recount_page(shop.domain, position, page_size)
+    counted.update(page)
+    if following is not None:
+        kind, key = following
+        return 0, {"before": before, "counted": dict(counted), "kind": kind, "key": key}
     after = store.status_counts(shop.domain)
-    if before != after:
-        return 0
-    drift = {name: counted.values.get(name, 0) - after.values.get(name, 0) for name in after.values}
+    if before != after.values:
+        return 0, None
+    drift = {name: counted.get(name, 0) - after.values.get(name, 0) for name in after.values}
     store.repair_counters(shop.domain, drift)
     total = sum(abs(delta) for delta in drift.values())
     if total:
         logger.warning("counter drift repaired", shop=shop.domain, drift=total)
-    return total
+    return total, None
 
 
 def poll_tiktok_orders(ports: Ports, shop: Shop, now: int) -> int:
@@ -232,68 +275,139 @@ def _polled(
     )
 
 
+def _whole(run: Callable[[Ports, Shop, int], int]) -> ShopStep:
+    """A task whose run for a shop is one step: it never stops midway."""
+
+    def step(ports: Ports, shop: Shop, now: int, resume: Resume | None) -> tuple[int, Resume | None]:
+        return run(ports, shop, now), None
+
+    return step
+
+
 @dataclass(frozen=True)
 class ScheduledTask:
     name: str  # what the scheduler function receives as {"task": name}
     minutes: int  # how often
     metric: Metric  # counts what a run did
-    each_shop: Callable[[Ports, Shop, int], int] | None = None  # run over every installed shop
+    each_shop: ShopStep | None = None  # run for every installed shop, a message each
     once: Callable[[Ports, int], int] | None = None  # or once for the whole table
 
 
 TASKS: dict[str, ScheduledTask] = {
     task.name: task
     for task in (
-        ScheduledTask("poll_tiktok_orders", 5, Metric.ORDERS_CAUGHT_BY_POLL, each_shop=poll_tiktok_orders),
-        ScheduledTask("reconcile_counters", 24 * 60, Metric.COUNTER_DRIFT, each_shop=reconcile_counters),
+        ScheduledTask("poll_tiktok_orders", 5, Metric.ORDERS_CAUGHT_BY_POLL, _whole(poll_tiktok_orders)),
+        ScheduledTask("reconcile_counters", 24 * 60, Metric.COUNTER_DRIFT, reconcile_counters),
         ScheduledTask("roll_plan_cycles", 60, Metric.PLAN_CYCLES_ROLLED, once=roll_plan_cycles),
         ScheduledTask(
-            "poll_pending_products", 15, Metric.AUDITS_CAUGHT_BY_POLL, each_shop=poll_pending_products
+            "poll_pending_products", 15, Metric.AUDITS_CAUGHT_BY_POLL, _whole(poll_pending_products)
         ),
         ScheduledTask(
-            "poll_deleted_products", 60, Metric.DELETIONS_CAUGHT_BY_POLL, each_shop=poll_deleted_products
+            "poll_deleted_products", 60, Metric.DELETIONS_CAUGHT_BY_POLL, _whole(poll_deleted_products)
         ),
         ScheduledTask(
-            "refresh_tiktok_tokens", 60, Metric.TIKTOK_TOKENS_REFRESHED, each_shop=refresh_tiktok_tokens
+            "refresh_tiktok_tokens", 60, Metric.TIKTOK_TOKENS_REFRESHED, _whole(refresh_tiktok_tokens)
         ),
         ScheduledTask(
-            "sweep_stuck_activities", 5, Metric.STUCK_ACTIVITIES_SWEPT, each_shop=sweep_stuck_activities
+            "sweep_stuck_activities", 5, Metric.STUCK_ACTIVITIES_SWEPT, _whole(sweep_stuck_activities)
         ),
-        ScheduledTask("refresh_warehouses", 24 * 60, Metric.WAREHOUSES_CHANGED, each_shop=refresh_warehouses),
+        ScheduledTask("refresh_warehouses", 24 * 60, Metric.WAREHOUSES_CHANGED, _whole(refresh_warehouses)),
         ScheduledTask(
-            "check_tiktok_webhooks",
-            24 * 60,
-            Metric.TIKTOK_WEBHOOKS_REGISTERED,
-            each_shop=check_tiktok_webhooks,
+            "check_tiktok_webhooks", 24 * 60, Metric.TIKTOK_WEBHOOKS_REGISTERED, _whole(check_tiktok_webhooks)
         ),
     )
 }
 
 
-def run_task(name: str, ports: Ports, now: int) -> dict[str, int]:
-    """Run one task over every installed shop (one shop's failure does not stop the others), or once;
-    what it did, by shop (or under "all")."""
+class ScheduledWork(BaseModel):
+    """One message of a task's fan-out: a page of installed shops (``shop`` None; ``page`` is the
+    listing's key to start after, None for the first), or the task for one shop, continued from
+    ``resume`` when an earlier step stopped midway."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task: str
+    tick: int  # when the schedule fired (epoch seconds): every message of one run carries it
+    shop: str | None = None
+    page: dict[str, Any] | None = None
+    resume: Resume | None = None
+
+
+def _task(name: str) -> ScheduledTask:
     task = TASKS.get(name)
     if task is None:
         raise ValueError(f"unknown task {name!r}")
+    return task
+
+
+def start_task(name: str, ports: Ports, now: int) -> int:
+    """A tick of the schedule: a task over every shop queues its first page of shops (the rest
+    follows on the queue) and returns 0; a task over the table runs here and returns what it did."""
+    task = _task(name)
     if task.once is not None:
         done = task.once(ports, now)
         count(task.metric, done)
-        return {"all": done}
-    assert task.each_shop is not None
-    results, failed = {}, 0
-    for shop in ports.store.installed_shops():
-        try:
-            results[shop.domain] = task.each_shop(ports, shop, now)
-        except TikTokAuthorizationLostError:
-            # TikTok refused the tokens and their refresh: the dashboard asks the merchant to
-            # connect again, and the shop's other tasks skip it meanwhile (not a failure of ours).
-            ports.store.lose_tiktok_connection(shop.domain)
-            results[shop.domain] = 0
-        except Exception:  # noqa: BLE001 - reported and counted; the other shops still run
-            logger.exception("scheduled task failed for a shop", task=name, shop=shop.domain)
-            failed += 1
-    count(task.metric, sum(results.values()))
-    if failed:
-        count(Metric.SCHEDULE_FAILURES, failed, per=name)
-    return results
+        return done
+    _send(ports, ScheduledWork(task=name, tick=now))
+    return 0
+
+
+def run_work(work: ScheduledWork, ports: Ports) -> int:
+    """One message of a fan-out: a page of shops queued (how many), or one shop's step (what it did)."""
+    task = _task(work.task)
+    if task.each_shop is None:
+        raise ValueError(f"task {work.task!r} does not run per shop")
+    if work.shop is None:
+        return _fan_out(work, ports)
+    return _run_for_shop(task.each_shop, task, work, ports)
+
+
+def _fan_out(work: ScheduledWork, ports: Ports) -> int:
+    """A message for each shop of the page, then one for the next page. Noted when all are queued,
+    so a repeated delivery queues nothing again; one that failed midway queues its page again (a
+    shop's run is safe twice)."""
+    store = ports.store
+    page_id = f"{work.tick}:{_digest(work.page)}"
+    if store.has_schedule_page(work.task, page_id):
+        return 0
+    page = store.installed_shop_domains(SHOPS_PER_PAGE, work.page)
+    for domain in page.items:
+        _send(ports, work.model_copy(update={"shop": domain, "page": None}))
+    if page.next_key is not None:
+        _send(ports, work.model_copy(update={"page": page.next_key}))
+    store.note_schedule_page(work.task, page_id, expires_at=work.tick + PAGE_MEMORY_SECONDS)
+    return len(page.items)
+
+
+def _run_for_shop(step: ShopStep, task: ScheduledTask, work: ScheduledWork, ports: Ports) -> int:
+    assert work.shop is not None
+    shop = ports.store.get_shop(work.shop)
+    if shop is None or shop.install_state is not InstallState.INSTALLED:
+        return 0  # uninstalled since its page was read
+    try:
+        done, resume = step(ports, shop, work.tick, work.resume)
+    except TikTokAuthorizationLostError:
+        # TikTok refused the tokens and their refresh: the dashboard asks the merchant to connect
+        # again, and the shop's other tasks skip it meanwhile (not a failure of ours).
+        ports.store.lose_tiktok_connection(shop.domain)
+        return 0
+    except Exception:
+        # Counted and sent back: SQS retries the message, then keeps it in the dead-letter queue.
+        logger.exception("scheduled task failed for a shop", task=task.name, shop=shop.domain)
+        count(Metric.SCHEDULE_FAILURES, 1, per=task.name)
+        raise
+    if resume is not None:
+        _send(ports, work.model_copy(update={"resume": resume}))
+    count(task.metric, done)
+    return done
+
+
+def _send(ports: Ports, work: ScheduledWork) -> None:
+    ports.scheduled_work.send(work.model_dump_json())
+
+
+def _digest(page: dict[str, Any] | None) -> str:
+    """A short name for where a page of shops starts ("first" for the first)."""
+    if page is None:
+        return "first"
+    return hashlib.sha256(json.dumps(page, sort_keys=True).encode()).hexdigest()[:16]

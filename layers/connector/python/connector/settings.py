@@ -32,6 +32,7 @@ _ENVIRONMENT = {
     "EVENTS_QUEUE_URL": "events_queue_url",
     "JOBS_QUEUE_URL": "jobs_queue_url",
     "SYNCS_QUEUE_URL": "syncs_queue_url",
+    "SCHEDULED_WORK_QUEUE_URL": "scheduled_work_queue_url",
     "QUEUED_BODIES_BUCKET": "queued_bodies_bucket",
 }
 
@@ -87,6 +88,7 @@ class Settings(BaseModel):
     events_queue_url: str | None = None  # SQS queue of verified webhooks (unset: in-process queue)
     jobs_queue_url: str | None = None  # bulk work: imports, uploads, what follows them
     syncs_queue_url: str | None = None  # orders, shipments, stock from Shopify (connector.jobs.SYNC_KINDS)
+    scheduled_work_queue_url: str | None = None  # the schedules' pages of shops and per-shop runs
     queued_bodies_bucket: str | None = None  # S3 bucket for webhook bodies too large for a message
 
     @classmethod

@@ -114,6 +114,11 @@ class Ports:
         return sqs_queue(self.settings.required("syncs_queue_url"), self.settings.aws_region)
 
     @cached_property
+    def scheduled_work(self) -> MessageQueue:
+        """The scheduled tasks' fan-out (pages of shops, one shop's run), for the scheduler function."""
+        return sqs_queue(self.settings.required("scheduled_work_queue_url"), self.settings.aws_region)
+
+    @cached_property
     def shopify(self) -> ShopifyAdminClient:
         from connector.clients.shopify.admin import ShopifyAdminClient
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -29,8 +30,8 @@ RETRY_AFTER_SECONDS = 3
 PARTNER_UNAVAILABLE = "partner_unavailable"
 
 
-def error_response(status: HTTPStatus | int, code: str, message: str) -> Response[str]:
-    body = json.dumps({"error": {"code": code, "message": message}})
+def error_response(status: HTTPStatus | int, code: str, message: str, **details: Any) -> Response[str]:
+    body = json.dumps({"error": {"code": code, "message": message, **details}})
     return Response(status_code=int(status), content_type=content_types.APPLICATION_JSON, body=body)
 
 
@@ -49,7 +50,7 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     def answered(error: AnsweredError) -> Response[str]:
         if isinstance(error, WebhookRejectedError):
             count(Metric.WEBHOOK_REJECTED, per=error.code)
-        return error_response(error.status, error.code, error.message)
+        return error_response(error.status, error.code, error.message, **error.details)
 
     @app.exception_handler(UnicodeDecodeError)
     def undecodable_body(_: UnicodeDecodeError) -> Response[str]:

@@ -186,6 +186,18 @@ class ActivityAccepted(_Out):
     activity: ActivityOut
 
 
+class ActivityRunning(_Out):
+    code: Literal["activity_running"]
+    message: str
+    activity: ActivityOut  # the import or upload that runs, with its progress
+
+
+class ActivityRunningAnswer(_Out):
+    """409: the shop runs one import and one upload at a time."""
+
+    error: ActivityRunning
+
+
 class UploadRequest(BaseModel):
     """Either the products to upload, or every product not uploaded yet."""
 

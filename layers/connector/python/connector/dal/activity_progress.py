@@ -16,8 +16,9 @@ from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
 from connector.dal import convert, keys
-from connector.dal.rows import ActivityItemRow, ActivityRow
+from connector.dal.rows import ActivityItemRow, ActivityRow, RunningActivityRow
 from connector.dal.table import (
+    CONFLICT_RETRIES,
     MAX_TRANSACTION_ITEMS,
     applied,
     condition_failed,
@@ -27,7 +28,7 @@ from connector.dal.table import (
     now,
     retry_on_conflict,
 )
-from connector.domain.entities import Activity, ActivityState
+from connector.domain.entities import ONE_AT_A_TIME, Activity, ActivityState, ActivityType
 
 MAX_ACTIVITY_ERRORS = 10
 
@@ -37,6 +38,27 @@ class ActivityProgress:
 
     def save_activity(self, activity: Activity) -> None:
         convert.activity_to_row(activity).save()
+
+    def start_activity(self, activity: Activity) -> Activity | None:
+        """Save a new ongoing activity; None when it started. An import or upload (ONE_AT_A_TIME)
+        takes its shop's one slot of its type, in the same transaction as the activity, on the
+        condition that no other holds it: of two simultaneous starts exactly one is saved, and the
+        other is answered with the activity that runs (nothing written). The slot is given back when
+        the activity ends (``_end_activity``); one still naming an ended activity (given back late,
+        or an activity ended by a save) is taken over, on the condition that it still names it."""
+        if activity.type not in ONE_AT_A_TIME:
+            self.save_activity(activity)
+            return None
+        held_by: str | None = None  # whom the slot names, as last read (None: nobody)
+        for _ in range(CONFLICT_RETRIES):
+            if _take_slot(activity, held_by):
+                return None
+            slot = get(RunningActivityRow, keys.shop_pk(activity.shop), keys.running_sk(activity.type.value))
+            held_by = None if slot is None else slot.activity_id
+            running = None if held_by is None else self.get_activity(activity.shop, held_by)
+            if running is not None and running.state is ActivityState.ONGOING:
+                return running
+        raise RuntimeError(f"the {activity.type.value} slot of {activity.shop} kept changing hands")
 
     def get_activity(self, shop: str, activity_id: str) -> Activity | None:
         row = get(ActivityRow, keys.shop_pk(shop), keys.activity_sk(activity_id))
@@ -228,13 +250,39 @@ def _count_once(
     return True
 
 
+@retry_on_conflict
+def _take_slot(activity: Activity, held_by: str | None) -> bool:
+    """Save the activity with its shop's slot of its type, taken from ``held_by`` (None: from
+    nobody); False (nothing written) when the slot does not name ``held_by`` any more."""
+    slot = RunningActivityRow(
+        keys.shop_pk(activity.shop), keys.running_sk(activity.type.value), activity_id=activity.activity_id
+    )
+    free = (
+        RunningActivityRow.pk.does_not_exist()
+        if held_by is None
+        else RunningActivityRow.activity_id == held_by
+    )
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.save(slot, condition=free)
+            transaction.save(convert.activity_to_row(activity))
+    except TransactWriteError as error:
+        if condition_failed(error, 0):
+            return False
+        raise
+    return True
+
+
 def _end_activity(
     shop: str, activity_id: str, state: ActivityState, at: datetime, condition: Any, *more: Any
 ) -> bool:
-    """Move an ongoing activity (meeting ``condition`` too) to a finished state; False if it was not."""
+    """Move an ongoing activity (meeting ``condition`` too) to a finished state, giving its slot
+    back if it held one; False if it was not ongoing. A slot not given back (a crash in between)
+    names an ended activity, which the next start takes over."""
     ongoing = ActivityRow.state == ActivityState.ONGOING.value
-    return applied(
-        ActivityRow(keys.shop_pk(shop), keys.activity_sk(activity_id)).update,
+    row = ActivityRow(keys.shop_pk(shop), keys.activity_sk(activity_id))
+    ended = applied(
+        row.update,
         actions=[
             ActivityRow.state.set(state.value),
             ActivityRow.finished_at.set(at.isoformat()),
@@ -244,3 +292,7 @@ def _end_activity(
         ],
         condition=ongoing if condition is None else condition & ongoing,
     )
+    if ended and ActivityType(row.type) in ONE_AT_A_TIME:
+        slot = RunningActivityRow(keys.shop_pk(shop), keys.running_sk(row.type))
+        applied(slot.delete, condition=RunningActivityRow.activity_id == activity_id)
+    return ended

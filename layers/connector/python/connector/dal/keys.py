@@ -21,6 +21,7 @@ QUOTA_HOLD = "QUOTA#"
 DATA_REQUEST = "DATAREQUEST#"
 OAUTH_STATE = "OAUTHSTATE#"
 PARKED_JOB = "PARKED#"  # a job for TikTok, waiting while the shop is disconnected
+RUNNING = "RUNNING#"  # the activity holding a shop's one slot of its type (imports, uploads)
 PENDING_TIKTOK_GRANT = "TIKTOKGRANT"  # a grant of several TikTok shops, while the merchant chooses
 TIKTOK_SHOP_PREFIX = "TTSHOP#"
 LOOKUP = "LOOKUP"
@@ -53,6 +54,10 @@ def activity_item_sk(activity_id: str, item_id: str, kind: str | None = None) ->
     return f"{ACTIVITY_ITEM}{activity_id}#{counted}"
 
 
+def running_sk(activity_type: str) -> str:
+    return f"{RUNNING}{activity_type}"
+
+
 def image_upload_sk(image_id: str, use_case: str) -> str:
     return f"{IMAGE_UPLOAD}{use_case}#{image_id}"
 
@@ -64,6 +69,11 @@ def quota_hold_sk(kind: str, item_id: str) -> str:
 def shops_listing_pk(install_state: str) -> str:
     """by_kind partition of the shop profiles in one install state (the schedules' list of shops)."""
     return f"#SHOPS#{install_state}"
+
+
+def schedule_pk(task: str) -> str:
+    """Where a scheduled task notes the pages of shops it has fanned out (not a shop's partition)."""
+    return f"#SCHEDULE#{task}"
 
 
 def plans_due_pk(billing_date: str) -> str:

@@ -335,6 +335,13 @@ class ParkedJobRow(TableRow):
     body = UnicodeAttribute()
 
 
+class RunningActivityRow(TableRow):
+    """Names the one activity of its type (an import, an upload) running for the shop: written on
+    condition that it is absent, or still names an activity that has ended."""
+
+    activity_id = UnicodeAttribute()
+
+
 class PendingTikTokGrantRow(TableRow):
     """A TikTok grant that authorized several shops, kept (encrypted) while the merchant chooses."""
 
@@ -375,6 +382,7 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
     ShopifyOrderLinkRow,
     OrderSyncClaimRow,
     QuotaHoldRow,
+    RunningActivityRow,
 )
 
 

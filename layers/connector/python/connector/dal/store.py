@@ -101,6 +101,10 @@ class CommitOutcome(StrEnum):
 
 
 BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem
+# Where a recount is: the kind of item it counts (keys.PRODUCT, then keys.ORDER) and the last key read.
+RecountPosition = tuple[str, PageKey | None]
+RECOUNT_START: RecountPosition = (keys.PRODUCT, None)
+RECOUNT_PAGE = 1000
 # A plan whose roll-over was missed (the schedule stopped) is still found this many days later.
 PLANS_DUE_LOOKBACK_DAYS = 62
 
@@ -638,14 +642,43 @@ class Store(ActivityProgress):
         return StatusCounts(totals)
 
     def recount(self, shop: str) -> StatusCounts:
-        """Totals per status counted from the items themselves (reconciliation and tests)."""
+        """Totals per status counted from the items themselves (tests; the reconciliation counts
+        page by page with ``recount_page``)."""
         counted: Counter[str] = Counter(dict.fromkeys(ALL_COUNTERS, 0))
-        for row in ProductRow.query(keys.shop_pk(shop), ProductRow.sk.startswith(keys.PRODUCT)):
-            if not row.deleted:
-                counted[f"products_{row.status}"] += 1
-        for order_row in OrderRow.query(keys.shop_pk(shop), OrderRow.sk.startswith(keys.ORDER)):
-            counted[f"orders_{order_row.status}"] += 1
+        start: RecountPosition | None = RECOUNT_START
+        while start is not None:
+            part, start = self.recount_page(shop, start, limit=RECOUNT_PAGE)
+            counted.update(part)
         return StatusCounts(dict(counted))
+
+    def recount_page(
+        self, shop: str, start: RecountPosition, limit: int
+    ) -> tuple[Counter[str], RecountPosition | None]:
+        """Up to ``limit`` of the shop's products, then orders, counted per status from ``start``;
+        where the next page starts (None after the last order)."""
+        counted: Counter[str] = Counter()
+        kind, key = start
+        while limit > 0:
+            row_type: type[ProductRow] | type[OrderRow] = ProductRow if kind == keys.PRODUCT else OrderRow
+            counter = "products" if kind == keys.PRODUCT else "orders"
+            rows = row_type.query(
+                keys.shop_pk(shop),
+                row_type.sk.startswith(kind),
+                limit=limit,
+                last_evaluated_key=key,
+                attributes_to_get=["pk", "sk", "status", *(["deleted"] if kind == keys.PRODUCT else [])],
+            )
+            for row in rows:
+                limit -= 1
+                if not getattr(row, "deleted", False):  # a tombstone counts nowhere
+                    counted[f"{counter}_{row.status}"] += 1
+            key = rows.last_evaluated_key
+            if key is not None:
+                return counted, (kind, key)
+            if kind == keys.ORDER:
+                return counted, None
+            kind, key = keys.ORDER, None
+        return counted, (kind, key)
 
     def counter_shard(self, entity_id: str) -> int:
         # One entity always lands on the same shard; many entities spread over all of them, so a
@@ -656,6 +689,25 @@ class Store(ActivityProgress):
         """Every installed shop: a Query of the by_kind index, which lists profiles by install state."""
         rows = ShopRow.by_kind.query(keys.shops_listing_pk(InstallState.INSTALLED.value))
         return [convert.shop_from_row(row) for row in rows]
+
+    def installed_shop_domains(self, limit: int, start: PageKey | None) -> Page[str]:
+        """One page of the installed shops' domains (the schedules' fan-out), from ``start``."""
+        rows = ShopRow.by_kind.query(
+            keys.shops_listing_pk(InstallState.INSTALLED.value), limit=limit, last_evaluated_key=start
+        )
+        domains = [row.pk.removeprefix(keys.SHOP_PREFIX) for row in rows]
+        return Page(domains, rows.last_evaluated_key)
+
+    def has_schedule_page(self, task: str, page_id: str) -> bool:
+        return get(DedupeRow, keys.schedule_pk(task), keys.dedupe_sk("page", page_id)) is not None
+
+    def note_schedule_page(self, task: str, page_id: str, expires_at: int) -> None:
+        """A scheduled task's page of shops was fanned out: a repeated delivery of it does nothing."""
+        DedupeRow(
+            keys.schedule_pk(task),
+            keys.dedupe_sk("page", page_id),
+            expires_at=datetime.fromtimestamp(expires_at, UTC),
+        ).save()
 
     def repair_counters(self, shop: str, drift: Mapping[str, int]) -> None:
         """Add the drift a reconciliation measured to the shop's first counter shard."""

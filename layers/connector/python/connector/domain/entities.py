@@ -56,6 +56,10 @@ ACTIVITY_LABELS: Mapping[ActivityType, str] = {
 }
 
 
+# What a shop runs one at a time: a second import or upload waits until the running one ends.
+ONE_AT_A_TIME: frozenset[ActivityType] = frozenset({ActivityType.IMPORT, ActivityType.UPLOAD})
+
+
 class ActivityState(StrEnum):
     ONGOING = "ongoing"
     COMPLETED = "completed"

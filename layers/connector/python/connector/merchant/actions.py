@@ -15,6 +15,7 @@ from connector.api import schemas
 from connector.clients.shopify.errors import ShopifyError
 from connector.dal.store import Delivery
 from connector.domain.entities import (
+    ACTIVITY_LABELS,
     Activity,
     ActivityState,
     ActivityType,
@@ -27,7 +28,12 @@ from connector.domain.plans import catalogue
 from connector.domain.status import FINAL_ORDER_STATUSES
 from connector.jobs import Job, JobKind
 from connector.merchant import billing, views
-from connector.merchant.errors import ConflictError, NotFoundError, UnprocessableError
+from connector.merchant.errors import (
+    ActivityRunningError,
+    ConflictError,
+    NotFoundError,
+    UnprocessableError,
+)
 from connector.observability import logger
 from connector.wiring import Ports, ShopGoneError
 
@@ -61,7 +67,9 @@ def _start(
         total_final=total is not None,
         started_at=datetime.now(UTC),
     )
-    ports.store.save_activity(activity)
+    running = ports.store.start_activity(activity)
+    if running is not None:
+        raise _already_running(running)
     ports.enqueue_job(
         Job(
             kind=kind,
@@ -71,6 +79,20 @@ def _start(
         )
     )
     return activity
+
+
+def _already_running(running: Activity) -> ActivityRunningError:
+    """409 for a second import or upload of a shop: which one runs, and how far it is."""
+    progress = (
+        "counting what to do"
+        if running.total == 0 and not running.total_final
+        else f"{running.processed:,} of {running.total:,} done"
+    )
+    message = (
+        f"{ACTIVITY_LABELS[running.type]} is already running ({progress}): "
+        "another can start once it has finished"
+    )
+    return ActivityRunningError(message, views.activity_view(running).model_dump(mode="json"))
 
 
 def start_import(ports: Ports, shop: Shop) -> Activity:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from connector.errors import AnsweredError
 
 
@@ -15,6 +17,16 @@ class NotFoundError(MerchantError):
 
 class ConflictError(MerchantError):
     status, code = 409, "conflict"
+
+
+class ActivityRunningError(ConflictError):
+    """A second import or upload while one runs: the answer carries the running one."""
+
+    code = "activity_running"
+
+    def __init__(self, message: str, activity: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = {"activity": activity}
 
 
 class UnprocessableError(MerchantError):
