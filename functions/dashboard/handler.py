@@ -169,6 +169,17 @@ def get_dashboard() -> schemas.DashboardOut:
     return views.dashboard(ports.store, _shop(), ports.now())
 
 
+@router.get("/v1/sales")
+def get_sales(
+    days: Annotated[Literal[7, 30, 90], Query(description="The period: the last 7, 30 or 90 days")] = 30,
+) -> schemas.SalesOut:
+    """Daily sales figures of the period beside the period before, its rates and top products."""
+    from connector.merchant.sales import sales_view  # the sales insight, for its route only
+
+    ports = _ports()
+    return sales_view(ports.store, _shop(), days, ports.now())
+
+
 @router.get("/v1/products")
 def list_products(
     status: Annotated[ProductStatus | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None

@@ -19,6 +19,7 @@ from connector.jobs import Job, JobKind
 from connector.listing.warehouses import sales_warehouses
 from connector.observability import Metric, count, logger
 from connector.processing.applier import Applier
+from connector.sales_reconciliation import reconcile_sales
 from connector.tiktok_webhook_subscriptions import check as check_tiktok_webhooks
 from connector.webhooks.message import QueuedWebhook, Source
 from connector.webhooks.tiktok import TikTokType
@@ -159,6 +160,7 @@ def reconcile_counters(ports: Ports, shop: Shop, now: int) -> int:
     absolute differences). A shop whose counters moved during the recount is left for the next run,
     since the recount may have raced those writes."""
     store = ports.store
+    reconcile_sales(store, shop.domain)  # the sales figures too, reported on their own
     before = store.status_counts(shop.domain)
     counted = store.recount(shop.domain)
     after = store.status_counts(shop.domain)
