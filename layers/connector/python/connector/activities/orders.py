@@ -13,7 +13,7 @@ from connector.clients.tiktok.errors import TikTokApiError, TikTokError
 from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder
 from connector.dal.store import CommitOutcome
 from connector.domain.changes import PAID, cancellation_change
-from connector.domain.entities import ActivityType, Order, Product, Shop, Variant
+from connector.domain.entities import ActivityType, Order, Product, Sale, Shop, Variant
 from connector.domain.plans import QuotaKind, limit_of
 from connector.domain.sales import sale_of
 from connector.domain.shopify_order import shopify_order_input
@@ -151,14 +151,17 @@ FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
 
 
 def _sale_kept(ports: Ports, shop: Shop, detail: TikTokOrder) -> Callable[[Order], Order]:
-    """The order with its sale from TikTok's detail, unless it has one: a sale, once counted in
-    its day's figures, never changes (the figures move by its states, not by new amounts)."""
     products = {}
     for tiktok_product_id in dict.fromkeys(item.product_id for item in detail.line_items):
         ours = ports.store.product_for_tiktok(shop.domain, tiktok_product_id)
         if ours is not None:
             products[tiktok_product_id] = ours
-    sale = sale_of(detail, products, shop.iana_timezone)
+    return sale_kept(sale_of(detail, products, shop.iana_timezone))
+
+
+def sale_kept(sale: Sale) -> Callable[[Order], Order]:
+    """The order with this sale, unless it has one: a sale, once counted in its day's figures,
+    never changes (the figures move with the order's state, never by new amounts)."""
     return lambda order: order if order.sale is not None else replace(order, sale=sale)
 
 
