@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector.clients.tiktok.models import TikTokOrder
@@ -42,7 +42,14 @@ FIGURES = (
 # A product's share of a day: units and net sales under these prefixes and the product's key.
 PRODUCT_UNITS = "pu#"
 PRODUCT_NET = "pn#"
-PERIODS = (7, 30, 90)
+
+
+class SalesDays(IntEnum):
+    """The periods the figures are shown for: the last 7, 30 or 90 days."""
+
+    WEEK = 7
+    MONTH = 30
+    QUARTER = 90
 
 
 class SaleState(StrEnum):
@@ -215,7 +222,7 @@ def rates(summed: Mapping[str, Decimal]) -> dict[str, Decimal]:
 
 
 def _ratio(part: Decimal, whole: Decimal) -> Decimal:
-    return ZERO if not whole else (part / whole).quantize(Decimal("0.0001"))
+    return (part / whole if whole else ZERO).quantize(Decimal("0.0001"))
 
 
 @dataclass(frozen=True)
