@@ -144,7 +144,7 @@ def test_sales_cost_the_same_reads_at_10_and_10000_orders(
             len(standing),
         )
     )
-    assert small_reads == large_reads <= 4  # profile, the days' Query, the top products' BatchGetItem
+    assert small_reads == large_reads <= 4  # profile, two periods' Query, the top products' BatchGetItem
 
 
 def test_the_reconciliation_repairs_and_reports_drift(merchant: Merchant, store: Store, shop: str) -> None:

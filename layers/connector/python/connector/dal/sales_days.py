@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from connector.dal import convert, keys
 from connector.dal.rows import OrderRow, TableRow
-from connector.domain.sales import ZERO, DayMoves, recount
+from connector.domain.sales import FIGURES, ZERO, DayMoves, recount
 
 DayFigures = dict[str, dict[str, Decimal]]  # day -> stored name -> amount
 
@@ -39,9 +39,10 @@ def add_day_moves(transaction: TransactWrite, shop: str, moves: DayMoves) -> Non
 class SalesDays:
     """Reads and repairs the per-day sales figures; the store's sales methods."""
 
-    def sales_days(self, shop: str, first_day: str, last_day: str) -> DayFigures:
+    def sales_days(self, shop: str, first_day: str, last_day: str, figures_only: bool = False) -> DayFigures:
         """Every day's figures from ``first_day`` to ``last_day`` (ISO dates): one Query over a key
-        range of at most one item a day, whatever the number of orders."""
+        range of at most one item a day, whatever the number of orders (with ``figures_only``, the
+        figures without the products' shares)."""
         dynamodb = TableRow._get_connection()
         found: DayFigures = {}
         start: dict[str, Any] | None = None
@@ -51,6 +52,7 @@ class SalesDays:
                 TableRow.sk.between(keys.sales_day_sk(first_day), keys.sales_day_sk(last_day)),
                 consistent_read=True,
                 exclusive_start_key=start,
+                attributes_to_get=["sk", *FIGURES] if figures_only else None,
             )
             for item in page.get("Items", []):
                 day = item["sk"]["S"].removeprefix(keys.SALES_DAY)

@@ -1,6 +1,6 @@
 """GET /v1/sales: a period's daily figures beside the period before, its rates and top products.
 
-Constant cost whatever the number of orders: one Query over the shop's day items of both periods
+Constant cost whatever the number of orders: one Query over the shop's day items of each period
 (at most one item a day) and one BatchGetItem for the top products' titles and statuses."""
 
 from __future__ import annotations
@@ -24,7 +24,11 @@ def sales_view(store: Store, shop: Shop, days: int, now: datetime) -> schemas.Sa
     zone = sales.shop_zone(shop.iana_timezone)
     today = now.astimezone(zone).date()
     current, previous = sales.periods(today, days)
-    buckets = store.sales_days(shop.domain, previous.first.isoformat(), current.last.isoformat())
+    # The period before needs its totals only: its days are read without the products' shares.
+    buckets = store.sales_days(shop.domain, current.first.isoformat(), current.last.isoformat())
+    buckets |= store.sales_days(
+        shop.domain, previous.first.isoformat(), previous.last.isoformat(), figures_only=True
+    )
     sold = sales.product_sales(buckets, current)
     by_units = sales.top(sold, "units", TOP_PRODUCTS)
     by_net = sales.top(sold, "net_sales", TOP_PRODUCTS)
