@@ -42,7 +42,7 @@ def sales_view(store: Store, shop: Shop, days: int, now: datetime) -> schemas.Sa
         return schemas.TopProduct(
             product_id=None if tiktok_id else entry.product,
             tiktok_product_id=tiktok_id or (product.tiktok_product_id if product else None),
-            title=product.title if product else f"TikTok product {tiktok_id or entry.product}",
+            title=product.title if product else _unknown_title(entry.product),
             status=ProductStatus(product.status) if product else None,
             tiktok_status=product.tiktok_status if product else None,
             units=int(entry.units),
@@ -80,3 +80,8 @@ def _period(buckets: sales.DayMoves, period: sales.Period) -> schemas.SalesPerio
 
 def _figures(summed: dict[str, Decimal]) -> dict[str, Any]:
     return {name: int(amount) if name in COUNTS else str(amount) for name, amount in summed.items()}
+
+
+def _unknown_title(key: str) -> str:
+    """A product sold on TikTok that is not (or no longer) in the catalog here."""
+    return f"TikTok product {key.removeprefix('tt:')}" if key.startswith("tt:") else f"Product {key}"
