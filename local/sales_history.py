@@ -35,7 +35,7 @@ def order_history(
     rng = random.Random(seed)
     today = now.astimezone(shop_zone(iana_timezone)).date()
     weights = [
-        (1 + n / days) * (1.6 if (today - timedelta(days=n)).weekday() >= 5 else 1) for n in range(days)
+        (2 - n / days) * (1.6 if (today - timedelta(days=n)).weekday() >= 5 else 1) for n in range(days)
     ]
     weights.reverse()  # oldest first: the trend rises toward today
     orders = []
