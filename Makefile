@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# The page's charting library, copied from node_modules to be served with the page (below).
+CHART_JS := web/vendor/chart.umd.js
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # The CDK's jsii runtime warns on every call that Node 20 is past its end of life; Node 20 is what
 # the machine has, and synth works on it.
@@ -44,9 +46,9 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-setup: $(VENV)/.installed node_modules/.installed java browser
+setup: $(VENV)/.installed node_modules/.installed $(CHART_JS) java browser
 
-synth: $(VENV)/.installed node_modules/.installed ## Synthesize the CDK app into cdk.out/ (offline), cdk-nag and cfn-lint checked
+synth: $(VENV)/.installed node_modules/.installed $(CHART_JS) ## Synthesize the CDK app into cdk.out/ (offline), cdk-nag and cfn-lint checked
 	$(PY) infra/build_layer.py
 	$(PY) infra/app.py
 	$(BIN)/cfn-lint --non-zero-exit-code error --regions us-east-1 -- cdk.out/*.template.json
@@ -63,6 +65,11 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The page's charting library (chart.js, pinned by package-lock.json) is served with the page from
+# web/vendor/, locally and from S3 (the CDK deploys web/ as it is).
+$(CHART_JS): node_modules/.installed
+	mkdir -p $(@D) && cp node_modules/chart.js/dist/chart.umd.js $@
 
 # DynamoDB Local needs Java 17 or newer; install Debian's headless JRE when it is missing.
 java:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from benchmarks import apply, bulk, cold_start, fairness, hot_shop, ingest, schedules, summary
+from benchmarks import apply, bulk, cold_start, fairness, hot_shop, ingest, sales, schedules, summary
 from benchmarks.common import Figure, print_figures, quick_flag
 
 BENCHMARKS: tuple[tuple[str, Callable[[bool], list[Figure]]], ...] = (
@@ -13,6 +13,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[bool], list[Figure]]], ...] = (
     ("ingest", ingest.run),
     ("apply", apply.run),
     ("summary", summary.run),
+    ("sales", sales.run),
     ("bulk", bulk.run),
     ("hot_shop", hot_shop.run),
     ("fairness", fairness.run),

@@ -13,12 +13,17 @@ from connector.domain.plans import new_plan
 from connector.shopify_session import token_fields
 from connector.wiring import Ports
 from local.events import DEMO_SHOP, DEMO_TIKTOK_SHOP_ID, load, replayable
+from local.sales_history import order_history, write_history
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.tiktok import TikTokSandbox
 
 # The sample type-5 webhook names this TikTok product; the demo links it to the sample Shopify one.
 DEMO_TIKTOK_PRODUCT_ID = "1729592969712207100"
 DEMO_SHOPIFY_PRODUCT_ID = "8001234567890123456"
+# The demo's order history: its sales name the first products of the screenshot's catalog
+# (tests/browser), which a demo shop without them shows by id.
+DEMO_ORDERS, DEMO_SALES_DAYS = 420, 56
+DEMO_SALES_PRODUCTS = tuple(str(9_100_000_000_000 + n) for n in range(4))
 
 
 def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifySandbox | None) -> None:
@@ -41,6 +46,8 @@ def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifyS
             refresh_token_expires_in=issued.refresh_token_expires_in,
         )
         profile = replace(profile, **token_fields(ports, DEMO_SHOP, token, ports.now()))
+        facts = ports.shopify_admin(profile).shop_facts()  # as provisioning reads them
+        profile = replace(profile, iana_timezone=facts.iana_timezone, currency=facts.currency)
     store.save_shop(profile)
     if tiktok is not None:
         if DEMO_TIKTOK_SHOP_ID not in tiktok.shops:
@@ -70,6 +77,11 @@ def seed_demo_shop(ports: Ports, tiktok: TikTokSandbox | None, shopify: ShopifyS
             )
     store.link_tiktok_product(DEMO_SHOP, DEMO_TIKTOK_PRODUCT_ID, DEMO_SHOPIFY_PRODUCT_ID)
     store.commit_plan(new_plan(DEMO_SHOP, now))
+    # A few weeks of TikTok sales, so the sales chart has a shape from the first visit.
+    history = order_history(
+        DEMO_SHOP, DEMO_ORDERS, DEMO_SALES_DAYS, now, DEMO_SALES_PRODUCTS, profile.iana_timezone
+    )
+    write_history(store, DEMO_SHOP, history)
 
 
 def replay_samples(api_url: str) -> dict[str, int]:

@@ -36,6 +36,9 @@
     listing: null,
     settings: null,
     settingsLoaded: false,
+    salesDays: 30,
+    sales: null,
+    salesChart: null,
   };
   const $ = (id) => document.getElementById(id);
   const number = new Intl.NumberFormat();
@@ -145,6 +148,7 @@
       state.dashboard = dashboard;
       render(dashboard);
       banner(null);
+      loadSales();  // live like the counters: every refresh reads the period's figures again
     } catch (error) {
       if (!state.dashboard) {
         $("loading").hidden = true;
@@ -462,9 +466,114 @@
           : null)));
   }
 
+  // --- sales insight (GET /v1/sales) -------------------------------------------------------------
+  const SALES_COLUMNS = [
+    ["orders", "Orders"], ["units", "Units"], ["gross_sales", "Gross sales"],
+    ["seller_discounts", "Seller discounts"], ["platform_discounts", "Platform discounts"],
+    ["shipping", "Shipping"], ["taxes", "Taxes"], ["net_sales", "Net sales"],
+    ["cancelled_orders", "Cancelled orders"], ["cancelled_sales", "Cancelled sales"],
+    ["returned_orders", "Returned orders"], ["returned_sales", "Returned sales"],
+    ["held_orders", "Held by the plan's limit"],
+  ];
+  const COUNT_COLUMNS = new Set(["orders", "units", "cancelled_orders", "returned_orders", "held_orders"]);
+
+  async function loadSales() {
+    const days = state.salesDays;
+    try {
+      const sales = await api("GET", `/v1/sales?days=${days}`);
+      if (days !== state.salesDays) return;  // the merchant chose another period meanwhile
+      state.sales = sales;
+      renderIfChanged("sales", sales, renderSales);
+    } catch (error) {
+      $("sales-note").textContent = "Sales could not load: " + explain(error);
+    }
+  }
+
+  function renderSales(sales) {
+    const shown = (name, amount) => COUNT_COLUMNS.has(name) ? number.format(Number(amount)) : formatMoney(amount, sales.currency);
+    $("sales-note").textContent =
+      `${formatDate(sales.current.first_day)} – ${formatDate(sales.current.last_day)} (${sales.time_zone}), ` +
+      `against the ${sales.days} days before · cancellation rate ${rate(sales.current.rates.cancellation_rate)} · ` +
+      `return rate ${rate(sales.current.rates.return_rate)} · held by the plan's limit ${rate(sales.current.rates.held_share)}`;
+    const rows = SALES_COLUMNS.map(([name, label]) => {
+      const now = Number(sales.current.totals[name]);
+      const before = Number(sales.previous.totals[name]);
+      const change = before ? Math.round(((now - before) * 100) / before) : null;
+      return h("tr", { "data-figure": name },
+        h("th", { scope: "row" }, label),
+        h("td", {}, shown(name, sales.current.totals[name])),
+        h("td", {}, shown(name, sales.previous.totals[name])),
+        h("td", { class: change > 0 ? "up" : change < 0 ? "down" : "" }, change === null ? "–" : `${change > 0 ? "+" : ""}${change}%`));
+    });
+    replaceChildren($("sales-summary"), h("table", { class: "sales-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", { scope: "col" }, `Last ${sales.days} days`),
+        h("th", { scope: "col" }, `${sales.days} days before`), h("th", { scope: "col" }, "Change"))),
+      h("tbody", {}, rows)));
+    replaceChildren($("sales-top-units"), topProducts(sales.top_by_units, (p) => `${number.format(p.units)} units`));
+    replaceChildren($("sales-top-net"), topProducts(sales.top_by_net_sales, (p) => formatMoney(p.net_sales, sales.currency)));
+    drawSalesChart(sales);
+  }
+
+  function rate(fraction) {
+    return (Number(fraction) * 100).toFixed(1) + "%";
+  }
+
+  function topProducts(products, figure) {
+    if (!products.length) return [h("li", { class: "muted" }, "No sales in this period yet.")];
+    return products.map((p) => h("li", {},
+      p.product_id
+        ? h("button", { type: "button", class: "link", "data-action": "open-product", "data-product-id": p.product_id,
+          "data-status": p.status || "" }, p.title)
+        : h("span", {}, p.title),
+      " · ", figure(p),
+      p.status ? h("span", { class: "muted" }, ` · ${statusLabel(p.status)}${p.tiktok_status ? " (" + p.tiktok_status + ")" : ""}`) : null));
+  }
+
+  function drawSalesChart(sales) {
+    if (!window.Chart) return;  // the library failed to load: the table still tells the figures
+    const data = {
+      labels: sales.daily.map((day) => day.day),
+      datasets: [
+        { type: "bar", label: `Net sales (${sales.currency})`, data: sales.daily.map((day) => Number(day.net_sales)),
+          backgroundColor: "#fe2c55", yAxisID: "money" },
+        { type: "line", label: "Orders", data: sales.daily.map((day) => day.orders),
+          borderColor: "#25f4ee", backgroundColor: "#25f4ee", yAxisID: "orders", tension: 0.3 },
+      ],
+    };
+    if (state.salesChart) {
+      state.salesChart.data = data;
+      state.salesChart.update("none");
+      return;
+    }
+    state.salesChart = new window.Chart($("sales-chart"), {
+      data,
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: {
+          money: { position: "left", beginAtZero: true },
+          orders: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 } },
+        },
+      },
+    });
+  }
+
+  function exportSalesCsv() {
+    const sales = state.sales;
+    if (!sales) return;
+    const header = ["day", ...SALES_COLUMNS.map(([name]) => name)];
+    const lines = [header, ...sales.daily.map((day) => [day.day, ...SALES_COLUMNS.map(([name]) => day[name])])];
+    const csv = lines.map((line) => line.join(",")).join("\r\n") + "\r\n";
+    const link = h("a", { href: URL.createObjectURL(new Blob([csv], { type: "text/csv" })),
+      download: `sales-${sales.shop}-${sales.current.first_day}-${sales.current.last_day}.csv` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+
   // --- listings ----------------------------------------------------------------------------------
-  function openList(kind, status) {
-    state.listing = { kind, status, cursors: [null], index: 0, next: null, items: [], selected: new Set() };
+  function openList(kind, status, highlight) {
+    state.listing = { kind, status, cursors: [null], index: 0, next: null, items: [], selected: new Set(), highlight };
     const label = status ? statusLabel(status) + " " + kind : "All " + kind;
     $("listing-title").textContent = label.charAt(0).toUpperCase() + label.slice(1);
     $("listing").hidden = false;
@@ -518,6 +627,11 @@
     }
     const table = listing.kind === "products" ? productTable(listing) : orderTable(listing);
     replaceChildren($("listing-body"), h("div", { class: "table-wrap" }, table));
+    const row = listing.highlight && table.querySelector(`tr[data-product-id="${CSS.escape(listing.highlight)}"]`);
+    if (row) {
+      row.classList.add("highlight");
+      row.scrollIntoView({ block: "center" });
+    }
   }
 
   function renderProductTools() {
@@ -669,6 +783,15 @@
     retry: () => refresh(),
     import: (button) => withBusy(button, () => startActivity("/v1/imports", undefined, "Import started.")),
     "open-list": (button) => openList(button.dataset.kind, button.dataset.status),
+    "open-product": (button) => openList("products", button.dataset.status, button.dataset.productId),
+    "sales-period": (button) => {
+      state.salesDays = Number(button.dataset.days);
+      for (const each of document.querySelectorAll('[data-action="sales-period"]')) {
+        each.setAttribute("aria-pressed", String(each === button));
+      }
+      loadSales();
+    },
+    "sales-csv": () => exportSalesCsv(),
     "list-close": () => {
       state.listing = null;
       $("listing").hidden = true;

@@ -29,6 +29,7 @@ from connector import health, session_tokens
 from connector.api import schemas
 from connector.api.errors import register_error_handlers
 from connector.domain.entities import Activity, Shop
+from connector.domain.sales import SalesDays
 from connector.domain.status import OrderStatus, ProductStatus
 from connector.merchant import actions, tiktok_connection, views
 from connector.merchant.provisioning import ensure_shop
@@ -177,6 +178,17 @@ def get_openapi() -> Response[str]:
 def get_dashboard() -> schemas.DashboardOut:
     ports = _ports()
     return views.dashboard(ports.store, _shop(), ports.now())
+
+
+@router.get("/v1/sales")
+def get_sales(
+    days: Annotated[SalesDays, Query(description="The period: the last 7, 30 or 90 days")] = SalesDays.MONTH,
+) -> schemas.SalesOut:
+    """Daily sales figures of the period beside the period before, its rates and top products."""
+    from connector.merchant.sales import sales_view  # the sales insight, for its route only
+
+    ports = _ports()
+    return sales_view(ports.store, _shop(), int(days), ports.now())
 
 
 @router.get("/v1/products")

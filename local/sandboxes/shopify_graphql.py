@@ -104,6 +104,8 @@ class ShopState:
     subscriptions: dict[int, SandboxSubscription] = field(default_factory=dict)
     bulk_operations: dict[int, SandboxBulkOperation] = field(default_factory=dict)  # oldest first
     locations: tuple[SandboxLocation, ...] = ()
+    iana_timezone: str = "America/New_York"  # shop.ianaTimezone
+    currency: str = "USD"  # shop.currencyCode
 
     def variant(self, variant_id: int) -> tuple[SandboxProduct, SandboxVariant] | None:
         for product in self.products.values():
@@ -477,6 +479,7 @@ class Resolvers:
             "refundCreate": self.refund_create,
             "appSubscriptionCreate": self.app_subscription_create,
             "currentAppInstallation": self.current_app_installation,
+            "shop": self.shop,
             "bulkOperationRunQuery": self.bulk_operation_run_query,
         }
 
@@ -682,6 +685,16 @@ class Resolvers:
             "appSubscription": subscription_object(subscription, trialDays or 0),
             "confirmationUrl": self.confirmation_url(subscription),
             "userErrors": [],
+        }
+
+    def shop(self, info: Any) -> dict[str, Any]:
+        # objects/Shop: ianaTimezone ("the shop's time zone as defined by the IANA") and
+        # currencyCode ("the three letter code for the currency that the shop sells in").
+        return {
+            "__typename": "Shop",
+            "id": f"gid://shopify/Shop/{shop_number(self.state.shop)}",
+            "ianaTimezone": self.state.iana_timezone,
+            "currencyCode": self.state.currency,
         }
 
     def current_app_installation(self, info: Any) -> dict[str, Any]:

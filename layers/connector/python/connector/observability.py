@@ -27,6 +27,7 @@ class Metric(StrEnum):
     AUDITS_CAUGHT_BY_POLL = "AuditsCaughtByPoll"
     DELETIONS_CAUGHT_BY_POLL = "DeletionsCaughtByPoll"
     COUNTER_DRIFT = "CounterDrift"  # counter units the reconciliation repaired: should stay 0
+    SALES_DRIFT = "SalesDrift"  # shop-day sales figures the reconciliation repaired: should stay 0
     PLAN_CYCLES_ROLLED = "PlanCyclesRolled"
     TIKTOK_TOKENS_REFRESHED = "TikTokTokensRefreshed"
     WAREHOUSES_CHANGED = "TikTokWarehousesChanged"

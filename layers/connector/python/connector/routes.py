@@ -34,6 +34,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", "dashboard"),
     Route("GET", "/openapi.json", "dashboard"),
     Route("GET", "/v1/dashboard", "dashboard"),
+    Route("GET", "/v1/sales", "dashboard"),
     Route("GET", "/v1/products", "dashboard"),
     Route("POST", "/v1/products/upload", "dashboard"),
     Route("POST", "/v1/products/{product_id}/activate", "dashboard"),

@@ -30,6 +30,7 @@ from connector.jobs import Job, JobKind
 from connector.listing.warehouses import sales_warehouses
 from connector.observability import Metric, count, logger
 from connector.processing.applier import Applier
+from connector.sales_reconciliation import reconcile_sales
 from connector.tiktok_webhook_subscriptions import check as check_tiktok_webhooks
 from connector.webhooks.message import QueuedWebhook, Source
 from connector.webhooks.tiktok import TikTokType
@@ -195,6 +196,7 @@ def reconcile_counters(
     may have raced those writes."""
     store = ports.store
     if resume is None:
+        reconcile_sales(store, shop.domain)  # the sales figures too, reported on their own
         before, counted, position = store.status_counts(shop.domain).values, Counter[str](), RECOUNT_START
     else:
         before, counted = resume["before"], Counter[str](resume["counted"])

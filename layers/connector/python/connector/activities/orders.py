@@ -13,8 +13,9 @@ from connector.clients.tiktok.errors import TikTokApiError, TikTokError
 from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder
 from connector.dal.store import CommitOutcome
 from connector.domain.changes import PAID, cancellation_change
-from connector.domain.entities import ActivityType, Order, Product, Shop, Variant
+from connector.domain.entities import ActivityType, Order, Product, Sale, Shop, Variant
 from connector.domain.plans import QuotaKind, limit_of
+from connector.domain.sales import sale_of
 from connector.domain.shopify_order import shopify_order_input
 from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
@@ -95,9 +96,10 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
         ports.store.release_order_sync(shop.domain, order_id)
         raise
     outcome = _not_for_shopify(shop, order_id, detail)
+    sold = None if detail is None or not detail.line_items else _sale_kept(ports, shop, detail)
     if outcome is not None:
         ports.store.release_order_sync(shop.domain, order_id)
-        record_order(ports, shop, order_id, held_for_quota=False, **outcome)
+        record_order(ports, shop, order_id, sold, held_for_quota=False, **outcome)
         return True
     assert detail is not None
     variants = variants_of(ports, shop, detail.line_items)
@@ -111,7 +113,7 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
         # TikTok took its units from its stock and Shopify has not: the stock sent to TikTok
         # leaves them out meanwhile (held before the order is marked, so no push misses them).
         ports.store.hold_stock(shop.domain, order_id, _units(detail.line_items, variants))
-        record_order(ports, shop, order_id, held_for_quota=True)
+        record_order(ports, shop, order_id, sold, held_for_quota=True)
         ports.store.release_order_sync(shop.domain, order_id)
         return False
     try:
@@ -120,7 +122,7 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
         ports.store.give_back_quota(shop.domain, QuotaKind.ORDERS, order_id)
         ports.store.release_order_sync(shop.domain, order_id)
         reason = f"Shopify refused the order: {'; '.join(refused.messages)}"
-        record_order(ports, shop, order_id, held_for_quota=False, sync_problem=reason)
+        record_order(ports, shop, order_id, sold, held_for_quota=False, sync_problem=reason)
         return True
     ports.store.link_shopify_order(shop.domain, shopify_order_id, order_id)  # for its fulfillments
     if order.held_for_quota:
@@ -132,6 +134,7 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
         ports,
         shop,
         order_id,
+        sold,
         shopify_order_id=shopify_order_id,
         held_for_quota=False,
         sync_problem=None,
@@ -145,6 +148,21 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
 
 
 FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
+
+
+def _sale_kept(ports: Ports, shop: Shop, detail: TikTokOrder) -> Callable[[Order], Order]:
+    products = {}
+    for tiktok_product_id in dict.fromkeys(item.product_id for item in detail.line_items):
+        ours = ports.store.product_for_tiktok(shop.domain, tiktok_product_id)
+        if ours is not None:
+            products[tiktok_product_id] = ours
+    return sale_kept(sale_of(detail, products, shop.iana_timezone))
+
+
+def sale_kept(sale: Sale) -> Callable[[Order], Order]:
+    """The order with this sale, unless it has one: a sale, once counted in its day's figures,
+    never changes (the figures move with the order's state, never by new amounts)."""
+    return lambda order: order if order.sale is not None else replace(order, sale=sale)
 
 
 def _not_for_shopify(shop: Shop, order_id: str, detail: TikTokOrder | None) -> dict[str, Any] | None:

@@ -19,6 +19,8 @@ from connector.dal.rows import (
     OrderRow,
     PlanRow,
     ProductRow,
+    SaleLineMap,
+    SaleMap,
     ShopRow,
     SubscriptionMap,
     SyncSettingsMap,
@@ -40,6 +42,8 @@ from connector.domain.entities import (
     PriceRuleKind,
     Product,
     ProductImage,
+    Sale,
+    SaleLine,
     Shop,
     SubscriptionState,
     SyncField,
@@ -112,6 +116,8 @@ def shop_to_row(shop: Shop) -> ShopRow:
         gsi2sk=shop.domain,
         installed_at=_iso(shop.installed_at),
         uninstalled_at=_iso(shop.uninstalled_at),
+        iana_timezone=shop.iana_timezone,
+        currency=shop.currency,
     )
 
 
@@ -159,6 +165,8 @@ def shop_from_row(row: ShopRow) -> Shop:
         tiktok_webhooks_missing=_strings(row.tiktok_webhooks_missing),
         installed_at=_from_iso(row.installed_at),
         uninstalled_at=_from_iso(row.uninstalled_at),
+        iana_timezone=row.iana_timezone,
+        currency=row.currency,
     )
 
 
@@ -295,7 +303,39 @@ def order_to_row(order: Order, version: int) -> OrderRow:
         unmatched_skus=list(order.unmatched_skus),
         cancelled_in_shopify=order.cancelled_in_shopify,
         returns_restocked=list(order.returns_restocked),
+        sale=None if order.sale is None else _sale_map(order.sale),
+        sale_counted=order.sale_counted,
         version=version,
+    )
+
+
+def _sale_map(sale: Sale) -> SaleMap:
+    return SaleMap(
+        day=sale.day,
+        currency=sale.currency,
+        units=sale.units,
+        gross=str(sale.gross),
+        seller_discount=str(sale.seller_discount),
+        platform_discount=str(sale.platform_discount),
+        shipping=str(sale.shipping),
+        taxes=str(sale.taxes),
+        lines=[SaleLineMap(product=line.product, units=line.units, net=str(line.net)) for line in sale.lines],
+    )
+
+
+def _sale(row: SaleMap | None) -> Sale | None:
+    if row is None:
+        return None
+    return Sale(
+        day=row.day,
+        currency=row.currency or "",
+        units=int(row.units),
+        gross=Decimal(row.gross),
+        seller_discount=Decimal(row.seller_discount),
+        platform_discount=Decimal(row.platform_discount),
+        shipping=Decimal(row.shipping),
+        taxes=Decimal(row.taxes),
+        lines=tuple(SaleLine(line.product, int(line.units), Decimal(line.net)) for line in row.lines or ()),
     )
 
 
@@ -319,6 +359,8 @@ def order_from_row(row: OrderRow) -> Order:
         unmatched_skus=_strings(row.unmatched_skus),
         cancelled_in_shopify=bool(row.cancelled_in_shopify),
         returns_restocked=_strings(row.returns_restocked),
+        sale=_sale(row.sale),
+        sale_counted=row.sale_counted,
         version=int(row.version),
     )
 

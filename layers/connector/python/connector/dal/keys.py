@@ -10,6 +10,7 @@ ORDER = "ORDER#"
 ACTIVITY = "ACTIVITY#"
 ACTIVITY_ITEM = "ACTIVITYITEM#"
 COUNTER = "COUNTER#"
+SALES_DAY = "SALES#"  # one shop-day's sales figures
 DEDUPE = "DEDUPE#"
 PRODUCT_LINK = "TTPRODUCT#"
 INVENTORY_LINK = "INVITEM#"
@@ -37,6 +38,11 @@ def tiktok_shop_pk(tiktok_shop_id: str) -> str:
 
 def counter_sk(shard: int) -> str:
     return f"{COUNTER}{shard:02d}"
+
+
+def sales_day_sk(day: str) -> str:
+    """The item of one day's sales figures (an ISO date in the shop's time zone)."""
+    return f"{SALES_DAY}{day}"
 
 
 def dedupe_sk(source: str, delivery_id: str) -> str:

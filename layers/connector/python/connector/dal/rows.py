@@ -128,6 +128,8 @@ class ShopRow(ListedRow):
     tiktok_webhooks_missing = ListAttribute(of=UnicodeAttribute, default=list)
     installed_at = UnicodeAttribute(null=True)
     uninstalled_at = UnicodeAttribute(null=True)
+    iana_timezone = UnicodeAttribute(null=True)  # Shopify's shop.ianaTimezone: the sales' days
+    currency = UnicodeAttribute(null=True)  # Shopify's shop.currencyCode
 
 
 class TikTokShopLookupRow(TableRow):
@@ -195,6 +197,26 @@ class ProductRow(ListedRow):
     version = NumberAttribute()
 
 
+class SaleLineMap(MapAttribute[str, Any]):
+    product = UnicodeAttribute()
+    units = NumberAttribute()
+    net = UnicodeAttribute()  # decimal text: money is never a float
+
+
+class SaleMap(MapAttribute[str, Any]):
+    """An order's amounts from TikTok's detail, decimal text."""
+
+    day = UnicodeAttribute()
+    currency = UnicodeAttribute(default="")
+    units = NumberAttribute()
+    gross = UnicodeAttribute()
+    seller_discount = UnicodeAttribute()
+    platform_discount = UnicodeAttribute()
+    shipping = UnicodeAttribute()
+    taxes = UnicodeAttribute()
+    lines = ListAttribute[SaleLineMap](of=SaleLineMap, default=list)
+
+
 class OrderRow(ListedRow):
     tiktok_order_id = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -213,6 +235,8 @@ class OrderRow(ListedRow):
     unmatched_skus = ListAttribute(of=UnicodeAttribute, default=list)
     cancelled_in_shopify = BooleanAttribute(default=False)
     returns_restocked = ListAttribute(of=UnicodeAttribute, default=list)
+    sale = SaleMap(null=True)
+    sale_counted = UnicodeAttribute(null=True)  # the sale state the day's figures hold of it
     version = NumberAttribute()
 
 

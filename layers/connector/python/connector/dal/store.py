@@ -8,7 +8,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -40,6 +40,7 @@ from connector.dal.rows import (
     TableRow,
     TikTokShopLookupRow,
 )
+from connector.dal.sales_days import SalesDays, add_day_moves
 from connector.dal.table import (
     CONDITION_FAILED,
     Page,
@@ -64,6 +65,7 @@ from connector.domain.entities import (
     TikTokConnection,
     Warehouse,
 )
+from connector.domain.sales import DayMoves, add_moves, sales_move
 from connector.domain.status import ALL_COUNTERS
 
 
@@ -93,6 +95,14 @@ class VersionedWrite:
     deltas: Mapping[str, int]
     delivery: Delivery | None = None
 
+    def with_sales(self) -> tuple[VersionedWrite, DayMoves]:
+        """An order's write, recording the state its sale counts in, and the days it moves
+        (domain/sales.py): written in the same transaction, like the counters."""
+        if not isinstance(self.entity, Order):
+            return self, {}
+        order, moves = sales_move(self.entity)
+        return replace(self, entity=order), moves
+
 
 class CommitOutcome(StrEnum):
     APPLIED = "applied"
@@ -109,7 +119,7 @@ RECOUNT_PAGE = 1000
 PLANS_DUE_LOOKBACK_DAYS = 62
 
 
-class Store(ActivityProgress):
+class Store(ActivityProgress, SalesDays):
     """Reads and writes every item of the connector's table through PynamoDB."""
 
     def __init__(self, counter_shards: int) -> None:
@@ -528,12 +538,13 @@ class Store(ActivityProgress):
         """Write the entity's version ``version + 1`` if the stored one is still ``version``, with its
         delivery marker and counter moves."""
         moves = {name: delta for name, delta in write.deltas.items() if delta}
-        if not moves and write.delivery is None:
+        write, sales = write.with_sales()
+        if not moves and write.delivery is None and not sales:
             row, condition = _row_of(write.entity)
             # A lone item needs no transaction: half the write units.
             return CommitOutcome.APPLIED if applied(row.save, condition=condition) else CommitOutcome.CONFLICT
         try:
-            self._transact([write])
+            self._transact([write], {write.entity.shop: sales})
         except TransactWriteError as error:
             return _why_cancelled(error, write.delivery is not None)
         return CommitOutcome.APPLIED
@@ -554,8 +565,12 @@ class Store(ActivityProgress):
         than DynamoDB's 100 items, or an error that leaves the outcome unknown; committing each on
         its own then tells which, and fails alone. One transaction of 10 events costs DynamoDB
         Local about what 3 single-event ones do."""
+        with_sales = [write.with_sales() for write in writes]
+        sales: dict[str, DayMoves] = {}
+        for write, moves in with_sales:
+            add_moves(sales.setdefault(write.entity.shop, {}), moves)
         try:
-            self._transact(writes)
+            self._transact([write for write, _ in with_sales], sales)
         except TransactWriteError:
             return False
         return True
@@ -733,11 +748,12 @@ class Store(ActivityProgress):
         return deleted
 
     # --- internals --------------------------------------------------------------------------
-    def _transact(self, writes: Sequence[VersionedWrite]) -> None:
-        """One TransactWriteItems: each row under its condition with its delivery marker, and the
-        counter moves summed into one shard per shop. Totals are sums over a shop's shards, so any
-        shard can take them: the shard of the shop's first item (concurrent writers start with
-        other items)."""
+    def _transact(self, writes: Sequence[VersionedWrite], sales: Mapping[str, DayMoves]) -> None:
+        """One TransactWriteItems: each row under its condition with its delivery marker, the
+        counter moves summed into one shard per shop, and the sales moves into one item per
+        shop-day (``sales``, by shop). Totals are sums over a
+        shop's shards, so any shard can take them: the shard of the shop's first item (concurrent
+        writers start with other items)."""
         summed: dict[str, Counter[str]] = {}
         shard_of: dict[str, int] = {}
         with TransactWrite(connection=connection()) as transaction:
@@ -755,6 +771,8 @@ class Store(ActivityProgress):
                 if actions:
                     shard = CounterShardRow(keys.shop_pk(shop), keys.counter_sk(shard_of[shop]))
                     transaction.update(shard, actions=actions)
+            for shop, moves in sales.items():
+                add_day_moves(transaction, shop, moves)
 
     def has_delivery(self, shop: str, delivery: Delivery) -> bool:
         return (

@@ -167,6 +167,8 @@ class Shop:
     tiktok_webhooks_missing: tuple[str, ...] = ()
     installed_at: datetime | None = None
     uninstalled_at: datetime | None = None
+    iana_timezone: str | None = None  # Shopify's shop.ianaTimezone: the days of its sales
+    currency: str | None = None  # Shopify's shop.currencyCode
 
     @property
     def warehouse_id(self) -> str | None:
@@ -273,6 +275,35 @@ class Product:
 
 
 @dataclass(frozen=True)
+class SaleLine:
+    """What one product sold in an order: units and their price after discounts."""
+
+    product: str  # the Shopify product id, or "tt:" + TikTok's when no product of ours sells it
+    units: int
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class Sale:
+    """An order's amounts from TikTok's detail (decimal, the order's currency), and its day."""
+
+    day: str  # ISO date of the payment in the shop's time zone
+    currency: str
+    units: int
+    gross: Decimal  # the lines' original prices
+    seller_discount: Decimal
+    platform_discount: Decimal
+    shipping: Decimal  # after its discounts
+    taxes: Decimal
+    lines: tuple[SaleLine, ...] = ()
+
+    @property
+    def net(self) -> Decimal:
+        """TikTok's sub_total: gross less the seller's and the platform's discounts."""
+        return self.gross - self.seller_discount - self.platform_discount
+
+
+@dataclass(frozen=True)
 class Order:
     shop: str
     tiktok_order_id: str
@@ -296,6 +327,8 @@ class Order:
     unmatched_skus: tuple[str, ...] = ()  # TikTok SKUs of no variant of ours: custom lines in Shopify
     cancelled_in_shopify: bool = False  # TikTok's cancellation reached the Shopify order
     returns_restocked: tuple[str, ...] = ()  # TikTok return ids whose units went back to Shopify's stock
+    sale: Sale | None = None  # its amounts, once TikTok's detail was read (domain/sales.py)
+    sale_counted: str | None = None  # the SaleState its sale counts in, in the day's figures
     version: int = 0
 
 

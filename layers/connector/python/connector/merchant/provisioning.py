@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from connector.clients.shopify.errors import ShopifyAuthError, ShopifyUnavailableError
 from connector.domain.entities import InstallState, Shop
@@ -43,15 +44,28 @@ def ensure_shop(ports: Ports, domain: str, session_token: str) -> Shop:
     tokens = token_fields(ports, domain, token, now)
     if shop is None:
         shop = Shop(domain=domain, installed_at=now, **tokens)
+        shop = replace(shop, **_shop_facts(ports, shop))
         plan_from_shopify(ports, shop, now)  # first: a failed read leaves no shop without a plan
         store.save_shop(shop)
         return shop
     if installed:  # the same installation, with a token that can be refreshed again
-        store.update_shop(domain, **tokens)
-        return replace(shop, **tokens)
+        renewed = {
+            **tokens,
+            **(_shop_facts(ports, replace(shop, **tokens)) if not shop.iana_timezone else {}),
+        }
+        store.update_shop(domain, **renewed)
+        return replace(shop, **renewed)
     reinstalled = replace(
         shop, install_state=InstallState.INSTALLED, installed_at=now, uninstalled_at=None, **tokens
     )
+    facts = _shop_facts(ports, reinstalled)
+    reinstalled = replace(reinstalled, **facts)
     plan_from_shopify(ports, reinstalled, now)  # before the shop counts as installed again
-    store.update_shop(domain, install_state=InstallState.INSTALLED, installed_at=now, **tokens)
+    store.update_shop(domain, install_state=InstallState.INSTALLED, installed_at=now, **tokens, **facts)
     return reinstalled
+
+
+def _shop_facts(ports: Ports, shop: Shop) -> dict[str, Any]:
+    """The shop's time zone and currency, as Shopify says them: the days and money of its sales."""
+    facts = ports.shopify_admin(shop).shop_facts()
+    return {"iana_timezone": facts.iana_timezone, "currency": facts.currency}

@@ -242,3 +242,11 @@ query ConnectorActiveSubscriptions {
   }
 }
 """
+
+# The shop's own facts the sales figures need (objects/Shop): its IANA time zone, which decides the
+# day a sale counts on, and the currency its amounts are shown in.
+SHOP_FACTS_QUERY = """
+query ConnectorShopFacts {
+  shop { ianaTimezone currencyCode }
+}
+"""

@@ -106,6 +106,14 @@ class AppSubscription:
 
 
 @dataclass(frozen=True, slots=True)
+class ShopFacts:
+    """Shopify's shop.ianaTimezone ("America/New_York") and shop.currencyCode ("USD")."""
+
+    iana_timezone: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
 class ActiveSubscription:
     """One of currentAppInstallation.activeSubscriptions."""
 

@@ -38,6 +38,7 @@ from connector.clients.shopify.documents import (
     PRODUCTS_COUNT_QUERY,
     PRODUCTS_QUERY,
     REFUND_CREATE,
+    SHOP_FACTS_QUERY,
     VARIANT_COST,
 )
 from connector.clients.shopify.errors import ShopifyError, ShopifyOrderRejectedError, ShopifyUserError
@@ -46,6 +47,7 @@ from connector.clients.shopify.models import (
     ActiveSubscription,
     AppSubscription,
     BulkOperation,
+    ShopFacts,
     ShopifyLocation,
     ShopifyOrderLineItem,
     ShopifyProduct,
@@ -449,6 +451,11 @@ class ShopifyShopClient:
         result = data["appSubscriptionCreate"]
         parsing.raise_user_errors("appSubscriptionCreate", result)
         return parsing.app_subscription(result["appSubscription"], result["confirmationUrl"])
+
+    def shop_facts(self) -> ShopFacts:
+        """The shop's time zone and currency (objects/Shop: ianaTimezone, currencyCode)."""
+        data = self._graphql.execute(SHOP_FACTS_QUERY, {}, operation="ConnectorShopFacts", estimated_cost=1)
+        return ShopFacts(iana_timezone=data["shop"]["ianaTimezone"], currency=data["shop"]["currencyCode"])
 
     def active_subscriptions(self) -> list[ActiveSubscription]:
         """The subscriptions Shopify bills the shop now (at most one: a shop has one active app
