@@ -7,7 +7,7 @@ with ``api_version`` and ``[[webhooks.subscriptions]]`` entries of ``topics`` (o
 configuration", /docs/apps/build/cli-for-apps/app-configuration; "Manage webhook subscriptions",
 /docs/apps/build/webhooks/subscribe; "Privacy law compliance", /docs/apps/build/privacy-law-compliance).
 
-The topics are the ones the Shopify door takes (``TOPIC_PAYLOADS``, kept equal to the processor's
+The topics are the ones the Shopify door takes (``TOPIC_FIELDS``, kept equal to the processor's
 ``TOPICS`` by tests/unit/test_vocabularies.py), the address the route table's Shopify door, the
 API version the client's: nothing is listed twice.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from connector import routes
 from connector.clients.shopify.admin import API_VERSION
-from connector.webhooks.shopify import PRIVACY_TOPICS, TOPIC_PAYLOADS
+from connector.webhooks.shopify_delivery import PRIVACY_TOPICS, TOPIC_FIELDS
 
 FILE_NAME = "shopify.app.toml"
 APP_NAME = "TikTok Shop Connector"
@@ -37,8 +37,8 @@ class AppUrls:
 
 def subscribed_topics() -> tuple[list[str], list[str]]:
     """The door's topics, split into ordinary topics and Shopify's mandatory compliance topics."""
-    topics = [topic for topic in TOPIC_PAYLOADS if topic not in PRIVACY_TOPICS]
-    compliance = [topic for topic in TOPIC_PAYLOADS if topic in PRIVACY_TOPICS]
+    topics = [topic for topic in TOPIC_FIELDS if topic not in PRIVACY_TOPICS]
+    compliance = [topic for topic in TOPIC_FIELDS if topic in PRIVACY_TOPICS]
     return topics, compliance
 
 
