@@ -1,5 +1,6 @@
 """The sample webhooks in events/: signed like their senders sign them, as HTTP requests or as the
-API Gateway HTTP API (payload 2.0) events those requests become at the doors. Used by the tests and by `make run`'s demo replay.
+API Gateway HTTP API (payload 2.0) events those requests become at the doors. Used by the tests
+and by `make run`'s demo replay.
 
 `python -m local.events` rewrites the derived samples (API Gateway events, an SQS batch) from the
 webhook samples with the local secrets.
