@@ -196,5 +196,5 @@ def test_a_tiktok_envelope_without_its_shop_or_time_is_refused_before_its_data_i
 
     raw = json.dumps({"type": 1, "data": {}}).encode()
     headers = {"authorization": tiktok_signature(raw, "key", "secret")}
-    with pytest.raises(MalformedWebhookError, match="^shop_id: Field required; timestamp: Field required$"):
+    with pytest.raises(MalformedWebhookError, match=r"^shop_id: Field required; timestamp: Field required$"):
         tiktok_delivery.from_https(headers, raw, "key", "secret")
