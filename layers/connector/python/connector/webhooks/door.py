@@ -1,6 +1,6 @@
 """What both HTTPS webhook doors share: the request as API Gateway's HTTP API hands it to Lambda
 (payload format 2.0), the answer, and one line per delivery that is both its log record and its
-metric.
+metric, printed as Powertools' logger and metrics would print them.
 
 Written with the standard library, not Powertools' event handler, logger and metrics: a door's cold
 start is the sender's wait, and those three cost more to import than everything else a door needs
@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,8 +25,6 @@ from connector.wiring import Ports, process_ports
 
 Event = dict[str, Any]
 LogicWithPorts = Callable[[Ports, Event, Any], Event]
-
-_log = logging.getLogger("connector.door")
 
 
 @dataclass(frozen=True)
@@ -61,56 +57,33 @@ def serve(event: Event, accept: Callable[[Request], str]) -> Event:
 
 
 def report(metric: Metric, per: str, message: str, **fields: Any) -> None:
-    """One delivery's line: the count of ``metric`` per ``per`` and what an operator reads
-    (never a payload: it may carry personal data)."""
+    """One delivery's line: the count of ``metric`` per ``per`` and what an operator reads (never a
+    payload: it may carry personal data). Where metrics are off (locally), a plain log line at INFO."""
     name = metric_name(metric, per)
-    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
-        _log.info(message, extra={"fields": {**fields, "metric": name}})
-        return
-    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "service_undefined")
     line = {
-        "_aws": {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [["service"]],
-                    "Metrics": [{"Name": name, "Unit": "Count"}],
-                }
-            ],
-        },
-        "service": service,
         "level": "INFO",
         "message": message,
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "service": os.environ.get("POWERTOOLS_SERVICE_NAME", "service_undefined"),
         "function_request_id": _request_id,
         **fields,
-        name: 1,
     }
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
+        if os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO").upper() not in ("DEBUG", "INFO"):
+            return
+        line["metric"] = name
+    else:
+        metrics = [{"Name": name, "Unit": "Count"}]
+        cloudwatch = [{"Namespace": NAMESPACE, "Dimensions": [["service"]], "Metrics": metrics}]
+        line = {
+            "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": cloudwatch},
+            **line,
+            name: 1,
+        }
+    # Lambda sends a function's standard output to CloudWatch Logs, which reads EMF lines as metrics.
     print(json.dumps(line, default=str), flush=True)
 
 
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "level": record.levelname,
-            "message": record.getMessage(),
-            "timestamp": self.formatTime(record),
-            "service": os.environ.get("POWERTOOLS_SERVICE_NAME", "service_undefined"),
-            "function_request_id": _request_id,
-            **getattr(record, "fields", {}),
-        }
-        return json.dumps(entry, default=str)
-
-
-def _configure_log() -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(_JsonFormatter())
-    _log.addHandler(handler)
-    _log.propagate = False
-    _log.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO").upper())
-
-
-_configure_log()
 _request_id: str | None = None
 
 
