@@ -751,8 +751,8 @@ class Topic:
 
 _TT = TikTokType
 # Every topic the processor applies, by sender and topic (TikTok: its type number). The doors
-# accept what their payload tables know (webhooks/shopify.py, webhooks/tiktok.py); a test keeps
-# both sides equal.
+# accept what their field tables know (webhooks/shopify_delivery.py, webhooks/tiktok_delivery.py);
+# tests keep those, the payload models and this table equal.
 TOPICS: dict[tuple[Source, str], Topic] = {
     (Source.SHOPIFY, "products/create"): Topic(Applier._shopify_product_upsert, changes="product"),
     (Source.SHOPIFY, "products/update"): Topic(Applier._shopify_product_upsert, changes="product"),
