@@ -1,5 +1,6 @@
 """Ingest: Shopify webhooks acknowledged per second by the ingest handler in-process (verify, parse,
-look up the shop, enqueue) against the same count of bare HMAC computations over the same bodies."""
+keep the processor's fields, enqueue) against the same count of bare HMAC computations over the same
+bodies."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class AppendingQueue:
 
 
 def signed_events(shop: str, count: int) -> list[tuple[dict[str, Any], bytes]]:
-    """API Gateway events of distinct, signed products/create deliveries, with their raw bodies."""
+    """HTTP API events of distinct, signed products/create deliveries, with their raw bodies."""
     from local.events import load, shopify_request
 
     sample = load("webhooks/shopify/products-create.json")["body"]

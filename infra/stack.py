@@ -19,6 +19,7 @@ from connector.queues import BODY_KEY_PREFIX
 from connector.secrets import Secret
 from infra.components.api import ApiConstruct
 from infra.components.data import DataConstruct
+from infra.components.doors_api import WebhookDoorsApi
 from infra.components.functions import FUNCTIONS_DIR, FunctionFactory, Layers, add_environment
 from infra.components.hosting import WEB_DIR, HostingConstruct
 from infra.components.ingestion import ShopifyPartnerEvents
@@ -38,7 +39,6 @@ DASHBOARD_CONCURRENCY = 50
 # DynamoDB actions per function, from the Store methods each one's code path calls
 # (connector/dal/store.py and its activity_progress.py). TransactWriteItems is authorized by the
 # Put/Update actions it holds.
-READ_SHOP = ("dynamodb:GetItem",)  # get_shop, shop_for_tiktok
 SERVE_DASHBOARD = (
     "dynamodb:DescribeTable",  # ping (GET /health)
     "dynamodb:GetItem",  # shop, plan, product, order
@@ -102,7 +102,9 @@ class ConnectorStack(Stack):
             "ScheduledWork": self.queues.scheduled_work_dlq,
         }
         bodies = {"QUEUED_BODIES_BUCKET": self.queues.bodies.bucket_name}
-        self._doors({**base, **bodies, "EVENTS_QUEUE_URL": self.queues.events.queue_url})
+        # The doors read no table (the processor decides which shop a delivery is for).
+        doors = {name: value for name, value in base.items() if name != "TABLE_NAME"}
+        self.doors = self._doors({**doors, **bodies, "EVENTS_QUEUE_URL": self.queues.events.queue_url})
         sends_jobs = {
             **base,
             "JOBS_QUEUE_URL": self.queues.jobs.queue_url,
@@ -115,8 +117,14 @@ class ConnectorStack(Stack):
         self._jobs(sends_jobs)
         self._schedules({**sends_jobs, "SCHEDULED_WORK_QUEUE_URL": self.queues.scheduled_work.queue_url})
 
-        self.api = ApiConstruct(self, "Api", self._behind_api(), allowed_origin=hosting.origin)
+        self.api = ApiConstruct(
+            self, "Api", self._served_by(routes.Gateway.REST), allowed_origin=hosting.origin
+        )
         self.functions["dashboard"].add_environment("PUBLIC_API_URL", self.api.base_url)
+        # Where TikTok is told to send a shop's webhooks: connecting (dashboard), the daily check
+        # (scheduler) and work queued from either (jobs).
+        for name in ("dashboard", "jobs", "scheduler"):
+            self.functions[name].add_environment("WEBHOOKS_URL", self.doors.url)
         hosting.publish(self.api.base_url, base["SHOPIFY_API_KEY"])
         MonitoringConstruct(
             self,
@@ -136,9 +144,9 @@ class ConnectorStack(Stack):
 
     def _shopify_app_toml(self, client_id: str) -> None:
         """shopify.app.toml beside the template, once the deploy-time addresses are known: the
-        template holds only tokens for them, so they come as context (publicApiUrl, dashboardUrl:
-        the ApiUrl and DashboardUrl outputs of a first deploy, or a custom domain)."""
-        api_url, page_url = (self.node.try_get_context(k) for k in ("publicApiUrl", "dashboardUrl"))
+        template holds only tokens for them, so they come as context (webhooksUrl, dashboardUrl:
+        the WebhooksUrl and DashboardUrl outputs of a first deploy, or a custom domain)."""
+        api_url, page_url = (self.node.try_get_context(k) for k in ("webhooksUrl", "dashboardUrl"))
         if not (client_id and api_url and page_url):
             return
         scopes = self.node.try_get_context("shopifyScopes") or ""
@@ -146,14 +154,15 @@ class ConnectorStack(Stack):
         assert stage is not None  # a stack always lives in an app
         write_shopify_app_toml(stage.outdir, client_id, AppUrls(api_url, page_url), scopes)
 
-    def _doors(self, environment: dict[str, str]) -> None:
-        """The webhook functions: verify, look the shop up, queue the event."""
+    def _doors(self, environment: dict[str, str]) -> WebhookDoorsApi:
+        """The webhook functions (verify, check, queue: no table) and the HTTP API in front."""
         for name, secret in (
             ("shopify_webhook", Secret.SHOPIFY_API_SECRET),
             ("tiktok_webhook", Secret.TIKTOK_APP_SECRET),
         ):
             door = self.factory.build(self, name, environment)
-            self._grant(door, READ_SHOP, [secret], send_to=[self.queues.events])
+            add_environment(door, self.secrets.grant_read(door, secret))
+            self.queues.events.grant_send_messages(door)
             self._grant_bodies(door, "s3:PutObject")
         partner_source = self.node.try_get_context("shopifyPartnerEventSource")
         if partner_source:
@@ -161,6 +170,7 @@ class ConnectorStack(Stack):
                 self, "ShopifyPartnerEvents", partner_source, self.functions["shopify_webhook"]
             )
             self.dead_letter_queues["PartnerEvents"] = partner.failed
+        return WebhookDoorsApi(self, "Doors", self._served_by(routes.Gateway.HTTP))
 
     def _dashboard(self, environment: dict[str, str]) -> None:
         # 29 s: API Gateway's integration timeout.
@@ -224,8 +234,8 @@ class ConnectorStack(Stack):
         schedules = SchedulesConstruct(self, "Schedules", scheduler)
         self.dead_letter_queues["Schedules"] = schedules.dead_letters
 
-    def _behind_api(self) -> dict[str, lambda_.IFunction]:
-        served = routes.functions_served()
+    def _served_by(self, gateway: routes.Gateway) -> dict[str, lambda_.IFunction]:
+        served = routes.functions_served(gateway)
         missing = set(served) - set(self.functions)
         if missing:
             raise ValueError(f"routes name functions the stack does not build: {sorted(missing)}")
@@ -266,10 +276,15 @@ class ConnectorStack(Stack):
     def _outputs(self, hosting: HostingConstruct) -> None:
         base = self.api.base_url
         CfnOutput(self, "ApiUrl", value=base, description="The API (PUBLIC_API_URL)")
-        CfnOutput(self, "ShopifyWebhookUrl", value=f"{base}/webhooks/shopify", description="Shopify webhooks")
-        CfnOutput(
-            self, "TikTokWebhookUrl", value=f"{base}/webhooks/tiktok", description="TikTok Shop webhooks"
-        )
+        doors = self.doors.url
+        CfnOutput(self, "WebhooksUrl", value=doors, description="The webhook doors' API (WEBHOOKS_URL)")
+        for output, function, sender in (
+            ("ShopifyWebhookUrl", "shopify_webhook", "Shopify"),
+            ("TikTokWebhookUrl", "tiktok_webhook", "TikTok Shop"),
+        ):
+            CfnOutput(
+                self, output, value=f"{doors}{routes.path_of(function)}", description=f"{sender} webhooks"
+            )
         CfnOutput(
             self,
             "TikTokRedirectUrl",

@@ -1,5 +1,6 @@
 """The sample webhooks in events/: signed like their senders sign them, as HTTP requests or as the
-API Gateway events those requests become. Used by the tests and by `make run`'s demo replay.
+API Gateway HTTP API (payload 2.0) events those requests become at the doors. Used by the tests
+and by `make run`'s demo replay.
 
 `python -m local.events` rewrites the derived samples (API Gateway events, an SQS batch) from the
 webhook samples with the local secrets.
@@ -16,10 +17,10 @@ from typing import Any
 
 import requests
 
-from connector.webhooks.message import QueuedWebhook, Source
+from connector.webhooks import shopify_delivery, tiktok_delivery
 from connector.webhooks.signatures import shopify_signature, tiktok_signature
 from local.dynamodb import LOCAL_APP_CONFIG
-from local.server import proxy_event
+from local.server import http_api_event
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 DEMO_SHOP = "demo-shop.myshopify.com"
@@ -36,7 +37,8 @@ class SignedRequest:
         return requests.post(base_url + self.path, data=self.body, headers=self.headers, timeout=10)
 
     def api_gateway_event(self) -> dict[str, Any]:
-        return proxy_event("POST", self.path, list(self.headers.items()), self.body, "127.0.0.1")
+        """The event the door's HTTP API route hands its function."""
+        return http_api_event("POST", self.path, list(self.headers.items()), self.body, "127.0.0.1")
 
 
 def _secret(name: str) -> str:
@@ -91,30 +93,23 @@ def write_derived_samples() -> None:
     order = tiktok_request("type-1")
     for name, request in (("shopify-products-create", create), ("tiktok-order-status", order)):
         (gateway / f"{name}.json").write_text(json.dumps(request.api_gateway_event(), indent=2) + "\n")
+    # What the doors queue for them (the TikTok door names only the TikTok shop).
+    lowered = {name.lower(): value for name, value in create.headers.items()}
     messages = [
-        QueuedWebhook(
-            source=Source.SHOPIFY,
-            delivery_id=create.headers["X-Shopify-Webhook-Id"],
-            shop=DEMO_SHOP,
-            topic="products/create",
-            occurred_at=1795700000,
-            body=create.body.decode(),
-        ),
-        QueuedWebhook(
-            source=Source.TIKTOK,
-            delivery_id="7327112393057371910",
-            shop=DEMO_SHOP,
-            topic="1",
-            occurred_at=1795700000,
-            body=order.body.decode(),
-        ),
+        shopify_delivery.from_https(lowered, create.body, _secret("SHOPIFY_API_SECRET")).message(1795700000),
+        tiktok_delivery.from_https(
+            {"authorization": order.headers["Authorization"]},
+            order.body,
+            _secret("TIKTOK_APP_KEY"),
+            _secret("TIKTOK_APP_SECRET"),
+        ).message(),
     ]
     batch = {
         "Records": [
             {
                 "messageId": f"059f36b4-87a3-44ab-83d2-66197991234{i}",
                 "receiptHandle": f"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a{i}",
-                "body": m.model_dump_json(),
+                "body": m,
                 "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795700000000"},
                 "messageAttributes": {},
                 "md5OfBody": "",

@@ -1,6 +1,7 @@
-"""The local API Gateway: one HTTP server on 127.0.0.1 that turns each request into a REST API (v1)
-proxy event, calls the real handler module named by the shared route table, and returns its
-response verbatim.
+"""The local API Gateway: one HTTP server on 127.0.0.1 that turns each request into the event the
+deployed API hands its function (the REST API's v1 proxy event for the merchant's routes, the HTTP
+API's payload 2.0 event for the webhook doors, as the route table says), calls the real handler
+module named by the shared route table, and returns its response verbatim.
 """
 
 from __future__ import annotations
@@ -89,6 +90,68 @@ def proxy_event(
     }
 
 
+def http_api_event(
+    method: str,
+    raw_path: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    stage: str = "$default",
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload format 2.0) event for one HTTP request: header names in
+    lowercase, repeated headers joined by commas, the body base64-encoded unless it is text."""
+    url = urlsplit(raw_path)
+    joined: dict[str, str] = {}
+    for name, value in headers:
+        joined[name.lower()] = f"{joined[name.lower()]},{value}" if name.lower() in joined else value
+    matched = routes.match(method, url.path)
+    route_key = f"{method} {matched[0].path}" if matched else "$default"
+    try:
+        text, is_base64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, is_base64 = base64.b64encode(body).decode(), True
+    now = time.time()
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": url.path,
+        "rawQueryString": url.query,
+        "headers": joined,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": joined.get("host", "127.0.0.1"),
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": url.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": joined.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route_key,
+            "stage": stage,
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": is_base64,
+    }
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(url.query, keep_blank_values=True):
+        query[name] = f"{query[name]},{value}" if name in query else value
+    if query:
+        event["queryStringParameters"] = query
+    if matched and matched[1]:
+        event["pathParameters"] = matched[1]
+    if body:
+        event["body"] = text
+    return event
+
+
+EVENT_OF = {routes.Gateway.REST: proxy_event, routes.Gateway.HTTP: http_api_event}
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "connector-local"
     protocol_version = "HTTP/1.1"
@@ -119,7 +182,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             else:
                 self._send_error(HTTPStatus.NOT_FOUND, "not_found", f"no route for {path}")
             return
-        event = proxy_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
+        make_event = EVENT_OF[matched[0].gateway]
+        event = make_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
         function = matched[0].function
         try:
             with self.locks[function]:

@@ -1,48 +1,37 @@
-"""Shopify webhooks in: HTTPS (API Gateway) and the EventBridge partner bus, one parser, one queue."""
+"""Shopify webhooks in: HTTPS (API Gateway's HTTP API) and the EventBridge partner bus, one parser,
+one queue. Whether the shop is known and installed is the processor's to decide, with the batch's
+other reads: the door reads no table."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from connector.api.errors import register_error_handlers
-from connector.api.http import raw_body
-from connector.observability import Metric, count, logger
+from connector.metric_names import Metric
 from connector.secrets import Secret
-from connector.webhooks import ingest, shopify
-from connector.wiring import Ports, entry_point
-
-app = APIGatewayRestResolver()
-register_error_handlers(app)
+from connector.webhooks import door, shopify_delivery
+from connector.webhooks.envelope import Acceptance
+from connector.wiring import Ports
 
 
-@app.post("/webhooks/shopify")
-def receive_https() -> dict[str, str]:
-    ports: Ports = app.context["ports"]
-    secret = ports.secret(Secret.SHOPIFY_API_SECRET)
-    webhook = shopify.from_https(app.current_event.headers, raw_body(app.current_event), secret)
-    return {"status": _accept(ports, webhook)}
+def lambda_handler_with(ports: Ports, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if "detail-type" in event:  # the EventBridge door
+        return {"status": _accept(ports, shopify_delivery.from_eventbridge(event))}
+
+    def accept(request: door.Request) -> str:
+        secret = ports.secret(Secret.SHOPIFY_API_SECRET)
+        return _accept(ports, shopify_delivery.from_https(request.headers, request.body, secret))
+
+    return door.serve(event, accept)
 
 
-def _accept(ports: Ports, webhook: shopify.ShopifyWebhook) -> str:
-    if webhook.subscribed:
-        message = webhook.to_message(received_at=int(time.time()))
-        outcome = ingest.accept(message, ports.store, ports.events)
-    else:
-        outcome = ingest.Acceptance.UNSUBSCRIBED
-    count(Metric.SHOPIFY_WEBHOOK, per=outcome.value)
-    logger.info("shopify webhook", topic=webhook.topic, shop=webhook.shop, outcome=outcome.value)
+def _accept(ports: Ports, delivery: shopify_delivery.ShopifyDelivery) -> str:
+    outcome = Acceptance.UNSUBSCRIBED
+    if delivery.subscribed:
+        ports.events.send(delivery.message(received_at=int(time.time())))
+        outcome = Acceptance.QUEUED
+    door.report(Metric.SHOPIFY_WEBHOOK, outcome, "shopify webhook", topic=delivery.topic, shop=delivery.shop)
     return outcome.value
 
 
-def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if "detail-type" in event:  # the EventBridge door
-        return {"status": _accept(ports, shopify.from_eventbridge(event))}
-    app.append_context(ports=ports)
-    return app.resolve(event, context)
-
-
-lambda_handler = entry_point(lambda_handler_with)
+lambda_handler = door.entry_point(lambda_handler_with)

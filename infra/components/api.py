@@ -1,8 +1,9 @@
-"""API: the REST API whose routes come from the shared route table (connector.routes).
+"""API: the REST API of the merchant's routes, from the shared route table (connector.routes; the
+webhook doors are on their own HTTP API, infra/components/doors_api.py).
 
-Every request reaches a function with its raw body: webhooks are verified by their HMAC, merchant
-routes by the Shopify session token, and the body by the function's own validation (Powertools'
-OpenAPI validation), so API Gateway neither authorizes nor validates.
+Every request reaches a function with its raw body: merchant routes are verified by the Shopify
+session token, and the body by the function's own validation (Powertools' OpenAPI validation), so
+API Gateway neither authorizes nor validates.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from connector import routes
 from infra.components.nag import acknowledge
 
 STAGE = "prod"
-# Throttling per method (requests per second, burst), so that one door's flood cannot take another
-# door's share: the webhook doors get the most; the dashboard's routes (anonymous requests reach
-# them before any token check) and /health get their own, smaller limits.
+# Throttling per method (requests per second, burst): the dashboard's routes (anonymous requests
+# reach them before any token check) and /health get their own limits; the webhook doors are on
+# another API with theirs.
 RATE_LIMIT = 200  # the stage's default for every method, the dashboard's routes included
 BURST_LIMIT = 400
-WEBHOOK_RATE_LIMIT, WEBHOOK_BURST_LIMIT = 1000, 2000
 HEALTH_RATE_LIMIT, HEALTH_BURST_LIMIT = 10, 20
 # Paths the hosted dashboard page calls from its own origin.
 BROWSER_PATH_PREFIXES = ("/v1/", "/openapi.json")
@@ -44,7 +44,7 @@ class ApiConstruct(Construct):
             self,
             "RestApi",
             rest_api_name="tiktok-shop-connector",
-            description="TikTok Shop connector: webhooks and the merchant dashboard API",
+            description="TikTok Shop connector: the merchant dashboard API",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             # The account-level role that lets API Gateway write access and execution logs.
             cloud_watch_role=True,
@@ -63,14 +63,15 @@ class ApiConstruct(Construct):
         )
         integrations = {name: apigateway.LambdaIntegration(fn) for name, fn in functions.items()}
         with_preflight: set[str] = set()
-        for route in routes.ROUTES:
+        served = routes.routes_of(routes.Gateway.REST)
+        for route in served:
             resource = self.api.root.resource_for_path(route.path)
             resource.add_method(route.method, integrations[route.function])
             if route.path.startswith(BROWSER_PATH_PREFIXES) and route.path not in with_preflight:
                 with_preflight.add(route.path)
                 resource.add_cors_preflight(
                     allow_origins=[allowed_origin],
-                    allow_methods=sorted(r.method for r in routes.ROUTES if r.path == route.path),
+                    allow_methods=sorted(r.method for r in served if r.path == route.path),
                     allow_headers=["Authorization", "Content-Type"],
                     max_age=Duration.hours(1),
                 )
@@ -91,22 +92,22 @@ class ApiConstruct(Construct):
 
     def _acknowledge_findings(self) -> None:
         why_no_authorizer = (
-            "Authentication is in the functions: webhooks by the sender's HMAC over the raw body, "
-            "/v1 routes by the Shopify session token (HS256, audience, shop); /health, /openapi.json, "
-            "the OAuth callback (signed single-use state) and CORS preflights are public by design."
+            "Authentication is in the function: /v1 routes by the Shopify session token (HS256, "
+            "audience, shop); /health, /openapi.json, the OAuth callback (signed single-use state) "
+            "and CORS preflights are public by design."
         )
         acknowledge(self.api, "APIG4", why_no_authorizer)
         acknowledge(self.api, "COG4", why_no_authorizer + " Merchants are Shopify users, not Cognito users.")
         acknowledge(
             self.api,
             "APIG2",
-            "Requests are validated by the functions (Powertools OpenAPI validation, webhook parsers), "
-            "which must see the raw body to verify signatures and answer the contract's error shape.",
+            "Requests are validated by the function (Powertools OpenAPI validation), which answers "
+            "the contract's error shape.",
         )
         acknowledge(
             self.api,
             "APIG3",
-            "No WAF: every request is authenticated by HMAC or session token in the function, and stage "
+            "No WAF: every request is authenticated by session token in the function, and stage "
             "throttling bounds the load; a web ACL would add cost without a rule to put in it yet.",
         )
         role = self.api.node.find_child("CloudWatchRole")
@@ -118,20 +119,12 @@ class ApiConstruct(Construct):
 
 
 def _method_throttling() -> dict[str, apigateway.MethodDeploymentOptions]:
-    """Each webhook door and /health with limits of their own (keys are "/{path}/{METHOD}")."""
-    limits = {"shopify_webhook": (WEBHOOK_RATE_LIMIT, WEBHOOK_BURST_LIMIT)}
-    limits["tiktok_webhook"] = limits["shopify_webhook"]
-    options = {
-        f"{route.path}/{route.method}": apigateway.MethodDeploymentOptions(
-            throttling_rate_limit=limits[route.function][0], throttling_burst_limit=limits[route.function][1]
+    """/health with limits of its own (keys are "/{path}/{METHOD}")."""
+    return {
+        "/health/GET": apigateway.MethodDeploymentOptions(
+            throttling_rate_limit=HEALTH_RATE_LIMIT, throttling_burst_limit=HEALTH_BURST_LIMIT
         )
-        for route in routes.ROUTES
-        if route.function in limits
     }
-    options["/health/GET"] = apigateway.MethodDeploymentOptions(
-        throttling_rate_limit=HEALTH_RATE_LIMIT, throttling_burst_limit=HEALTH_BURST_LIMIT
-    )
-    return options
 
 
 def _json_access_log() -> apigateway.AccessLogFormat:

@@ -36,7 +36,7 @@ CONTEXT = {
     "tiktokServiceId": "7000000000000000009",
     "shopifyPartnerEventSource": "aws.partner/shopify.com/1234/tiktok-connector",
     # The deploy-time addresses shopify.app.toml needs (the template holds only tokens for them).
-    "publicApiUrl": "https://api.connector.example",
+    "webhooksUrl": "https://hooks.connector.example",
     "dashboardUrl": "https://app.connector.example",
     "shopifyScopes": "read_products,read_inventory,read_orders,write_orders",
 }
@@ -213,8 +213,9 @@ def test_each_function_gets_exactly_the_table_actions_its_code_calls(template: T
     }
 
     put_body, get_body = {"s3:PutObject"}, {"s3:GetObject"}  # bodies too large for a message
-    assert _role_actions(template, "shopify_webhook") == always | send | put_body | {"dynamodb:GetItem"}
-    assert _role_actions(template, "tiktok_webhook") == always | send | put_body | {"dynamodb:GetItem"}
+    # The doors read no table: the processor decides which shop a delivery is for.
+    assert _role_actions(template, "shopify_webhook") == always | send | put_body
+    assert _role_actions(template, "tiktok_webhook") == always | send | put_body
     assert _role_actions(template, "dashboard") == always | send | read_write | {
         "dynamodb:DescribeTable",  # GET /health
         "dynamodb:DeleteItem",  # OAuth states are single use
@@ -237,6 +238,8 @@ def test_only_the_functions_that_list_by_index_reach_the_indexes(template: Templ
     for service in FUNCTIONS:
         resources = _resources_of(template, service, "dynamodb:")
         expected = [table_arn, index_arns] if service in ("dashboard", "jobs", "scheduler") else [table_arn]
+        if service in ("shopify_webhook", "tiktok_webhook"):
+            expected = []
         assert resources == expected, service
 
 
@@ -305,13 +308,20 @@ def test_each_function_gets_exactly_its_environment(template: Template) -> None:
         "jobs": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL"},
         "scheduler": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL", "SCHEDULED_WORK_QUEUE_URL"},
     }
+    for service in ("dashboard", "jobs", "scheduler"):  # they register TikTok's webhooks
+        own[service].add("WEBHOOKS_URL")
+    doors = ("shopify_webhook", "tiktok_webhook")  # they read no table
     for service in FUNCTIONS:
         variables = _variables(template, service)
-        assert set(variables) == common | identity | secrets[service] | own[service], service
+        table = set() if service in doors else {"TABLE_NAME"}
+        assert set(variables) == common - {"TABLE_NAME"} | table | identity | secrets[service] | own[service]
         assert variables["POWERTOOLS_SERVICE_NAME"] == service
         assert variables["SHOPIFY_API_KEY"] == CONTEXT["shopifyApiKey"]
         assert variables["TIKTOK_APP_KEY"] == CONTEXT["tiktokAppKey"]
-        assert variables["TABLE_NAME"] == {"Ref": _logical_id(template, "AWS::DynamoDB::GlobalTable", "Data")}
+        if table:
+            assert variables["TABLE_NAME"] == {
+                "Ref": _logical_id(template, "AWS::DynamoDB::GlobalTable", "Data")
+            }
 
 
 def test_dashboard_knows_the_api_url_and_the_page_origin(template: Template) -> None:
@@ -494,10 +504,28 @@ def _method_paths(template: Template) -> set[tuple[str, str]]:
 
 
 def test_api_methods_are_exactly_the_route_table_plus_preflights_for_the_page(template: Template) -> None:
+    rest = routes.routes_of(routes.Gateway.REST)
     deployed = _method_paths(template)
-    assert {d for d in deployed if d[0] != "OPTIONS"} == {(r.method, r.path) for r in routes.ROUTES}
+    assert {d for d in deployed if d[0] != "OPTIONS"} == {(r.method, r.path) for r in rest}
     preflights = {path for method, path in deployed if method == "OPTIONS"}
-    assert preflights == {r.path for r in routes.ROUTES if r.path.startswith(("/v1/", "/openapi.json"))}
+    assert preflights == {r.path for r in rest if r.path.startswith(("/v1/", "/openapi.json"))}
+    doors = {
+        r["Properties"]["RouteKey"] for r in template.find_resources("AWS::ApiGatewayV2::Route").values()
+    }
+    assert doors == {f"{r.method} {r.path}" for r in routes.routes_of(routes.Gateway.HTTP)}
+    assert doors == {"POST /webhooks/shopify", "POST /webhooks/tiktok"}
+
+
+def test_the_doors_http_api_hands_each_door_payload_2_0_events_with_the_raw_body(template: Template) -> None:
+    integrations = template.find_resources("AWS::ApiGatewayV2::Integration")
+    by_door = {}
+    for integration in integrations.values():
+        props = integration["Properties"]
+        assert (props["IntegrationType"], props["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
+        by_door[props["IntegrationUri"]["Fn::GetAtt"][0]] = props
+    assert set(by_door) == {_function_id(template, door) for door in ("shopify_webhook", "tiktok_webhook")}
+    for route in template.find_resources("AWS::ApiGatewayV2::Route").values():
+        assert route["Properties"].get("AuthorizationType", "NONE") == "NONE"  # the HMAC, in the door
 
 
 def test_preflights_and_gateway_errors_allow_only_the_page_origin(template: Template) -> None:
@@ -736,7 +764,7 @@ def test_synth_writes_shopify_app_toml_with_the_topics_the_door_takes(synthesize
     assert config["access_scopes"]["scopes"] == CONTEXT["shopifyScopes"]
     assert config["webhooks"]["api_version"] == "2025-10"
     subscriptions = config["webhooks"]["subscriptions"]
-    assert {s["uri"] for s in subscriptions} == {"https://api.connector.example/webhooks/shopify"}
+    assert {s["uri"] for s in subscriptions} == {"https://hooks.connector.example/webhooks/shopify"}
     topics = [t for s in subscriptions for t in s.get("topics", [])]
     compliance = [t for s in subscriptions for t in s.get("compliance_topics", [])]
     assert sorted(compliance) == ["customers/data_request", "customers/redact", "shop/redact"]
@@ -748,7 +776,7 @@ def test_synth_writes_shopify_app_toml_with_the_topics_the_door_takes(synthesize
 def test_no_shopify_app_toml_is_written_without_the_deployed_addresses(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    context = {k: v for k, v in CONTEXT.items() if k not in ("publicApiUrl", "dashboardUrl")}
+    context = {k: v for k, v in CONTEXT.items() if k not in ("webhooksUrl", "dashboardUrl")}
     synthesized = _synthesize(tmp_path_factory, FUNCTIONS, context)
     assert not (synthesized.outdir / "shopify.app.toml").exists()
 
@@ -756,10 +784,10 @@ def test_no_shopify_app_toml_is_written_without_the_deployed_addresses(
 def test_webhook_doors_and_health_have_throttling_of_their_own_and_the_dashboard_a_cap(
     template: Template,
 ) -> None:
-    """A flood of anonymous requests on /v1 or /health cannot take the webhook doors' share: each
-    door has its own, larger method limit, /health a small one, and the dashboard function a
-    concurrency cap."""
-    from infra.components import api
+    """A flood of anonymous requests on /v1 or /health cannot take the webhook doors' share, nor a
+    flood on one door the other's: the doors are on an API of their own, each route with its own
+    limit; /health has a small one, and the dashboard function a concurrency cap."""
+    from infra.components import api, doors_api
     from infra.stack import DASHBOARD_CONCURRENCY
 
     stage = next(iter(template.find_resources("AWS::ApiGateway::Stage").values()))
@@ -769,14 +797,21 @@ def test_webhook_doors_and_health_have_throttling_of_their_own_and_the_dashboard
         api.RATE_LIMIT,
         api.BURST_LIMIT,
     )
-    for door in ("/~1webhooks~1shopify", "/~1webhooks~1tiktok"):
-        limits = settings[(door, "POST")]
-        assert (limits["ThrottlingRateLimit"], limits["ThrottlingBurstLimit"]) == (
-            api.WEBHOOK_RATE_LIMIT,
-            api.WEBHOOK_BURST_LIMIT,
-        )
     health = settings[("/~1health", "GET")]
-    assert health["ThrottlingRateLimit"] == api.HEALTH_RATE_LIMIT < api.RATE_LIMIT < api.WEBHOOK_RATE_LIMIT
+    assert (
+        health["ThrottlingRateLimit"] == api.HEALTH_RATE_LIMIT < api.RATE_LIMIT < doors_api.WEBHOOK_RATE_LIMIT
+    )
+    (doors,) = template.find_resources("AWS::ApiGatewayV2::Stage").values()
+    limits = (doors_api.WEBHOOK_RATE_LIMIT, doors_api.WEBHOOK_BURST_LIMIT)
+    routes_throttled = doors["Properties"]["RouteSettings"]
+    assert {
+        key: (r["ThrottlingRateLimit"], r["ThrottlingBurstLimit"]) for key, r in routes_throttled.items()
+    } == {
+        "POST /webhooks/shopify": limits,
+        "POST /webhooks/tiktok": limits,
+    }
+    access_log = json.loads(doors["Properties"]["AccessLogSettings"]["Format"])
+    assert {"requestId", "status", "routeKey", "requestTime"} <= set(access_log)
     dashboard = template.find_resources(
         "AWS::Lambda::Function",
         {"Properties": {"Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": "dashboard"}}}},
@@ -784,3 +819,16 @@ def test_webhook_doors_and_health_have_throttling_of_their_own_and_the_dashboard
     assert [f["Properties"]["ReservedConcurrentExecutions"] for f in dashboard.values()] == [
         DASHBOARD_CONCURRENCY
     ]
+
+
+def test_the_outputs_name_the_doors_on_their_api_and_tiktok_is_told_that_address(template: Template) -> None:
+    outputs = template.to_json()["Outputs"]
+    api = _logical_id(template, "AWS::ApiGatewayV2::Api", "DoorsHttpApi")
+    for output, path in (
+        ("ShopifyWebhookUrl", "/webhooks/shopify"),
+        ("TikTokWebhookUrl", "/webhooks/tiktok"),
+    ):
+        value = json.dumps(outputs[output]["Value"])
+        assert f'{{"Ref": "{api}"}}' in value and value.endswith(f'{path}"]]}}')
+    for service in ("dashboard", "jobs", "scheduler"):
+        assert f'{{"Ref": "{api}"}}' in json.dumps(_variables(template, service)["WEBHOOKS_URL"])

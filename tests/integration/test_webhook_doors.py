@@ -13,13 +13,16 @@ import requests
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Shop
 from connector.jobs import JobKind
+from connector.observability import metrics
+from connector.webhooks.message import QueuedWebhook
 from connector.webhooks.signatures import shopify_signature
+from connector.wiring import process_ports
 from functions.shopify_webhook.handler import lambda_handler as shopify_handler
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.events import load, shopify_request, tiktok_request
 from local.lambda_context import LocalLambdaContext
-from local.queue import InProcessQueue
-from tests.helpers import JobRecorder, connected_shop, process_ports_with, shop_items
+from local.queue import InProcessQueue, RecordingQueue
+from tests.helpers import Harness, JobRecorder, connected_shop, process_ports_with, shop_items
 
 pytestmark = pytest.mark.integration
 SHOPIFY_SECRET = LOCAL_APP_CONFIG["SHOPIFY_API_SECRET"]
@@ -119,18 +122,40 @@ def test_missing_topic_or_bad_shop_domain_is_400(api_url: str) -> None:
     assert bad_shop.post(api_url).status_code == 400
 
 
-def test_unknown_uninstalled_and_unsubscribed_answer_200_and_queue_nothing(
+def _counted(*messages: str) -> dict[str, float]:
+    """The processor's metrics from applying what a door queued (counted, not yet flushed)."""
+    metrics.clear_metrics()
+    Harness(process_ports().store).deliver(*(QueuedWebhook.model_validate_json(m) for m in messages))
+    counted = {name: sum(metric["Value"]) for name, metric in metrics.metric_set.items()}
+    metrics.clear_metrics()
+    return counted
+
+
+def test_unknown_and_uninstalled_shops_are_queued_then_ignored_and_counted_unsubscribed_is_not_queued(
     api_url: str, store: Store, shop: str
 ) -> None:
-    unknown = _for_shop("never-installed.myshopify.com").post(api_url)
-    assert (unknown.status_code, unknown.json()) == (200, {"status": "unknown_shop"})
-
+    """The door reads no table: it queues a verified delivery of any shop, and the processor ignores
+    those of unknown and uninstalled shops (counted under the door's metric) and writes nothing."""
     store.save_shop(Shop(domain=shop, install_state=InstallState.UNINSTALLED))
-    gone = _for_shop(shop).post(api_url)
-    assert gone.json() == {"status": "uninstalled_shop"}
+    queued = RecordingQueue()
+    with process_ports_with(events=queued):
+        unknown = _for_shop("never-installed.myshopify.com", **{"X-Shopify-Event-Id": "1"}).post(api_url)
+        gone = _for_shop(shop, **{"X-Shopify-Event-Id": "2"}).post(api_url)
+        unsubscribed = _for_shop(shop, **{"X-Shopify-Topic": "carts/update"}).post(api_url)
+    before = shop_items(shop)
 
-    unsubscribed = _for_shop(shop, **{"X-Shopify-Topic": "carts/update"}).post(api_url)
-    assert unsubscribed.json() == {"status": "unsubscribed"}
+    counted = _counted(*queued.messages)
+
+    assert [r.json() for r in (unknown, gone, unsubscribed)] == [
+        {"status": "queued"},
+        {"status": "queued"},
+        {"status": "unsubscribed"},
+    ]
+    assert len(queued.messages) == 2
+    assert counted["ShopifyWebhook_unknown_shop"] == 1
+    assert counted["ShopifyWebhook_uninstalled_shop"] == 1
+    assert counted["Applied_ignored"] == 2
+    assert shop_items(shop) == before
     assert store.get_product(shop, "8001234567890123456") is None
 
 
@@ -211,9 +236,9 @@ def test_tiktok_signature_matrix(api_url: str, store: Store, shop: str, events_q
     assert order is not None and order.status == "awaiting_shipment"
 
 
-def test_tiktok_unknown_shop_and_unsubscribed_type_answer_200(api_url: str, store: Store, shop: str) -> None:
-    unknown = tiktok_request("type-1", body={**load("webhooks/tiktok/type-1.json")["body"], "shop_id": "404"})
-    assert unknown.post(api_url).json() == {"status": "unknown_shop"}
+def test_tiktok_unknown_shop_is_queued_then_ignored_and_unsubscribed_type_is_not_queued(
+    api_url: str, store: Store, shop: str
+) -> None:
     tiktok_shop_id = connected_shop(store, shop)
     other_type = {
         "type": 99,
@@ -222,7 +247,14 @@ def test_tiktok_unknown_shop_and_unsubscribed_type_answer_200(api_url: str, stor
         "timestamp": 1,
         "data": {},
     }
-    assert tiktok_request("type-1", body=other_type).post(api_url).json() == {"status": "unsubscribed"}
+    queued = RecordingQueue()
+    with process_ports_with(events=queued):
+        body = {**load("webhooks/tiktok/type-1.json")["body"], "shop_id": "404"}
+        unknown = tiktok_request("type-1", body=body).post(api_url)
+        unsubscribed = tiktok_request("type-1", body=other_type).post(api_url)
+
+    assert (unknown.json(), unsubscribed.json()) == ({"status": "queued"}, {"status": "unsubscribed"})
+    assert _counted(*queued.messages) == {"TikTokWebhook_unknown_shop": 1, "Applied_ignored": 1}
 
 
 def test_tiktok_body_without_required_fields_is_400(api_url: str) -> None:

@@ -1,11 +1,12 @@
-"""The local API Gateway builds the same REST (v1) proxy events API Gateway sends."""
+"""The local API Gateway builds the events API Gateway sends: REST (v1) proxy events for the merchant's
+routes, HTTP API payload 2.0 events for the webhook doors."""
 
 from __future__ import annotations
 
 import base64
 
 from connector import routes
-from local.server import proxy_event
+from local.server import http_api_event, proxy_event
 
 
 def test_text_request_becomes_a_v1_proxy_event() -> None:
@@ -53,3 +54,34 @@ def test_path_parameters_are_matched_and_handed_over() -> None:
     event = proxy_event("POST", "/v1/orders/576/cancel", [], b"{}", "127.0.0.1")
     assert event["pathParameters"] == {"order_id": "576"}
     assert event["resource"] == "/v1/orders/{order_id}/cancel"
+
+
+def test_a_door_request_becomes_an_http_api_payload_2_0_event() -> None:
+    headers = [("Content-Type", "application/json"), ("X-Dup", "1"), ("x-dup", "2"), ("Host", "127.0.0.1")]
+    event = http_api_event("POST", "/webhooks/shopify?a=1", headers, b'{"x": 1}', "127.0.0.1")
+
+    assert (event["version"], event["routeKey"], event["rawPath"]) == (
+        "2.0",
+        "POST /webhooks/shopify",
+        "/webhooks/shopify",
+    )
+    assert event["headers"] == {"content-type": "application/json", "x-dup": "1,2", "host": "127.0.0.1"}
+    assert (event["body"], event["isBase64Encoded"]) == ('{"x": 1}', False)
+    assert event["requestContext"]["http"] == {
+        "method": "POST",
+        "path": "/webhooks/shopify",
+        "protocol": "HTTP/1.1",
+        "sourceIp": "127.0.0.1",
+        "userAgent": "",
+    }
+    binary = http_api_event("POST", "/webhooks/tiktok", [], b"\xff\x00", "127.0.0.1")
+    assert binary["isBase64Encoded"] is True and base64.b64decode(binary["body"]) == b"\xff\x00"
+
+
+def test_the_doors_are_on_the_http_api_and_the_merchants_routes_on_the_rest_api() -> None:
+    assert {route.gateway for route in routes.ROUTES if route.function.endswith("_webhook")} == {
+        routes.Gateway.HTTP
+    }
+    assert {route.gateway for route in routes.ROUTES if route.function == "dashboard"} == {
+        routes.Gateway.REST
+    }

@@ -12,14 +12,14 @@ from connector.domain.status import (
 )
 from connector.merchant.views import content, vocabulary
 from connector.processing.applier import TOPICS
-from connector.webhooks import shopify, tiktok
+from connector.webhooks import shopify_delivery, tiktok_delivery
 from connector.webhooks.message import Source
 
 
 def test_the_doors_accept_exactly_the_topics_the_processor_applies() -> None:
     applied = {(source, topic) for source, topic in TOPICS}
-    accepted = {(Source.SHOPIFY, topic) for topic in shopify.TOPIC_PAYLOADS} | {
-        (Source.TIKTOK, str(int(type_))) for type_ in tiktok.TYPE_DATA
+    accepted = {(Source.SHOPIFY, topic) for topic in shopify_delivery.TOPIC_FIELDS} | {
+        (Source.TIKTOK, str(int(type_))) for type_ in tiktok_delivery.TYPE_FIELDS
     }
     assert accepted == applied
 

@@ -6,9 +6,9 @@ Secrets are not settings: connector.secrets reads them (env locally, Secrets Man
 
 from __future__ import annotations
 
+import dataclasses
 import os
-
-from pydantic import BaseModel, Field, ValidationError
+from dataclasses import dataclass
 
 # Environment variable -> Settings field. Unset variables keep the field's default.
 _ENVIRONMENT = {
@@ -26,6 +26,7 @@ _ENVIRONMENT = {
     "TIKTOK_AUTHORIZE_URL_US": "tiktok_authorize_url_us",
     "SHOPIFY_APP_URL": "shopify_app_url",
     "PUBLIC_API_URL": "public_api_url",
+    "WEBHOOKS_URL": "webhooks_url",
     "SHOPIFY_BILLING_TEST": "shopify_billing_test",
     "SHOPIFY_IMAGE_HOSTS": "shopify_image_hosts",
     "DASHBOARD_ORIGIN": "dashboard_origin",
@@ -37,16 +38,20 @@ _ENVIRONMENT = {
 }
 
 
-class Settings(BaseModel):
+# A stdlib dataclass, not a pydantic model: the webhook doors build their ports from these settings,
+# and their cold start has no room for pydantic (benchmarks/cold_start.py); the few checks a
+# setting needs are the ones from_environ makes.
+@dataclass(frozen=True, kw_only=True)
+class Settings:
     """Every non-secret environment variable the shipped code reads, with its default."""
 
     table_name: str = "tiktok-connector"
     aws_region: str = "us-east-1"
     # Set locally and in tests (DynamoDB Local); unset on AWS, where boto's default endpoint applies.
     dynamodb_endpoint: str | None = None
-    counter_shards: int = Field(default=10, ge=1, le=100)
-    shopify_api_key: str = Field(min_length=1)  # the app's client id (session token audience)
-    tiktok_app_key: str = Field(min_length=1)
+    counter_shards: int = 10  # 1 to 100 (_RANGES)
+    shopify_api_key: str  # the app's client id (session token audience); required
+    tiktok_app_key: str  # required
     tiktok_api_base_url: str = "https://open-api.tiktokglobalshop.com"
     tiktok_auth_base_url: str = "https://auth.tiktok-shops.com"
     shopify_admin_base_url: str = "https://{shop}"  # a template: {shop} is the myshopify.com domain
@@ -62,6 +67,8 @@ class Settings(BaseModel):
     shopify_app_url: str = "https://{shop}/admin/apps/{api_key}"
     # This API's own public address: TikTok's redirect and Shopify's billing return lead back here.
     public_api_url: str = "http://127.0.0.1:3000"
+    # The webhook doors' address (their own HTTP API on AWS); unset: this API's (the local server).
+    webhooks_url: str | None = None
     shopify_billing_test: bool = False  # Shopify test charges (development stores)
     # The hosts product images are downloaded from (comma-separated): Shopify's CDN, and no other,
     # so that a product's image URL cannot make us fetch an arbitrary address.
@@ -94,15 +101,18 @@ class Settings(BaseModel):
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        values = {field: env[name] for name, field in _ENVIRONMENT.items() if env.get(name)}
+        values: dict[str, object] = {
+            field: env[name] for name, field in _ENVIRONMENT.items() if env.get(name)
+        }
         if "aws_region" not in values and env.get("AWS_DEFAULT_REGION"):
             values["aws_region"] = env["AWS_DEFAULT_REGION"]
-        try:
-            return cls.model_validate(values)
-        except ValidationError as error:
+        wrong = [field.name for field in dataclasses.fields(cls) if not _take(field, values)]
+        if wrong:
             variables = {field: name for name, field in _ENVIRONMENT.items()}
-            wrong = sorted({variables[str(e["loc"][0])] for e in error.errors() if e["loc"]})
-            raise MissingSettingError(f"set {', '.join(wrong)}: missing or invalid") from None
+            raise MissingSettingError(
+                f"set {', '.join(sorted(variables[f] for f in wrong))}: missing or invalid"
+            )
+        return cls(**values)  # type: ignore[arg-type]
 
     def required(self, field: str) -> str:
         """An optional setting this path cannot do without (a queue's URL): its value, or an error
@@ -116,3 +126,25 @@ class Settings(BaseModel):
 
 class MissingSettingError(RuntimeError):
     """A setting the function needs is not in its environment."""
+
+
+_RANGES = {"counter_shards": (1, 100)}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _take(field: dataclasses.Field[object], values: dict[str, object]) -> bool:
+    """Convert ``values[field]`` from its text to the field's type in place; False when it is
+    required and missing, or not of its type."""
+    if field.name not in values:
+        return field.default is not dataclasses.MISSING
+    text = str(values[field.name]).strip()
+    if field.type == "int":
+        low, high = _RANGES.get(field.name, (0, 2**31))
+        if not text.isdigit() or not low <= int(text) <= high:
+            return False
+        values[field.name] = int(text)
+    elif field.type == "bool":
+        if text.lower() not in _TRUE | _FALSE:
+            return False
+        values[field.name] = text.lower() in _TRUE
+    return True

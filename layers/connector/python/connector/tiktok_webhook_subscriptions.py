@@ -15,13 +15,13 @@ from connector.clients.tiktok.errors import TikTokApiError, TikTokError
 from connector.domain.entities import Shop, TikTokConnection
 from connector.observability import logger
 from connector.settings import Settings
-from connector.webhooks.tiktok import EVENT_TYPES
+from connector.webhooks.tiktok_delivery import EVENT_TYPES
 from connector.wiring import Ports
 
 
 def webhook_address(settings: Settings) -> str:
-    """Where TikTok must send the shop's webhooks: this API's TikTok door."""
-    return f"{settings.public_api_url}{routes.path_of('tiktok_webhook')}"
+    """Where TikTok must send the shop's webhooks: our TikTok door."""
+    return f"{settings.webhooks_url or settings.public_api_url}{routes.path_of('tiktok_webhook')}"
 
 
 def missing_types(ports: Ports, shop: Shop) -> tuple[str, ...]:

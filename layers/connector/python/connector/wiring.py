@@ -16,21 +16,22 @@ from datetime import UTC, datetime
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from connector.dal.store import Store
-from connector.domain.changes import ListedStatus
-from connector.domain.entities import InstallState, Shop
-from connector.jobs import SYNC_KINDS, Job
-from connector.observability import logger, metrics
 from connector.queues import MessageQueue, QueuedBodies, sqs_queue
 from connector.secrets import Secret, get_secret
 from connector.settings import Settings
 
-if TYPE_CHECKING:  # the clients load requests and cryptography: imported where first built
+# Imported where first used: the clients load requests and cryptography, the store PynamoDB, the
+# domain and jobs pydantic, the logger Powertools; a webhook door builds these ports and needs none.
+if TYPE_CHECKING:
     from connector.clients.shopify.admin import ShopifyAdminClient
     from connector.clients.shopify.shop import ShopifyShopClient
     from connector.clients.tiktok.auth import TikTokClient
     from connector.clients.tiktok.shop import ShopClient
     from connector.crypto import TokenCipher
+    from connector.dal.store import Store
+    from connector.domain.changes import ListedStatus
+    from connector.domain.entities import Shop
+    from connector.jobs import Job
     from connector.listing.facts import ListingFacts
 
 
@@ -76,6 +77,8 @@ class Ports:
     # --- the dependencies --------------------------------------------------------------------
     @cached_property
     def store(self) -> Store:
+        from connector.dal.store import Store
+
         self.bind_table()
         return Store(counter_shards=self.settings.counter_shards)
 
@@ -180,11 +183,15 @@ class Ports:
         return get_secret(secret)
 
     def enqueue_job(self, job: Job) -> None:
+        from connector.jobs import SYNC_KINDS
+
         queue = self.syncs if job.kind in SYNC_KINDS else self.jobs
         queue.send(job.model_dump_json(), delay_seconds=job.delay_seconds)
 
     def shop(self, domain: str) -> Shop:
         """An installed shop's profile, for work on its behalf."""
+        from connector.domain.entities import InstallState
+
         shop = self.store.get_shop(domain)
         if shop is None or shop.install_state is InstallState.UNINSTALLED:
             raise ShopGoneError(f"{domain} is not installed")
@@ -231,6 +238,7 @@ def entry_point(
 ) -> Callable[[Event, Any], Event]:
     """A function's Lambda entry point: its logic (``lambda_handler_with``) given this process's
     ports, JSON logs carrying the invocation's context, and its metrics flushed after each call."""
+    from connector.observability import logger, metrics
 
     def lambda_handler(event: Event, context: Any) -> Event:
         return logic(process_ports(), event, context)

@@ -18,9 +18,7 @@ from connector.clients.shopify.errors import (
 )
 from connector.clients.tiktok.errors import TikTokApiError, TikTokTransportError, outage
 from connector.errors import AnsweredError
-from connector.observability import Metric, count
 from connector.shopify_session import ShopifyRefreshBusyError
-from connector.webhooks.errors import WebhookRejectedError
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +46,6 @@ def partner_unavailable(partner: str, error: Exception) -> Response[str]:
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(AnsweredError)
     def answered(error: AnsweredError) -> Response[str]:
-        if isinstance(error, WebhookRejectedError):
-            count(Metric.WEBHOOK_REJECTED, per=error.code)
         return error_response(error.status, error.code, error.message, **error.details)
 
     @app.exception_handler(UnicodeDecodeError)

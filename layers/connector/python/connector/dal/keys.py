@@ -36,6 +36,10 @@ def tiktok_shop_pk(tiktok_shop_id: str) -> str:
     return f"{TIKTOK_SHOP_PREFIX}{tiktok_shop_id}"
 
 
+def tiktok_shop_id_of(pk: str) -> str:
+    return pk.removeprefix(TIKTOK_SHOP_PREFIX)
+
+
 def counter_sk(shard: int) -> str:
     return f"{COUNTER}{shard:02d}"
 

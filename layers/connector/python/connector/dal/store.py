@@ -259,6 +259,14 @@ class Store(ActivityProgress, SalesDays):
         row = get(TikTokShopLookupRow, keys.tiktok_shop_pk(tiktok_shop_id), keys.LOOKUP)
         return None if row is None else row.shop
 
+    def shops_for_tiktok(self, tiktok_shop_ids: Iterable[str]) -> dict[str, str]:
+        """The Shopify shop of each TikTok shop that one holds, in one BatchGetItem per 100."""
+        wanted = [
+            (keys.tiktok_shop_pk(tiktok_id), keys.LOOKUP) for tiktok_id in dict.fromkeys(tiktok_shop_ids)
+        ]
+        rows = [TikTokShopLookupRow.from_raw_data(item) for item in _batch_get(wanted)]
+        return {keys.tiktok_shop_id_of(row.pk): row.shop for row in rows}
+
     # --- products and orders ----------------------------------------------------------------
     def get_product(self, shop: str, shopify_product_id: str) -> Product | None:
         row = get(ProductRow, keys.shop_pk(shop), keys.PRODUCT + shopify_product_id)

@@ -22,6 +22,7 @@ from connector.dal.table import MAX_TRANSACTION_ITEMS
 from connector.domain import changes, plans
 from connector.domain.changes import CatalogFacts, Change
 from connector.domain.entities import (
+    InstallState,
     Order,
     Plan,
     Product,
@@ -32,9 +33,14 @@ from connector.domain.entities import (
 )
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
+from connector.metric_names import Metric
+from connector.observability import count
 from connector.webhooks import shopify as shopify_payloads
 from connector.webhooks import tiktok as tiktok_payloads
+from connector.webhooks.envelope import Acceptance
 from connector.webhooks.message import QueuedWebhook, Source
+from connector.webhooks.shopify_delivery import PRIVACY_TOPICS
+from connector.webhooks.tiktok_delivery import TikTokType
 from connector.wiring import Ports
 
 # Deliveries are remembered past every sender's retry window (Shopify: 4 h, TikTok: ~16 h).
@@ -76,24 +82,56 @@ class Applier:
         self._products: dict[tuple[str, str], Product | None] = {}
         self._orders: dict[tuple[str, str], Order | None] = {}
         self._shops: dict[str, Shop | None] = {}
+        self._tiktok_shops: dict[str, str | None] = {}  # TikTok shop id -> Shopify shop
         self._receive_count = 1
         self._staged: list[_Staged] | None = None  # set while apply_together collects writes
         self._entities: dict[str, tuple[str | None, str]] = {}  # by delivery id
 
     # --- batch ---------------------------------------------------------------------------------
     def prefetch(self, messages: Iterable[QueuedWebhook]) -> None:
-        """Read every product and order the batch touches, and the profile of shops whose products
-        change (their settings decide follow-ups), in one BatchGetItem."""
+        """Read every product and order the batch touches and the profile of every shop it names
+        (whether it is installed; its settings decide follow-ups) in one BatchGetItem, after one
+        more for the Shopify shops of the TikTok shops the TikTok door could only name."""
+        messages = list(messages)
+        unresolved = {m.tiktok_shop_id for m in messages if not m.shop and m.tiktok_shop_id}
+        unresolved -= set(self._tiktok_shops)
+        if unresolved:
+            found_shops = self._store.shops_for_tiktok(unresolved)
+            self._tiktok_shops.update({tiktok_id: found_shops.get(tiktok_id) for tiktok_id in unresolved})
         wanted: dict[str, set[tuple[str, str]]] = {"product": set(), "order": set()}
-        for message in messages:
+        shops: set[str] = set()
+        for message in map(self._with_shop, messages):
+            if not message.shop:
+                continue
+            shops.add(message.shop)
             kind, entity_id = self._entity(message)
             if kind is not None:
                 wanted[kind].add((message.shop, entity_id))
-        shops = {shop for shop, _ in wanted["product"]}
         found = self._store.get_many(shops, wanted["product"], wanted["order"])
         self._shops.update({domain: found.shops.get(domain) for domain in shops})
         self._products.update({key: found.products.get(key) for key in wanted["product"]})
         self._orders.update({key: found.orders.get(key) for key in wanted["order"]})
+
+    def _with_shop(self, message: QueuedWebhook) -> QueuedWebhook:
+        """The message with its Shopify shop, found from its TikTok shop where the door could not
+        know it (left empty when no shop holds that TikTok shop)."""
+        if message.shop or not message.tiktok_shop_id:
+            return message
+        if message.tiktok_shop_id not in self._tiktok_shops:
+            self._tiktok_shops[message.tiktok_shop_id] = self._store.shop_for_tiktok(message.tiktok_shop_id)
+        return message.model_copy(update={"shop": self._tiktok_shops[message.tiktok_shop_id] or ""})
+
+    def _not_for_us(self, message: QueuedWebhook) -> Acceptance | None:
+        """Why a delivery is ignored: its shop is unknown, or uninstalled (Shopify's privacy topics
+        are still owed then). Decided here rather than at the door, where it cost a read per webhook;
+        counted under the door's metric, as the doors count what they queue."""
+        profile = self._shop(message.shop) if message.shop else None
+        if profile is None:
+            return Acceptance.UNKNOWN_SHOP
+        still_owed = message.source is Source.SHOPIFY and message.topic in PRIVACY_TOPICS
+        if profile.install_state is InstallState.UNINSTALLED and not still_owed:
+            return Acceptance.UNINSTALLED_SHOP
+        return None
 
     def apply_together(self, messages: Sequence[QueuedWebhook]) -> dict[str, Outcome]:
         """Apply the batch's plain product and order changes with one transaction for many events
@@ -107,7 +145,7 @@ class Applier:
         settled: dict[str, Outcome] = {}
         staged: list[_Staged] = []
         seen: set[tuple[str | None, str, str]] = set()
-        for message in messages:
+        for message in map(self._with_shop, messages):
             topic = TOPICS.get((message.source, message.topic))
             if topic is not None and topic.job_only:
                 continue
@@ -151,6 +189,12 @@ class Applier:
         topic = TOPICS.get((message.source, message.topic))
         if topic is None:
             return Outcome.IGNORED  # the doors queue only subscribed topics; an old message may linger
+        message = self._with_shop(message)
+        ignored = self._not_for_us(message)
+        if ignored is not None:
+            sender = Metric.SHOPIFY_WEBHOOK if message.source is Source.SHOPIFY else Metric.TIKTOK_WEBHOOK
+            count(sender, per=ignored.value)
+            return Outcome.IGNORED
         self._receive_count = receive_count
         return topic.apply(self, message)
 
@@ -705,10 +749,10 @@ class Topic:
     job_only: bool = False
 
 
-_TT = tiktok_payloads.TikTokType
+_TT = TikTokType
 # Every topic the processor applies, by sender and topic (TikTok: its type number). The doors
-# accept what their payload tables know (webhooks/shopify.py, webhooks/tiktok.py); a test keeps
-# both sides equal.
+# accept what their field tables know (webhooks/shopify_delivery.py, webhooks/tiktok_delivery.py);
+# tests keep those, the payload models and this table equal.
 TOPICS: dict[tuple[Source, str], Topic] = {
     (Source.SHOPIFY, "products/create"): Topic(Applier._shopify_product_upsert, changes="product"),
     (Source.SHOPIFY, "products/update"): Topic(Applier._shopify_product_upsert, changes="product"),

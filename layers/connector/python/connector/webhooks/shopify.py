@@ -1,32 +1,18 @@
-"""Shopify webhooks: both doors (HTTPS and the Amazon EventBridge partner bus) lead to one model.
+"""Shopify webhook payloads as the processor reads them: one model per topic, validating what the
+door kept (webhooks/shopify_delivery.py: TOPIC_FIELDS, which tests keep equal to these models).
 
-Headers and payload shapes follow https://shopify.dev/docs/apps/build/webhooks (delivery structure,
-verify deliveries, EventBridge) and the REST webhook payloads of each topic.
+Payload shapes follow the REST webhook payloads of each topic (https://shopify.dev/docs/apps/build/webhooks).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from connector.clients.shopify.weights import weight_grams
-from connector.shop_domains import SHOP_DOMAIN
-from connector.webhooks.errors import MalformedWebhookError, SignatureError
-from connector.webhooks.message import (
-    QueuedWebhook,
-    Source,
-    body_digest,
-    parse_json_object,
-    validation_message,
-)
-from connector.webhooks.signatures import shopify_signature_valid
 
 
 class _Payload(BaseModel):
@@ -171,7 +157,7 @@ class ShopRedactPayload(_Payload):
     shop_domain: str
 
 
-# The topics we subscribe to, each with the payload model that must validate before we queue it.
+# Every topic the door takes (TOPIC_FIELDS), with the model the processor reads its payload with.
 TOPIC_PAYLOADS: Mapping[str, type[_Payload]] = {
     "products/create": ProductPayload,
     "products/update": ProductPayload,
@@ -186,117 +172,3 @@ TOPIC_PAYLOADS: Mapping[str, type[_Payload]] = {
     "customers/redact": CustomerRedactPayload,
     "shop/redact": ShopRedactPayload,
 }
-# Shopify's mandatory privacy topics: they must be honoured even after the app is uninstalled.
-PRIVACY_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
-# The topics that erase or uninstall: their shop is taken from the signed body as well.
-SIGNED_SHOP_TOPICS = PRIVACY_TOPICS | {"app/uninstalled"}
-
-
-@dataclass(frozen=True)
-class ShopifyWebhook:
-    topic: str
-    shop: str
-    delivery_id: str
-    triggered_at: datetime | None
-    raw_body: bytes
-    payload: _Payload | None  # None for a topic we do not subscribe to
-
-    @property
-    def subscribed(self) -> bool:
-        return self.payload is not None
-
-    def to_message(self, received_at: int) -> QueuedWebhook:
-        occurred = int(self.triggered_at.timestamp()) if self.triggered_at else received_at
-        return QueuedWebhook(
-            source=Source.SHOPIFY,
-            delivery_id=self.delivery_id,
-            shop=self.shop,
-            topic=self.topic,
-            occurred_at=occurred,
-            # Only the fields the processor reads (the payload model's): no customer's address,
-            # email or phone and none of a big product's unread fields reach the queue.
-            body=self.payload.model_dump_json() if self.payload is not None else self.raw_body.decode(),
-        )
-
-
-def parse_payload(topic: str, payload: Mapping[str, Any]) -> _Payload:
-    try:
-        return TOPIC_PAYLOADS[topic].model_validate(payload)
-    except ValidationError as error:
-        raise MalformedWebhookError(f"{topic} payload: {validation_message(error)}") from None
-
-
-def from_https(headers: Mapping[str, str], raw_body: bytes, secret: str) -> ShopifyWebhook:
-    """Verify the HMAC over the raw body first, then parse. ``headers`` must be case-insensitive."""
-    if not shopify_signature_valid(raw_body, headers.get("X-Shopify-Hmac-Sha256"), secret):
-        raise SignatureError("X-Shopify-Hmac-Sha256 is missing or does not match the body")
-    return _parse(dict(headers.items()), raw_body, parse_json_object(raw_body))
-
-
-def from_eventbridge(event: Mapping[str, Any]) -> ShopifyWebhook:
-    """A delivery from an ``aws.partner/shopify.com/...`` event source.
-
-    No HMAC here: only Shopify can put events on its partner event source (Shopify documents that
-    EventBridge deliveries need no HMAC check); the rule in front of this function accepts only
-    that source.
-    """
-    detail = event.get("detail")
-    if not str(event.get("source", "")).startswith("aws.partner/shopify.com") or not isinstance(detail, dict):
-        raise MalformedWebhookError("not a Shopify partner event")
-    metadata, payload = detail.get("metadata"), detail.get("payload")
-    if not isinstance(metadata, dict) or not isinstance(payload, dict):
-        raise MalformedWebhookError("detail.metadata and detail.payload must be objects")
-    raw_body = json.dumps(payload, separators=(",", ":")).encode()
-    return _parse(metadata, raw_body, payload)
-
-
-def _parse(headers: Mapping[str, Any], raw_body: bytes, payload: dict[str, Any]) -> ShopifyWebhook:
-    # Header and metadata names are case-insensitive (EventBridge spells Hmac-SHA256, for one).
-    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
-    topic = lowered.get("x-shopify-topic", "").strip()
-    shop = lowered.get("x-shopify-shop-domain", "").strip().lower()
-    if not topic:
-        raise MalformedWebhookError("X-Shopify-Topic is missing")
-    if not SHOP_DOMAIN.match(shop):
-        raise MalformedWebhookError("X-Shopify-Shop-Domain is missing or not a myshopify.com domain")
-    delivery_id = _delivery_id(lowered, topic, raw_body)
-    triggered_at = _timestamp(lowered.get("x-shopify-triggered-at"))
-    parsed = parse_payload(topic, payload) if topic in TOPIC_PAYLOADS else None
-    _check_signed_shop(topic, shop, parsed)
-    return ShopifyWebhook(topic, shop, delivery_id, triggered_at, raw_body, parsed)
-
-
-# Topics Shopify sends for one event that mean the same work for us: one of them applied is enough.
-SAME_EFFECT = {"orders/fulfilled": "fulfillment", "fulfillments/create": "fulfillment"}
-
-
-def _delivery_id(headers: Mapping[str, str], topic: str, raw_body: bytes) -> str:
-    """The dedupe key: the event's id (X-Shopify-Event-Id) with its topic, so that one event met
-    through both doors, or through two subscriptions of one topic (each with its own webhook id),
-    applies once (shopify.dev, "Ignore duplicate webhooks"); the webhook id, or the body's digest,
-    when no event id came."""
-    event_id = headers.get("x-shopify-event-id", "").strip()
-    if event_id:
-        return f"event:{event_id}:{SAME_EFFECT.get(topic, topic)}"
-    return headers.get("x-shopify-webhook-id", "").strip() or body_digest(topic.encode() + raw_body)
-
-
-def _check_signed_shop(topic: str, shop: str, payload: _Payload | None) -> None:
-    """The HMAC covers the body, not the headers: a signed body replayed with another shop's
-    X-Shopify-Shop-Domain must not erase or uninstall that shop. Where the body names its shop
-    (the privacy topics' ``shop_domain``, app/uninstalled's ``myshopify_domain``), it must be the
-    header's."""
-    signed = getattr(payload, "shop_domain", None) or getattr(payload, "myshopify_domain", None)
-    if topic in SIGNED_SHOP_TOPICS and str(signed or "").strip().lower() != shop:
-        raise SignatureError(f"{topic}: the signed body names another shop than X-Shopify-Shop-Domain")
-
-
-def _timestamp(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        # Shopify sends nanoseconds (2026-05-11T15:06:59.110521905Z); Python keeps microseconds.
-        text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip()).replace("Z", "+00:00")
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise MalformedWebhookError("X-Shopify-Triggered-At is not a timestamp") from None

@@ -1,38 +1,19 @@
-"""TikTok Shop webhooks: ``{type, tts_notification_id, shop_id, timestamp, data}``.
-
-Types and ``data`` fields follow TikTok Shop's webhook reference (partner.tiktokshop.com, "TTS
-webhooks"): 1 order status change, 5 product status change, 6 seller deauthorization, 7 upcoming
-authorization expiration, 11 cancellation status change, 12 return status change.
+"""TikTok Shop webhook data as the processor reads it: the notification and one model per type,
+validating what the door kept (webhooks/tiktok_delivery.py: TYPE_FIELDS, which tests keep equal to
+these models).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from connector.webhooks.errors import MalformedWebhookError, SignatureError
-from connector.webhooks.message import (
-    QueuedWebhook,
-    Source,
-    body_digest,
-    parse_json_object,
-    validation_message,
-)
-from connector.webhooks.signatures import tiktok_signature_valid
+# The types' names and the registered event types are the door's; read here too.
+from connector.webhooks.tiktok_delivery import EVENT_TYPES, TikTokType
 
-
-class TikTokType(IntEnum):
-    ORDER_STATUS_CHANGE = 1
-    PRODUCT_STATUS_CHANGE = 5
-    SELLER_DEAUTHORIZATION = 6
-    UPCOMING_AUTHORIZATION_EXPIRATION = 7
-    CANCELLATION_STATUS_CHANGE = 11
-    RETURN_STATUS_CHANGE = 12
-    PRODUCT_AUDIT_STATUS_CHANGE = 37
+__all__ = ["EVENT_TYPES", "TYPE_DATA", "Notification", "TikTokType"]
 
 
 class _Payload(BaseModel):
@@ -119,52 +100,3 @@ TYPE_DATA: Mapping[int, type[_Payload]] = {
     TikTokType.RETURN_STATUS_CHANGE: ReturnData,
     TikTokType.PRODUCT_AUDIT_STATUS_CHANGE: ProductAuditData,
 }
-
-
-# The event types a connected shop's webhooks are registered for: every type the door takes, by the
-# name Update / Get Shop Webhook give it (api/event/update-shop-webhook.spec.json, event_type): the
-# names of TikTokType are TikTok's own.
-EVENT_TYPES: tuple[str, ...] = tuple(TikTokType(type_).name for type_ in TYPE_DATA)
-
-
-@dataclass(frozen=True)
-class TikTokWebhook:
-    notification: Notification
-    delivery_id: str
-    raw_body: bytes
-    data: _Payload | None  # None for a type we do not subscribe to
-
-    @property
-    def subscribed(self) -> bool:
-        return self.data is not None
-
-    def to_message(self, shop: str) -> QueuedWebhook:
-        return QueuedWebhook(
-            source=Source.TIKTOK,
-            delivery_id=self.delivery_id,
-            shop=shop,
-            topic=str(self.notification.type),
-            occurred_at=self.notification.timestamp,
-            body=self.raw_body.decode(),
-        )
-
-
-def parse_data(type_: int, data: Mapping[str, Any]) -> _Payload:
-    try:
-        return TYPE_DATA[type_].model_validate(data)
-    except ValidationError as error:
-        raise MalformedWebhookError(f"type {type_} data: {validation_message(error)}") from None
-
-
-def from_https(headers: Mapping[str, str], raw_body: bytes, app_key: str, app_secret: str) -> TikTokWebhook:
-    """Verify the Authorization signature over the raw body first, then parse."""
-    if not tiktok_signature_valid(raw_body, headers.get("Authorization"), app_key, app_secret):
-        raise SignatureError("Authorization is missing or does not match the body")
-    try:
-        notification = Notification.model_validate(parse_json_object(raw_body))
-    except ValidationError as error:
-        raise MalformedWebhookError(validation_message(error)) from None
-    data = parse_data(notification.type, notification.data) if notification.type in TYPE_DATA else None
-    # TikTok may omit the notification id; an identical body is then the same delivery.
-    delivery_id = notification.tts_notification_id or body_digest(raw_body)
-    return TikTokWebhook(notification, delivery_id, raw_body, data)
