@@ -118,6 +118,30 @@ def timed(action: Callable[[], Any]) -> float:
 
 
 @contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """These variables set for the block, and what they were before put back after it."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def merchant_get(shop: str, path: str) -> dict[str, Any]:
+    """The API Gateway event of the merchant's page asking for ``path``, with a session token."""
+    from local.server import proxy_event
+    from local.token import mint
+
+    headers = [("Authorization", f"Bearer {mint(shop)}"), ("Accept", "application/json")]
+    return proxy_event("GET", path, headers, b"", "127.0.0.1")
+
+
+@contextmanager
 def local_table() -> Iterator[Any]:
     """DynamoDB Local in memory on a free port, a fresh table, and the shipped code pointed at it;
     yields the store. Everything is stopped and forgotten afterwards."""
@@ -250,32 +274,26 @@ def local_connector(
         "SHOPIFY_IMAGE_HOSTS": shopify.image_host,
         "PUBLIC_API_URL": server.url,
     }
-    previous = {name: os.environ.get(name) for name in partners}
-    os.environ.update(partners)
-    forget_cached_configuration()
-    outside = process_ports()
-    lanes = {"jobs": jobs.start()} | ({"syncs": syncs.start()} if syncs else {})
-    use_process_ports(outside.replace(events=events.start(), **lanes))
-    try:
-        yield LocalConnector(server.url, tiktok, shopify, events, jobs, syncs)
-    finally:
-        # No new batches, TikTok (no more audits or webhooks), the consumers, what they call. A
-        # batch in flight may still meet a stopped sandbox: its retry never comes, quietly.
-        events.pause()
-        with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
-            tiktok.stop()
-            for lane in lanes.values():
-                lane.stop()
-            events.stop()
-        use_process_ports(outside)
-        server.stop()
-        shopify.stop()
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with environment(partners):
         forget_cached_configuration()
+        outside = process_ports()
+        lanes = {"jobs": jobs.start()} | ({"syncs": syncs.start()} if syncs else {})
+        use_process_ports(outside.replace(events=events.start(), **lanes))
+        try:
+            yield LocalConnector(server.url, tiktok, shopify, events, jobs, syncs)
+        finally:
+            # No new batches, TikTok (no more audits or webhooks), the consumers, what they call. A
+            # batch in flight may still meet a stopped sandbox: its retry never comes, quietly.
+            events.pause()
+            with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+                tiktok.stop()
+                for lane in lanes.values():
+                    lane.stop()
+                events.stop()
+            use_process_ports(outside)
+            server.stop()
+            shopify.stop()
+    forget_cached_configuration()
 
 
 @contextmanager

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from benchmarks import apply, bulk, cold_start, fairness, hot_shop, ingest, sales, schedules, summary
+from benchmarks import apply, bulk, cold_start, cost, fairness, hot_shop, ingest, sales, schedules, summary
 from benchmarks.common import Figure, print_figures, quick_flag
 
 BENCHMARKS: tuple[tuple[str, Callable[[bool], list[Figure]]], ...] = (
     ("cold_start", cold_start.run),
     ("ingest", ingest.run),
     ("apply", apply.run),
+    ("cost", cost.run),
     ("summary", summary.run),
     ("sales", sales.run),
     ("bulk", bulk.run),

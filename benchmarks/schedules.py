@@ -9,7 +9,6 @@ single invocation of the scheduler function, against Lambda's 300 s timeout: wha
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 import uuid
@@ -18,7 +17,15 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from benchmarks.common import ConcurrentConsumers, Figure, local_table, quiet_logs, run_as_script, timed
+from benchmarks.common import (
+    ConcurrentConsumers,
+    Figure,
+    environment,
+    local_table,
+    quiet_logs,
+    run_as_script,
+    timed,
+)
 
 LANES = 4  # concurrent scheduler invocations (the deployed mapping allows 10)
 LAMBDA_TIMEOUT_SECONDS = 300
@@ -40,19 +47,13 @@ def tiktok_sandbox() -> Iterator[Any]:
         "TIKTOK_AUTH_BASE_URL": sandbox.url,
         "PUBLIC_API_URL": "http://127.0.0.1:9",
     }
-    previous = {name: os.environ.get(name) for name in partners}
-    os.environ.update(partners)
-    forget_cached_configuration()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with environment(partners):
         forget_cached_configuration()
+        try:
+            yield sandbox
+        finally:
+            sandbox.stop()
+    forget_cached_configuration()
 
 
 def seed(ports: Any, sandbox: Any, count: int) -> list[str]:

@@ -8,7 +8,16 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from benchmarks.common import Figure, interleaved, local_table, median, quiet_logs, run_as_script, timed
+from benchmarks.common import (
+    Figure,
+    interleaved,
+    local_table,
+    median,
+    merchant_get,
+    quiet_logs,
+    run_as_script,
+    timed,
+)
 from connector.dal.store import Store
 from connector.domain.status import ProductStatus
 from local.aws_calls import counting_dynamodb
@@ -40,14 +49,6 @@ def fill_catalog(store: Store, shop: str, start: int, count: int) -> None:
         )
 
 
-def dashboard_event(shop: str) -> dict[str, Any]:
-    from local.server import proxy_event
-    from local.token import mint
-
-    headers = [("Authorization", f"Bearer {mint(shop)}"), ("Accept", "application/json")]
-    return proxy_event("GET", "/v1/dashboard", headers, b"", "127.0.0.1")
-
-
 def run(quick: bool) -> list[Figure]:
     from functions.dashboard.handler import lambda_handler
     from local.lambda_context import LocalLambdaContext
@@ -61,7 +62,7 @@ def run(quick: bool) -> list[Figure]:
         for shop in (big, twin):
             connected_shop(store, shop)
             fill_catalog(store, shop, 0, 10)
-            events[shop] = dashboard_event(shop)
+            events[shop] = merchant_get(shop, "/v1/dashboard")
 
         def latency(shop: str) -> float:
             answer: dict[str, Any] = {}

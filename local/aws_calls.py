@@ -13,32 +13,35 @@ from typing import Any
 
 @dataclass
 class DynamoDBCalls:
-    """DynamoDB requests by operation, those that failed (a cancelled transaction, a failed
-    condition), and (when asked for) the write units they consumed."""
+    """AWS requests by operation (DynamoDB's, and any other service's the code calls), those that
+    failed (a cancelled transaction, a failed condition), and (when asked for) the DynamoDB capacity
+    units they consumed: the table's and its indexes', transactions counted double, as billed."""
 
     requests: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
     write_units: float = 0.0
+    read_units: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
+READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
 
 
 @contextmanager
 def counting_dynamodb(consumed_capacity: bool = False) -> Iterator[DynamoDBCalls]:
-    """Counts every botocore call; with consumed_capacity, asks writes for ReturnConsumedCapacity
-    (which changes the requests, so never inside a timed section)."""
+    """Counts every botocore call; with consumed_capacity, asks DynamoDB's reads and writes for
+    ReturnConsumedCapacity=INDEXES (which changes the requests, so never inside a timed section)."""
     import botocore.client
 
     calls = DynamoDBCalls()
     original = botocore.client.BaseClient._make_api_call
 
     def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        ask = consumed_capacity and operation in WRITES
+        ask = consumed_capacity and operation in WRITES | READS
         try:
             response = original(
-                client, operation, {**params, "ReturnConsumedCapacity": "TOTAL"} if ask else params
+                client, operation, {**params, "ReturnConsumedCapacity": "INDEXES"} if ask else params
             )
         except Exception:
             with calls._lock:
@@ -47,8 +50,10 @@ def counting_dynamodb(consumed_capacity: bool = False) -> Iterator[DynamoDBCalls
             raise
         with calls._lock:
             calls.requests[operation] += 1
-            if ask:
-                calls.write_units += _write_units(response.get("ConsumedCapacity"))
+            if ask and operation in WRITES:
+                calls.write_units += _capacity_units(response.get("ConsumedCapacity"))
+            elif ask:
+                calls.read_units += _capacity_units(response.get("ConsumedCapacity"))
         return response
 
     botocore.client.BaseClient._make_api_call = counting
@@ -58,6 +63,6 @@ def counting_dynamodb(consumed_capacity: bool = False) -> Iterator[DynamoDBCalls
         botocore.client.BaseClient._make_api_call = original
 
 
-def _write_units(consumed: Any) -> float:
+def _capacity_units(consumed: Any) -> float:
     entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
     return float(sum(entry.get("CapacityUnits", 0.0) for entry in entries))

@@ -153,6 +153,7 @@ class EventSourceMapping(Service):
         self._lock = threading.Lock()
         self.invocations = 0
         self.delivered: list[str] = []  # every record's body as handed to the function, in order
+        self.busy_seconds = 0.0  # the function's time, over every invocation
         count = pollers or shape.max_concurrency or 2
         self._threads = [
             threading.Thread(target=self._poll, name=f"esm-{queue.name}-{n}", daemon=True)
@@ -256,7 +257,10 @@ class EventSourceMapping(Service):
             self.delivered += [m["Body"] for m in batch]
         try:
             context = LocalLambdaContext(function_name=f"{self._shape.function}-local")
+            started = time.perf_counter()
             response = self._consumer(event, context)
+            with self._lock:
+                self.busy_seconds += time.perf_counter() - started
             failed = {item["itemIdentifier"] for item in (response or {}).get("batchItemFailures", [])}
         except Exception:  # noqa: BLE001 - as on AWS, a crashed invocation fails the whole batch
             traceback.print_exc()

@@ -292,7 +292,9 @@ def test_stock_goes_to_the_warehouses_the_merchant_maps_shopify_locations_to(
     ids = connected_shop(stack, "US", monkeypatch)
     (tiktok_shop,) = _shop_ids(stack)
     overflow = stack.tiktok.add_warehouse(tiktok_shop, "Overflow")
-    assert schedules.run_task("refresh_warehouses", process_ports(), 0)[stack.shop] == 1  # the daily read
+    profile = store.get_shop(stack.shop)
+    assert profile is not None
+    assert schedules.refresh_warehouses(process_ports(), profile, 0) == 1  # the daily read
     settings = stack.merchant_call("GET", "/v1/settings").json()
     default = next(w["id"] for w in settings["warehouses"] if w["is_default"])
     main, second, retail = stack.shopify.locations(stack.shop)

@@ -37,7 +37,8 @@ def _daily_check(stack: LocalStack) -> int:
     """The daily task, as the scheduler runs it for this shop."""
     task = TASKS["check_tiktok_webhooks"].each_shop
     assert task is not None
-    return task(process_ports(), _profile(stack), int(time.time()))
+    registered, _ = task(process_ports(), _profile(stack), int(time.time()), None)  # one step
+    return registered
 
 
 def _notice(stack: LocalStack) -> list[str]:
