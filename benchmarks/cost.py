@@ -116,15 +116,15 @@ def deliveries(shop: str, tiktok_shop_id: str, count: int) -> Iterator[Any]:
 
 @contextmanager
 def metrics_on() -> Iterator[io.StringIO]:
-    """Every line the functions print (the doors' EMF lines, the processor's metrics, warnings), at
-    the level the stack sets (WARN), into a buffer to be measured."""
+    """Every line the functions print (the doors' EMF lines, the processor's metrics, any log line
+    at INFO or above: the level the stack sets), into a buffer to be measured."""
     from connector.observability import logger
 
     level = logger.log_level
-    logger.setLevel("WARNING")  # what Powertools takes from AWS_LAMBDA_LOG_LEVEL when it starts
+    logger.setLevel("INFO")  # what Powertools takes from AWS_LAMBDA_LOG_LEVEL when it starts
     printed = io.StringIO()
     stream = logger.registered_handler.setStream(printed)  # type: ignore[attr-defined]
-    lambda_like = {"POWERTOOLS_METRICS_DISABLED": "false", "AWS_LAMBDA_LOG_LEVEL": "WARN"}
+    lambda_like = {"POWERTOOLS_METRICS_DISABLED": "false", "AWS_LAMBDA_LOG_LEVEL": "INFO"}
     try:
         with environment(lambda_like), redirect_stdout(printed):
             yield printed

@@ -19,7 +19,7 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
         job = Job.model_validate_json(record.body)
         runner.run(job, ports)
         count(Metric.JOB, per=job.kind.value)
-        logger.info("job done", kind=job.kind.value, shop=job.shop)
+        logger.debug("job done", kind=job.kind.value, shop=job.shop)
 
     processor = BatchProcessor(event_type=EventType.SQS)  # per invocation: it holds the batch's results
     return dict(

@@ -34,7 +34,7 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaCont
             message, receive_count=int(record.attributes.approximate_receive_count)
         )
         count(Metric.APPLIED, per=outcome.value)
-        logger.info("applied", source=message.source.value, topic=message.topic, outcome=outcome.value)
+        logger.debug("applied", source=message.source.value, topic=message.topic, outcome=outcome.value)
         return outcome.value
 
     # A processor per invocation: it holds the batch's results (local runs invoke from threads).

@@ -84,11 +84,11 @@ class FunctionFactory:
             memory_size=memory_mb,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
-            # What an operator reads: warnings and errors. The INFO line of each webhook applied and
-            # Lambda's START/END/REPORT lines of each invocation would cost more to ingest than the
-            # functions cost to run (their figures are in the metrics); Powertools' Logger follows
-            # the level Lambda sets (AWS_LAMBDA_LOG_LEVEL).
-            application_log_level_v2=lambda_.ApplicationLogLevel.WARN,
+            # Lambda's START/END/REPORT lines of every invocation cost more to ingest than they are
+            # read: system logs at WARN. Application logs stay at INFO: Lambda files a JSON line
+            # without a level (every EMF metric line) as INFO, so a WARN filter would drop the
+            # metrics; the per-record lines are DEBUG in the code instead (processor, jobs).
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             log_group=log_group,
             role=role,

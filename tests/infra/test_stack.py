@@ -188,8 +188,8 @@ def test_every_connector_function_runs_arm64_python_with_json_logs_and_tracing(t
         assert props["Handler"] == "handler.lambda_handler"
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
-        # Only what an operator reads: no INFO line per webhook, no START/END/REPORT per invocation.
-        assert props["LoggingConfig"]["ApplicationLogLevel"] == "WARN"
+        # No START/END/REPORT per invocation; application lines at INFO, where EMF metrics are filed.
+        assert props["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
         assert props["LoggingConfig"]["SystemLogLevel"] == "WARN"
         log_group = props["LoggingConfig"]["LogGroup"]["Ref"]
         assert log_groups[log_group]["Properties"]["RetentionInDays"] == 30
