@@ -31,10 +31,12 @@ from connector.dal.store import Store
 from infra.queue_consumers import JOBS, SYNCS
 from tests.helpers import connect_to_sandbox, merchant_call
 
-# B's order reaches Shopify within this many times its time with nothing else running. It never
-# waits behind A's queued chunks (its own queue sees to that); what is left is the machine: here
-# A's upload and B's order share two cores in one process, where on AWS each invocation has its own.
-TARGET = ("<=", 10.0)
+# B's worst order while A uploads, against B's order when one queue held all work (as before) and A
+# uploaded a tenth as much: at most a quarter of it. And within BOUND_SECONDS whatever A does: B
+# never waits behind A's queued chunks (its own queue sees to that); what is left is the machine,
+# where A's upload and B's order share two cores in one process (on AWS each invocation has its own).
+TARGET = ("<=", 0.25)
+BOUND_SECONDS = 5.0
 B_PRODUCTS = 4
 ORDER_TIMEOUT = 600.0
 
@@ -134,8 +136,8 @@ def run(quick: bool) -> list[Figure]:
             f"shop B's paid order reaching Shopify while shop A uploads {size:,} products (worst)",
             max(during),
             "s",
-            "the same order with nothing else running (median)",
-            median(idle),
+            f"one queue for all work (before), A uploading {before_size:,} (median)",
+            median(before),
             TARGET,
             _also(during, idle, before, before_size, upload_seconds),
         )
@@ -150,6 +152,7 @@ def _also(
 
     return {
         "B's orders during A's upload": f"{seconds(during)} (median {median(during):.2f} s)",
+        f"bound: the worst within {BOUND_SECONDS:g} s": "met" if max(during) <= BOUND_SECONDS else "NOT met",
         "B's orders with nothing else running": seconds(idle),
         "A's upload": f"{upload:.0f} s",
         f"one queue for all work (before), A uploading {before_size:,}": (

@@ -227,11 +227,19 @@ class EventSourceMapping(Service):
                     time.sleep(0.2)
 
     def _gather(self) -> list[dict[str, Any]]:
-        """One batch: up to the batch size, waiting at most the batching window for more."""
+        """One batch: what the first receive brings, then, with a batching window, whatever else
+        arrives until the window closes or the batch is full."""
         batch: list[dict[str, Any]] = []
         window_ends = 0.0
         while len(batch) < self._shape.batch_size and not self._stopped.is_set():
-            waiting = self.WAIT_SECONDS if not batch else max(0, int(window_ends - time.monotonic()))
+            waiting = self.WAIT_SECONDS
+            if batch:
+                remaining = window_ends - time.monotonic()
+                if remaining <= 0:
+                    break
+                if remaining < 1:  # SQS waits whole seconds: sleep the rest, then take what came
+                    time.sleep(remaining)
+                waiting = int(remaining) if remaining >= 1 else 0
             answer = self._sqs.receive_message(
                 QueueUrl=self.queue.url,
                 MaxNumberOfMessages=min(10, self._shape.batch_size - len(batch)),
@@ -246,8 +254,8 @@ class EventSourceMapping(Service):
                 if not batch:
                     window_ends = time.monotonic() + self._shape.batching_window_seconds
             batch += messages
-            if batch and (not messages or time.monotonic() >= window_ends):
-                break
+            if batch and not self._shape.batching_window_seconds:
+                break  # no window: Lambda invokes with what one receive brought
         return batch
 
     def _invoke(self, batch: list[dict[str, Any]]) -> None:
