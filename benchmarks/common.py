@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -130,6 +131,23 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def dashboard_reads(events: Mapping[str, dict[str, Any]], rounds: int) -> dict[str, list[float]]:
+    """Milliseconds the dashboard function takes to answer each prepared request (by name),
+    ``rounds`` times, interleaved."""
+    from functions.dashboard.handler import lambda_handler
+    from local.lambda_context import LocalLambdaContext
+
+    context = LocalLambdaContext("dashboard")
+
+    def latency(event: dict[str, Any]) -> float:
+        answer: dict[str, Any] = {}
+        seconds = timed(lambda: answer.update(lambda_handler(event, context)))
+        assert answer["statusCode"] == 200, answer
+        return seconds * 1000
+
+    return interleaved({name: partial(latency, event) for name, event in events.items()}, rounds)
 
 
 def merchant_get(shop: str, path: str) -> dict[str, Any]:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from benchmarks.common import (
     Figure,
-    interleaved,
+    dashboard_reads,
     local_table,
     median,
     merchant_get,
@@ -22,6 +21,7 @@ from benchmarks.common import (
 from local.aws_calls import counting_dynamodb
 
 TARGET = ("<=", 1.2)
+PATH = "/v1/sales?days=90"
 WARM_UP_CALLS = 30
 PRODUCTS = tuple(str(9_000_000_000 + n) for n in range(50))
 
@@ -38,30 +38,19 @@ def run(quick: bool) -> list[Figure]:
     with local_table() as store, quiet_logs():
         big, twin = (f"bench-{name}-{uuid.uuid4().hex[:6]}.myshopify.com" for name in ("big", "twin"))
         history = {shop: order_history(shop, big_size + 10, 90, now, PRODUCTS) for shop in (big, twin)}
-        events = {}
+        events = {"big": merchant_get(big, PATH), "twin": merchant_get(twin, PATH)}
         for shop in (big, twin):
             connected_shop(store, shop)
             write_history(store, shop, history[shop][:10])
-            events[shop] = merchant_get(shop, "/v1/sales?days=90")
-
-        def latency(shop: str) -> float:
-            answer: dict[str, Any] = {}
-
-            def call() -> None:
-                answer.update(lambda_handler(events[shop], context))
-
-            seconds = timed(call)
-            assert answer["statusCode"] == 200, answer
-            return seconds * 1000
 
         # Warm the connections, validation and DynamoDB Local's JIT before the baseline.
-        interleaved({"big": lambda: latency(big), "twin": lambda: latency(twin)}, WARM_UP_CALLS)
-        before = interleaved({"big": lambda: latency(big), "twin": lambda: latency(twin)}, rounds)
+        dashboard_reads(events, WARM_UP_CALLS)
+        before = dashboard_reads(events, rounds)
         # The orders' day figures, as the reconciliation writes them (the read touches nothing else).
         filling = timed(lambda: write_history(store, big, history[big][10:], with_orders=False))
-        after = interleaved({"big": lambda: latency(big), "twin": lambda: latency(twin)}, rounds)
+        after = dashboard_reads(events, rounds)
         with counting_dynamodb() as calls:
-            body = json.loads(lambda_handler(events[big], context)["body"])
+            body = json.loads(lambda_handler(events["big"], context)["body"])
     standing = body["current"]["totals"]["orders"] + body["current"]["totals"]["cancelled_orders"]
     assert standing == big_size + 10, body["current"]["totals"]
     at_10, at_big = median(before["big"]), median(after["big"])

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from typing import Any
 
 from benchmarks.common import (
     Figure,
-    interleaved,
+    dashboard_reads,
     local_table,
     median,
     merchant_get,
@@ -23,6 +22,7 @@ from connector.domain.status import ProductStatus
 from local.aws_calls import counting_dynamodb
 
 TARGET = ("<=", 1.2)
+PATH = "/v1/dashboard"
 WARM_UP_CALLS = 30
 STATUSES = tuple(ProductStatus)
 
@@ -58,30 +58,19 @@ def run(quick: bool) -> list[Figure]:
     context = LocalLambdaContext("dashboard")
     with local_table() as store, quiet_logs():
         big, twin = (f"bench-{name}-{uuid.uuid4().hex[:6]}.myshopify.com" for name in ("big", "twin"))
-        events = {}
+        events = {"big": merchant_get(big, PATH), "twin": merchant_get(twin, PATH)}
         for shop in (big, twin):
             connected_shop(store, shop)
             fill_catalog(store, shop, 0, 10)
-            events[shop] = merchant_get(shop, "/v1/dashboard")
-
-        def latency(shop: str) -> float:
-            answer: dict[str, Any] = {}
-
-            def call() -> None:
-                answer.update(lambda_handler(events[shop], context))
-
-            seconds = timed(call)
-            assert answer["statusCode"] == 200, answer
-            return seconds * 1000
 
         # Warm the first connections and validation, and DynamoDB Local's JIT, before the baseline:
         # a baseline measured cold would flatter the figure.
-        interleaved({"big": lambda: latency(big), "twin": lambda: latency(twin)}, WARM_UP_CALLS)
-        before = interleaved({"big": lambda: latency(big), "twin": lambda: latency(twin)}, rounds)
+        dashboard_reads(events, WARM_UP_CALLS)
+        before = dashboard_reads(events, rounds)
         filling = timed(lambda: fill_catalog(store, big, 10, big_size - 10))
-        after = interleaved({"big": lambda: latency(big), "twin": lambda: latency(twin)}, rounds)
+        after = dashboard_reads(events, rounds)
         with counting_dynamodb() as calls:
-            body = json.loads(lambda_handler(events[big], context)["body"])
+            body = json.loads(lambda_handler(events["big"], context)["body"])
     assert body["products"]["total"] == big_size, body["products"]
     at_10, at_big = median(before["big"]), median(after["big"])
     twin_ratio_before = at_10 / median(before["twin"])
