@@ -132,8 +132,9 @@
     }
     if (error.code === "partner_unavailable") return error.message + ". Try again in a moment.";
     if (error.code === "activity_running" && error.activity) {
+      // The message says how far it is; a percentage would read 100 while it is still counting.
       return error.message + ". It started " + formatTime(error.activity.started_at) +
-        " and shows under Activities (" + error.activity.progress_percent + "%).";
+        " and shows under Activities.";
     }
     return error.message;
   }
