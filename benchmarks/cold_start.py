@@ -193,7 +193,7 @@ def event_makers(shop: str, tiktok_shop_id: str) -> dict[str, Callable[[], dict[
     """Each function's representative event; every call makes a new delivery (a repeated one would
     be a cheap duplicate)."""
     from benchmarks.ingest import signed_events
-    from benchmarks.summary import dashboard_event
+    from benchmarks.common import merchant_get
     from connector.jobs import Job, JobKind
     from connector.schedules import ScheduledWork
     from local.events import tiktok_request
@@ -224,7 +224,7 @@ def event_makers(shop: str, tiktok_shop_id: str) -> dict[str, Callable[[], dict[
         return _sqs_batch([ScheduledWork(task="reconcile_counters", tick=1, shop=shop).model_dump_json()])
 
     return {
-        "dashboard": lambda: dashboard_event(shop),
+        "dashboard": lambda: merchant_get(shop, "/v1/dashboard"),
         "shopify_webhook": lambda: signed_events(shop, 1)[0][0],
         "tiktok_webhook": tiktok_order,
         "processor": product_batch,
