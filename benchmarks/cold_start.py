@@ -192,8 +192,8 @@ def _sqs_batch(bodies: list[str]) -> dict[str, Any]:
 def event_makers(shop: str, tiktok_shop_id: str) -> dict[str, Callable[[], dict[str, Any]]]:
     """Each function's representative event; every call makes a new delivery (a repeated one would
     be a cheap duplicate)."""
-    from benchmarks.ingest import signed_events
     from benchmarks.common import merchant_get
+    from benchmarks.ingest import signed_events
     from connector.jobs import Job, JobKind
     from connector.schedules import ScheduledWork
     from local.events import tiktok_request
