@@ -2,7 +2,8 @@
 
 The partner secrets (Shopify client secret, TikTok app secret) are filled in by the operator after
 the first deploy; the keys we own (state signing, token encryption) are generated here. Functions
-get the secret's ARN as ``<NAME>_ARN`` and read it through Powertools parameters with caching.
+get the secret's ARN as ``<NAME>_ARN`` and read it with ``GetSecretValue``, kept five minutes
+(connector/secrets.py).
 """
 
 from __future__ import annotations

@@ -1,14 +1,22 @@
 """The app's secrets: from the environment locally, from Secrets Manager on AWS, cached either way.
 
-On AWS a secret's value is never an environment variable: the stack sets ``<NAME>_ARN`` and
-the value is fetched through Powertools parameters, cached for five minutes so that a warm function
-does not read it on every invocation, and rotation still reaches it.
+On AWS a secret's value is never an environment variable: the stack sets ``<NAME>_ARN`` and the
+value is read with ``GetSecretValue``, kept for five minutes so that a warm function does not read it
+on every invocation, and rotation still reaches it.
+
+Read with botocore's own client rather than Powertools parameters: those import boto3 (about 45 ms
+more than botocore alone, plus their own modules), and a webhook door's first invocation reads a
+secret before it can answer the sender; the doors import nothing heavier than botocore
+(benchmarks/cold_start.py). What Powertools would add here is the five-minute cache, a few lines.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from enum import StrEnum
+from typing import Any
 
 CACHE_SECONDS = 300
 
@@ -24,6 +32,11 @@ class MissingSecretError(RuntimeError):
     """Neither the value (local) nor a Secrets Manager ARN (AWS) is configured."""
 
 
+_read: dict[str, tuple[float, str]] = {}  # ARN -> (when read, monotonic; value)
+_lock = threading.Lock()
+_client: Any = None
+
+
 def get_secret(secret: Secret) -> str:
     local_value = os.environ.get(secret.value)
     if local_value:
@@ -31,9 +44,29 @@ def get_secret(secret: Secret) -> str:
     arn = os.environ.get(f"{secret.value}_ARN")
     if not arn:
         raise MissingSecretError(f"{secret.value} is not configured")
-    # Imported on AWS's path only: Powertools parameters loads boto3 (about 140 ms), which the local
-    # path never needs; the module stays cached after the first secret.
-    from aws_lambda_powertools.utilities import parameters
+    with _lock:
+        cached = _read.get(arn)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+    answer = _secrets_manager().get_secret_value(SecretId=arn)
+    value = answer["SecretString"] if "SecretString" in answer else answer["SecretBinary"].decode()
+    with _lock:
+        _read[arn] = (time.monotonic(), value)
+    return str(value)
 
-    value = parameters.get_secret(arn, max_age=CACHE_SECONDS)
-    return value if isinstance(value, str) else value.decode()
+
+def _secrets_manager() -> Any:
+    global _client
+    if _client is None:
+        import botocore.session  # on AWS's path only: the local path reads the environment
+
+        _client = botocore.session.get_session().create_client("secretsmanager")
+    return _client
+
+
+def forget_read_secrets() -> None:
+    """Read every secret again on next use (a test's new server or values)."""
+    global _client
+    with _lock:
+        _read.clear()
+        _client = None
