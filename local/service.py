@@ -1,12 +1,17 @@
-"""What the local stand-ins share: a `with` block that starts one and always stops it, and the HTTP
-server on 127.0.0.1 that the partner sandboxes answer from."""
+"""What the local stand-ins share: a `with` block that starts one and always stops it, the HTTP
+server on 127.0.0.1 that the partner sandboxes answer from, and child processes (DynamoDB Local,
+the SQS/S3 server) that never outlive the process that started them."""
 
 from __future__ import annotations
 
+import ctypes
+import signal
+import subprocess
+import sys
 import threading
 from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
 
 
 class Service(ABC):
@@ -61,3 +66,28 @@ class LoopbackServer(Service):
         if self._server is None:
             raise RuntimeError(f"{self._name} is not started")
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+
+def start_child(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+    """A child process tied to this one with PR_SET_PDEATHSIG: even a parent killed with SIGKILL
+    leaves it no time to outlive it."""
+    return subprocess.Popen(command, preexec_fn=_die_with_parent, **options)  # noqa: S603 - fixed argv, no shell
+
+
+def stop_child(process: subprocess.Popen[bytes] | None) -> None:
+    """Terminate it, and kill it if it does not end within 10 s; nothing when it already ended."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)

@@ -31,9 +31,9 @@ from botocore.config import Config
 
 from connector.queues import MAX_MESSAGE_BYTES
 from infra.queue_consumers import QueueConsumer
-from local.dynamodb import LOCAL_CREDENTIALS, ROOT, _die_with_parent, free_port
+from local.dynamodb import LOCAL_CREDENTIALS, ROOT, free_port
 from local.lambda_context import LocalLambdaContext
-from local.service import Service
+from local.service import Service, start_child, stop_child
 
 REGION = "us-east-1"
 BODIES_BUCKET = "connector-queued-bodies"
@@ -58,11 +58,8 @@ class AwsProtocolServer(Service):
     def start(self, timeout: float = 30.0) -> Self:
         executable = ROOT / ".venv" / "bin" / "moto_server"
         command = [str(executable) if executable.exists() else "moto_server", "-H", "127.0.0.1"]
-        self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            [*command, "-p", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
+        self._process = start_child(
+            [*command, "-p", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -78,9 +75,7 @@ class AwsProtocolServer(Service):
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            process.wait(timeout=10)
+        stop_child(process)
 
     def client(self, service: str) -> Any:
         return botocore.session.get_session().create_client(
@@ -152,7 +147,6 @@ class EventSourceMapping(Service):
         self._in_flight = 0
         self._lock = threading.Lock()
         self.invocations = 0
-        self.delivered: list[str] = []  # every record's body as handed to the function, in order
         self.busy_seconds = 0.0  # the function's time, over every invocation
         count = pollers or shape.max_concurrency or 2
         self._threads = [
@@ -262,7 +256,6 @@ class EventSourceMapping(Service):
         event = {"Records": [self._record(m) for m in batch]}
         with self._lock:
             self.invocations += 1
-            self.delivered += [m["Body"] for m in batch]
         try:
             context = LocalLambdaContext(function_name=f"{self._shape.function}-local")
             started = time.perf_counter()
@@ -309,12 +302,7 @@ class EventSourceMapping(Service):
 
 
 def environment(server: AwsProtocolServer, queues: dict[str, LocalQueue]) -> dict[str, str]:
-    """The functions' environment for these queues, as the stack sets it on AWS."""
-    return {
-        **server.environment(),
-        "EVENTS_QUEUE_URL": queues["events"].url,
-        "JOBS_QUEUE_URL": queues["jobs"].url,
-        "SYNCS_QUEUE_URL": queues["syncs"].url,
-        **({"SCHEDULED_WORK_QUEUE_URL": queues["scheduled-work"].url} if "scheduled-work" in queues else {}),
-        "QUEUED_BODIES_BUCKET": BODIES_BUCKET,
-    }
+    """The functions' environment for these queues, as the stack sets it on AWS: each queue's URL
+    under its name's variable (``scheduled-work`` -> ``SCHEDULED_WORK_QUEUE_URL``), and the bucket."""
+    urls = {f"{name.upper().replace('-', '_')}_QUEUE_URL": queue.url for name, queue in queues.items()}
+    return {**server.environment(), **urls, "QUEUED_BODIES_BUCKET": BODIES_BUCKET}

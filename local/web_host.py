@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 from local.server import WEB_ROOT
-from local.service import LoopbackHTTPServer
+from local.service import LoopbackServer
 
 
 class _PageHandler(BaseHTTPRequestHandler):
@@ -42,25 +41,13 @@ class _PageHandler(BaseHTTPRequestHandler):
         pass
 
 
-class WebHost:
-    """The page's server on a free port of 127.0.0.1; `origin` is what the API must allow."""
+class WebHost(LoopbackServer):
+    """The page's server on a free port of 127.0.0.1; its ``origin`` is what the API must allow."""
 
-    def __init__(self, api_url: str, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, api_url: str) -> None:
         config = json.dumps({"apiUrl": api_url}).encode()
-        handler = type("PageHandler", (_PageHandler,), {"config": config})
-        self._httpd = LoopbackHTTPServer((host, port), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="web-host", daemon=True)
+        super().__init__(type("PageHandler", (_PageHandler,), {"config": config}), "web-host")
 
     @property
     def origin(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> WebHost:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        return self.url
