@@ -64,7 +64,8 @@ class Counted:
             "DynamoDB writes": self.write_units * per / 1e6 * WRITE_UNITS_PER_MILLION,
             "DynamoDB reads": self.read_units * per / 1e6 * READ_UNITS_PER_MILLION,
             "CloudWatch Logs": self.log_bytes * per / 1e9 * LOGS_PER_GB,
-            "X-Ray": lambda_requests * XRAY_SAMPLED / 1e6 * XRAY_PER_MILLION_TRACES,
+            # Only the processor is traced (the doors pass through: infra/components/functions.py).
+            "X-Ray": self.processor_invocations * per * XRAY_SAMPLED / 1e6 * XRAY_PER_MILLION_TRACES,
         }
 
 

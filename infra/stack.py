@@ -160,7 +160,7 @@ class ConnectorStack(Stack):
             ("shopify_webhook", Secret.SHOPIFY_API_SECRET),
             ("tiktok_webhook", Secret.TIKTOK_APP_SECRET),
         ):
-            door = self.factory.build(self, name, environment)
+            door = self.factory.build(self, name, environment, traced=False)
             add_environment(door, self.secrets.grant_read(door, secret))
             self.queues.events.grant_send_messages(door)
             self._grant_bodies(door, "s3:PutObject")

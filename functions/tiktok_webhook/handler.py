@@ -17,13 +17,12 @@ def lambda_handler_with(ports: Ports, event: dict[str, Any], context: Any) -> di
     def accept(request: door.Request) -> str:
         app_key, app_secret = ports.settings.tiktok_app_key, ports.secret(Secret.TIKTOK_APP_SECRET)
         delivery = tiktok_delivery.from_https(request.headers, request.body, app_key, app_secret)
-        outcome = Acceptance.UNSUBSCRIBED
         if delivery.subscribed:
             ports.events.send(delivery.message())
-            outcome = Acceptance.QUEUED
+            return Acceptance.QUEUED.value  # counted by the processor as it takes it (no line here)
         fields = {"type": delivery.type, "tiktok_shop_id": delivery.tiktok_shop_id}
-        door.report(Metric.TIKTOK_WEBHOOK, outcome, "tiktok webhook", **fields)
-        return outcome.value
+        door.report(Metric.TIKTOK_WEBHOOK, Acceptance.UNSUBSCRIBED, "tiktok webhook", **fields)
+        return Acceptance.UNSUBSCRIBED.value
 
     return door.serve(event, accept)
 

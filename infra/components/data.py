@@ -32,7 +32,7 @@ class DataConstruct(Construct):
                     index_name=index.name,
                     partition_key=dynamodb.Attribute(name=index.partition_key, type=string),
                     sort_key=dynamodb.Attribute(name=index.sort_key, type=string),
-                    projection_type=dynamodb.ProjectionType.ALL,
+                    projection_type=dynamodb.ProjectionType(table_spec.INDEX_PROJECTION),
                 )
                 for index in table_spec.GLOBAL_INDEXES
             ],

@@ -56,8 +56,9 @@ class FunctionFactory:
         environment: dict[str, str],
         timeout_seconds: int = 10,
         memory_mb: int = 512,
+        traced: bool = True,
     ) -> lambda_.Function:
-        """A function with JSON logs, tracing, bounded log retention and a role of its own.
+        """A function with JSON logs, tracing (``traced``), bounded log retention and a role of its own.
 
         The role starts with nothing but writing to the function's own log group (no managed
         policy, whose log actions reach every log group); callers grant what the code uses.
@@ -82,7 +83,11 @@ class FunctionFactory:
             environment={"POWERTOOLS_SERVICE_NAME": name, **environment},
             timeout=Duration.seconds(timeout_seconds),
             memory_size=memory_mb,
-            tracing=lambda_.Tracing.ACTIVE,
+            # Lambda samples 1 request a second and 5 % of the rest, at a rate no setting changes; a
+            # door runs once per webhook, so its traces cost more than the processor's (once a batch)
+            # and tell less (verify, send): the doors pass a caller's decision through, and the HTTP
+            # API in front never traces.
+            tracing=lambda_.Tracing.ACTIVE if traced else lambda_.Tracing.PASS_THROUGH,
             logging_format=lambda_.LoggingFormat.JSON,
             # Lambda's START/END/REPORT lines of every invocation cost more to ingest than they are
             # read: system logs at WARN. Application logs stay at INFO: Lambda files a JSON line

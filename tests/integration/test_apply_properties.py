@@ -94,9 +94,12 @@ def _deliver_until_done(run: Harness, messages: list[QueuedWebhook], batch: int)
 def _final_state(store: Store, shop: str, history: dict[str, Any]) -> dict[str, Any]:
     products = store.get_products(shop, history["products"])
     orders = store.get_orders(shop, history["orders"])
+    # Bookkeeping that follows arrival, not the events: the version, the deliveries the item last
+    # applied, and when it entered the listings (the first event that reached it).
+    arrival = {"version": 0, "shop": "", "deliveries": (), "listed_at": 0}
     return {
-        "products": {k: replace(v, version=0, shop="") for k, v in products.items()},
-        "orders": {k: replace(v, version=0, shop="") for k, v in orders.items()},
+        "products": {k: replace(v, **arrival) for k, v in products.items()},
+        "orders": {k: replace(v, **arrival) for k, v in orders.items()},
     }
 
 

@@ -20,7 +20,33 @@ from tests.helpers import (
 pytestmark = pytest.mark.integration
 
 
-def test_when_one_item_changed_since_it_was_read_nothing_commits_together(store: Store, shop: str) -> None:
+def test_when_one_item_changed_since_it_was_read_its_transaction_commits_nothing(
+    store: Store, shop: str
+) -> None:
+    connected_shop(store, shop, auto_upload=False)
+    run = Harness(store)
+    run.deliver(shopify_message(shop, "products/create", product_body("1", "Mug", 1000)))
+    batch = [  # each moves a counter: one transaction
+        shopify_message(shop, "products/delete", {"id": 1}),
+        *(shopify_message(shop, "products/create", product_body(str(p), "Cup", 1000)) for p in (2, 3)),
+    ]
+    applier = Applier(run.ports)
+    applier.prefetch(batch)
+    run.deliver(shopify_message(shop, "products/update", product_body("1", "Mug v2", 2000)))  # meanwhile
+
+    assert applier.apply_together(batch) == {}
+    assert store.get_product(shop, "2") is None  # the transaction wrote nothing
+
+    assert [applier.apply(m) for m in batch] == [Outcome.APPLIED] * 3  # each reads again, on its own
+    assert store.get_product(shop, "1").deleted  # type: ignore[union-attr]
+    counts = store.status_counts(shop)
+    assert counts.products()["not_uploaded"] == 2
+    assert counts == store.recount(shop)
+
+
+def test_an_update_that_moves_no_counter_is_put_alone_and_only_it_is_decided_again(
+    store: Store, shop: str
+) -> None:
     connected_shop(store, shop, auto_upload=False)
     run = Harness(store)
     run.deliver(shopify_message(shop, "products/create", product_body("1", "Mug", 1000)))
@@ -32,10 +58,10 @@ def test_when_one_item_changed_since_it_was_read_nothing_commits_together(store:
     applier.prefetch(batch)
     run.deliver(shopify_message(shop, "products/update", product_body("1", "Mug v2", 2000)))  # meanwhile
 
-    assert applier.apply_together(batch) == {}
-    assert store.get_product(shop, "2") is None  # the transaction wrote nothing
+    settled = applier.apply_together(batch)
+    assert settled == {m.delivery_id: Outcome.APPLIED for m in batch[1:]}
 
-    assert [applier.apply(m) for m in batch] == [Outcome.APPLIED] * 3  # each reads again, on its own
+    assert applier.apply(batch[0]) is Outcome.APPLIED  # read again, decided again
     assert store.get_product(shop, "1").title == "Mug v3"  # type: ignore[union-attr]
     counts = store.status_counts(shop)
     assert counts.products()["not_uploaded"] == 3
@@ -67,7 +93,8 @@ def test_two_events_about_one_product_apply_in_their_order(store: Store, shop: s
     with counting_dynamodb() as calls:
         assert run.deliver(*batch) == {"batchItemFailures": []}
 
-    assert calls.requests["TransactWriteItems"] == 3  # both creates together, then the update and the delete
+    # Both creates together, then the update on its own (no counter moves: a plain put) and the delete.
+    assert calls.requests["TransactWriteItems"] == 2 and calls.requests["PutItem"] == 1
     assert store.get_product(shop, "1").title == "Mug v2"  # type: ignore[union-attr]
     assert store.get_product(shop, "2").deleted  # type: ignore[union-attr]
     counts = store.status_counts(shop)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from connector.dal.store import CommitOutcome, Delivery, Store
+from connector.domain.deliveries import RECENT_DELIVERIES, delivery_digest, holds, remembering
 from connector.domain.entities import (
     Activity,
     ActivityState,
@@ -108,15 +109,18 @@ def test_stale_version_is_a_conflict_and_writes_nothing(store: Store, shop: str)
     assert store.status_counts(shop).products()["not_uploaded"] == 1
 
 
-def test_a_delivery_is_applied_once(store: Store, shop: str) -> None:
-    delivery = Delivery("tiktok", "notif-1", expires_at=2_000_000_000)
-    order = _order(shop, "9")
-    assert store.commit_order(order, {"orders_awaiting_shipment": 1}, delivery) is CommitOutcome.APPLIED
+def test_an_item_keeps_the_deliveries_it_applied(store: Store, shop: str) -> None:
+    digest = delivery_digest("tiktok", "notif-1")
+    order = remembering(_order(shop, "9"), digest)
+    assert store.commit_order(order, {"orders_awaiting_shipment": 1}) is CommitOutcome.APPLIED
     stored = store.get_order(shop, "9")
-    assert stored is not None
-    again = store.commit_order(stored, {"orders_awaiting_shipment": 1}, delivery)
-    assert again is CommitOutcome.DUPLICATE
+    assert stored is not None and holds(stored, digest)
+    # The redelivery's writer read the order before the first write landed: its version is stale.
+    assert store.commit_order(order, {"orders_awaiting_shipment": 1}) is CommitOutcome.CONFLICT
     assert store.status_counts(shop).orders()["awaiting_shipment"] == 1
+    for n in range(RECENT_DELIVERIES):
+        stored = remembering(stored, delivery_digest("tiktok", f"later-{n}"))
+    assert not holds(stored, digest) and len(stored.deliveries) == RECENT_DELIVERIES
     assert store.record_delivery(shop, Delivery("shopify", "w-1", 2_000_000_000)) is True
     assert store.record_delivery(shop, Delivery("shopify", "w-1", 2_000_000_000)) is False
 
@@ -224,9 +228,8 @@ def test_plan_round_trip_with_optimistic_lock(store: Store, shop: str) -> None:
 def test_erase_shop_leaves_no_item_of_that_shop(store: Store, shop: str) -> None:
     store.save_shop(Shop(domain=shop, tiktok_shop_id="tt-" + shop))
     store.link_tiktok_shop(shop, "tt-" + shop)
-    store.commit_product(
-        _product(shop, "1"), {"products_not_uploaded": 1}, Delivery("shopify", "d", 2_000_000_000)
-    )
+    store.record_delivery(shop, Delivery("shopify", "d", 2_000_000_000))
+    store.commit_product(_product(shop, "1"), {"products_not_uploaded": 1})
     store.commit_order(_order(shop, "1"), {"orders_awaiting_shipment": 1})
     other = "other-" + shop
     store.save_shop(Shop(domain=other))

@@ -26,6 +26,10 @@ BY_STATUS = IndexSpec(name="by_status", partition_key="gsi1pk", sort_key="gsi1sk
 BY_KIND = IndexSpec(name="by_kind", partition_key="gsi2pk", sort_key="gsi2sk")
 
 GLOBAL_INDEXES: tuple[IndexSpec, ...] = (BY_STATUS, BY_KIND)
+# The indexes hold keys only: a write that keeps an item's index keys (a product's new title, an
+# order's new sale, an activity's progress) writes nothing to them, where ALL projected every change
+# into both (two thirds of an update's write units). A listing reads its page's items by key.
+INDEX_PROJECTION = "KEYS_ONLY"
 
 # Every key attribute is a string.
 KEY_ATTRIBUTES: tuple[str, ...] = (
@@ -52,7 +56,7 @@ def create_table_request(table_name: str) -> dict[str, object]:
                     {"AttributeName": index.partition_key, "KeyType": "HASH"},
                     {"AttributeName": index.sort_key, "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": INDEX_PROJECTION},
             }
             for index in GLOBAL_INDEXES
         ],

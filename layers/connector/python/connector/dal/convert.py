@@ -213,12 +213,12 @@ def product_to_row(product: Product, version: int) -> ProductRow:
         stock_held=product.stock_held,
         shopify_updated_at=product.shopify_updated_at,
         deleted=product.deleted,
+        listed_at=product.listed_at,
+        deliveries=list(product.deliveries),
         version=version,
     )
     if not product.deleted:  # a tombstone stays out of the listings (sparse indexes)
-        # Most recently changed first, on either side (Shopify's fields or TikTok's status).
-        changed = max(product.status_time, product.shopify_updated_at)
-        sort = keys.newest_first_sk(changed, product.shopify_product_id)
+        sort = keys.newest_first_sk(product.listing_time, product.shopify_product_id)
         row.gsi1pk = keys.listing_pk(product.shop, "PRODUCT", product.status)
         row.gsi1sk = sort
         row.gsi2pk = keys.listing_pk(product.shop, "PRODUCT")
@@ -272,13 +272,14 @@ def product_from_row(row: ProductRow) -> Product:
         stock_held=bool(row.stock_held),
         shopify_updated_at=int(row.shopify_updated_at),
         deleted=bool(row.deleted),
+        listed_at=int(row.listed_at),
+        deliveries=_strings(row.deliveries),
         version=int(row.version),
     )
 
 
 def order_to_row(order: Order, version: int) -> OrderRow:
-    # Newest first by TikTok's create_time once known, by the latest update until then.
-    sort = keys.newest_first_sk(order.created_at or order.update_time, order.tiktok_order_id)
+    sort = keys.newest_first_sk(order.listing_time, order.tiktok_order_id)
     return OrderRow(
         keys.shop_pk(order.shop),
         keys.ORDER + order.tiktok_order_id,
@@ -305,6 +306,8 @@ def order_to_row(order: Order, version: int) -> OrderRow:
         returns_restocked=list(order.returns_restocked),
         sale=None if order.sale is None else _sale_map(order.sale),
         sale_counted=order.sale_counted,
+        listed_at=order.listed_at,
+        deliveries=list(order.deliveries),
         version=version,
     )
 
@@ -361,6 +364,8 @@ def order_from_row(row: OrderRow) -> Order:
         returns_restocked=_strings(row.returns_restocked),
         sale=_sale(row.sale),
         sale_counted=row.sale_counted,
+        listed_at=int(row.listed_at),
+        deliveries=_strings(row.deliveries),
         version=int(row.version),
     )
 

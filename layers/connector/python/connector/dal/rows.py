@@ -17,7 +17,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from connector import table_spec
@@ -27,7 +27,7 @@ from connector.domain.status import ALL_COUNTERS
 class ByStatusIndex(GlobalSecondaryIndex["Any"]):
     class Meta:
         index_name = table_spec.BY_STATUS.name
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     gsi1pk = UnicodeAttribute(hash_key=True, attr_name=table_spec.BY_STATUS.partition_key)
     gsi1sk = UnicodeAttribute(range_key=True, attr_name=table_spec.BY_STATUS.sort_key)
@@ -36,7 +36,7 @@ class ByStatusIndex(GlobalSecondaryIndex["Any"]):
 class ByKindIndex(GlobalSecondaryIndex["Any"]):
     class Meta:
         index_name = table_spec.BY_KIND.name
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     gsi2pk = UnicodeAttribute(hash_key=True, attr_name=table_spec.BY_KIND.partition_key)
     gsi2sk = UnicodeAttribute(range_key=True, attr_name=table_spec.BY_KIND.sort_key)
@@ -194,6 +194,8 @@ class ProductRow(ListedRow):
     stock_held = BooleanAttribute(default=False)
     shopify_updated_at = NumberAttribute(default=0)
     deleted = BooleanAttribute(default=False)
+    listed_at = NumberAttribute(default=0)
+    deliveries = ListAttribute(of=UnicodeAttribute, default=list)
     version = NumberAttribute()
 
 
@@ -237,6 +239,8 @@ class OrderRow(ListedRow):
     returns_restocked = ListAttribute(of=UnicodeAttribute, default=list)
     sale = SaleMap(null=True)
     sale_counted = UnicodeAttribute(null=True)  # the sale state the day's figures hold of it
+    listed_at = NumberAttribute(default=0)
+    deliveries = ListAttribute(of=UnicodeAttribute, default=list)
     version = NumberAttribute()
 
 

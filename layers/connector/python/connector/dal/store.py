@@ -52,6 +52,7 @@ from connector.dal.table import (
     get,
     newest_first,
     retry_on_conflict,
+    rows_by_key,
 )
 from connector.domain.entities import (
     ImageUpload,
@@ -89,11 +90,11 @@ class Items:
 
 @dataclass(frozen=True)
 class VersionedWrite:
-    """An item's next version, its counter moves, and the delivery that caused it."""
+    """An item's next version (recording the delivery that caused it, domain/deliveries.py) and
+    its counter moves."""
 
     entity: Product | Order | Plan
     deltas: Mapping[str, int]
-    delivery: Delivery | None = None
 
     def with_sales(self) -> tuple[VersionedWrite, DayMoves]:
         """An order's write, recording the state its sale counts in, and the days it moves
@@ -106,7 +107,6 @@ class VersionedWrite:
 
 class CommitOutcome(StrEnum):
     APPLIED = "applied"
-    DUPLICATE = "duplicate"  # the delivery was applied before
     CONFLICT = "conflict"  # the item changed since it was read: read again and decide again
 
 
@@ -483,7 +483,8 @@ class Store(ActivityProgress, SalesDays):
         due = []
         for back in range(PLANS_DUE_LOOKBACK_DAYS + 1):
             day = (today - timedelta(days=back)).isoformat()
-            due += [convert.plan_from_row(row) for row in PlanRow.by_status.query(keys.plans_due_pk(day))]
+            listed = PlanRow.by_status.query(keys.plans_due_pk(day))
+            due += [convert.plan_from_row(row) for row in rows_by_key(PlanRow, listed)]
         return due
 
     def product_for_tiktok(self, shop: str, tiktok_product_id: str) -> str | None:
@@ -544,44 +545,40 @@ class Store(ActivityProgress, SalesDays):
 
     def commit(self, write: VersionedWrite) -> CommitOutcome:
         """Write the entity's version ``version + 1`` if the stored one is still ``version``, with its
-        delivery marker and counter moves."""
-        moves = {name: delta for name, delta in write.deltas.items() if delta}
+        counter and sales moves."""
         write, sales = write.with_sales()
-        if not moves and write.delivery is None and not sales:
-            row, condition = _row_of(write.entity)
-            # A lone item needs no transaction: half the write units.
-            return CommitOutcome.APPLIED if applied(row.save, condition=condition) else CommitOutcome.CONFLICT
+        if _alone(write, sales):
+            return CommitOutcome.APPLIED if _put(write) else CommitOutcome.CONFLICT
         try:
             self._transact([write], {write.entity.shop: sales})
         except TransactWriteError as error:
-            return _why_cancelled(error, write.delivery is not None)
+            return _why_cancelled(error)
         return CommitOutcome.APPLIED
 
-    def commit_product(
-        self, product: Product, deltas: Mapping[str, int], delivery: Delivery | None = None
-    ) -> CommitOutcome:
-        return self.commit(VersionedWrite(product, deltas, delivery))
+    def commit_product(self, product: Product, deltas: Mapping[str, int]) -> CommitOutcome:
+        return self.commit(VersionedWrite(product, deltas))
 
-    def commit_order(
-        self, order: Order, deltas: Mapping[str, int], delivery: Delivery | None = None
-    ) -> CommitOutcome:
-        return self.commit(VersionedWrite(order, deltas, delivery))
+    def commit_order(self, order: Order, deltas: Mapping[str, int]) -> CommitOutcome:
+        return self.commit(VersionedWrite(order, deltas))
 
-    def commit_together(self, writes: Sequence[VersionedWrite]) -> bool:
-        """Commit versioned writes of distinct items in one transaction (see _transact). False when
-        it failed: a redelivery, an item changed since it was read, a concurrent transaction, more
-        than DynamoDB's 100 items, or an error that leaves the outcome unknown; committing each on
-        its own then tells which, and fails alone. One transaction of 10 events costs DynamoDB
-        Local about what 3 single-event ones do."""
+    def commit_together(self, writes: Sequence[VersionedWrite]) -> list[bool]:
+        """Commit versioned writes of distinct items; whether each landed. Those that move nothing
+        but their item are put one by one (a transaction bills each item twice); the others go in
+        one transaction (see _transact), which lands whole or not at all: an item changed since it
+        was read, a concurrent transaction, more than DynamoDB's 100 items, or an error that leaves
+        the outcome unknown. What did not land is decided again on its own."""
         with_sales = [write.with_sales() for write in writes]
-        sales: dict[str, DayMoves] = {}
-        for write, moves in with_sales:
-            add_moves(sales.setdefault(write.entity.shop, {}), moves)
-        try:
-            self._transact([write for write, _ in with_sales], sales)
-        except TransactWriteError:
-            return False
-        return True
+        together = [(w, moves) for w, moves in with_sales if not _alone(w, moves)]
+        landed = True
+        if together:
+            sales: dict[str, DayMoves] = {}
+            for write, moves in together:
+                add_moves(sales.setdefault(write.entity.shop, {}), moves)
+            try:
+                self._transact([write for write, _ in together], sales)
+            except TransactWriteError:
+                landed = False
+        return [landed if not _alone(w, moves) else _put(w) for w, moves in with_sales]
 
     def save_oauth_state(self, shop: str, nonce: str, expires_at: int) -> None:
         expiry = datetime.fromtimestamp(expires_at, UTC)
@@ -710,8 +707,8 @@ class Store(ActivityProgress, SalesDays):
 
     def installed_shops(self) -> list[Shop]:
         """Every installed shop: a Query of the by_kind index, which lists profiles by install state."""
-        rows = ShopRow.by_kind.query(keys.shops_listing_pk(InstallState.INSTALLED.value))
-        return [convert.shop_from_row(row) for row in rows]
+        listed = ShopRow.by_kind.query(keys.shops_listing_pk(InstallState.INSTALLED.value))
+        return [convert.shop_from_row(row) for row in rows_by_key(ShopRow, listed)]
 
     def installed_shop_domains(self, limit: int, start: PageKey | None) -> Page[str]:
         """One page of the installed shops' domains (the schedules' fan-out), from ``start``."""
@@ -768,9 +765,6 @@ class Store(ActivityProgress, SalesDays):
             for write in writes:
                 shop = write.entity.shop
                 row, condition = _row_of(write.entity)
-                if write.delivery is not None:
-                    marker = _marker(shop, write.delivery)
-                    transaction.save(marker, condition=DedupeRow.pk.does_not_exist())
                 transaction.save(row, condition=condition)
                 shard_of.setdefault(shop, self.counter_shard(row.sk))
                 summed.setdefault(shop, Counter()).update(write.deltas)
@@ -841,12 +835,21 @@ def _marker(shop: str, delivery: Delivery) -> DedupeRow:
     )
 
 
-def _why_cancelled(error: TransactWriteError, has_delivery: bool) -> CommitOutcome:
+def _alone(write: VersionedWrite, sales: DayMoves) -> bool:
+    """Nothing moves but the item: no transaction needed."""
+    return not sales and not any(write.deltas.values())
+
+
+def _put(write: VersionedWrite) -> bool:
+    """The item on its own under its version condition; False when the condition failed."""
+    row, condition = _row_of(write.entity)
+    return applied(row.save, condition=condition)
+
+
+def _why_cancelled(error: TransactWriteError) -> CommitOutcome:
     reasons = cancellation_codes(error)
     if not reasons or error.cause_response_code != "TransactionCanceledException":
         raise error
-    if has_delivery and condition_failed(error, 0):
-        return CommitOutcome.DUPLICATE
     if all(code in ("None", CONDITION_FAILED, "TransactionConflict") for code in reasons):
         return CommitOutcome.CONFLICT
     raise error

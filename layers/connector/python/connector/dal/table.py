@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, ParamSpec, TypeVar
@@ -18,6 +18,7 @@ from connector.dal import keys
 from connector.dal.rows import ByKindIndex, ByStatusIndex, ListedRow, TableRow
 
 T = TypeVar("T")
+R = TypeVar("R", bound=TableRow)
 F = TypeVar("F", bound=Callable[..., Any])
 P = ParamSpec("P")
 # DynamoDB's LastEvaluatedKey, in its wire form ({"pk": {"S": "..."}, ...}).
@@ -116,7 +117,7 @@ def newest_first(
         index, index_pk, index_sk = row_type.by_kind, "gsi2pk", "gsi2sk"
     else:
         index, index_pk, index_sk = row_type.by_status, "gsi1pk", "gsi1sk"
-    rows = list(
+    listed = list(
         index.query(
             keys.listing_pk(shop, kind, status),
             scan_index_forward=False,
@@ -125,9 +126,10 @@ def newest_first(
             last_evaluated_key=start,
         )
     )
-    if len(rows) <= limit:
+    rows = rows_by_key(row_type, listed[:limit])
+    if len(listed) <= limit:
         return Page(rows, None)
-    last = rows[limit - 1]
+    last = listed[limit - 1]
     next_key = {
         name: {"S": getattr(last, attr)}
         for attr, name in (
@@ -137,7 +139,15 @@ def newest_first(
             (index_sk, _wire(index_sk)),
         )
     }
-    return Page(rows[:limit], next_key)
+    return Page(rows, next_key)
+
+
+def rows_by_key(row_type: type[R], listed: Iterable[TableRow]) -> list[R]:
+    """The whole items of what an index listed (it holds keys only), in the listing's order; one
+    that went in between is left out. BatchGetItem, strongly consistent, 100 keys a request."""
+    wanted = [(row.pk, row.sk) for row in listed]
+    found = {(row.pk, row.sk): row for row in row_type.batch_get(wanted, consistent_read=True)}
+    return [found[key] for key in wanted if key in found]
 
 
 def _wire(attribute: str) -> str:

@@ -90,6 +90,7 @@ def product_from_shopify(current: Product | None, facts: CatalogFacts) -> Change
             title=facts.title,
             status=ProductStatus.NOT_UPLOADED,
             status_time=0,  # TikTok has reported nothing yet: any TikTok status is newer
+            listed_at=facts.updated_at,
         )
         product = facts.held_by(new)
         return _apply(decide_product_status(None, StatusAt(product.status, product.status_time)), product)
@@ -213,7 +214,7 @@ def order_status_change(
     held = None if current is None else StatusAt(current.tiktok_status, current.update_time)
     decision = decide_order_update(held, StatusAt(raw_status, update_time))
     status = order_status_from_tiktok(raw_status)
-    base = current or Order(shop, tiktok_order_id, status, raw_status, update_time)
+    base = current or Order(shop, tiktok_order_id, status, raw_status, update_time, listed_at=update_time)
     updated = replace(base, status=status, tiktok_status=raw_status.strip().upper(), update_time=update_time)
     return _apply(decision, updated)
 

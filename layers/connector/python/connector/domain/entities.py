@@ -229,6 +229,11 @@ class ListingChoices:
     package_dimensions: PackageDimensions | None = None
 
 
+# The webhook deliveries last applied to an item, as short digests (domain/deliveries.py): the item
+# is its own delivery marker, so a redelivery is a no-op without a marker item written beside it.
+RecentDeliveries = tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Product:
     shop: str
@@ -260,7 +265,15 @@ class Product:
     stock_held: bool = False  # a stock change came while it was not live: sent when it goes live
     shopify_updated_at: int = 0  # Shopify's updated_at (epoch seconds) of the fields we hold
     deleted: bool = False  # a tombstone: keeps late updates from bringing a deleted product back
+    # When it entered the listings (their newest-first key): kept, so that an update moves nothing
+    # in the indexes. 0 until set: then the time of the fields it holds.
+    listed_at: int = 0
+    deliveries: RecentDeliveries = ()
     version: int = 0  # optimistic-lock version; 0 means not stored yet
+
+    @property
+    def listing_time(self) -> int:
+        return self.listed_at or max(self.status_time, self.shopify_updated_at)
 
     @property
     def image_urls(self) -> tuple[str, ...]:
@@ -329,7 +342,13 @@ class Order:
     returns_restocked: tuple[str, ...] = ()  # TikTok return ids whose units went back to Shopify's stock
     sale: Sale | None = None  # its amounts, once TikTok's detail was read (domain/sales.py)
     sale_counted: str | None = None  # the SaleState its sale counts in, in the day's figures
+    listed_at: int = 0  # as a product's: when it entered the listings, kept
+    deliveries: RecentDeliveries = ()
     version: int = 0
+
+    @property
+    def listing_time(self) -> int:
+        return self.listed_at or self.created_at or self.update_time
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Applies verified webhooks to the shop's items, each effect exactly once.
 
 Every change is read -> decide (pure, connector.domain.changes) -> conditional write of the new
-version, with the delivery marker and the counter move in the same transaction. A lost race
-(the item changed since it was read) reads again and decides again; a redelivery finds its marker
-and does nothing.
+version, which records the delivery on the item itself (domain/deliveries.py), with the counter
+move in the same transaction when there is one. A lost race (the item changed since it was read)
+reads again and decides again; a redelivery finds itself on the item and does nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 from connector.dal.store import CommitOutcome, Delivery, VersionedWrite
 from connector.dal.table import MAX_TRANSACTION_ITEMS
 from connector.domain import changes, plans
-from connector.domain.changes import CatalogFacts, Change
+from connector.domain.changes import CatalogFacts, Change, Verdict
+from connector.domain.deliveries import delivery_digest, holds, remembering
 from connector.domain.entities import (
     InstallState,
     Order,
@@ -43,14 +44,14 @@ from connector.webhooks.shopify_delivery import PRIVACY_TOPICS
 from connector.webhooks.tiktok_delivery import TikTokType
 from connector.wiring import Ports
 
-# Deliveries are remembered past every sender's retry window (Shopify: 4 h, TikTok: ~16 h).
-DEDUPE_SECONDS = 7 * 24 * 3600
 MAX_ATTEMPTS = 8
 # An audit webhook can overtake the upload that links the TikTok product to ours; it is retried
 # from the queue this many times before it counts as a product made on TikTok, not through us.
 LINK_WAIT_RECEIVES = 3
 
 E = TypeVar("E", Product, Order)
+# A shipment's delivery is remembered past every sender's retry window (Shopify: 4 h, TikTok: ~16 h).
+DEDUPE_SECONDS = 7 * 24 * 3600
 
 
 class Outcome(StrEnum):
@@ -140,7 +141,7 @@ class Applier:
         Staged: the first event of each product or order, up to the first event whose effect
         depends on order (an audit, an uninstall, a redaction); events that only queue a job commute
         with them and are passed over. Everything else, and every staged event when the transaction
-        fails (a redelivery, a concurrent writer), is left for apply() in the batch's order, which
+        did not land (a concurrent writer), is left for apply() in the batch's order, which
         sorts out each event on its own."""
         settled: dict[str, Outcome] = {}
         staged: list[_Staged] = []
@@ -170,8 +171,8 @@ class Applier:
         for start in range(0, len(staged), STAGED_PER_TRANSACTION):
             chunk = staged[start : start + STAGED_PER_TRANSACTION]
             landed = self._store.commit_together([s.write for s in chunk])
-            for s in chunk:
-                if landed:
+            for s, landed_one in zip(chunk, landed, strict=True):
+                if landed_one:
                     self._remember(s.write.entity)
                     settled[s.delivery_id] = Outcome.APPLIED
                 else:
@@ -303,7 +304,8 @@ class Applier:
             "available": payload.available,
             "updated_at": int(payload.updated_at.timestamp()) if payload.updated_at else 0,
         }
-        return self._job_once(message, JobKind.INVENTORY_SYNC, params)
+        self._job(message, JobKind.INVENTORY_SYNC, params)
+        return Outcome.QUEUED_JOB
 
     def _shopify_fulfilled(self, message: QueuedWebhook) -> Outcome:
         if message.topic in ("fulfillments/create", "fulfillments/update"):
@@ -572,11 +574,10 @@ class Applier:
             assert change.entity is not None
             if before_commit is not None:
                 before_commit(change.entity)
-            return self._commit(
-                message, VersionedWrite(change.entity, change.counter_deltas, _delivery(message))
-            )
+            product = remembering(change.entity, _digest(message))
+            return self._commit(message, VersionedWrite(product, change.counter_deltas))
 
-        return self._read_decide_write(load, decide, commit)
+        return self._read_decide_write(load, _once(message, decide), commit)
 
     def _change_order(
         self,
@@ -597,10 +598,10 @@ class Applier:
             assert change.entity is not None
             if before_commit is not None:
                 before_commit(change.entity)
-            delivery = _delivery(message) if record else None
-            return self._commit(message, VersionedWrite(change.entity, change.counter_deltas, delivery))
+            order = remembering(change.entity, _digest(message)) if record else change.entity
+            return self._commit(message, VersionedWrite(order, change.counter_deltas))
 
-        return self._read_decide_write(load, decide, commit)
+        return self._read_decide_write(load, _once(message, decide) if record else decide, commit)
 
     def _commit(self, message: QueuedWebhook, write: VersionedWrite) -> CommitOutcome:
         if self._staged is not None:  # apply_together commits it with the batch's other events
@@ -638,8 +639,6 @@ class Applier:
             outcome = commit(change)
             if outcome is CommitOutcome.APPLIED:
                 return Outcome.APPLIED
-            if outcome is CommitOutcome.DUPLICATE:
-                return Outcome.DUPLICATE
             # Lost a race: back off a little (full jitter) before reading again.
             self._ports.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - jitter, not security
         raise ConflictError(f"gave up after {MAX_ATTEMPTS} conflicting attempts")
@@ -650,6 +649,11 @@ class Applier:
         self._ports.enqueue_job(Job(kind=kind, shop=message.shop, idempotency_key=key, params=params))
 
     def _job_once(self, message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> Outcome:
+        """A job queued once per delivery, however often (and through however many doors) it comes:
+        for rare events whose job is costly to run twice (a shipment). A stock level is not marked:
+        its job sends absolute quantities (twice is the same stock on TikTok, counted once in the
+        activity, and never older than a level sent), and a marker read and written for the most
+        frequent webhook cost more than a rare duplicate's second send."""
         # Queue first, then remember the delivery: a crash in between queues the job again, and the
         # job's idempotency key (the delivery id) keeps it from being done twice.
         if self._store.has_delivery(message.shop, _delivery(message)):
@@ -667,7 +671,7 @@ class _Staged:
     write: VersionedWrite
 
 
-# A staged event writes its item, its delivery marker and at most one counter shard.
+# A staged event writes its item, at most one sales day and at most one counter shard.
 STAGED_PER_TRANSACTION = MAX_TRANSACTION_ITEMS // 3
 
 ON_TIKTOK = frozenset({ProductStatus.PENDING, ProductStatus.LIVE, ProductStatus.INACTIVE})
@@ -708,6 +712,20 @@ def _next_version(entity: E) -> E:
 
 def _delivery(message: QueuedWebhook) -> Delivery:
     return Delivery(message.source.value, message.delivery_id, expires_at=int(time.time()) + DEDUPE_SECONDS)
+
+
+def _digest(message: QueuedWebhook) -> str:
+    return delivery_digest(message.source.value, message.delivery_id)
+
+
+def _once(message: QueuedWebhook, decide: Callable[[E | None], Change[E]]) -> Callable[[E | None], Change[E]]:
+    """A delivery the item already holds changes nothing (its redelivery)."""
+    digest = _digest(message)
+
+    def decide_once(current: E | None) -> Change[E]:
+        return Change(Verdict.DUPLICATE) if holds(current, digest) else decide(current)
+
+    return decide_once
 
 
 P = TypeVar("P")
