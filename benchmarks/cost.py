@@ -36,6 +36,9 @@ XRAY_SAMPLED = 0.05  # Lambda's active tracing: 1 a second, then 5 % of requests
 FUNCTION_GB = 0.5  # the doors' and the processor's memory (infra/components/functions.py)
 TARGET = ("<=", 1.0)
 BUDGET = 3.00
+# Products whose events interleave: a batch of ten rarely holds two events of one product, so the
+# count does not lean on a batch writing a product's burst of events once.
+INTERLEAVED = 20
 SQS_BILLED = ("SendMessage", "ReceiveMessage", "DeleteMessageBatch", "DeleteMessage")
 
 
@@ -69,8 +72,10 @@ class Counted:
         }
 
 
-def deliveries(shop: str, tiktok_shop_id: str, count: int) -> Iterator[Any]:
-    """Signed deliveries of the mix, in a repeating order of ten."""
+def deliveries(shop: str, tiktok_shop_id: str, count: int, interleaved: int) -> Iterator[Any]:
+    """Signed deliveries of the mix: each product's ten events (create, 4 updates, 3 stock levels,
+    its order unpaid then paid) in order, ``interleaved`` products at a time, so that the events of
+    one product are ``interleaved`` deliveries apart (1: back to back)."""
     from local.events import shopify_request, tiktok_request
 
     run = uuid.uuid4().int % 10**9 * 1000
@@ -78,7 +83,9 @@ def deliveries(shop: str, tiktok_shop_id: str, count: int) -> Iterator[Any]:
         # Each delivery its own event (the samples' ids would make every one after the first a duplicate).
         headers = {"X-Shopify-Shop-Domain": shop, "X-Shopify-Webhook-Id": str(uuid.uuid4())}
         headers["X-Shopify-Event-Id"] = str(uuid.uuid4())
-        product = run + (n // 10) * 10
+        group, at = divmod(n, 10 * interleaved)
+        product = run + (group * interleaved + at % interleaved) * 10
+        slot = at // interleaved
         stamp = datetime.fromtimestamp(1_790_000_000 + n, UTC).isoformat()
         variant = {
             "id": product + 1,
@@ -87,7 +94,6 @@ def deliveries(shop: str, tiktok_shop_id: str, count: int) -> Iterator[Any]:
             "inventory_item_id": product + 2,
         }
         body = {"id": product, "title": f"Product {product}", "updated_at": stamp, "variants": [variant]}
-        slot = n % 10
         if slot == 0:
             yield shopify_request("products-create", body=body, **headers)
         elif slot <= 4:
@@ -134,7 +140,7 @@ def metrics_on() -> Iterator[io.StringIO]:
         logger.setLevel(level)
 
 
-def count(webhooks: int) -> Counted:
+def count(webhooks: int, interleaved: int) -> Counted:
     from infra.queue_consumers import EVENTS, JOBS, SYNCS
     from local.sqs import AwsProtocolServer, create_queues
     from local.sqs import environment as sqs_environment
@@ -143,12 +149,12 @@ def count(webhooks: int) -> Counted:
     with local_table() as store, AwsProtocolServer() as aws:
         queues = create_queues(aws, [EVENTS, JOBS, SYNCS])
         with environment(sqs_environment(aws, queues)):
-            counted = _count_through(aws, queues, store, webhooks)
+            counted = _count_through(aws, queues, store, webhooks, interleaved)
         forget_cached_configuration()
         return counted
 
 
-def _count_through(aws: Any, queues: Any, store: Any, webhooks: int) -> Counted:
+def _count_through(aws: Any, queues: Any, store: Any, webhooks: int, interleaved: int) -> Counted:
     """The mix delivered over HTTP to the doors, the processor fed by the mapping, everything counted;
     this process's ports built, as on Lambda, from the environment naming the queues."""
     from connector.settings import Settings
@@ -167,11 +173,11 @@ def _count_through(aws: Any, queues: Any, store: Any, webhooks: int) -> Counted:
         shop = f"bench-cost-{uuid.uuid4().hex[:6]}.myshopify.com"
         tiktok_shop_id = connected_shop(store, shop, auto_upload=False)
         with EventSourceMapping(queues["events"], EVENTS, processor, aws) as events:
-            for request in deliveries(shop, tiktok_shop_id, 20):  # first connections, first reads
+            for request in deliveries(shop, tiktok_shop_id, 20, 1):  # first connections, first reads
                 assert request.post(server.url).status_code == 200
             events.drain(timeout=120)
             busy, invocations = events.busy_seconds, events.invocations
-            requests = list(deliveries(shop, tiktok_shop_id, webhooks))
+            requests = list(deliveries(shop, tiktok_shop_id, webhooks, interleaved))
             door_seconds = 0.0
             with metrics_on() as printed, counting_dynamodb(consumed_capacity=True) as calls:
                 for request in requests:
@@ -199,7 +205,7 @@ def _count_through(aws: Any, queues: Any, store: Any, webhooks: int) -> Counted:
 
 
 def run(quick: bool) -> list[Figure]:
-    counted = count(200 if quick else 2_000)
+    counted = count(200 if quick else 2_000, INTERLEAVED)
     lines = counted.lines()
     total = sum(lines.values())
     per = counted.webhooks

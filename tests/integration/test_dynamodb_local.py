@@ -10,7 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from pynamodb.transactions import TransactWrite
 
+from connector.dal.rows import TableRow
+from connector.dal.store import Store
+from connector.dal.table import connection
+from local.aws_calls import counting_dynamodb
 from local.dynamodb import DynamoDBLocal
 
 pytestmark = pytest.mark.integration
@@ -64,3 +69,14 @@ def test_stop_ends_the_process_and_a_data_dir_keeps_tables(tmp_path: Path) -> No
     assert not _alive(pid)
     with DynamoDBLocal(data_dir=tmp_path) as db:
         assert "kept" in db.client().list_tables()["TableNames"]
+
+
+def test_a_transaction_is_counted_two_units_for_each_of_its_items_as_dynamodb_bills_it(store: Store) -> None:
+    """DynamoDB Local answers with one item's units; the count scales it (local/aws_calls.py)."""
+    with counting_dynamodb(consumed_capacity=True) as calls, TransactWrite(connection=connection()) as write:
+        for n in range(10):
+            write.save(TableRow("COUNT#units", f"item-{n}"))
+    assert calls.write_units == 20.0  # 10 items of under a KB, two units each
+    with counting_dynamodb(consumed_capacity=True) as calls:
+        TableRow("COUNT#units", "alone").save()
+    assert calls.write_units == 1.0

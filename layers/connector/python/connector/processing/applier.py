@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -135,17 +136,20 @@ class Applier:
         return None
 
     def apply_together(self, messages: Sequence[QueuedWebhook]) -> dict[str, Outcome]:
-        """Apply the batch's plain product and order changes with one transaction for many events
-        (DynamoDB Local: 10 events in one cost what 3 on their own do); their outcomes by delivery id.
+        """Apply the batch's plain product and order changes with few writes; their outcomes by
+        delivery id.
 
-        Staged: the first event of each product or order, up to the first event whose effect
-        depends on order (an audit, an uninstall, a redaction); events that only queue a job commute
-        with them and are passed over. Everything else, and every staged event when the transaction
-        did not land (a concurrent writer), is left for apply() in the batch's order, which
-        sorts out each event on its own."""
+        Staged, in the batch's order, up to the first event whose effect depends on order (an
+        audit, an uninstall, a redaction): events that only queue a job commute with them and are
+        passed over. The events of one product or order are decided one on another and written
+        once, as the last leaves it, with the sum of their counter moves (a storm of updates of one
+        product is one write). Writes that move counters go in one transaction (DynamoDB Local: 10
+        events in one cost what 3 on their own do); the others are put one by one. Every event of a
+        product or order whose write did not land (a concurrent writer), or after one of its events
+        failed, is left for apply() in the batch's order, which sorts out each on its own."""
         settled: dict[str, Outcome] = {}
-        staged: list[_Staged] = []
-        seen: set[tuple[str | None, str, str]] = set()
+        chains: dict[tuple[str | None, str, str], _Chain] = {}
+        closed: set[tuple[str | None, str, str]] = set()  # an event of it failed: the rest wait
         for message in map(self._with_shop, messages):
             topic = TOPICS.get((message.source, message.topic))
             if topic is not None and topic.job_only:
@@ -154,29 +158,34 @@ class Applier:
                 break
             kind, entity_id = self._entity(message)
             entity = (kind, message.shop, entity_id)
-            if kind is None or entity in seen:
+            if kind is None or entity in closed:
                 continue
-            seen.add(entity)
             self._staged = []
             try:
                 outcome = self.apply(message)
-            except Exception:  # noqa: BLE001, S112 - apply() meets it again for this record, and reports it
+            except Exception:  # noqa: BLE001 - apply() meets it again for this record, and reports it
+                closed.add(entity)
                 continue
             finally:
                 staged_now, self._staged = self._staged, None
+            chain = chains.setdefault(entity, _Chain())
             if staged_now:
-                staged += staged_now
-            else:
+                chain.stage(message.delivery_id, staged_now[-1].write)
+            elif chain.write is None:
                 settled[message.delivery_id] = outcome  # duplicate, stale, ...: nothing to write
-        for start in range(0, len(staged), STAGED_PER_TRANSACTION):
-            chunk = staged[start : start + STAGED_PER_TRANSACTION]
-            landed = self._store.commit_together([s.write for s in chunk])
-            for s, landed_one in zip(chunk, landed, strict=True):
+            else:
+                chain.decided[message.delivery_id] = outcome  # judged on the chain: stands if it lands
+        written = [chain for chain in chains.values() if chain.write is not None]
+        for start in range(0, len(written), STAGED_PER_TRANSACTION):
+            chunk = written[start : start + STAGED_PER_TRANSACTION]
+            landed = self._store.commit_together([chain.write for chain in chunk if chain.write])
+            for chain, landed_one in zip(chunk, landed, strict=True):
+                assert chain.write is not None
                 if landed_one:
-                    self._remember(s.write.entity)
-                    settled[s.delivery_id] = Outcome.APPLIED
+                    self._remember(chain.write.entity)
+                    settled |= chain.decided
                 else:
-                    self._forget(s.write.entity)  # apply() reads it again when it takes the event
+                    self._forget(chain.write.entity)  # apply() reads it again when it takes the events
         return settled
 
     def _entity(self, message: QueuedWebhook) -> tuple[str | None, str]:
@@ -606,6 +615,7 @@ class Applier:
     def _commit(self, message: QueuedWebhook, write: VersionedWrite) -> CommitOutcome:
         if self._staged is not None:  # apply_together commits it with the batch's other events
             self._staged.append(_Staged(message.delivery_id, write))
+            self._hold(write.entity)  # the batch's next event of it is decided on this state
             return CommitOutcome.APPLIED
         outcome = self._store.commit(write)
         if outcome is CommitOutcome.APPLIED:
@@ -618,6 +628,13 @@ class Applier:
             self._products[(entity.shop, entity.shopify_product_id)] = _next_version(entity)
         elif isinstance(entity, Order):
             self._orders[(entity.shop, entity.tiktok_order_id)] = _next_version(entity)
+
+    def _hold(self, entity: Product | Order | Plan) -> None:
+        """The batch's view of a staged write: its state, at the stored version it is written over."""
+        if isinstance(entity, Product):
+            self._products[(entity.shop, entity.shopify_product_id)] = entity
+        elif isinstance(entity, Order):
+            self._orders[(entity.shop, entity.tiktok_order_id)] = entity
 
     def _forget(self, entity: Product | Order | Plan) -> None:
         """Read it again when next asked (a write of it did not land)."""
@@ -669,6 +686,22 @@ class _Staged:
 
     delivery_id: str
     write: VersionedWrite
+
+
+@dataclass
+class _Chain:
+    """The staged events of one product or order: one write, as the last leaves it."""
+
+    write: VersionedWrite | None = None
+    decided: dict[str, Outcome] = field(default_factory=dict)  # outcome by delivery id, once it lands
+
+    def stage(self, delivery_id: str, write: VersionedWrite) -> None:
+        if self.write is not None:  # decided on the staged state: same stored version, moves summed
+            moves = Counter(self.write.deltas)
+            moves.update(write.deltas)
+            write = VersionedWrite(write.entity, dict(moves))
+        self.write = write
+        self.decided[delivery_id] = Outcome.APPLIED
 
 
 # A staged event writes its item, at most one sales day and at most one counter shard.
