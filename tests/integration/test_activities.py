@@ -73,11 +73,11 @@ def test_an_import_page_that_cannot_commit_together_writes_its_products_one_by_o
     pages: list[int] = []
 
     class FirstPageRefused(Store):
-        def commit_together(self, writes: Any) -> bool:
+        def commit_together(self, writes: Any) -> list[bool]:
             pages.append(len(writes))
             if not refused:  # as when another writer changed one of the page's products
                 refused.append(len(writes))
-                return False
+                return [False] * len(writes)
             return super().commit_together(writes)
 
     with process_ports_with(store=FirstPageRefused(process_ports().settings.counter_shards)):

@@ -242,8 +242,9 @@ def _import_page(
     # come between the count and the send, the stuck-activity sweep resumes from the cursor.
     if next_cursor is not None and counted_now:
         ports.enqueue_job(_import_job(job, shop, next_cursor, ""))
-    # One read and one transaction for the page; should it fail (another writer changed one of its
-    # products meanwhile), each write goes alone, and only one that lost reads again and decides anew.
+    # One read and one write each for the page (new products in one transaction); a write that did
+    # not land (another writer changed one of its products meanwhile) goes alone, and only one that
+    # lost reads again and decides anew.
     known = ports.store.get_products(shop.domain, [p.id for p in products])
     deciders = {p.id: partial(changes.product_from_shopify, facts=facts_of(shop.domain, p)) for p in products}
     decided = {product_id: decide(known.get(product_id)) for product_id, decide in deciders.items()}
@@ -252,9 +253,9 @@ def _import_page(
         for product_id, change in decided.items()
         if change.applies and change.entity
     }
-    if writes and not ports.store.commit_together(list(writes.values())):
-        for product_id, write in writes.items():
-            if ports.store.commit(write) is CommitOutcome.CONFLICT:
-                change_product(ports, shop.domain, product_id, deciders[product_id])
+    landed = ports.store.commit_together(list(writes.values())) if writes else []
+    for (product_id, write), landed_one in zip(writes.items(), landed, strict=True):
+        if not landed_one and ports.store.commit(write) is CommitOutcome.CONFLICT:
+            change_product(ports, shop.domain, product_id, deciders[product_id])
     ports.store.record_activity_successes(shop.domain, activity_id, [p.id for p in products])
     ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
