@@ -313,8 +313,7 @@ class Applier:
             "available": payload.available,
             "updated_at": int(payload.updated_at.timestamp()) if payload.updated_at else 0,
         }
-        self._job(message, JobKind.INVENTORY_SYNC, params)
-        return Outcome.QUEUED_JOB
+        return self._job_once(message, JobKind.INVENTORY_SYNC, params)
 
     def _shopify_fulfilled(self, message: QueuedWebhook) -> Outcome:
         if message.topic in ("fulfillments/create", "fulfillments/update"):
@@ -667,10 +666,8 @@ class Applier:
 
     def _job_once(self, message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> Outcome:
         """A job queued once per delivery, however often (and through however many doors) it comes:
-        for rare events whose job is costly to run twice (a shipment). A stock level is not marked:
-        its job sends absolute quantities (twice is the same stock on TikTok, counted once in the
-        activity, and never older than a level sent), and a marker read and written for the most
-        frequent webhook cost more than a rare duplicate's second send."""
+        a redelivered stock level or shipment reaches TikTok once. (A level's updated_at cannot tell
+        a redelivery from a second change in the same second: the delivery is what is remembered.)"""
         # Queue first, then remember the delivery: a crash in between queues the job again, and the
         # job's idempotency key (the delivery id) keeps it from being done twice.
         if self._store.has_delivery(message.shop, _delivery(message)):
