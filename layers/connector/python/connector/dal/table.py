@@ -117,16 +117,18 @@ def newest_first(
         index, index_pk, index_sk = row_type.by_kind, "gsi2pk", "gsi2sk"
     else:
         index, index_pk, index_sk = row_type.by_status, "gsi1pk", "gsi1sk"
+    partition = keys.listing_pk(shop, kind, status)
     listed = list(
         index.query(
-            keys.listing_pk(shop, kind, status),
+            partition,
             scan_index_forward=False,
             limit=limit + 1,
             page_size=limit + 1,
             last_evaluated_key=start,
         )
     )
-    rows = rows_by_key(row_type, listed[:limit])
+    # The index lags the table a little: an item that left this listing since is left out.
+    rows = [row for row in rows_by_key(row_type, listed[:limit]) if getattr(row, index_pk) == partition]
     if len(listed) <= limit:
         return Page(rows, None)
     last = listed[limit - 1]
