@@ -10,7 +10,9 @@ ORDER = "ORDER#"
 ACTIVITY = "ACTIVITY#"
 ACTIVITY_ITEM = "ACTIVITYITEM#"
 COUNTER = "COUNTER#"
-SALES_DAY = "SALES#"  # one shop-day's sales figures
+SALES_MONTH = "SALES#"  # one shop-month's sales figures, day by day
+SALES_PRODUCT = "SALESPRODUCT#"  # one product's units and net sales a day, for one month
+SALES_TOP = "SALESTOP"  # the shop's top products of the last 7, 30 and 90 days
 DEDUPE = "DEDUPE#"
 PRODUCT_LINK = "TTPRODUCT#"
 INVENTORY_LINK = "INVITEM#"
@@ -44,9 +46,13 @@ def counter_sk(shard: int) -> str:
     return f"{COUNTER}{shard:02d}"
 
 
-def sales_day_sk(day: str) -> str:
-    """The item of one day's sales figures (an ISO date in the shop's time zone)."""
-    return f"{SALES_DAY}{day}"
+def sales_month_sk(month: str) -> str:
+    """The item of one month's sales figures (``yyyy-mm`` in the shop's time zone)."""
+    return f"{SALES_MONTH}{month}"
+
+
+def sales_product_sk(month: str, product: str) -> str:
+    return f"{SALES_PRODUCT}{month}#{product}"
 
 
 def dedupe_sk(source: str, delivery_id: str) -> str:
