@@ -1,6 +1,16 @@
-"""The sales figures of each shop-day in the table: one item per day (``keys.sales_day_sk``), whose
-numbers (figures, and each product's units and net sales as ``pu#``/``pn#`` attributes) only ever
-move by ADD in the transaction that changes an order's sale state (Store._transact).
+"""The sales figures of each shop in the table, kept in bounded items so that a read costs the same
+whatever the number of orders and products:
+
+- ``SALES#{yyyy-mm}``, one item a month. The orders' moves land in numbers named ``{dd}#{figure}``
+  by ADD, in the transaction that changes an order's sale state (Store._transact), each move also
+  adding 1 to ``moves``. A fold (``fold_sales``, the sales digest's) moves those numbers into
+  ``days``, one JSON text of every day's figures, in one conditional update of the same item: a
+  read (one Query over the months) therefore sees every item whole and parses a few attributes
+  a month instead of 13 numbers a day.
+- ``SALESPRODUCT#{yyyy-mm}#{product}``: a product's units and net sales each day of a month
+  (``u{dd}``, ``n{dd}``), moved by ADD in the same transaction; at most 62 numbers.
+- ``SALESTOP``: the top products of each period (domain ``Leaderboard``), computed from the
+  product-month items by the sales digest, with when it was computed and asked for.
 
 Amounts are DynamoDB numbers written from Decimal text and read back as Decimal: the low-level
 client's answer is read here because PynamoDB's models drop attributes they do not declare and
@@ -8,19 +18,39 @@ read numbers as floats."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from connector.dal import convert, keys
 from connector.dal.rows import OrderRow, TableRow
-from connector.domain.sales import FIGURES, ZERO, DayMoves, recount
+from connector.dal.table import applied
+from connector.domain.sales import (
+    PRODUCT_NET,
+    PRODUCT_UNITS,
+    ZERO,
+    DayMoves,
+    Leaderboard,
+    ProductSales,
+    month_of,
+    product_share,
+    recount,
+)
 
 DayFigures = dict[str, dict[str, Decimal]]  # day -> stored name -> amount
+FOLDED, VERSION, MOVES = "days", "version", "moves"  # a month item's folded days and its counts
+BOARD, COMPUTED_AT, TODAY, DIGEST_ASKED = "board", "computed_at", "today", "digest_asked"
+# Actions in one update: DynamoDB caps an expression at 4 KB (a repair or fold may touch a month).
+ACTIONS_PER_UPDATE = 100
+EVERY_MONTH = ("0000-00", "9999-99")
 
 
 def day_actions(figures: Mapping[str, Decimal]) -> list[Action]:
@@ -28,50 +58,243 @@ def day_actions(figures: Mapping[str, Decimal]) -> list[Action]:
     return [Path([name]).add({"N": str(amount)}) for name, amount in sorted(figures.items()) if amount]
 
 
+def _sales_updates(shop: str, moves: DayMoves) -> list[tuple[TableRow, list[Action], bool]]:
+    """The updates that move the days' figures and products' shares, one per month and one per
+    product-month moved: (the item, its ADD actions, whether it is a month, whose ``moves`` count)."""
+    months: dict[str, dict[str, Decimal]] = {}
+    products: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for day, named in moves.items():
+        for name, amount in named.items():
+            share = product_share(name)
+            if share is None:
+                held, attribute = months.setdefault(month_of(day), {}), f"{day[8:]}#{name}"
+            else:
+                held = products.setdefault((month_of(day), share[1]), {})
+                attribute = ("u" if share[0] == PRODUCT_UNITS else "n") + day[8:]
+            held[attribute] = held.get(attribute, ZERO) + amount
+    pk = keys.shop_pk(shop)
+    updates = [
+        (TableRow(pk, keys.sales_month_sk(m)), day_actions(f), True) for m, f in sorted(months.items())
+    ]
+    updates += [
+        (TableRow(pk, keys.sales_product_sk(month, product)), day_actions(shares), False)
+        for (month, product), shares in sorted(products.items())
+    ]
+    return [(row, actions, is_month) for row, actions, is_month in updates if actions]
+
+
+def _counted(actions: list[Action], is_month: bool) -> list[Action]:
+    return [*actions, Path([MOVES]).add({"N": "1"})] if is_month else actions
+
+
 def add_day_moves(transaction: TransactWrite, shop: str, moves: DayMoves) -> None:
-    """One ADD update per day moved, inside the caller's transaction."""
-    for day, figures in sorted(moves.items()):
-        actions = day_actions(figures)
-        if actions:
-            transaction.update(TableRow(keys.shop_pk(shop), keys.sales_day_sk(day)), actions=actions)
+    """The days' moves, inside the caller's transaction: one ADD update per month and per
+    product-month moved."""
+    for row, actions, is_month in _sales_updates(shop, moves):
+        transaction.update(row, actions=_counted(actions, is_month))
+
+
+@dataclass(frozen=True)
+class SalesMonth:
+    """One month item as read: its folded days and the numbers moved since the last fold."""
+
+    month: str
+    version: int | None
+    moves: Decimal
+    folded: DayFigures
+    moved: dict[str, Decimal] = field(default_factory=dict)  # "{dd}#{figure}" -> amount
+
+    def figures(self) -> DayFigures:
+        days = {day: dict(figures) for day, figures in self.folded.items()}
+        for attribute, amount in self.moved.items():
+            dd, name = attribute.split("#", 1)
+            figures = days.setdefault(f"{self.month}-{dd}", {})
+            figures[name] = figures.get(name, ZERO) + amount
+        return days
+
+
+@dataclass(frozen=True)
+class HeldSales:
+    figures: DayFigures
+    unfolded: bool  # some moves are not folded yet: the top products may be older than them
 
 
 class SalesDays:
-    """Reads and repairs the per-day sales figures; the store's sales methods."""
+    """Reads, folds and repairs the sales items; the store's sales methods."""
 
-    def sales_days(self, shop: str, first_day: str, last_day: str, figures_only: bool = False) -> DayFigures:
-        """Every day's figures from ``first_day`` to ``last_day`` (ISO dates): one Query over a key
-        range of at most one item a day, whatever the number of orders (with ``figures_only``, the
-        figures without the products' shares)."""
-        dynamodb = TableRow._get_connection()
-        found: DayFigures = {}
-        start: dict[str, Any] | None = None
-        while True:
-            page = dynamodb.query(
-                keys.shop_pk(shop),
-                TableRow.sk.between(keys.sales_day_sk(first_day), keys.sales_day_sk(last_day)),
-                consistent_read=True,
-                exclusive_start_key=start,
-                attributes_to_get=["sk", *FIGURES] if figures_only else None,
-            )
-            for item in page.get("Items", []):
-                day = item["sk"]["S"].removeprefix(keys.SALES_DAY)
-                found[day] = {name: Decimal(value["N"]) for name, value in item.items() if "N" in value}
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return found
+    def sales_days(self, shop: str, first_day: str, last_day: str) -> HeldSales:
+        """Every day's figures from ``first_day`` to ``last_day`` (ISO dates): one Query over at
+        most one item a month, whatever the number of orders."""
+        figures: DayFigures = {}
+        unfolded = False
+        for month in self._months(shop, month_of(first_day), month_of(last_day)):
+            unfolded |= bool(month.moved)
+            for day, named in month.figures().items():
+                if first_day <= day <= last_day:
+                    figures[day] = named
+        return HeldSales(figures, unfolded)
+
+    def product_shares(self, shop: str, first_month: str, last_month: str) -> DayFigures:
+        """Every product's units and net sales by day over the months, as ``pu#``/``pn#`` names:
+        one Query over the product-month items (one per product sold in a month)."""
+        shares: DayFigures = {}
+        between = (keys.sales_product_sk(first_month, ""), keys.sales_product_sk(last_month, "\uffff"))
+        for item in _query(shop, *between):
+            month, product = item["sk"]["S"].removeprefix(keys.SALES_PRODUCT).split("#", 1)
+            for attribute, value in item.items():
+                if "N" in value:
+                    prefix = PRODUCT_UNITS if attribute[0] == "u" else PRODUCT_NET
+                    day = shares.setdefault(f"{month}-{attribute[1:]}", {})
+                    day[prefix + product] = Decimal(value["N"])
+        return shares
+
+    def held_sales(self, shop: str) -> DayFigures:
+        """Every figure and product share the shop's items hold, by day (the reconciliation's)."""
+        held = self.sales_days(shop, f"{EVERY_MONTH[0]}-00", f"{EVERY_MONTH[1]}-99").figures
+        for day, shares in self.product_shares(shop, *EVERY_MONTH).items():
+            held.setdefault(day, {}).update(shares)
+        # A number moved back to zero, or folded away, is the same nothing.
+        kept = {day: {name: n for name, n in named.items() if n} for day, named in held.items()}
+        return {day: named for day, named in kept.items() if named}
+
+    def fold_sales(self, shop: str) -> int:
+        """Fold every month's moved numbers into its days; returns how many months were folded.
+        A month that moved meanwhile is left for the next fold (nothing is lost either way)."""
+        return sum(_fold(shop, month) for month in self._months(shop, *EVERY_MONTH) if month.moved)
 
     def recount_sales(self, shop: str) -> DayFigures:
-        """Every day's figures counted from the shop's orders (the reconciliation's truth)."""
+        """Every day's figures and product shares counted from the shop's orders (the
+        reconciliation's truth)."""
         rows = OrderRow.query(keys.shop_pk(shop), OrderRow.sk.startswith(keys.ORDER), consistent_read=True)
         return recount(convert.order_from_row(row) for row in rows)
 
     def repair_sales(self, shop: str, drift: DayMoves) -> None:
-        """Add the drift a reconciliation measured to each day it found wrong."""
-        for day, figures in sorted(drift.items()):
-            actions = day_actions(figures)
-            if actions:
-                TableRow(keys.shop_pk(shop), keys.sales_day_sk(day)).update(actions=actions)
+        """Add the drift a reconciliation measured, like an order's moves but outside a transaction."""
+        for row, actions, is_month in _sales_updates(shop, drift):
+            for start in range(0, len(actions), ACTIONS_PER_UPDATE):
+                row.update(actions=_counted(actions[start : start + ACTIONS_PER_UPDATE], is_month))
+
+    def leaderboard(self, shop: str) -> tuple[Leaderboard | None, int]:
+        """The shop's top products and when a digest was last asked for (epoch seconds, 0: never)."""
+        item = TableRow._get_connection().get_item(keys.shop_pk(shop), keys.SALES_TOP, consistent_read=True)
+        found = item.get("Item", {})
+        asked = int(found[DIGEST_ASKED]["N"]) if DIGEST_ASKED in found else 0
+        if BOARD not in found:
+            return None, asked
+        board = json.loads(found[BOARD]["S"])
+        return (
+            Leaderboard(
+                datetime.fromisoformat(found[COMPUTED_AT]["S"]),
+                date.fromisoformat(found[TODAY]["S"]),
+                {int(days): _ranked(ranked) for days, ranked in board["by_units"].items()},
+                {int(days): _ranked(ranked) for days, ranked in board["by_net_sales"].items()},
+            ),
+            asked,
+        )
+
+    def save_leaderboard(self, shop: str, board: Leaderboard) -> bool:
+        """Keep a newly computed leaderboard, unless one computed later is there already."""
+        text = json.dumps(
+            {
+                "by_units": {str(d): _listed(ranked) for d, ranked in board.by_units.items()},
+                "by_net_sales": {str(d): _listed(ranked) for d, ranked in board.by_net_sales.items()},
+            },
+            separators=(",", ":"),
+        )
+        computed_at = board.computed_at.isoformat()
+        return applied(
+            TableRow(keys.shop_pk(shop), keys.SALES_TOP).update,
+            actions=[
+                Path([BOARD]).set({"S": text}),
+                Path([COMPUTED_AT]).set({"S": computed_at}),
+                Path([TODAY]).set({"S": board.today.isoformat()}),
+            ],
+            condition=Path([COMPUTED_AT]).does_not_exist() | (Path([COMPUTED_AT]) <= {"S": computed_at}),
+        )
+
+    def ask_sales_digest(self, shop: str, at: int, every: int) -> bool:
+        """Note that a digest is asked for at ``at`` (epoch seconds); False when one was asked for
+        less than ``every`` seconds before (it is on its way: the ask is debounced)."""
+        return applied(
+            TableRow(keys.shop_pk(shop), keys.SALES_TOP).update,
+            actions=[Path([DIGEST_ASKED]).set({"N": str(at)})],
+            condition=Path([DIGEST_ASKED]).does_not_exist()
+            | (Path([DIGEST_ASKED]) <= {"N": str(at - every)}),
+        )
+
+    def _months(self, shop: str, first_month: str, last_month: str) -> list[SalesMonth]:
+        between = (keys.sales_month_sk(first_month), keys.sales_month_sk(last_month))
+        return [_month(item) for item in _query(shop, *between)]
+
+
+def _query(shop: str, first_sk: str, last_sk: str) -> Iterator[dict[str, Any]]:
+    """The raw items of a key range of the shop's partition, every page of a consistent Query."""
+    dynamodb = TableRow._get_connection()
+    start: dict[str, Any] | None = None
+    while True:
+        page = dynamodb.query(
+            keys.shop_pk(shop),
+            TableRow.sk.between(first_sk, last_sk),
+            consistent_read=True,
+            exclusive_start_key=start,
+        )
+        yield from page.get("Items", [])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return
+
+
+def _month(item: Mapping[str, Any]) -> SalesMonth:
+    month = item["sk"]["S"].removeprefix(keys.SALES_MONTH)
+    folded = json.loads(item[FOLDED]["S"]) if FOLDED in item else {}
+    return SalesMonth(
+        month,
+        int(item[VERSION]["N"]) if VERSION in item else None,
+        Decimal(item[MOVES]["N"]) if MOVES in item else ZERO,
+        {day: {name: Decimal(amount) for name, amount in named.items()} for day, named in folded.items()},
+        {name: Decimal(value["N"]) for name, value in item.items() if "#" in name and "N" in value},
+    )
+
+
+def _fold(shop: str, month: SalesMonth) -> bool:
+    """Move the month's moved numbers into its folded days, in updates of the month item each
+    conditioned on its version and on ``moves`` unchanged since it was read (so the numbers
+    removed are exactly those read); False when the month moved meanwhile."""
+    row = TableRow(keys.shop_pk(shop), keys.sales_month_sk(month.month))
+    folded, version = month.folded, month.version
+    names = sorted(month.moved)
+    for start in range(0, len(names), ACTIONS_PER_UPDATE):
+        chunk = {name: month.moved[name] for name in names[start : start + ACTIONS_PER_UPDATE]}
+        folded = SalesMonth(month.month, version, month.moves, folded, chunk).figures()
+        condition: Condition = Path([MOVES]) == {"N": str(month.moves)}
+        condition &= (
+            Path([VERSION]).does_not_exist() if version is None else Path([VERSION]) == {"N": str(version)}
+        )
+        actions: list[Action] = [
+            Path([FOLDED]).set({"S": _folded_text(folded)}),
+            Path([VERSION]).set({"N": str((version or 0) + 1)}),
+            *(Path([name]).remove() for name in chunk),
+        ]
+        if not applied(row.update, actions=actions, condition=condition):
+            return False
+        version = (version or 0) + 1
+    return True
+
+
+def _folded_text(days: DayFigures) -> str:
+    kept = {
+        day: {name: str(amount) for name, amount in sorted(named.items()) if amount}
+        for day, named in sorted(days.items())
+    }
+    return json.dumps({day: named for day, named in kept.items() if named}, separators=(",", ":"))
+
+
+def _listed(ranked: Sequence[ProductSales]) -> list[list[str]]:
+    return [[p.product, str(p.units), str(p.net_sales)] for p in ranked]
+
+
+def _ranked(listed: Sequence[Sequence[str]]) -> list[ProductSales]:
+    return [ProductSales(product, Decimal(units), Decimal(net)) for product, units, net in listed]
 
 
 def drift_between(counted: DayFigures, held: DayFigures) -> DayMoves:
