@@ -99,8 +99,8 @@ class SalesMonth:
     """One month item as read: its folded days and the numbers moved since the last fold."""
 
     month: str
-    version: int | None
-    moves: Decimal
+    version: int | None  # None before its first fold
+    moves: Decimal | None  # None while nothing ever moved it (a repair's tampering aside)
     folded: DayFigures
     moved: dict[str, Decimal] = field(default_factory=dict)  # "{dd}#{figure}" -> amount
 
@@ -250,7 +250,7 @@ def _month(item: Mapping[str, Any]) -> SalesMonth:
     return SalesMonth(
         month,
         int(item[VERSION]["N"]) if VERSION in item else None,
-        Decimal(item[MOVES]["N"]) if MOVES in item else ZERO,
+        Decimal(item[MOVES]["N"]) if MOVES in item else None,
         {day: {name: Decimal(amount) for name, amount in named.items()} for day, named in folded.items()},
         {name: Decimal(value["N"]) for name, value in item.items() if "#" in name and "N" in value},
     )
@@ -266,10 +266,7 @@ def _fold(shop: str, month: SalesMonth) -> bool:
     for start in range(0, len(names), ACTIONS_PER_UPDATE):
         chunk = {name: month.moved[name] for name in names[start : start + ACTIONS_PER_UPDATE]}
         folded = SalesMonth(month.month, version, month.moves, folded, chunk).figures()
-        condition: Condition = Path([MOVES]) == {"N": str(month.moves)}
-        condition &= (
-            Path([VERSION]).does_not_exist() if version is None else Path([VERSION]) == {"N": str(version)}
-        )
+        condition = _unchanged(MOVES, month.moves) & _unchanged(VERSION, version)
         actions: list[Action] = [
             Path([FOLDED]).set({"S": _folded_text(folded)}),
             Path([VERSION]).set({"N": str((version or 0) + 1)}),
@@ -279,6 +276,10 @@ def _fold(shop: str, month: SalesMonth) -> bool:
             return False
         version = (version or 0) + 1
     return True
+
+
+def _unchanged(name: str, value: Decimal | int | None) -> Condition:
+    return Path([name]).does_not_exist() if value is None else Path([name]) == {"N": str(value)}
 
 
 def _folded_text(days: DayFigures) -> str:
