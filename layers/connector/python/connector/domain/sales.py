@@ -219,8 +219,9 @@ def periods(today: date, days: int) -> tuple[Period, Period]:
 def totals(buckets: Mapping[str, Mapping[str, Decimal]], period: Period) -> dict[str, Decimal]:
     summed = dict.fromkeys(FIGURES, ZERO)
     for day in period.days():
-        for name in FIGURES:
-            summed[name] += buckets.get(day, {}).get(name, ZERO)
+        for name, amount in buckets.get(day, {}).items():
+            if name in summed:  # a figure, not a product's share
+                summed[name] += amount
     return summed
 
 
