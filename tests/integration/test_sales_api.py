@@ -227,6 +227,17 @@ def test_a_month_and_a_products_month_are_bounded_items(store: Store, shop: str)
     assert before.unfolded and not after.unfolded
 
 
+def test_amounts_are_labelled_in_the_tiktok_shops_currency(
+    merchant: Merchant, store: Store, shop: str
+) -> None:
+    # Given a Shopify shop in dollars whose TikTok shop sells in the United Kingdom
+    merchant.get("/v1/sales", params={"days": 7})
+    store.update_shop(shop, tiktok_region="GB")
+
+    # Then TikTok's amounts are labelled in pounds
+    assert merchant.get("/v1/sales", params={"days": 7}).json()["currency"] == "GBP"
+
+
 def test_only_7_30_or_90_days(merchant: Merchant) -> None:
     answer = merchant.get("/v1/sales", params={"days": 8})
     assert answer.status_code == 422

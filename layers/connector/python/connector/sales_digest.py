@@ -2,7 +2,7 @@
 products of each period (the leaderboard GET /v1/sales reads as one item).
 
 It runs as a job, asked for by a sales read that finds moves the leaderboard is older than
-(debounced: at most once per DIGEST_EVERY_SECONDS a shop), and with the hourly reconciliation."""
+(debounced: at most once per ``digest_every`` a shop), and with the daily reconciliation."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from connector.jobs import Job, JobKind
 from connector.wiring import Ports
 
 DIGEST_EVERY_SECONDS = 30
+# Ranking reads a product-month item per product sold: a shop selling many products is ranked
+# less often (30 s more per this many products), so that a digest's cost stays in proportion.
+PRODUCTS_PER_STEP = 1000
 # Orders tend to come in bursts: the job waits a little so that one digest takes the burst.
 DIGEST_DELAY_SECONDS = 5
 
@@ -23,7 +26,8 @@ def digest_sales(store: Store, shop: str, now: datetime) -> sales.Leaderboard:
     in the shop's time zone from their shares (one Query over at most four months' items)."""
     profile = store.get_shop(shop)
     today = now.astimezone(sales.shop_zone(profile.iana_timezone if profile else None)).date()
-    store.fold_sales(shop)
+    # The months a sales read covers (both periods); the reconciliation folds the older ones.
+    store.fold_sales(shop, sales.month_of(sales.periods(today, max(sales.SalesDays))[1].first.isoformat()))
     first = sales.periods(today, max(sales.SalesDays))[0].first
     shares = store.product_shares(shop, sales.month_of(first.isoformat()), sales.month_of(today.isoformat()))
     board = sales.leaderboard(shares, today, now)
@@ -31,10 +35,16 @@ def digest_sales(store: Store, shop: str, now: datetime) -> sales.Leaderboard:
     return board
 
 
-def ask_for_digest(ports: Ports, shop: str, now: datetime) -> bool:
-    """Queue a digest of the shop unless one was asked for within DIGEST_EVERY_SECONDS."""
+def digest_every(board: sales.Leaderboard | None) -> int:
+    """Seconds between two digests of a shop."""
+    sold = board.products_sold if board else 0
+    return DIGEST_EVERY_SECONDS * (1 + sold // PRODUCTS_PER_STEP)
+
+
+def ask_for_digest(ports: Ports, shop: str, board: sales.Leaderboard | None, now: datetime) -> bool:
+    """Queue a digest of the shop unless one was asked for within ``digest_every``."""
     at = int(now.timestamp())
-    if not ports.store.ask_sales_digest(shop, at, DIGEST_EVERY_SECONDS):
+    if not ports.store.ask_sales_digest(shop, at, digest_every(board)):
         return False
     ports.enqueue_job(
         Job(

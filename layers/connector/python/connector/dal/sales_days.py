@@ -157,10 +157,13 @@ class SalesDays:
         kept = {day: {name: n for name, n in named.items() if n} for day, named in held.items()}
         return {day: named for day, named in kept.items() if named}
 
-    def fold_sales(self, shop: str) -> int:
-        """Fold every month's moved numbers into its days; returns how many months were folded.
-        A month that moved meanwhile is left for the next fold (nothing is lost either way)."""
-        return sum(_fold(shop, month) for month in self._months(shop, *EVERY_MONTH) if month.moved)
+    def fold_sales(
+        self, shop: str, first_month: str = EVERY_MONTH[0], last_month: str = EVERY_MONTH[1]
+    ) -> int:
+        """Fold the moved numbers of the months (every month unless told) into their days; returns
+        how many months were folded. A month that moved meanwhile is left for the next fold
+        (nothing is lost either way)."""
+        return sum(_fold(shop, month) for month in self._months(shop, first_month, last_month) if month.moved)
 
     def recount_sales(self, shop: str) -> DayFigures:
         """Every day's figures and product shares counted from the shop's orders (the
@@ -188,6 +191,7 @@ class SalesDays:
                 date.fromisoformat(found[TODAY]["S"]),
                 {int(days): _ranked(ranked) for days, ranked in board["by_units"].items()},
                 {int(days): _ranked(ranked) for days, ranked in board["by_net_sales"].items()},
+                board["products_sold"],
             ),
             asked,
         )
@@ -198,6 +202,7 @@ class SalesDays:
             {
                 "by_units": {str(d): _listed(ranked) for d, ranked in board.by_units.items()},
                 "by_net_sales": {str(d): _listed(ranked) for d, ranked in board.by_net_sales.items()},
+                "products_sold": board.products_sold,
             },
             separators=(",", ":"),
         )

@@ -277,6 +277,7 @@ class Leaderboard:
     today: date
     by_units: Mapping[int, Sequence[ProductSales]]
     by_net_sales: Mapping[int, Sequence[ProductSales]]
+    products_sold: int  # over the longest period: what ranking them again costs
 
 
 def leaderboard(
@@ -285,8 +286,9 @@ def leaderboard(
     """The leaderboard of every period from the products' shares of the days (at least the last 90)."""
     by_units: dict[int, Sequence[ProductSales]] = {}
     by_net_sales: dict[int, Sequence[ProductSales]] = {}
-    for days in SalesDays:
+    sold: list[ProductSales] = []
+    for days in sorted(SalesDays):
         sold = product_sales(shares, periods(today, days)[0])
         by_units[days.value] = top(sold, "units", TOP_PRODUCTS)
         by_net_sales[days.value] = top(sold, "net_sales", TOP_PRODUCTS)
-    return Leaderboard(computed_at, today, by_units, by_net_sales)
+    return Leaderboard(computed_at, today, by_units, by_net_sales, products_sold=len(sold))

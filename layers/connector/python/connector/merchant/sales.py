@@ -17,7 +17,8 @@ from connector.domain import sales
 from connector.domain.entities import Shop
 from connector.domain.plans import catalogue
 from connector.domain.status import ProductStatus
-from connector.sales_digest import DIGEST_EVERY_SECONDS, ask_for_digest
+from connector.listing.regions import Region
+from connector.sales_digest import ask_for_digest, digest_every
 from connector.wiring import Ports
 
 COUNTS = frozenset({"orders", "units", "cancelled_orders", "returned_orders", "held_orders"})
@@ -30,8 +31,8 @@ def sales_view(ports: Ports, shop: Shop, days: int, now: datetime) -> schemas.Sa
     current, previous = sales.periods(today, days)
     held = store.sales_days(shop.domain, previous.first.isoformat(), current.last.isoformat())
     board, asked = store.leaderboard(shop.domain)
-    if _stale(board, held, today) and now.timestamp() - asked >= DIGEST_EVERY_SECONDS:
-        ask_for_digest(ports, shop.domain, now)
+    if _stale(board, held, today) and now.timestamp() - asked >= digest_every(board):
+        ask_for_digest(ports, shop.domain, board, now)
     by_units = list(board.by_units.get(days, ())) if board else []
     by_net = list(board.by_net_sales.get(days, ())) if board else []
     products = store.get_products(
@@ -54,7 +55,7 @@ def sales_view(ports: Ports, shop: Shop, days: int, now: datetime) -> schemas.Sa
     buckets = held.figures
     return schemas.SalesOut(
         shop=shop.domain,
-        currency=shop.currency or catalogue().currency,
+        currency=_currency(shop),
         time_zone=zone.key,
         days=days,
         today=today,
@@ -71,6 +72,13 @@ def sales_view(ports: Ports, shop: Shop, days: int, now: datetime) -> schemas.Sa
         top_products_computed_at=board.computed_at if board else None,
         top_products_through=board.today if board else None,
     )
+
+
+def _currency(shop: Shop) -> str:
+    """The amounts are TikTok's, in the TikTok shop's currency (its region's), which need not be
+    the Shopify shop's; that, or the plans', until the TikTok shop is known."""
+    region = Region(shop.tiktok_region or "")
+    return region.currency if region.known else shop.currency or catalogue().currency
 
 
 def _stale(board: sales.Leaderboard | None, held: HeldSales, today: date) -> bool:
