@@ -47,6 +47,7 @@ def run(quick: bool) -> list[Figure]:
         events = {"big": merchant_get(big, PATH), "twin": merchant_get(twin, PATH)}
         for shop in (big, twin):
             connected_shop(store, shop)
+            store.update_shop(shop, iana_timezone="UTC", currency="USD")  # as provisioning reads them
             write_history(store, shop, history[shop][:10])
 
         # Warm the connections, validation and DynamoDB Local's JIT before the baseline.

@@ -19,6 +19,7 @@ from connector.domain.entities import Order, Product, Sale, SaleLine
 from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
 from connector.sales_reconciliation import reconcile_sales
+from connector.wiring import process_ports
 from local.aws_calls import counting_dynamodb
 from local.queue import RecordingQueue
 from local.sales_history import order_history, write_history
@@ -236,6 +237,24 @@ def test_amounts_are_labelled_in_the_tiktok_shops_currency(
 
     # Then TikTok's amounts are labelled in pounds
     assert merchant.get("/v1/sales", params={"days": 7}).json()["currency"] == "GBP"
+
+
+def test_a_shop_without_a_time_zone_learns_it_from_its_digest(
+    merchant: Merchant, store: Store, shop: str, jobs: RecordingQueue
+) -> None:
+    # Given a shop provisioned before the sales insight: no time zone, no currency
+    merchant.get("/v1/dashboard")
+    store.update_shop(shop, iana_timezone=None, currency=None)
+
+    # When the merchant reads the sales, in UTC, and the digest it asked for runs
+    assert merchant.get("/v1/sales", params={"days": 7}).json()["time_zone"] == "UTC"
+    (digest,) = _digests(jobs)
+    run(digest, process_ports())
+
+    # Then the shop's days are its own from now on
+    profile = store.get_shop(shop)
+    assert profile is not None and (profile.iana_timezone, profile.currency) == (ZONE, "USD")
+    assert merchant.get("/v1/sales", params={"days": 7}).json()["time_zone"] == ZONE
 
 
 def test_only_7_30_or_90_days(merchant: Merchant) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from connector.dal.store import Store
 from connector.domain import sales
 from connector.jobs import Job, JobKind
+from connector.observability import logger
 from connector.wiring import Ports
 
 DIGEST_EVERY_SECONDS = 30
@@ -59,4 +60,23 @@ def ask_for_digest(ports: Ports, shop: str, board: sales.Leaderboard | None, now
 
 
 def run_sales_digest(job: Job, ports: Ports) -> None:
+    learn_time_zone(ports, job.shop)
     digest_sales(ports.store, job.shop, ports.now())
+
+
+def learn_time_zone(ports: Ports, domain: str) -> None:
+    """A shop provisioned before the sales insight has no time zone until its next token exchange:
+    read it (and the currency) from Shopify now, so that the days of its next sales are its own.
+    The days of the sales counted before stay UTC days. Shopify failing leaves it to the next digest."""
+    from connector.clients.shopify.errors import ShopifyError
+    from connector.domain.entities import InstallState
+
+    shop = ports.store.get_shop(domain)
+    if shop is None or shop.iana_timezone or shop.install_state is InstallState.UNINSTALLED:
+        return
+    try:
+        facts = ports.shopify_admin(shop).shop_facts()
+    except ShopifyError as error:
+        logger.warning("shop time zone not read", shop=domain, error=type(error).__name__)
+        return
+    ports.store.update_shop(domain, iana_timezone=facts.iana_timezone, currency=facts.currency)

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
@@ -277,8 +278,13 @@ def _fold(shop: str, month: SalesMonth) -> bool:
             Path([VERSION]).set({"N": str((version or 0) + 1)}),
             *(Path([name]).remove() for name in chunk),
         ]
-        if not applied(row.update, actions=actions, condition=condition):
-            return False
+        try:
+            if not applied(row.update, actions=actions, condition=condition):
+                return False
+        except UpdateError as error:
+            if error.cause_response_code != "TransactionConflictException":
+                raise
+            return False  # an order's transaction is moving the month right now: next fold
         version = (version or 0) + 1
     return True
 

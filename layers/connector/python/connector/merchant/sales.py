@@ -31,7 +31,7 @@ def sales_view(ports: Ports, shop: Shop, days: int, now: datetime) -> schemas.Sa
     current, previous = sales.periods(today, days)
     held = store.sales_days(shop.domain, previous.first.isoformat(), current.last.isoformat())
     board, asked = store.leaderboard(shop.domain)
-    if _stale(board, held, today) and now.timestamp() - asked >= digest_every(board):
+    if _stale(shop, board, held, today) and now.timestamp() - asked >= digest_every(board):
         ask_for_digest(ports, shop.domain, board, now)
     by_units = list(board.by_units.get(days, ())) if board else []
     by_net = list(board.by_net_sales.get(days, ())) if board else []
@@ -81,9 +81,11 @@ def _currency(shop: Shop) -> str:
     return region.currency if region.known else shop.currency or catalogue().currency
 
 
-def _stale(board: sales.Leaderboard | None, held: HeldSales, today: date) -> bool:
-    """Whether the leaderboard may be older than the sales: moves not folded yet, or a new day."""
-    return bool(held.unfolded or (board is None and held.figures) or (board and board.today != today))
+def _stale(shop: Shop, board: sales.Leaderboard | None, held: HeldSales, today: date) -> bool:
+    """Whether a digest is due: moves not folded yet, a new day, or a shop whose time zone the
+    digest must read."""
+    new_day = board.today != today if board else bool(held.figures)
+    return held.unfolded or new_day or shop.iana_timezone is None
 
 
 def _period(buckets: sales.DayMoves, period: sales.Period) -> schemas.SalesPeriod:
