@@ -143,7 +143,7 @@ class SalesDays:
         for item in _query(shop, *between):
             month, product = item["sk"]["S"].removeprefix(keys.SALES_PRODUCT).split("#", 1)
             for attribute, value in item.items():
-                if "N" in value:
+                if "N" in value and Decimal(value["N"]):  # moved back to 0: a sale cancelled
                     prefix = PRODUCT_UNITS if attribute[0] == "u" else PRODUCT_NET
                     day = shares.setdefault(f"{month}-{attribute[1:]}", {})
                     day[prefix + product] = Decimal(value["N"])
@@ -230,7 +230,10 @@ class SalesDays:
 
     def _months(self, shop: str, first_month: str, last_month: str) -> list[SalesMonth]:
         between = (keys.sales_month_sk(first_month), keys.sales_month_sk(last_month))
-        return [_month(item) for item in _query(shop, *between)]
+        # A day item of the layout before months (SALES#{yyyy-mm-dd}) sorts among them: it is not
+        # read, and the reconciliation counts its orders into their months.
+        items = (item for item in _query(shop, *between) if len(item["sk"]["S"]) == len(between[0]))
+        return [_month(item) for item in items]
 
 
 def _query(shop: str, first_sk: str, last_sk: str) -> Iterator[dict[str, Any]]:

@@ -291,4 +291,5 @@ def leaderboard(
         sold = product_sales(shares, periods(today, days)[0])
         by_units[days.value] = top(sold, "units", TOP_PRODUCTS)
         by_net_sales[days.value] = top(sold, "net_sales", TOP_PRODUCTS)
-    return Leaderboard(computed_at, today, by_units, by_net_sales, products_sold=len(sold))
+    sold_any = [p for p in sold if p.units or p.net_sales]  # a cancelled sale leaves its shares at 0
+    return Leaderboard(computed_at, today, by_units, by_net_sales, products_sold=len(sold_any))
