@@ -10,7 +10,7 @@ ORDER = "ORDER#"
 ACTIVITY = "ACTIVITY#"
 ACTIVITY_ITEM = "ACTIVITYITEM#"
 COUNTER = "COUNTER#"
-SALES_MONTH = "SALES#"  # one shop-month's sales figures, day by day
+SALES_SPAN = "SALES#"  # a shop's sales figures of ten days of a month (11 for the last), day by day
 SALES_PRODUCT = "SALESPRODUCT#"  # one product's units and net sales a day, for one month
 SALES_TOP = "SALESTOP"  # the shop's top products of the last 7, 30 and 90 days
 DEDUPE = "DEDUPE#"
@@ -46,9 +46,10 @@ def counter_sk(shard: int) -> str:
     return f"{COUNTER}{shard:02d}"
 
 
-def sales_month_sk(month: str) -> str:
-    """The item of one month's sales figures (``yyyy-mm`` in the shop's time zone)."""
-    return f"{SALES_MONTH}{month}"
+def sales_span_sk(span: str) -> str:
+    """The item of a span's sales figures (``yyyy-mm-{1,2,3}``: days 1-10, 11-20, 21-31 of a month
+    in the shop's time zone)."""
+    return f"{SALES_SPAN}{span}"
 
 
 def sales_product_sk(month: str, product: str) -> str:
