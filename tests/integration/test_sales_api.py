@@ -16,6 +16,7 @@ from connector.dal.rows import TableRow
 from connector.dal.sales_days import day_actions
 from connector.dal.store import Store
 from connector.domain.entities import Order, Product, Sale, SaleLine
+from connector.domain.sales import span_of
 from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
 from connector.sales_reconciliation import reconcile_sales
@@ -166,7 +167,7 @@ def test_sales_cost_the_same_reads_at_10_and_10000_orders(
             len(standing),
         )
     )
-    # profile, one Query over the months of both periods, the leaderboard, the top products' titles
+    # profile, one Query over the spans of both periods, the leaderboard, the top products' titles
     assert small_reads == large_reads == 4
     assert len(large["top_by_units"]) == 5 and large["top_products_computed_at"] is not None  # type: ignore[arg-type]
 
@@ -177,7 +178,7 @@ def test_the_reconciliation_repairs_and_reports_drift(merchant: Merchant, store:
     write_history(store, shop, order_history(shop, 40, 10, datetime.now(UTC), ["601", "602"], ZONE))
     day = min(store.held_sales(shop))
     month, dd = day[:7], day[8:]
-    TableRow(keys.shop_pk(shop), keys.sales_month_sk(month)).update(
+    TableRow(keys.shop_pk(shop), keys.sales_span_sk(span_of(day))).update(
         actions=day_actions({f"{dd}#net_sales": Decimal("-1.23"), f"{dd}#orders": Decimal(2)})
     )
     TableRow(keys.shop_pk(shop), keys.sales_product_sk(month, "601")).update(
@@ -192,13 +193,13 @@ def test_the_reconciliation_repairs_and_reports_drift(merchant: Merchant, store:
     assert store.held_sales(shop) == {
         d: {n: a for n, a in f.items() if a} for d, f in counted.items() if any(f.values())
     }
-    # And it folded the month and ranked the products again
+    # And it folded the span and ranked the products again
     assert not store.sales_days(shop, day, day).unfolded
     board, _ = store.leaderboard(shop)
     assert board is not None and board.today == datetime.now(ZoneInfo(ZONE)).date()
 
 
-def test_a_month_and_a_products_month_are_bounded_items(store: Store, shop: str) -> None:
+def test_a_span_and_a_products_month_are_bounded_items(store: Store, shop: str) -> None:
     # Given a day on which 150 products sold
     today = datetime.now(ZoneInfo(ZONE)).date().isoformat()
     for n in range(150):
@@ -207,22 +208,22 @@ def test_a_month_and_a_products_month_are_bounded_items(store: Store, shop: str)
             store.commit_order(_paid(shop, f"b{n}", sale), {"orders_awaiting_shipment": 1}).value == "applied"
         )
 
-    # Then the month item holds the day's figures, none of the products
-    month = TableRow._get_connection().get_item(keys.shop_pk(shop), keys.sales_month_sk(today[:7]))["Item"]
-    assert sorted(month) == sorted(
+    # Then the span's item holds the day's figures, none of the products
+    span = TableRow._get_connection().get_item(keys.shop_pk(shop), keys.sales_span_sk(span_of(today)))["Item"]
+    assert sorted(span) == sorted(
         ["pk", "sk", "moves", *(f"{today[8:]}#{name}" for name in ("orders", "units", "gross_sales",
          "shipping", "taxes", "net_sales"))]
     )  # fmt: skip
-    assert month["moves"] == {"N": "150"}
+    assert span["moves"] == {"N": "150"}
     # And each product's share is an item of its own, two numbers a day at most
     shares = store.product_shares(shop, today[:7], today[:7])
     assert len(shares[today]) == 300 and shares[today]["pu#1000"] == 1
 
-    # When the sales are folded, the month keeps its figures in one text, exactly
+    # When the sales are folded, the span keeps its figures in one text, exactly
     before = store.sales_days(shop, today, today)
     assert store.fold_sales(shop) == 1
-    month = TableRow._get_connection().get_item(keys.shop_pk(shop), keys.sales_month_sk(today[:7]))["Item"]
-    assert sorted(month) == ["days", "moves", "pk", "sk", "version"]
+    span = TableRow._get_connection().get_item(keys.shop_pk(shop), keys.sales_span_sk(span_of(today)))["Item"]
+    assert sorted(span) == ["days", "moves", "pk", "sk", "version"]
     after = store.sales_days(shop, today, today)
     assert after.figures == before.figures and after.figures[today]["net_sales"] == 1500
     assert before.unfolded and not after.unfolded

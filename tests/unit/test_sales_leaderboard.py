@@ -1,12 +1,12 @@
-"""The top products of each period, ranked from the products' shares of the days, and how often a
-shop's sales digest may run."""
+"""The top products of each period, ranked from the products' shares of the days, how often a
+shop's sales digest may run, and the spans of ten days the figures are kept in."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from connector.domain.sales import PRODUCT_NET, PRODUCT_UNITS, Leaderboard, ProductSales, leaderboard
+from connector.domain.sales import PRODUCT_NET, PRODUCT_UNITS, Leaderboard, ProductSales, leaderboard, span_of
 from connector.sales_digest import DIGEST_EVERY_SECONDS, PRODUCTS_PER_STEP, digest_every
 
 TODAY = date(2026, 11, 30)
@@ -58,3 +58,10 @@ def test_a_shop_selling_many_products_is_ranked_less_often() -> None:
     assert digest_every(None) == DIGEST_EVERY_SECONDS
     assert digest_every(board(PRODUCTS_PER_STEP - 1)) == DIGEST_EVERY_SECONDS
     assert digest_every(board(5 * PRODUCTS_PER_STEP)) == 6 * DIGEST_EVERY_SECONDS
+
+
+def test_a_month_is_three_spans_the_last_taking_its_remaining_days() -> None:
+    days = ["2026-02-01", "2026-02-10", "2026-02-11", "2026-02-20", "2026-02-21", "2026-01-31"]
+    assert [span_of(day) for day in days] == [
+        "2026-02-1", "2026-02-1", "2026-02-2", "2026-02-2", "2026-02-3", "2026-01-3",
+    ]  # fmt: skip

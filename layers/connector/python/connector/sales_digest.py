@@ -27,8 +27,8 @@ def digest_sales(store: Store, shop: str, now: datetime) -> sales.Leaderboard:
     in the shop's time zone from their shares (one Query over at most four months' items)."""
     profile = store.get_shop(shop)
     today = now.astimezone(sales.shop_zone(profile.iana_timezone if profile else None)).date()
-    # The months a sales read covers (both periods); the reconciliation folds the older ones.
-    store.fold_sales(shop, sales.month_of(sales.periods(today, max(sales.SalesDays))[1].first.isoformat()))
+    # The days a sales read covers (both periods); the reconciliation folds the older ones.
+    store.fold_sales(shop, sales.periods(today, max(sales.SalesDays))[1].first.isoformat())
     first = sales.periods(today, max(sales.SalesDays))[0].first
     shares = store.product_shares(shop, sales.month_of(first.isoformat()), sales.month_of(today.isoformat()))
     board = sales.leaderboard(shares, today, now)

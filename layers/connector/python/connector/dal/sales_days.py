@@ -1,12 +1,14 @@
 """The sales figures of each shop in the table, kept in bounded items so that a read costs the same
 whatever the number of orders and products:
 
-- ``SALES#{yyyy-mm}``, one item a month. The orders' moves land in numbers named ``{dd}#{figure}``
-  by ADD, in the transaction that changes an order's sale state (Store._transact), each move also
-  adding 1 to ``moves``. A fold (``fold_sales``, the sales digest's) moves those numbers into
-  ``days``, one JSON text of every day's figures, in one conditional update of the same item: a
-  read (one Query over the months) therefore sees every item whole and parses a few attributes
-  a month instead of 13 numbers a day.
+- ``SALES#{yyyy-mm}-{1,2,3}``, one item a span of a month (days 1-10, 11-20, 21-31). The orders'
+  moves land in numbers named ``{dd}#{figure}`` by ADD, in the transaction that changes an order's
+  sale state (Store._transact), each move also adding 1 to ``moves``. A fold (``fold_sales``, the
+  sales digest's) moves those numbers into ``days``, one compact JSON text of the span's figures
+  day by day, in one conditional update of the same item: a read (one Query over the spans)
+  therefore sees every item whole and parses a few attributes a span instead of 13 numbers a
+  day. A span, not a month: every order's move writes the item, and a write costs by its size
+  (about 1.5 KB for ten busy days).
 - ``SALESPRODUCT#{yyyy-mm}#{product}``: a product's units and net sales each day of a month
   (``u{dd}``, ``n{dd}``), moved by ADD in the same transaction; at most 62 numbers.
 - ``SALESTOP``: the top products of each period (domain ``Leaderboard``), computed from the
@@ -35,6 +37,7 @@ from connector.dal import convert, keys
 from connector.dal.rows import OrderRow, TableRow
 from connector.dal.table import applied
 from connector.domain.sales import (
+    FIGURES,
     PRODUCT_NET,
     PRODUCT_UNITS,
     ZERO,
@@ -44,12 +47,13 @@ from connector.domain.sales import (
     month_of,
     product_share,
     recount,
+    span_of,
 )
 
 DayFigures = dict[str, dict[str, Decimal]]  # day -> stored name -> amount
-FOLDED, VERSION, MOVES = "days", "version", "moves"  # a month item's folded days and its counts
+FOLDED, VERSION, MOVES = "days", "version", "moves"  # a span item's folded days and its counts
 BOARD, COMPUTED_AT, TODAY, DIGEST_ASKED = "board", "computed_at", "today", "digest_asked"
-# Actions in one update: DynamoDB caps an expression at 4 KB (a repair or fold may touch a month).
+# Actions in one update: DynamoDB caps an expression at 4 KB (a repair or fold may touch a span).
 ACTIONS_PER_UPDATE = 100
 EVERY_MONTH = ("0000-00", "9999-99")
 
@@ -60,46 +64,46 @@ def day_actions(figures: Mapping[str, Decimal]) -> list[Action]:
 
 
 def _sales_updates(shop: str, moves: DayMoves) -> list[tuple[TableRow, list[Action], bool]]:
-    """The updates that move the days' figures and products' shares, one per month and one per
-    product-month moved: (the item, its ADD actions, whether it is a month, whose ``moves`` count)."""
-    months: dict[str, dict[str, Decimal]] = {}
+    """The updates that move the days' figures and products' shares, one per span and one per
+    product-month moved: (the item, its ADD actions, whether it is a span, whose ``moves`` count)."""
+    spans: dict[str, dict[str, Decimal]] = {}
     products: dict[tuple[str, str], dict[str, Decimal]] = {}
     for day, named in moves.items():
         for name, amount in named.items():
             share = product_share(name)
             if share is None:
-                held, attribute = months.setdefault(month_of(day), {}), f"{day[8:]}#{name}"
+                held, attribute = spans.setdefault(span_of(day), {}), f"{day[8:]}#{name}"
             else:
                 held = products.setdefault((month_of(day), share[1]), {})
                 attribute = ("u" if share[0] == PRODUCT_UNITS else "n") + day[8:]
             held[attribute] = held.get(attribute, ZERO) + amount
     pk = keys.shop_pk(shop)
     updates = [
-        (TableRow(pk, keys.sales_month_sk(m)), day_actions(f), True) for m, f in sorted(months.items())
+        (TableRow(pk, keys.sales_span_sk(span)), day_actions(f), True) for span, f in sorted(spans.items())
     ]
     updates += [
         (TableRow(pk, keys.sales_product_sk(month, product)), day_actions(shares), False)
         for (month, product), shares in sorted(products.items())
     ]
-    return [(row, actions, is_month) for row, actions, is_month in updates if actions]
+    return [(row, actions, is_span) for row, actions, is_span in updates if actions]
 
 
-def _counted(actions: list[Action], is_month: bool) -> list[Action]:
-    return [*actions, Path([MOVES]).add({"N": "1"})] if is_month else actions
+def _counted(actions: list[Action], is_span: bool) -> list[Action]:
+    return [*actions, Path([MOVES]).add({"N": "1"})] if is_span else actions
 
 
 def add_day_moves(transaction: TransactWrite, shop: str, moves: DayMoves) -> None:
-    """The days' moves, inside the caller's transaction: one ADD update per month and per
+    """The days' moves, inside the caller's transaction: one ADD update per span and per
     product-month moved."""
-    for row, actions, is_month in _sales_updates(shop, moves):
-        transaction.update(row, actions=_counted(actions, is_month))
+    for row, actions, is_span in _sales_updates(shop, moves):
+        transaction.update(row, actions=_counted(actions, is_span))
 
 
 @dataclass(frozen=True)
-class SalesMonth:
-    """One month item as read: its folded days and the numbers moved since the last fold."""
+class SalesSpan:
+    """One span item as read: its folded days and the numbers moved since the last fold."""
 
-    month: str
+    span: str
     version: int | None  # None before its first fold
     moves: Decimal | None  # None while nothing ever moved it (a repair's tampering aside)
     folded: DayFigures
@@ -109,7 +113,7 @@ class SalesMonth:
         days = {day: dict(figures) for day, figures in self.folded.items()}
         for attribute, amount in self.moved.items():
             dd, name = attribute.split("#", 1)
-            figures = days.setdefault(f"{self.month}-{dd}", {})
+            figures = days.setdefault(f"{month_of(self.span)}-{dd}", {})
             figures[name] = figures.get(name, ZERO) + amount
         return days
 
@@ -125,12 +129,12 @@ class SalesDays:
 
     def sales_days(self, shop: str, first_day: str, last_day: str) -> HeldSales:
         """Every day's figures from ``first_day`` to ``last_day`` (ISO dates): one Query over at
-        most one item a month, whatever the number of orders."""
+        most one item per ten days, whatever the number of orders."""
         figures: DayFigures = {}
         unfolded = False
-        for month in self._months(shop, month_of(first_day), month_of(last_day)):
-            unfolded |= bool(month.moved)
-            for day, named in month.figures().items():
+        for span in self._spans(shop, span_of(first_day), span_of(last_day)):
+            unfolded |= bool(span.moved)
+            for day, named in span.figures().items():
                 if first_day <= day <= last_day:
                     figures[day] = named
         return HeldSales(figures, unfolded)
@@ -151,20 +155,19 @@ class SalesDays:
 
     def held_sales(self, shop: str) -> DayFigures:
         """Every figure and product share the shop's items hold, by day (the reconciliation's)."""
-        held = self.sales_days(shop, f"{EVERY_MONTH[0]}-00", f"{EVERY_MONTH[1]}-99").figures
+        held = self.sales_days(shop, "0000-00-01", "9999-99-31").figures
         for day, shares in self.product_shares(shop, *EVERY_MONTH).items():
             held.setdefault(day, {}).update(shares)
         # A number moved back to zero, or folded away, is the same nothing.
         kept = {day: {name: n for name, n in named.items() if n} for day, named in held.items()}
         return {day: named for day, named in kept.items() if named}
 
-    def fold_sales(
-        self, shop: str, first_month: str = EVERY_MONTH[0], last_month: str = EVERY_MONTH[1]
-    ) -> int:
-        """Fold the moved numbers of the months (every month unless told) into their days; returns
-        how many months were folded. A month that moved meanwhile is left for the next fold
-        (nothing is lost either way)."""
-        return sum(_fold(shop, month) for month in self._months(shop, first_month, last_month) if month.moved)
+    def fold_sales(self, shop: str, first_day: str = "0000-00-01", last_day: str = "9999-99-31") -> int:
+        """Fold the moved numbers of the spans of these days (every day unless told) into their
+        days; returns how many spans were folded. A span that moved meanwhile is left for the next
+        fold (nothing is lost either way)."""
+        spans = self._spans(shop, span_of(first_day), span_of(last_day))
+        return sum(_fold(shop, span) for span in spans if span.moved)
 
     def recount_sales(self, shop: str) -> DayFigures:
         """Every day's figures and product shares counted from the shop's orders (the
@@ -174,9 +177,9 @@ class SalesDays:
 
     def repair_sales(self, shop: str, drift: DayMoves) -> None:
         """Add the drift a reconciliation measured, like an order's moves but outside a transaction."""
-        for row, actions, is_month in _sales_updates(shop, drift):
+        for row, actions, is_span in _sales_updates(shop, drift):
             for start in range(0, len(actions), ACTIONS_PER_UPDATE):
-                row.update(actions=_counted(actions[start : start + ACTIONS_PER_UPDATE], is_month))
+                row.update(actions=_counted(actions[start : start + ACTIONS_PER_UPDATE], is_span))
 
     def leaderboard(self, shop: str) -> tuple[Leaderboard | None, int]:
         """The shop's top products and when a digest was last asked for (epoch seconds, 0: never)."""
@@ -228,12 +231,12 @@ class SalesDays:
             | (Path([DIGEST_ASKED]) <= {"N": str(at - every)}),
         )
 
-    def _months(self, shop: str, first_month: str, last_month: str) -> list[SalesMonth]:
-        between = (keys.sales_month_sk(first_month), keys.sales_month_sk(last_month))
-        # A day item of the layout before months (SALES#{yyyy-mm-dd}) sorts among them: it is not
-        # read, and the reconciliation counts its orders into their months.
+    def _spans(self, shop: str, first_span: str, last_span: str) -> list[SalesSpan]:
+        between = (keys.sales_span_sk(first_span), keys.sales_span_sk(last_span))
+        # A day item of the layout before spans (SALES#{yyyy-mm-dd}) sorts among them: it is not
+        # read, and the reconciliation counts its orders into their spans.
         items = (item for item in _query(shop, *between) if len(item["sk"]["S"]) == len(between[0]))
-        return [_month(item) for item in items]
+        return [_span(item) for item in items]
 
 
 def _query(shop: str, first_sk: str, last_sk: str) -> Iterator[dict[str, Any]]:
@@ -253,29 +256,28 @@ def _query(shop: str, first_sk: str, last_sk: str) -> Iterator[dict[str, Any]]:
             return
 
 
-def _month(item: Mapping[str, Any]) -> SalesMonth:
-    month = item["sk"]["S"].removeprefix(keys.SALES_MONTH)
-    folded = json.loads(item[FOLDED]["S"]) if FOLDED in item else {}
-    return SalesMonth(
-        month,
+def _span(item: Mapping[str, Any]) -> SalesSpan:
+    span = item["sk"]["S"].removeprefix(keys.SALES_SPAN)
+    return SalesSpan(
+        span,
         int(item[VERSION]["N"]) if VERSION in item else None,
         Decimal(item[MOVES]["N"]) if MOVES in item else None,
-        {day: {name: Decimal(amount) for name, amount in named.items()} for day, named in folded.items()},
+        _folded_days(month_of(span), item[FOLDED]["S"]) if FOLDED in item else {},
         {name: Decimal(value["N"]) for name, value in item.items() if "#" in name and "N" in value},
     )
 
 
-def _fold(shop: str, month: SalesMonth) -> bool:
-    """Move the month's moved numbers into its folded days, in updates of the month item each
+def _fold(shop: str, span: SalesSpan) -> bool:
+    """Move the span's moved numbers into its folded days, in updates of the span item each
     conditioned on its version and on ``moves`` unchanged since it was read (so the numbers
-    removed are exactly those read); False when the month moved meanwhile."""
-    row = TableRow(keys.shop_pk(shop), keys.sales_month_sk(month.month))
-    folded, version = month.folded, month.version
-    names = sorted(month.moved)
+    removed are exactly those read); False when the span moved meanwhile."""
+    row = TableRow(keys.shop_pk(shop), keys.sales_span_sk(span.span))
+    folded, version = span.folded, span.version
+    names = sorted(span.moved)
     for start in range(0, len(names), ACTIONS_PER_UPDATE):
-        chunk = {name: month.moved[name] for name in names[start : start + ACTIONS_PER_UPDATE]}
-        folded = SalesMonth(month.month, version, month.moves, folded, chunk).figures()
-        condition = _unchanged(MOVES, month.moves) & _unchanged(VERSION, version)
+        chunk = {name: span.moved[name] for name in names[start : start + ACTIONS_PER_UPDATE]}
+        folded = SalesSpan(span.span, version, span.moves, folded, chunk).figures()
+        condition = _unchanged(MOVES, span.moves) & _unchanged(VERSION, version)
         actions: list[Action] = [
             Path([FOLDED]).set({"S": _folded_text(folded)}),
             Path([VERSION]).set({"N": str((version or 0) + 1)}),
@@ -287,7 +289,7 @@ def _fold(shop: str, month: SalesMonth) -> bool:
         except UpdateError as error:
             if error.cause_response_code != "TransactionConflictException":
                 raise
-            return False  # an order's transaction is moving the month right now: next fold
+            return False  # an order's transaction is moving the span right now: next fold
         version = (version or 0) + 1
     return True
 
@@ -297,11 +299,26 @@ def _unchanged(name: str, value: Decimal | int | None) -> Condition:
 
 
 def _folded_text(days: DayFigures) -> str:
-    kept = {
-        day: {name: str(amount) for name, amount in sorted(named.items()) if amount}
+    """The span's days as one text: the figures' names once, then each day's amounts in their
+    order. Every order's move writes the span item, whose size sets what a write costs: the text
+    is kept small (about 1.5 KB for ten busy days, where naming each amount takes 3)."""
+    names = list(FIGURES) + sorted({n for named in days.values() for n in named} - set(FIGURES))
+    rows = {
+        day[8:]: [str(named.get(name, ZERO)) for name in names]
         for day, named in sorted(days.items())
+        if any(named.values())
     }
-    return json.dumps({day: named for day, named in kept.items() if named}, separators=(",", ":"))
+    return json.dumps({"figures": names, "days": rows}, separators=(",", ":"))
+
+
+def _folded_days(month: str, text: str) -> DayFigures:
+    folded = json.loads(text)
+    return {
+        f"{month}-{dd}": {
+            name: Decimal(v) for name, v in zip(folded["figures"], amounts, strict=True) if Decimal(v)
+        }
+        for dd, amounts in folded["days"].items()
+    }
 
 
 def _listed(ranked: Sequence[ProductSales]) -> list[list[str]]:

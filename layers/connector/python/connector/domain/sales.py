@@ -152,6 +152,11 @@ def month_of(day: str) -> str:
     return day[:7]
 
 
+def span_of(day: str) -> str:
+    """The span of a month a day falls in, ``yyyy-mm-{1,2,3}``: days 1-10, 11-20 or 21-31."""
+    return f"{day[:7]}-{min(3, 1 + (int(day[8:]) - 1) // 10)}"
+
+
 def sales_move(order: Order) -> tuple[Order, DayMoves]:
     """The order as it should be written (recording the state its sale now counts in) and what its
     day's figures move by: the new state's contribution less the one counted so far."""
