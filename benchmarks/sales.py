@@ -1,7 +1,8 @@
 """Sales: GET /v1/sales?days=90 latency for a shop with 100,000 orders against the same shop with
-10 orders (constant reads: one Query over the month items of both periods, the leaderboard item
-and one BatchGetItem for the top products, whatever the number of orders; each month item holds
-its folded days as one text and only the figures moved since the last digest as numbers)."""
+10 orders (constant reads: one Query over the items of both periods, one per ten days, the
+leaderboard item and one BatchGetItem for the top products, whatever the number of orders; each
+ten days' item holds its folded days as one text and only the figures moved since the last digest
+as numbers)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The sales digest: fold a shop's moved sales numbers into its months and compute its top
+"""The sales digest: fold a shop's moved sales numbers into its spans and compute its top
 products of each period (the leaderboard GET /v1/sales reads as one item).
 
 It runs as a job, asked for by a sales read that finds moves the leaderboard is older than

@@ -1,7 +1,7 @@
 """GET /v1/sales: a period's daily figures beside the period before, its rates and top products.
 
-Constant cost whatever the number of orders and products: one Query over the month items of both
-periods (at most seven), one GetItem of the top products (the leaderboard), one BatchGetItem for
+Constant cost whatever the number of orders and products: one Query over the items of both periods,
+one per ten days (at most 19), one GetItem of the top products (the leaderboard), one BatchGetItem for
 their titles and statuses. A read that finds sales moved since the leaderboard was computed asks
 for a digest (connector.sales_digest), which folds them and ranks the products again."""
 
