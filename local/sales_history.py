@@ -8,7 +8,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from connector.dal import convert
@@ -17,6 +17,7 @@ from connector.dal.store import Store
 from connector.domain.entities import Order, Sale, SaleLine
 from connector.domain.sales import recount, sale_state, shop_zone
 from connector.domain.status import OrderStatus
+from connector.sales_digest import digest_sales
 
 CENT = Decimal("0.01")
 
@@ -78,15 +79,20 @@ def order_history(
     return orders
 
 
-def write_history(store: Store, shop: str, orders: Sequence[Order], with_orders: bool = True) -> None:
+def write_history(
+    store: Store, shop: str, orders: Sequence[Order], with_orders: bool = True, digested: bool = True
+) -> None:
     """Write the orders in batches with their sales counted (the order sync's outcome), then add
-    what they count to the status counters and to their days' figures (the reconciliation's
-    repair writes). Without ``with_orders``, only the day items: what a sales read touches, for
-    tests and benchmarks of that read at 10,000 or 100,000 orders (DynamoDB Local writes 10,000
-    orders in about 20 s)."""
+    what they count to the status counters and to their days' figures and products' shares (the
+    reconciliation's repair writes) and, ``digested``, fold them and rank the top products (the
+    sales digest, as the reconciliation ends). Without ``with_orders``, only the sales items: what
+    a sales read touches, for tests and benchmarks of that read at 10,000 or 100,000 orders
+    (DynamoDB Local writes 10,000 orders in about 20 s)."""
     if with_orders:
         _write_orders(store, shop, orders)
     store.repair_sales(shop, recount(orders))
+    if digested:
+        digest_sales(store, shop, datetime.now(UTC))
 
 
 def _write_orders(store: Store, shop: str, orders: Sequence[Order]) -> None:

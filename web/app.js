@@ -512,6 +512,11 @@
       h("tbody", {}, rows)));
     replaceChildren($("sales-top-units"), topProducts(sales.top_by_units, (p) => `${number.format(p.units)} units`));
     replaceChildren($("sales-top-net"), topProducts(sales.top_by_net_sales, (p) => formatMoney(p.net_sales, sales.currency)));
+    // The top products are ranked by a digest shortly after sales move: say as of when.
+    $("sales-top-note").textContent = sales.top_products_computed_at
+      ? `Top products as of ${formatTime(sales.top_products_computed_at)}` +
+        (sales.top_products_through !== sales.today ? `, ranked over the ${sales.days} days to ${formatDate(sales.top_products_through)}` : "")
+      : (Number(sales.current.totals.orders) ? "Top products are being ranked…" : "");
     drawSalesChart(sales);
   }
 

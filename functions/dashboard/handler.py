@@ -188,7 +188,7 @@ def get_sales(
     from connector.merchant.sales import sales_view  # the sales insight, for its route only
 
     ports = _ports()
-    return sales_view(ports.store, _shop(), int(days), ports.now())
+    return sales_view(ports, _shop(), int(days), ports.now())
 
 
 @router.get("/v1/products")

@@ -33,6 +33,7 @@ def test_the_chart_follows_the_period_and_the_csv_holds_the_apis_totals(
         f"window.Chart && Chart.getChart(document.getElementById('sales-chart')) && {CHART_POINTS} === 30"
     )
     expect(sales.locator('tr[data-figure="net_sales"]')).to_contain_text("$")
+    expect(sales.get_by_test_id("sales-top-note")).to_contain_text("Top products as of")
 
     # When the merchant switches to 90 days
     sales.get_by_role("button", name="90 days").click()

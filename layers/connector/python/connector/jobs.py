@@ -26,6 +26,7 @@ class JobKind(StrEnum):
     REMOVE_LISTING = "remove_listing"  # delete from TikTok a product deleted in Shopify, free its slot
     REPRICE = "reprice"  # a changed price rule or stock buffer: every live listing, in chunks
     BILLING_PERIOD = "billing_period"  # a subscription went ACTIVE: its billing period sets the cycle
+    SALES_DIGEST = "sales_digest"  # sales moved: fold them and rank the top products again
 
 
 # The kinds a buyer or merchant waits on, small and per event: they go on the syncs queue, which
@@ -41,6 +42,7 @@ SYNC_KINDS = frozenset(
         JobKind.RESTOCK_RETURN,
         JobKind.INVENTORY_SYNC,
         JobKind.BILLING_PERIOD,
+        JobKind.SALES_DIGEST,
     }
 )
 

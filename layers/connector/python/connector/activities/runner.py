@@ -20,6 +20,7 @@ from connector.activities.tiktok_listing import (
 from connector.clients.tiktok.errors import TikTokAuthorizationLostError
 from connector.jobs import Job, JobKind
 from connector.merchant.billing import run_billing_period
+from connector.sales_digest import run_sales_digest
 from connector.tiktok_session import MissingTikTokAuthorizationError
 from connector.wiring import Ports
 
@@ -40,6 +41,7 @@ WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
     JobKind.CANCEL_IN_SHOPIFY: run_cancel_in_shopify,
     JobKind.RESTOCK_RETURN: run_restock_return,
     JobKind.BILLING_PERIOD: run_billing_period,
+    JobKind.SALES_DIGEST: run_sales_digest,
 }
 
 

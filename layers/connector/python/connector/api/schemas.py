@@ -510,3 +510,12 @@ class SalesOut(_Out):
     daily: list[SalesDay]
     top_by_units: list[TopProduct]
     top_by_net_sales: list[TopProduct]
+    top_products_computed_at: datetime | None = Field(
+        description=(
+            "When the top products were ranked: exact as of then. They are ranked again within"
+            " a minute once sales move while the page reads them, and hourly; null before the first"
+        )
+    )
+    top_products_through: date | None = Field(
+        description="The last day of the period they were ranked over: today, unless a day passed since"
+    )

@@ -10,7 +10,9 @@ ORDER = "ORDER#"
 ACTIVITY = "ACTIVITY#"
 ACTIVITY_ITEM = "ACTIVITYITEM#"
 COUNTER = "COUNTER#"
-SALES_DAY = "SALES#"  # one shop-day's sales figures
+SALES_SPAN = "SALES#"  # a shop's sales figures of ten days of a month (11 for the last), day by day
+SALES_PRODUCT = "SALESPRODUCT#"  # one product's units and net sales a day, for one month
+SALES_TOP = "SALESTOP"  # the shop's top products of the last 7, 30 and 90 days
 DEDUPE = "DEDUPE#"
 PRODUCT_LINK = "TTPRODUCT#"
 INVENTORY_LINK = "INVITEM#"
@@ -44,9 +46,14 @@ def counter_sk(shard: int) -> str:
     return f"{COUNTER}{shard:02d}"
 
 
-def sales_day_sk(day: str) -> str:
-    """The item of one day's sales figures (an ISO date in the shop's time zone)."""
-    return f"{SALES_DAY}{day}"
+def sales_span_sk(span: str) -> str:
+    """The item of a span's sales figures (``yyyy-mm-{1,2,3}``: days 1-10, 11-20, 21-31 of a month
+    in the shop's time zone)."""
+    return f"{SALES_SPAN}{span}"
+
+
+def sales_product_sk(month: str, product: str) -> str:
+    return f"{SALES_PRODUCT}{month}#{product}"
 
 
 def dedupe_sk(source: str, delivery_id: str) -> str:

@@ -4,6 +4,7 @@ An order's sale (its amounts, read from TikTok's complete order detail) counts o
 paid, in the shop's time zone. What it adds depends only on its state now (paid, held for quota,
 cancelled, returned): a write that changes the state moves the day's figures by the difference,
 in the same transaction, so the buckets always equal a recount from the orders. Money is Decimal.
+The top products of each period (a Leaderboard) are computed from the products' shares of the days.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ FIGURES = (
 # A product's share of a day: units and net sales under these prefixes and the product's key.
 PRODUCT_UNITS = "pu#"
 PRODUCT_NET = "pn#"
+TOP_PRODUCTS = 5  # the length of each list of top products
 
 
 class SalesDays(IntEnum):
@@ -138,6 +140,23 @@ def contribution(sale: Sale, state: SaleState | None) -> dict[str, Decimal]:
 DayMoves = dict[str, dict[str, Decimal]]  # day -> stored name -> amount to add
 
 
+def product_share(name: str) -> tuple[str, str] | None:
+    """(PRODUCT_UNITS or PRODUCT_NET, the product's key) of a product's share; None for a figure."""
+    for prefix in (PRODUCT_UNITS, PRODUCT_NET):
+        if name.startswith(prefix):
+            return prefix, name.removeprefix(prefix)
+    return None
+
+
+def month_of(day: str) -> str:
+    return day[:7]
+
+
+def span_of(day: str) -> str:
+    """The span of a month a day falls in, ``yyyy-mm-{1,2,3}``: days 1-10, 11-20 or 21-31."""
+    return f"{day[:7]}-{min(3, 1 + (int(day[8:]) - 1) // 10)}"
+
+
 def sales_move(order: Order) -> tuple[Order, DayMoves]:
     """The order as it should be written (recording the state its sale now counts in) and what its
     day's figures move by: the new state's contribution less the one counted so far."""
@@ -205,8 +224,9 @@ def periods(today: date, days: int) -> tuple[Period, Period]:
 def totals(buckets: Mapping[str, Mapping[str, Decimal]], period: Period) -> dict[str, Decimal]:
     summed = dict.fromkeys(FIGURES, ZERO)
     for day in period.days():
-        for name in FIGURES:
-            summed[name] += buckets.get(day, {}).get(name, ZERO)
+        for name, amount in buckets.get(day, {}).items():
+            if name in summed:  # a figure, not a product's share
+                summed[name] += amount
     return summed
 
 
@@ -251,3 +271,30 @@ def top(products: Sequence[ProductSales], by: str, count: int) -> list[ProductSa
     """The ``count`` best by ``by`` ("units" or "net_sales"), ties by product key; none at zero."""
     ranked = sorted(products, key=lambda p: (-getattr(p, by), p.product))
     return [p for p in ranked if getattr(p, by) > 0][:count]
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """The top products of the last 7, 30 and 90 days up to ``today``, exact as of ``computed_at``:
+    a bounded list per period and measure, so a read costs the same whatever the catalogue."""
+
+    computed_at: datetime
+    today: date
+    by_units: Mapping[int, Sequence[ProductSales]]
+    by_net_sales: Mapping[int, Sequence[ProductSales]]
+    products_sold: int  # over the longest period: what ranking them again costs
+
+
+def leaderboard(
+    shares: Mapping[str, Mapping[str, Decimal]], today: date, computed_at: datetime
+) -> Leaderboard:
+    """The leaderboard of every period from the products' shares of the days (at least the last 90)."""
+    by_units: dict[int, Sequence[ProductSales]] = {}
+    by_net_sales: dict[int, Sequence[ProductSales]] = {}
+    sold: list[ProductSales] = []
+    for days in sorted(SalesDays):
+        sold = product_sales(shares, periods(today, days)[0])
+        by_units[days.value] = top(sold, "units", TOP_PRODUCTS)
+        by_net_sales[days.value] = top(sold, "net_sales", TOP_PRODUCTS)
+    sold_any = [p for p in sold if p.units or p.net_sales]  # a cancelled sale leaves its shares at 0
+    return Leaderboard(computed_at, today, by_units, by_net_sales, products_sold=len(sold_any))

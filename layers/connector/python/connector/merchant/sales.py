@@ -1,37 +1,40 @@
 """GET /v1/sales: a period's daily figures beside the period before, its rates and top products.
 
-Constant cost whatever the number of orders: one Query over the shop's day items of each period
-(at most one item a day) and one BatchGetItem for the top products' titles and statuses."""
+Constant cost whatever the number of orders and products: one Query over the items of both periods,
+one per ten days (at most 19), one GetItem of the top products (the leaderboard), one BatchGetItem for
+their titles and statuses. A read that finds sales moved since the leaderboard was computed asks
+for a digest (connector.sales_digest), which folds them and ranks the products again."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from connector.api import schemas
-from connector.dal.store import Store
+from connector.dal.sales_days import HeldSales
 from connector.domain import sales
 from connector.domain.entities import Shop
 from connector.domain.plans import catalogue
 from connector.domain.status import ProductStatus
+from connector.listing.regions import Region
+from connector.sales_digest import ask_for_digest, digest_every
+from connector.wiring import Ports
 
-TOP_PRODUCTS = 5
 COUNTS = frozenset({"orders", "units", "cancelled_orders", "returned_orders", "held_orders"})
 
 
-def sales_view(store: Store, shop: Shop, days: int, now: datetime) -> schemas.SalesOut:
+def sales_view(ports: Ports, shop: Shop, days: int, now: datetime) -> schemas.SalesOut:
+    store = ports.store
     zone = sales.shop_zone(shop.iana_timezone)
     today = now.astimezone(zone).date()
     current, previous = sales.periods(today, days)
-    # The period before needs its totals only: its days are read without the products' shares.
-    buckets = store.sales_days(shop.domain, current.first.isoformat(), current.last.isoformat())
-    buckets |= store.sales_days(
-        shop.domain, previous.first.isoformat(), previous.last.isoformat(), figures_only=True
-    )
-    sold = sales.product_sales(buckets, current)
-    by_units = sales.top(sold, "units", TOP_PRODUCTS)
-    by_net = sales.top(sold, "net_sales", TOP_PRODUCTS)
+    held = store.sales_days(shop.domain, previous.first.isoformat(), current.last.isoformat())
+    board, asked = store.leaderboard(shop.domain)
+    if _stale(shop, board, held, today) and now.timestamp() - asked >= digest_every(board):
+        ask_for_digest(ports, shop.domain, board, now)
+    by_units = list(board.by_units.get(days, ())) if board else []
+    by_net = list(board.by_net_sales.get(days, ())) if board else []
     products = store.get_products(
         shop.domain, {p.product for p in by_units + by_net if not p.product.startswith("tt:")}
     )
@@ -49,9 +52,10 @@ def sales_view(store: Store, shop: Shop, days: int, now: datetime) -> schemas.Sa
             net_sales=str(entry.net_sales),
         )
 
+    buckets = held.figures
     return schemas.SalesOut(
         shop=shop.domain,
-        currency=shop.currency or catalogue().currency,
+        currency=_currency(shop),
         time_zone=zone.key,
         days=days,
         today=today,
@@ -65,7 +69,23 @@ def sales_view(store: Store, shop: Shop, days: int, now: datetime) -> schemas.Sa
         ],
         top_by_units=[top_product(p) for p in by_units],
         top_by_net_sales=[top_product(p) for p in by_net],
+        top_products_computed_at=board.computed_at if board else None,
+        top_products_through=board.today if board else None,
     )
+
+
+def _currency(shop: Shop) -> str:
+    """The amounts are TikTok's, in the TikTok shop's currency (its region's), which need not be
+    the Shopify shop's; that, or the plans', until the TikTok shop is known."""
+    region = Region(shop.tiktok_region or "")
+    return region.currency if region.known else shop.currency or catalogue().currency
+
+
+def _stale(shop: Shop, board: sales.Leaderboard | None, held: HeldSales, today: date) -> bool:
+    """Whether a digest is due: moves not folded yet, a new day, or a shop whose time zone the
+    digest must read."""
+    new_day = board.today != today if board else bool(held.figures)
+    return held.unfolded or new_day or shop.iana_timezone is None
 
 
 def _period(buckets: sales.DayMoves, period: sales.Period) -> schemas.SalesPeriod:
