@@ -16,6 +16,7 @@ import pytest
 from connector.dal.store import Store
 from connector.domain.entities import Product
 from connector.domain.plans import QuotaKind, limit_of
+from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
 from connector.schedules import poll_tiktok_orders
 from connector.wiring import process_ports
@@ -219,6 +220,35 @@ def test_a_tiktok_cancellation_cancels_and_restocks_the_shopify_order_once(
     assert cancelled.cancelled_at is not None
     assert store.get_order(shop, order_id).cancelled_in_shopify  # type: ignore[union-attr]
     assert available(stack, shop, mug) == before  # restocked once, not twice
+
+
+def test_an_order_paid_then_cancelled_before_its_sync_counts_as_a_cancelled_sale(
+    ordering: Callable[..., str], stack: LocalStack, store: Store, shop: str
+) -> None:
+    (mug,) = live_products(store, shop, 1)
+    tiktok_shop_id = store.get_shop(shop).tiktok_shop_id  # type: ignore[union-attr]
+    stack.jobs.pause()  # the order's sync waits while the buyer cancels
+    try:
+        order_id = stack.tiktok.create_order(
+            tiktok_shop_id,
+            line_items=[line(mug, 2, "12.00")],
+            status="AWAITING_SHIPMENT",
+            recipient=RECIPIENT,
+        )
+        assert stack.tiktok.wait_idle()
+        stack.events.drain(timeout=30)
+        stack.tiktok.cancel_by_tiktok(order_id, role="BUYER")
+        assert stack.tiktok.wait_idle()
+        stack.events.drain(timeout=30)
+    finally:
+        stack.jobs.resume()
+    settle(stack)
+
+    order = store.get_order(shop, order_id)
+    assert order is not None and order.status == OrderStatus.CANCELLED and order.shopify_order_id is None
+    week = stack.merchant_call("GET", "/v1/sales", params={"days": 7}).json()["current"]["totals"]
+    assert (week["orders"], week["cancelled_orders"]) == (0, 1)
+    assert Decimal(week["cancelled_sales"]) == Decimal("24.00")
 
 
 def test_a_completed_return_puts_the_units_back_in_shopify(

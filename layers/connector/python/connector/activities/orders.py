@@ -81,6 +81,7 @@ def sync_order(ports: Ports, shop: Shop, order_id: str, releasing: bool = False)
         if order.held_for_quota:
             record_order(ports, shop, order_id, held_for_quota=False)
             ports.store.release_stock(shop.domain, order_id)  # TikTok put its units back
+        _keep_cancelled_sale(ports, shop, order)
         return True
     if order.held_for_quota and not releasing:
         return False
@@ -157,6 +158,16 @@ def _sale_kept(ports: Ports, shop: Shop, detail: TikTokOrder) -> Callable[[Order
         if ours is not None:
             products[tiktok_product_id] = ours
     return sale_kept(sale_of(detail, products, shop.iana_timezone))
+
+
+def _keep_cancelled_sale(ports: Ports, shop: Shop, order: Order) -> None:
+    """An order paid, then cancelled before its sync read it, was still a sale: its amounts are
+    read now, so that the cancelled sales and the cancellation rate count it (as cancelled)."""
+    if order.sale is not None:
+        return
+    detail = ports.tiktok_api(shop).get_order(order.tiktok_order_id)
+    if detail is not None and detail.paid_time and detail.line_items:
+        record_order(ports, shop, order.tiktok_order_id, _sale_kept(ports, shop, detail))
 
 
 def sale_kept(sale: Sale) -> Callable[[Order], Order]:
