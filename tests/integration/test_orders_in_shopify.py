@@ -18,6 +18,7 @@ from connector.domain.entities import Product
 from connector.domain.plans import QuotaKind, limit_of
 from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
+from connector.sales_reconciliation import reconcile_sales
 from connector.schedules import poll_tiktok_orders
 from connector.wiring import process_ports
 from tests.helpers import LocalStack, change_plan, shop_items
@@ -269,6 +270,26 @@ def test_a_completed_return_puts_the_units_back_in_shopify(
     refunds = stack.shopify.order(shop, shopify_id).refunds
     assert len(refunds) == 1
     assert store.get_order(shop, order_id).return_status == "RETURN_OR_REFUND_REQUEST_COMPLETE"  # type: ignore[union-attr]
+
+
+def test_a_return_of_one_unit_counts_that_unit_in_the_sales_not_the_whole_order(
+    ordering: Callable[..., str], stack: LocalStack, store: Store, shop: str
+) -> None:
+    mug, cup = live_products(store, shop, 2)
+    order_id = ordering(line(mug, 2, "12.00", seller_discount="2.00"), line(cup, 1, "30.00"))
+    stack.shopify.fulfil(shop, in_shopify(store, shop, order_id))
+    settle(stack)
+
+    items = stack.tiktok.orders[order_id]["line_items"]
+    one_mug = next(item["id"] for item in items if item["product_id"] == mug.tiktok_product_id)
+    return_id = stack.tiktok.request_return(order_id, [one_mug])
+    stack.tiktok.advance_return(return_id, "AWAITING_BUYER_SHIP", "RETURN_OR_REFUND_REQUEST_COMPLETE")
+    settle(stack)
+
+    week = stack.merchant_call("GET", "/v1/sales", params={"days": 7}).json()["current"]["totals"]
+    assert (week["returned_orders"], Decimal(week["returned_sales"])) == (1, Decimal("10.00"))
+    assert Decimal(week["net_sales"]) == Decimal("10.00") + Decimal("30.00")  # the mug kept, the cup
+    assert reconcile_sales(store, shop) == 0  # what the figures hold is what a recount finds
 
 
 def test_an_order_shopify_refuses_is_shown_with_its_reason_and_gives_its_quota_back(

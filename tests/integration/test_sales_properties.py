@@ -1,17 +1,18 @@
 """Property: any permutation of a random history of orders (paid, their sale read from TikTok's
-detail, cancelled, returned), with duplicates, delivered by 8 concurrent workers while sales
-digests fold the moved figures, ends with every day's sales figures and products' shares equal to
-a recount from the orders, to the cent, and a digest then ranks the products as the recount does.
-DynamoDB Local, the real processor handler for the webhooks and the order sync's own write for
-the sales."""
+detail, cancelled, returned in part and the return's lines read), with duplicates, delivered by 8
+concurrent workers while sales digests fold the moved figures, ends with every day's sales figures
+and products' shares equal to a recount from the orders, to the cent, and a digest then ranks the
+products as the recount does. DynamoDB Local, the real processor handler for the webhooks and the
+order sync's and the return job's own writes for the sales."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -19,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connector.activities.orders import record_order, sale_kept
-from connector.clients.tiktok.models import Payment, TikTokLineItem, TikTokOrder
+from connector.clients.tiktok.models import Payment, ReturnLineItem, TikTokLineItem, TikTokOrder, TikTokReturn
 from connector.dal.store import Store
 from connector.domain.changes import RETURN_COMPLETE
 from connector.domain.entities import Shop
-from connector.domain.sales import leaderboard, sale_of
+from connector.domain.sales import leaderboard, returned_lines, sale_of
 from connector.sales_digest import digest_sales
 from connector.webhooks.message import QueuedWebhook
 from tests.helpers import Harness, at_once, connected_shop, tiktok_message
@@ -46,6 +47,7 @@ class OrderStory:
     tax_cents: int
     held: bool
     ending: str  # "paid", "completed", "cancelled", "returned"
+    returned_units: int  # how many of its first units a return takes back (when it is returned)
 
     def detail(self) -> TikTokOrder:
         items = tuple(
@@ -69,6 +71,15 @@ class OrderStory:
             self.order_id, "AWAITING_SHIPMENT", self.paid_at, self.paid_at, line_items=items, payment=payment
         )
 
+    def completed_return(self) -> TikTokReturn:
+        taken = tuple(
+            ReturnLineItem(f"r-{self.order_id}-{n}", f"{self.order_id}-{n}", f"sku-{product}")
+            for n, (product, *_) in enumerate(self.units[: self.returned_units])
+        )
+        return TikTokReturn(
+            f"r-{self.order_id}", self.order_id, "RETURN_AND_REFUND", RETURN_COMPLETE, line_items=taken
+        )
+
 
 def _money(cents: int) -> str:
     return str(Decimal(cents) / 100)
@@ -79,18 +90,21 @@ def order_story(draw: Any, n: int) -> OrderStory:
     unit = st.tuples(
         st.sampled_from(PRODUCTS), st.integers(100, 9_999), st.integers(0, 50), st.integers(0, 50)
     )
+    units = tuple(draw(st.lists(unit, min_size=1, max_size=3)))
     return OrderStory(
         order_id=f"o{n}",
         paid_at=START + draw(st.integers(0, 2)) * DAY + draw(st.integers(0, DAY - 1)),
-        units=tuple(draw(st.lists(unit, min_size=1, max_size=3))),
+        units=units,
         shipping_cents=draw(st.integers(0, 999)),
         tax_cents=draw(st.integers(0, 999)),
         held=draw(st.booleans()),
         ending=draw(st.sampled_from(["paid", "completed", "cancelled", "returned"])),
+        returned_units=draw(st.integers(1, len(units))),
     )
 
 
-# An event is a webhook for the processor, the order sync recording the sale it read, or a fold.
+# An event is a webhook for the processor, the order sync recording the sale it read, the return's
+# job recording what the return took back, or a fold.
 FOLD = "fold"
 Event = QueuedWebhook | tuple[str, OrderStory] | str
 
@@ -112,6 +126,7 @@ def _events(shop: str, stories: list[OrderStory]) -> list[Event]:
             for n, step in enumerate(["RETURN_OR_REFUND_REQUEST_PENDING", RETURN_COMPLETE]):
                 data = {"order_id": story.order_id, "return_status": step, "update_time": t + 300 + n}
                 events.append(tiktok_message(shop, 12, data))
+            events.append(("returns", story))
     return events + [FOLD] * 3
 
 
@@ -130,7 +145,13 @@ def _worker(store: Store, shop: Shop) -> Callable[[list[Event]], list[Event]]:
                 store.fold_sales(shop.domain)  # racing the orders' writes: may leave a month
                 continue
             assert isinstance(event, tuple)
-            story = event[1]
+            kind, story = event
+            if kind == "returns":
+                taken = returned_lines(story.detail(), [story.completed_return()], OURS)
+                took = partial(replace, returned=taken)
+                if record_order(run.ports, shop, story.order_id, took) is None:
+                    failed.append(event)
+                continue
             sale = sale_kept(sale_of(story.detail(), OURS, shop.iana_timezone))
             if record_order(run.ports, shop, story.order_id, sale, held_for_quota=story.held) is None:
                 failed.append(event)  # the job runs once the paid order exists: not yet
@@ -180,8 +201,10 @@ def _expected(stories: list[OrderStory], zone: str) -> dict[str, dict[str, Decim
         add("units", Decimal(len(story.units)))
         add("gross_sales", sum(Decimal(o) for _, o, _, _ in story.units) / 100)
         add("shipping", Decimal(story.shipping_cents) / 100)
-        add("net_sales", Decimal(0) if story.ending == "returned" else net)
-        add("returned_sales", net if story.ending == "returned" else Decimal(0))
+        taken = sum(Decimal(o - s - p) for _, o, s, p in story.units[: story.returned_units]) / 100
+        returned = taken if story.ending == "returned" else Decimal(0)
+        add("net_sales", net - returned)
+        add("returned_sales", returned)
         add("held_orders", Decimal(1 if story.held and story.ending != "returned" else 0))
     return days
 

@@ -10,10 +10,12 @@ from dataclasses import replace
 from functools import partial
 
 from connector.activities.automatic import tallied
-from connector.activities.orders import OrderSyncOutcomeUnknownError, record_order, variants_of
+from connector.activities.orders import OrderSyncOutcomeUnknownError, our_products, record_order, variants_of
 from connector.clients.tiktok.models import TikTokReturn
+from connector.clients.tiktok.shop import ShopClient
 from connector.domain.changes import RETURN_COMPLETE
 from connector.domain.entities import ActivityType, Order, Shop
+from connector.domain.sales import returned_lines
 from connector.domain.status import OrderStatus
 from connector.jobs import Job
 from connector.wiring import Ports
@@ -55,22 +57,24 @@ def run_restock_return(job: Job, ports: Ports) -> None:
 
 
 def restock(ports: Ports, shop: Shop, order_id: str) -> str | None:
-    """Put the units of the order's completed returns back in Shopify's stock, one Shopify refund
-    (no money) per TikTok return. Each return is claimed before its refund: a try that finds the
-    claim without the return recorded goes to a person, as an order's creation does."""
+    """Count what the order's completed returns took back in its sales, and put their units back in
+    Shopify's stock, one Shopify refund (no money) per TikTok return. Each return is claimed before
+    its refund: a try that finds the claim without the return recorded goes to a person, as an
+    order's creation does."""
     order = ports.store.get_order(shop.domain, order_id)
-    shopify_order_id = order.shopify_order_id if order is not None else None
-    if order is None or shopify_order_id is None:
+    if order is None or (order.shopify_order_id is None and order.sale is None):
+        return None
+    api = ports.tiktok_api(shop)
+    returns = _returns_of(api, order_id)
+    detail = api.get_order(order_id)
+    if order.sale is not None and detail is not None:
+        products = our_products(ports, shop, detail.line_items)
+        taken = returned_lines(detail, returns, products)
+        order = record_order(ports, shop, order_id, lambda now: replace(now, returned=taken)) or order
+    shopify_order_id = order.shopify_order_id
+    if shopify_order_id is None:
         return None  # not in Shopify: its stock never left there
-    api, admin = ports.tiktok_api(shop), ports.shopify_admin(shop)
-    returns: list[TikTokReturn] = []
-    token = None
-    while True:
-        page = api.search_returns(order_ids=[order_id], page_token=token)
-        returns += page.returns
-        token = page.next_page_token or None
-        if token is None:
-            break
+    admin = ports.shopify_admin(shop)
     due = [
         r
         for r in returns
@@ -80,7 +84,6 @@ def restock(ports: Ports, shop: Shop, order_id: str) -> str | None:
     ]
     if not due:
         return None
-    detail = api.get_order(order_id)
     variants = variants_of(ports, shop, detail.line_items if detail else ())
     lines = admin.order_line_items(shopify_order_id)
     online = sorted(ports.listing_facts.selling_locations(admin, shop.domain))
@@ -115,6 +118,17 @@ def restock(ports: Ports, shop: Shop, order_id: str) -> str | None:
             or order
         )
     return "; ".join(problems) or None
+
+
+def _returns_of(api: ShopClient, order_id: str) -> list[TikTokReturn]:
+    returns: list[TikTokReturn] = []
+    token = None
+    while True:
+        page = api.search_returns(order_ids=[order_id], page_token=token)
+        returns += page.returns
+        token = page.next_page_token or None
+        if token is None:
+            return returns
 
 
 def _restocked(order: Order, return_id: str) -> Order:

@@ -3,7 +3,7 @@ monthly order quota (orders beyond it are kept and shown as held)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -152,12 +152,17 @@ FULFILLED_BY_TIKTOK = "FULFILLMENT_BY_TIKTOK"
 
 
 def _sale_kept(ports: Ports, shop: Shop, detail: TikTokOrder) -> Callable[[Order], Order]:
-    products = {}
-    for tiktok_product_id in dict.fromkeys(item.product_id for item in detail.line_items):
+    return sale_kept(sale_of(detail, our_products(ports, shop, detail.line_items), shop.iana_timezone))
+
+
+def our_products(ports: Ports, shop: Shop, items: Iterable[TikTokLineItem]) -> dict[str, str]:
+    """TikTok product id -> our product id, for the line items' products we list."""
+    found = {}
+    for tiktok_product_id in dict.fromkeys(item.product_id for item in items):
         ours = ports.store.product_for_tiktok(shop.domain, tiktok_product_id)
         if ours is not None:
-            products[tiktok_product_id] = ours
-    return sale_kept(sale_of(detail, products, shop.iana_timezone))
+            found[tiktok_product_id] = ours
+    return found
 
 
 def _keep_cancelled_sale(ports: Ports, shop: Shop, order: Order) -> None:

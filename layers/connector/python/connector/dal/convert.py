@@ -306,6 +306,8 @@ def order_to_row(order: Order, version: int) -> OrderRow:
         returns_restocked=list(order.returns_restocked),
         sale=None if order.sale is None else _sale_map(order.sale),
         sale_counted=order.sale_counted,
+        returned=_sale_lines_map(order.returned),
+        returned_counted=_sale_lines_map(order.returned_counted),
         listed_at=order.listed_at,
         deliveries=list(order.deliveries),
         version=version,
@@ -322,8 +324,16 @@ def _sale_map(sale: Sale) -> SaleMap:
         platform_discount=str(sale.platform_discount),
         shipping=str(sale.shipping),
         taxes=str(sale.taxes),
-        lines=[SaleLineMap(product=line.product, units=line.units, net=str(line.net)) for line in sale.lines],
+        lines=_sale_lines_map(sale.lines),
     )
+
+
+def _sale_lines_map(lines: Iterable[SaleLine]) -> list[SaleLineMap]:
+    return [SaleLineMap(product=line.product, units=line.units, net=str(line.net)) for line in lines]
+
+
+def _sale_lines(rows: Iterable[SaleLineMap] | None) -> tuple[SaleLine, ...]:
+    return tuple(SaleLine(line.product, int(line.units), Decimal(line.net)) for line in rows or ())
 
 
 def _sale(row: SaleMap | None) -> Sale | None:
@@ -338,7 +348,7 @@ def _sale(row: SaleMap | None) -> Sale | None:
         platform_discount=Decimal(row.platform_discount),
         shipping=Decimal(row.shipping),
         taxes=Decimal(row.taxes),
-        lines=tuple(SaleLine(line.product, int(line.units), Decimal(line.net)) for line in row.lines or ()),
+        lines=_sale_lines(row.lines),
     )
 
 
@@ -364,6 +374,8 @@ def order_from_row(row: OrderRow) -> Order:
         returns_restocked=_strings(row.returns_restocked),
         sale=_sale(row.sale),
         sale_counted=row.sale_counted,
+        returned=_sale_lines(row.returned),
+        returned_counted=_sale_lines(row.returned_counted),
         listed_at=int(row.listed_at),
         deliveries=_strings(row.deliveries),
         version=int(row.version),

@@ -239,6 +239,8 @@ class OrderRow(ListedRow):
     returns_restocked = ListAttribute(of=UnicodeAttribute, default=list)
     sale = SaleMap(null=True)
     sale_counted = UnicodeAttribute(null=True)  # the sale state the day's figures hold of it
+    returned = ListAttribute[SaleLineMap](of=SaleLineMap, default=list)
+    returned_counted = ListAttribute[SaleLineMap](of=SaleLineMap, default=list)
     listed_at = NumberAttribute(default=0)
     deliveries = ListAttribute(of=UnicodeAttribute, default=list)
     version = NumberAttribute()

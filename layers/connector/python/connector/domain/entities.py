@@ -342,6 +342,10 @@ class Order:
     returns_restocked: tuple[str, ...] = ()  # TikTok return ids whose units went back to Shopify's stock
     sale: Sale | None = None  # its amounts, once TikTok's detail was read (domain/sales.py)
     sale_counted: str | None = None  # the SaleState its sale counts in, in the day's figures
+    # What its completed returns took back, per product (units, net), once read from TikTok's
+    # returns; () until then, when a completed return counts the whole order as returned.
+    returned: tuple[SaleLine, ...] = ()
+    returned_counted: tuple[SaleLine, ...] = ()  # the returned lines the day's figures hold
     listed_at: int = 0  # as a product's: when it entered the listings, kept
     deliveries: RecentDeliveries = ()
     version: int = 0

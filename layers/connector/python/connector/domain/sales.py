@@ -2,8 +2,9 @@
 
 An order's sale (its amounts, read from TikTok's complete order detail) counts on the day it was
 paid, in the shop's time zone. What it adds depends only on its state now (paid, held for quota,
-cancelled, returned): a write that changes the state moves the day's figures by the difference,
-in the same transaction, so the buckets always equal a recount from the orders. Money is Decimal.
+cancelled, returned, and what a return took back): a write that changes it moves the day's figures
+by the difference, in the same transaction, so the buckets always equal a recount from the orders.
+Money is Decimal.
 The top products of each period (a Leaderboard) are computed from the products' shares of the days.
 """
 
@@ -16,7 +17,7 @@ from decimal import Decimal
 from enum import IntEnum, StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connector.clients.tiktok.models import TikTokOrder
+from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder, TikTokReturn
 from connector.domain.changes import RETURN_COMPLETE
 from connector.domain.entities import Order, Sale, SaleLine
 from connector.domain.shopify_order import money
@@ -108,13 +109,56 @@ def sale_state(order: Order) -> SaleState | None:
     return SaleState.HELD if order.held_for_quota else SaleState.PAID
 
 
-def contribution(sale: Sale, state: SaleState | None) -> dict[str, Decimal]:
-    """What a sale in ``state`` adds to its day: figures and product shares, by stored name."""
+def returned_lines(
+    detail: TikTokOrder, returns: Iterable[TikTokReturn], products: Mapping[str, str]
+) -> tuple[SaleLine, ...]:
+    """What an order's completed returns took back, per product: each return line item is one of
+    the order's line items (one unit), at its price after both discounts, as the sale counted it.
+    ``products``: TikTok product id -> our product id."""
+    items = {item.line_item_id: item for item in detail.line_items}
+    taken: dict[str, tuple[int, Decimal]] = {}
+    for completed in returns:
+        if completed.return_status != RETURN_COMPLETE:
+            continue
+        for returned in completed.line_items:
+            item = items.get(returned.order_line_item_id)
+            if item is None:
+                continue
+            key = products.get(item.product_id) or f"tt:{item.product_id}"
+            units, net = taken.get(key, (0, ZERO))
+            taken[key] = (units + 1, net + _unit_net(item))
+    return tuple(SaleLine(key, units, net) for key, (units, net) in sorted(taken.items()))
+
+
+def _unit_net(item: TikTokLineItem) -> Decimal:
+    """A unit's price after both discounts (TikTok's sale_price, or its parts)."""
+    if item.original_price:
+        return money(item.original_price) - money(item.seller_discount) - money(item.platform_discount)
+    return money(item.sale_price)
+
+
+def _given_back(sale: Sale, returned: Sequence[SaleLine]) -> dict[str, Decimal]:
+    """A returned sale's net given back, per product: the returns' lines once read, else all of it."""
+    if not returned:
+        return {line.product: line.net for line in sale.lines}
+    back: dict[str, Decimal] = {}
+    for line in returned:
+        back[line.product] = back.get(line.product, ZERO) + line.net
+    return back
+
+
+def contribution(
+    sale: Sale, state: SaleState | None, returned_lines: Sequence[SaleLine] = ()
+) -> dict[str, Decimal]:
+    """What a sale in ``state`` adds to its day: figures and product shares, by stored name
+    (``returned_lines``: what a returned sale's returns took back, when known)."""
     if state is None:
         return {}
     if state is SaleState.CANCELLED:
         return {"cancelled_orders": Decimal(1), "cancelled_sales": sale.net}
     returned = state is SaleState.RETURNED
+    back = _given_back(sale, returned_lines) if returned else {}
+    returned_net = sum(back.values(), ZERO)
     added = {
         "orders": Decimal(1),
         "units": Decimal(sale.units),
@@ -124,16 +168,16 @@ def contribution(sale: Sale, state: SaleState | None) -> dict[str, Decimal]:
         "shipping": sale.shipping,
         "taxes": sale.taxes,
         # Net sales are after returns (Shopify's own definition): a returned order keeps its gross.
-        "net_sales": ZERO if returned else sale.net,
+        "net_sales": sale.net - returned_net,
     }
     if returned:
-        added |= {"returned_orders": Decimal(1), "returned_sales": sale.net}
+        added |= {"returned_orders": Decimal(1), "returned_sales": returned_net}
     if state is SaleState.HELD:
         added["held_orders"] = Decimal(1)
     for line in sale.lines:
         units_key, net_key = PRODUCT_UNITS + line.product, PRODUCT_NET + line.product
         added[units_key] = added.get(units_key, ZERO) + line.units
-        added[net_key] = added.get(net_key, ZERO) + (ZERO if returned else line.net)
+        added[net_key] = added.get(net_key, ZERO) + line.net - back.pop(line.product, ZERO)
     return added
 
 
@@ -161,16 +205,19 @@ def sales_move(order: Order) -> tuple[Order, DayMoves]:
     """The order as it should be written (recording the state its sale now counts in) and what its
     day's figures move by: the new state's contribution less the one counted so far."""
     target = sale_state(order)
+    target_returned = order.returned if target is SaleState.RETURNED else ()
     counted = SaleState(order.sale_counted) if order.sale_counted else None
-    if target == counted or order.sale is None:
+    if (target, target_returned) == (counted, order.returned_counted) or order.sale is None:
         return order, {}
     moves: dict[str, Decimal] = {}
-    for name, amount in contribution(order.sale, target).items():
+    for name, amount in contribution(order.sale, target, target_returned).items():
         moves[name] = moves.get(name, ZERO) + amount
-    for name, amount in contribution(order.sale, counted).items():
+    for name, amount in contribution(order.sale, counted, order.returned_counted).items():
         moves[name] = moves.get(name, ZERO) - amount
     moved = {name: amount for name, amount in moves.items() if amount}
-    written = replace(order, sale_counted=None if target is None else target.value)
+    written = replace(
+        order, sale_counted=None if target is None else target.value, returned_counted=target_returned
+    )
     return written, ({order.sale.day: moved} if moved else {})
 
 
@@ -186,7 +233,9 @@ def recount(orders: Iterable[Order]) -> DayMoves:
     days: DayMoves = {}
     for order in orders:
         if order.sale is not None:
-            add_moves(days, {order.sale.day: contribution(order.sale, sale_state(order))})
+            state = sale_state(order)
+            returned = order.returned if state is SaleState.RETURNED else ()
+            add_moves(days, {order.sale.day: contribution(order.sale, state, returned)})
     return days
 
 

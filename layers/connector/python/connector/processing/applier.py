@@ -438,7 +438,9 @@ class Applier:
         at = data.update_time or data.create_time or message.occurred_at
 
         def restock(order: Order) -> None:
-            if order.return_status == changes.RETURN_COMPLETE and order.shopify_order_id is not None:
+            # Its units back in Shopify's stock, and what the return took back counted in its sales.
+            in_shopify_or_sold = order.shopify_order_id is not None or order.sale is not None
+            if order.return_status == changes.RETURN_COMPLETE and in_shopify_or_sold:
                 self._job(message, JobKind.RESTOCK_RETURN, {"order_id": data.order_id})
 
         return self._change_order(
