@@ -754,11 +754,11 @@ class Store(ActivityProgress, SalesDays):
 
     # --- internals --------------------------------------------------------------------------
     def _transact(self, writes: Sequence[VersionedWrite], sales: Mapping[str, DayMoves]) -> None:
-        """One TransactWriteItems: each row under its condition with its delivery marker, the
-        counter moves summed into one shard per shop, and the sales moves into one item per
-        shop-day (``sales``, by shop). Totals are sums over a
-        shop's shards, so any shard can take them: the shard of the shop's first item (concurrent
-        writers start with other items)."""
+        """One TransactWriteItems: each row under its condition (it records its own deliveries),
+        the counter moves summed into one shard per shop, and the sales moves into their span and
+        product-month items (``sales``, by shop; dal/sales_days.py). Totals are sums over a shop's
+        shards, so any shard can take them: the shard of the shop's first item (concurrent writers
+        start with other items)."""
         summed: dict[str, Counter[str]] = {}
         shard_of: dict[str, int] = {}
         with TransactWrite(connection=connection()) as transaction:
