@@ -66,15 +66,6 @@ def restock(ports: Ports, shop: Shop, order_id: str) -> str | None:
         return None
     api = ports.tiktok_api(shop)
     returns = _returns_of(api, order_id)
-    detail = api.get_order(order_id)
-    if order.sale is not None and detail is not None:
-        products = our_products(ports, shop, detail.line_items)
-        taken = returned_lines(detail, returns, products)
-        order = record_order(ports, shop, order_id, lambda now: replace(now, returned=taken)) or order
-    shopify_order_id = order.shopify_order_id
-    if shopify_order_id is None:
-        return None  # not in Shopify: its stock never left there
-    admin = ports.shopify_admin(shop)
     due = [
         r
         for r in returns
@@ -82,8 +73,17 @@ def restock(ports: Ports, shop: Shop, order_id: str) -> str | None:
         and r.return_type in GOODS_COME_BACK
         and r.return_id not in order.returns_restocked
     ]
-    if not due:
+    shopify_order_id = order.shopify_order_id  # None: not in Shopify, its stock never left there
+    if order.sale is None and (shopify_order_id is None or not due):
         return None
+    detail = api.get_order(order_id)  # read once: what the returns took back, and their SKUs
+    if order.sale is not None and detail is not None:
+        products = our_products(ports, shop, detail.line_items)
+        taken = returned_lines(detail, returns, products)
+        order = record_order(ports, shop, order_id, lambda now: replace(now, returned=taken)) or order
+    if shopify_order_id is None or not due:
+        return None
+    admin = ports.shopify_admin(shop)
     variants = variants_of(ports, shop, detail.line_items if detail else ())
     lines = admin.order_line_items(shopify_order_id)
     online = sorted(ports.listing_facts.selling_locations(admin, shop.domain))

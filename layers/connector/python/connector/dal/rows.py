@@ -17,17 +17,22 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, Projection
 from pynamodb.models import Model
 
 from connector import table_spec
 from connector.domain.status import ALL_COUNTERS
 
+# The projection table_spec names (the table's one definition), as PynamoDB declares it.
+_INDEX_PROJECTION: Projection = {"KEYS_ONLY": KeysOnlyProjection, "ALL": AllProjection}[
+    table_spec.INDEX_PROJECTION
+]()
+
 
 class ByStatusIndex(GlobalSecondaryIndex["Any"]):
     class Meta:
         index_name = table_spec.BY_STATUS.name
-        projection = KeysOnlyProjection()
+        projection = _INDEX_PROJECTION
 
     gsi1pk = UnicodeAttribute(hash_key=True, attr_name=table_spec.BY_STATUS.partition_key)
     gsi1sk = UnicodeAttribute(range_key=True, attr_name=table_spec.BY_STATUS.sort_key)
@@ -36,7 +41,7 @@ class ByStatusIndex(GlobalSecondaryIndex["Any"]):
 class ByKindIndex(GlobalSecondaryIndex["Any"]):
     class Meta:
         index_name = table_spec.BY_KIND.name
-        projection = KeysOnlyProjection()
+        projection = _INDEX_PROJECTION
 
     gsi2pk = UnicodeAttribute(hash_key=True, attr_name=table_spec.BY_KIND.partition_key)
     gsi2sk = UnicodeAttribute(range_key=True, attr_name=table_spec.BY_KIND.sort_key)

@@ -567,8 +567,9 @@ class Store(ActivityProgress, SalesDays):
         one transaction (see _transact), which lands whole or not at all: an item changed since it
         was read, a concurrent transaction, more than DynamoDB's 100 items, or an error that leaves
         the outcome unknown. What did not land is decided again on its own."""
-        with_sales = [write.with_sales() for write in writes]
-        together = [(w, moves) for w, moves in with_sales if not _alone(w, moves)]
+        prepared = [write.with_sales() for write in writes]
+        alone = [_alone(write, moves) for write, moves in prepared]
+        together = [written for written, by_itself in zip(prepared, alone, strict=True) if not by_itself]
         landed = True
         if together:
             sales: dict[str, DayMoves] = {}
@@ -578,7 +579,10 @@ class Store(ActivityProgress, SalesDays):
                 self._transact([write for write, _ in together], sales)
             except TransactWriteError:
                 landed = False
-        return [landed if not _alone(w, moves) else _put(w) for w, moves in with_sales]
+        return [
+            _put(write) if by_itself else landed
+            for (write, _), by_itself in zip(prepared, alone, strict=True)
+        ]
 
     def save_oauth_state(self, shop: str, nonce: str, expires_at: int) -> None:
         expiry = datetime.fromtimestamp(expires_at, UTC)

@@ -86,7 +86,7 @@ class Applier:
         self._shops: dict[str, Shop | None] = {}
         self._tiktok_shops: dict[str, str | None] = {}  # TikTok shop id -> Shopify shop
         self._receive_count = 1
-        self._staged: list[_Staged] | None = None  # set while apply_together collects writes
+        self._staged: list[VersionedWrite] | None = None  # set while apply_together collects writes
         self._entities: dict[str, tuple[str | None, str]] = {}  # by delivery id
 
     # --- batch ---------------------------------------------------------------------------------
@@ -170,22 +170,21 @@ class Applier:
                 staged_now, self._staged = self._staged, None
             chain = chains.setdefault(entity, _Chain())
             if staged_now:
-                chain.stage(message.delivery_id, staged_now[-1].write)
+                chain.stage(message.delivery_id, staged_now[-1])
             elif chain.write is None:
                 settled[message.delivery_id] = outcome  # duplicate, stale, ...: nothing to write
             else:
                 chain.decided[message.delivery_id] = outcome  # judged on the chain: stands if it lands
-        written = [chain for chain in chains.values() if chain.write is not None]
+        written = [(chain, chain.write) for chain in chains.values() if chain.write is not None]
         for start in range(0, len(written), STAGED_PER_TRANSACTION):
             chunk = written[start : start + STAGED_PER_TRANSACTION]
-            landed = self._store.commit_together([chain.write for chain in chunk if chain.write])
-            for chain, landed_one in zip(chunk, landed, strict=True):
-                assert chain.write is not None
+            landed = self._store.commit_together([write for _, write in chunk])
+            for (chain, write), landed_one in zip(chunk, landed, strict=True):
                 if landed_one:
-                    self._remember(chain.write.entity)
+                    self._remember(write.entity)
                     settled |= chain.decided
                 else:
-                    self._forget(chain.write.entity)  # apply() reads it again when it takes the events
+                    self._forget(write.entity)  # apply() reads it again when it takes the events
         return settled
 
     def _entity(self, message: QueuedWebhook) -> tuple[str | None, str]:
@@ -615,7 +614,7 @@ class Applier:
 
     def _commit(self, message: QueuedWebhook, write: VersionedWrite) -> CommitOutcome:
         if self._staged is not None:  # apply_together commits it with the batch's other events
-            self._staged.append(_Staged(message.delivery_id, write))
+            self._staged.append(write)
             self._hold(write.entity)  # the batch's next event of it is decided on this state
             return CommitOutcome.APPLIED
         outcome = self._store.commit(write)
@@ -677,14 +676,6 @@ class Applier:
         self._job(message, kind, params)
         self._store.record_delivery(message.shop, _delivery(message))
         return Outcome.QUEUED_JOB
-
-
-@dataclass(frozen=True)
-class _Staged:
-    """A write apply_together holds back to commit with the batch's others."""
-
-    delivery_id: str
-    write: VersionedWrite
 
 
 @dataclass
