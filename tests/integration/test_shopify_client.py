@@ -668,6 +668,33 @@ def test_a_bulk_query_gives_the_whole_catalog_read_in_byte_ranges(shop: str) -> 
     assert max(len(p.variants) for p in products) == 25  # a page of paged reads would not hold them
 
 
+def test_a_retried_bulk_start_adopts_the_operation_that_completed_while_it_was_refused(
+    shop: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a bulk query running for the shop
+    with ShopifySandbox(API_KEY, API_SECRET, products_per_shop=3, bulk_seconds=0.3) as sandbox:
+        client = ShopifyAdminClient(
+            api_key=API_KEY, api_secret=API_SECRET, admin_base_url=sandbox.admin_base_url
+        )
+        shop_client = client.for_shop(shop, sandbox.issue_token(shop))
+        started = shop_client.start_bulk_products()
+        # When a retried start is refused as in progress, and the operation completes before the
+        # retry looks at it (the race a loaded machine makes)
+        look = shop_client.current_bulk_operation
+
+        def completed_first() -> Any:
+            deadline = time.monotonic() + 30
+            while shop_client.bulk_operation(started.id).running and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return look()
+
+        monkeypatch.setattr(shop_client, "current_bulk_operation", completed_first)
+        again = shop_client.start_bulk_products()
+        client.close()
+    # Then the retry adopts the completed operation rather than failing the job
+    assert again.id == started.id and again.status == "COMPLETED" and again.url
+
+
 BULK_LINES = [
     b'{"id":"gid://shopify/Product/1","title":"A","status":"ACTIVE","updatedAt":"2026-01-01T00:00:00Z"}',
     b'{"id":"gid://shopify/ProductVariant/11","price":"1.00","__parentId":"gid://shopify/Product/1"}',

@@ -239,19 +239,25 @@ class ShopifyShopClient:
 
     def start_bulk_products(self) -> BulkOperation:
         """Start the catalog's bulk query. Should one of ours already run (this call retried after
-        a lost answer), that one is adopted: Shopify runs one bulk query per shop at a time."""
-        data = self._graphql.execute(
-            BULK_RUN_QUERY,
-            {"query": BULK_PRODUCTS_QUERY},
-            operation="ConnectorBulkRunQuery",
-            estimated_cost=MUTATION_COST,
-            mutation=True,
-        )
-        result = data["bulkOperationRunQuery"]
-        errors = result.get("userErrors") or []
-        if any(error.get("code") == "OPERATION_IN_PROGRESS" for error in errors):
+        a lost answer), that one is adopted: Shopify runs one bulk query per shop at a time. It is
+        adopted too if it completed between the refusal and the look at it; if it ended otherwise
+        (failed, cancelled), the start is tried once more."""
+        for _ in range(2):
+            data = self._graphql.execute(
+                BULK_RUN_QUERY,
+                {"query": BULK_PRODUCTS_QUERY},
+                operation="ConnectorBulkRunQuery",
+                estimated_cost=MUTATION_COST,
+                mutation=True,
+            )
+            result = data["bulkOperationRunQuery"]
+            errors = result.get("userErrors") or []
+            if not any(error.get("code") == "OPERATION_IN_PROGRESS" for error in errors):
+                break
             current = self.current_bulk_operation()
-            if current and current.running and current.query == parsing.same_query(BULK_PRODUCTS_QUERY):
+            if current is None or current.query != parsing.same_query(BULK_PRODUCTS_QUERY):
+                break  # another query of this app's runs: say so
+            if current.running or current.status == "COMPLETED":
                 return current
         parsing.raise_user_errors("bulkOperationRunQuery", result)
         created = result["bulkOperation"]
