@@ -208,7 +208,7 @@ def event_makers(shop: str, tiktok_shop_id: str) -> dict[str, Callable[[], dict[
             "timestamp": 1_795_700_000,
             "data": {"order_id": str(n)[-18:], "order_status": "UNPAID", "update_time": 1_795_700_000},
         }
-        return tiktok_request("type-1", body=body).api_gateway_event()
+        return tiktok_request("type-1", body=body).door_event()
 
     def product_batch() -> dict[str, Any]:
         ids = [str(uuid.uuid4().int % 10**12 * 10) for _ in range(10)]

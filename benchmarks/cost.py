@@ -1,14 +1,15 @@
 """What a million webhooks cost, from requests counted while they go the deployed path: signed
-deliveries over HTTP into the doors, SQS over its real protocol (moto's server), the event source
-mapping feeding the processor, DynamoDB Local answering with the capacity each request consumed
-(ReturnConsumedCapacity=INDEXES: the table's and its indexes' units, transactions at double, as
-billed). Each count is priced at us-east-1 list prices; the figure is the total against the $3.00 a
-million the connector is to cost.
+deliveries over HTTP into the doors (function URLs on AWS), SQS over its real protocol (moto's
+server), the event source mapping feeding the processor, DynamoDB Local answering with the capacity
+each request consumed (ReturnConsumedCapacity=INDEXES: the table's and its indexes' units; a
+transaction's worked out item by item, two units a KB each and each index entry it moves, as billed:
+local/aws_calls.py). Each count is priced at us-east-1 list prices; the figure is the total against
+the $3.00 a million the connector is to cost.
 
 The mix: a connected shop's catalogue changing (products/update 40 %, products/create 10 %), its
 stock moving (inventory_levels/update 30 %) and TikTok orders changing state (type 1, 20 %). What the
-processor queues for the jobs function is counted as sent (SendMessage); the jobs' own work is
-per job, not per webhook, and left out.
+processor queues for the jobs function is counted as sent (SendMessage, SendMessageBatch); the jobs'
+own work is per job, not per webhook, and left out.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from typing import Any
 
 from benchmarks.common import Figure, environment, local_table, run_as_script
 
-# us-east-1 list prices, no free tier (2026-11).
-HTTP_API_PER_MILLION = 1.00
+# us-east-1 list prices, no free tier (2026-11). The doors are Lambda function URLs, which cost
+# nothing beyond their function's invocation (infra/components/doors.py).
+FUNCTION_URLS_PER_MILLION = 0.00
 LAMBDA_REQUESTS_PER_MILLION = 0.20
 LAMBDA_GB_SECOND = 0.0000133334  # arm64
 SQS_PER_MILLION = 0.40  # standard queue, per 64 KB chunk of a request
@@ -39,7 +41,8 @@ BUDGET = 3.00
 # Products whose events interleave: a batch of ten rarely holds two events of one product, so the
 # count does not lean on a batch writing a product's burst of events once.
 INTERLEAVED = 20
-SQS_BILLED = ("SendMessage", "ReceiveMessage", "DeleteMessageBatch", "DeleteMessage")
+DOORS = ("shopify_webhook", "tiktok_webhook")
+SQS_BILLED = ("SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch", "DeleteMessage")
 
 
 @dataclass
@@ -60,7 +63,7 @@ class Counted:
         lambda_requests = (self.webhooks + self.processor_invocations) * per
         gb_seconds = (self.door_seconds + self.processor_seconds) * FUNCTION_GB * per
         return {
-            "API Gateway HTTP API (the doors)": HTTP_API_PER_MILLION,
+            "Lambda function URLs (the doors)": FUNCTION_URLS_PER_MILLION,
             "Lambda requests": lambda_requests / 1e6 * LAMBDA_REQUESTS_PER_MILLION,
             "Lambda duration": gb_seconds * LAMBDA_GB_SECOND,
             "SQS": sum(self.sqs.values()) * per / 1e6 * SQS_PER_MILLION,
@@ -178,13 +181,14 @@ def _count_through(aws: Any, queues: Any, store: Any, webhooks: int, interleaved
             events.drain(timeout=120)
             busy, invocations = events.busy_seconds, events.invocations
             requests = list(deliveries(shop, tiktok_shop_id, webhooks, interleaved))
-            door_seconds = 0.0
+            doors_busy = sum(server.busy_seconds[door] for door in DOORS)
             with metrics_on() as printed, counting_dynamodb(consumed_capacity=True) as calls:
                 for request in requests:
                     answer = request.post(server.url)
                     assert answer.status_code == 200, answer.text
-                    door_seconds += answer.elapsed.total_seconds()
                 events.drain(timeout=600)
+            # The doors' own time (what Lambda bills), not the HTTP round trip around it
+            door_seconds = sum(server.busy_seconds[door] for door in DOORS) - doors_busy
             processor_seconds = events.busy_seconds - busy
             processor_invocations = events.invocations - invocations
     finally:

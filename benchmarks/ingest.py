@@ -34,7 +34,7 @@ def signed_events(shop: str, count: int) -> list[tuple[dict[str, Any], bytes]]:
         body = {**sample, "id": sample["id"] + i, "title": f"Bench product {i}"}
         headers = {"X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Shop-Domain": shop}
         request = shopify_request("products-create", body=body, **headers)
-        events.append((request.api_gateway_event(), request.body))
+        events.append((request.door_event(), request.body))
     return events
 
 

@@ -34,7 +34,7 @@ def checked_app(outdir: str, context: dict[str, str] | None = None) -> cdk.App:
 # `make synth` runs this file directly, without the CLI's -c: these variables give the same context.
 CONTEXT_FROM_ENVIRONMENT = {
     "SHOPIFY_API_KEY": "shopifyApiKey",
-    "WEBHOOKS_URL": "webhooksUrl",
+    "SHOPIFY_WEBHOOK_URL": "shopifyWebhookUrl",
     "DASHBOARD_URL": "dashboardUrl",
     "SHOPIFY_SCOPES": "shopifyScopes",
 }
@@ -51,7 +51,8 @@ def main() -> None:
     app.synth()
     if not (Path(outdir) / FILE_NAME).exists():
         print(
-            f"{FILE_NAME} not written: set SHOPIFY_API_KEY, WEBHOOKS_URL and DASHBOARD_URL (README, Deploy)"
+            f"{FILE_NAME} not written: set SHOPIFY_API_KEY, SHOPIFY_WEBHOOK_URL and DASHBOARD_URL"
+            " (README, Deploy)"
         )
 
 

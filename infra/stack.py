@@ -19,7 +19,7 @@ from connector.queues import BODY_KEY_PREFIX
 from connector.secrets import Secret
 from infra.components.api import ApiConstruct
 from infra.components.data import DataConstruct
-from infra.components.doors_api import WebhookDoorsApi
+from infra.components.doors import WebhookDoors
 from infra.components.functions import FUNCTIONS_DIR, FunctionFactory, Layers, add_environment
 from infra.components.hosting import WEB_DIR, HostingConstruct
 from infra.components.ingestion import ShopifyPartnerEvents
@@ -124,7 +124,7 @@ class ConnectorStack(Stack):
         # Where TikTok is told to send a shop's webhooks: connecting (dashboard), the daily check
         # (scheduler) and work queued from either (jobs).
         for name in ("dashboard", "jobs", "scheduler"):
-            self.functions[name].add_environment("WEBHOOKS_URL", self.doors.url)
+            self.functions[name].add_environment("TIKTOK_WEBHOOK_URL", self.doors.url("tiktok_webhook"))
         hosting.publish(self.api.base_url, base["SHOPIFY_API_KEY"])
         MonitoringConstruct(
             self,
@@ -144,9 +144,10 @@ class ConnectorStack(Stack):
 
     def _shopify_app_toml(self, client_id: str) -> None:
         """shopify.app.toml beside the template, once the deploy-time addresses are known: the
-        template holds only tokens for them, so they come as context (webhooksUrl, dashboardUrl:
-        the WebhooksUrl and DashboardUrl outputs of a first deploy, or a custom domain)."""
-        api_url, page_url = (self.node.try_get_context(k) for k in ("webhooksUrl", "dashboardUrl"))
+        template holds only tokens for them, so they come as context (shopifyWebhookUrl,
+        dashboardUrl: the ShopifyWebhookUrl and DashboardUrl outputs of a first deploy, or a custom
+        domain)."""
+        api_url, page_url = (self.node.try_get_context(k) for k in ("shopifyWebhookUrl", "dashboardUrl"))
         if not (client_id and api_url and page_url):
             return
         scopes = self.node.try_get_context("shopifyScopes") or ""
@@ -154,8 +155,8 @@ class ConnectorStack(Stack):
         assert stage is not None  # a stack always lives in an app
         write_shopify_app_toml(stage.outdir, client_id, AppUrls(api_url, page_url), scopes)
 
-    def _doors(self, environment: dict[str, str]) -> WebhookDoorsApi:
-        """The webhook functions (verify, check, queue: no table) and the HTTP API in front."""
+    def _doors(self, environment: dict[str, str]) -> WebhookDoors:
+        """The webhook functions (verify, check, queue: no table), each on its function URL."""
         for name, secret in (
             ("shopify_webhook", Secret.SHOPIFY_API_SECRET),
             ("tiktok_webhook", Secret.TIKTOK_APP_SECRET),
@@ -170,7 +171,7 @@ class ConnectorStack(Stack):
                 self, "ShopifyPartnerEvents", partner_source, self.functions["shopify_webhook"]
             )
             self.dead_letter_queues["PartnerEvents"] = partner.failed
-        return WebhookDoorsApi(self, "Doors", self._served_by(routes.Gateway.HTTP))
+        return WebhookDoors(self, "Doors", self.functions)
 
     def _dashboard(self, environment: dict[str, str]) -> None:
         # 29 s: API Gateway's integration timeout.
@@ -276,14 +277,12 @@ class ConnectorStack(Stack):
     def _outputs(self, hosting: HostingConstruct) -> None:
         base = self.api.base_url
         CfnOutput(self, "ApiUrl", value=base, description="The API (PUBLIC_API_URL)")
-        doors = self.doors.url
-        CfnOutput(self, "WebhooksUrl", value=doors, description="The webhook doors' API (WEBHOOKS_URL)")
         for output, function, sender in (
             ("ShopifyWebhookUrl", "shopify_webhook", "Shopify"),
             ("TikTokWebhookUrl", "tiktok_webhook", "TikTok Shop"),
         ):
             CfnOutput(
-                self, output, value=f"{doors}{routes.path_of(function)}", description=f"{sender} webhooks"
+                self, output, value=self.doors.url(function), description=f"{sender} webhooks (its door)"
             )
         CfnOutput(
             self,

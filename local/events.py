@@ -1,5 +1,5 @@
 """The sample webhooks in events/: signed like their senders sign them, as HTTP requests or as the
-API Gateway HTTP API (payload 2.0) events those requests become at the doors. Used by the tests
+function URL events (payload 2.0) those requests become at the doors. Used by the tests
 and by `make run`'s demo replay.
 
 `python -m local.events` rewrites the derived samples (API Gateway events, an SQS batch) from the
@@ -20,7 +20,7 @@ import requests
 from connector.webhooks import shopify_delivery, tiktok_delivery
 from connector.webhooks.signatures import shopify_signature, tiktok_signature
 from local.dynamodb import LOCAL_APP_CONFIG
-from local.server import http_api_event
+from local.server import function_url_event
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 DEMO_SHOP = "demo-shop.myshopify.com"
@@ -36,9 +36,9 @@ class SignedRequest:
     def post(self, base_url: str) -> requests.Response:
         return requests.post(base_url + self.path, data=self.body, headers=self.headers, timeout=10)
 
-    def api_gateway_event(self) -> dict[str, Any]:
-        """The event the door's HTTP API route hands its function."""
-        return http_api_event("POST", self.path, list(self.headers.items()), self.body, "127.0.0.1")
+    def door_event(self) -> dict[str, Any]:
+        """The event the door's function URL hands its function."""
+        return function_url_event("POST", self.path, list(self.headers.items()), self.body, "127.0.0.1")
 
 
 def _secret(name: str) -> str:
@@ -86,13 +86,13 @@ def replayable() -> Iterator[SignedRequest]:
 
 
 def write_derived_samples() -> None:
-    """API Gateway events for both doors and an SQS batch for the processor, from the samples."""
-    gateway = EVENTS / "apigateway"
-    gateway.mkdir(exist_ok=True)
+    """Function URL events for both doors and an SQS batch for the processor, from the samples."""
+    doors = EVENTS / "function_url"
+    doors.mkdir(exist_ok=True)
     create = shopify_request("products-create")
     order = tiktok_request("type-1")
     for name, request in (("shopify-products-create", create), ("tiktok-order-status", order)):
-        (gateway / f"{name}.json").write_text(json.dumps(request.api_gateway_event(), indent=2) + "\n")
+        (doors / f"{name}.json").write_text(json.dumps(request.door_event(), indent=2) + "\n")
     # What the doors queue for them (the TikTok door names only the TikTok shop).
     lowered = {name.lower(): value for name, value in create.headers.items()}
     messages = [

@@ -95,22 +95,18 @@ def _body_text(body: bytes) -> tuple[str, bool]:
         return base64.b64encode(body).decode(), True
 
 
-def http_api_event(
-    method: str,
-    raw_path: str,
-    headers: list[tuple[str, str]],
-    body: bytes,
-    source_ip: str,
-    stage: str = "$default",
+def function_url_event(
+    method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload format 2.0) event for one HTTP request: header names in
-    lowercase, repeated headers joined by commas, the body base64-encoded unless it is text."""
+    """A Lambda function URL's event (payload format 2.0) for one HTTP request: header names in
+    lowercase, repeated headers joined by commas, the body base64-encoded unless it is text; no
+    route (a function URL has none: the function takes every path and method).
+    https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html"""
     url = urlsplit(raw_path)
     joined: dict[str, str] = {}
     for name, value in headers:
         joined[name.lower()] = f"{joined[name.lower()]},{value}" if name.lower() in joined else value
-    matched = routes.match(method, url.path)
-    route_key = f"{method} {matched[0].path}" if matched else "$default"
+    route_key = "$default"
     text, is_base64 = _body_text(body)
     now = time.time()
     event: dict[str, Any] = {
@@ -121,9 +117,9 @@ def http_api_event(
         "headers": joined,
         "requestContext": {
             "accountId": "000000000000",
-            "apiId": "local",
+            "apiId": "local-url-id",
             "domainName": joined.get("host", "127.0.0.1"),
-            "domainPrefix": "local",
+            "domainPrefix": "local-url-id",
             "http": {
                 "method": method,
                 "path": url.path,
@@ -133,7 +129,7 @@ def http_api_event(
             },
             "requestId": str(uuid.uuid4()),
             "routeKey": route_key,
-            "stage": stage,
+            "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "timeEpoch": int(now * 1000),
         },
@@ -144,20 +140,19 @@ def http_api_event(
         query[name] = f"{query[name]},{value}" if name in query else value
     if query:
         event["queryStringParameters"] = query
-    if matched and matched[1]:
-        event["pathParameters"] = matched[1]
     if body:
         event["body"] = text
     return event
 
 
-EVENT_OF = {routes.Gateway.REST: proxy_event, routes.Gateway.HTTP: http_api_event}
+EVENT_OF = {routes.Gateway.REST: proxy_event, routes.Gateway.FUNCTION_URL: function_url_event}
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "connector-local"
     protocol_version = "HTTP/1.1"
     handlers: dict[str, Handler]
+    busy_seconds: dict[str, float]  # each function's time in its handler (added under its lock)
     # Like one Lambda execution environment per function: one invocation at a time (the handler
     # modules keep per-invocation state in module globals, as Lambda code may).
     locks: dict[str, threading.Lock]
@@ -189,7 +184,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         function = matched[0].function
         try:
             with self.locks[function]:
-                result = self.handlers[function](event, LocalLambdaContext(function_name=function))
+                started = time.perf_counter()
+                try:
+                    result = self.handlers[function](event, LocalLambdaContext(function_name=function))
+                finally:
+                    self.busy_seconds[function] += time.perf_counter() - started
         except Exception:  # noqa: BLE001 - API Gateway too answers 502 when the function crashes
             traceback.print_exc()
             self._send_error(HTTPStatus.BAD_GATEWAY, "internal_error", "Internal server error")
@@ -278,5 +277,8 @@ class LocalApiServer(LoopbackServer):
     def __init__(self, port: int = 0) -> None:
         handlers = {name: load_handler(name) for name in routes.functions_served()}
         locks = {name: threading.Lock() for name in handlers}
-        request_handler = type("RequestHandler", (_RequestHandler,), {"handlers": handlers, "locks": locks})
+        # What Lambda bills as duration: the handler's own time, not the HTTP around it.
+        self.busy_seconds = dict.fromkeys(handlers, 0.0)
+        attributes = {"handlers": handlers, "locks": locks, "busy_seconds": self.busy_seconds}
+        request_handler = type("RequestHandler", (_RequestHandler,), attributes)
         super().__init__(request_handler, "local-api", port)

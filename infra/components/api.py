@@ -1,5 +1,5 @@
 """API: the REST API of the merchant's routes, from the shared route table (connector.routes; the
-webhook doors are on their own HTTP API, infra/components/doors_api.py).
+webhook doors are on function URLs of their own, infra/components/doors.py).
 
 Every request reaches a function with its raw body: merchant routes are verified by the Shopify
 session token, and the body by the function's own validation (Powertools' OpenAPI validation), so

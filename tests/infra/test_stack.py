@@ -36,7 +36,7 @@ CONTEXT = {
     "tiktokServiceId": "7000000000000000009",
     "shopifyPartnerEventSource": "aws.partner/shopify.com/1234/tiktok-connector",
     # The deploy-time addresses shopify.app.toml needs (the template holds only tokens for them).
-    "webhooksUrl": "https://hooks.connector.example",
+    "shopifyWebhookUrl": "https://shopify-door.lambda-url.us-east-1.on.aws",
     "dashboardUrl": "https://app.connector.example",
     "shopifyScopes": "read_products,read_inventory,read_orders,write_orders",
 }
@@ -311,7 +311,7 @@ def test_each_function_gets_exactly_its_environment(template: Template) -> None:
         "scheduler": {"JOBS_QUEUE_URL", "SYNCS_QUEUE_URL", "SCHEDULED_WORK_QUEUE_URL"},
     }
     for service in ("dashboard", "jobs", "scheduler"):  # they register TikTok's webhooks
-        own[service].add("WEBHOOKS_URL")
+        own[service].add("TIKTOK_WEBHOOK_URL")
     doors = ("shopify_webhook", "tiktok_webhook")  # they read no table
     for service in FUNCTIONS:
         variables = _variables(template, service)
@@ -511,23 +511,28 @@ def test_api_methods_are_exactly_the_route_table_plus_preflights_for_the_page(te
     assert {d for d in deployed if d[0] != "OPTIONS"} == {(r.method, r.path) for r in rest}
     preflights = {path for method, path in deployed if method == "OPTIONS"}
     assert preflights == {r.path for r in rest if r.path.startswith(("/v1/", "/openapi.json"))}
-    doors = {
-        r["Properties"]["RouteKey"] for r in template.find_resources("AWS::ApiGatewayV2::Route").values()
+    assert not template.find_resources("AWS::ApiGatewayV2::Api")  # no gateway for the doors
+
+
+def test_each_door_is_on_a_function_url_of_its_own_with_the_hmac_as_its_only_check(
+    template: Template,
+) -> None:
+    doors = [r.function for r in routes.routes_of(routes.Gateway.FUNCTION_URL)]
+    assert doors == ["shopify_webhook", "tiktok_webhook"]
+    urls = template.find_resources("AWS::Lambda::Url")
+    by_door = {
+        url["Properties"]["TargetFunctionArn"]["Fn::GetAtt"][0]: url["Properties"] for url in urls.values()
     }
-    assert doors == {f"{r.method} {r.path}" for r in routes.routes_of(routes.Gateway.HTTP)}
-    assert doors == {"POST /webhooks/shopify", "POST /webhooks/tiktok"}
-
-
-def test_the_doors_http_api_hands_each_door_payload_2_0_events_with_the_raw_body(template: Template) -> None:
-    integrations = template.find_resources("AWS::ApiGatewayV2::Integration")
-    by_door = {}
-    for integration in integrations.values():
-        props = integration["Properties"]
-        assert (props["IntegrationType"], props["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
-        by_door[props["IntegrationUri"]["Fn::GetAtt"][0]] = props
-    assert set(by_door) == {_function_id(template, door) for door in ("shopify_webhook", "tiktok_webhook")}
-    for route in template.find_resources("AWS::ApiGatewayV2::Route").values():
-        assert route["Properties"].get("AuthorizationType", "NONE") == "NONE"  # the HMAC, in the door
+    assert set(by_door) == {_function_id(template, door) for door in doors}
+    for properties in by_door.values():
+        assert properties["AuthType"] == "NONE"  # the HMAC over the raw body, in the door
+        assert "Cors" not in properties  # no browser calls a door
+    # Anyone may invoke a door's URL (Shopify and TikTok sign; neither can sign an AWS request)
+    permissions = template.find_resources(
+        "AWS::Lambda::Permission", {"Properties": {"Action": "lambda:InvokeFunctionUrl"}}
+    )
+    assert {p["Properties"]["FunctionName"]["Fn::GetAtt"][0] for p in permissions.values()} == set(by_door)
+    assert {p["Properties"]["FunctionUrlAuthType"] for p in permissions.values()} == {"NONE"}
 
 
 def test_preflights_and_gateway_errors_allow_only_the_page_origin(template: Template) -> None:
@@ -766,7 +771,7 @@ def test_synth_writes_shopify_app_toml_with_the_topics_the_door_takes(synthesize
     assert config["access_scopes"]["scopes"] == CONTEXT["shopifyScopes"]
     assert config["webhooks"]["api_version"] == "2025-10"
     subscriptions = config["webhooks"]["subscriptions"]
-    assert {s["uri"] for s in subscriptions} == {"https://hooks.connector.example/webhooks/shopify"}
+    assert {s["uri"] for s in subscriptions} == {CONTEXT["shopifyWebhookUrl"]}
     topics = [t for s in subscriptions for t in s.get("topics", [])]
     compliance = [t for s in subscriptions for t in s.get("compliance_topics", [])]
     assert sorted(compliance) == ["customers/data_request", "customers/redact", "shop/redact"]
@@ -778,18 +783,18 @@ def test_synth_writes_shopify_app_toml_with_the_topics_the_door_takes(synthesize
 def test_no_shopify_app_toml_is_written_without_the_deployed_addresses(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    context = {k: v for k, v in CONTEXT.items() if k not in ("webhooksUrl", "dashboardUrl")}
+    context = {k: v for k, v in CONTEXT.items() if k not in ("shopifyWebhookUrl", "dashboardUrl")}
     synthesized = _synthesize(tmp_path_factory, FUNCTIONS, context)
     assert not (synthesized.outdir / "shopify.app.toml").exists()
 
 
-def test_webhook_doors_and_health_have_throttling_of_their_own_and_the_dashboard_a_cap(
+def test_webhook_doors_and_health_have_limits_of_their_own_and_the_dashboard_a_cap(
     template: Template,
 ) -> None:
     """A flood of anonymous requests on /v1 or /health cannot take the webhook doors' share, nor a
-    flood on one door the other's: the doors are on an API of their own, each route with its own
-    limit; /health has a small one, and the dashboard function a concurrency cap."""
-    from infra.components import api, doors_api
+    flood on one door the other's: each door has a concurrency of its own (past it Lambda answers
+    429, unbilled), /health has a small rate, and the dashboard function a concurrency cap."""
+    from infra.components import api, doors
     from infra.stack import DASHBOARD_CONCURRENCY
 
     stage = next(iter(template.find_resources("AWS::ApiGateway::Stage").values()))
@@ -800,37 +805,29 @@ def test_webhook_doors_and_health_have_throttling_of_their_own_and_the_dashboard
         api.BURST_LIMIT,
     )
     health = settings[("/~1health", "GET")]
-    assert (
-        health["ThrottlingRateLimit"] == api.HEALTH_RATE_LIMIT < api.RATE_LIMIT < doors_api.WEBHOOK_RATE_LIMIT
-    )
-    (doors,) = template.find_resources("AWS::ApiGatewayV2::Stage").values()
-    limits = (doors_api.WEBHOOK_RATE_LIMIT, doors_api.WEBHOOK_BURST_LIMIT)
-    routes_throttled = doors["Properties"]["RouteSettings"]
-    assert {
-        key: (r["ThrottlingRateLimit"], r["ThrottlingBurstLimit"]) for key, r in routes_throttled.items()
-    } == {
-        "POST /webhooks/shopify": limits,
-        "POST /webhooks/tiktok": limits,
-    }
-    access_log = json.loads(doors["Properties"]["AccessLogSettings"]["Format"])
-    assert {"requestId", "status", "routeKey", "requestTime"} <= set(access_log)
-    dashboard = template.find_resources(
-        "AWS::Lambda::Function",
-        {"Properties": {"Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": "dashboard"}}}},
-    )
-    assert [f["Properties"]["ReservedConcurrentExecutions"] for f in dashboard.values()] == [
-        DASHBOARD_CONCURRENCY
-    ]
+    assert health["ThrottlingRateLimit"] == api.HEALTH_RATE_LIMIT < api.RATE_LIMIT
+
+    def reserved(service: str) -> list[int]:
+        functions = template.find_resources(
+            "AWS::Lambda::Function",
+            {"Properties": {"Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": service}}}},
+        )
+        return [f["Properties"].get("ReservedConcurrentExecutions") for f in functions.values()]
+
+    assert reserved("dashboard") == [DASHBOARD_CONCURRENCY]
+    for door in doors.DOORS:
+        assert reserved(door) == [doors.DOOR_CONCURRENCY]
+    for worker in ("processor", "jobs", "scheduler"):
+        assert reserved(worker) == [None]  # their queues absorb bursts
 
 
-def test_the_outputs_name_the_doors_on_their_api_and_tiktok_is_told_that_address(template: Template) -> None:
+def test_the_outputs_name_each_door_by_its_url_and_tiktok_is_told_its_door(template: Template) -> None:
     outputs = template.to_json()["Outputs"]
-    api = _logical_id(template, "AWS::ApiGatewayV2::Api", "DoorsHttpApi")
-    for output, path in (
-        ("ShopifyWebhookUrl", "/webhooks/shopify"),
-        ("TikTokWebhookUrl", "/webhooks/tiktok"),
-    ):
+    for output, door in (("ShopifyWebhookUrl", "shopify_webhook"), ("TikTokWebhookUrl", "tiktok_webhook")):
+        url = _logical_id(template, "AWS::Lambda::Url", door.split("_")[0].capitalize())
         value = json.dumps(outputs[output]["Value"])
-        assert f'{{"Ref": "{api}"}}' in value and value.endswith(f'{path}"]]}}')
-    for service in ("dashboard", "jobs", "scheduler"):
-        assert f'{{"Ref": "{api}"}}' in json.dumps(_variables(template, service)["WEBHOOKS_URL"])
+        assert value.startswith('{"Fn::Join": ["", ["https://"') and f'"{url}", "FunctionUrl"' in value
+        if door == "tiktok_webhook":
+            for service in ("dashboard", "jobs", "scheduler"):
+                assert _variables(template, service)["TIKTOK_WEBHOOK_URL"] == outputs[output]["Value"]
+    assert "WebhooksUrl" not in outputs

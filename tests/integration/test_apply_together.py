@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from connector.dal.store import Store
+from connector.jobs import Job, JobKind
 from connector.processing.applier import Applier, Outcome
+from connector.queues import SqsQueue
+from connector.wiring import Ports
+from functions.processor.handler import lambda_handler_with
+from infra.queue_consumers import JOBS, SYNCS
 from local.aws_calls import counting_dynamodb
+from local.lambda_context import LocalLambdaContext
+from local.sqs import AwsProtocolServer, create_queues
 from tests.helpers import (
     Harness,
     connected_shop,
     product_body,
     shopify_message,
+    sqs_event,
     tiktok_message,
 )
 
@@ -125,7 +135,11 @@ def test_staging_passes_over_job_only_events_and_stops_at_one_whose_order_matter
 
     settled = applier.apply_together([create, inventory, order, redact, after])
 
-    assert settled == {create.delivery_id: Outcome.APPLIED, order.delivery_id: Outcome.APPLIED}
+    assert settled == {
+        create.delivery_id: Outcome.APPLIED,
+        inventory.delivery_id: Outcome.QUEUED_JOB,  # queued with the batch's other jobs
+        order.delivery_id: Outcome.APPLIED,
+    }
     assert store.get_product(shop, "1") is not None
     assert store.get_order(shop, order_id) is not None
     assert store.get_product(shop, "2") is None  # left for apply(), after the redaction
@@ -146,3 +160,108 @@ def test_an_event_that_does_not_apply_is_settled_without_a_write(store: Store, s
     assert settled == {older.delivery_id: Outcome.STALE}
     assert calls.requests == Counter()
     assert store.get_product(shop, "1").title == "Newer"  # type: ignore[union-attr]
+
+
+# --- jobs queued once, together ---------------------------------------------------------------
+
+
+class _Sqs:
+    """SQS on its real protocol (moto's server), the jobs queue read back as the jobs function would."""
+
+    def __init__(self, server: AwsProtocolServer) -> None:
+        queues = create_queues(server, [JOBS, SYNCS])
+        self.client = server.client("sqs")
+        self.url = queues["jobs"].url
+
+    def received(self) -> list[Job]:
+        jobs: list[Job] = []
+        while answer := self.client.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get(
+            "Messages"
+        ):
+            jobs += [Job.model_validate_json(m["Body"]) for m in answer]
+            entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(answer)]
+            self.client.delete_message_batch(QueueUrl=self.url, Entries=entries)
+        return jobs
+
+
+@pytest.fixture(scope="module")
+def sqs() -> Iterator[_Sqs]:
+    with AwsProtocolServer() as server:
+        yield _Sqs(server)
+
+
+def _stock_levels(shop: str, count: int) -> list[Any]:
+    return [
+        shopify_message(
+            shop,
+            "inventory_levels/update",
+            {
+                "inventory_item_id": 900 + n,
+                "location_id": 1,
+                "available": n,
+                "updated_at": "2026-11-29T10:00:00Z",
+            },
+        )
+        for n in range(count)
+    ]
+
+
+def _deliver(ports: Ports, messages: list[Any]) -> dict[str, Any]:
+    return lambda_handler_with(ports, sqs_event(messages), LocalLambdaContext("processor"))
+
+
+def test_a_batchs_stock_levels_are_looked_up_in_one_read_sent_together_and_marked_in_one_write(
+    store: Store, shop: str, sqs: _Sqs
+) -> None:
+    connected_shop(store, shop, auto_upload=False)
+    ports = Ports(store=store, jobs=SqsQueue(sqs.url, sqs.client), sleep=lambda _: None)
+    levels = _stock_levels(shop, 9)
+    batch = [*levels, levels[0]]  # with a second copy of the first, as SQS may hand over
+
+    with counting_dynamodb() as calls:
+        assert _deliver(ports, batch) == {"batchItemFailures": []}
+
+    # One job a delivery; the copy is a duplicate, applied on its own after the first was marked
+    jobs = sqs.received()
+    assert sorted(job.params["inventory_item_id"] for job in jobs) == [str(900 + n) for n in range(9)]
+    assert {job.kind for job in jobs} == {JobKind.INVENTORY_SYNC}
+    assert calls.requests["SendMessageBatch"] == 1 and calls.requests["SendMessage"] == 0
+    assert calls.requests["BatchWriteItem"] == 1 and calls.requests["PutItem"] == 0
+    assert calls.requests["GetItem"] == 1  # the copy's own look at its delivery, which it finds
+
+    # When the whole batch comes again (a redrive), nothing is queued again
+    with counting_dynamodb() as calls:
+        assert _deliver(ports, levels) == {"batchItemFailures": []}
+    assert sqs.received() == []
+    assert calls.requests["SendMessageBatch"] == calls.requests["BatchWriteItem"] == 0
+
+
+def test_a_job_sqs_refuses_in_a_batch_is_sent_on_its_own_and_the_rest_once(
+    store: Store, shop: str, sqs: _Sqs
+) -> None:
+    connected_shop(store, shop, auto_upload=False)
+
+    class RefusingTheThird:
+        """The queue's client, but SQS refuses one entry of each batch (as it may, throttled)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(sqs.client, name)
+
+        def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+            refused, sent = Entries[2], Entries[:2] + Entries[3:]
+            answer = sqs.client.send_message_batch(QueueUrl=QueueUrl, Entries=sent)
+            error = {"Id": refused["Id"], "SenderFault": False, "Code": "InternalError", "Message": "busy"}
+            return {**answer, "Failed": [error]}
+
+    ports = Ports(store=store, jobs=SqsQueue(sqs.url, RefusingTheThird()), sleep=lambda _: None)
+    levels = _stock_levels(shop, 5)
+
+    with counting_dynamodb() as calls:
+        assert _deliver(ports, levels) == {"batchItemFailures": []}
+
+    jobs = sqs.received()
+    assert sorted(job.params["inventory_item_id"] for job in jobs) == [str(900 + n) for n in range(5)]
+    assert calls.requests["SendMessage"] == 1  # the refused one, on its own
+    # And none goes again when the batch is redelivered: each delivery was marked once sent
+    assert _deliver(ports, levels) == {"batchItemFailures": []}
+    assert sqs.received() == []

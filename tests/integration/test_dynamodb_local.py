@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pynamodb.transactions import TransactWrite
@@ -72,7 +73,8 @@ def test_stop_ends_the_process_and_a_data_dir_keeps_tables(tmp_path: Path) -> No
 
 
 def test_a_transaction_is_counted_two_units_for_each_of_its_items_as_dynamodb_bills_it(store: Store) -> None:
-    """DynamoDB Local answers with one item's units; the count scales it (local/aws_calls.py)."""
+    """DynamoDB Local's figure for a transaction does not follow its items; the count works it out
+    from them (local/aws_calls.py)."""
     with counting_dynamodb(consumed_capacity=True) as calls, TransactWrite(connection=connection()) as write:
         for n in range(10):
             write.save(TableRow("COUNT#units", f"item-{n}"))
@@ -80,3 +82,27 @@ def test_a_transaction_is_counted_two_units_for_each_of_its_items_as_dynamodb_bi
     with counting_dynamodb(consumed_capacity=True) as calls:
         TableRow("COUNT#units", "alone").save()
     assert calls.write_units == 1.0
+
+
+def test_a_transaction_counts_the_larger_version_of_each_item_and_each_index_entry_it_moves(
+    table: str,
+) -> None:
+    client = connection().client
+    key = {"pk": {"S": "COUNT#index"}, "sk": {"S": "listed"}}
+
+    def transaction_units(item: dict[str, Any]) -> float:
+        with counting_dynamodb(consumed_capacity=True) as calls:
+            client.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": item}}])
+        return calls.write_units
+
+    listed = {**key, "gsi1pk": {"S": "STATUS#A"}, "gsi1sk": {"S": "1"}}
+    # A new item with one index's keys: the item and one entry, twice over
+    assert transaction_units(listed) == 2 * (1 + 1)
+    # The same keys, another attribute: the item only (the index holds keys only)
+    assert transaction_units({**listed, "note": {"S": "x"}}) == 2 * 1
+    # Its index key moves: the item, the old entry removed and the new one written
+    assert transaction_units({**listed, "gsi1sk": {"S": "2"}}) == 2 * (1 + 2)
+    # A larger version (3 KB) costs by its size; shrinking back costs by the larger (old) one
+    large = {**listed, "gsi1sk": {"S": "2"}, "body": {"S": "x" * 3000}}
+    assert transaction_units(large) == 2 * 3
+    assert transaction_units({**listed, "gsi1sk": {"S": "2"}}) == 2 * 3

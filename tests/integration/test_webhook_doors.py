@@ -76,16 +76,39 @@ def test_header_names_are_case_insensitive(
     assert response.status_code == 200
 
 
-def test_base64_encoded_body_from_api_gateway_is_verified_on_its_bytes(
+def test_base64_encoded_body_from_its_function_url_is_verified_on_its_bytes(
     store: Store, shop: str, events_queue: InProcessQueue
 ) -> None:
     connected_shop(store, shop)
-    event = _for_shop(shop).api_gateway_event()
+    event = _for_shop(shop).door_event()
     event["body"] = base64.b64encode(event["body"].encode()).decode()
     event["isBase64Encoded"] = True
     response = shopify_handler(event, LocalLambdaContext("shopify_webhook"))
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"status": "queued"}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_a_door_answers_405_to_anything_but_a_post_and_queues_nothing(
+    store: Store, shop: str, method: str
+) -> None:
+    # A function URL hands its function every method (a gateway route took only POST)
+    from functions.tiktok_webhook.handler import lambda_handler as tiktok_handler
+
+    connected_shop(store, shop)
+    queued = RecordingQueue()
+    with process_ports_with(events=queued):
+        for handler, request in (
+            (shopify_handler, _for_shop(shop)),
+            (tiktok_handler, tiktok_request("type-1")),
+        ):
+            event = request.door_event()  # signed as a delivery, but not sent as one
+            assert handler(event, LocalLambdaContext("door"))["statusCode"] == 200  # as a POST
+            event["requestContext"]["http"]["method"] = method
+            response = handler(event, LocalLambdaContext("door"))
+            assert (response["statusCode"], response["headers"]["Allow"]) == (405, "POST")
+            assert json.loads(response["body"])["error"]["code"] == "method_not_allowed"
+    assert len(queued.messages) == 2  # the two POSTs only
 
 
 @pytest.mark.parametrize(

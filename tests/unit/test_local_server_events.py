@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from connector import routes
-from local.server import http_api_event, proxy_event
+from local.server import function_url_event, proxy_event
 
 
 def test_text_request_becomes_a_v1_proxy_event() -> None:
@@ -56,15 +56,12 @@ def test_path_parameters_are_matched_and_handed_over() -> None:
     assert event["resource"] == "/v1/orders/{order_id}/cancel"
 
 
-def test_a_door_request_becomes_an_http_api_payload_2_0_event() -> None:
+def test_a_door_request_becomes_a_function_url_payload_2_0_event() -> None:
     headers = [("Content-Type", "application/json"), ("X-Dup", "1"), ("x-dup", "2"), ("Host", "127.0.0.1")]
-    event = http_api_event("POST", "/webhooks/shopify?a=1", headers, b'{"x": 1}', "127.0.0.1")
+    event = function_url_event("POST", "/webhooks/shopify?a=1", headers, b'{"x": 1}', "127.0.0.1")
 
-    assert (event["version"], event["routeKey"], event["rawPath"]) == (
-        "2.0",
-        "POST /webhooks/shopify",
-        "/webhooks/shopify",
-    )
+    assert (event["version"], event["routeKey"], event["rawPath"]) == ("2.0", "$default", "/webhooks/shopify")
+    assert "pathParameters" not in event  # a function URL has no routes
     assert event["headers"] == {"content-type": "application/json", "x-dup": "1,2", "host": "127.0.0.1"}
     assert (event["body"], event["isBase64Encoded"]) == ('{"x": 1}', False)
     assert event["requestContext"]["http"] == {
@@ -74,13 +71,13 @@ def test_a_door_request_becomes_an_http_api_payload_2_0_event() -> None:
         "sourceIp": "127.0.0.1",
         "userAgent": "",
     }
-    binary = http_api_event("POST", "/webhooks/tiktok", [], b"\xff\x00", "127.0.0.1")
+    binary = function_url_event("POST", "/webhooks/tiktok", [], b"\xff\x00", "127.0.0.1")
     assert binary["isBase64Encoded"] is True and base64.b64decode(binary["body"]) == b"\xff\x00"
 
 
-def test_the_doors_are_on_the_http_api_and_the_merchants_routes_on_the_rest_api() -> None:
+def test_the_doors_are_on_function_urls_and_the_merchants_routes_on_the_rest_api() -> None:
     assert {route.gateway for route in routes.ROUTES if route.function.endswith("_webhook")} == {
-        routes.Gateway.HTTP
+        routes.Gateway.FUNCTION_URL
     }
     assert {route.gateway for route in routes.ROUTES if route.function == "dashboard"} == {
         routes.Gateway.REST

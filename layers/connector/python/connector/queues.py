@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, Protocol
 
 import botocore.session
 
+# SendMessageBatch takes at most ten entries.
+BATCH_ENTRIES = 10
 # The queues' MaximumMessageSize (the stack sets it; the local server's queues too). SQS admits up
 # to 1 MiB, but a Lambda batch of 10 such records would pass the 6 MB invocation payload limit;
 # 10 x 256 KiB does not.
@@ -93,6 +95,49 @@ class SqsQueue:
             DelaySeconds=delay_seconds,
             MessageAttributes={SIZE_ATTRIBUTE: {"DataType": "Number", "StringValue": str(len(encoded))}},
         )
+
+    def send_batch(self, messages: Sequence[tuple[str, int]]) -> list[bool]:
+        """Each (body, delay) queued, ten to a SendMessageBatch and at most MAX_MESSAGE_BYTES to a
+        request (the queue's limit for a batch's total too); a body too large for a message goes
+        alone, through the bucket. Which were queued: an entry SQS refused is False."""
+        sent = [False] * len(messages)
+        chunk: list[int] = []
+        chunk_bytes = 0
+
+        def flush() -> None:
+            if not chunk:
+                return
+            entries = [
+                {"Id": str(i), "MessageBody": messages[i][0], "DelaySeconds": messages[i][1]} for i in chunk
+            ]
+            answer = self._client.send_message_batch(QueueUrl=self._url, Entries=entries)
+            for entry in answer.get("Successful", []):
+                sent[int(entry["Id"])] = True
+            chunk.clear()
+
+        for i, (body, delay) in enumerate(messages):
+            size = len(body.encode("utf-8"))
+            if size > MAX_MESSAGE_BYTES:
+                self.send(body, delay)
+                sent[i] = True
+                continue
+            if len(chunk) == BATCH_ENTRIES or chunk_bytes + size > MAX_MESSAGE_BYTES:
+                flush()
+                chunk_bytes = 0
+            chunk.append(i)
+            chunk_bytes += size
+        flush()
+        return sent
+
+
+def send_all(queue: MessageQueue, messages: Sequence[tuple[str, int]]) -> list[bool]:
+    """Queue each (body, delay); which were queued. SQS takes them ten to a request; another queue
+    (in-process, locally) one by one."""
+    if isinstance(queue, SqsQueue):
+        return queue.send_batch(messages)
+    for body, delay in messages:
+        queue.send(body, delay)
+    return [True] * len(messages)
 
 
 def record_body(record: Mapping[str, Any], bodies: QueuedBodies | None) -> str:

@@ -17,7 +17,9 @@ class Gateway(StrEnum):
     """Which API Gateway API serves a route, and so the event its function takes."""
 
     REST = "rest"  # the merchant's API: REST (payload 1.0 proxy events), its CORS and gateway answers
-    HTTP = "http"  # the webhook doors: an HTTP API (payload 2.0 events), at under a third of the price
+    # The webhook doors: each on its Lambda function URL (payload 2.0 events, no gateway charge);
+    # the path is the local server's (on AWS each door has its own host).
+    FUNCTION_URL = "function_url"
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/auth/tiktok/callback", "dashboard"),
     Route("GET", "/v1/plan", "dashboard"),
     Route("POST", "/v1/plan/upgrade", "dashboard"),
-    Route("POST", "/webhooks/shopify", "shopify_webhook", Gateway.HTTP),
-    Route("POST", "/webhooks/tiktok", "tiktok_webhook", Gateway.HTTP),
+    Route("POST", "/webhooks/shopify", "shopify_webhook", Gateway.FUNCTION_URL),
+    Route("POST", "/webhooks/tiktok", "tiktok_webhook", Gateway.FUNCTION_URL),
 )
 
 

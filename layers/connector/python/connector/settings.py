@@ -26,7 +26,7 @@ _ENVIRONMENT = {
     "TIKTOK_AUTHORIZE_URL_US": "tiktok_authorize_url_us",
     "SHOPIFY_APP_URL": "shopify_app_url",
     "PUBLIC_API_URL": "public_api_url",
-    "WEBHOOKS_URL": "webhooks_url",
+    "TIKTOK_WEBHOOK_URL": "tiktok_webhook_url",
     "SHOPIFY_BILLING_TEST": "shopify_billing_test",
     "SHOPIFY_IMAGE_HOSTS": "shopify_image_hosts",
     "DASHBOARD_ORIGIN": "dashboard_origin",
@@ -67,8 +67,9 @@ class Settings:
     shopify_app_url: str = "https://{shop}/admin/apps/{api_key}"
     # This API's own public address: TikTok's redirect and Shopify's billing return lead back here.
     public_api_url: str = "http://127.0.0.1:3000"
-    # The webhook doors' address (their own HTTP API on AWS); unset: this API's (the local server).
-    webhooks_url: str | None = None
+    # The TikTok door's address (its function URL on AWS); unset: this API's path to it (the local
+    # server's).
+    tiktok_webhook_url: str | None = None
     shopify_billing_test: bool = False  # Shopify test charges (development stores)
     # The hosts product images are downloaded from (comma-separated): Shopify's CDN, and no other,
     # so that a product's image URL cannot make us fetch an arbitrary address.

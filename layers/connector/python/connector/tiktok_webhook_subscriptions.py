@@ -21,7 +21,7 @@ from connector.wiring import Ports
 
 def webhook_address(settings: Settings) -> str:
     """Where TikTok must send the shop's webhooks: our TikTok door."""
-    return f"{settings.webhooks_url or settings.public_api_url}{routes.path_of('tiktok_webhook')}"
+    return settings.tiktok_webhook_url or f"{settings.public_api_url}{routes.path_of('tiktok_webhook')}"
 
 
 def missing_types(ports: Ports, shop: Shop) -> tuple[str, ...]:

@@ -11,12 +11,12 @@ test or the local runner passes in the ones it replaces, by name:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from connector.queues import MessageQueue, QueuedBodies, sqs_queue
+from connector.queues import MessageQueue, QueuedBodies, send_all, sqs_queue
 from connector.secrets import Secret, get_secret
 from connector.settings import Settings
 
@@ -183,10 +183,25 @@ class Ports:
         return get_secret(secret)
 
     def enqueue_job(self, job: Job) -> None:
+        self._queue_of(job).send(job.model_dump_json(), delay_seconds=job.delay_seconds)
+
+    def enqueue_jobs(self, jobs: Sequence[Job]) -> list[bool]:
+        """Queue these jobs, ten to a request where the queue takes batches; which were queued."""
+        by_queue: dict[int, tuple[MessageQueue, list[int]]] = {}
+        for n, job in enumerate(jobs):
+            queue = self._queue_of(job)
+            by_queue.setdefault(id(queue), (queue, []))[1].append(n)
+        sent = [False] * len(jobs)
+        for queue, chosen in by_queue.values():
+            results = send_all(queue, [(jobs[n].model_dump_json(), jobs[n].delay_seconds) for n in chosen])
+            for n, queued in zip(chosen, results, strict=True):
+                sent[n] = queued
+        return sent
+
+    def _queue_of(self, job: Job) -> MessageQueue:
         from connector.jobs import SYNC_KINDS
 
-        queue = self.syncs if job.kind in SYNC_KINDS else self.jobs
-        queue.send(job.model_dump_json(), delay_seconds=job.delay_seconds)
+        return self.syncs if job.kind in SYNC_KINDS else self.jobs
 
     def shop(self, domain: str) -> Shop:
         """An installed shop's profile, for work on its behalf."""

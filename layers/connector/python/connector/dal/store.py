@@ -790,6 +790,19 @@ class Store(ActivityProgress, SalesDays):
         """Mark a delivery seen on its own; False when it was seen before."""
         return applied(_marker(shop, delivery).save, condition=DedupeRow.pk.does_not_exist())
 
+    def deliveries_seen(self, deliveries: Sequence[tuple[str, Delivery]]) -> list[bool]:
+        """Whether each (shop, delivery) was marked seen: one batch read for them all."""
+        wanted = [(keys.shop_pk(shop), keys.dedupe_sk(d.source, d.delivery_id)) for shop, d in deliveries]
+        found = {(item["pk"]["S"], item["sk"]["S"]) for item in _batch_get(list(dict.fromkeys(wanted)))}
+        return [key in found for key in wanted]
+
+    def record_deliveries(self, deliveries: Sequence[tuple[str, Delivery]]) -> None:
+        """Mark deliveries seen, 25 to a batch write (a batch write takes no condition: the caller
+        has read them unseen)."""
+        with TableRow.batch_write() as batch:
+            for shop, delivery in deliveries:
+                batch.save(_marker(shop, delivery))
+
 
 def _stored(value: Any) -> Any:
     """A domain value as its row attribute stores it."""

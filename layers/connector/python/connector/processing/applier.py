@@ -36,7 +36,7 @@ from connector.domain.entities import (
 from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
 from connector.metric_names import Metric
-from connector.observability import count
+from connector.observability import count, logger
 from connector.webhooks import shopify as shopify_payloads
 from connector.webhooks import tiktok as tiktok_payloads
 from connector.webhooks.envelope import Acceptance
@@ -87,6 +87,7 @@ class Applier:
         self._tiktok_shops: dict[str, str | None] = {}  # TikTok shop id -> Shopify shop
         self._receive_count = 1
         self._staged: list[VersionedWrite] | None = None  # set while apply_together collects writes
+        self._staged_jobs: list[tuple[QueuedWebhook, Job]] | None = None  # ... and jobs queued once
         self._entities: dict[str, tuple[str | None, str]] = {}  # by delivery id
 
     # --- batch ---------------------------------------------------------------------------------
@@ -150,9 +151,11 @@ class Applier:
         settled: dict[str, Outcome] = {}
         chains: dict[tuple[str | None, str, str], _Chain] = {}
         closed: set[tuple[str | None, str, str]] = set()  # an event of it failed: the rest wait
+        job_only: list[QueuedWebhook] = []
         for message in map(self._with_shop, messages):
             topic = TOPICS.get((message.source, message.topic))
             if topic is not None and topic.job_only:
+                job_only.append(message)
                 continue
             if topic is None or topic.changes is None:
                 break
@@ -185,7 +188,44 @@ class Applier:
                     settled |= chain.decided
                 else:
                     self._forget(write.entity)  # apply() reads it again when it takes the events
-        return settled
+        return settled | self._queue_jobs_together(job_only)
+
+    def _queue_jobs_together(self, messages: Sequence[QueuedWebhook]) -> dict[str, Outcome]:
+        """The batch's events that only queue a job once (a stock level, a shipment), with few
+        requests: their deliveries looked up in one read, their jobs sent ten to a request, the new
+        deliveries then marked in batch writes (sent first, marked after, as ``_job_once`` does).
+        Their outcomes by delivery id; one whose job did not go, or whose mark was not written, is
+        left for apply(), which does it on its own."""
+        settled: dict[str, Outcome] = {}
+        staged: dict[str, tuple[QueuedWebhook, Job]] = {}  # by delivery: a second copy goes alone
+        for message in messages:
+            self._staged_jobs = []
+            try:
+                outcome = self.apply(message)
+            except Exception:  # noqa: BLE001, S112 - apply() meets it again for this record, and reports it
+                continue
+            finally:
+                staged_now, self._staged_jobs = self._staged_jobs, None
+            if not staged_now:
+                settled[message.delivery_id] = outcome  # ignored: an unknown or uninstalled shop
+            elif _digest(message) not in staged:
+                staged[_digest(message)] = staged_now[-1]
+        if not staged:
+            return settled
+        pending = list(staged.values())
+        seen = self._store.deliveries_seen([(m.shop, _delivery(m)) for m, _ in pending])
+        settled |= {
+            m.delivery_id: Outcome.DUPLICATE for (m, _), was in zip(pending, seen, strict=True) if was
+        }
+        fresh = [(m, job) for (m, job), was in zip(pending, seen, strict=True) if not was]
+        try:
+            sent = self._ports.enqueue_jobs([job for _, job in fresh])
+            went = [m for (m, _), queued in zip(fresh, sent, strict=True) if queued]
+            self._store.record_deliveries([(m.shop, _delivery(m)) for m in went])
+        except Exception:  # noqa: BLE001 - apply() does each on its own; a job sent twice is done once
+            logger.warning("a batch's jobs could not be queued together; each goes on its own", exc_info=True)
+            return settled
+        return settled | {m.delivery_id: Outcome.QUEUED_JOB for m in went}
 
     def _entity(self, message: QueuedWebhook) -> tuple[str | None, str]:
         """What a message is about, parsed once for the read ahead and the staging."""
@@ -662,8 +702,7 @@ class Applier:
 
     # --- jobs ----------------------------------------------------------------------------------
     def _job(self, message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> None:
-        key = f"{message.source.value}:{message.delivery_id}:{kind.value}"
-        self._ports.enqueue_job(Job(kind=kind, shop=message.shop, idempotency_key=key, params=params))
+        self._ports.enqueue_job(_job_of(message, kind, params))
 
     def _job_once(self, message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> Outcome:
         """A job queued once per delivery, however often (and through however many doors) it comes:
@@ -671,6 +710,9 @@ class Applier:
         a redelivery from a second change in the same second: the delivery is what is remembered.)"""
         # Queue first, then remember the delivery: a crash in between queues the job again, and the
         # job's idempotency key (the delivery id) keeps it from being done twice.
+        if self._staged_jobs is not None:  # apply_together sends it with the batch's other jobs
+            self._staged_jobs.append((message, _job_of(message, kind, params)))
+            return Outcome.QUEUED_JOB
         if self._store.has_delivery(message.shop, _delivery(message)):
             return Outcome.DUPLICATE
         self._job(message, kind, params)
@@ -731,6 +773,12 @@ def _audit_known(product: Product, update_time: int) -> bool:
 
 def _next_version(entity: E) -> E:
     return replace(entity, version=entity.version + 1)
+
+
+def _job_of(message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> Job:
+    """The job a delivery queues, keyed by the delivery."""
+    key = f"{message.source.value}:{message.delivery_id}:{kind.value}"
+    return Job(kind=kind, shop=message.shop, idempotency_key=key, params=params)
 
 
 def _delivery(message: QueuedWebhook) -> Delivery:

@@ -1,5 +1,5 @@
-"""What both HTTPS webhook doors share: the request as API Gateway's HTTP API hands it to Lambda
-(payload format 2.0), the answer, and one line per delivery that is both its log record and its
+"""What both HTTPS webhook doors share: the request as a Lambda function URL hands it to the
+function (payload format 2.0), the answer, and one line per delivery that is both its log record and its
 metric, printed as Powertools' logger and metrics would print them.
 
 Written with the standard library, not Powertools' event handler, logger and metrics: a door's cold
@@ -29,7 +29,7 @@ LogicWithPorts = Callable[[Ports, Event, Any], Event]
 
 @dataclass(frozen=True)
 class Request:
-    headers: dict[str, str]  # names in lowercase (HTTP API sends them so; the door does not rely on it)
+    headers: dict[str, str]  # names in lowercase (function URLs send them so; the door does not rely on it)
     body: bytes  # exactly as sent: signatures are computed over these bytes
 
 
@@ -47,7 +47,15 @@ def answer(status: int, body: dict[str, Any]) -> Event:
 
 def serve(event: Event, accept: Callable[[Request], str]) -> Event:
     """200 with what became of the delivery; a refused one answers its 401/400 in the API's error
-    shape, counted, and nothing is queued."""
+    shape, counted, and nothing is queued. Only POST is a delivery: a function URL takes every
+    method (and path), where a gateway's route took only POST."""
+    method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "POST")
+    if method != "POST":
+        error = {"code": "method_not_allowed", "message": f"{method}: a webhook is a POST"}
+        return {
+            **answer(405, {"error": error}),
+            "headers": {"Content-Type": "application/json", "Allow": "POST"},
+        }
     try:
         outcome = accept(request_of(event))
     except WebhookRejectedError as error:
