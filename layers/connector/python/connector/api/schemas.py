@@ -21,13 +21,14 @@ from connector.domain.status import OrderStatus, ProductStatus
 
 
 # A model is built (its validator and serializer) when first used, not at import: most serve one
-# rare route. The dashboard's summary, which every page load asks for, is built at import.
+# rare route. The parts of the dashboard's summary, which every page load asks for, are built at
+# import; DashboardOut itself, which names ConnectionHealth before it is defined, on first use.
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class _Summary(_Out):
-    """Part of GET /v1/dashboard's answer: built at import."""
+    """A part of GET /v1/dashboard's answer: built at import."""
 
     model_config = ConfigDict(defer_build=False)
 
@@ -126,7 +127,7 @@ class CancelReason(_Summary):
     statuses: list[OrderStatus]
 
 
-class DashboardOut(_Summary):
+class DashboardOut(_Out):
     shop: str
     # Models built from the enums: mypy cannot see them as types, pydantic and the OpenAPI can.
     products: ProductCounts  # type: ignore[valid-type]
