@@ -23,9 +23,9 @@ Work = Callable[[Job, Ports], None]
 
 
 def _imported_when_run(module: str, name: str) -> Work:
-    """``module``'s work ``name``, its module imported when a job of its kind first runs: the order,
-    billing and digest kinds need code (the Shopify order, its clients' paths) the catalog and
-    listing kinds, most jobs, do not."""
+    """``module``'s work ``name``, imported when a job of its kind first runs. The catalog and
+    listing kinds, most jobs, come with this module; the order, shipping, return, reprice, billing
+    and digest kinds bring code (the Shopify order's, the returns') that those do not need."""
 
     def work(job: Job, ports: Ports) -> None:
         run_it: Work = getattr(import_module(module), name)
