@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict
 from connector.clients.tiktok.errors import TikTokAuthorizationLostError
 from connector.dal.store import RECOUNT_PAGE, RECOUNT_START, CommitOutcome
 from connector.domain.entities import ActivityType, InstallState, Shop, TikTokConnection
-from connector.domain.plans import cycle_rolled
 from connector.domain.status import ProductStatus
 from connector.listing.warehouses import sales_warehouses
 from connector.observability import Metric, count, logger
@@ -180,7 +179,9 @@ def poll_deleted_products(ports: Ports, shop: Shop, now: int) -> int:
 def roll_plan_cycles(ports: Ports, now: int) -> int:
     """Start the next cycle of every plan whose billing date has come, exactly once: the write is
     conditional on the plan's version, and a second run finds the billing date in the future."""
-    from connector.jobs import Job, JobKind  # the job model: this task runs once an hour, not per shop
+    # The plans' arithmetic and the job model: this task runs once an hour, not per shop.
+    from connector.domain.plans import cycle_rolled
+    from connector.jobs import Job, JobKind
 
     store, moment, rolled = ports.store, datetime.fromtimestamp(now, UTC), 0
     for plan in store.plans_due(moment.date()):
