@@ -21,7 +21,6 @@ from aws_lambda_powertools.event_handler import (
 )
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -31,7 +30,7 @@ from connector.api.errors import register_error_handlers
 from connector.domain.entities import Activity, Shop
 from connector.domain.sales import SalesDays
 from connector.domain.status import OrderStatus, ProductStatus
-from connector.merchant import actions, tiktok_connection, views
+from connector.merchant import actions, views
 from connector.merchant.provisioning import ensure_shop
 from connector.secrets import Secret
 from connector.settings import Settings
@@ -165,6 +164,9 @@ def get_health() -> Response[str]:
 
 @router.get("/openapi.json", include_in_schema=False)
 def get_openapi() -> Response[str]:
+    # Powertools' OpenAPI document models (a large pydantic module), for this route only.
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     document = resolver_for(page_origin(_ports().settings)).get_openapi_json_schema(
         title="TikTok Shop connector",
         version="1.0.0",
@@ -289,6 +291,8 @@ def post_tiktok_connection(
     request: Annotated[schemas.TikTokAuthorizationRequest, Body()],
 ) -> schemas.TikTokAuthorization:
     """Where to send the merchant to authorize the app on TikTok Shop (their region's page)."""
+    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+
     return tiktok_connection.authorization(_ports(), _caller(), us_seller=request.seller_region == "US")
 
 
@@ -297,6 +301,8 @@ def post_tiktok_completion(
     request: Annotated[schemas.TikTokCompletion, Body()],
 ) -> schemas.TikTokConnectionOut:
     """The page, back from TikTok with its state: the link is made in this session, for this shop."""
+    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+
     return tiktok_connection.complete(_ports(), _shop(), _caller(), request.state)
 
 
@@ -305,11 +311,15 @@ def post_tiktok_shop_choice(
     request: Annotated[schemas.TikTokShopChoiceIn, Body()],
 ) -> schemas.TikTokConnectionOut:
     """The shop the merchant chose among those TikTok authorized."""
+    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+
     return tiktok_connection.choose(_ports(), _shop(), request.tiktok_shop_id)
 
 
 @router.delete("/v1/connections/tiktok")
 def delete_tiktok_connection() -> schemas.TikTokConnectionOut:
+    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+
     return tiktok_connection.disconnect(_ports(), _shop())
 
 
@@ -325,6 +335,8 @@ def get_tiktok_callback(
 ) -> Response[str]:
     """TikTok's redirect after the seller's decision: no session here, so nothing is linked; the
     code is kept beside the state and the browser goes on to the merchant's embedded app."""
+    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+
     target = tiktok_connection.redirect_target(_ports(), code=code, state=state, error=error)
     return Response(status_code=HTTPStatus.FOUND.value, headers={"Location": target}, body="")
 

@@ -7,12 +7,15 @@ It runs as a job, asked for by a sales read that finds moves the leaderboard is 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from connector.dal.store import Store
 from connector.domain import sales
-from connector.jobs import Job, JobKind
 from connector.observability import logger
 from connector.wiring import Ports
+
+if TYPE_CHECKING:
+    from connector.jobs import Job
 
 DIGEST_EVERY_SECONDS = 30
 # Ranking reads a product-month item per product sold: a shop selling many products is ranked
@@ -44,6 +47,8 @@ def digest_every(board: sales.Leaderboard | None) -> int:
 
 def ask_for_digest(ports: Ports, shop: str, board: sales.Leaderboard | None, now: datetime) -> bool:
     """Queue a digest of the shop unless one was asked for within ``digest_every``."""
+    from connector.jobs import Job, JobKind  # the job model: the scheduler's reconciliation needs none
+
     at = int(now.timestamp())
     if not ports.store.ask_sales_digest(shop, at, digest_every(board)):
         return False

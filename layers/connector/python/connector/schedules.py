@@ -17,24 +17,26 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from connector.clients.tiktok.errors import TikTokAuthorizationLostError
 from connector.dal.store import RECOUNT_PAGE, RECOUNT_START, CommitOutcome
 from connector.domain.entities import ActivityType, InstallState, Shop, TikTokConnection
-from connector.domain.plans import cycle_rolled
 from connector.domain.status import ProductStatus
-from connector.jobs import Job, JobKind
 from connector.listing.warehouses import sales_warehouses
 from connector.observability import Metric, count, logger
-from connector.processing.applier import Applier
 from connector.sales_reconciliation import reconcile_sales
-from connector.tiktok_webhook_subscriptions import check as check_tiktok_webhooks
-from connector.webhooks.message import QueuedWebhook, Source
-from connector.webhooks.tiktok import TikTokType
 from connector.wiring import Ports
+
+if TYPE_CHECKING:
+    from connector.processing.applier import Applier
+    from connector.webhooks.message import QueuedWebhook
+    from connector.webhooks.tiktok import TikTokType
+
+# A shop's message mostly runs a task that needs none of the webhook applier, the job model or the
+# webhook registration: the tasks that do import them where they run (see the comments there).
 
 # Poll a little behind the last read: TikTok may record an update a moment after its update_time.
 POLL_OVERLAP_SECONDS = 300
@@ -94,6 +96,8 @@ def sweep_stuck_activities(ports: Ports, shop: Shop, now: int) -> int:
             continue
         swept += 1
         if activity.type is ActivityType.IMPORT and activity.resumes < MAX_RESUMES:
+            from connector.jobs import Job, JobKind  # the job model, for a stuck import (rare)
+
             params = {"activity_id": activity.activity_id, "cursor": activity.resume_cursor}
             key = f"{activity.activity_id}:resume:{activity.resumes + 1}"
             ports.enqueue_job(Job(kind=JobKind.IMPORT, shop=shop.domain, idempotency_key=key, params=params))
@@ -113,6 +117,8 @@ def poll_pending_products(ports: Ports, shop: Shop, now: int) -> int:
     compared with what TikTok lists as pending (Search Products by status PENDING, 100 a call);
     only those TikTok no longer lists go through the audit webhook's own path (Get Product,
     ordering guard, dedupe). A shop with nothing pending asks TikTok nothing."""
+    from connector.processing.applier import Applier  # the webhooks' apply path: the polls only
+
     if shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return 0
     ours: set[str] = set()
@@ -143,6 +149,8 @@ def poll_deleted_products(ports: Ports, shop: Shop, now: int) -> int:
     """Ask TikTok which of our listings the seller deleted since the last poll (Search Products by
     status DELETED and update time) and apply each through the product webhook's own path: catches
     a deletion webhook TikTok never sent, so the product's plan slot is freed all the same."""
+    from connector.processing.applier import Applier  # the webhooks' apply path: the polls only
+
     if shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return 0
     store, api, applier = ports.store, ports.tiktok_api(shop), Applier(ports)
@@ -171,6 +179,10 @@ def poll_deleted_products(ports: Ports, shop: Shop, now: int) -> int:
 def roll_plan_cycles(ports: Ports, now: int) -> int:
     """Start the next cycle of every plan whose billing date has come, exactly once: the write is
     conditional on the plan's version, and a second run finds the billing date in the future."""
+    # The plans' arithmetic and the job model: this task runs once an hour, not per shop.
+    from connector.domain.plans import cycle_rolled
+    from connector.jobs import Job, JobKind
+
     store, moment, rolled = ports.store, datetime.fromtimestamp(now, UTC), 0
     for plan in store.plans_due(moment.date()):
         following = cycle_rolled(plan, moment)  # at its billing instant, not the day's start
@@ -220,6 +232,9 @@ def reconcile_counters(
 def poll_tiktok_orders(ports: Ports, shop: Shop, now: int) -> int:
     """Read the orders TikTok changed since the last poll and apply them like webhooks: the same
     ordering guard and dedupe, so a webhook that arrives too, or never, changes nothing."""
+    from connector.processing.applier import Applier  # the webhooks' apply path: the polls only
+    from connector.webhooks.tiktok import TikTokType
+
     if shop.tiktok_connection is not TikTokConnection.CONNECTED:
         return 0
     api, applier = ports.tiktok_api(shop), Applier(ports)
@@ -251,6 +266,13 @@ def poll_tiktok_orders(ports: Ports, shop: Shop, now: int) -> int:
     return applied
 
 
+def check_tiktok_webhooks(ports: Ports, shop: Shop, now: int) -> int:
+    """connector.tiktok_webhook_subscriptions.check, imported when this daily task runs."""
+    from connector.tiktok_webhook_subscriptions import check
+
+    return check(ports, shop, now)
+
+
 def _apply_all(applier: Applier, messages: Iterable[QueuedWebhook]) -> int:
     """Apply what a poll found; how many changed something (the rest the webhooks had brought)."""
     return sum(1 for message in messages if applier.apply(message).value == "applied")
@@ -258,6 +280,8 @@ def _apply_all(applier: Applier, messages: Iterable[QueuedWebhook]) -> int:
 
 def _polled_product(shop: Shop, tiktok_product_id: str, at: int, delivery_id: str) -> QueuedWebhook:
     """A product's status changed on TikTok (as of ``at``): the audit webhook's path asks Get Product."""
+    from connector.webhooks.tiktok import TikTokType  # the TikTok webhooks' reading: the polls only
+
     data = {"product_id": tiktok_product_id, "status": "PRODUCT_STATUS_CHANGED", "update_time": at}
     return _polled(shop, TikTokType.PRODUCT_STATUS_CHANGE, data, delivery_id, at)
 
@@ -266,6 +290,8 @@ def _polled(
     shop: Shop, type_: TikTokType, data: dict[str, object], delivery_id: str, at: int
 ) -> QueuedWebhook:
     """What a poll found, as the TikTok webhook that would have said it: one apply path for both."""
+    from connector.webhooks.message import QueuedWebhook, Source
+
     notification = {"type": type_.value, "shop_id": shop.tiktok_shop_id or "", "timestamp": at, "data": data}
     return QueuedWebhook(
         source=Source.TIKTOK,

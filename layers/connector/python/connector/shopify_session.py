@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector.clients.shopify.errors import ShopifyRefreshRefusedError, ShopifyUnavailableError
-from connector.clients.shopify.models import OfflineToken
 from connector.domain.entities import Shop
 from connector.observability import logger
 from connector.wiring import Ports, ShopGoneError
+
+if TYPE_CHECKING:  # an annotation only: every dashboard request loads this module
+    from connector.clients.shopify.models import OfflineToken
 
 # Refresh this long before expiry ("a few minutes", per the changelog), but never earlier than the
 # last quarter of a token's life, so that short-lived tokens are not refreshed on every call.

@@ -8,7 +8,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from connector.clients.shopify.ids import numeric_id
-from connector.clients.shopify.models import ShopifyProduct
 from connector.dal.store import CommitOutcome, VersionedWrite
 from connector.domain import changes
 from connector.domain.changes import CatalogFacts, Change
@@ -17,7 +16,8 @@ from connector.jobs import Job, JobKind
 from connector.observability import logger
 from connector.wiring import Ports
 
-if TYPE_CHECKING:  # the client loads requests: the jobs that call Shopify build it
+if TYPE_CHECKING:  # the client (requests, its models) is built by the jobs that call Shopify
+    from connector.clients.shopify.models import ShopifyProduct
     from connector.clients.shopify.shop import ShopifyShopClient
 
 # 20 products with 10 variants and 10 images a page stays under Shopify's 1,000-point query limit

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 
-from connector.activities.after_sale import run_cancel_in_shopify, run_restock_return
 from connector.activities.catalog import run_import
 from connector.activities.listing_sync import run_product_sync, run_remove_listing
-from connector.activities.orders import run_cancel, run_order_sync, run_release_held_orders
 from connector.activities.parking import wait_for_connection
-from connector.activities.reprice import run_reprice
-from connector.activities.shipping import run_ship_package
 from connector.activities.tiktok_listing import (
     run_activation,
     run_inventory_sync,
@@ -19,29 +16,42 @@ from connector.activities.tiktok_listing import (
 )
 from connector.clients.tiktok.errors import TikTokAuthorizationLostError
 from connector.jobs import Job, JobKind
-from connector.merchant.billing import run_billing_period
-from connector.sales_digest import run_sales_digest
 from connector.tiktok_session import MissingTikTokAuthorizationError
 from connector.wiring import Ports
 
-WORK: dict[JobKind, Callable[[Job, Ports], None]] = {
+Work = Callable[[Job, Ports], None]
+
+
+def _imported_when_run(module: str, name: str) -> Work:
+    """``module``'s work ``name``, imported when a job of its kind first runs. The catalog and
+    listing kinds, most jobs, come with this module; the order, shipping, return, reprice, billing
+    and digest kinds bring code (the Shopify order's, the returns') that those do not need."""
+
+    def work(job: Job, ports: Ports) -> None:
+        run_it: Work = getattr(import_module(module), name)
+        run_it(job, ports)
+
+    return work
+
+
+WORK: dict[JobKind, Work] = {
     JobKind.IMPORT: run_import,
     JobKind.UPLOAD: run_upload,
     JobKind.ACTIVATE: run_activation,
     JobKind.DEACTIVATE: run_activation,
-    JobKind.CANCEL_ORDER: run_cancel,
+    JobKind.CANCEL_ORDER: _imported_when_run("connector.activities.orders", "run_cancel"),
     JobKind.INVENTORY_SYNC: run_inventory_sync,
     JobKind.STOCK_PUSH: run_stock_push,
-    JobKind.ORDER_SYNC: run_order_sync,
-    JobKind.RELEASE_HELD_ORDERS: run_release_held_orders,
+    JobKind.ORDER_SYNC: _imported_when_run("connector.activities.orders", "run_order_sync"),
+    JobKind.RELEASE_HELD_ORDERS: _imported_when_run("connector.activities.orders", "run_release_held_orders"),
     JobKind.PRODUCT_SYNC: run_product_sync,
     JobKind.REMOVE_LISTING: run_remove_listing,
-    JobKind.SHIP_PACKAGE: run_ship_package,
-    JobKind.REPRICE: run_reprice,
-    JobKind.CANCEL_IN_SHOPIFY: run_cancel_in_shopify,
-    JobKind.RESTOCK_RETURN: run_restock_return,
-    JobKind.BILLING_PERIOD: run_billing_period,
-    JobKind.SALES_DIGEST: run_sales_digest,
+    JobKind.SHIP_PACKAGE: _imported_when_run("connector.activities.shipping", "run_ship_package"),
+    JobKind.REPRICE: _imported_when_run("connector.activities.reprice", "run_reprice"),
+    JobKind.CANCEL_IN_SHOPIFY: _imported_when_run("connector.activities.after_sale", "run_cancel_in_shopify"),
+    JobKind.RESTOCK_RETURN: _imported_when_run("connector.activities.after_sale", "run_restock_return"),
+    JobKind.BILLING_PERIOD: _imported_when_run("connector.merchant.billing", "run_billing_period"),
+    JobKind.SALES_DIGEST: _imported_when_run("connector.sales_digest", "run_sales_digest"),
 }
 
 

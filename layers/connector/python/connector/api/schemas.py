@@ -20,26 +20,39 @@ from connector.domain.entities import (
 from connector.domain.status import OrderStatus, ProductStatus
 
 
+# A model is built (its validator and serializer) when first used, not at import: most serve one
+# rare route. The parts of the dashboard's summary, which every page load asks for, are built at
+# import; DashboardOut itself, which names ConnectionHealth before it is defined, on first use.
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+
+class _Summary(_Out):
+    """A part of GET /v1/dashboard's answer: built at import."""
+
+    model_config = ConfigDict(defer_build=False)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(defer_build=True)
 
 
 def _counts(name: str, statuses: type[StrEnum]) -> type[_Out]:
     """How many items each status holds, and "total": a field per status of the domain's enum."""
     fields: dict[str, Any] = {status.value: (int, ...) for status in statuses}
-    return create_model(name, __base__=_Out, **fields, total=(int, ...))
+    return create_model(name, __base__=_Summary, **fields, total=(int, ...))
 
 
 ProductCounts = _counts("ProductCounts", ProductStatus)
 OrderCounts = _counts("OrderCounts", OrderStatus)
 
 
-class Label(_Out):
+class Label(_Summary):
     id: str
     label: str
 
 
-class Vocabulary(_Out):
+class Vocabulary(_Summary):
     """The names the page shows, in its order: statuses and activity kinds, from the domain."""
 
     product_statuses: list[Label]
@@ -48,7 +61,7 @@ class Vocabulary(_Out):
     activity_types: list[Label]
 
 
-class ActivityOut(_Out):
+class ActivityOut(_Summary):
     id: str
     type: str
     state: Literal["ongoing", "completed", "failed"]
@@ -62,12 +75,12 @@ class ActivityOut(_Out):
     errors: list[str]
 
 
-class Activities(_Out):
+class Activities(_Summary):
     ongoing: list[ActivityOut]
     completed: list[ActivityOut]
 
 
-class UpgradeOption(_Out):
+class UpgradeOption(_Summary):
     plan: str
     name: str
     amount: str
@@ -75,7 +88,7 @@ class UpgradeOption(_Out):
     orders_limit: int
 
 
-class PlanOut(_Out):
+class PlanOut(_Summary):
     plan: str
     name: str
     amount: str
@@ -94,19 +107,19 @@ class PlanOut(_Out):
     upgrade_options: list[UpgradeOption]
 
 
-class Prerequisite(_Out):
+class Prerequisite(_Summary):
     id: str
     title: str
     help: str
     done: bool
 
 
-class Faq(_Out):
+class Faq(_Summary):
     question: str
     answer: str
 
 
-class CancelReason(_Out):
+class CancelReason(_Summary):
     """One of TikTok's seller cancel reasons, and the order statuses it may be given for."""
 
     id: str
@@ -198,7 +211,7 @@ class ActivityRunningAnswer(_Out):
     error: ActivityRunning
 
 
-class UploadRequest(BaseModel):
+class UploadRequest(_In):
     """Either the products to upload, or every product not uploaded yet."""
 
     model_config = ConfigDict(extra="forbid")
@@ -213,13 +226,13 @@ class UploadRequest(BaseModel):
         return self
 
 
-class CancelRequest(BaseModel):
+class CancelRequest(_In):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=100)
 
 
-class PriceRule(BaseModel):
+class PriceRule(_In):
     model_config = ConfigDict(extra="forbid")
 
     kind: PriceRuleKind = PriceRuleKind.PERCENT
@@ -233,7 +246,7 @@ class PriceRule(BaseModel):
         return self
 
 
-class InventoryBuffer(BaseModel):
+class InventoryBuffer(_In):
     model_config = ConfigDict(extra="forbid")
 
     kind: BufferKind = BufferKind.UNITS
@@ -246,7 +259,7 @@ class InventoryBuffer(BaseModel):
         return self
 
 
-class Dimensions(BaseModel):
+class Dimensions(_In):
     """A package's outer size in whole centimetres (TikTok takes positive whole numbers)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -259,7 +272,7 @@ class Dimensions(BaseModel):
 TikTokId = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9]+$")]
 
 
-class CategoryMapping(BaseModel):
+class CategoryMapping(_In):
     """Every product of a Shopify product type (or standard category) goes to this TikTok category."""
 
     model_config = ConfigDict(extra="forbid")
@@ -268,7 +281,7 @@ class CategoryMapping(BaseModel):
     category_id: TikTokId
 
 
-class LocationWarehouse(BaseModel):
+class LocationWarehouse(_In):
     """The stock of a Shopify location goes to this TikTok warehouse."""
 
     model_config = ConfigDict(extra="forbid")
@@ -277,7 +290,7 @@ class LocationWarehouse(BaseModel):
     warehouse_id: TikTokId
 
 
-class SettingsIO(BaseModel):
+class SettingsIO(_In):
     model_config = ConfigDict(extra="forbid")
 
     sync_fields: list[SyncField] = Field(default_factory=lambda: list(SYNC_FIELDS), max_length=5)
@@ -311,7 +324,7 @@ class SettingsOut(SettingsIO):
     locations: list[LocationOut]  # the shop's active Shopify locations, to map
 
 
-class AttributeValueIO(BaseModel):
+class AttributeValueIO(_In):
     """A listed value (by id) or the merchant's own text, where the attribute takes one."""
 
     model_config = ConfigDict(extra="forbid")
@@ -326,14 +339,14 @@ class AttributeValueIO(BaseModel):
         return self
 
 
-class AttributeChoiceIn(BaseModel):
+class AttributeChoiceIn(_In):
     model_config = ConfigDict(extra="forbid")
 
     attribute_id: TikTokId
     values: list[AttributeValueIO] = Field(min_length=1, max_length=50)
 
 
-class ListingIn(BaseModel):
+class ListingIn(_In):
     """The merchant's choices for one product's TikTok listing; each replaces what was chosen."""
 
     model_config = ConfigDict(extra="forbid")
@@ -392,20 +405,20 @@ class TikTokAuthorization(_Out):
     expires_at: int
 
 
-class TikTokAuthorizationRequest(BaseModel):
+class TikTokAuthorizationRequest(_In):
     model_config = ConfigDict(extra="forbid")
 
     # US sellers authorize on TikTok's US host, every other region on the global one.
     seller_region: Literal["US", "OTHER"]
 
 
-class TikTokCompletion(BaseModel):
+class TikTokCompletion(_In):
     model_config = ConfigDict(extra="forbid")
 
     state: str = Field(min_length=1, max_length=1024)  # the tiktok_state the page came back with
 
 
-class TikTokShopChoiceIn(BaseModel):
+class TikTokShopChoiceIn(_In):
     model_config = ConfigDict(extra="forbid")
 
     tiktok_shop_id: str = Field(min_length=1, max_length=40)
@@ -425,7 +438,7 @@ class TikTokConnectionOut(_Out):
     shops: list[TikTokShopChoice] = []
 
 
-class ConnectionHealth(_Out):
+class ConnectionHealth(_Summary):
     """The TikTok connection as the merchant should see it."""
 
     state: TikTokConnection
@@ -438,7 +451,7 @@ class ConnectionHealth(_Out):
     message: str | None  # why, and what to do, when something is wrong
 
 
-class UpgradeRequest(BaseModel):
+class UpgradeRequest(_In):
     model_config = ConfigDict(extra="forbid")
 
     plan: str = Field(min_length=1, max_length=40)

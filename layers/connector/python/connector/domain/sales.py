@@ -15,13 +15,15 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder, TikTokReturn
 from connector.domain.changes import RETURN_COMPLETE
 from connector.domain.entities import Order, Sale, SaleLine
-from connector.domain.shopify_order import money
 from connector.domain.status import OrderStatus
+
+if TYPE_CHECKING:  # the store keeps sales moves; only the jobs that read TikTok's orders need these
+    from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder, TikTokReturn
 
 ZERO = Decimal("0")
 
@@ -66,6 +68,8 @@ def sale_of(detail: TikTokOrder, products: Mapping[str, str], iana_timezone: str
     """An order's sale from TikTok's complete detail: TikTok lists one line item per unit, priced
     per unit (``sale_price`` = ``original_price`` - both discounts); the shipping fee is after its
     discounts and the taxes are the payment's. ``products``: TikTok product id -> our product id."""
+    from connector.domain.shopify_order import money  # TikTok's amounts: the order jobs' path only
+
     paid = detail.payment
     shares: dict[str, tuple[int, Decimal]] = {}
     gross = seller = platform = ZERO
@@ -132,6 +136,8 @@ def returned_lines(
 
 def _unit_net(item: TikTokLineItem) -> Decimal:
     """A unit's price after both discounts (TikTok's sale_price, or its parts)."""
+    from connector.domain.shopify_order import money  # TikTok's amounts: the return job's path only
+
     if item.original_price:
         return money(item.original_price) - money(item.seller_discount) - money(item.platform_discount)
     return money(item.sale_price)

@@ -37,16 +37,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector.clients.shopify.ids import to_gid
-from connector.clients.tiktok.models import (
-    Payment,
-    PriceDetail,
-    RecipientAddress,
-    TikTokLineItem,
-    TikTokOrder,
-)
+
+if TYPE_CHECKING:  # named in annotations only: importing this module does not build the models
+    from connector.clients.tiktok.models import (
+        Payment,
+        PriceDetail,
+        RecipientAddress,
+        TikTokLineItem,
+        TikTokOrder,
+    )
 
 GATEWAY = "TikTok Shop"
 SOURCE_NAME = "tiktok"

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from connector.clients.shopify.models import ActiveSubscription, AppSubscription
 from connector.dal.store import CommitOutcome
 from connector.domain import plans
 from connector.domain.entities import Plan, Shop, SubscriptionState
 from connector.jobs import Job
 from connector.wiring import Ports
+
+if TYPE_CHECKING:  # annotations only: the dashboard loads this module for its upgrade route
+    from connector.clients.shopify.models import ActiveSubscription, AppSubscription
 
 MAX_ATTEMPTS = 8  # versioned writes lost to a concurrent one before giving up (then retried whole)
 

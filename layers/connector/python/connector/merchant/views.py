@@ -7,10 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connector.api import schemas
-from connector.clients.shopify.models import ShopifyLocation
 from connector.cursor import decode_cursor, encode_cursor
 from connector.dal.store import Page, PageKey, Store
 from connector.domain.entities import (
@@ -31,6 +30,9 @@ from connector.domain.status import (
     OrderStatus,
     ProductStatus,
 )
+
+if TYPE_CHECKING:  # an annotation only: the Shopify client's models stay out of every request
+    from connector.clients.shopify.models import ShopifyLocation
 
 E = TypeVar("E")
 V = TypeVar("V")

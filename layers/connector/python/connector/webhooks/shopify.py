@@ -20,6 +20,12 @@ class _Payload(BaseModel):
     model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", frozen=True)
 
 
+class _RarePayload(_Payload):
+    # A topic a shop sends once or a few times (uninstall, billing, privacy): its model is built
+    # when its first webhook is read, not with the processor's every cold start.
+    model_config = ConfigDict(defer_build=True)
+
+
 # products/create and products/update carry the REST Product resource (shopify.dev/docs/api/webhooks
 # ?reference=toml, topics products/create and products/update; fields as in shopify.dev/docs/api/
 # admin-rest/2025-10/resources/product and .../product-variant). Money travels as strings ("19.99").
@@ -113,12 +119,12 @@ class OrderFulfilledPayload(_Payload):
     fulfillments: list[FulfillmentPayload] = []
 
 
-class AppUninstalledPayload(_Payload):
+class AppUninstalledPayload(_RarePayload):
     id: str | None = None
     myshopify_domain: str | None = None  # the shop, inside what the HMAC signs (checked at the door)
 
 
-class AppSubscription(_Payload):
+class AppSubscription(_RarePayload):
     # app_subscriptions/update (shopify.dev/docs/api/webhooks?reference=toml, topic
     # app_subscriptions/update): which subscription, its status, when it was created and changed.
     admin_graphql_api_id: str
@@ -128,32 +134,32 @@ class AppSubscription(_Payload):
     updated_at: datetime | None = None
 
 
-class AppSubscriptionPayload(_Payload):
+class AppSubscriptionPayload(_RarePayload):
     app_subscription: AppSubscription
 
 
-class CustomerRef(_Payload):
+class CustomerRef(_RarePayload):
     id: str | None = None  # its email and phone are not read: they never reach the queue
 
 
-class DataRequestRef(_Payload):
+class DataRequestRef(_RarePayload):
     id: str
 
 
-class DataRequestPayload(_Payload):
+class DataRequestPayload(_RarePayload):
     shop_domain: str
     customer: CustomerRef
     orders_requested: list[str] = []
     data_request: DataRequestRef
 
 
-class CustomerRedactPayload(_Payload):
+class CustomerRedactPayload(_RarePayload):
     shop_domain: str
     customer: CustomerRef
     orders_to_redact: list[str] = []
 
 
-class ShopRedactPayload(_Payload):
+class ShopRedactPayload(_RarePayload):
     shop_domain: str
 
 

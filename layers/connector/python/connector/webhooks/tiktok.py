@@ -21,6 +21,12 @@ class _Payload(BaseModel):
     model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", frozen=True)
 
 
+class _RarePayload(_Payload):
+    # A type a shop sends once in a long while (its seller's authorization ending): its model is
+    # built when its first webhook is read, not with the processor's every cold start.
+    model_config = ConfigDict(defer_build=True)
+
+
 class Notification(_Payload):
     type: int
     tts_notification_id: str | None = None
@@ -64,11 +70,11 @@ class ProductAuditData(_Payload):
     update_time: int
 
 
-class DeauthorizationData(_Payload):
+class DeauthorizationData(_RarePayload):
     message: str = ""
 
 
-class AuthorizationExpiryData(_Payload):
+class AuthorizationExpiryData(_RarePayload):
     message: str = ""
     expiration_time: int  # TikTok sends it as a string of epoch seconds
 
