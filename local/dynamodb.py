@@ -69,6 +69,7 @@ class DynamoDBLocal(Service):
             str(jar),
             *storage,
             "-sharedDb",
+            "-disableTelemetry",  # nothing leaves the machine; it also starts in 1 s instead of 1.7
             "-port",
             str(self.port),
         ]
