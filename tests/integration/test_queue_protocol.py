@@ -65,7 +65,11 @@ def deployed(api_url: str) -> Iterator[Deployed]:
                 EventSourceMapping(queues["jobs"], JOBS, jobs_function, server) as jobs,
                 EventSourceMapping(queues["syncs"], SYNCS, jobs_function, server) as syncs,
             ):
-                yield Deployed(server, events, jobs, syncs, delivered)
+                try:
+                    yield Deployed(server, events, jobs, syncs, delivered)
+                finally:
+                    for mapping in (events, jobs, syncs):  # their long polls wind down together
+                        mapping.stopping()
         finally:
             use_process_ports(previous)
             previous.bind_table()
