@@ -25,7 +25,7 @@ class AppendingQueue:
 
 
 def signed_events(shop: str, count: int) -> list[tuple[dict[str, Any], bytes]]:
-    """HTTP API events of distinct, signed products/create deliveries, with their raw bodies."""
+    """Function URL events of distinct, signed products/create deliveries, with their raw bodies."""
     from local.events import load, shopify_request
 
     sample = load("webhooks/shopify/products-create.json")["body"]

@@ -1,4 +1,4 @@
-"""Shopify webhooks in: HTTPS (API Gateway's HTTP API) and the EventBridge partner bus, one parser,
+"""Shopify webhooks in: HTTPS (the door's function URL) and the EventBridge partner bus, one parser,
 one queue. Whether the shop is known and installed is the processor's to decide, with the batch's
 other reads: the door reads no table."""
 

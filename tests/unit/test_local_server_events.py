@@ -1,5 +1,5 @@
 """The local API Gateway builds the events API Gateway sends: REST (v1) proxy events for the merchant's
-routes, HTTP API payload 2.0 events for the webhook doors."""
+routes, function URL (payload 2.0) events for the webhook doors."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ class Request:
 
 
 def request_of(event: Event) -> Request:
-    """The request in an HTTP API (payload 2.0) or Lambda function URL event."""
+    """The request in a Lambda function URL (payload 2.0) event."""
     headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
     body = event.get("body") or ""
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
