@@ -86,8 +86,7 @@ class Applier:
         self._shops: dict[str, Shop | None] = {}
         self._tiktok_shops: dict[str, str | None] = {}  # TikTok shop id -> Shopify shop
         self._receive_count = 1
-        self._staged: list[VersionedWrite] | None = None  # set while apply_together collects writes
-        self._staged_jobs: list[tuple[QueuedWebhook, Job]] | None = None  # ... and jobs queued once
+        self._staging: _Staging | None = None  # set while apply_together holds writes and jobs back
         self._entities: dict[str, tuple[str | None, str]] = {}  # by delivery id
 
     # --- batch ---------------------------------------------------------------------------------
@@ -163,17 +162,14 @@ class Applier:
             entity = (kind, message.shop, entity_id)
             if kind is None or entity in closed:
                 continue
-            self._staged = []
-            try:
-                outcome = self.apply(message)
-            except Exception:  # noqa: BLE001 - apply() meets it again for this record, and reports it
+            staged = self._apply_staged(message)
+            if staged is None:
                 closed.add(entity)
                 continue
-            finally:
-                staged_now, self._staged = self._staged, None
+            outcome, staging = staged
             chain = chains.setdefault(entity, _Chain())
-            if staged_now:
-                chain.stage(message.delivery_id, staged_now[-1])
+            if staging.writes:
+                chain.stage(message.delivery_id, staging.writes[-1])
             elif chain.write is None:
                 settled[message.delivery_id] = outcome  # duplicate, stale, ...: nothing to write
             else:
@@ -197,22 +193,19 @@ class Applier:
         Their outcomes by delivery id; one whose job did not go, or whose mark was not written, is
         left for apply(), which does it on its own."""
         settled: dict[str, Outcome] = {}
-        staged: dict[str, tuple[QueuedWebhook, Job]] = {}  # by delivery: a second copy goes alone
+        held: dict[str, tuple[QueuedWebhook, Job]] = {}  # by delivery: a second copy goes alone
         for message in messages:
-            self._staged_jobs = []
-            try:
-                outcome = self.apply(message)
-            except Exception:  # noqa: BLE001, S112 - apply() meets it again for this record, and reports it
+            staged = self._apply_staged(message)
+            if staged is None:
                 continue
-            finally:
-                staged_now, self._staged_jobs = self._staged_jobs, None
-            if not staged_now:
+            outcome, staging = staged
+            if not staging.jobs:
                 settled[message.delivery_id] = outcome  # ignored: an unknown or uninstalled shop
-            elif _digest(message) not in staged:
-                staged[_digest(message)] = staged_now[-1]
-        if not staged:
+            elif _digest(message) not in held:
+                held[_digest(message)] = staging.jobs[-1]
+        if not held:
             return settled
-        pending = list(staged.values())
+        pending = list(held.values())
         seen = self._store.deliveries_seen([(m.shop, _delivery(m)) for m, _ in pending])
         settled |= {
             m.delivery_id: Outcome.DUPLICATE for (m, _), was in zip(pending, seen, strict=True) if was
@@ -226,6 +219,17 @@ class Applier:
             logger.warning("a batch's jobs could not be queued together; each goes on its own", exc_info=True)
             return settled
         return settled | {m.delivery_id: Outcome.QUEUED_JOB for m in went}
+
+    def _apply_staged(self, message: QueuedWebhook) -> tuple[Outcome, _Staging] | None:
+        """apply(), with the writes and once-only jobs it makes held back for the batch; None when
+        it failed (apply() meets it again for its record, and reports it)."""
+        self._staging = _Staging()
+        try:
+            return self.apply(message), self._staging
+        except Exception:  # noqa: BLE001 - left for apply() on its record
+            return None
+        finally:
+            self._staging = None
 
     def _entity(self, message: QueuedWebhook) -> tuple[str | None, str]:
         """What a message is about, parsed once for the read ahead and the staging."""
@@ -653,8 +657,8 @@ class Applier:
         return self._read_decide_write(load, _once(message, decide) if record else decide, commit)
 
     def _commit(self, message: QueuedWebhook, write: VersionedWrite) -> CommitOutcome:
-        if self._staged is not None:  # apply_together commits it with the batch's other events
-            self._staged.append(write)
+        if self._staging is not None:  # apply_together commits it with the batch's other events
+            self._staging.writes.append(write)
             self._hold(write.entity)  # the batch's next event of it is decided on this state
             return CommitOutcome.APPLIED
         outcome = self._store.commit(write)
@@ -710,14 +714,22 @@ class Applier:
         a redelivery from a second change in the same second: the delivery is what is remembered.)"""
         # Queue first, then remember the delivery: a crash in between queues the job again, and the
         # job's idempotency key (the delivery id) keeps it from being done twice.
-        if self._staged_jobs is not None:  # apply_together sends it with the batch's other jobs
-            self._staged_jobs.append((message, _job_of(message, kind, params)))
+        if self._staging is not None:  # apply_together sends it with the batch's other jobs
+            self._staging.jobs.append((message, _job_of(message, kind, params)))
             return Outcome.QUEUED_JOB
         if self._store.has_delivery(message.shop, _delivery(message)):
             return Outcome.DUPLICATE
         self._job(message, kind, params)
         self._store.record_delivery(message.shop, _delivery(message))
         return Outcome.QUEUED_JOB
+
+
+@dataclass
+class _Staging:
+    """What one event's apply() holds back for apply_together: its writes, its once-only jobs."""
+
+    writes: list[VersionedWrite] = field(default_factory=list)
+    jobs: list[tuple[QueuedWebhook, Job]] = field(default_factory=list)
 
 
 @dataclass

@@ -41,8 +41,9 @@ def request_of(event: Event) -> Request:
     return Request(headers, raw)
 
 
-def answer(status: int, body: dict[str, Any]) -> Event:
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+def answer(status: int, body: dict[str, Any], **headers: str) -> Event:
+    headers = {"Content-Type": "application/json", **headers}
+    return {"statusCode": status, "headers": headers, "body": json.dumps(body)}
 
 
 def serve(event: Event, accept: Callable[[Request], str]) -> Event:
@@ -52,10 +53,7 @@ def serve(event: Event, accept: Callable[[Request], str]) -> Event:
     method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "POST")
     if method != "POST":
         error = {"code": "method_not_allowed", "message": f"{method}: a webhook is a POST"}
-        return {
-            **answer(405, {"error": error}),
-            "headers": {"Content-Type": "application/json", "Allow": "POST"},
-        }
+        return answer(405, {"error": error}, Allow="POST")
     try:
         outcome = accept(request_of(event))
     except WebhookRejectedError as error:
