@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from benchmarks.common import (
     timed,
 )
 from connector.dal.store import Store
+from connector.values import replace
 from local.aws_calls import counting_dynamodb
 from local.sandboxes.tiktok import RATE_LIMITED
 

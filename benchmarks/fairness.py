@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import replace
 from typing import Any
 
 from benchmarks.bulk import large_plan, sync_catalog
@@ -28,6 +27,7 @@ from benchmarks.common import (
     run_as_script,
 )
 from connector.dal.store import Store
+from connector.values import replace
 from infra.queue_consumers import JOBS, SYNCS
 from tests.helpers import connect_to_sandbox, merchant_call
 

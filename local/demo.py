@@ -3,7 +3,6 @@ sample webhooks name, with encrypted tokens like a real connection, then fed the
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from connector.clients.shopify.models import OfflineToken
@@ -11,6 +10,7 @@ from connector.connections import connect_tiktok
 from connector.domain.entities import InstallState, PackageDimensions, Shop, SyncSettings
 from connector.domain.plans import new_plan
 from connector.shopify_session import token_fields
+from connector.values import replace
 from connector.wiring import Ports
 from local.events import DEMO_SHOP, DEMO_TIKTOK_SHOP_ID, load, replayable
 from local.sales_history import order_history, write_history

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from connector.domain.entities import Order, Sale, SaleLine
 from connector.domain.sales import recount, sale_state, shop_zone
 from connector.domain.status import OrderStatus
 from connector.sales_digest import digest_sales
+from connector.values import replace
 
 CENT = Decimal("0.01")
 

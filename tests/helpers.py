@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -37,6 +37,7 @@ from connector.domain.entities import (
 from connector.domain.shopify_order import ShopifyOrderDraft
 from connector.jobs import Job
 from connector.settings import Settings
+from connector.values import replace
 from connector.webhooks.message import QueuedWebhook, Source
 from connector.webhooks.tiktok import EVENT_TYPES
 from connector.wiring import Ports, process_ports, use_process_ports

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from connector.dal.store import Store
 from connector.domain.entities import Activity, ActivityState, ActivityType, Order, Product
+from connector.values import replace
 from local.events import DEMO_SHOP, load, shopify_request
 from local.queue import InProcessQueue
 from local.sandboxes.shopify import ShopifySandbox

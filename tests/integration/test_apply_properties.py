@@ -4,7 +4,6 @@ counter equals a recount. Runs on DynamoDB Local through the real processor hand
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connector.dal.store import Store
+from connector.values import replace
 from connector.webhooks.message import QueuedWebhook
 from tests.helpers import Harness, connected_shop, product_body, shopify_message, tiktok_message
 

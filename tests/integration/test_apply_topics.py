@@ -9,6 +9,7 @@ import pytest
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Order, TikTokConnection
 from connector.jobs import JobKind
+from connector.values import replace
 from local.events import load
 from tests.helpers import (
     FakeTikTokProducts,
@@ -73,7 +74,7 @@ def test_auto_upload_and_live_product_sync_queue_jobs(store: Store, shop: str) -
 
     held = store.get_product(shop, "5")
     assert held is not None
-    store.commit_product(held.__class__(**{**held.__dict__, "tiktok_product_id": "tt-5"}), {})
+    store.commit_product(replace(held, tiktok_product_id="tt-5"), {})
     run.deliver(shopify_message(shop, "products/update", product_body("5", "Hat v2", 2000)))
     assert run.jobs[-1].kind is JobKind.PRODUCT_SYNC
     assert run.jobs[-1].params == {"shopify_product_id": "5", "shopify_updated_at": 2000}  # waits for it

@@ -16,6 +16,7 @@ from connector.dal import keys
 from connector.dal.rows import CounterShardRow, ProductRow
 from connector.dal.store import Store
 from connector.domain.entities import InstallState, Order, Product
+from connector.values import replace
 from local.aws_calls import counting_dynamodb
 from local.dynamodb import LOCAL_APP_CONFIG
 from local.queue import InProcessQueue, RecordingQueue
@@ -187,7 +188,7 @@ def test_listings_page_newest_first_with_tamper_evident_cursors(
         failed = i % 2 == 0
         product = _product(shop, str(1000 + i), "failed" if failed else "live")
         if failed:
-            product = Product(**{**product.__dict__, "failure_reason": f"Image {i} too small"})
+            product = replace(product, failure_reason=f"Image {i} too small")
         store.commit_product(product, {f"products_{product.status}": 1})
 
     first = merchant.get("/v1/products", params={"status": "failed", "limit": 2}).json()

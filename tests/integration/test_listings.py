@@ -5,12 +5,12 @@ fixed from the API, and listed on the next upload."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from connector.dal.store import Store
+from connector.values import replace
 from connector.wiring import process_ports
 from local.sandboxes.shopify_products import ProductSpec
 from tests.helpers import LocalStack, change_plan, connect_to_sandbox, process_ports_with

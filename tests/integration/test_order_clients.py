@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from connector.clients.tiktok.errors import TikTokApiError
 from connector.clients.tiktok.models import ShopAuth
 from connector.clients.tiktok.shop import ShopClient
 from connector.domain.shopify_order import ShopifyOrderDraft, shopify_order_input
+from connector.values import replace
 from local.sandboxes.shopify import ShopifySandbox
 from local.sandboxes.shopify_schema import QueryCost, admin_schema
 from local.sandboxes.tiktok_contract import SPEC_DIR, Contract

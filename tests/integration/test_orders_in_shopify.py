@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +19,7 @@ from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
 from connector.sales_reconciliation import reconcile_sales
 from connector.schedules import poll_tiktok_orders
+from connector.values import replace
 from connector.wiring import process_ports
 from tests.helpers import LocalStack, change_plan, shop_items
 

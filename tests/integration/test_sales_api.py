@@ -20,6 +20,7 @@ from connector.domain.sales import span_of
 from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
 from connector.sales_reconciliation import reconcile_sales
+from connector.values import replace
 from connector.wiring import process_ports
 from local.aws_calls import counting_dynamodb
 from local.queue import RecordingQueue
@@ -97,14 +98,12 @@ def test_a_period_beside_the_one_before_with_rates_and_top_products(
     cancelled = store.get_order(shop, "o3")
     assert cancelled is not None
     store.commit_order(
-        Order(**{**cancelled.__dict__, "status": OrderStatus.CANCELLED, "tiktok_status": "CANCELLED"}),
+        replace(cancelled, status=OrderStatus.CANCELLED, tiktok_status="CANCELLED"),
         {"orders_awaiting_shipment": -1, "orders_cancelled": 1},
     )
     returned = store.get_order(shop, "o4")
     assert returned is not None
-    store.commit_order(
-        Order(**{**returned.__dict__, "return_status": "RETURN_OR_REFUND_REQUEST_COMPLETE"}), {}
-    )
+    store.commit_order(replace(returned, return_status="RETURN_OR_REFUND_REQUEST_COMPLETE"), {})
 
     # When the merchant asks for the last 7 days
     first = merchant.get("/v1/sales", params={"days": 7}).json()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
@@ -26,6 +26,7 @@ from connector.domain.changes import RETURN_COMPLETE
 from connector.domain.entities import Shop
 from connector.domain.sales import leaderboard, returned_lines, sale_of
 from connector.sales_digest import digest_sales
+from connector.values import replace
 from connector.webhooks.message import QueuedWebhook
 from tests.helpers import Harness, at_once, connected_shop, tiktok_message
 

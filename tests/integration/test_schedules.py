@@ -165,7 +165,7 @@ def test_a_forgotten_audit_webhook_is_caught_by_the_pending_poll(
     store.link_tiktok_product(shop, created.product_id, "77")
     held = store.get_product(shop, "77")
     assert held is not None
-    from dataclasses import replace as _replace
+    from connector.values import replace as _replace
 
     store.commit_product(
         _replace(held, status="pending", tiktok_product_id=created.product_id, status_time=1),
@@ -240,11 +240,11 @@ def test_a_refresh_tiktok_refuses_marks_the_connection_expired_not_failed(
 def test_a_stalled_import_resumes_from_its_page_and_other_stalled_work_fails_with_a_reason(
     store: Store, shop: str
 ) -> None:
-    from dataclasses import replace
     from datetime import UTC, datetime, timedelta
 
     from connector.domain.entities import Activity, ActivityState, ActivityType
     from connector.jobs import JobKind
+    from connector.values import replace
 
     connected_shop(store, shop)
     now = datetime.now(UTC).replace(microsecond=0)  # the schedules run on whole seconds

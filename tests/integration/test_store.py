@@ -24,6 +24,7 @@ from connector.domain.entities import (
     TikTokConnection,
     Variant,
 )
+from connector.values import replace
 
 pytestmark = pytest.mark.integration
 
@@ -91,11 +92,11 @@ def test_product_and_order_round_trip_with_versions(store: Store, shop: str) -> 
     stored = store.get_product(shop, "8001234567890123456")
     assert stored is not None
     assert stored.version == 1
-    assert stored == Product(**{**product.__dict__, "version": 1})
+    assert stored == replace(product, version=1)
 
     order = _order(shop, "576486316948490001")
     assert store.commit_order(order, {"orders_awaiting_shipment": 1}) is CommitOutcome.APPLIED
-    assert store.get_order(shop, "576486316948490001") == Order(**{**order.__dict__, "version": 1})
+    assert store.get_order(shop, "576486316948490001") == replace(order, version=1)
     assert set(store.get_products(shop, ["8001234567890123456", "nope"])) == {"8001234567890123456"}
     assert set(store.get_orders(shop, ["576486316948490001"])) == {"576486316948490001"}
 
@@ -173,7 +174,7 @@ def test_deleted_product_leaves_listings_but_keeps_a_tombstone(store: Store, sho
     store.commit_product(_product(shop, "7", "live"), {"products_live": 1})
     held = store.get_product(shop, "7")
     assert held is not None
-    tombstone = Product(**{**held.__dict__, "deleted": True})
+    tombstone = replace(held, deleted=True)
     assert store.commit_product(tombstone, {"products_live": -1}) is CommitOutcome.APPLIED
     assert store.list_products(shop, "live", limit=10).items == []
     assert store.get_product(shop, "7").deleted  # type: ignore[union-attr]
@@ -221,7 +222,7 @@ def test_plan_round_trip_with_optimistic_lock(store: Store, shop: str) -> None:
     )
     assert store.commit_plan(plan) is CommitOutcome.APPLIED
     stored = store.get_plan(shop)
-    assert stored == Plan(**{**plan.__dict__, "version": 1})
+    assert stored == replace(plan, version=1)
     assert store.commit_plan(plan) is CommitOutcome.CONFLICT
 
 
@@ -245,10 +246,10 @@ def test_erase_shop_leaves_no_item_of_that_shop(store: Store, shop: str) -> None
 def test_the_schedules_find_installed_shops_and_due_plans_through_indexes_not_scans(
     store: Store, shop: str
 ) -> None:
-    from dataclasses import replace
     from datetime import timedelta
 
     from connector.domain.entities import InstallState, Plan, Shop
+    from connector.values import replace
 
     store.save_shop(
         Shop(domain=shop, install_state=InstallState.INSTALLED, installed_at=datetime(2026, 1, 1, tzinfo=UTC))

@@ -10,7 +10,6 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -31,6 +30,7 @@ from connector.clients.tiktok.models import (
 )
 from connector.clients.tiktok.shop import ShopClient
 from connector.clients.tiktok.signing import request_signature
+from connector.values import replace
 from local.sandboxes.contract import Gap, Violation
 from local.sandboxes.tiktok import TikTokSandbox
 from local.sandboxes.tiktok_state import SandboxGrant

@@ -3,7 +3,6 @@ what TikTok's category and region require; what is missing is named before any c
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -33,6 +32,7 @@ from connector.listing.build import (
 )
 from connector.listing.html import tiktok_description
 from connector.listing.regions import Region
+from connector.values import replace
 
 COLOR = CategoryAttribute(
     "100000", "Color", "SALES_PROPERTY", False, False, True, (AttributeValue("1001", "Black"),)
@@ -77,7 +77,7 @@ def jacket(**changes: object) -> Product:
         product_type="Jacket",
         vendor="Sandbox Supply Co.",
     )
-    return Product(**{**product.__dict__, **changes})  # type: ignore[arg-type]
+    return replace(product, **changes)
 
 
 def inputs(**changes: object) -> ListingInputs:
@@ -85,7 +85,7 @@ def inputs(**changes: object) -> ListingInputs:
     base = ListingInputs(
         Region("US"), "7001", JACKETS, image_uris=IMAGES, attribute_image_uris=SWATCHES, stock=stock
     )
-    return ListingInputs(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+    return replace(base, **changes)
 
 
 def test_a_multi_variant_product_lists_with_sales_attributes_images_package_and_region() -> None:
@@ -121,7 +121,7 @@ def test_stock_goes_to_each_warehouse_its_shopify_locations_are_mapped_to() -> N
 
 
 def test_the_region_decides_the_currency_and_the_category_tree() -> None:
-    uk = Shop(**{**SHOP.__dict__, "tiktok_region": "GB"})  # type: ignore[arg-type]
+    uk = replace(SHOP, tiktok_region="GB")
     body = build_listing(jacket(), uk, inputs(region=Region("GB")), "key").to_body()
     assert {sku["price"]["currency"] for sku in body["skus"]} == {"GBP"}
     assert Region("GB").category_version == "v1" and Region("US").category_version == "v2"
@@ -144,7 +144,7 @@ def test_missing_attributes_and_package_are_named_before_anything_is_sent() -> N
             for v in jacket().variants
         ),
     )
-    no_size = Shop(**{**SHOP.__dict__, "settings": SyncSettings()})  # type: ignore[arg-type]
+    no_size = replace(SHOP, settings=SyncSettings())
     with pytest.raises(ListingIncompleteError) as refused:
         build_listing(no_material, no_size, inputs(), "key")
     assert refused.value.missing == (
@@ -156,9 +156,7 @@ def test_missing_attributes_and_package_are_named_before_anything_is_sent() -> N
         attributes=(AttributeChoice("101610", value_id="1024358"),),
         package_dimensions=PackageDimensions(10, 10, 5),
     )
-    body = build_listing(
-        no_material.__class__(**{**no_material.__dict__, "listing": chosen}), no_size, inputs(), "k"
-    )
+    body = build_listing(replace(no_material, listing=chosen), no_size, inputs(), "k")
     assert body.to_body()["product_attributes"] == [{"id": "101610", "values": [{"id": "1024358"}]}]
 
 

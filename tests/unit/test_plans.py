@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -16,6 +15,7 @@ from connector.domain.plans import (
     period_followed,
     subscription_changed,
 )
+from connector.values import replace
 
 SHOP = "a.myshopify.com"
 T0 = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)

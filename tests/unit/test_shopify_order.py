@@ -3,7 +3,6 @@ platform's discount, shipping, taxes and the SALE transaction add up to what the
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from connector.domain.shopify_order import (
     e164,
     shopify_order_input,
 )
+from connector.values import replace
 
 CREATED = 1_760_000_000  # 2025-10-09T08:53:20Z
 PAID = CREATED + 60

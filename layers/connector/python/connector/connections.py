@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from connector.clients.tiktok.errors import TikTokError
@@ -10,6 +9,7 @@ from connector.domain.entities import InstallState, Shop, TikTokConnection
 from connector.listing.warehouses import sales_warehouses
 from connector.observability import logger
 from connector.tiktok_webhook_subscriptions import register as register_webhooks
+from connector.values import replace
 from connector.wiring import Ports
 
 

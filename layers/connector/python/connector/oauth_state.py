@@ -18,11 +18,11 @@ import hmac
 import json
 import secrets
 import time
-from dataclasses import dataclass
 
 from connector.dal.store import Store
 from connector.errors import AnsweredError
 from connector.session_tokens import Caller
+from connector.values import Value
 
 LIFETIME_SECONDS = 600
 
@@ -39,14 +39,12 @@ class StateOfAnotherSessionError(AnsweredError):
     status, code = 403, "forbidden"
 
 
-@dataclass(frozen=True)
-class IssuedState:
+class IssuedState(Value, frozen=True):
     value: str
     expires_at: int
 
 
-@dataclass(frozen=True)
-class StateClaims:
+class StateClaims(Value, frozen=True):
     shop: str
     nonce: str
     expires_at: int

@@ -8,9 +8,10 @@ Gateway style parameters (``/v1/products/{product_id}/activate``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+
+from connector.values import Value
 
 
 class Gateway(StrEnum):
@@ -22,8 +23,7 @@ class Gateway(StrEnum):
     FUNCTION_URL = "function_url"
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(Value, frozen=True, dict=True):  # dict: room for the cached pattern
     method: str
     path: str
     function: str  # folder name under functions/

@@ -15,7 +15,6 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from connector.domain.status import ProductStatus
 from connector.listing.warehouses import sales_warehouses
 from connector.observability import Metric, count, logger
 from connector.sales_reconciliation import reconcile_sales
+from connector.values import Value
 from connector.wiring import Ports
 
 if TYPE_CHECKING:
@@ -312,8 +312,7 @@ def _whole(run: Callable[[Ports, Shop, int], int]) -> ShopStep:
     return step
 
 
-@dataclass(frozen=True)
-class ScheduledTask:
+class ScheduledTask(Value, frozen=True):
     name: str  # what the scheduler function receives as {"task": name}
     minutes: int  # how often
     metric: Metric  # counts what a run did

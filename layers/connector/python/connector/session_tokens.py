@@ -7,13 +7,13 @@ with the app's client secret; ``aud`` is the client id; ``dest`` is ``https://{s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import jwt
 
 from connector.errors import AnsweredError
 from connector.shop_domains import SHOP_DOMAIN
+from connector.values import Value
 
 LEEWAY_SECONDS = 10
 REQUIRED_CLAIMS = ["exp", "nbf", "iss", "dest", "aud"]
@@ -25,8 +25,7 @@ class InvalidSessionTokenError(AnsweredError):
     status, code = 401, "unauthenticated"
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(Value, frozen=True):
     shop: str  # the myshopify.com domain from ``dest``: the only source of the shop
     user: str | None  # ``sub``: the staff member, when Shopify names one
 

@@ -6,9 +6,11 @@ Secrets are not settings: connector.secrets reads them (env locally, Secrets Man
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
+
+import msgspec
+
+from connector.values import Value
 
 # Environment variable -> Settings field. Unset variables keep the field's default.
 _ENVIRONMENT = {
@@ -38,11 +40,10 @@ _ENVIRONMENT = {
 }
 
 
-# A stdlib dataclass, not a pydantic model: the webhook doors build their ports from these settings,
+# A msgspec value, not a pydantic model: the webhook doors build their ports from these settings,
 # and their cold start has no room for pydantic (benchmarks/cold_start.py); the few checks a
 # setting needs are the ones from_environ makes.
-@dataclass(frozen=True, kw_only=True)
-class Settings:
+class Settings(Value, frozen=True, kw_only=True):
     """Every non-secret environment variable the shipped code reads, with its default."""
 
     table_name: str = "tiktok-connector"
@@ -107,7 +108,7 @@ class Settings:
         }
         if "aws_region" not in values and env.get("AWS_DEFAULT_REGION"):
             values["aws_region"] = env["AWS_DEFAULT_REGION"]
-        wrong = [field.name for field in dataclasses.fields(cls) if not _take(field, values)]
+        wrong = [field.name for field in msgspec.structs.fields(cls) if not _take(field, values)]
         if wrong:
             variables = {field: name for name, field in _ENVIRONMENT.items()}
             raise MissingSettingError(
@@ -133,18 +134,18 @@ _RANGES = {"counter_shards": (1, 100)}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-def _take(field: dataclasses.Field[object], values: dict[str, object]) -> bool:
+def _take(field: msgspec.structs.FieldInfo, values: dict[str, object]) -> bool:
     """Convert ``values[field]`` from its text to the field's type in place; False when it is
     required and missing, or not of its type."""
     if field.name not in values:
-        return field.default is not dataclasses.MISSING
+        return not field.required
     text = str(values[field.name]).strip()
-    if field.type == "int":
+    if field.type is int:
         low, high = _RANGES.get(field.name, (0, 2**31))
         if not text.isdigit() or not low <= int(text) <= high:
             return False
         values[field.name] = int(text)
-    elif field.type == "bool":
+    elif field.type is bool:
         if text.lower() not in _TRUE | _FALSE:
             return False
         values[field.name] = text.lower() in _TRUE

@@ -13,13 +13,13 @@ again for the new token. The pair is written in one update, and only over the to
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from connector.clients.shopify.errors import ShopifyRefreshRefusedError, ShopifyUnavailableError
 from connector.domain.entities import Shop
 from connector.observability import logger
+from connector.values import replace
 from connector.wiring import Ports, ShopGoneError
 
 if TYPE_CHECKING:  # an annotation only: every dashboard request loads this module

@@ -6,15 +6,14 @@ names, so the key schema, the indexes and the TTL attribute are written exactly 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from connector.values import Value
 
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 TTL_ATTRIBUTE = "expires_at"
 
 
-@dataclass(frozen=True)
-class IndexSpec:
+class IndexSpec(Value, frozen=True):
     name: str
     partition_key: str
     sort_key: str

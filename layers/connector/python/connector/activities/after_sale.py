@@ -6,7 +6,6 @@ exactly once, however often TikTok's webhooks and polls report it."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from functools import partial
 
 from connector.activities.automatic import tallied
@@ -18,6 +17,7 @@ from connector.domain.entities import ActivityType, Order, Shop
 from connector.domain.sales import returned_lines
 from connector.domain.status import OrderStatus
 from connector.jobs import Job
+from connector.values import replace
 from connector.wiring import Ports
 
 CANCELLED_ON_TIKTOK = "CANCELLED"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -14,6 +13,7 @@ from connector.domain.changes import CatalogFacts, Change
 from connector.domain.entities import Product, ProductImage, Shop, Variant
 from connector.jobs import Job, JobKind
 from connector.observability import logger
+from connector.values import Value
 from connector.wiring import Ports
 
 if TYPE_CHECKING:  # the client (requests, its models) is built by the jobs that call Shopify
@@ -171,8 +171,7 @@ def _bulk_to_read(ports: Ports, admin: ShopifyShopClient, shop: Shop, activity_i
     return None if source == PAGED_IMPORT else BulkCursor(source, 0)
 
 
-@dataclass(frozen=True)
-class BulkCursor:
+class BulkCursor(Value, frozen=True):
     """Where a bulk import stands: its operation, and the byte offset of the next product's line
     in the result file (the job cursor and the activity's resume cursor, as ``bulk:<id>:<offset>``)."""
 

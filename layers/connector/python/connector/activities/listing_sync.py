@@ -4,7 +4,6 @@ and the listing's removal (and its plan slot back) after products/delete."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -26,11 +25,11 @@ from connector.domain.status import Verdict
 from connector.jobs import Job
 from connector.listing.build import ListingIncompleteError, seller_sku
 from connector.listing.maker import ListingMaker
+from connector.values import Value, replace
 from connector.wiring import Ports
 
 
-@dataclass(frozen=True)
-class ListingUpdate:
+class ListingUpdate(Value, frozen=True):
     """What to send so TikTok shows what Shopify has: a partial edit and/or new SKU prices."""
 
     edit: ProductEdit | None = None

@@ -4,7 +4,6 @@ monthly order quota (orders beyond it are kept and shown as held)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from connector.activities.automatic import tallied
@@ -20,6 +19,7 @@ from connector.domain.shopify_order import shopify_order_input
 from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
 from connector.tiktok_session import MissingTikTokAuthorizationError
+from connector.values import replace
 from connector.wiring import Ports
 
 MAX_ATTEMPTS = 8

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from enum import StrEnum
 from functools import partial
 
@@ -20,6 +19,7 @@ from connector.domain.status import ProductStatus, Verdict
 from connector.jobs import Job, JobKind
 from connector.listing.build import MAX_QUANTITY, ListingIncompleteError, seller_sku
 from connector.listing.maker import ListingMaker
+from connector.values import replace
 from connector.wiring import Ports
 
 UPLOAD_CHUNK = 20

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -49,6 +48,7 @@ from connector.domain.sales import (
     recount,
     span_of,
 )
+from connector.values import Value, field
 
 DayFigures = dict[str, dict[str, Decimal]]  # day -> stored name -> amount
 FOLDED, VERSION, MOVES = "days", "version", "moves"  # a span item's folded days and its counts
@@ -99,8 +99,7 @@ def add_day_moves(transaction: TransactWrite, shop: str, moves: DayMoves) -> Non
         transaction.update(row, actions=_counted(actions, is_span))
 
 
-@dataclass(frozen=True)
-class SalesSpan:
+class SalesSpan(Value, frozen=True):
     """One span item as read: its folded days and the numbers moved since the last fold."""
 
     span: str
@@ -118,8 +117,7 @@ class SalesSpan:
         return days
 
 
-@dataclass(frozen=True)
-class HeldSales:
+class HeldSales(Value, frozen=True):
     figures: DayFigures
     unfolded: bool  # some moves are not folded yet: the top products may be older than them
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -68,10 +67,10 @@ from connector.domain.entities import (
 )
 from connector.domain.sales import DayMoves, add_moves, sales_move
 from connector.domain.status import ALL_COUNTERS
+from connector.values import Value, replace
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(Value, frozen=True):
     """One webhook delivery, recorded with the change it caused so that a redelivery is a no-op."""
 
     source: str  # "shopify" or "tiktok"
@@ -79,8 +78,7 @@ class Delivery:
     expires_at: int  # epoch seconds; past every retry window of the sender
 
 
-@dataclass(frozen=True)
-class Items:
+class Items(Value, frozen=True):
     """What one read of many items found, by shop domain and by (shop, id)."""
 
     shops: dict[str, Shop]
@@ -88,8 +86,7 @@ class Items:
     orders: dict[tuple[str, str], Order]
 
 
-@dataclass(frozen=True)
-class VersionedWrite:
+class VersionedWrite(Value, frozen=True):
     """An item's next version (recording the delivery that caused it, domain/deliveries.py) and
     its counter moves."""
 

@@ -7,7 +7,6 @@ import functools
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, ParamSpec, TypeVar
 
@@ -16,6 +15,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, Updat
 
 from connector.dal import keys
 from connector.dal.rows import ByKindIndex, ByStatusIndex, ListedRow, TableRow
+from connector.values import Value
 
 T = TypeVar("T")
 R = TypeVar("R", bound=TableRow)
@@ -30,8 +30,7 @@ CONFLICT_RETRIES = 10
 CONDITION_FAILED = "ConditionalCheckFailed"
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(Value, Generic[T], frozen=True):
     items: list[T]
     next_key: PageKey | None  # None on the last page
 

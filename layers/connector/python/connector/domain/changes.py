@@ -4,7 +4,6 @@ state (or none) and the counter moves, built on the status rules of connector.do
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
 from connector.domain.entities import Order, Product, ProductImage, Variant
@@ -20,12 +19,12 @@ from connector.domain.status import (
     product_removal,
     product_status_from_tiktok,
 )
+from connector.values import Value, field, replace
 
 E = TypeVar("E", Product, Order)
 
 
-@dataclass(frozen=True)
-class Change(Generic[E]):
+class Change(Value, Generic[E], frozen=True):
     """What to write: ``entity`` (None when nothing applies) and the counters it moves."""
 
     verdict: Verdict
@@ -46,8 +45,7 @@ def _apply(decision: Decision, entity: E) -> Change[E]:
 # --- products ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CatalogFacts:
+class CatalogFacts(Value, frozen=True):
     """A product as Shopify describes it at ``updated_at`` (epoch seconds)."""
 
     shop: str
@@ -123,8 +121,7 @@ TIKTOK_DELETED = "DELETED"
 LIVE_ON_TIKTOK = "ACTIVATE"  # the one TikTok status that sells (and takes stock updates)
 
 
-@dataclass(frozen=True)
-class ListedStatus:
+class ListedStatus(Value, frozen=True):
     """A product's status as TikTok answers it now."""
 
     status: str | None  # None: TikTok knows no such product (frozen, or not ours)

@@ -10,10 +10,10 @@ second write (doubled inside a transaction) for every webhook.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from typing import TypeVar
 
 from connector.domain.entities import Order, Product
+from connector.values import replace
 
 RECENT_DELIVERIES = 4
 E = TypeVar("E", Product, Order)

@@ -7,13 +7,13 @@ converts rows to these objects and back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Literal, get_args
 
 from connector.domain.status import ALL_COUNTERS, ORDER_COUNTERS, PRODUCT_COUNTERS
+from connector.values import Value, field
 
 
 class InstallState(StrEnum):
@@ -86,8 +86,7 @@ class BufferKind(StrEnum):
     PERCENT = "percent"
 
 
-@dataclass(frozen=True)
-class PackageDimensions:
+class PackageDimensions(Value, frozen=True):
     """A package's outer size in whole centimetres (TikTok takes positive whole numbers, and the
     metric system goes with the kilograms we send the weight in)."""
 
@@ -96,8 +95,7 @@ class PackageDimensions:
     height_cm: int
 
 
-@dataclass(frozen=True)
-class SyncSettings:
+class SyncSettings(Value, frozen=True):
     """What the merchant chose to send to TikTok and how prices and stock are adjusted."""
 
     auto_upload: bool = False
@@ -123,8 +121,7 @@ class SyncSettings:
         return next((mapped[n.casefold()] for n in names if n and n.casefold() in mapped), None)
 
 
-@dataclass(frozen=True)
-class Warehouse:
+class Warehouse(Value, frozen=True):
     """One of the shop's TikTok warehouses, as Get Warehouse List last said."""
 
     warehouse_id: str
@@ -132,8 +129,7 @@ class Warehouse:
     is_default: bool = False
 
 
-@dataclass(frozen=True)
-class Shop:
+class Shop(Value, frozen=True):
     domain: str  # the myshopify.com domain: every key of the shop's data starts from it
     install_state: InstallState = InstallState.INSTALLED
     tiktok_shop_id: str | None = None
@@ -181,8 +177,7 @@ class Shop:
         return ordered[0].warehouse_id if ordered else None
 
 
-@dataclass(frozen=True)
-class Variant:
+class Variant(Value, frozen=True):
     variant_id: str
     sku: str = ""
     price: Decimal = Decimal("0")
@@ -194,14 +189,12 @@ class Variant:
     compare_at_price: Decimal | None = None  # Shopify's compare-at price: TikTok's list price
 
 
-@dataclass(frozen=True)
-class ProductImage:
+class ProductImage(Value, frozen=True):
     image_id: str  # Shopify's image id: what an uploaded image is remembered by
     url: str
 
 
-@dataclass(frozen=True)
-class ImageUpload:
+class ImageUpload(Value, frozen=True):
     """A Shopify image uploaded to TikTok: remembered so that it is never uploaded twice."""
 
     image_id: str
@@ -211,8 +204,7 @@ class ImageUpload:
     tiktok_uri: str
 
 
-@dataclass(frozen=True)
-class AttributeChoice:
+class AttributeChoice(Value, frozen=True):
     """A merchant's value of one TikTok product attribute: a listed value's id or their own text."""
 
     attribute_id: str
@@ -220,8 +212,7 @@ class AttributeChoice:
     value_name: str = ""
 
 
-@dataclass(frozen=True)
-class ListingChoices:
+class ListingChoices(Value, frozen=True):
     """What the merchant decided for a product's TikTok listing; Shopify's updates keep it."""
 
     category_id: str | None = None
@@ -234,8 +225,7 @@ class ListingChoices:
 RecentDeliveries = tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Product:
+class Product(Value, frozen=True):
     shop: str
     shopify_product_id: str
     title: str
@@ -287,8 +277,7 @@ class Product:
         return dict(self.tiktok_skus).get(variant_id)
 
 
-@dataclass(frozen=True)
-class SaleLine:
+class SaleLine(Value, frozen=True):
     """What one product sold in an order: units and their price after discounts."""
 
     product: str  # the Shopify product id, or "tt:" + TikTok's when no product of ours sells it
@@ -296,8 +285,7 @@ class SaleLine:
     net: Decimal
 
 
-@dataclass(frozen=True)
-class Sale:
+class Sale(Value, frozen=True):
     """An order's amounts from TikTok's detail (decimal, the order's currency), and its day."""
 
     day: str  # ISO date of the payment in the shop's time zone
@@ -316,8 +304,7 @@ class Sale:
         return self.gross - self.seller_discount - self.platform_discount
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(Value, frozen=True):
     shop: str
     tiktok_order_id: str
     status: str  # an OrderStatus value
@@ -355,8 +342,7 @@ class Order:
         return self.listed_at or self.created_at or self.update_time
 
 
-@dataclass(frozen=True)
-class Activity:
+class Activity(Value, frozen=True):
     shop: str
     activity_id: str  # time-ordered: newer activities sort later
     type: ActivityType
@@ -378,8 +364,7 @@ class Activity:
         return 100 if self.total == 0 else min(100, self.processed * 100 // self.total)
 
 
-@dataclass(frozen=True)
-class SubscriptionState:
+class SubscriptionState(Value, frozen=True):
     """What Shopify last said of one app subscription (an app_subscriptions/update, or our own
     appSubscriptionCreate's answer): its status as of ``updated_at``."""
 
@@ -390,8 +375,7 @@ class SubscriptionState:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Value, frozen=True):
     shop: str
     name: str
     billing_at: datetime  # the cycle ends (quotas roll over) at this instant
@@ -411,8 +395,7 @@ class Plan:
         return self.billing_at.astimezone(UTC).date()
 
 
-@dataclass(frozen=True)
-class StatusCounts:
+class StatusCounts(Value, frozen=True):
     """Per-status totals of one shop, summed over its counter shards."""
 
     values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ALL_COUNTERS, 0))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -11,12 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from connector.domain.entities import Plan, StatusCounts, SubscriptionState
+from connector.values import Value, replace
 
 CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "config" / "plans.json"
 
 
-@dataclass(frozen=True)
-class PlanOffer:
+class PlanOffer(Value, frozen=True):
     id: str
     name: str
     amount: Decimal
@@ -24,8 +23,7 @@ class PlanOffer:
     orders_limit: int
 
 
-@dataclass(frozen=True)
-class Catalogue:
+class Catalogue(Value, frozen=True):
     currency: str
     cycle_days: int
     default_plan: str
@@ -65,8 +63,7 @@ def new_plan(shop: str, now: datetime) -> Plan:
     return Plan(shop, catalogue().default_plan, billing_at=now + cycle(), cycle_started_at=now)
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(Value, frozen=True):
     products_used: int
     products_remaining: int
     orders_used: int

@@ -11,7 +11,6 @@ The top products of each period (a Leaderboard) are computed from the products' 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import IntEnum, StrEnum
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from connector.domain.changes import RETURN_COMPLETE
 from connector.domain.entities import Order, Sale, SaleLine
 from connector.domain.status import OrderStatus
+from connector.values import Value, replace
 
 if TYPE_CHECKING:  # the store keeps sales moves; only the jobs that read TikTok's orders need these
     from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder, TikTokReturn
@@ -257,8 +257,7 @@ def local_day(epoch_seconds: int, iana_timezone: str | None) -> str:
     return datetime.fromtimestamp(epoch_seconds, shop_zone(iana_timezone)).date().isoformat()
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(Value, frozen=True):
     first: date
     last: date
 
@@ -300,8 +299,7 @@ def _ratio(part: Decimal, whole: Decimal) -> Decimal:
     return (part / whole if whole else ZERO).quantize(Decimal("0.0001"))
 
 
-@dataclass(frozen=True)
-class ProductSales:
+class ProductSales(Value, frozen=True):
     product: str
     units: Decimal
     net_sales: Decimal
@@ -328,8 +326,7 @@ def top(products: Sequence[ProductSales], by: str, count: int) -> list[ProductSa
     return [p for p in ranked if getattr(p, by) > 0][:count]
 
 
-@dataclass(frozen=True)
-class Leaderboard:
+class Leaderboard(Value, frozen=True):
     """The top products of the last 7, 30 and 90 days up to ``today``, exact as of ``computed_at``:
     a bounded list per period and measure, so a read costs the same whatever the catalogue."""
 

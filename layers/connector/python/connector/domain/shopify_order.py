@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from connector.clients.shopify.ids import to_gid
+from connector.values import Private
 
 if TYPE_CHECKING:  # named in annotations only: importing this module does not build the models
     from connector.clients.tiktok.models import (
@@ -113,8 +113,7 @@ class OrderWithoutLinesError(OrderDraftError):
         self.order_id = order_id
 
 
-@dataclass(frozen=True)
-class ShopifyOrderDraft:
+class ShopifyOrderDraft(Private, frozen=True):
     """``orderCreate``'s ``order`` (OrderCreateOrderInput) and ``options`` (OrderCreateOptionsInput).
 
     ``order`` holds the buyer's address and email, so it stays out of repr. ``total`` is TikTok's
@@ -122,7 +121,9 @@ class ShopifyOrderDraft:
     ``order`` (lines - discount + shipping lines + taxes unless included): they differ only when
     TikTok's own figures do not add up, which ``balanced`` tells."""
 
-    order: dict[str, Any] = field(repr=False)
+    hidden = frozenset({"order"})
+
+    order: dict[str, Any]
     options: dict[str, Any]
     unmapped: tuple[str, ...]
     source_identifier: str

@@ -9,8 +9,9 @@ Everything here is pure: a decision says whether an update applies and which cou
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+from connector.values import Value, field
 
 
 class ProductStatus(StrEnum):
@@ -144,8 +145,7 @@ class Verdict(StrEnum):
     BACKWARD = "backward"  # newer, but earlier in the lifecycle
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Value, frozen=True):
     verdict: Verdict
     counter_deltas: Mapping[str, int] = field(default_factory=dict)
 
@@ -154,8 +154,7 @@ class Decision:
         return self.verdict is Verdict.APPLY
 
 
-@dataclass(frozen=True)
-class StatusAt:
+class StatusAt(Value, frozen=True):
     """A status as the source reported it, with the source's own update time (epoch seconds)."""
 
     status: str

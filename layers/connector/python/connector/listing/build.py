@@ -14,7 +14,6 @@ measurement system as the weight; the product attributes Get Attributes marks re
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
 
 from connector.clients.tiktok.models import (
@@ -32,6 +31,7 @@ from connector.domain.entities import Product, Shop, SyncSettings, Variant
 from connector.domain.pricing import tiktok_price, tiktok_quantity
 from connector.listing.html import tiktok_description
 from connector.listing.regions import Region
+from connector.values import Value
 
 MAX_IMAGES = 9
 MAX_SALES_ATTRIBUTES = 3
@@ -46,8 +46,7 @@ GRAMS_PER_KILOGRAM = Decimal(1000)
 GRAM_PRECISION = Decimal("0.001")  # KILOGRAM takes up to 3 decimal places
 
 
-@dataclass(frozen=True)
-class CategoryFacts:
+class CategoryFacts(Value, frozen=True):
     """What TikTok says of one leaf category in the shop's region."""
 
     category_id: str
@@ -56,8 +55,7 @@ class CategoryFacts:
     rules: CategoryRules
 
 
-@dataclass(frozen=True)
-class ListingInputs:
+class ListingInputs(Value, frozen=True):
     """The TikTok side of a listing, read before it is built."""
 
     region: Region

@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from connector.clients.images import ImageFetchError, ImageTooLargeError
 from connector.clients.tiktok.errors import TikTokApiError
 from connector.domain.entities import ImageUpload, ProductImage
+from connector.values import Value
 
 if TYPE_CHECKING:  # the clients load requests: imported where they are built
     from connector.clients.tiktok.shop import ShopClient
@@ -39,8 +39,7 @@ class ImageProblemError(Exception):
     """An image TikTok would not take, or that could not be read: the reason, for the merchant."""
 
 
-@dataclass(frozen=True)
-class ImageFacts:
+class ImageFacts(Value, frozen=True):
     format: str
     width: int
     height: int

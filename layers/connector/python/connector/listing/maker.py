@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from connector.clients.tiktok.errors import TikTokApiError
@@ -25,6 +24,7 @@ from connector.listing.build import (
 from connector.listing.images import ATTRIBUTE_IMAGE, MAIN_IMAGE, ImageProblemError, ImageUploader
 from connector.listing.regions import Region
 from connector.listing.warehouses import sales_warehouses
+from connector.values import replace
 from connector.wiring import Ports
 
 if TYPE_CHECKING:  # the clients load requests: imported where they are built

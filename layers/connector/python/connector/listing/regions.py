@@ -4,8 +4,9 @@ category tree version, the title length, and whether package dimensions may be l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+from connector.values import Value
 
 # skus.price.currency, "Possible values based on the region". Region codes as Get Authorized
 # Shops returns them; the reference writes the United Kingdom both GB and UK.
@@ -57,8 +58,7 @@ class UnknownRegionError(ValueError):
     """A region the reference gives no currency for: nothing can be priced for it."""
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(Value, frozen=True):
     code: str
 
     @property

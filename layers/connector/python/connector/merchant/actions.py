@@ -7,7 +7,6 @@ import hashlib
 import json
 import secrets
 import time
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -35,6 +34,7 @@ from connector.merchant.errors import (
     UnprocessableError,
 )
 from connector.observability import logger
+from connector.values import replace
 from connector.wiring import Ports, ShopGoneError
 
 # A save of the same settings change this soon after the first is that save again, not a change of

@@ -4,8 +4,6 @@ what TikTok lists (Get Categories, Get Attributes) before they are kept."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from connector.activities.catalog import change_product
 from connector.api import schemas
 from connector.clients.tiktok.errors import TikTokApiError
@@ -24,6 +22,7 @@ from connector.listing.build import (
 )
 from connector.listing.maker import ListingMaker
 from connector.merchant.errors import NotFoundError, UnprocessableError
+from connector.values import replace
 from connector.wiring import Ports
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from connector.clients.shopify.errors import ShopifyAuthError, ShopifyUnavailableError
@@ -10,6 +9,7 @@ from connector.domain.entities import InstallState, Shop
 from connector.merchant.billing import plan_from_shopify
 from connector.merchant.errors import ForbiddenError
 from connector.shopify_session import needs_exchange, token_fields
+from connector.values import replace
 from connector.wiring import Ports
 
 

@@ -11,8 +11,9 @@ seller authorized: one or several).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from urllib.parse import urlencode
+
+from msgspec.structs import asdict
 
 from connector import oauth_state
 from connector.activities.parking import resume_parked

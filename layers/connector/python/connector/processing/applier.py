@@ -12,11 +12,12 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
+
+import msgspec
 
 from connector.dal.store import CommitOutcome, Delivery, VersionedWrite
 from connector.dal.table import MAX_TRANSACTION_ITEMS
@@ -37,6 +38,7 @@ from connector.domain.status import ProductStatus
 from connector.jobs import Job, JobKind
 from connector.metric_names import Metric
 from connector.observability import count, logger
+from connector.values import Value, field, replace
 from connector.webhooks import shopify as shopify_payloads
 from connector.webhooks import tiktok as tiktok_payloads
 from connector.webhooks.envelope import Acceptance
@@ -724,16 +726,14 @@ class Applier:
         return Outcome.QUEUED_JOB
 
 
-@dataclass
-class _Staging:
+class _Staging(msgspec.Struct):
     """What one event's apply() holds back for apply_together: its writes, its once-only jobs."""
 
     writes: list[VersionedWrite] = field(default_factory=list)
     jobs: list[tuple[QueuedWebhook, Job]] = field(default_factory=list)
 
 
-@dataclass
-class _Chain:
+class _Chain(msgspec.Struct):
     """The staged events of one product or order: one write, as the last leaves it."""
 
     write: VersionedWrite | None = None
@@ -837,8 +837,7 @@ def _entity_of(message: QueuedWebhook) -> tuple[str | None, str]:
     return None, ""
 
 
-@dataclass(frozen=True)
-class Topic:
+class Topic(Value, frozen=True):
     """How the applier takes one webhook topic."""
 
     apply: Callable[[Applier, QueuedWebhook], Outcome]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from connector.shop_domains import SHOP_DOMAIN
+from connector.values import Value
 from connector.webhooks.envelope import Source, body_digest, parse_json_object, queued_message
 from connector.webhooks.errors import MalformedWebhookError, SignatureError
 from connector.webhooks.projection import Kind, Problems, Shape, defaulted, optional, project, required
@@ -119,8 +119,7 @@ SIGNED_SHOP_TOPICS = PRIVACY_TOPICS | {"app/uninstalled"}
 SAME_EFFECT = {"orders/fulfilled": "fulfillment", "fulfillments/create": "fulfillment"}
 
 
-@dataclass(frozen=True)
-class ShopifyDelivery:
+class ShopifyDelivery(Value, frozen=True):
     topic: str
     shop: str
     delivery_id: str

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from connector.values import Value
 
 
 class ShopifyError(Exception):
@@ -39,8 +40,7 @@ class ShopifyGraphQLError(ShopifyError):
         super().__init__("; ".join(str(e.get("message", "")) for e in errors) or "GraphQL error")
 
 
-@dataclass(frozen=True, slots=True)
-class UserError:
+class UserError(Value, frozen=True):
     message: str
     field: tuple[str, ...] = ()
     code: str | None = None

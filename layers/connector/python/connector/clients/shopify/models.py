@@ -1,36 +1,34 @@
-"""The values the Shopify client takes and returns: frozen dataclasses, no I/O."""
+"""The values the Shopify client takes and returns: frozen values (connector.values), no I/O."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from connector.values import Private, Value
 
-@dataclass(frozen=True, slots=True)
-class OfflineToken:
-    access_token: str = field(repr=False)
+
+class OfflineToken(Private, frozen=True):
+    hidden = frozenset({"access_token", "refresh_token"})
+    access_token: str
     scope: tuple[str, ...] = ()
     expires_in: int | None = None  # set for expiring offline tokens only
-    refresh_token: str | None = field(default=None, repr=False)
+    refresh_token: str | None = None
     refresh_token_expires_in: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ShopifyImage:
+class ShopifyImage(Value, frozen=True):
     id: str
     url: str
     alt_text: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ShopifyOption:
+class ShopifyOption(Value, frozen=True):
     name: str  # "Size", or Shopify's "Title" on a product with one variant
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ShopifyVariant:
+class ShopifyVariant(Value, frozen=True):
     id: str
     sku: str | None
     price: Decimal
@@ -43,8 +41,7 @@ class ShopifyVariant:
     compare_at_price: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ShopifyProduct:
+class ShopifyProduct(Value, frozen=True):
     id: str
     title: str
     handle: str
@@ -61,16 +58,14 @@ class ShopifyProduct:
     options: tuple[ShopifyOption, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ShopifyLocation:
+class ShopifyLocation(Value, frozen=True):
     id: str  # numeric
     name: str
     active: bool
     fulfills_online_orders: bool
 
 
-@dataclass(frozen=True, slots=True)
-class BulkOperation:
+class BulkOperation(Value, frozen=True):
     id: str  # gid://shopify/BulkOperation/<n>
     status: str  # CREATED | RUNNING | COMPLETED | FAILED | CANCELING | CANCELED | EXPIRED
     error_code: str | None = None
@@ -82,8 +77,7 @@ class BulkOperation:
         return self.status in ("CREATED", "RUNNING", "CANCELING")
 
 
-@dataclass(frozen=True, slots=True)
-class ShopifyOrderLineItem:
+class ShopifyOrderLineItem(Value, frozen=True):
     """One line item of a Shopify order (objects/LineItem)."""
 
     id: str  # numeric
@@ -95,8 +89,7 @@ class ShopifyOrderLineItem:
     unfulfilled_quantity: int
 
 
-@dataclass(frozen=True, slots=True)
-class AppSubscription:
+class AppSubscription(Value, frozen=True):
     id: str
     status: str
     confirmation_url: str
@@ -105,16 +98,14 @@ class AppSubscription:
     created_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ShopFacts:
+class ShopFacts(Value, frozen=True):
     """Shopify's shop.ianaTimezone ("America/New_York") and shop.currencyCode ("USD")."""
 
     iana_timezone: str
     currency: str
 
 
-@dataclass(frozen=True, slots=True)
-class ActiveSubscription:
+class ActiveSubscription(Value, frozen=True):
     """One of currentAppInstallation.activeSubscriptions."""
 
     gid: str

@@ -1,4 +1,4 @@
-"""The values the TikTok Shop client takes and returns: frozen dataclasses, no I/O.
+"""The values the TikTok Shop client takes and returns: frozen values (connector.values), no I/O.
 
 The request bodies TikTok takes are built by the models themselves (``to_body``), in the 202309 field
 names; reading TikTok's answers into these models is ``parsing``'s work.
@@ -6,19 +6,21 @@ names; reading TikTok's answers into these models is ``parsing``'s work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from connector.values import Private, Value, field
 
 JsonObject = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class TokenGrant:
+class TokenGrant(Private, frozen=True):
     """Tokens from Get/Refresh Access Token; the ``*_expire_in`` fields are Unix timestamps."""
 
-    access_token: str = field(repr=False)
+    hidden = frozenset({"access_token", "refresh_token"})
+
+    access_token: str
     access_token_expire_in: int
-    refresh_token: str = field(repr=False)
+    refresh_token: str
     refresh_token_expire_in: int
     open_id: str
     seller_name: str
@@ -26,17 +28,17 @@ class TokenGrant:
     user_type: int
 
 
-@dataclass(frozen=True)
-class ShopAuth:
+class ShopAuth(Private, frozen=True):
     """What a per-shop handle needs: the seller's tokens and the shop's cipher."""
 
-    access_token: str = field(repr=False)
-    refresh_token: str = field(repr=False)
+    hidden = frozenset({"access_token", "refresh_token"})
+
+    access_token: str
+    refresh_token: str
     shop_cipher: str = ""
 
 
-@dataclass(frozen=True)
-class AuthorizedShop:
+class AuthorizedShop(Value, frozen=True):
     shop_id: str
     name: str
     region: str
@@ -45,8 +47,7 @@ class AuthorizedShop:
     seller_type: str
 
 
-@dataclass(frozen=True)
-class InventoryLevel:
+class InventoryLevel(Value, frozen=True):
     sku_id: str
     quantity: int
     warehouse_id: str = ""
@@ -59,8 +60,7 @@ class InventoryLevel:
         return inventory
 
 
-@dataclass(frozen=True)
-class TikTokSku:
+class TikTokSku(Value, frozen=True):
     sku_id: str
     seller_sku: str
     price: str = ""  # the tax-exclusive price TikTok holds, as a decimal string
@@ -71,8 +71,7 @@ class TikTokSku:
     list_price: str = ""
 
 
-@dataclass(frozen=True)
-class TikTokProduct:
+class TikTokProduct(Value, frozen=True):
     product_id: str
     status: str
     title: str
@@ -87,8 +86,7 @@ class TikTokProduct:
     product_status: str = ""
 
 
-@dataclass(frozen=True)
-class SkuPrice:
+class SkuPrice(Value, frozen=True):
     """One ``skus[]`` entry of Update Price; ``list_price`` (US only) is sent when set."""
 
     sku_id: str
@@ -103,28 +101,24 @@ class SkuPrice:
         return body
 
 
-@dataclass(frozen=True)
-class ShippingProvider:
+class ShippingProvider(Value, frozen=True):
     provider_id: str
     name: str
 
 
-@dataclass(frozen=True)
-class CreatedProduct:
+class CreatedProduct(Value, frozen=True):
     product_id: str
     skus: tuple[TikTokSku, ...]
     warnings: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ProductPage:
+class ProductPage(Value, frozen=True):
     products: tuple[TikTokProduct, ...]
     next_page_token: str
     total_count: int
 
 
-@dataclass(frozen=True)
-class SalesAttribute:
+class SalesAttribute(Value, frozen=True):
     """One ``skus[].sales_attributes[]`` entry (Create Product, Partial Edit Product 202309).
 
     The reference: "Provide either a built-in ID or a custom name; if both are provided, the ID takes
@@ -149,8 +143,7 @@ class SalesAttribute:
         return body
 
 
-@dataclass(frozen=True)
-class AttributeValue:
+class AttributeValue(Value, frozen=True):
     """A product attribute's value: a built-in ``value_id`` or a custom ``value_name`` (the id wins)."""
 
     value_id: str = ""
@@ -160,8 +153,7 @@ class AttributeValue:
         return {"id": self.value_id} if self.value_id else {"name": self.value_name}
 
 
-@dataclass(frozen=True)
-class ProductAttribute:
+class ProductAttribute(Value, frozen=True):
     """One ``product_attributes[]`` entry: an attribute id from Get Attributes and its values."""
 
     attribute_id: str
@@ -171,8 +163,7 @@ class ProductAttribute:
         return {"id": self.attribute_id, "values": [value.to_body() for value in self.values]}
 
 
-@dataclass(frozen=True)
-class PackageDimensions:
+class PackageDimensions(Value, frozen=True):
     """``package_dimensions``: positive whole numbers as strings; ``unit`` CENTIMETER or INCH (US
     only), in the same system as the package weight's unit."""
 
@@ -185,8 +176,7 @@ class PackageDimensions:
         return {"length": self.length, "width": self.width, "height": self.height, "unit": self.unit}
 
 
-@dataclass(frozen=True)
-class NewSku:
+class NewSku(Value, frozen=True):
     """A SKU of a Create Product, or of a Partial Edit (``sku_id`` set for an existing SKU, empty for
     a new one: "To create new SKUs, leave the SKU ID blank"). ``inventory`` holds one level per
     warehouse the SKU is stocked in (``inventory[].warehouse_id`` is required: Get Warehouse List)."""
@@ -239,8 +229,7 @@ class NewSku:
         return body
 
 
-@dataclass(frozen=True)
-class NewProduct:
+class NewProduct(Value, frozen=True):
     """The Create Product body we send (a subset of the 202309 fields)."""
 
     title: str
@@ -280,8 +269,7 @@ class NewProduct:
         return body
 
 
-@dataclass(frozen=True)
-class ProductEdit:
+class ProductEdit(Value, frozen=True):
     """A Partial Edit Product body: only the fields given are changed. ``skus``, when given, must
     list every SKU of the product, existing ones with their ``sku_id`` (TikTok deletes the ones left
     out and creates those without an id), each with its sales attributes and warehouse inventory."""
@@ -304,8 +292,7 @@ class ProductEdit:
         return body
 
 
-@dataclass(frozen=True)
-class EditedProduct:
+class EditedProduct(Value, frozen=True):
     """Partial Edit Product's answer: every SKU with its id (new SKUs' ids are new) and the audit."""
 
     product_id: str
@@ -313,8 +300,7 @@ class EditedProduct:
     audit_status: str  # NONE, AUDITING or APPROVED (price or stock only)
 
 
-@dataclass(frozen=True)
-class UploadedImage:
+class UploadedImage(Value, frozen=True):
     """Upload Product Image's answer: ``uri`` goes in product bodies, ``url`` in description HTML."""
 
     uri: str
@@ -324,8 +310,7 @@ class UploadedImage:
     use_case: str
 
 
-@dataclass(frozen=True)
-class ShopWebhook:
+class ShopWebhook(Value, frozen=True):
     """One of the shop's webhook subscriptions, as Get Shop Webhooks answers it."""
 
     event_type: str  # ORDER_STATUS_CHANGE, PRODUCT_STATUS_CHANGE, ...
@@ -334,8 +319,7 @@ class ShopWebhook:
     update_time: int
 
 
-@dataclass(frozen=True)
-class Warehouse:
+class Warehouse(Value, frozen=True):
     warehouse_id: str
     name: str
     type: str  # SALES_WAREHOUSE or RETURN_WAREHOUSE
@@ -349,15 +333,13 @@ class Warehouse:
         return self.type == "SALES_WAREHOUSE" and self.enabled
 
 
-@dataclass(frozen=True)
-class RecommendedCategory:
+class RecommendedCategory(Value, frozen=True):
     category_id: str  # leaf_category_id: "This is always a leaf category"
     name: str
     is_leaf: bool
 
 
-@dataclass(frozen=True)
-class CategoryAttribute:
+class CategoryAttribute(Value, frozen=True):
     """A Get Attributes entry; ``type`` is PRODUCT_PROPERTY or SALES_PROPERTY."""
 
     attribute_id: str
@@ -369,8 +351,7 @@ class CategoryAttribute:
     values: tuple[AttributeValue, ...]
 
 
-@dataclass(frozen=True)
-class CategoryRules:
+class CategoryRules(Value, frozen=True):
     """Get Category Rules, the parts listing needs; a certification is (id, name, is_required)."""
 
     package_dimensions_required: bool
@@ -379,8 +360,7 @@ class CategoryRules:
     certifications: tuple[tuple[str, str, bool], ...]
 
 
-@dataclass(frozen=True)
-class Brand:
+class Brand(Value, frozen=True):
     brand_id: str
     name: str
     authorized: bool  # authorized_status AUTHORIZED
@@ -394,8 +374,7 @@ class Brand:
         return (self.authorized and self.available) or (not self.authorized and not self.t1)
 
 
-@dataclass(frozen=True)
-class InventoryError:
+class InventoryError(Value, frozen=True):
     """One SKU Update Inventory could not update (``data.errors``): the most specific code given."""
 
     sku_id: str
@@ -403,8 +382,7 @@ class InventoryError:
     message: str
 
 
-@dataclass(frozen=True)
-class ProductActionFailure:
+class ProductActionFailure(Value, frozen=True):
     """One product that Activate/Deactivate Products could not change."""
 
     product_id: str
@@ -413,8 +391,7 @@ class ProductActionFailure:
     detail_codes: tuple[int, ...] = ()  # detail.extra_errors[].code, where TikTok gives them
 
 
-@dataclass(frozen=True)
-class ItemTax:
+class ItemTax(Value, frozen=True):
     """One ``line_items[].item_tax[]`` entry of Get Order Detail (US sales tax today)."""
 
     tax_type: str  # SALES_TAX
@@ -422,8 +399,7 @@ class ItemTax:
     tax_rate: str  # a proportion ("0.0725"), as a decimal string
 
 
-@dataclass(frozen=True)
-class TikTokLineItem:
+class TikTokLineItem(Value, frozen=True):
     """One ``line_items[]`` entry of Get Order Detail: TikTok lists one per unit sold.
 
     Prices are decimal strings in the order's currency, per unit: ``sale_price`` = ``original_price``
@@ -446,8 +422,7 @@ class TikTokLineItem:
     item_tax: tuple[ItemTax, ...] = ()
 
 
-@dataclass(frozen=True)
-class DistrictLevel:
+class DistrictLevel(Value, frozen=True):
     """One ``recipient_address.district_info[]`` entry: ``level`` L0 (the country) to L4, and the
     name of the division at that level ("State", "County", "City", ...)."""
 
@@ -456,29 +431,45 @@ class DistrictLevel:
     name: str
 
 
-@dataclass(frozen=True)
-class RecipientAddress:
+class RecipientAddress(Private, frozen=True):
     """Get Order Detail's ``recipient_address`` (absent while UNPAID or ON_HOLD). Everything but the
     region is personal data: left out of repr, so no log line shows it."""
 
+    hidden = frozenset(
+        {
+            "name",
+            "first_name",
+            "last_name",
+            "phone_number",
+            "address_line1",
+            "address_line2",
+            "address_line3",
+            "address_line4",
+            "postal_code",
+            "post_town",
+            "district_info",
+            "full_address",
+            "address_detail",
+        }
+    )
+
     region_code: str  # "US", "GB", ...
-    name: str = field(default="", repr=False)
-    first_name: str = field(default="", repr=False)  # the whole name when the buyer gave one field
-    last_name: str = field(default="", repr=False)  # "" when the buyer gave one field
-    phone_number: str = field(default="", repr=False)  # masked ("(+1)213-***-1234") under TikTok logistics
-    address_line1: str = field(default="", repr=False)
-    address_line2: str = field(default="", repr=False)
-    address_line3: str = field(default="", repr=False)  # BR only
-    address_line4: str = field(default="", repr=False)  # BR only
-    postal_code: str = field(default="", repr=False)
-    post_town: str = field(default="", repr=False)  # UK only
-    district_info: tuple[DistrictLevel, ...] = field(default=(), repr=False)
-    full_address: str = field(default="", repr=False)
-    address_detail: str = field(default="", repr=False)
+    name: str = ""
+    first_name: str = ""  # the whole name when the buyer gave one field
+    last_name: str = ""  # "" when the buyer gave one field
+    phone_number: str = ""  # masked ("(+1)213-***-1234") under TikTok logistics
+    address_line1: str = ""
+    address_line2: str = ""
+    address_line3: str = ""  # BR only
+    address_line4: str = ""  # BR only
+    postal_code: str = ""
+    post_town: str = ""  # UK only
+    district_info: tuple[DistrictLevel, ...] = ()
+    full_address: str = ""
+    address_detail: str = ""
 
 
-@dataclass(frozen=True)
-class Payment:
+class Payment(Value, frozen=True):
     """Get Order Detail's ``payment``: decimal strings in ``currency`` ("" when TikTok leaves one out).
 
     The reference's arithmetic: ``sub_total`` = ``original_total_product_price`` - ``seller_discount``
@@ -509,8 +500,8 @@ class Payment:
     item_insurance_tax: str = ""  # US
 
 
-@dataclass(frozen=True)
-class TikTokOrder:
+class TikTokOrder(Private, frozen=True):
+    hidden = frozenset({"recipient_address", "buyer_email", "buyer_message"})
     order_id: str
     status: str
     create_time: int
@@ -524,17 +515,16 @@ class TikTokOrder:
     shipping_type: str = ""  # TIKTOK (TikTok's label) or SELLER (the seller ships)
     delivery_option_id: str = ""
     payment: Payment = field(default_factory=Payment)
-    recipient_address: RecipientAddress | None = field(default=None, repr=False)
-    buyer_email: str = field(default="", repr=False)  # anonymized by TikTok, still the buyer's
-    buyer_message: str = field(default="", repr=False)
+    recipient_address: RecipientAddress | None = None
+    buyer_email: str = ""  # anonymized by TikTok, still the buyer's
+    buyer_message: str = ""
     paid_time: int = 0
     fulfillment_type: str = ""  # FULFILLMENT_BY_SELLER or FULFILLMENT_BY_TIKTOK
     tracking_number: str = ""
     shipping_provider_id: str = ""
 
 
-@dataclass(frozen=True)
-class PriceDetail:
+class PriceDetail(Value, frozen=True):
     """Get Price Detail (order/202407/orders/{order_id}/price_detail): the order's price breakdown,
     and the same per line item (``line_item_id`` set, no ``line_items`` of its own). Decimal strings
     in ``currency``; ``tax_rate`` a proportion ("0.021")."""
@@ -559,8 +549,7 @@ class PriceDetail:
     line_items: tuple[PriceDetail, ...] = ()
 
 
-@dataclass(frozen=True)
-class ReturnLineItem:
+class ReturnLineItem(Value, frozen=True):
     """One ``return_line_items[]`` entry of Search Returns: one order line item, so one unit."""
 
     return_line_item_id: str
@@ -571,8 +560,7 @@ class ReturnLineItem:
     sku_name: str = ""
 
 
-@dataclass(frozen=True)
-class TikTokReturn:
+class TikTokReturn(Value, frozen=True):
     """One ``return_orders[]`` entry of Search Returns (return_refund/202309/returns/search)."""
 
     return_id: str
@@ -595,15 +583,13 @@ class TikTokReturn:
         return counts
 
 
-@dataclass(frozen=True)
-class ReturnPage:
+class ReturnPage(Value, frozen=True):
     returns: tuple[TikTokReturn, ...]
     next_page_token: str
     total_count: int
 
 
-@dataclass(frozen=True)
-class ShippedPackage:
+class ShippedPackage(Value, frozen=True):
     """Mark Package As Shipped's answer: the package TikTok made of the line items."""
 
     order_id: str
@@ -612,21 +598,18 @@ class ShippedPackage:
     warning: str = ""  # e.g. "match more than one provider"
 
 
-@dataclass(frozen=True)
-class OrderPage:
+class OrderPage(Value, frozen=True):
     orders: tuple[TikTokOrder, ...]
     next_page_token: str
     total_count: int
 
 
-@dataclass(frozen=True)
-class Cancellation:
+class Cancellation(Value, frozen=True):
     cancel_id: str
     cancel_status: str
 
 
-@dataclass(frozen=True)
-class TikTokCategory:
+class TikTokCategory(Value, frozen=True):
     """One category of Get Categories: products go in leaf categories the shop may use."""
 
     category_id: str

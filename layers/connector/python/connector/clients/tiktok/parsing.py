@@ -288,7 +288,7 @@ def line_item(item: Mapping[str, Any]) -> TikTokLineItem:
     )
 
 
-PAYMENT_FIELDS = tuple(Payment.__dataclass_fields__)
+PAYMENT_FIELDS = tuple(Payment.__struct_fields__)
 
 
 def payment(data: Mapping[str, Any]) -> Payment:
@@ -323,7 +323,7 @@ def recipient_address(data: Mapping[str, Any]) -> RecipientAddress:
 
 
 PRICE_FIELDS = tuple(
-    name for name in PriceDetail.__dataclass_fields__ if name not in ("line_item_id", "line_items")
+    name for name in PriceDetail.__struct_fields__ if name not in ("line_item_id", "line_items")
 )
 
 

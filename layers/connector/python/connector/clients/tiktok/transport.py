@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
@@ -33,6 +32,7 @@ from connector.clients.tiktok.errors import (
 from connector.clients.tiktok.models import JsonObject
 from connector.clients.tiktok.parsing import as_int, as_str
 from connector.clients.tiktok.signing import request_signature
+from connector.values import Value
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +41,7 @@ logger = logging.getLogger(__name__)
 FormPart = tuple[str | None, bytes, str]
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(Value, frozen=True):
     method: str
     base_url: str
     path: str
