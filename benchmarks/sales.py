@@ -58,7 +58,7 @@ def run(quick: bool) -> list[Figure]:
         # else), then the moves of the last minutes, not folded yet.
         filling = timed(lambda: write_history(store, big, history[big][10:], with_orders=False))
         write_history(store, big, recent, with_orders=False, digested=False)
-        unfolded = store.sales_days(big, "0000-00-00", "9999-99-99").unfolded
+        unfolded = store.sales.days(big, "0000-00-00", "9999-99-99").unfolded
         # Warm again: the filling leaves DynamoDB Local slower for a while, for both shops alike.
         dashboard_reads(events, WARM_UP_CALLS)
         after = dashboard_reads(events, rounds)

@@ -90,7 +90,7 @@ def write_history(
     (DynamoDB Local writes 10,000 orders in about 20 s)."""
     if with_orders:
         _write_orders(store, shop, orders)
-    store.repair_sales(shop, recount(orders))
+    store.sales.repair(shop, recount(orders))
     if digested:
         digest_sales(store, shop, datetime.now(UTC))
 

@@ -175,7 +175,7 @@ def test_the_reconciliation_repairs_and_reports_drift(merchant: Merchant, store:
     # Given a shop's sales, folded, whose items then drift (a day's figures, a product's share)
     merchant.get("/v1/dashboard")
     write_history(store, shop, order_history(shop, 40, 10, datetime.now(UTC), ["601", "602"], ZONE))
-    day = min(store.held_sales(shop))
+    day = min(store.sales.held(shop))
     month, dd = day[:7], day[8:]
     TableRow(keys.shop_pk(shop), keys.sales_span_sk(span_of(day))).update(
         actions=day_actions({f"{dd}#net_sales": Decimal("-1.23"), f"{dd}#orders": Decimal(2)})
@@ -188,13 +188,13 @@ def test_the_reconciliation_repairs_and_reports_drift(merchant: Merchant, store:
     # Then it repairs the three, and finds nothing the second time
     assert reconcile_sales(store, shop) == 3
     assert reconcile_sales(store, shop) == 0
-    counted = store.recount_sales(shop)
-    assert store.held_sales(shop) == {
+    counted = store.sales.recount(shop)
+    assert store.sales.held(shop) == {
         d: {n: a for n, a in f.items() if a} for d, f in counted.items() if any(f.values())
     }
     # And it folded the span and ranked the products again
-    assert not store.sales_days(shop, day, day).unfolded
-    board, _ = store.leaderboard(shop)
+    assert not store.sales.days(shop, day, day).unfolded
+    board, _ = store.sales.leaderboard(shop)
     assert board is not None and board.today == datetime.now(ZoneInfo(ZONE)).date()
 
 
@@ -215,15 +215,15 @@ def test_a_span_and_a_products_month_are_bounded_items(store: Store, shop: str) 
     )  # fmt: skip
     assert span["moves"] == {"N": "150"}
     # And each product's share is an item of its own, two numbers a day at most
-    shares = store.product_shares(shop, today[:7], today[:7])
+    shares = store.sales.product_shares(shop, today[:7], today[:7])
     assert len(shares[today]) == 300 and shares[today]["pu#1000"] == 1
 
     # When the sales are folded, the span keeps its figures in one text, exactly
-    before = store.sales_days(shop, today, today)
-    assert store.fold_sales(shop) == 1
+    before = store.sales.days(shop, today, today)
+    assert store.sales.fold(shop) == 1
     span = TableRow._get_connection().get_item(keys.shop_pk(shop), keys.sales_span_sk(span_of(today)))["Item"]
     assert sorted(span) == ["days", "moves", "pk", "sk", "version"]
-    after = store.sales_days(shop, today, today)
+    after = store.sales.days(shop, today, today)
     assert after.figures == before.figures and after.figures[today]["net_sales"] == 1500
     assert before.unfolded and not after.unfolded
 

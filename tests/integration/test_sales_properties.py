@@ -143,7 +143,7 @@ def _worker(store: Store, shop: Shop) -> Callable[[list[Event]], list[Event]]:
                     failed.append(event)
                 continue
             if event == FOLD:
-                store.fold_sales(shop.domain)  # racing the orders' writes: may leave a month
+                store.sales.fold(shop.domain)  # racing the orders' writes: may leave a month
                 continue
             assert isinstance(event, tuple)
             kind, story = event
@@ -227,15 +227,15 @@ def test_any_delivery_of_order_histories_ends_with_figures_equal_to_a_recount(
 
     _deliver_concurrently(store, shop, delivered)
 
-    held, counted = store.held_sales(domain), store.recount_sales(domain)
+    held, counted = store.sales.held(domain), store.sales.recount(domain)
     assert held == _nonzero(counted)
     for day, figures in _expected(stories, "America/Los_Angeles").items():
         assert {name: held.get(day, {}).get(name, Decimal(0)) for name in figures} == figures, day
 
     # And a digest folds what is left and ranks the products exactly as the recount does
     board = digest_sales(store, domain, datetime.now(UTC))
-    assert store.held_sales(domain) == held
-    assert store.leaderboard(domain)[0] == board == leaderboard(counted, board.today, board.computed_at)
+    assert store.sales.held(domain) == held
+    assert store.sales.leaderboard(domain)[0] == board == leaderboard(counted, board.today, board.computed_at)
 
 
 def _nonzero(days: dict[str, dict[str, Decimal]]) -> dict[str, dict[str, Decimal]]:

@@ -31,11 +31,13 @@ def digest_sales(store: Store, shop: str, now: datetime) -> sales.Leaderboard:
     profile = store.get_shop(shop)
     today = now.astimezone(sales.shop_zone(profile.iana_timezone if profile else None)).date()
     # The days a sales read covers (both periods); the reconciliation folds the older ones.
-    store.fold_sales(shop, sales.periods(today, max(sales.SalesDays))[1].first.isoformat())
+    store.sales.fold(shop, sales.periods(today, max(sales.SalesDays))[1].first.isoformat())
     first = sales.periods(today, max(sales.SalesDays))[0].first
-    shares = store.product_shares(shop, sales.month_of(first.isoformat()), sales.month_of(today.isoformat()))
+    shares = store.sales.product_shares(
+        shop, sales.month_of(first.isoformat()), sales.month_of(today.isoformat())
+    )
     board = sales.leaderboard(shares, today, now)
-    store.save_leaderboard(shop, board)
+    store.sales.save_leaderboard(shop, board)
     return board
 
 
@@ -50,7 +52,7 @@ def ask_for_digest(ports: Ports, shop: str, board: sales.Leaderboard | None, now
     from connector.jobs import Job, JobKind  # the job model: the scheduler's reconciliation needs none
 
     at = int(now.timestamp())
-    if not ports.store.ask_sales_digest(shop, at, digest_every(board)):
+    if not ports.store.sales.ask_digest(shop, at, digest_every(board)):
         return False
     ports.enqueue_job(
         Job(

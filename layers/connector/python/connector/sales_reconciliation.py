@@ -16,12 +16,12 @@ def reconcile_sales(store: Store, shop: str) -> int:
     """Repair each figure and product share that differs from a recount of the orders; returns
     how many were repaired. A shop whose sales moved during the recount is left for the next run,
     since the recount may have raced those writes."""
-    before = store.held_sales(shop)
-    counted = store.recount_sales(shop)
-    if store.held_sales(shop) != before:
+    before = store.sales.held(shop)
+    counted = store.sales.recount(shop)
+    if store.sales.held(shop) != before:
         return 0
     drift = drift_between(counted, before)
-    store.repair_sales(shop, drift)
+    store.sales.repair(shop, drift)
     repaired = sum(len(figures) for figures in drift.values())
     if repaired:
         count(Metric.SALES_DRIFT, repaired)

@@ -3,7 +3,7 @@ whatever the number of orders and products:
 
 - ``SALES#{yyyy-mm}-{1,2,3}``, one item a span of a month (days 1-10, 11-20, 21-31). The orders'
   moves land in numbers named ``{dd}#{figure}`` by ADD, in the transaction that changes an order's
-  sale state (Store._transact), each move also adding 1 to ``moves``. A fold (``fold_sales``, the
+  sale state (Store._transact), each move also adding 1 to ``moves``. A fold (``fold``, the
   sales digest's) moves those numbers into ``days``, one compact JSON text of the span's figures
   day by day, in one conditional update of the same item: a read (one Query over the spans)
   therefore sees every item whole and parses a few attributes a span instead of 13 numbers a
@@ -123,9 +123,9 @@ class HeldSales(Value, frozen=True):
 
 
 class SalesDays:
-    """Reads, folds and repairs the sales items; the store's sales methods."""
+    """Reads, folds and repairs the sales items: the store's ``sales``."""
 
-    def sales_days(self, shop: str, first_day: str, last_day: str) -> HeldSales:
+    def days(self, shop: str, first_day: str, last_day: str) -> HeldSales:
         """Every day's figures from ``first_day`` to ``last_day`` (ISO dates): one Query over at
         most one item per ten days, whatever the number of orders."""
         figures: DayFigures = {}
@@ -151,29 +151,29 @@ class SalesDays:
                     day[prefix + product] = Decimal(value["N"])
         return shares
 
-    def held_sales(self, shop: str) -> DayFigures:
+    def held(self, shop: str) -> DayFigures:
         """Every figure and product share the shop's items hold, by day (the reconciliation's)."""
-        held = self.sales_days(shop, "0000-00-01", "9999-99-31").figures
+        held = self.days(shop, "0000-00-01", "9999-99-31").figures
         for day, shares in self.product_shares(shop, *EVERY_MONTH).items():
             held.setdefault(day, {}).update(shares)
         # A number moved back to zero, or folded away, is the same nothing.
         kept = {day: {name: n for name, n in named.items() if n} for day, named in held.items()}
         return {day: named for day, named in kept.items() if named}
 
-    def fold_sales(self, shop: str, first_day: str = "0000-00-01", last_day: str = "9999-99-31") -> int:
+    def fold(self, shop: str, first_day: str = "0000-00-01", last_day: str = "9999-99-31") -> int:
         """Fold the moved numbers of the spans of these days (every day unless told) into their
         days; returns how many spans were folded. A span that moved meanwhile is left for the next
         fold (nothing is lost either way)."""
         spans = self._spans(shop, span_of(first_day), span_of(last_day))
         return sum(_fold(shop, span) for span in spans if span.moved)
 
-    def recount_sales(self, shop: str) -> DayFigures:
+    def recount(self, shop: str) -> DayFigures:
         """Every day's figures and product shares counted from the shop's orders (the
         reconciliation's truth)."""
         rows = OrderRow.query(keys.shop_pk(shop), OrderRow.sk.startswith(keys.ORDER), consistent_read=True)
         return recount(convert.order_from_row(row) for row in rows)
 
-    def repair_sales(self, shop: str, drift: DayMoves) -> None:
+    def repair(self, shop: str, drift: DayMoves) -> None:
         """Add the drift a reconciliation measured, like an order's moves but outside a transaction."""
         for row, actions, is_span in _sales_updates(shop, drift):
             for start in range(0, len(actions), ACTIONS_PER_UPDATE):
@@ -219,7 +219,7 @@ class SalesDays:
             condition=Path([COMPUTED_AT]).does_not_exist() | (Path([COMPUTED_AT]) <= {"S": computed_at}),
         )
 
-    def ask_sales_digest(self, shop: str, at: int, every: int) -> bool:
+    def ask_digest(self, shop: str, at: int, every: int) -> bool:
         """Note that a digest is asked for at ``at`` (epoch seconds); False when one was asked for
         less than ``every`` seconds before (it is on its way: the ask is debounced)."""
         return applied(

@@ -10,7 +10,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
@@ -39,7 +40,6 @@ from connector.dal.rows import (
     TableRow,
     TikTokShopLookupRow,
 )
-from connector.dal.sales_days import SalesDays, add_day_moves
 from connector.dal.table import (
     CONDITION_FAILED,
     Page,
@@ -65,9 +65,15 @@ from connector.domain.entities import (
     TikTokConnection,
     Warehouse,
 )
-from connector.domain.sales import DayMoves, add_moves, sales_move
 from connector.domain.status import ALL_COUNTERS
 from connector.values import Value, replace
+
+# The sales items' code (dal/sales_days.py, domain/sales.py) is imported where first used: only
+# orders move sales and only the sales pages and digests read them, so a cold start that writes a
+# product or a stock level does not compile it.
+if TYPE_CHECKING:
+    from connector.dal.sales_days import SalesDays
+    from connector.domain.sales import DayMoves
 
 
 class Delivery(Value, frozen=True):
@@ -98,6 +104,8 @@ class VersionedWrite(Value, frozen=True):
         (domain/sales.py): written in the same transaction, like the counters."""
         if not isinstance(self.entity, Order):
             return self, {}
+        from connector.domain.sales import sales_move
+
         order, moves = sales_move(self.entity)
         return replace(self, entity=order), moves
 
@@ -116,11 +124,18 @@ RECOUNT_PAGE = 1000
 PLANS_DUE_LOOKBACK_DAYS = 62
 
 
-class Store(ActivityProgress, SalesDays):
+class Store(ActivityProgress):
     """Reads and writes every item of the connector's table through PynamoDB."""
 
     def __init__(self, counter_shards: int) -> None:
         self._counter_shards = counter_shards
+
+    @cached_property
+    def sales(self) -> SalesDays:
+        """The shop's sales items: their reads, folds and repairs."""
+        from connector.dal.sales_days import SalesDays
+
+        return SalesDays()
 
     # --- health -----------------------------------------------------------------------------
     def ping(self) -> None:
@@ -571,7 +586,10 @@ class Store(ActivityProgress, SalesDays):
         if together:
             sales: dict[str, DayMoves] = {}
             for write, moves in together:
-                add_moves(sales.setdefault(write.entity.shop, {}), moves)
+                if moves:
+                    from connector.domain.sales import add_moves
+
+                    add_moves(sales.setdefault(write.entity.shop, {}), moves)
             try:
                 self._transact([write for write, _ in together], sales)
             except TransactWriteError:
@@ -775,7 +793,10 @@ class Store(ActivityProgress, SalesDays):
                     shard = CounterShardRow(keys.shop_pk(shop), keys.counter_sk(shard_of[shop]))
                     transaction.update(shard, actions=actions)
             for shop, moves in sales.items():
-                add_day_moves(transaction, shop, moves)
+                if moves:
+                    from connector.dal.sales_days import add_day_moves
+
+                    add_day_moves(transaction, shop, moves)
 
     def has_delivery(self, shop: str, delivery: Delivery) -> bool:
         return (

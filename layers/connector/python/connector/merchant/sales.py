@@ -29,8 +29,8 @@ def sales_view(ports: Ports, shop: Shop, days: int, now: datetime) -> schemas.Sa
     zone = sales.shop_zone(shop.iana_timezone)
     today = now.astimezone(zone).date()
     current, previous = sales.periods(today, days)
-    held = store.sales_days(shop.domain, previous.first.isoformat(), current.last.isoformat())
-    board, asked = store.leaderboard(shop.domain)
+    held = store.sales.days(shop.domain, previous.first.isoformat(), current.last.isoformat())
+    board, asked = store.sales.leaderboard(shop.domain)
     if _stale(shop, board, held, today) and now.timestamp() - asked >= digest_every(board):
         ask_for_digest(ports, shop.domain, board, now)
     by_units = list(board.by_units.get(days, ())) if board else []
