@@ -478,7 +478,7 @@ class Topic(Value, frozen=True):
         return apply(applier, message)
 
 
-_SHOPIFY, _TIKTOK, _SHOP = "shopify_topics", "tiktok_orders", "shop_lifecycle"
+_SHOPIFY, _SHOP, _ORDERS, _AUDITS = "shopify_topics", "shop_lifecycle", "tiktok_orders", "tiktok_audits"
 # Every topic the processor applies, by sender and topic (TikTok: its type number, named as in
 # webhooks/tiktok_delivery.py TikTokType). The doors accept what their field tables know
 # (webhooks/shopify_delivery.py, webhooks/tiktok_delivery.py); tests keep those, the payload models
@@ -496,11 +496,11 @@ TOPICS: dict[tuple[Source, str], Topic] = {
     (Source.SHOPIFY, "customers/data_request"): Topic(_SHOP, "data_request"),
     (Source.SHOPIFY, "customers/redact"): Topic(_SHOP, "customer_redact"),
     (Source.SHOPIFY, "shop/redact"): Topic(_SHOP, "shop_redact"),
-    (Source.TIKTOK, "1"): Topic(_TIKTOK, "order_status", changes="order"),  # ORDER_STATUS_CHANGE
-    (Source.TIKTOK, "5"): Topic("tiktok_audits", "product_status"),  # PRODUCT_STATUS_CHANGE
+    (Source.TIKTOK, "1"): Topic(_ORDERS, "order_status", changes="order"),  # ORDER_STATUS_CHANGE
+    (Source.TIKTOK, "5"): Topic(_AUDITS, "product_status"),  # PRODUCT_STATUS_CHANGE
     (Source.TIKTOK, "6"): Topic(_SHOP, "tiktok_deauthorized"),  # SELLER_DEAUTHORIZATION
     (Source.TIKTOK, "7"): Topic(_SHOP, "tiktok_authorization_expiry"),  # UPCOMING_AUTHORIZATION_EXPIRATION
-    (Source.TIKTOK, "11"): Topic(_TIKTOK, "cancellation", changes="order"),  # CANCELLATION_STATUS_CHANGE
-    (Source.TIKTOK, "12"): Topic(_TIKTOK, "return_change", changes="order"),  # RETURN_STATUS_CHANGE
-    (Source.TIKTOK, "37"): Topic("tiktok_audits", "product_audit"),  # PRODUCT_AUDIT_STATUS_CHANGE
+    (Source.TIKTOK, "11"): Topic(_ORDERS, "cancellation", changes="order"),  # CANCELLATION_STATUS_CHANGE
+    (Source.TIKTOK, "12"): Topic(_ORDERS, "return_change", changes="order"),  # RETURN_STATUS_CHANGE
+    (Source.TIKTOK, "37"): Topic(_AUDITS, "product_audit"),  # PRODUCT_AUDIT_STATUS_CHANGE
 }
