@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
@@ -16,6 +15,9 @@ from connector.queues import QueuedBodies, record_body
 from connector.webhooks.envelope import Acceptance
 from connector.webhooks.message import QueuedWebhook, Source
 from connector.wiring import Ports, entry_point
+
+if TYPE_CHECKING:  # Powertools' typing module is not otherwise loaded: its name is for mypy alone
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 def lambda_handler_with(ports: Ports, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -4,53 +4,41 @@ Every change is read -> decide (pure, connector.domain.changes) -> conditional w
 version, which records the delivery on the item itself (domain/deliveries.py), with the counter
 move in the same transaction when there is one. A lost race (the item changed since it was read)
 reads again and decides again; a redelivery finds itself on the item and does nothing.
+
+This module is the batch and the read-decide-write loop; what each topic means is in a module of
+its family (``TOPICS`` names it), imported when the topic's first event arrives.
 """
 
 from __future__ import annotations
 
+import importlib
 import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
 from connector.dal.store import CommitOutcome, Delivery, VersionedWrite
 from connector.dal.table import MAX_TRANSACTION_ITEMS
-from connector.domain import changes, plans
-from connector.domain.changes import CatalogFacts, Change, Verdict
+from connector.domain.changes import Change, Verdict
 from connector.domain.deliveries import delivery_digest, holds, remembering
-from connector.domain.entities import (
-    InstallState,
-    Order,
-    Plan,
-    Product,
-    ProductImage,
-    Shop,
-    SubscriptionState,
-    Variant,
-)
-from connector.domain.status import ProductStatus
-from connector.jobs import Job, JobKind
+from connector.domain.entities import InstallState, Order, Plan, Product, Shop
 from connector.metric_names import Metric
 from connector.observability import count, logger
 from connector.values import Value, field, replace
-from connector.webhooks import shopify as shopify_payloads
-from connector.webhooks import tiktok as tiktok_payloads
-from connector.webhooks.envelope import Acceptance
+from connector.webhooks.envelope import PRIVACY_TOPICS, Acceptance
 from connector.webhooks.message import QueuedWebhook, Source
-from connector.webhooks.shopify_delivery import PRIVACY_TOPICS
-from connector.webhooks.tiktok_delivery import TikTokType
-from connector.wiring import Ports
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from connector.jobs import Job
+    from connector.wiring import Ports
 
 MAX_ATTEMPTS = 8
-# An audit webhook can overtake the upload that links the TikTok product to ours; it is retried
-# from the queue this many times before it counts as a product made on TikTok, not through us.
-LINK_WAIT_RECEIVES = 3
 
 E = TypeVar("E", Product, Order)
 # A shipment's delivery is remembered past every sender's retry window (Shopify: 4 h, TikTok: ~16 h).
@@ -75,19 +63,15 @@ class OrderNotYetKnownError(RuntimeError):
     """An order event arrived before the order itself: retried from the queue until it exists."""
 
 
-class ProductNotYetLinkedError(RuntimeError):
-    """A TikTok product we may be about to link (its upload is finishing): retried from the queue."""
-
-
 class Applier:
     def __init__(self, ports: Ports) -> None:
-        self._ports = ports
-        self._store = ports.store
+        self.ports = ports
+        self.store = ports.store
+        self.receive_count = 1  # how often the queue has handed over the delivery being applied
         self._products: dict[tuple[str, str], Product | None] = {}
         self._orders: dict[tuple[str, str], Order | None] = {}
         self._shops: dict[str, Shop | None] = {}
         self._tiktok_shops: dict[str, str | None] = {}  # TikTok shop id -> Shopify shop
-        self._receive_count = 1
         self._staging: _Staging | None = None  # set while apply_together holds writes and jobs back
         self._entities: dict[str, tuple[str | None, str]] = {}  # by delivery id
 
@@ -100,7 +84,7 @@ class Applier:
         unresolved = {m.tiktok_shop_id for m in messages if not m.shop and m.tiktok_shop_id}
         unresolved -= set(self._tiktok_shops)
         if unresolved:
-            found_shops = self._store.shops_for_tiktok(unresolved)
+            found_shops = self.store.shops_for_tiktok(unresolved)
             self._tiktok_shops.update({tiktok_id: found_shops.get(tiktok_id) for tiktok_id in unresolved})
         wanted: dict[str, set[tuple[str, str]]] = {"product": set(), "order": set()}
         shops: set[str] = set()
@@ -111,7 +95,7 @@ class Applier:
             kind, entity_id = self._entity(message)
             if kind is not None:
                 wanted[kind].add((message.shop, entity_id))
-        found = self._store.get_many(shops, wanted["product"], wanted["order"])
+        found = self.store.get_many(shops, wanted["product"], wanted["order"])
         self._shops.update({domain: found.shops.get(domain) for domain in shops})
         self._products.update({key: found.products.get(key) for key in wanted["product"]})
         self._orders.update({key: found.orders.get(key) for key in wanted["order"]})
@@ -122,14 +106,14 @@ class Applier:
         if message.shop or not message.tiktok_shop_id:
             return message
         if message.tiktok_shop_id not in self._tiktok_shops:
-            self._tiktok_shops[message.tiktok_shop_id] = self._store.shop_for_tiktok(message.tiktok_shop_id)
+            self._tiktok_shops[message.tiktok_shop_id] = self.store.shop_for_tiktok(message.tiktok_shop_id)
         return message.model_copy(update={"shop": self._tiktok_shops[message.tiktok_shop_id] or ""})
 
     def _not_for_us(self, message: QueuedWebhook) -> Acceptance | None:
         """Why a delivery is ignored: its shop is unknown, or uninstalled (Shopify's privacy topics
         are still owed then). Decided here rather than at the door, where it cost a read per webhook;
         counted under the door's metric, as the doors count what they queue."""
-        profile = self._shop(message.shop) if message.shop else None
+        profile = self.shop(message.shop) if message.shop else None
         if profile is None:
             return Acceptance.UNKNOWN_SHOP
         still_owed = message.source is Source.SHOPIFY and message.topic in PRIVACY_TOPICS
@@ -179,7 +163,7 @@ class Applier:
         written = [(chain, chain.write) for chain in chains.values() if chain.write is not None]
         for start in range(0, len(written), STAGED_PER_TRANSACTION):
             chunk = written[start : start + STAGED_PER_TRANSACTION]
-            landed = self._store.commit_together([write for _, write in chunk])
+            landed = self.store.commit_together([write for _, write in chunk])
             for (chain, write), landed_one in zip(chunk, landed, strict=True):
                 if landed_one:
                     self._remember(write.entity)
@@ -191,7 +175,7 @@ class Applier:
     def _queue_jobs_together(self, messages: Sequence[QueuedWebhook]) -> dict[str, Outcome]:
         """The batch's events that only queue a job once (a stock level, a shipment), with few
         requests: their deliveries looked up in one read, their jobs sent ten to a request, the new
-        deliveries then marked in batch writes (sent first, marked after, as ``_job_once`` does).
+        deliveries then marked in batch writes (sent first, marked after, as ``job_once`` does).
         Their outcomes by delivery id; one whose job did not go, or whose mark was not written, is
         left for apply(), which does it on its own."""
         settled: dict[str, Outcome] = {}
@@ -208,15 +192,15 @@ class Applier:
         if not held:
             return settled
         pending = list(held.values())
-        seen = self._store.deliveries_seen([(m.shop, _delivery(m)) for m, _ in pending])
+        seen = self.store.deliveries_seen([(m.shop, _delivery(m)) for m, _ in pending])
         settled |= {
             m.delivery_id: Outcome.DUPLICATE for (m, _), was in zip(pending, seen, strict=True) if was
         }
         fresh = [(m, job) for (m, job), was in zip(pending, seen, strict=True) if not was]
         try:
-            sent = self._ports.enqueue_jobs([job for _, job in fresh])
+            sent = self.ports.enqueue_jobs([job for _, job in fresh])
             went = [m for (m, _), queued in zip(fresh, sent, strict=True) if queued]
-            self._store.record_deliveries([(m.shop, _delivery(m)) for m in went])
+            self.store.record_deliveries([(m.shop, _delivery(m)) for m in went])
         except Exception:  # noqa: BLE001 - apply() does each on its own; a job sent twice is done once
             logger.warning("a batch's jobs could not be queued together; each goes on its own", exc_info=True)
             return settled
@@ -250,368 +234,32 @@ class Applier:
             sender = Metric.SHOPIFY_WEBHOOK if message.source is Source.SHOPIFY else Metric.TIKTOK_WEBHOOK
             count(sender, per=ignored.value)
             return Outcome.IGNORED
-        self._receive_count = receive_count
+        self.receive_count = receive_count
         return topic.apply(self, message)
 
-    # --- Shopify -------------------------------------------------------------------------------
-    def _shopify_product_upsert(self, message: QueuedWebhook) -> Outcome:
-        payload = _shopify_payload(message, shopify_payloads.ProductPayload)
-        facts = CatalogFacts(
-            shop=message.shop,
-            shopify_product_id=payload.id,
-            title=payload.title,
-            variants=tuple(
-                Variant(
-                    v.id,
-                    sku=v.sku or "",
-                    price=Decimal(v.price),
-                    inventory=v.inventory_quantity,
-                    inventory_item_id=v.inventory_item_id,
-                    options=tuple(o for o in (v.option1, v.option2, v.option3) if o is not None),
-                    image_id=v.image_id,
-                    weight_grams=v.weight_in_grams,
-                    compare_at_price=Decimal(v.compare_at_price) if v.compare_at_price else None,
-                )
-                for v in payload.variants
-            ),
-            updated_at=int(payload.updated_at.timestamp()),
-            description=payload.body_html or "",
-            images=tuple(ProductImage(image.id or image.src, image.src) for image in payload.images),
-            option_names=tuple(option.name for option in payload.options),
-            product_type=payload.product_type or "",
-            vendor=payload.vendor or "",
-            shopify_status=(payload.status or "active").upper(),
-        )
-        created_at = int(payload.created_at.timestamp()) if payload.created_at else None
-        held: list[Product | None] = [None]
-
-        def decide(current: Product | None) -> Change[Product]:
-            held[0] = current
-            return changes.product_from_shopify(current, facts)
-
-        # Follow-up work is queued before the write that records the delivery (as for orders): a crash
-        # in between queues it again with the redelivery; the jobs wait until the write is there.
-        return self._change_product(
-            message,
-            payload.id,
-            decide,
-            before_commit=lambda product: self._follow_up_product(message, held[0], product, created_at),
-        )
-
-    def _product(self, shop: str, shopify_product_id: str) -> Product | None:
+    # --- what topics read and change ---------------------------------------------------------
+    def product(self, shop: str, shopify_product_id: str) -> Product | None:
         """The product as this batch knows it (read ahead for the whole batch, or now)."""
         key = (shop, shopify_product_id)
         if key not in self._products:
-            self._products[key] = self._store.get_product(*key)
+            self._products[key] = self.store.get_product(*key)
         return self._products[key]
 
-    def _shop(self, domain: str) -> Shop | None:
+    def known_product(self, shop: str, shopify_product_id: str) -> Product | None:
+        """The product as this batch last knew it, without reading it (None: not known)."""
+        return self._products.get((shop, shopify_product_id))
+
+    def shop(self, domain: str) -> Shop | None:
         """The shop's profile, read once per batch."""
         if domain not in self._shops:
-            self._shops[domain] = self._store.get_shop(domain)
+            self._shops[domain] = self.store.get_shop(domain)
         return self._shops[domain]
 
-    def _follow_up_product(
-        self, message: QueuedWebhook, before: Product | None, product: Product, created_at: int | None
-    ) -> None:
-        """A new product (to us: its products/update may come before its products/create), or one
-        just made active in Shopify, is uploaded when the merchant auto-uploads; a listed one is
-        kept in step (its fields, and on sale only while it is active in Shopify)."""
-        shop = self._shop(message.shop)
-        if shop is None:
-            return
-        if product.tiktok_product_id is None:
-            new = before is None and (message.topic == "products/create" or _since_install(shop, created_at))
-            activated = before is not None and not before.sells_in_shopify
-            if shop.settings.auto_upload and product.sells_in_shopify and (new or activated):
-                self._job(message, JobKind.UPLOAD, {"shopify_product_ids": [product.shopify_product_id]})
-            return
-        params = {
-            "shopify_product_id": product.shopify_product_id,
-            "shopify_updated_at": product.shopify_updated_at,
-        }
-        self._job(message, JobKind.PRODUCT_SYNC, params)
+    def seen(self, order: Order) -> None:
+        """An order a topic read itself: the batch's view of it until it changes."""
+        self._orders[(order.shop, order.tiktok_order_id)] = order
 
-    def _shopify_product_delete(self, message: QueuedWebhook) -> Outcome:
-        payload = _shopify_payload(message, shopify_payloads.ProductDeletePayload)
-        listed = self._product(message.shop, payload.id)
-        if listed is not None and listed.tiktok_product_id is not None:
-            # Queued before the tombstone is written: a crash in between cannot leave the listing on
-            # TikTok holding a plan slot. The job waits for the tombstone and is safe to run twice.
-            params = {
-                "shopify_product_id": payload.id,
-                "tiktok_product_id": listed.tiktok_product_id,
-                "inventory_item_ids": _inventory_items(listed),
-            }
-            self._job(message, JobKind.REMOVE_LISTING, params)
-        return self._change_product(
-            message,
-            payload.id,
-            lambda current: changes.product_deleted_in_shopify(current, message.shop, payload.id),
-        )
-
-    def _shopify_inventory(self, message: QueuedWebhook) -> Outcome:
-        payload = _shopify_payload(message, shopify_payloads.InventoryLevelPayload)
-        params = {
-            "inventory_item_id": payload.inventory_item_id,
-            "location_id": payload.location_id,
-            "available": payload.available,
-            "updated_at": int(payload.updated_at.timestamp()) if payload.updated_at else 0,
-        }
-        return self._job_once(message, JobKind.INVENTORY_SYNC, params)
-
-    def _shopify_fulfilled(self, message: QueuedWebhook) -> Outcome:
-        if message.topic in ("fulfillments/create", "fulfillments/update"):
-            fulfillment = _shopify_payload(message, shopify_payloads.FulfillmentPayload)
-            fulfillments = [fulfillment]
-        else:
-            fulfillments = list(
-                _shopify_payload(message, shopify_payloads.OrderFulfilledPayload).fulfillments
-            )
-        params = {
-            "shipments": [
-                {
-                    "shopify_order_id": f.order_id,
-                    "fulfillment_id": f.id,
-                    "tracking_company": f.tracking_company,
-                    "tracking_number": f.tracking_number,
-                    # What this fulfilment ships: its own packages get its own tracking number.
-                    "line_items": [
-                        {"variant_id": i.variant_id, "quantity": i.quantity} for i in f.line_items
-                    ],
-                    "update": message.topic == "fulfillments/update",
-                }
-                for f in fulfillments
-            ]
-        }
-        return self._job_once(message, JobKind.SHIP_PACKAGE, params)
-
-    def _shopify_uninstalled(self, message: QueuedWebhook) -> Outcome:
-        at = datetime.fromtimestamp(message.occurred_at, UTC)
-        return Outcome.APPLIED if self._store.mark_uninstalled(message.shop, at) else Outcome.STALE
-
-    def _shopify_subscription(self, message: QueuedWebhook) -> Outcome:
-        subscription = _shopify_payload(message, shopify_payloads.AppSubscriptionPayload).app_subscription
-        for _ in range(MAX_ATTEMPTS):
-            plan = self._store.get_plan(message.shop)
-            if plan is None:
-                return Outcome.IGNORED
-            update = _subscription_state(plan, subscription, message)
-            recorded = plans.subscription_changed(plan, update)
-            if recorded is None:
-                return Outcome.STALE
-            current = plans.current_subscription(recorded)
-            if current == update and update.status == "ACTIVE":
-                # Limits may have risen (or billing thawed): held orders flow, in arrival order; and
-                # the cycle follows the subscription's billing period, which only Shopify's API tells.
-                self._job(message, JobKind.RELEASE_HELD_ORDERS, {})
-                self._job(message, JobKind.BILLING_PERIOD, {"subscription_id": current.id})
-            if self._store.commit_plan(recorded) is CommitOutcome.APPLIED:
-                return Outcome.APPLIED
-        raise ConflictError("plan kept changing")
-
-    def _shopify_data_request(self, message: QueuedWebhook) -> Outcome:
-        payload = _shopify_payload(message, shopify_payloads.DataRequestPayload)
-        orders = self._store.orders_of_shopify_orders(message.shop, payload.orders_requested)
-        held = [changes.HELD_FOR_A_CUSTOMER] if orders else []
-        self._store.save_data_request(
-            message.shop,
-            payload.data_request.id,
-            payload.customer.id,
-            sorted(o.tiktok_order_id for o in orders),
-            held,
-            message.occurred_at,
-        )
-        return Outcome.APPLIED
-
-    def _shopify_customer_redact(self, message: QueuedWebhook) -> Outcome:
-        payload = _shopify_payload(message, shopify_payloads.CustomerRedactPayload)
-        orders = self._store.orders_of_shopify_orders(message.shop, payload.orders_to_redact)
-        self._store.unlink_shopify_orders(message.shop, payload.orders_to_redact)
-        for order in orders:
-            self._orders[(message.shop, order.tiktok_order_id)] = order
-            self._change_order(
-                message, order.tiktok_order_id, _require(changes.redact_customer), record=False
-            )
-        return Outcome.APPLIED
-
-    def _shopify_shop_redact(self, message: QueuedWebhook) -> Outcome:
-        self._store.erase_shop(message.shop)
-        return Outcome.APPLIED
-
-    # --- TikTok --------------------------------------------------------------------------------
-    def _tiktok_order_status(self, message: QueuedWebhook) -> Outcome:
-        data = _tiktok_data(message, tiktok_payloads.OrderStatusData)
-
-        def sync_to_shopify(order: Order) -> None:
-            # Paid and not in Shopify yet: queued before the write that records the delivery, so a
-            # failed send is retried with the event; the job checks the order again and creates the
-            # Shopify order exactly once however often it is queued.
-            if changes.ready_for_shopify(order):
-                self._job(message, JobKind.ORDER_SYNC, {"order_id": data.order_id})
-            elif changes.to_cancel_in_shopify(order):
-                self._job(message, JobKind.CANCEL_IN_SHOPIFY, {"order_id": data.order_id})
-
-        return self._change_order(
-            message,
-            data.order_id,
-            lambda current: changes.order_status_change(
-                current, message.shop, data.order_id, data.order_status, data.update_time
-            ),
-            before_commit=sync_to_shopify,
-        )
-
-    def _tiktok_cancellation(self, message: QueuedWebhook) -> Outcome:
-        data = _tiktok_data(message, tiktok_payloads.CancellationData)
-        at = data.create_time or message.occurred_at
-
-        def cancel_in_shopify(order: Order) -> None:
-            # A cancellation TikTok granted: the job asks TikTok whether the whole order is cancelled.
-            granted = (order.cancellation_status or "") in changes.CANCELLATION_GRANTED
-            if granted and order.shopify_order_id is not None and not order.cancelled_in_shopify:
-                self._job(message, JobKind.CANCEL_IN_SHOPIFY, {"order_id": data.order_id})
-
-        return self._change_order(
-            message,
-            data.order_id,
-            _require(lambda o: changes.cancellation_change(o, data.cancel_status, at)),
-            before_commit=cancel_in_shopify,
-        )
-
-    def _tiktok_return(self, message: QueuedWebhook) -> Outcome:
-        data = _tiktok_data(message, tiktok_payloads.ReturnData)
-        at = data.update_time or data.create_time or message.occurred_at
-
-        def restock(order: Order) -> None:
-            # Its units back in Shopify's stock, and what the return took back counted in its sales.
-            in_shopify_or_sold = order.shopify_order_id is not None or order.sale is not None
-            if order.return_status == changes.RETURN_COMPLETE and in_shopify_or_sold:
-                self._job(message, JobKind.RESTOCK_RETURN, {"order_id": data.order_id})
-
-        return self._change_order(
-            message,
-            data.order_id,
-            _require(lambda o: changes.return_change(o, data.return_status, at)),
-            before_commit=restock,
-        )
-
-    def _tiktok_product_status(self, message: QueuedWebhook) -> Outcome:
-        """Type 5: an audit event that names no status; TikTok is asked for it, unless a type-37
-        audit webhook already told us this or a later status (no Get Product spent on it)."""
-        data = _tiktok_data(message, tiktok_payloads.ProductStatusData)
-        shopify_id = self._linked_product(message, data.product_id)
-        if shopify_id is None:
-            return Outcome.IGNORED
-        known = self._product(message.shop, shopify_id)
-        if known is not None and _audit_known(known, data.update_time):
-            return Outcome.DUPLICATE
-        decide = self._tiktok_product_state(message, data, known)
-        return self._tiktok_product_change(message, shopify_id, data.product_id, decide)
-
-    def _tiktok_product_audit(self, message: QueuedWebhook) -> Outcome:
-        """Type 37: the audit result itself. Only a failure is read further (Get Product names its
-        reasons, which the webhook does not carry, and tells a refused edit of a live product)."""
-        data = _tiktok_data(message, tiktok_payloads.ProductAuditData)
-        shopify_id = self._linked_product(message, data.product_id)
-        if shopify_id is None:
-            return Outcome.IGNORED
-        audit = data.audit.status.strip().upper()
-        if audit == "FAILED":
-            decide = self._tiktok_product_state(message, data, self._product(message.shop, shopify_id))
-            return self._tiktok_product_change(message, shopify_id, data.product_id, decide)
-        return self._tiktok_product_change(
-            message,
-            shopify_id,
-            data.product_id,
-            lambda current: changes.product_audit_from_tiktok(
-                current, data.audit.status, data.audit.reasons, None, data.update_time
-            ),
-        )
-
-    def _linked_product(self, message: QueuedWebhook, tiktok_product_id: str) -> str | None:
-        shopify_id = self._store.product_for_tiktok(message.shop, tiktok_product_id)
-        if shopify_id is None and self._receive_count < LINK_WAIT_RECEIVES:
-            raise ProductNotYetLinkedError(f"TikTok product {tiktok_product_id} is not linked (yet)")
-        return shopify_id  # None: a product the seller made on TikTok, not through us
-
-    def _tiktok_product_change(
-        self,
-        message: QueuedWebhook,
-        shopify_id: str,
-        tiktok_product_id: str,
-        decide: Callable[[Product], Change[Product]],
-    ) -> Outcome:
-        before = self._product(message.shop, shopify_id)
-
-        def follow_up(after: Product) -> None:
-            # Gone live: a stock change held back while it was not live goes to TikTok now (queued
-            # before the write: a redelivery after a crash queues it again, it is safe twice).
-            went_live = after.tiktok_status == changes.LIVE_ON_TIKTOK and (
-                before is None or before.tiktok_status != changes.LIVE_ON_TIKTOK
-            )
-            if went_live and after.stock_held:
-                self._job(message, JobKind.STOCK_PUSH, {"shopify_product_id": shopify_id})
-
-        outcome = self._change_product(message, shopify_id, _require(decide), before_commit=follow_up)
-        after = self._products.get((message.shop, shopify_id))
-        if after is not None:
-            self._settle_product_slot(before, after, tiktok_product_id)
-        return outcome
-
-    def _settle_product_slot(self, before: Product | None, after: Product, tiktok_product_id: str) -> None:
-        """A product holds a plan slot while TikTok lists it (Pending, Live, Inactive). A deletion
-        or a failed audit there gives the slot back; also on a redelivery, since a crash after the
-        status write must not keep it taken (giving back is once per product). A failed product
-        that TikTok lists again (fixed in Seller Center) takes a slot again even past the limit:
-        TikTok lists it whatever we count, and the plan then shows nothing remaining."""
-        slot = (after.shop, plans.QuotaKind.PRODUCTS, after.shopify_product_id)
-        if after.tiktok_status == changes.TIKTOK_DELETED and after.tiktok_product_id is None:
-            self._store.unlink_tiktok_product(after.shop, tiktok_product_id, _inventory_items(after))
-            self._store.give_back_quota(*slot)
-        elif after.status == ProductStatus.FAILED:
-            self._store.give_back_quota(*slot)
-        elif before is not None and before.status == ProductStatus.FAILED and after.status in ON_TIKTOK:
-            self._store.take_quota(*slot, limit=NO_LIMIT, at=after.status_time)
-
-    def _tiktok_product_state(
-        self,
-        message: QueuedWebhook,
-        data: tiktok_payloads.ProductStatusData | tiktok_payloads.ProductAuditData,
-        held: Product | None,
-    ) -> Callable[[Product], Change[Product]]:
-        """What an audit event that does not carry the product's status means for it. A first
-        audit's failure says so itself; otherwise TikTok is asked, and a failure of a product whose
-        live version still sells is a refused edit (it stays Live), not a failed product."""
-        at = data.update_time
-        if isinstance(data, tiktok_payloads.ProductStatusData):
-            failed = data.status.upper() == "PRODUCT_AUDIT_FAILURE"
-            if failed and (held is None or held.tiktok_status != changes.LIVE_ON_TIKTOK):
-                reason = data.suspended_reason or None
-                return lambda current: changes.product_status_from_tiktok_event(current, "FAILED", reason, at)
-        else:
-            failed = data.audit.status.strip().upper() == "FAILED"
-        shop = self._shop(message.shop)
-        if shop is None:
-            raise RuntimeError("cannot read the product's status from TikTok: the shop is gone")
-        listed = self._ports.tiktok_products.status_of(shop, data.product_id, at)
-        if failed and listed.on_sale:
-            return lambda current: changes.edit_rejected_on_tiktok(current, listed.reason, at)
-        # Get Product answers for every status but FREEZE and DELETED (TikTok's Get Product docs).
-        status = listed.status or "FREEZE"
-        return lambda current: changes.product_status_from_tiktok_event(current, status, listed.reason, at)
-
-    def _tiktok_deauthorized(self, message: QueuedWebhook) -> Outcome:
-        applied = self._store.revoke_tiktok(message.shop, message.occurred_at)
-        return Outcome.APPLIED if applied else Outcome.IGNORED
-
-    def _tiktok_authorization_expiry(self, message: QueuedWebhook) -> Outcome:
-        data = _tiktok_data(message, tiktok_payloads.AuthorizationExpiryData)
-        expires = datetime.fromtimestamp(data.expiration_time, UTC)
-        applied = self._store.update_shop(message.shop, tiktok_authorization_expires_at=expires)
-        return Outcome.APPLIED if applied else Outcome.IGNORED
-
-    # --- the read-decide-write loop ------------------------------------------------------------
-    def _change_product(
+    def change_product(
         self,
         message: QueuedWebhook,
         shopify_product_id: str,
@@ -623,7 +271,7 @@ class Applier:
         def load(fresh: bool) -> Product | None:
             if fresh:
                 self._products.pop(key, None)
-            return self._product(*key)
+            return self.product(*key)
 
         def commit(change: Change[Product]) -> CommitOutcome:
             assert change.entity is not None
@@ -634,7 +282,7 @@ class Applier:
 
         return self._read_decide_write(load, _once(message, decide), commit)
 
-    def _change_order(
+    def change_order(
         self,
         message: QueuedWebhook,
         tiktok_order_id: str,
@@ -646,7 +294,7 @@ class Applier:
 
         def load(fresh: bool) -> Order | None:
             if fresh or key not in self._orders:
-                self._orders[key] = self._store.get_order(*key)
+                self._orders[key] = self.store.get_order(*key)
             return self._orders[key]
 
         def commit(change: Change[Order]) -> CommitOutcome:
@@ -658,12 +306,13 @@ class Applier:
 
         return self._read_decide_write(load, _once(message, decide) if record else decide, commit)
 
+    # --- the read-decide-write loop ------------------------------------------------------------
     def _commit(self, message: QueuedWebhook, write: VersionedWrite) -> CommitOutcome:
         if self._staging is not None:  # apply_together commits it with the batch's other events
             self._staging.writes.append(write)
             self._hold(write.entity)  # the batch's next event of it is decided on this state
             return CommitOutcome.APPLIED
-        outcome = self._store.commit(write)
+        outcome = self.store.commit(write)
         if outcome is CommitOutcome.APPLIED:
             self._remember(write.entity)
         return outcome
@@ -703,26 +352,26 @@ class Applier:
             if outcome is CommitOutcome.APPLIED:
                 return Outcome.APPLIED
             # Lost a race: back off a little (full jitter) before reading again.
-            self._ports.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - jitter, not security
+            self.ports.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - jitter, not security
         raise ConflictError(f"gave up after {MAX_ATTEMPTS} conflicting attempts")
 
     # --- jobs ----------------------------------------------------------------------------------
-    def _job(self, message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> None:
-        self._ports.enqueue_job(_job_of(message, kind, params))
+    def job(self, job: Job) -> None:
+        self.ports.enqueue_job(job)
 
-    def _job_once(self, message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> Outcome:
+    def job_once(self, message: QueuedWebhook, job: Job) -> Outcome:
         """A job queued once per delivery, however often (and through however many doors) it comes:
         a redelivered stock level or shipment reaches TikTok once. (A level's updated_at cannot tell
         a redelivery from a second change in the same second: the delivery is what is remembered.)"""
         # Queue first, then remember the delivery: a crash in between queues the job again, and the
         # job's idempotency key (the delivery id) keeps it from being done twice.
         if self._staging is not None:  # apply_together sends it with the batch's other jobs
-            self._staging.jobs.append((message, _job_of(message, kind, params)))
+            self._staging.jobs.append((message, job))
             return Outcome.QUEUED_JOB
-        if self._store.has_delivery(message.shop, _delivery(message)):
+        if self.store.has_delivery(message.shop, _delivery(message)):
             return Outcome.DUPLICATE
-        self._job(message, kind, params)
-        self._store.record_delivery(message.shop, _delivery(message))
+        self.job(job)
+        self.store.record_delivery(message.shop, _delivery(message))
         return Outcome.QUEUED_JOB
 
 
@@ -751,21 +400,12 @@ class _Chain(msgspec.Struct):
 # A staged event writes its item, at most one sales day and at most one counter shard.
 STAGED_PER_TRANSACTION = MAX_TRANSACTION_ITEMS // 3
 
-ON_TIKTOK = frozenset({ProductStatus.PENDING, ProductStatus.LIVE, ProductStatus.INACTIVE})
-NO_LIMIT = 2**31
 
-
-def _inventory_items(product: Product) -> list[str]:
+def inventory_items(product: Product) -> list[str]:
     return [v.inventory_item_id for v in product.variants if v.inventory_item_id]
 
 
-def _since_install(shop: Shop, created_at: int | None) -> bool:
-    """Made in Shopify since the app was installed (an older product comes in with the import)."""
-    installed = shop.installed_at
-    return created_at is not None and installed is not None and created_at >= int(installed.timestamp())
-
-
-def _require(decide: Callable[[E], Change[E]]) -> Callable[[E | None], Change[E]]:
+def require(decide: Callable[[E], Change[E]]) -> Callable[[E | None], Change[E]]:
     """For events about an order or product that must already exist."""
 
     def decide_existing(current: E | None) -> Change[E]:
@@ -776,21 +416,13 @@ def _require(decide: Callable[[E], Change[E]]) -> Callable[[E | None], Change[E]
     return decide_existing
 
 
-def _audit_known(product: Product, update_time: int) -> bool:
-    """TikTok told us the audit's outcome (webhook 37) as of ``update_time`` or later. Pending is no
-    outcome: the upload records it at our own time, which TikTok's clock may match."""
-    settled = product.tiktok_status not in (None, "PENDING")
-    return settled and product.status_time >= update_time
-
-
 def _next_version(entity: E) -> E:
     return replace(entity, version=entity.version + 1)
 
 
-def _job_of(message: QueuedWebhook, kind: JobKind, params: dict[str, Any]) -> Job:
-    """The job a delivery queues, keyed by the delivery."""
-    key = f"{message.source.value}:{message.delivery_id}:{kind.value}"
-    return Job(kind=kind, shop=message.shop, idempotency_key=key, params=params)
+def delivery_key(message: QueuedWebhook, kind: str) -> str:
+    """The idempotency key of the job of ``kind`` a delivery queues."""
+    return f"{message.source.value}:{message.delivery_id}:{kind}"
 
 
 def _delivery(message: QueuedWebhook) -> Delivery:
@@ -811,92 +443,64 @@ def _once(message: QueuedWebhook, decide: Callable[[E | None], Change[E]]) -> Ca
     return decide_once
 
 
-P = TypeVar("P")
-
-
-def _shopify_payload(message: QueuedWebhook, model: type[P]) -> P:
-    return model.model_validate_json(message.body)  # type: ignore[attr-defined]
-
-
-def _tiktok_data(message: QueuedWebhook, model: type[P]) -> P:
-    notification = tiktok_payloads.Notification.model_validate_json(message.body)
-    return model.model_validate(notification.data)  # type: ignore[attr-defined]
-
-
 def _entity_of(message: QueuedWebhook) -> tuple[str | None, str]:
     """Which product or order a plain change is about (ids only, no validation)."""
     topic = TOPICS.get((message.source, message.topic))
     kind = topic.changes if topic is not None else None
+    if topic is None or kind is None:
+        return None, ""
     try:
-        if kind == "product":
-            return kind, shopify_payloads.ProductDeletePayload.model_validate_json(message.body).id
-        if kind == "order":
-            return kind, str(tiktok_payloads.Notification.model_validate_json(message.body).data["order_id"])
+        return kind, topic.module().changed_id(message)
     except (ValueError, KeyError):
-        pass  # a malformed message fails in apply(), with its own record
-    return None, ""
+        return None, ""  # a malformed message fails in apply(), with its own record
 
 
 class Topic(Value, frozen=True):
-    """How the applier takes one webhook topic."""
+    """How the applier takes one webhook topic: the function of ``connector.processing.<family>``
+    that applies it. A family's module (its code, payload models and what they import) is imported
+    when the first event of one of its topics arrives: a cold start pays for the topics its batch
+    brings, not for all of them. This is the one place the processor imports anything late."""
 
-    apply: Callable[[Applier, QueuedWebhook], Outcome]
+    family: str
+    function: str
     # A plain change of one product or order (read, decide, write; jobs queued before the write),
-    # which a batch may commit together. TikTok's audit events are not: they also read TikTok and
-    # settle the plan slot.
+    # which a batch may commit together; its family's ``changed_id`` names the product or order.
+    # TikTok's audit events are not: they also read TikTok and settle the plan slot.
     changes: str | None = None  # "product" or "order"
     # It only queues a job: applying it before or after a product or order change is the same.
     job_only: bool = False
 
+    def module(self) -> ModuleType:
+        return importlib.import_module(f"connector.processing.{self.family}")
 
-_TT = TikTokType
-# Every topic the processor applies, by sender and topic (TikTok: its type number). The doors
-# accept what their field tables know (webhooks/shopify_delivery.py, webhooks/tiktok_delivery.py);
-# tests keep those, the payload models and this table equal.
+    def apply(self, applier: Applier, message: QueuedWebhook) -> Outcome:
+        apply: Callable[[Applier, QueuedWebhook], Outcome] = getattr(self.module(), self.function)
+        return apply(applier, message)
+
+
+_SHOPIFY, _SHOP, _ORDERS, _AUDITS = "shopify_topics", "shop_lifecycle", "tiktok_orders", "tiktok_audits"
+# Every topic the processor applies, by sender and topic (TikTok: its type number, named as in
+# webhooks/tiktok_delivery.py TikTokType). The doors accept what their field tables know
+# (webhooks/shopify_delivery.py, webhooks/tiktok_delivery.py); tests keep those, the payload models
+# and this table equal.
 TOPICS: dict[tuple[Source, str], Topic] = {
-    (Source.SHOPIFY, "products/create"): Topic(Applier._shopify_product_upsert, changes="product"),
-    (Source.SHOPIFY, "products/update"): Topic(Applier._shopify_product_upsert, changes="product"),
-    (Source.SHOPIFY, "products/delete"): Topic(Applier._shopify_product_delete, changes="product"),
-    (Source.SHOPIFY, "inventory_levels/update"): Topic(Applier._shopify_inventory, job_only=True),
-    (Source.SHOPIFY, "orders/fulfilled"): Topic(Applier._shopify_fulfilled, job_only=True),
-    (Source.SHOPIFY, "fulfillments/create"): Topic(Applier._shopify_fulfilled, job_only=True),
-    (Source.SHOPIFY, "fulfillments/update"): Topic(Applier._shopify_fulfilled, job_only=True),
-    (Source.SHOPIFY, "app/uninstalled"): Topic(Applier._shopify_uninstalled),
-    (Source.SHOPIFY, "app_subscriptions/update"): Topic(Applier._shopify_subscription),
-    (Source.SHOPIFY, "customers/data_request"): Topic(Applier._shopify_data_request),
-    (Source.SHOPIFY, "customers/redact"): Topic(Applier._shopify_customer_redact),
-    (Source.SHOPIFY, "shop/redact"): Topic(Applier._shopify_shop_redact),
-    (Source.TIKTOK, str(_TT.ORDER_STATUS_CHANGE.value)): Topic(Applier._tiktok_order_status, changes="order"),
-    (Source.TIKTOK, str(_TT.PRODUCT_STATUS_CHANGE.value)): Topic(Applier._tiktok_product_status),
-    (Source.TIKTOK, str(_TT.PRODUCT_AUDIT_STATUS_CHANGE.value)): Topic(Applier._tiktok_product_audit),
-    (Source.TIKTOK, str(_TT.SELLER_DEAUTHORIZATION.value)): Topic(Applier._tiktok_deauthorized),
-    (Source.TIKTOK, str(_TT.UPCOMING_AUTHORIZATION_EXPIRATION.value)): Topic(
-        Applier._tiktok_authorization_expiry
-    ),
-    (Source.TIKTOK, str(_TT.CANCELLATION_STATUS_CHANGE.value)): Topic(
-        Applier._tiktok_cancellation, changes="order"
-    ),
-    (Source.TIKTOK, str(_TT.RETURN_STATUS_CHANGE.value)): Topic(Applier._tiktok_return, changes="order"),
+    (Source.SHOPIFY, "products/create"): Topic(_SHOPIFY, "product_upsert", changes="product"),
+    (Source.SHOPIFY, "products/update"): Topic(_SHOPIFY, "product_upsert", changes="product"),
+    (Source.SHOPIFY, "products/delete"): Topic(_SHOPIFY, "product_delete", changes="product"),
+    (Source.SHOPIFY, "inventory_levels/update"): Topic(_SHOPIFY, "inventory_level", job_only=True),
+    (Source.SHOPIFY, "orders/fulfilled"): Topic(_SHOPIFY, "fulfilled", job_only=True),
+    (Source.SHOPIFY, "fulfillments/create"): Topic(_SHOPIFY, "fulfilled", job_only=True),
+    (Source.SHOPIFY, "fulfillments/update"): Topic(_SHOPIFY, "fulfilled", job_only=True),
+    (Source.SHOPIFY, "app/uninstalled"): Topic(_SHOP, "uninstalled"),
+    (Source.SHOPIFY, "app_subscriptions/update"): Topic(_SHOP, "subscription"),
+    (Source.SHOPIFY, "customers/data_request"): Topic(_SHOP, "data_request"),
+    (Source.SHOPIFY, "customers/redact"): Topic(_SHOP, "customer_redact"),
+    (Source.SHOPIFY, "shop/redact"): Topic(_SHOP, "shop_redact"),
+    (Source.TIKTOK, "1"): Topic(_ORDERS, "order_status", changes="order"),  # ORDER_STATUS_CHANGE
+    (Source.TIKTOK, "5"): Topic(_AUDITS, "product_status"),  # PRODUCT_STATUS_CHANGE
+    (Source.TIKTOK, "6"): Topic(_SHOP, "tiktok_deauthorized"),  # SELLER_DEAUTHORIZATION
+    (Source.TIKTOK, "7"): Topic(_SHOP, "tiktok_authorization_expiry"),  # UPCOMING_AUTHORIZATION_EXPIRATION
+    (Source.TIKTOK, "11"): Topic(_ORDERS, "cancellation", changes="order"),  # CANCELLATION_STATUS_CHANGE
+    (Source.TIKTOK, "12"): Topic(_ORDERS, "return_change", changes="order"),  # RETURN_STATUS_CHANGE
+    (Source.TIKTOK, "37"): Topic(_AUDITS, "product_audit"),  # PRODUCT_AUDIT_STATUS_CHANGE
 }
-
-
-def _subscription_state(
-    plan: Plan, subscription: shopify_payloads.AppSubscription, message: QueuedWebhook
-) -> SubscriptionState:
-    """The update as the domain orders it; a payload without times (never Shopify's) falls back on
-    what is known of the subscription, then on the delivery's time."""
-    known = next((s for s in plan.subscriptions if s.id == subscription.admin_graphql_api_id), None)
-    delivered = datetime.fromtimestamp(message.occurred_at, UTC)
-    updated_at = subscription.updated_at or delivered
-    created_at = subscription.created_at or (known.created_at if known else updated_at)
-    return SubscriptionState(
-        id=subscription.admin_graphql_api_id,
-        name=subscription.name,
-        status=subscription.status.strip().upper(),
-        created_at=_aware(created_at),
-        updated_at=_aware(updated_at),
-    )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

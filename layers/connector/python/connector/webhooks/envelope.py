@@ -27,6 +27,12 @@ class Acceptance(StrEnum):
     UNINSTALLED_SHOP = "uninstalled_shop"
 
 
+# Shopify's mandatory privacy topics: they must be honoured even after the app is uninstalled (the
+# Shopify door checks their signed shop; the processor applies them to an uninstalled shop). Here,
+# not in shopify_delivery.py, so the processor does not load the door's field tables.
+PRIVACY_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
+
+
 def queued_message(
     source: Source,
     delivery_id: str,

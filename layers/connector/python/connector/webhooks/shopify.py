@@ -16,14 +16,10 @@ from connector.clients.shopify.weights import weight_grams
 
 
 class _Payload(BaseModel):
-    # Shopify sends ids as JSON numbers, some beyond 2^53: they become exact strings here.
-    model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", frozen=True)
-
-
-class _RarePayload(_Payload):
-    # A topic a shop sends once or a few times (uninstall, billing, privacy): its model is built
-    # when its first webhook is read, not with the processor's every cold start.
-    model_config = ConfigDict(defer_build=True)
+    # Shopify sends ids as JSON numbers, some beyond 2^53: they become exact strings here. A model
+    # is built when the first webhook of its topic is read (defer_build), not at import: a cold
+    # start builds the models of the topics its batch brings.
+    model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", frozen=True, defer_build=True)
 
 
 # products/create and products/update carry the REST Product resource (shopify.dev/docs/api/webhooks
@@ -119,12 +115,12 @@ class OrderFulfilledPayload(_Payload):
     fulfillments: list[FulfillmentPayload] = []
 
 
-class AppUninstalledPayload(_RarePayload):
+class AppUninstalledPayload(_Payload):
     id: str | None = None
     myshopify_domain: str | None = None  # the shop, inside what the HMAC signs (checked at the door)
 
 
-class AppSubscription(_RarePayload):
+class AppSubscription(_Payload):
     # app_subscriptions/update (shopify.dev/docs/api/webhooks?reference=toml, topic
     # app_subscriptions/update): which subscription, its status, when it was created and changed.
     admin_graphql_api_id: str
@@ -134,32 +130,32 @@ class AppSubscription(_RarePayload):
     updated_at: datetime | None = None
 
 
-class AppSubscriptionPayload(_RarePayload):
+class AppSubscriptionPayload(_Payload):
     app_subscription: AppSubscription
 
 
-class CustomerRef(_RarePayload):
+class CustomerRef(_Payload):
     id: str | None = None  # its email and phone are not read: they never reach the queue
 
 
-class DataRequestRef(_RarePayload):
+class DataRequestRef(_Payload):
     id: str
 
 
-class DataRequestPayload(_RarePayload):
+class DataRequestPayload(_Payload):
     shop_domain: str
     customer: CustomerRef
     orders_requested: list[str] = []
     data_request: DataRequestRef
 
 
-class CustomerRedactPayload(_RarePayload):
+class CustomerRedactPayload(_Payload):
     shop_domain: str
     customer: CustomerRef
     orders_to_redact: list[str] = []
 
 
-class ShopRedactPayload(_RarePayload):
+class ShopRedactPayload(_Payload):
     shop_domain: str
 
 

@@ -16,7 +16,13 @@ from typing import Any
 
 from connector.shop_domains import SHOP_DOMAIN
 from connector.values import Value
-from connector.webhooks.envelope import Source, body_digest, parse_json_object, queued_message
+from connector.webhooks.envelope import (
+    PRIVACY_TOPICS,
+    Source,
+    body_digest,
+    parse_json_object,
+    queued_message,
+)
 from connector.webhooks.errors import MalformedWebhookError, SignatureError
 from connector.webhooks.projection import Kind, Problems, Shape, defaulted, optional, project, required
 from connector.webhooks.signatures import shopify_signature_valid
@@ -111,8 +117,6 @@ TOPIC_FIELDS: Mapping[str, Shape] = {
     },
     "shop/redact": {"shop_domain": required(TEXT)},
 }
-# Shopify's mandatory privacy topics: they must be honoured even after the app is uninstalled.
-PRIVACY_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
 # The topics that erase or uninstall: their shop is taken from the signed body as well.
 SIGNED_SHOP_TOPICS = PRIVACY_TOPICS | {"app/uninstalled"}
 # Topics Shopify sends for one event that mean the same work for us: one of them applied is enough.

@@ -6,25 +6,23 @@ these models).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 # The types' names and the registered event types are the door's; read here too.
 from connector.webhooks.tiktok_delivery import EVENT_TYPES, TikTokType
 
-__all__ = ["EVENT_TYPES", "TYPE_DATA", "Notification", "TikTokType"]
+__all__ = ["EVENT_TYPES", "TYPE_DATA", "Notification", "TikTokType", "data_of"]
 
 
 class _Payload(BaseModel):
-    # TikTok sends some ids as JSON numbers beyond 2^53: they become exact strings here.
-    model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", frozen=True)
+    # TikTok sends some ids as JSON numbers beyond 2^53: they become exact strings here. A model
+    # is built when the first webhook of its type is read (defer_build), not at import.
+    model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", frozen=True, defer_build=True)
 
 
-class _RarePayload(_Payload):
-    # A type a shop sends once in a long while (its seller's authorization ending): its model is
-    # built when its first webhook is read, not with the processor's every cold start.
-    model_config = ConfigDict(defer_build=True)
+D = TypeVar("D", bound=_Payload)
 
 
 class Notification(_Payload):
@@ -70,11 +68,11 @@ class ProductAuditData(_Payload):
     update_time: int
 
 
-class DeauthorizationData(_RarePayload):
+class DeauthorizationData(_Payload):
     message: str = ""
 
 
-class AuthorizationExpiryData(_RarePayload):
+class AuthorizationExpiryData(_Payload):
     message: str = ""
     expiration_time: int  # TikTok sends it as a string of epoch seconds
 
@@ -95,6 +93,11 @@ class ReturnData(_Payload):
     return_role: str | None = None
     update_time: int | None = None
     create_time: int | None = None
+
+
+def data_of(body: str, model: type[D]) -> D:
+    """The data of a queued notification's ``body``, read with its type's model."""
+    return model.model_validate(Notification.model_validate_json(body).data)
 
 
 TYPE_DATA: Mapping[int, type[_Payload]] = {
