@@ -8,7 +8,7 @@ from typing import Any
 
 from connector.activities.automatic import tallied
 from connector.clients.shopify.errors import ShopifyOrderRejectedError
-from connector.clients.tiktok.errors import TikTokApiError, TikTokError
+from connector.clients.tiktok.errors import MissingTikTokAuthorizationError, TikTokApiError, TikTokError
 from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder
 from connector.dal.store import CommitOutcome
 from connector.domain.changes import PAID, cancellation_change
@@ -18,7 +18,6 @@ from connector.domain.sales import sale_of
 from connector.domain.shopify_order import shopify_order_input
 from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
-from connector.tiktok_session import MissingTikTokAuthorizationError
 from connector.values import replace
 from connector.wiring import Ports
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_UP, Decimal
 
 from connector.clients.tiktok.models import (
+    MAX_QUANTITY,
     AttributeValue,
     CategoryAttribute,
     CategoryRules,
@@ -35,7 +36,6 @@ from connector.values import Value
 
 MAX_IMAGES = 9
 MAX_SALES_ATTRIBUTES = 3
-MAX_QUANTITY = 99_999
 MAX_SALES_ATTRIBUTE_NAME, MAX_SALES_ATTRIBUTE_VALUE = 20, 50
 MAX_SELLER_SKU = 50
 SALES_PROPERTY, PRODUCT_PROPERTY = "SALES_PROPERTY", "PRODUCT_PROPERTY"
