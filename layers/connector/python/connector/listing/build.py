@@ -30,6 +30,7 @@ from connector.clients.tiktok.models import (
 )
 from connector.domain.entities import Product, Shop, SyncSettings, Variant
 from connector.domain.pricing import tiktok_price, tiktok_quantity
+from connector.listing.facts import CategoryFacts
 from connector.listing.html import tiktok_description
 from connector.listing.regions import Region
 from connector.values import Value
@@ -44,15 +45,6 @@ DEFAULT_OPTION = ("Title", "Default Title")
 KILOGRAM, CENTIMETER = "KILOGRAM", "CENTIMETER"
 GRAMS_PER_KILOGRAM = Decimal(1000)
 GRAM_PRECISION = Decimal("0.001")  # KILOGRAM takes up to 3 decimal places
-
-
-class CategoryFacts(Value, frozen=True):
-    """What TikTok says of one leaf category in the shop's region."""
-
-    category_id: str
-    version: str
-    attributes: tuple[CategoryAttribute, ...]
-    rules: CategoryRules
 
 
 class ListingInputs(Value, frozen=True):
