@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from connector.activities.automatic import tallied
+from connector.activities.sku_links import link_skus
 from connector.activities.stock import ON_SALE_OR_UNDER_AUDIT, PauseReason, set_on_sale
-from connector.activities.tiktok_listing import link_skus
 from connector.activities.writes import NotYetWrittenError, change_product
 from connector.clients.tiktok.models import (
     NewProduct,

@@ -6,15 +6,15 @@ from collections.abc import Iterable
 from functools import partial
 
 from connector.activities.automatic import tallied
+from connector.activities.sku_links import link_skus
 from connector.activities.writes import NotYetWrittenError, change_product
 from connector.clients.tiktok.errors import TikTokApiError
-from connector.clients.tiktok.models import TikTokSku
 from connector.domain.changes import Change, product_status_from_tiktok_event
 from connector.domain.entities import ActivityType, Product, Shop
 from connector.domain.plans import QuotaKind, limit_of
 from connector.domain.status import ProductStatus, Verdict
 from connector.jobs import Job, JobKind
-from connector.listing.build import ListingIncompleteError, seller_sku
+from connector.listing.build import ListingIncompleteError
 from connector.listing.maker import ListingMaker
 from connector.values import replace
 from connector.wiring import Ports
@@ -199,23 +199,6 @@ def _upload_one(
         sync = Job(kind=JobKind.PRODUCT_SYNC, shop=shop.domain, idempotency_key=key, params=params)
         ports.enqueue_job(sync)
     return True, None
-
-
-def link_skus(
-    ports: Ports, shop: str, product: Product, tiktok_product_id: str, answered: Iterable[TikTokSku]
-) -> tuple[tuple[str, str], ...]:
-    """TikTok answered the listing's SKUs with their ids (Create Product, or a Partial Edit that
-    lists them all): lead TikTok's webhooks and each variant's stock to them; the TikTok SKU id of
-    each variant, to keep on the product."""
-    ids = {sku.seller_sku: sku.sku_id for sku in answered}
-    by_variant = {v.variant_id: ids[seller_sku(v)] for v in product.variants if seller_sku(v) in ids}
-    stock_links = {
-        v.inventory_item_id: by_variant[v.variant_id]
-        for v in product.variants
-        if v.inventory_item_id and v.variant_id in by_variant
-    }
-    ports.store.link_tiktok_product(shop, tiktok_product_id, product.shopify_product_id, stock_links)
-    return tuple(sorted(by_variant.items()))
 
 
 def not_active_in_shopify(product: Product) -> str:
