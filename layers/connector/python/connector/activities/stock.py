@@ -14,12 +14,12 @@ from connector.domain.changes import LIVE_ON_TIKTOK, Change, product_status_from
 from connector.domain.entities import ActivityType, Product, Shop
 from connector.domain.pricing import tiktok_quantity
 from connector.domain.status import Verdict
+from connector.jobs import Job
 from connector.values import replace
+from connector.wiring import Ports
 
 if TYPE_CHECKING:  # the client loads requests: built by ports.tiktok_api when a push calls TikTok
     from connector.clients.tiktok.shop import ShopClient
-    from connector.jobs import Job
-    from connector.wiring import Ports
 
 
 def run_inventory_sync(job: Job, ports: Ports) -> None:

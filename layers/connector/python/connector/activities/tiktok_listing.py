@@ -1,10 +1,11 @@
-"""Upload to TikTok Shop, and the merchant's other product actions there (activate, deactivate)."""
+"""Upload to TikTok Shop: a merchant's selection in chunks, "upload all", and automatic uploads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
 
+from connector.activities.activation import not_active_in_shopify
 from connector.activities.automatic import tallied
 from connector.activities.sku_links import link_skus
 from connector.activities.writes import NotYetWrittenError, change_product
@@ -126,20 +127,6 @@ def _upload_outcome(
     return _upload_one(ports, maker, product_id, product, limit)[1]
 
 
-def _status_on_tiktok(
-    raw_status: str, reasons: str | None, update_time: int, current: Product | None
-) -> Change[Product]:
-    """The product's status as TikTok answered it after the merchant's activation or deactivation,
-    which is theirs from now on: a pause for stock is over."""
-    if current is None:
-        return Change(Verdict.STALE)
-    merchants = replace(current, paused_for_stock=False)
-    change = product_status_from_tiktok_event(merchants, raw_status, reasons, update_time)
-    if not change.applies and current.paused_for_stock:
-        return Change(Verdict.APPLY, merchants)
-    return change
-
-
 def _upload_one(
     ports: Ports, maker: ListingMaker, product_id: str, product: Product | None, limit: int
 ) -> tuple[bool, str | None]:
@@ -201,10 +188,6 @@ def _upload_one(
     return True, None
 
 
-def not_active_in_shopify(product: Product) -> str:
-    return f"{product.shopify_status.lower()} in Shopify: only active products sell on TikTok Shop"
-
-
 def _set_status(
     ports: Ports,
     shop: str,
@@ -251,37 +234,3 @@ def _note(ports: Ports, shop: str, product_id: str, failure_reason: str) -> None
         return Change(Verdict.APPLY, replace(current, failure_reason=failure_reason))
 
     change_product(ports, shop, product_id, decide)
-
-
-def run_activation(job: Job, ports: Ports) -> None:
-    """Activate or deactivate on TikTok, then hold the status TikTok reports afterwards."""
-    activity_id = job.params["activity_id"]
-    shop = ports.shop(job.shop)
-    api = ports.tiktok_api(shop)
-    for product_id in job.params["shopify_product_ids"]:
-        product = ports.store.get_product(shop.domain, product_id)
-        if product is None or product.tiktok_product_id is None:
-            ports.store.record_activity_item(
-                shop.domain, activity_id, product_id, False, "not on TikTok Shop"
-            )
-            continue
-        if job.kind is JobKind.ACTIVATE and not product.sells_in_shopify:
-            problem = not_active_in_shopify(product)
-            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, problem)
-            continue
-        act = api.activate_products if job.kind is JobKind.ACTIVATE else api.deactivate_products
-        failures = act([product.tiktok_product_id])
-        if failures:
-            reason = "; ".join(f.message for f in failures)
-            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, reason)
-            continue
-        now = api.get_product(product.tiktok_product_id)
-        reasons = "; ".join(now.audit_failed_reasons) or None
-        change_product(
-            ports,
-            shop.domain,
-            product_id,
-            partial(_status_on_tiktok, now.status, reasons, now.update_time),
-        )
-        ports.store.record_activity_item(shop.domain, activity_id, product_id, True)
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
