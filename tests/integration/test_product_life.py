@@ -204,13 +204,13 @@ def test_variants_added_removed_and_renamed_keep_their_tiktok_skus_orders_and_st
     expected = 17 + sum(q for loc, q in medium.levels.items() if loc in _online(stack) and loc != main.id)
     assert sum(level["quantity"] for level in renamed["inventory"]) == expected
 
-    from connector.activities.orders import _variant_sold
+    from connector.activities.order_lines import variant_sold
     from connector.clients.tiktok.models import TikTokLineItem
 
     line = TikTokLineItem(
         "l1", ours(stack, product_id).tiktok_product_id or "", first_ids["SHIRT-M"], "SHIRT-M", "20.00", ""
     )
-    sold = _variant_sold(ours(stack, product_id), line)  # TikTok's old SKU text on an order line
+    sold = variant_sold(ours(stack, product_id), line)  # TikTok's old SKU text on an order line
     assert sold is not None and sold.variant_id == str(medium.id)
 
 

@@ -222,8 +222,8 @@ def test_auto_upload_lists_a_new_shopify_product_without_a_click(
 def test_a_field_sync_that_runs_before_its_update_is_written_waits_instead_of_sending_nothing(
     imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str
 ) -> None:
-    from connector.activities.catalog import NotYetWrittenError
     from connector.activities.listing_sync import run_product_sync
+    from connector.activities.writes import NotYetWrittenError
     from connector.jobs import Job, JobKind
     from connector.wiring import Ports
     from local.queue import RecordingQueue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connector.activities.listing_sync import listing_update
-from connector.activities.runner import WORK
+from connector.activities.runner import WORK, work_of
 from connector.activities.shipping import matching_provider
 from connector.clients.tiktok.models import (
     InventoryLevel,
@@ -124,3 +124,12 @@ def test_carriers_match_tiktok_providers_ignoring_case_spacing_and_suffixes() ->
 
 def test_every_job_kind_has_its_work() -> None:
     assert set(WORK) == set(JobKind)
+
+
+def test_every_job_kinds_work_is_where_the_runner_imports_it_from() -> None:
+    # The runner imports a kind's module when its first job runs: a wrong module or name would
+    # only show then, in production.
+    for kind in JobKind:
+        module, name = WORK[kind]
+        work = work_of(kind)
+        assert callable(work) and work.__name__ == name and work.__module__ == module, kind

@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from connector.clients.tiktok.auth import TikTokClient
+from connector.clients.tiktok.errors import MissingTikTokAuthorizationError
 from connector.clients.tiktok.models import ShopAuth, TokenGrant
 from connector.clients.tiktok.shop import ShopClient
 from connector.crypto import TokenCipher
 from connector.dal.store import Store
 from connector.domain.entities import Shop
-
-
-class MissingTikTokAuthorizationError(RuntimeError):
-    """The shop has no TikTok tokens: it was never connected, or they were erased."""
 
 
 def shop_api(client: TikTokClient, cipher: TokenCipher, store: Store, shop: Shop) -> ShopClient:

@@ -9,7 +9,8 @@ from collections import Counter
 from functools import partial
 
 from connector.activities.automatic import tallied
-from connector.activities.orders import OrderSyncOutcomeUnknownError, our_products, record_order, variants_of
+from connector.activities.order_lines import variants_of
+from connector.activities.orders import OrderSyncOutcomeUnknownError, our_products, record_order
 from connector.clients.tiktok.models import TikTokReturn
 from connector.clients.tiktok.shop import ShopClient
 from connector.domain.changes import RETURN_COMPLETE

@@ -1,16 +1,16 @@
-"""Import from Shopify, and the one way a product's new state is written from a job."""
+"""Import from Shopify: the shop's catalog read into ours, page by page or from a bulk operation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from connector.activities.writes import change_product
 from connector.clients.shopify.ids import numeric_id
 from connector.dal.store import CommitOutcome, VersionedWrite
 from connector.domain import changes
-from connector.domain.changes import CatalogFacts, Change
-from connector.domain.entities import Product, ProductImage, Shop, Variant
+from connector.domain.changes import CatalogFacts
+from connector.domain.entities import ProductImage, Shop, Variant
 from connector.jobs import Job, JobKind
 from connector.observability import logger
 from connector.values import Value
@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # the client (requests, its models) is built by the jobs that
 IMPORT_PAGE = 20
 IMPORT_VARIANTS = 10
 IMPORT_IMAGES = 10
-MAX_ATTEMPTS = 8
 # Paged, a product costs about 14 points of the shop's bucket (restored at 100 points a second on
 # standard plans, 1,000 on Plus): beyond a few hundred products the import would wait on Shopify's
 # rate limit. A larger catalog is read with one bulk operation (one mutation, then a download).
@@ -38,32 +37,6 @@ BULK_CHUNK = 90
 BULK_POLL_DELAYS = (1, 2, 4, 8, 15, 30)
 MAX_BULK_POLLS = 2_880
 PAGED_IMPORT = "paged"  # an import's recorded source when it reads pages, not a bulk operation
-
-
-class NotYetWrittenError(RuntimeError):
-    """The job was queued just before the webhook's write and ran before it landed: retried later."""
-
-
-def change_product(
-    ports: Ports,
-    shop: str,
-    product_id: str,
-    decide: Callable[[Product | None], Change[Product]],
-    first_read: Product | None = None,
-) -> Product | None:
-    """Read, decide, write with the version read; read again when another writer got there first.
-    ``first_read``: the product as the caller just read it, decided on in the first try (the
-    write is conditional on its version all the same). Returns the product as written, or as held
-    when nothing applied."""
-    for attempt in range(MAX_ATTEMPTS):
-        fresh = attempt > 0 or first_read is None
-        current = ports.store.get_product(shop, product_id) if fresh else first_read
-        change = decide(current)
-        if not change.applies or change.entity is None:
-            return current
-        if ports.store.commit_product(change.entity, change.counter_deltas) is CommitOutcome.APPLIED:
-            return change.entity
-    raise RuntimeError(f"product {product_id} kept changing")
 
 
 def facts_of(shop: str, product: ShopifyProduct) -> CatalogFacts:

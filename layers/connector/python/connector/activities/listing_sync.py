@@ -1,5 +1,5 @@
-"""Keep a listing on TikTok in step with its Shopify product: changed fields after products/update,
-and the listing's removal (and its plan slot back) after products/delete."""
+"""Keep a listing on TikTok in step with its Shopify product: changed fields after products/update
+(its removal after products/delete is ``connector.activities.removal``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from connector.activities.automatic import tallied
-from connector.activities.catalog import NotYetWrittenError, change_product
-from connector.activities.tiktok_listing import ON_SALE_OR_UNDER_AUDIT, PauseReason, link_skus, set_on_sale
+from connector.activities.sku_links import link_skus
+from connector.activities.stock import ON_SALE_OR_UNDER_AUDIT, PauseReason, set_on_sale
+from connector.activities.writes import NotYetWrittenError, change_product
 from connector.clients.tiktok.models import (
     NewProduct,
     NewSku,
@@ -20,7 +21,6 @@ from connector.clients.tiktok.models import (
 )
 from connector.domain.changes import LIVE_ON_TIKTOK, Change
 from connector.domain.entities import ActivityType, Product
-from connector.domain.plans import QuotaKind
 from connector.domain.status import Verdict
 from connector.jobs import Job
 from connector.listing.build import ListingIncompleteError, seller_sku
@@ -189,27 +189,3 @@ def _record_skus(ports: Ports, shop: str, product: Product, answered: Sequence[T
         return Change(Verdict.APPLY, replace(current, tiktok_skus=skus))
 
     change_product(ports, shop, product.shopify_product_id, decide, first_read=product)
-
-
-def run_remove_listing(job: Job, ports: Ports) -> None:
-    """Delete from TikTok the listing of a product deleted in Shopify, then free its plan slot."""
-    shop = ports.shop(job.shop)
-    product_id, tiktok_product_id = (
-        str(job.params["shopify_product_id"]),
-        str(job.params["tiktok_product_id"]),
-    )
-
-    def remove() -> str | None:
-        product = ports.store.get_product(shop.domain, product_id)
-        if product is None or not product.deleted:
-            raise NotYetWrittenError(f"product {product_id} is not deleted here yet")
-        failures = ports.tiktok_api(shop).delete_products([tiktok_product_id])
-        if failures:
-            return "; ".join(failure.message for failure in failures)
-        ports.store.unlink_tiktok_product(
-            shop.domain, tiktok_product_id, job.params.get("inventory_item_ids", ())
-        )
-        ports.store.give_back_quota(shop.domain, QuotaKind.PRODUCTS, product_id)
-        return None
-
-    tallied(job, ports, ActivityType.PRODUCT_SYNC, f"{product_id}:removed", remove)

@@ -7,18 +7,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from connector.activities.automatic import tallied
+from connector.activities.order_lines import variants_of
 from connector.clients.shopify.errors import ShopifyOrderRejectedError
-from connector.clients.tiktok.errors import TikTokApiError, TikTokError
+from connector.clients.tiktok.errors import MissingTikTokAuthorizationError, TikTokApiError, TikTokError
 from connector.clients.tiktok.models import TikTokLineItem, TikTokOrder
 from connector.dal.store import CommitOutcome
 from connector.domain.changes import PAID, cancellation_change
-from connector.domain.entities import ActivityType, Order, Product, Sale, Shop, Variant
+from connector.domain.entities import ActivityType, Order, Sale, Shop, Variant
 from connector.domain.plans import QuotaKind, limit_of
 from connector.domain.sales import sale_of
 from connector.domain.shopify_order import shopify_order_input
 from connector.domain.status import OrderStatus
 from connector.jobs import Job, JobKind
-from connector.tiktok_session import MissingTikTokAuthorizationError
 from connector.values import replace
 from connector.wiring import Ports
 
@@ -215,26 +215,6 @@ def _units(items: Sequence[TikTokLineItem], variants: Mapping[str, Variant]) -> 
     return units
 
 
-def variants_of(ports: Ports, shop: Shop, items: Sequence[TikTokLineItem]) -> dict[str, Variant]:
-    """TikTok SKU id -> the Shopify variant it sells, for the order's lines (by the SKU id TikTok
-    made for the variant; by SKU text for listings made before those were kept)."""
-    found: dict[str, Variant] = {}
-    products = {}
-    for item in items:
-        if item.sku_id in found:
-            continue
-        if item.product_id not in products:
-            product_id = ports.store.product_for_tiktok(shop.domain, item.product_id)
-            products[item.product_id] = (
-                ports.store.get_product(shop.domain, product_id) if product_id else None
-            )
-        product = products[item.product_id]
-        variant = _variant_sold(product, item) if product is not None else None
-        if variant is not None:
-            found[item.sku_id] = variant
-    return found
-
-
 def _synced(ports: Ports, shop: Shop, order_id: str) -> bool:
     order = ports.store.get_order(shop.domain, order_id)
     return order is not None and (
@@ -243,17 +223,6 @@ def _synced(ports: Ports, shop: Shop, order_id: str) -> bool:
         or order.sync_problem is not None
         or order.fulfilled_by_tiktok
     )
-
-
-def _variant_sold(product: Product, item: TikTokLineItem) -> Variant | None:
-    """The variant a TikTok line sold: by the SKU id TikTok made for it (its SKU text may have
-    changed since), else by the SKU text (listings made before SKU ids were kept)."""
-    by_sku_id = {sku_id: variant_id for variant_id, sku_id in product.tiktok_skus}
-    wanted = by_sku_id.get(item.sku_id)
-    for variant in product.variants:
-        if variant.variant_id == wanted or (wanted is None and item.seller_sku == variant.sku):
-            return variant
-    return None
 
 
 def record_order(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 
 from connector.activities.listing_sync import sync_listing
-from connector.activities.tiktok_listing import push_stock
+from connector.activities.stock import push_stock
 from connector.clients.tiktok.errors import TikTokApiError
 from connector.domain.entities import Product, Shop
 from connector.domain.status import ProductStatus

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from connector.activities.automatic import tallied
-from connector.activities.orders import variants_of
+from connector.activities.order_lines import variants_of
 from connector.clients.tiktok.models import ShippingProvider, TikTokLineItem, TikTokOrder
 from connector.domain.entities import ActivityType, Shop
 from connector.jobs import Job

@@ -1,23 +1,21 @@
-"""Upload to TikTok Shop, and the merchant's other product actions there (activate, deactivate, stock)."""
+"""Upload to TikTok Shop: a merchant's selection in chunks, "upload all", and automatic uploads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 from functools import partial
 
+from connector.activities.activation import not_active_in_shopify
 from connector.activities.automatic import tallied
-from connector.activities.catalog import NotYetWrittenError, change_product
+from connector.activities.sku_links import link_skus
+from connector.activities.writes import NotYetWrittenError, change_product
 from connector.clients.tiktok.errors import TikTokApiError
-from connector.clients.tiktok.models import InventoryLevel, TikTokSku
-from connector.clients.tiktok.shop import ShopClient
-from connector.domain.changes import LIVE_ON_TIKTOK, Change, product_status_from_tiktok_event
+from connector.domain.changes import Change, product_status_from_tiktok_event
 from connector.domain.entities import ActivityType, Product, Shop
 from connector.domain.plans import QuotaKind, limit_of
-from connector.domain.pricing import tiktok_quantity
 from connector.domain.status import ProductStatus, Verdict
 from connector.jobs import Job, JobKind
-from connector.listing.build import MAX_QUANTITY, ListingIncompleteError, seller_sku
+from connector.listing.build import ListingIncompleteError
 from connector.listing.maker import ListingMaker
 from connector.values import replace
 from connector.wiring import Ports
@@ -129,20 +127,6 @@ def _upload_outcome(
     return _upload_one(ports, maker, product_id, product, limit)[1]
 
 
-def _status_on_tiktok(
-    raw_status: str, reasons: str | None, update_time: int, current: Product | None
-) -> Change[Product]:
-    """The product's status as TikTok answered it after the merchant's activation or deactivation,
-    which is theirs from now on: a pause for stock is over."""
-    if current is None:
-        return Change(Verdict.STALE)
-    merchants = replace(current, paused_for_stock=False)
-    change = product_status_from_tiktok_event(merchants, raw_status, reasons, update_time)
-    if not change.applies and current.paused_for_stock:
-        return Change(Verdict.APPLY, merchants)
-    return change
-
-
 def _upload_one(
     ports: Ports, maker: ListingMaker, product_id: str, product: Product | None, limit: int
 ) -> tuple[bool, str | None]:
@@ -204,27 +188,6 @@ def _upload_one(
     return True, None
 
 
-def link_skus(
-    ports: Ports, shop: str, product: Product, tiktok_product_id: str, answered: Iterable[TikTokSku]
-) -> tuple[tuple[str, str], ...]:
-    """TikTok answered the listing's SKUs with their ids (Create Product, or a Partial Edit that
-    lists them all): lead TikTok's webhooks and each variant's stock to them; the TikTok SKU id of
-    each variant, to keep on the product."""
-    ids = {sku.seller_sku: sku.sku_id for sku in answered}
-    by_variant = {v.variant_id: ids[seller_sku(v)] for v in product.variants if seller_sku(v) in ids}
-    stock_links = {
-        v.inventory_item_id: by_variant[v.variant_id]
-        for v in product.variants
-        if v.inventory_item_id and v.variant_id in by_variant
-    }
-    ports.store.link_tiktok_product(shop, tiktok_product_id, product.shopify_product_id, stock_links)
-    return tuple(sorted(by_variant.items()))
-
-
-def not_active_in_shopify(product: Product) -> str:
-    return f"{product.shopify_status.lower()} in Shopify: only active products sell on TikTok Shop"
-
-
 def _set_status(
     ports: Ports,
     shop: str,
@@ -271,205 +234,3 @@ def _note(ports: Ports, shop: str, product_id: str, failure_reason: str) -> None
         return Change(Verdict.APPLY, replace(current, failure_reason=failure_reason))
 
     change_product(ports, shop, product_id, decide)
-
-
-def run_activation(job: Job, ports: Ports) -> None:
-    """Activate or deactivate on TikTok, then hold the status TikTok reports afterwards."""
-    activity_id = job.params["activity_id"]
-    shop = ports.shop(job.shop)
-    api = ports.tiktok_api(shop)
-    for product_id in job.params["shopify_product_ids"]:
-        product = ports.store.get_product(shop.domain, product_id)
-        if product is None or product.tiktok_product_id is None:
-            ports.store.record_activity_item(
-                shop.domain, activity_id, product_id, False, "not on TikTok Shop"
-            )
-            continue
-        if job.kind is JobKind.ACTIVATE and not product.sells_in_shopify:
-            problem = not_active_in_shopify(product)
-            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, problem)
-            continue
-        act = api.activate_products if job.kind is JobKind.ACTIVATE else api.deactivate_products
-        failures = act([product.tiktok_product_id])
-        if failures:
-            reason = "; ".join(f.message for f in failures)
-            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, reason)
-            continue
-        now = api.get_product(product.tiktok_product_id)
-        reasons = "; ".join(now.audit_failed_reasons) or None
-        change_product(
-            ports,
-            shop.domain,
-            product_id,
-            partial(_status_on_tiktok, now.status, reasons, now.update_time),
-        )
-        ports.store.record_activity_item(shop.domain, activity_id, product_id, True)
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
-
-
-def run_inventory_sync(job: Job, ports: Ports) -> None:
-    """A Shopify stock change to TikTok. An inventory_levels/update names one location's level, so
-    the product's stock is read again over the locations that sell online and sent whole (see
-    ``push_stock``). Older levels never overwrite newer ones (Shopify's updated_at orders them)."""
-    shop = ports.shop(job.shop)
-    if "inventory" not in shop.settings.sync_fields:
-        return
-    item_id = str(job.params["inventory_item_id"])
-    link = ports.store.inventory_link(shop.domain, item_id)
-    if link is None:
-        return  # not on TikTok Shop: nothing to send
-    updated_at = int(job.params.get("updated_at") or 0)
-    if updated_at and updated_at < int(link.inventory_updated_at):
-        return  # older than a level sent; one of the same second is read again (levels are re-read)
-
-    def send() -> str | None:
-        product = ports.store.get_product(shop.domain, link.shopify_product_id)
-        problem = push_stock(ports, shop, product) if product is not None else None
-        if updated_at and problem is None:
-            ports.store.note_inventory_sent(shop.domain, item_id, updated_at)
-        return problem
-
-    tallied(job, ports, ActivityType.INVENTORY_SYNC, f"{item_id}:{updated_at or job.idempotency_key}", send)
-
-
-def run_stock_push(job: Job, ports: Ports) -> None:
-    """A product went live on TikTok: the stock change held back while it was not live goes now
-    (a product whose stock did not change since its upload gets no call)."""
-    shop = ports.shop(job.shop)
-    if "inventory" not in shop.settings.sync_fields:
-        return
-    product_id = str(job.params["shopify_product_id"])
-
-    def push() -> str | None:
-        product = ports.store.get_product(shop.domain, product_id)
-        return push_stock(ports, shop, product) if product is not None else None
-
-    tallied(job, ports, ActivityType.INVENTORY_SYNC, f"{product_id}:live:{job.idempotency_key}", push)
-
-
-def push_stock(ports: Ports, shop: Shop, product: Product) -> str | None:
-    """Every SKU's stock in each warehouse (the Shopify locations mapped to it, less the buffer) to
-    a live listing, in one Update Inventory; TikTok's per-SKU errors are returned for the activity.
-    A listing that is not live keeps its stock here until it goes live (Update Inventory takes
-    ACTIVATE products only).
-
-    Update Inventory's quantity runs from 1 to 99,999, so no level can be set to 0. When every SKU is
-    sold out the listing is deactivated, as Deactivate Products' reference suggests for a product
-    out of stock, and activated again once stock is back; a sold-out level among others keeps
-    TikTok's count and is reported, so the merchant sees it."""
-    if product.deleted or product.tiktok_product_id is None:
-        return None
-    items = [v.inventory_item_id for v in product.variants if v.inventory_item_id]
-    links = ports.store.inventory_links(shop.domain, items)
-    skus = {
-        item: link.tiktok_sku_id
-        for item, link in links.items()
-        if link.tiktok_product_id == product.tiktok_product_id
-    }
-    live = product.tiktok_status == LIVE_ON_TIKTOK
-    if not skus:
-        return None
-    if not live and not product.paused_for_stock:
-        # Held until it goes live (the audit's webhook queues a STOCK_PUSH); gone live meanwhile,
-        # as the held write finds, it is sent now.
-        now = _hold_stock(ports, shop, product, held=True)
-        return (
-            push_stock(ports, shop, now) if now is not None and now.tiktok_status == LIVE_ON_TIKTOK else None
-        )
-    stock = ports.listing_facts.warehouse_stock(ports.shopify_admin(shop), shop, list(skus))
-    held = ports.store.held_stock(shop.domain)
-    stock = {item: _less(levels, held.get(item, 0)) for item, levels in stock.items()}
-    levels = [
-        InventoryLevel(sku_id, min(MAX_QUANTITY, tiktok_quantity(available, shop.settings)), warehouse)
-        for item, sku_id in skus.items()
-        for warehouse, available in stock.get(item, {}).items()
-    ]
-    in_stock = [level for level in levels if level.quantity > 0]
-    api = ports.tiktok_api(shop)
-    if not live:  # paused by us: back on sale once anything is in stock (its stock follows then)
-        if in_stock:
-            set_on_sale(ports, shop, api, product, on_sale=True, reason=PauseReason.STOCK)
-        return None
-    if not in_stock:
-        set_on_sale(ports, shop, api, product, on_sale=False, reason=PauseReason.STOCK)
-        return None
-    errors = api.update_inventory(product.tiktok_product_id, in_stock)
-    if product.stock_held:
-        _hold_stock(ports, shop, product, held=False)
-    problems = [f"SKU {e.sku_id}: {e.message} (code {e.code})" for e in errors]
-    problems += [
-        f"SKU {level.sku_id}: sold out in Shopify for warehouse {level.warehouse_id}, and TikTok Shop "
-        "takes no stock below 1 (its count there stays)"
-        for level in levels
-        if level.quantity == 0
-    ]
-    return "; ".join(problems) or None
-
-
-def _less(levels: dict[str, int], units: int) -> dict[str, int]:
-    """Warehouse levels less ``units`` that TikTok sold and Shopify's stock does not show yet (a
-    held order's), taken from the warehouses in turn, none below zero."""
-    left = dict(levels)
-    for warehouse, available in left.items():
-        taken = min(available, units)
-        left[warehouse], units = available - taken, units - taken
-    return left
-
-
-def _hold_stock(ports: Ports, shop: Shop, product: Product, *, held: bool) -> Product | None:
-    """Mark (or clear) a stock change held for when the listing goes live; the product as stored."""
-
-    def decide(current: Product | None) -> Change[Product]:
-        live = current is not None and current.tiktok_status == LIVE_ON_TIKTOK
-        if current is None or current.stock_held == held or (held and live):
-            return Change(Verdict.DUPLICATE)
-        return Change(Verdict.APPLY, replace(current, stock_held=held))
-
-    return change_product(ports, shop.domain, product.shopify_product_id, decide, first_read=product)
-
-
-class PauseReason(StrEnum):
-    """Why we took a listing off sale on TikTok (the merchant's own deactivations are theirs)."""
-
-    STOCK = "paused_for_stock"  # every variant sold out
-    SHOPIFY = "paused_in_shopify"  # the product is not active in Shopify
-
-
-# Deactivate Products takes these; a product deactivated already needs nothing.
-ON_SALE_OR_UNDER_AUDIT = frozenset({LIVE_ON_TIKTOK, "PENDING"})
-
-
-def set_on_sale(
-    ports: Ports, shop: Shop, api: ShopClient, product: Product, *, on_sale: bool, reason: PauseReason
-) -> None:
-    """Take a listing off sale on TikTok for ``reason``, or put it back once the reason is gone
-    (and no other of ours holds it off), and hold the status TikTok then reports."""
-    assert product.tiktok_product_id is not None
-    others_hold = any(getattr(product, r.value) for r in PauseReason if r is not reason)
-    act = None if on_sale and others_hold else api.activate_products if on_sale else api.deactivate_products
-    if act is not None:
-        failures = act([product.tiktok_product_id])
-        if failures:
-            raise TikTokApiError(failures[0].code, failures[0].message)
-    now = api.get_product(product.tiktok_product_id) if act is not None else None
-
-    def decide(current: Product | None) -> Change[Product]:
-        if current is None:
-            return Change(Verdict.STALE)
-        flagged = (
-            replace(current, paused_for_stock=not on_sale)
-            if reason is PauseReason.STOCK
-            else replace(current, paused_in_shopify=not on_sale)
-        )
-        if now is not None and on_sale:  # its stock goes to TikTok once it is live again
-            flagged = replace(flagged, stock_held=True)
-        if now is None:
-            return Change(Verdict.APPLY, flagged) if flagged != current else Change(Verdict.DUPLICATE)
-        reasons = "; ".join(now.audit_failed_reasons) or None
-        at = max(now.update_time, current.status_time)
-        change = product_status_from_tiktok_event(flagged, now.status, reasons, at)
-        if not change.applies and flagged != current:
-            return Change(Verdict.APPLY, flagged)
-        return change
-
-    change_product(ports, shop.domain, product.shopify_product_id, decide, first_read=product)

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_UP, Decimal
 
 from connector.clients.tiktok.models import (
+    MAX_QUANTITY,
     AttributeValue,
     CategoryAttribute,
     CategoryRules,
@@ -29,13 +30,13 @@ from connector.clients.tiktok.models import (
 )
 from connector.domain.entities import Product, Shop, SyncSettings, Variant
 from connector.domain.pricing import tiktok_price, tiktok_quantity
+from connector.listing.facts import CategoryFacts
 from connector.listing.html import tiktok_description
 from connector.listing.regions import Region
 from connector.values import Value
 
 MAX_IMAGES = 9
 MAX_SALES_ATTRIBUTES = 3
-MAX_QUANTITY = 99_999
 MAX_SALES_ATTRIBUTE_NAME, MAX_SALES_ATTRIBUTE_VALUE = 20, 50
 MAX_SELLER_SKU = 50
 SALES_PROPERTY, PRODUCT_PROPERTY = "SALES_PROPERTY", "PRODUCT_PROPERTY"
@@ -44,15 +45,6 @@ DEFAULT_OPTION = ("Title", "Default Title")
 KILOGRAM, CENTIMETER = "KILOGRAM", "CENTIMETER"
 GRAMS_PER_KILOGRAM = Decimal(1000)
 GRAM_PRECISION = Decimal("0.001")  # KILOGRAM takes up to 3 decimal places
-
-
-class CategoryFacts(Value, frozen=True):
-    """What TikTok says of one leaf category in the shop's region."""
-
-    category_id: str
-    version: str
-    attributes: tuple[CategoryAttribute, ...]
-    rules: CategoryRules
 
 
 class ListingInputs(Value, frozen=True):

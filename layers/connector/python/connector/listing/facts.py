@@ -10,21 +10,31 @@ from typing import TYPE_CHECKING, TypeVar
 
 from cachetools import TTLCache
 
-from connector.clients.shopify.models import ShopifyLocation
 from connector.clients.tiktok.errors import TikTokApiError
-from connector.clients.tiktok.models import TikTokCategory
-from connector.domain.entities import Shop
-from connector.listing.build import CategoryFacts
-from connector.listing.regions import Region
+from connector.clients.tiktok.models import CategoryAttribute, CategoryRules
+from connector.values import Value
 
 if TYPE_CHECKING:  # the clients load requests: imported where they are built
+    from connector.clients.shopify.models import ShopifyLocation
     from connector.clients.shopify.shop import ShopifyShopClient
+    from connector.clients.tiktok.models import TikTokCategory
     from connector.clients.tiktok.shop import ShopClient
+    from connector.domain.entities import Shop
+    from connector.listing.regions import Region
 
 T = TypeVar("T")
 # TikTok changes a category's attributes and rules rarely; an hour bounds how stale they get.
 FACTS_SECONDS = 3600
 FACTS_KEPT = 2048
+
+
+class CategoryFacts(Value, frozen=True):
+    """What TikTok says of one leaf category in the shop's region."""
+
+    category_id: str
+    version: str
+    attributes: tuple[CategoryAttribute, ...]
+    rules: CategoryRules
 
 
 class ListingFacts:

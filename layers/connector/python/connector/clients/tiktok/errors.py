@@ -125,6 +125,11 @@ class TikTokAuthorizationLostError(TikTokError):
     Not a ``TikTokApiError``: no caller may take it for TikTok's verdict on one product or order."""
 
 
+class MissingTikTokAuthorizationError(RuntimeError):
+    """The shop has no TikTok tokens: it was never connected, or they were erased. Raised before any
+    call (``connector.tiktok_session``), so not a ``TikTokError``."""
+
+
 class TikTokTransportError(TikTokError):
     """No answer: the connection failed or timed out, or the answer was not a TikTok envelope.
 

@@ -11,6 +11,8 @@ from typing import Any
 from connector.values import Private, Value, field
 
 JsonObject = dict[str, Any]
+# An inventory quantity TikTok takes (Create Product, Update Inventory) runs from 1 to 99,999.
+MAX_QUANTITY = 99_999
 
 
 class TokenGrant(Private, frozen=True):
