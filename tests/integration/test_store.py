@@ -282,3 +282,31 @@ def test_a_page_of_successes_counts_each_item_once_when_the_page_is_retried(stor
     activity = store.get_activity(shop, "0001-import")
     assert activity is not None
     assert (activity.processed, activity.succeeded, activity.failed) == (5, 5, 0)
+
+
+def test_every_row_model_reaches_the_table_through_one_botocore_client(store: Store, shop: str) -> None:
+    """PynamoDB builds a botocore session and client per model class unless told otherwise: a cold
+    start's first calls paid one per kind of item they touched. Bound, every model shares one, and
+    a binding to another endpoint moves them all together."""
+    from connector.dal import rows
+
+    models = (
+        *rows.ALL_ROWS,
+        rows.ListedRow,
+        rows.StockHoldRow,
+        rows.ParkedJobRow,
+        rows.PendingTikTokGrantRow,
+    )
+    store.save_shop(Shop(domain=shop))
+    store.hold_stock(shop, "576486316948490001", {"sku-1": 1})  # a model outside ALL_ROWS, used
+    assert len({id(model._get_connection().connection.client) for model in models}) == 1
+
+    meta = rows.TableRow.Meta
+    bound = (meta.table_name, meta.region, meta.host)  # type: ignore[attr-defined]
+    try:
+        rows.bind_rows(meta.table_name, meta.region, "http://127.0.0.1:9")  # type: ignore[attr-defined]
+        hosts = {model._get_connection().connection.client.meta.endpoint_url for model in models}
+        assert hosts == {"http://127.0.0.1:9"}
+    finally:
+        rows.bind_rows(*bound)
+    assert {model._get_connection().connection.host for model in models} == {bound[2]}

@@ -422,8 +422,8 @@ ALL_ROWS: tuple[type[TableRow], ...] = (
 
 
 def bind_rows(table_name: str, region: str, host: str | None) -> None:
-    """Point every row model at one table and endpoint, dropping any cached connection (kept when
-    the binding does not change: a connection costs a botocore client)."""
+    """Point every row model at one table and endpoint through one new connection (the one they
+    had is kept when the binding does not change: a connection costs a botocore client)."""
     meta = TableRow.Meta
     if (meta.table_name, getattr(meta, "region", None), getattr(meta, "host", None)) == (
         table_name,
@@ -435,5 +435,11 @@ def bind_rows(table_name: str, region: str, host: str | None) -> None:
     TableRow.Meta.table_name = table_name
     TableRow.Meta.region = region  # type: ignore[attr-defined]
     TableRow.Meta.host = host  # type: ignore[attr-defined]
+    # Every row lives in the one table, so every model shares one connection: PynamoDB would
+    # otherwise build a botocore session and client for each model class on its first call, tens
+    # of milliseconds each on a cold start. ListedRow's knows both indexes, which queries name; the
+    # models not listed in ALL_ROWS inherit TableRow's.
+    ListedRow._connection = None
+    shared = ListedRow._get_connection()
     for row in ALL_ROWS:
-        row._connection = None
+        row._connection = shared
