@@ -58,7 +58,7 @@ def test_a_door_reading_its_secret_from_secrets_manager_loads_no_boto3(secret_ar
         "import sys, functions.shopify_webhook.handler\n"
         "from connector.secrets import Secret, get_secret\n"
         "assert get_secret(Secret.SHOPIFY_API_SECRET) == 'from-secrets-manager'\n"
-        "heavy = ('boto3', 'pydantic', 'pynamodb', 'aws_lambda_powertools')\n"
+        "heavy = ('boto3', 'pydantic', 'pynamodb', 'aws_lambda_powertools', 'msgspec')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     done = subprocess.run(  # noqa: S603 - this interpreter, a fixed script

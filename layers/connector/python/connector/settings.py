@@ -6,11 +6,9 @@ Secrets are not settings: connector.secrets reads them (env locally, Secrets Man
 
 from __future__ import annotations
 
+import dataclasses
 import os
-
-import msgspec
-
-from connector.values import Value
+from dataclasses import dataclass
 
 # Environment variable -> Settings field. Unset variables keep the field's default.
 _ENVIRONMENT = {
@@ -40,10 +38,11 @@ _ENVIRONMENT = {
 }
 
 
-# A msgspec value, not a pydantic model: the webhook doors build their ports from these settings,
+# A stdlib dataclass, not a pydantic model: the webhook doors build their ports from these settings,
 # and their cold start has no room for pydantic (benchmarks/cold_start.py); the few checks a
 # setting needs are the ones from_environ makes.
-class Settings(Value, frozen=True, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Settings:
     """Every non-secret environment variable the shipped code reads, with its default."""
 
     table_name: str = "tiktok-connector"
@@ -108,7 +107,7 @@ class Settings(Value, frozen=True, kw_only=True):
         }
         if "aws_region" not in values and env.get("AWS_DEFAULT_REGION"):
             values["aws_region"] = env["AWS_DEFAULT_REGION"]
-        wrong = [field.name for field in msgspec.structs.fields(cls) if not _take(field, values)]
+        wrong = [field.name for field in dataclasses.fields(cls) if not _take(field, values)]
         if wrong:
             variables = {field: name for name, field in _ENVIRONMENT.items()}
             raise MissingSettingError(
@@ -134,18 +133,18 @@ _RANGES = {"counter_shards": (1, 100)}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-def _take(field: msgspec.structs.FieldInfo, values: dict[str, object]) -> bool:
+def _take(field: dataclasses.Field[object], values: dict[str, object]) -> bool:
     """Convert ``values[field]`` from its text to the field's type in place; False when it is
     required and missing, or not of its type."""
     if field.name not in values:
-        return not field.required
+        return field.default is not dataclasses.MISSING
     text = str(values[field.name]).strip()
-    if field.type is int:
+    if field.type == "int":
         low, high = _RANGES.get(field.name, (0, 2**31))
         if not text.isdigit() or not low <= int(text) <= high:
             return False
         values[field.name] = int(text)
-    elif field.type is bool:
+    elif field.type == "bool":
         if text.lower() not in _TRUE | _FALSE:
             return False
         values[field.name] = text.lower() in _TRUE

@@ -5,6 +5,10 @@ generated method goes through exec), and the connector defines over a hundred of
 every function's import path; msgspec builds a Struct's class in C in a few microseconds
 (benchmarks/cold_start.py). A Struct is slotted, equal and hashable by its fields like a frozen
 dataclass; ``replace`` is msgspec's counterpart of ``dataclasses.replace``.
+
+The webhook doors' modules (settings, webhooks/door, projection, shopify_delivery,
+tiktok_delivery) keep their few values as stdlib dataclasses: a door imports botocore and the
+standard library only, and msgspec would be 5 % of its import.
 """
 
 from __future__ import annotations

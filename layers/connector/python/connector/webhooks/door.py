@@ -16,10 +16,10 @@ import json
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from connector.metric_names import NAMESPACE, Metric, metric_name
-from connector.values import Value
 from connector.webhooks.errors import WebhookRejectedError
 from connector.wiring import Ports, process_ports
 
@@ -27,7 +27,8 @@ Event = dict[str, Any]
 LogicWithPorts = Callable[[Ports, Event, Any], Event]
 
 
-class Request(Value, frozen=True):
+@dataclass(frozen=True)
+class Request:
     headers: dict[str, str]  # names in lowercase (function URLs send them so; the door does not rely on it)
     body: bytes  # exactly as sent: signatures are computed over these bytes
 

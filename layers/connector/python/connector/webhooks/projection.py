@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
-
-from connector.values import Value
 
 
 class Kind(Enum):
@@ -33,7 +32,8 @@ class Kind(Enum):
     OBJECT = "a valid dictionary"  # any object (TikTok's data before its type is known)
 
 
-class Field(Value, frozen=True):
+@dataclass(frozen=True)
+class Field:
     of: Kind | Shape  # a Shape: an object with fields of its own
     required: bool = False
     nullable: bool = False  # null accepted (the model's field is Optional)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from connector.shop_domains import SHOP_DOMAIN
-from connector.values import Value
 from connector.webhooks.envelope import (
     PRIVACY_TOPICS,
     Source,
@@ -123,7 +123,8 @@ SIGNED_SHOP_TOPICS = PRIVACY_TOPICS | {"app/uninstalled"}
 SAME_EFFECT = {"orders/fulfilled": "fulfillment", "fulfillments/create": "fulfillment"}
 
 
-class ShopifyDelivery(Value, frozen=True):
+@dataclass(frozen=True)
+class ShopifyDelivery:
     topic: str
     shop: str
     delivery_id: str

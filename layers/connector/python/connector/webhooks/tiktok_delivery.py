@@ -10,10 +10,10 @@ status change. The processor's models of the same data are in webhooks/tiktok.py
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from connector.values import Value
 from connector.webhooks.envelope import Source, body_digest, parse_json_object, queued_message
 from connector.webhooks.errors import MalformedWebhookError, SignatureError
 from connector.webhooks.projection import Kind, Problems, Shape, defaulted, optional, project, required
@@ -96,7 +96,8 @@ TYPE_FIELDS: Mapping[int, Shape] = {
 EVENT_TYPES: tuple[str, ...] = tuple(TikTokType(type_).name for type_ in TYPE_FIELDS)
 
 
-class TikTokDelivery(Value, frozen=True):
+@dataclass(frozen=True)
+class TikTokDelivery:
     type: int
     tiktok_shop_id: str
     delivery_id: str
