@@ -23,6 +23,7 @@ RARE_MODULES = {
     "connector.merchant.listing",
     "connector.merchant.pages",
     "connector.merchant.billing",
+    "connector.merchant.errors",
     "connector.cursor",
     "connector.merchant.sales",
     "connector.merchant.tiktok_connection",
