@@ -10,7 +10,7 @@ import functools
 import json
 from datetime import date
 from http import HTTPStatus
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import (
@@ -22,19 +22,24 @@ from aws_lambda_powertools.event_handler import (
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from connector import health, session_tokens
+# Imported here: what every request and GET /v1/dashboard (a page load's first call) use. Any other
+# route imports the merchant module it calls in its body, and the shapes its signature names come
+# from connector.api.schemas when Powertools first reads it: a cold start loads its own route's code.
+from connector import session_tokens
 from connector.api import schemas
 from connector.api.errors import register_error_handlers
 from connector.domain.entities import Activity, Shop
 from connector.domain.sales import SalesDays
 from connector.domain.status import OrderStatus, ProductStatus
-from connector.merchant import actions, views
+from connector.merchant import views
 from connector.merchant.provisioning import ensure_shop
 from connector.secrets import Secret
 from connector.settings import Settings
 from connector.wiring import Ports, entry_point
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The routes live on a Powertools Router; the resolver that serves them is built on the first
 # request, once the settings name the page's origin (the shared layer reads no settings at import).
@@ -155,6 +160,8 @@ def _accepted(activity: Activity) -> Response[str]:
     security=[],
 )
 def get_health() -> Response[str]:
+    from connector import health
+
     healthy, body = health.check(_ports().store)
     status = HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE
     return Response(
@@ -187,7 +194,7 @@ def get_sales(
     days: Annotated[SalesDays, Query(description="The period: the last 7, 30 or 90 days")] = SalesDays.MONTH,
 ) -> schemas.SalesOut:
     """Daily sales figures of the period beside the period before, its rates and top products."""
-    from connector.merchant.sales import sales_view  # the sales insight, for its route only
+    from connector.merchant.sales import sales_view
 
     ports = _ports()
     return sales_view(ports, _shop(), int(days), ports.now())
@@ -197,14 +204,18 @@ def get_sales(
 def list_products(
     status: Annotated[ProductStatus | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
 ) -> schemas.ProductPage:
-    return views.products(_ports().store, _shop().domain, status, limit, cursor, _secret_key())
+    from connector.merchant import pages
+
+    return pages.products(_ports().store, _shop().domain, status, limit, cursor, _secret_key())
 
 
 @router.get("/v1/orders")
 def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None, limit: Limit = 25, cursor: Cursor = None
 ) -> schemas.OrderPage:
-    return views.orders(_ports().store, _shop().domain, status, limit, cursor, _secret_key())
+    from connector.merchant import pages
+
+    return pages.orders(_ports().store, _shop().domain, status, limit, cursor, _secret_key())
 
 
 @router.get("/v1/activities")
@@ -217,27 +228,35 @@ def list_activities(
 
 @router.post("/v1/imports", responses=ONE_AT_A_TIME)
 def post_import() -> Response[str]:
+    from connector.merchant import actions
+
     return _accepted(actions.start_import(_ports(), _shop()))
 
 
 @router.post("/v1/products/upload", responses=ONE_AT_A_TIME)
 def post_upload(request: Annotated[schemas.UploadRequest, Body()]) -> Response[str]:
+    from connector.merchant import actions
+
     return _accepted(actions.start_upload(_ports(), _shop(), request))
 
 
 @router.post("/v1/products/<product_id>/activate", responses=ACCEPTED)
 def post_activate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
+    from connector.merchant import actions
+
     return _accepted(actions.set_product_active(_ports(), _shop(), product_id, active=True))
 
 
 @router.post("/v1/products/<product_id>/deactivate", responses=ACCEPTED)
 def post_deactivate(product_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
+    from connector.merchant import actions
+
     return _accepted(actions.set_product_active(_ports(), _shop(), product_id, active=False))
 
 
 @router.get("/v1/products/<product_id>/listing")
 def get_listing(product_id: Annotated[str, Path(max_length=40)]) -> schemas.ListingOut:
-    from connector.merchant import listing  # the listing machinery, for its two routes only
+    from connector.merchant import listing
 
     return listing.listing_form(_ports(), _shop(), product_id)
 
@@ -246,7 +265,7 @@ def get_listing(product_id: Annotated[str, Path(max_length=40)]) -> schemas.List
 def put_listing(
     product_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.ListingIn, Body()]
 ) -> schemas.ListingOut:
-    from connector.merchant import listing  # the listing machinery, for its two routes only
+    from connector.merchant import listing
 
     return listing.choose(_ports(), _shop(), product_id, request)
 
@@ -255,28 +274,38 @@ def put_listing(
 def post_cancel(
     order_id: Annotated[str, Path(max_length=40)], request: Annotated[schemas.CancelRequest, Body()]
 ) -> Response[str]:
+    from connector.merchant import actions
+
     return _accepted(actions.cancel_order(_ports(), _shop(), order_id, request.reason))
 
 
 @router.get("/v1/orders/history")
 def get_order_history(since: Annotated[date, Query()]) -> schemas.OrderHistoryOut:
     """How many TikTok orders an earlier start of the order sync would bring into Shopify."""
+    from connector.merchant import actions
+
     return actions.order_history(_ports(), _shop(), since)
 
 
 @router.post("/v1/orders/<order_id>/retry", responses=ACCEPTED)
 def post_retry(order_id: Annotated[str, Path(max_length=40)]) -> Response[str]:
     """Try again an order Shopify refused, once the merchant fixed what Shopify named."""
+    from connector.merchant import actions
+
     return _accepted(actions.retry_order(_ports(), _shop(), order_id))
 
 
 @router.get("/v1/settings")
 def get_sync_settings() -> schemas.SettingsOut:
+    from connector.merchant import actions
+
     return actions.settings_view(_ports(), _shop())
 
 
 @router.put("/v1/settings")
 def put_sync_settings(request: Annotated[schemas.SettingsIO, Body()]) -> schemas.SettingsOut:
+    from connector.merchant import actions
+
     return actions.update_settings(_ports(), _shop(), request)
 
 
@@ -291,7 +320,7 @@ def post_tiktok_connection(
     request: Annotated[schemas.TikTokAuthorizationRequest, Body()],
 ) -> schemas.TikTokAuthorization:
     """Where to send the merchant to authorize the app on TikTok Shop (their region's page)."""
-    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+    from connector.merchant import tiktok_connection
 
     return tiktok_connection.authorization(_ports(), _caller(), us_seller=request.seller_region == "US")
 
@@ -301,7 +330,7 @@ def post_tiktok_completion(
     request: Annotated[schemas.TikTokCompletion, Body()],
 ) -> schemas.TikTokConnectionOut:
     """The page, back from TikTok with its state: the link is made in this session, for this shop."""
-    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+    from connector.merchant import tiktok_connection
 
     return tiktok_connection.complete(_ports(), _shop(), _caller(), request.state)
 
@@ -311,14 +340,14 @@ def post_tiktok_shop_choice(
     request: Annotated[schemas.TikTokShopChoiceIn, Body()],
 ) -> schemas.TikTokConnectionOut:
     """The shop the merchant chose among those TikTok authorized."""
-    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+    from connector.merchant import tiktok_connection
 
     return tiktok_connection.choose(_ports(), _shop(), request.tiktok_shop_id)
 
 
 @router.delete("/v1/connections/tiktok")
 def delete_tiktok_connection() -> schemas.TikTokConnectionOut:
-    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+    from connector.merchant import tiktok_connection
 
     return tiktok_connection.disconnect(_ports(), _shop())
 
@@ -335,7 +364,7 @@ def get_tiktok_callback(
 ) -> Response[str]:
     """TikTok's redirect after the seller's decision: no session here, so nothing is linked; the
     code is kept beside the state and the browser goes on to the merchant's embedded app."""
-    from connector.merchant import tiktok_connection  # the TikTok client's models: these routes only
+    from connector.merchant import tiktok_connection
 
     target = tiktok_connection.redirect_target(_ports(), code=code, state=state, error=error)
     return Response(status_code=HTTPStatus.FOUND.value, headers={"Location": target}, body="")
@@ -348,6 +377,8 @@ def get_plan() -> schemas.PlanOut:
 
 @router.post("/v1/plan/upgrade")
 def post_upgrade(request: Annotated[schemas.UpgradeRequest, Body()]) -> schemas.UpgradeOut:
+    from connector.merchant import actions
+
     return actions.upgrade(_ports(), _shop(), request.plan)
 
 

@@ -16,7 +16,7 @@ from connector.dal.store import Store
 from connector.domain.entities import Product, Shop, TikTokConnection
 from connector.domain.status import ProductStatus
 from connector.jobs import JobKind
-from connector.merchant import actions
+from connector.merchant import actions, pages
 from connector.wiring import Ports, process_ports
 from tests.helpers import JobRecorder, LocalStack, at_once, connected_shop, process_ports_with
 
@@ -200,7 +200,7 @@ def _profile(store: Store, shop: str) -> Shop:
 
 def _settings(store: Store, shop: str, **changes: Any) -> schemas.SettingsIO:
     """The shop's settings as the dashboard's form sends them back, with ``changes``."""
-    shown = actions.views.settings_view(_profile(store, shop)).model_dump(
+    shown = pages.settings_view(_profile(store, shop)).model_dump(
         mode="json", exclude={"warehouses", "locations"}
     )
     return schemas.SettingsIO.model_validate({**shown, **changes})

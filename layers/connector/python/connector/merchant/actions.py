@@ -26,7 +26,7 @@ from connector.domain.entities import (
 from connector.domain.plans import catalogue
 from connector.domain.status import FINAL_ORDER_STATUSES
 from connector.jobs import Job, JobKind
-from connector.merchant import billing, views
+from connector.merchant import billing, pages, views
 from connector.merchant.errors import (
     ActivityRunningError,
     ConflictError,
@@ -332,7 +332,7 @@ def settings_view(ports: Ports, shop: Shop) -> schemas.SettingsOut:
     except (ShopifyError, ShopGoneError):
         logger.warning("shopify locations not read for settings", extra={"shop": shop.domain})
         locations = ()
-    return views.settings_view(shop, locations)
+    return pages.settings_view(shop, locations)
 
 
 def _check_new_mappings(ports: Ports, shop: Shop, mappings: tuple[tuple[str, str], ...]) -> None:

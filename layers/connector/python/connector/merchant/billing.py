@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from connector.dal.store import CommitOutcome
 from connector.domain import plans
 from connector.domain.entities import Plan, Shop, SubscriptionState
-from connector.jobs import Job
 from connector.wiring import Ports
 
 if TYPE_CHECKING:  # annotations only: the dashboard loads this module for its upgrade route
     from connector.clients.shopify.models import ActiveSubscription, AppSubscription
+    from connector.jobs import Job
 
 MAX_ATTEMPTS = 8  # versioned writes lost to a concurrent one before giving up (then retried whole)
 

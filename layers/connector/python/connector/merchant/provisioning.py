@@ -6,8 +6,6 @@ from typing import Any
 
 from connector.clients.shopify.errors import ShopifyAuthError, ShopifyUnavailableError
 from connector.domain.entities import InstallState, Shop
-from connector.merchant.billing import plan_from_shopify
-from connector.merchant.errors import ForbiddenError
 from connector.shopify_session import needs_exchange, token_fields
 from connector.values import replace
 from connector.wiring import Ports
@@ -23,6 +21,10 @@ def ensure_shop(ports: Ports, domain: str, session_token: str) -> Shop:
     installed = shop is not None and shop.install_state is InstallState.INSTALLED
     if shop is not None and installed and not needs_exchange(shop):
         return shop
+    # Past here, a first visit, a return or a token to exchange: rare, with its own code.
+    from connector.merchant.billing import plan_from_shopify
+    from connector.merchant.errors import ForbiddenError
+
     try:
         # Expiring: public apps must use them (shopify.dev "About offline access tokens").
         token = ports.shopify.exchange_token(domain, session_token, expiring=True)
