@@ -30,7 +30,7 @@ from connector import session_tokens
 from connector.api import schemas
 from connector.api.errors import register_error_handlers
 from connector.domain.entities import Activity, Shop
-from connector.domain.sales import SalesDays
+from connector.domain.sales_periods import SalesDays
 from connector.domain.status import OrderStatus, ProductStatus
 from connector.merchant import views
 from connector.merchant.provisioning import ensure_shop

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from connector.dal.store import Store
 from connector.domain import sales
+from connector.domain.sales_periods import SalesDays
 from connector.observability import logger
 from connector.wiring import Ports
 
@@ -31,8 +32,8 @@ def digest_sales(store: Store, shop: str, now: datetime) -> sales.Leaderboard:
     profile = store.get_shop(shop)
     today = now.astimezone(sales.shop_zone(profile.iana_timezone if profile else None)).date()
     # The days a sales read covers (both periods); the reconciliation folds the older ones.
-    store.sales.fold(shop, sales.periods(today, max(sales.SalesDays))[1].first.isoformat())
-    first = sales.periods(today, max(sales.SalesDays))[0].first
+    store.sales.fold(shop, sales.periods(today, max(SalesDays))[1].first.isoformat())
+    first = sales.periods(today, max(SalesDays))[0].first
     shares = store.sales.product_shares(
         shop, sales.month_of(first.isoformat()), sales.month_of(today.isoformat())
     )

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector.domain.changes import RETURN_COMPLETE
 from connector.domain.entities import Order, Sale, SaleLine
+from connector.domain.sales_periods import SalesDays
 from connector.domain.status import OrderStatus
 from connector.values import Value, replace
 
@@ -47,14 +48,6 @@ FIGURES = (
 PRODUCT_UNITS = "pu#"
 PRODUCT_NET = "pn#"
 TOP_PRODUCTS = 5  # the length of each list of top products
-
-
-class SalesDays(IntEnum):
-    """The periods the figures are shown for: the last 7, 30 or 90 days."""
-
-    WEEK = 7
-    MONTH = 30
-    QUARTER = 90
 
 
 class SaleState(StrEnum):
