@@ -3,12 +3,9 @@ so code that only names them does not pay for ``requests``; its operations do lo
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
+
+from tests.unit.fresh_interpreter import modules_loaded_by
 
 HTTP_MODULES = ("requests", "urllib3")
 
@@ -24,18 +21,7 @@ def modules(client: str, names: list[str]) -> list[str]:
 
 
 def loaded_after_importing(*names: str) -> set[str]:
-    """The names in ``sys.modules`` after a fresh interpreter, on this one's path, imports ``names``."""
-    code = (
-        "import importlib, json, sys\n"
-        f"for name in {list(names)!r}:\n"
-        "    importlib.import_module(name)\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
-    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed program
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True
-    )
-    return set(json.loads(done.stdout))
+    return modules_loaded_by("\n".join(f"import {name}" for name in names))
 
 
 @pytest.mark.parametrize("client", sorted(PLAIN_MODULES))

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
 
 from connector.api import schemas
+from tests.unit.fresh_interpreter import modules_loaded_by
 
 # What GET /v1/dashboard does not use: loading any of it with the handler costs every cold start.
 RARE_MODULES = {
@@ -36,18 +33,9 @@ RARE_MODULES = {
 }
 
 
-def _loaded_after(statement: str) -> set[str]:
-    code = f"{statement}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
-    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed program
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True
-    )
-    return set(json.loads(done.stdout))
-
-
 def test_the_handlers_import_leaves_the_other_routes_code_out() -> None:
     # Given a fresh interpreter; When it imports the dashboard's handler
-    loaded = _loaded_after("import functions.dashboard.handler")
+    loaded = modules_loaded_by("import functions.dashboard.handler")
     # Then the rare routes' modules are not among what it loaded (the check can tell: they exist)
     assert {"functions.dashboard.handler", "connector.api.schemas", "connector.merchant.views"} <= loaded
     assert not loaded & RARE_MODULES

@@ -4,13 +4,10 @@ none of them (nor the payload models, the job model or the doors' field tables).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 
 from connector.processing.applier import TOPICS
+from tests.unit.fresh_interpreter import modules_loaded_by
 
 # What only some topics need: their families, the payload models they read, the jobs they queue,
 # the plans they settle, and the doors' tables (the processor reads no door's fields).
@@ -30,16 +27,6 @@ TOPIC_ONLY = {
 }
 
 
-def _loaded_after(code: str) -> set[str]:
-    """``sys.modules`` of a fresh interpreter, on this one's path, after running ``code``."""
-    program = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))\n"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
-    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed program
-        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60, check=True
-    )
-    return set(json.loads(done.stdout))
-
-
 def test_every_topic_names_a_function_of_its_family() -> None:
     for (source, topic), handled in TOPICS.items():
         module = handled.module()
@@ -50,13 +37,13 @@ def test_every_topic_names_a_function_of_its_family() -> None:
 
 
 def test_the_processors_import_loads_no_topics_module() -> None:
-    loaded = _loaded_after("import functions.processor.handler")
+    loaded = modules_loaded_by("import functions.processor.handler")
     assert "connector.processing.applier" in loaded
     assert loaded & TOPIC_ONLY == set()
 
 
 def test_a_topic_loads_its_family_and_no_other() -> None:
-    loaded = _loaded_after(
+    loaded = modules_loaded_by(
         "from connector.processing.applier import TOPICS\n"
         "from connector.webhooks.message import Source\n"
         "TOPICS[(Source.TIKTOK, '1')].module()"
