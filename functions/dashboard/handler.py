@@ -222,7 +222,9 @@ def list_orders(
 def list_activities(
     state: Annotated[Literal["ongoing", "completed"], Query()] = "ongoing",
 ) -> list[schemas.ActivityOut]:
-    listed = _ports().store.list_activities(_shop().domain, finished=state == "completed", limit=50)
+    listed = _ports().store.activities.list_activities(
+        _shop().domain, finished=state == "completed", limit=50
+    )
     return [views.activity_view(a) for a in listed]
 
 

@@ -94,7 +94,7 @@ def _seed_catalog(store: Store) -> None:
         )
         store.commit_order(order, {f"orders_{status}": 1})
     now = datetime.now(UTC)
-    store.save_activity(
+    store.activities.save_activity(
         Activity(
             DEMO_SHOP,
             f"{int((now - timedelta(hours=2)).timestamp() * 1000):013d}-aaaa0001",
@@ -107,7 +107,7 @@ def _seed_catalog(store: Store) -> None:
             finished_at=now - timedelta(hours=2) + timedelta(minutes=1),
         )
     )
-    store.save_activity(
+    store.activities.save_activity(
         Activity(
             DEMO_SHOP,
             f"{int((now - timedelta(hours=1)).timestamp() * 1000):013d}-aaaa0002",
@@ -204,18 +204,18 @@ def test_an_import_shows_a_progress_bar_that_reaches_its_total(
     expect(ongoing).to_have_count(1)
     activity_id = ongoing.get_attribute("data-activity-id")
     assert activity_id
-    activity = store.get_activity(DEMO_SHOP, activity_id)
+    activity = store.activities.get_activity(DEMO_SHOP, activity_id)
     assert activity is not None and activity.type is ActivityType.IMPORT
     bar = page.locator(f'[data-activity-id="{activity_id}"] [role="progressbar"]')
     for processed in (0, 2, 4):
-        store.save_activity(replace(activity, total=4, processed=processed, succeeded=processed))
+        store.activities.save_activity(replace(activity, total=4, processed=processed, succeeded=processed))
         # Then the bar follows it to its total
         expect(bar).to_have_attribute("aria-valuenow", str(processed), timeout=WAIT)
         expect(bar).to_have_attribute("aria-valuemax", "4")
     expect(bar).to_have_attribute("aria-valuetext", "4 of 4 (100%)")
 
     # And once done, the activity moves to the finished list with its results
-    store.save_activity(
+    store.activities.save_activity(
         replace(
             activity,
             state=ActivityState.COMPLETED,
@@ -295,7 +295,7 @@ def test_an_order_is_cancelled_with_a_reason_and_a_product_deactivated(
     expect(dialog).to_be_hidden()
     running = page.get_by_test_id("activities-ongoing")
     expect(running).to_contain_text("Cancel an order")
-    (cancel,) = store.list_activities(DEMO_SHOP, finished=False, limit=5)
+    (cancel,) = store.activities.list_activities(DEMO_SHOP, finished=False, limit=5)
     assert cancel.type is ActivityType.CANCEL_ORDER
 
     # And a live product is deactivated from its list
@@ -389,7 +389,7 @@ def test_screenshot_of_the_dashboard_with_demo_data(
     # Given the demo shop in use, with a running upload
     _seed_catalog(store)
     now = datetime.now(UTC)
-    store.save_activity(
+    store.activities.save_activity(
         Activity(
             DEMO_SHOP,
             f"{int(now.timestamp() * 1000):013d}-aaaa0003",

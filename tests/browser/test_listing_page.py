@@ -84,7 +84,7 @@ def test_a_missing_attribute_is_chosen_in_the_dialog_and_the_product_uploaded_ag
     expect(dialog).to_be_hidden()
     upload = page.get_by_test_id("activities-ongoing").locator("[data-activity-id]")
     expect(upload).to_contain_text("Upload to TikTok Shop")
-    (activity,) = store.list_activities(DEMO_SHOP, finished=False, limit=5)
+    (activity,) = store.activities.list_activities(DEMO_SHOP, finished=False, limit=5)
     assert activity.type is ActivityType.UPLOAD
 
 

@@ -31,8 +31,8 @@ def test_a_second_import_or_upload_answers_409_with_the_running_one_until_it_end
     started = _post(api_url, shop, "/v1/imports")
     assert started.status_code == 202, started.text
     running_id = started.json()["activity"]["id"]
-    store.grow_activity(shop, running_id, "page-1", 40, final=False, resume_cursor="c")
-    store.record_activity_successes(shop, running_id, [str(n) for n in range(10)])
+    store.activities.grow_activity(shop, running_id, "page-1", 40, final=False, resume_cursor="c")
+    store.activities.record_activity_successes(shop, running_id, [str(n) for n in range(10)])
 
     # When the merchant asks for another import
     again = _post(api_url, shop, "/v1/imports")
@@ -54,9 +54,9 @@ def test_a_second_import_or_upload_answers_409_with_the_running_one_until_it_end
     assert refused.json()["error"]["activity"]["id"] == upload.json()["activity"]["id"]
 
     # When the import finishes, the next one may start
-    store.grow_activity(shop, running_id, "page-2", 0, final=True, resume_cursor=None)
-    store.record_activity_successes(shop, running_id, [str(n) for n in range(10, 40)])
-    assert store.finish_activity_if_done(shop, running_id, datetime.now(UTC))
+    store.activities.grow_activity(shop, running_id, "page-2", 0, final=True, resume_cursor=None)
+    store.activities.record_activity_successes(shop, running_id, [str(n) for n in range(10, 40)])
+    assert store.activities.finish_activity_if_done(shop, running_id, datetime.now(UTC))
     assert _post(api_url, shop, "/v1/imports").status_code == 202
 
     # And an upload retired as stuck by the sweep frees its slot too
@@ -72,8 +72,8 @@ def test_of_simultaneous_imports_exactly_one_starts(
     api_url: str, store: Store, shop: str, jobs: RecordingQueue
 ) -> None:
     _post(api_url, shop, "/v1/imports")  # provisions the shop: the race is only the import's
-    first = store.list_activities(shop, finished=False, limit=5)[0]
-    store.fail_activity(shop, first.activity_id, "cleared for the race", datetime.now(UTC))
+    first = store.activities.list_activities(shop, finished=False, limit=5)[0]
+    store.activities.fail_activity(shop, first.activity_id, "cleared for the race", datetime.now(UTC))
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(lambda _: _post(api_url, shop, "/v1/imports"), range(6)))
@@ -83,7 +83,9 @@ def test_of_simultaneous_imports_exactly_one_starts(
     winner = next(a for a in answers if a.status_code == 202).json()["activity"]["id"]
     assert {a.json()["error"]["activity"]["id"] for a in answers if a.status_code == 409} == {winner}
     ongoing = [
-        a for a in store.list_activities(shop, finished=False, limit=10) if a.type is ActivityType.IMPORT
+        a
+        for a in store.activities.list_activities(shop, finished=False, limit=10)
+        if a.type is ActivityType.IMPORT
     ]
     assert [a.activity_id for a in ongoing] == [winner]
-    assert store.get_activity(shop, first.activity_id).state is ActivityState.FAILED  # type: ignore[union-attr]
+    assert store.activities.get_activity(shop, first.activity_id).state is ActivityState.FAILED  # type: ignore[union-attr]

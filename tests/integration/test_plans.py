@@ -46,7 +46,7 @@ def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
     assert len(valid) == 50
     ports = _ports(store)
     activity = Activity(shop, "quota-race", ActivityType.UPLOAD, ActivityState.ONGOING, total=50)
-    store.save_activity(activity)
+    store.activities.save_activity(activity)
 
     def upload(product_id: str) -> Any:
         params = {"activity_id": activity.activity_id, "shopify_product_ids": [product_id]}
@@ -65,7 +65,7 @@ def test_fifty_concurrent_uploads_with_one_slot_left_upload_exactly_one(
         p.failure_reason for p in products.values() if p.status == "failed"
     ]
     assert store.get_plan(shop).products_used == 10  # type: ignore[union-attr]
-    done = store.get_activity(shop, activity.activity_id)
+    done = store.activities.get_activity(shop, activity.activity_id)
     assert done is not None and (done.processed, done.succeeded, done.failed) == (50, 1, 49)
 
 

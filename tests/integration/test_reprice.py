@@ -249,7 +249,7 @@ def test_the_same_save_again_starts_one_reprice_and_each_new_change_one_more(sto
     started = [job.params["activity_id"] for job in recorder.jobs]
     assert len(set(started)) == len(started) == 4
     assert [(job.params["reprice"], job.params["restock"]) for job in recorder.jobs][-1] == (False, True)
-    ongoing = store.list_activities(shop, finished=False, limit=10)
+    ongoing = store.activities.list_activities(shop, finished=False, limit=10)
     assert sorted(a.activity_id for a in ongoing) == sorted(started)
 
 
@@ -261,7 +261,7 @@ def test_the_same_save_at_the_same_moment_starts_one_reprice(store: Store, shop:
     assert at_once([lambda: actions.update_settings(ports, before, wanted) for _ in range(4)]) == []
 
     assert len(recorder.jobs) == 1
-    assert len(store.list_activities(shop, finished=False, limit=10)) == 1
+    assert len(store.activities.list_activities(shop, finished=False, limit=10)) == 1
 
 
 @pytest.mark.parametrize(
@@ -282,7 +282,7 @@ def test_a_save_that_sends_nothing_new_starts_nothing(
     actions.update_settings(ports, before, _settings(store, shop, **changes))
 
     assert recorder.jobs == []
-    assert store.list_activities(shop, finished=False, limit=10) == []
+    assert store.activities.list_activities(shop, finished=False, limit=10) == []
 
 
 def test_a_shop_with_nothing_on_tiktok_yet_starts_nothing(store: Store, shop: str) -> None:

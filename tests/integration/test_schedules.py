@@ -254,11 +254,11 @@ def test_a_stalled_import_resumes_from_its_page_and_other_stalled_work_fails_wit
         activity = Activity(shop, activity_id, type_, ActivityState.ONGOING, total=40, processed=20)
         return replace(activity, started_at=progressed, progressed_at=progressed, **more)
 
-    store.save_activity(
+    store.activities.save_activity(
         ongoing("1-import", ActivityType.IMPORT, stalled, total_final=False, resume_cursor="page-2")
     )
-    store.save_activity(ongoing("2-upload", ActivityType.UPLOAD, stalled))
-    store.save_activity(ongoing("3-upload", ActivityType.UPLOAD, fresh))
+    store.activities.save_activity(ongoing("2-upload", ActivityType.UPLOAD, stalled))
+    store.activities.save_activity(ongoing("3-upload", ActivityType.UPLOAD, fresh))
     profile = store.get_shop(shop)
     assert profile is not None
     recorder = JobRecorder()
@@ -269,17 +269,17 @@ def test_a_stalled_import_resumes_from_its_page_and_other_stalled_work_fails_wit
     assert [(j.kind, j.params) for j in recorder.jobs] == [
         (JobKind.IMPORT, {"activity_id": "1-import", "cursor": "page-2"})
     ]
-    resumed = store.get_activity(shop, "1-import")
+    resumed = store.activities.get_activity(shop, "1-import")
     assert resumed is not None and resumed.state is ActivityState.ONGOING and resumed.resumes == 1
-    failed = store.get_activity(shop, "2-upload")
+    failed = store.activities.get_activity(shop, "2-upload")
     assert failed is not None and failed.state is ActivityState.FAILED
     assert "no progress for 20 minutes with 20 of 40 done" in failed.errors[-1]
-    untouched = store.get_activity(shop, "3-upload")
+    untouched = store.activities.get_activity(shop, "3-upload")
     assert untouched is not None and untouched.state is ActivityState.ONGOING
 
     # An import that stalls again after its last resume fails too (so does the upload, now stalled)
-    store.note_activity_resumed(shop, "1-import")  # the second resume, also without progress
+    store.activities.note_activity_resumed(shop, "1-import")  # the second resume, also without progress
     later = int((now + timedelta(minutes=40)).timestamp())
     assert schedules.sweep_stuck_activities(ports, profile, later) == 2
-    gave_up = store.get_activity(shop, "1-import")
+    gave_up = store.activities.get_activity(shop, "1-import")
     assert gave_up is not None and gave_up.state is ActivityState.FAILED and len(recorder.jobs) == 1

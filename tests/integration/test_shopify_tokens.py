@@ -209,7 +209,7 @@ def test_a_refused_refresh_is_recorded_and_the_next_visit_exchanges_a_new_token(
     stalled = int(time.time()) + 20 * 60
     assert schedules.sweep_stuck_activities(process_ports(), timed.profile, stalled) == 1
     stack.jobs.drain(timeout=60)
-    resumed = stack.store.get_activity(stack.shop, started["id"])
+    resumed = stack.store.activities.get_activity(stack.shop, started["id"])
     assert resumed is not None and resumed.state is ActivityState.COMPLETED, resumed
     assert (resumed.succeeded, resumed.failed) == (10, 0)
     assert catalog.run_import()["failed"] == 0

@@ -184,7 +184,7 @@ def test_deleted_product_leaves_listings_but_keeps_a_tombstone(store: Store, sho
 def test_activities_listed_by_state_newest_first(store: Store, shop: str) -> None:
     started = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     for i, state in enumerate([ActivityState.COMPLETED, ActivityState.ONGOING, ActivityState.ONGOING]):
-        store.save_activity(
+        store.activities.save_activity(
             Activity(
                 shop,
                 f"0000{i}",
@@ -198,10 +198,13 @@ def test_activities_listed_by_state_newest_first(store: Store, shop: str) -> Non
                 errors=("bad title",) * i,
             )
         )
-    ongoing = store.list_activities(shop, finished=False, limit=10)
+    ongoing = store.activities.list_activities(shop, finished=False, limit=10)
     assert [a.activity_id for a in ongoing] == ["00002", "00001"]
     assert ongoing[0].progress_percent == 100 and ongoing[1].progress_percent == 50
-    assert store.get_activity(shop, "00000") == store.list_activities(shop, finished=True, limit=1)[0]
+    assert (
+        store.activities.get_activity(shop, "00000")
+        == store.activities.list_activities(shop, finished=True, limit=1)[0]
+    )
 
 
 def test_plan_round_trip_with_optimistic_lock(store: Store, shop: str) -> None:
@@ -275,11 +278,13 @@ def test_the_schedules_find_installed_shops_and_due_plans_through_indexes_not_sc
 def test_a_page_of_successes_counts_each_item_once_when_the_page_is_retried(store: Store, shop: str) -> None:
     from connector.domain.entities import Activity, ActivityState, ActivityType
 
-    store.save_activity(Activity(shop, "0001-import", ActivityType.IMPORT, ActivityState.ONGOING, total=5))
-    store.record_activity_successes(shop, "0001-import", ["a", "b", "c"])
-    store.record_activity_successes(shop, "0001-import", ["b", "c", "d", "e"])  # a retry, and more
+    store.activities.save_activity(
+        Activity(shop, "0001-import", ActivityType.IMPORT, ActivityState.ONGOING, total=5)
+    )
+    store.activities.record_activity_successes(shop, "0001-import", ["a", "b", "c"])
+    store.activities.record_activity_successes(shop, "0001-import", ["b", "c", "d", "e"])  # a retry, and more
 
-    activity = store.get_activity(shop, "0001-import")
+    activity = store.activities.get_activity(shop, "0001-import")
     assert activity is not None
     assert (activity.processed, activity.succeeded, activity.failed) == (5, 5, 0)
 

@@ -24,6 +24,10 @@ TOPIC_ONLY = {
     "connector.webhooks.projection",
     "connector.webhooks.shopify_delivery",
     "connector.webhooks.tiktok_delivery",
+    # and the store's parts it never reads (activities) or only orders move (sales)
+    "connector.dal.activity_progress",
+    "connector.dal.sales_days",
+    "connector.domain.sales",
 }
 
 

@@ -90,7 +90,7 @@ def sweep_stuck_activities(ports: Ports, shop: Shop, now: int) -> int:
     happening. Returns how many it touched."""
     store, at = ports.store, datetime.fromtimestamp(now, UTC)
     swept = 0
-    for activity in store.list_activities(shop.domain, finished=False, limit=100):
+    for activity in store.activities.list_activities(shop.domain, finished=False, limit=100):
         last = activity.progressed_at or activity.started_at
         if last is None or at - last < STALL:
             continue
@@ -101,14 +101,14 @@ def sweep_stuck_activities(ports: Ports, shop: Shop, now: int) -> int:
             params = {"activity_id": activity.activity_id, "cursor": activity.resume_cursor}
             key = f"{activity.activity_id}:resume:{activity.resumes + 1}"
             ports.enqueue_job(Job(kind=JobKind.IMPORT, shop=shop.domain, idempotency_key=key, params=params))
-            store.note_activity_resumed(shop.domain, activity.activity_id)
+            store.activities.note_activity_resumed(shop.domain, activity.activity_id)
             continue
         reason = (
             f"stopped: no progress for {int((at - last).total_seconds() // 60)} minutes with "
             f"{activity.processed} of {activity.total} done; the rest failed repeatedly and waits "
             "in the dead-letter queue"
         )
-        store.fail_activity(shop.domain, activity.activity_id, reason, at)
+        store.activities.fail_activity(shop.domain, activity.activity_id, reason, at)
     return swept
 
 

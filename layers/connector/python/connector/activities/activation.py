@@ -39,19 +39,19 @@ def run_activation(job: Job, ports: Ports) -> None:
     for product_id in job.params["shopify_product_ids"]:
         product = ports.store.get_product(shop.domain, product_id)
         if product is None or product.tiktok_product_id is None:
-            ports.store.record_activity_item(
+            ports.store.activities.record_activity_item(
                 shop.domain, activity_id, product_id, False, "not on TikTok Shop"
             )
             continue
         if job.kind is JobKind.ACTIVATE and not product.sells_in_shopify:
             problem = not_active_in_shopify(product)
-            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, problem)
+            ports.store.activities.record_activity_item(shop.domain, activity_id, product_id, False, problem)
             continue
         act = api.activate_products if job.kind is JobKind.ACTIVATE else api.deactivate_products
         failures = act([product.tiktok_product_id])
         if failures:
             reason = "; ".join(f.message for f in failures)
-            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, reason)
+            ports.store.activities.record_activity_item(shop.domain, activity_id, product_id, False, reason)
             continue
         now = api.get_product(product.tiktok_product_id)
         reasons = "; ".join(now.audit_failed_reasons) or None
@@ -61,5 +61,5 @@ def run_activation(job: Job, ports: Ports) -> None:
             product_id,
             partial(_status_on_tiktok, now.status, reasons, now.update_time),
         )
-        ports.store.record_activity_item(shop.domain, activity_id, product_id, True)
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+        ports.store.activities.record_activity_item(shop.domain, activity_id, product_id, True)
+    ports.store.activities.finish_activity_if_done(shop.domain, activity_id, ports.now())

@@ -34,12 +34,14 @@ def tallied(
     not (a partner's refusal is recorded, not retried); other errors leave the item uncounted and
     propagate, so the job is retried and counted once when it ends."""
     activity = automatic_activity(job.shop, type_, job.queued_at)
-    ports.store.count_automatic_item(activity, item_id)
+    ports.store.activities.count_automatic_item(activity, item_id)
     try:
         problem = work()
     except TikTokApiError as refused:
         if not refused.refusal:
             raise
         problem = f"TikTok refused: {refused.message} (code {refused.code})"
-    ports.store.record_activity_item(job.shop, activity.activity_id, item_id, problem is None, problem)
-    ports.store.finish_activity_if_done(job.shop, activity.activity_id, ports.now())
+    ports.store.activities.record_activity_item(
+        job.shop, activity.activity_id, item_id, problem is None, problem
+    )
+    ports.store.activities.finish_activity_if_done(job.shop, activity.activity_id, ports.now())

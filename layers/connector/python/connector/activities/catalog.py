@@ -128,7 +128,7 @@ def run_import(job: Job, ports: Ports) -> None:
     else:  # expired (7 days after it completed) or gone
         state = operation.status.lower() if operation else "gone"
         reason = f"Shopify's bulk operation {bulk.operation_id} is {state}: start the import again"
-        ports.store.fail_activity(shop.domain, job.params["activity_id"], reason, ports.now())
+        ports.store.activities.fail_activity(shop.domain, job.params["activity_id"], reason, ports.now())
 
 
 def _bulk_to_read(ports: Ports, admin: ShopifyShopClient, shop: Shop, activity_id: str) -> BulkCursor | None:
@@ -136,11 +136,11 @@ def _bulk_to_read(ports: Ports, admin: ShopifyShopClient, shop: Shop, activity_i
     repeated or resumed), else pages for up to ``BULK_IMPORT_ABOVE`` products and a new bulk
     operation beyond. The first recorded source wins, so that two runs that chose differently
     (or started two operations) still read and count one. None: read page by page."""
-    source = ports.store.import_source_of(shop.domain, activity_id)
+    source = ports.store.activities.import_source_of(shop.domain, activity_id)
     if source is None:
         many = admin.count_products(BULK_IMPORT_ABOVE + 1) > BULK_IMPORT_ABOVE
         chosen = numeric_id(admin.start_bulk_products().id) if many else PAGED_IMPORT
-        source = ports.store.claim_import_source(shop.domain, activity_id, chosen)
+        source = ports.store.activities.claim_import_source(shop.domain, activity_id, chosen)
     return None if source == PAGED_IMPORT else BulkCursor(source, 0)
 
 
@@ -173,9 +173,9 @@ def _poll_later(job: Job, ports: Ports, shop: Shop, bulk: BulkCursor) -> None:
     chain = job.params.get("chain") or job.idempotency_key
     if polls >= MAX_BULK_POLLS:
         reason = "Shopify's bulk operation did not finish within a day: start the import again"
-        ports.store.fail_activity(shop.domain, activity_id, reason, ports.now())
+        ports.store.activities.fail_activity(shop.domain, activity_id, reason, ports.now())
         return
-    if not ports.store.note_bulk_poll(shop.domain, activity_id, f"{chain}#{polls}", bulk.encode()):
+    if not ports.store.activities.note_bulk_poll(shop.domain, activity_id, f"{chain}#{polls}", bulk.encode()):
         return
     follow_up = _import_job(job, shop, bulk.encode(), f"poll{polls + 1}", polls=polls + 1, chain=chain)
     delay = BULK_POLL_DELAYS[min(polls, len(BULK_POLL_DELAYS) - 1)]
@@ -202,7 +202,7 @@ def _import_page(
 ) -> None:
     """Count a page's products in the activity, queue the next page, write the page."""
     activity_id = job.params["activity_id"]
-    counted_now = ports.store.grow_activity(
+    counted_now = ports.store.activities.grow_activity(
         shop.domain,
         activity_id,
         page_key,
@@ -229,5 +229,5 @@ def _import_page(
     for (product_id, write), landed_one in zip(writes.items(), landed, strict=True):
         if not landed_one and ports.store.commit(write) is CommitOutcome.CONFLICT:
             change_product(ports, shop.domain, product_id, deciders[product_id])
-    ports.store.record_activity_successes(shop.domain, activity_id, [p.id for p in products])
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+    ports.store.activities.record_activity_successes(shop.domain, activity_id, [p.id for p in products])
+    ports.store.activities.finish_activity_if_done(shop.domain, activity_id, ports.now())

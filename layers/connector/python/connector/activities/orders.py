@@ -40,8 +40,10 @@ def run_order_sync(job: Job, ports: Ports) -> None:
         held = not sync_order(ports, shop, order_id)
         order = ports.store.get_order(shop.domain, order_id)
         problem = HELD if held else (order.sync_problem if order is not None else "no such order")
-        ports.store.record_activity_item(shop.domain, activity_id, order_id, problem is None, problem)
-        ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+        ports.store.activities.record_activity_item(
+            shop.domain, activity_id, order_id, problem is None, problem
+        )
+        ports.store.activities.finish_activity_if_done(shop.domain, activity_id, ports.now())
         return
     tallied(
         job,
@@ -245,7 +247,9 @@ def run_cancel(job: Job, ports: Ports) -> None:
     try:
         cancellation = ports.tiktok_api(shop).cancel_order(order_id, job.params["reason"])
     except TikTokApiError as refused:
-        ports.store.record_activity_item(shop.domain, activity_id, order_id, False, refused.message)
+        ports.store.activities.record_activity_item(
+            shop.domain, activity_id, order_id, False, refused.message
+        )
     else:
         order = ports.store.get_order(shop.domain, order_id)
         if order is not None:
@@ -256,5 +260,5 @@ def run_cancel(job: Job, ports: Ports) -> None:
             )
             if change.applies and change.entity is not None:
                 ports.store.commit_order(change.entity, change.counter_deltas)
-        ports.store.record_activity_item(shop.domain, activity_id, order_id, True)
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+        ports.store.activities.record_activity_item(shop.domain, activity_id, order_id, True)
+    ports.store.activities.finish_activity_if_done(shop.domain, activity_id, ports.now())

@@ -42,7 +42,7 @@ def _fan_out(job: Job, ports: Ports) -> None:
     shop = ports.shop(job.shop)
     activity_id = job.params["activity_id"]
     selection = _selection(ports, shop.domain)
-    ports.store.grow_activity(
+    ports.store.activities.grow_activity(
         shop.domain, activity_id, "selection", len(selection), final=True, resume_cursor=None
     )
     for start in range(0, len(selection), REPRICE_CHUNK):
@@ -50,7 +50,7 @@ def _fan_out(job: Job, ports: Ports) -> None:
         params = {**job.params, "shopify_product_ids": chunk}
         key = f"{activity_id}:{chunk[0]}"
         ports.enqueue_job(Job(kind=JobKind.REPRICE, shop=shop.domain, idempotency_key=key, params=params))
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+    ports.store.activities.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
 def _selection(ports: Ports, shop: str) -> list[str]:
@@ -107,9 +107,9 @@ def _reprice_chunk(job: Job, ports: Ports) -> None:
         if problem is None:
             done.append(product_id)
         else:
-            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, problem)
-    ports.store.record_activity_successes(shop.domain, activity_id, done)
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+            ports.store.activities.record_activity_item(shop.domain, activity_id, product_id, False, problem)
+    ports.store.activities.record_activity_successes(shop.domain, activity_id, done)
+    ports.store.activities.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
 def _in_step(

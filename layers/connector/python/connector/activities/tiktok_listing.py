@@ -52,15 +52,15 @@ def run_upload(job: Job, ports: Ports) -> None:
         if succeeded:
             uploaded.append(product_id)
         else:
-            ports.store.record_activity_item(shop.domain, activity_id, product_id, False, error)
+            ports.store.activities.record_activity_item(shop.domain, activity_id, product_id, False, error)
     # The chunk's successes are counted together; after a crash midway its retry finds the
     # products already on TikTok and counts them then (once: the item markers see to that).
-    ports.store.record_activity_successes(shop.domain, activity_id, uploaded)
+    ports.store.activities.record_activity_successes(shop.domain, activity_id, uploaded)
     if offset + UPLOAD_CHUNK < len(selection):
         following = {**job.params, "offset": offset + UPLOAD_CHUNK}
         key = f"{activity_id}:{selection[0]}:{offset + UPLOAD_CHUNK}"
         ports.enqueue_job(Job(kind=JobKind.UPLOAD, shop=shop.domain, idempotency_key=key, params=following))
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+    ports.store.activities.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
 def _auto_upload(job: Job, ports: Ports, shop: Shop) -> None:
@@ -103,7 +103,7 @@ def _fan_out(job: Job, ports: Ports, shop: Shop) -> None:
         cursor = page.next_key
         if cursor is None:
             break
-    ports.store.grow_activity(
+    ports.store.activities.grow_activity(
         shop.domain, activity_id, "selection", len(waiting), final=True, resume_cursor=None
     )
     for start in range(0, len(waiting), UPLOAD_CHUNK):
@@ -111,7 +111,7 @@ def _fan_out(job: Job, ports: Ports, shop: Shop) -> None:
         params = {"activity_id": activity_id, "shopify_product_ids": chunk}
         key = f"{activity_id}:{chunk[0]}"
         ports.enqueue_job(Job(kind=JobKind.UPLOAD, shop=shop.domain, idempotency_key=key, params=params))
-    ports.store.finish_activity_if_done(shop.domain, activity_id, ports.now())
+    ports.store.activities.finish_activity_if_done(shop.domain, activity_id, ports.now())
 
 
 def _product_limit(ports: Ports, shop: Shop) -> int:

@@ -1,6 +1,6 @@
 """The one data-access interface of the connector. Handlers and domain code never touch rows.
 
-Activities are read and written by ActivityProgress (activity_progress.py), which Store extends;
+Activities are read and written by ActivityProgress (activity_progress.py), the Store's ``activities``;
 the helpers both use on the table are in table.py."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from connector.dal import convert, keys
-from connector.dal.activity_progress import ActivityProgress
 from connector.dal.rows import (
     CounterShardRow,
     DataRequestRow,
@@ -68,10 +67,12 @@ from connector.domain.entities import (
 from connector.domain.status import ALL_COUNTERS
 from connector.values import Value, replace
 
-# The sales items' code (dal/sales_days.py, domain/sales.py) is imported where first used: only
-# orders move sales and only the sales pages and digests read them, so a cold start that writes a
-# product or a stock level does not compile it.
+# The activities' and the sales items' code (dal/activity_progress.py, dal/sales_days.py,
+# domain/sales.py) is imported where first used: the processor never reads an activity, only orders
+# move sales and only the sales pages and digests read them, so a cold start that does not need
+# them does not compile them.
 if TYPE_CHECKING:
+    from connector.dal.activity_progress import ActivityProgress
     from connector.dal.sales_days import SalesDays
     from connector.domain.sales import DayMoves
 
@@ -124,11 +125,18 @@ RECOUNT_PAGE = 1000
 PLANS_DUE_LOOKBACK_DAYS = 62
 
 
-class Store(ActivityProgress):
+class Store:
     """Reads and writes every item of the connector's table through PynamoDB."""
 
     def __init__(self, counter_shards: int) -> None:
         self._counter_shards = counter_shards
+
+    @cached_property
+    def activities(self) -> ActivityProgress:
+        """The shops' activities: started, grown, counted and finished."""
+        from connector.dal.activity_progress import ActivityProgress
+
+        return ActivityProgress()
 
     @cached_property
     def sales(self) -> SalesDays:

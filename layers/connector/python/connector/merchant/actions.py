@@ -67,7 +67,7 @@ def _start(
         total_final=total is not None,
         started_at=datetime.now(UTC),
     )
-    running = ports.store.start_activity(activity)
+    running = ports.store.activities.start_activity(activity)
     if running is not None:
         raise _already_running(running)
     ports.enqueue_job(
@@ -318,7 +318,9 @@ def _latest_reprice(ports: Ports, shop: str) -> Activity | None:
     recent = [
         activity
         for finished in (False, True)
-        for activity in ports.store.list_activities(shop, finished=finished, limit=RECENT_ACTIVITIES)
+        for activity in ports.store.activities.list_activities(
+            shop, finished=finished, limit=RECENT_ACTIVITIES
+        )
         if activity.type is ActivityType.REPRICE
     ]
     return max(recent, key=lambda activity: activity.activity_id, default=None)

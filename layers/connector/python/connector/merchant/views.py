@@ -110,10 +110,12 @@ def vocabulary() -> schemas.Vocabulary:
 def activities(store: Store, shop: str) -> schemas.Activities:
     return schemas.Activities(
         ongoing=[
-            activity_view(a) for a in store.list_activities(shop, finished=False, limit=RECENT_ACTIVITIES)
+            activity_view(a)
+            for a in store.activities.list_activities(shop, finished=False, limit=RECENT_ACTIVITIES)
         ],
         completed=[
-            activity_view(a) for a in store.list_activities(shop, finished=True, limit=RECENT_ACTIVITIES)
+            activity_view(a)
+            for a in store.activities.list_activities(shop, finished=True, limit=RECENT_ACTIVITIES)
         ],
     )
 
