@@ -26,6 +26,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 # Imported here: what every request and GET /v1/dashboard (a page load's first call) use. Any other
 # route imports the merchant module it calls in its body, and the shapes its signature names come
 # from connector.api.schemas when Powertools first reads it: a cold start loads its own route's code.
+# GET /v1/dashboard, the page's first and most frequent call, lists the shop's activities.
+import connector.dal.activity_progress  # noqa: F401
 from connector import session_tokens
 from connector.api import schemas
 from connector.api.errors import register_error_handlers

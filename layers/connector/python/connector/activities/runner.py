@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import import_module
 
-# Every kind reads the store (the shop's profile first): it is imported with the function, as the
-# job model and the ports are; only each kind's own code waits for its first job (``work_of``).
+# Every kind reads the store (the shop's profile first) and most count their work in an activity
+# (the automatic syncs too): both are imported with the function, as the job model and the ports
+# are; only each kind's own code waits for its first job (``work_of``).
+import connector.dal.activity_progress
 import connector.dal.store  # noqa: F401
 from connector.activities.parking import wait_for_connection
 from connector.clients.tiktok.errors import MissingTikTokAuthorizationError, TikTokAuthorizationLostError
