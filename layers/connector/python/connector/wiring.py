@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Protocol
 
+from connector.queues import MessageQueue, QueuedBodies, send_all, sqs_queue
 from connector.secrets import Secret, get_secret
 from connector.settings import Settings
 
 # Imported where first used: the clients load requests and cryptography, the store PynamoDB, the
-# domain and jobs pydantic, the logger Powertools, the queues botocore's SQS client; a webhook door
-# builds these ports and needs only its queue.
+# domain and jobs pydantic, the logger Powertools; a webhook door builds these ports and needs none.
 if TYPE_CHECKING:
     from connector.clients.shopify.admin import ShopifyAdminClient
     from connector.clients.shopify.shop import ShopifyShopClient
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from connector.domain.entities import Shop
     from connector.jobs import Job
     from connector.listing.facts import ListingFacts
-    from connector.queues import MessageQueue, QueuedBodies
 
 
 class ShopGoneError(RuntimeError):
@@ -93,20 +92,20 @@ class Ports:
     @cached_property
     def events(self) -> MessageQueue:
         """Verified webhooks, for the processor."""
-        return self._queue("events_queue_url", self.queued_bodies)
+        return sqs_queue(
+            self.settings.required("events_queue_url"), self.settings.aws_region, self.queued_bodies
+        )
 
     @cached_property
     def queued_bodies(self) -> QueuedBodies | None:
         """Where webhook bodies too large for a queue message wait for the processor."""
-        from connector.queues import QueuedBodies
-
         bucket = self.settings.queued_bodies_bucket
         return QueuedBodies(bucket, self.settings.aws_region) if bucket else None
 
     @cached_property
     def jobs(self) -> MessageQueue:
         """Merchant and automatic bulk work, for the jobs function."""
-        return self._queue("jobs_queue_url")
+        return sqs_queue(self.settings.required("jobs_queue_url"), self.settings.aws_region)
 
     @cached_property
     def syncs(self) -> MessageQueue:
@@ -115,17 +114,12 @@ class Ports:
         queue takes them too."""
         if self.settings.syncs_queue_url is None and "jobs" in self.given:
             return self.jobs
-        return self._queue("syncs_queue_url")
+        return sqs_queue(self.settings.required("syncs_queue_url"), self.settings.aws_region)
 
     @cached_property
     def scheduled_work(self) -> MessageQueue:
         """The scheduled tasks' fan-out (pages of shops, one shop's run), for the scheduler function."""
-        return self._queue("scheduled_work_queue_url")
-
-    def _queue(self, url_setting: str, bodies: QueuedBodies | None = None) -> MessageQueue:
-        from connector.queues import sqs_queue
-
-        return sqs_queue(self.settings.required(url_setting), self.settings.aws_region, bodies)
+        return sqs_queue(self.settings.required("scheduled_work_queue_url"), self.settings.aws_region)
 
     @cached_property
     def shopify(self) -> ShopifyAdminClient:
@@ -193,8 +187,6 @@ class Ports:
 
     def enqueue_jobs(self, jobs: Sequence[Job]) -> list[bool]:
         """Queue these jobs, ten to a request where the queue takes batches; which were queued."""
-        from connector.queues import send_all
-
         by_queue: dict[int, tuple[MessageQueue, list[int]]] = {}
         for n, job in enumerate(jobs):
             queue = self._queue_of(job)

@@ -19,9 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-# Every delivery a door accepts is sent to SQS: the queue's code (botocore's) comes with the door's
-# import, as the ports build the queue itself on the first request.
-import connector.queues  # noqa: F401
 from connector.metric_names import NAMESPACE, Metric, metric_name
 from connector.webhooks.errors import WebhookRejectedError
 from connector.wiring import Ports, process_ports
