@@ -593,11 +593,12 @@ class Store:
         landed = True
         if together:
             sales: dict[str, DayMoves] = {}
-            for write, moves in together:
-                if moves:
-                    from connector.domain.sales import add_moves
+            moved = [(write.entity.shop, moves) for write, moves in together if moves]
+            if moved:
+                from connector.domain.sales import add_moves
 
-                    add_moves(sales.setdefault(write.entity.shop, {}), moves)
+                for shop, moves in moved:
+                    add_moves(sales.setdefault(shop, {}), moves)
             try:
                 self._transact([write for write, _ in together], sales)
             except TransactWriteError:
@@ -800,10 +801,11 @@ class Store:
                 if actions:
                     shard = CounterShardRow(keys.shop_pk(shop), keys.counter_sk(shard_of[shop]))
                     transaction.update(shard, actions=actions)
-            for shop, moves in sales.items():
-                if moves:
-                    from connector.dal.sales_days import add_day_moves
+            moved = {shop: moves for shop, moves in sales.items() if moves}
+            if moved:
+                from connector.dal.sales_days import add_day_moves
 
+                for shop, moves in moved.items():
                     add_day_moves(transaction, shop, moves)
 
     def has_delivery(self, shop: str, delivery: Delivery) -> bool:
