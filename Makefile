@@ -48,8 +48,7 @@ format: $(VENV)/.installed
 
 setup: $(VENV)/.installed node_modules/.installed $(CHART_JS) java browser
 
-synth: $(VENV)/.installed node_modules/.installed $(CHART_JS) ## Synthesize the CDK app into cdk.out/ (offline), cdk-nag and cfn-lint checked
-	$(PY) infra/build_layer.py
+synth: $(VENV)/.installed node_modules/.installed $(CHART_JS) ## Build what deploys (infra/build.py) and synthesize the CDK app into cdk.out/ (offline), cdk-nag and cfn-lint checked
 	$(PY) infra/app.py
 	$(BIN)/cfn-lint --non-zero-exit-code error --regions us-east-1 -- cdk.out/*.template.json
 	@echo "Synthesized: $$(ls cdk.out/*.template.json)"

@@ -17,10 +17,10 @@ from cdk_nag import AwsSolutionsChecks
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from infra.shopify_app_toml import FILE_NAME  # noqa: E402 - after the path set-up above
+from infra.build import build  # noqa: E402 - after the path set-up above
+from infra.shopify_app_toml import FILE_NAME  # noqa: E402
 from infra.stack import ConnectorStack  # noqa: E402
 
-DEPENDENCIES_DIR = ROOT / "build" / "layers" / "dependencies"
 STACK_NAME = "TikTokShopConnector"
 
 
@@ -47,7 +47,7 @@ def main() -> None:
         key: os.environ[name] for name, key in CONTEXT_FROM_ENVIRONMENT.items() if os.environ.get(name)
     }
     app = checked_app(outdir, context)
-    ConnectorStack(app, STACK_NAME, dependencies_dir=DEPENDENCIES_DIR)
+    ConnectorStack(app, STACK_NAME, assets=build())  # `cdk deploy` runs this too: it ships what it builds
     app.synth()
     if not (Path(outdir) / FILE_NAME).exists():
         print(

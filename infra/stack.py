@@ -17,10 +17,11 @@ from connector import routes
 from connector.observability import NAMESPACE
 from connector.queues import BODY_KEY_PREFIX
 from connector.secrets import Secret
+from infra.build import Assets
 from infra.components.api import ApiConstruct
 from infra.components.data import DataConstruct
 from infra.components.doors import WebhookDoors
-from infra.components.functions import FUNCTIONS_DIR, FunctionFactory, Layers, add_environment
+from infra.components.functions import FunctionFactory, Layers, add_environment
 from infra.components.hosting import WEB_DIR, HostingConstruct
 from infra.components.ingestion import ShopifyPartnerEvents
 from infra.components.jobs import JobsConstruct
@@ -75,8 +76,7 @@ class ConnectorStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        dependencies_dir: Path,
-        functions_dir: Path = FUNCTIONS_DIR,
+        assets: Assets,
         web_dir: Path = WEB_DIR,
         **kwargs: object,
     ) -> None:
@@ -84,7 +84,13 @@ class ConnectorStack(Stack):
         self.data = DataConstruct(self, "Data")
         self.secrets = SecretsConstruct(self, "Secrets")
         self.factory = FunctionFactory(
-            Layers(self, "Layers", dependencies_dir=dependencies_dir), functions_dir
+            Layers(
+                self,
+                "Layers",
+                connector_dir=assets.code.connector_layer,
+                dependencies_dir=assets.dependencies_layer,
+            ),
+            assets.code.functions,
         )
         self.queues = QueuesConstruct(self, "Queues")
         self.table = self.data.table

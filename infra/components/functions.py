@@ -12,21 +12,21 @@ from constructs import Construct
 
 from infra.components.nag import acknowledge
 
-ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS_DIR = ROOT / "functions"
-RUNTIME = lambda_.Runtime.PYTHON_3_14  # the dependency layer is built for it (build_layer.py)
+RUNTIME = lambda_.Runtime.PYTHON_3_14  # infra/build.py builds the layers and their bytecode for it
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
 
 class Layers(Construct):
-    """The connector's own code (layers/connector) and its third-party dependencies."""
+    """The connector's own code and its third-party dependencies, as infra/build.py built them."""
 
-    def __init__(self, scope: Construct, construct_id: str, dependencies_dir: Path) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, connector_dir: Path, dependencies_dir: Path
+    ) -> None:
         super().__init__(scope, construct_id)
         self.connector = lambda_.LayerVersion(
             self,
             "Connector",
-            code=lambda_.Code.from_asset(str(ROOT / "layers" / "connector"), exclude=["**/__pycache__"]),
+            code=lambda_.Code.from_asset(str(connector_dir)),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[lambda_.Architecture.ARM_64],
             description="Connector domain, data access, clients",
@@ -42,9 +42,9 @@ class Layers(Construct):
 
 
 class FunctionFactory:
-    """Builds functions/<name>/handler.py as Lambda functions sharing the layers."""
+    """Builds <functions_dir>/<name>/handler.py as Lambda functions sharing the layers."""
 
-    def __init__(self, layers: Layers, functions_dir: Path = FUNCTIONS_DIR) -> None:
+    def __init__(self, layers: Layers, functions_dir: Path) -> None:
         self.layers = layers
         self.functions_dir = functions_dir
         self.functions: dict[str, lambda_.Function] = {}  # by folder name, in build order
@@ -78,7 +78,7 @@ class FunctionFactory:
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler="handler.lambda_handler",
-            code=lambda_.Code.from_asset(str(self.functions_dir / name), exclude=["**/__pycache__"]),
+            code=lambda_.Code.from_asset(str(self.functions_dir / name)),
             layers=[self.layers.dependencies, self.layers.connector],
             environment={"POWERTOOLS_SERVICE_NAME": name, **environment},
             timeout=Duration.seconds(timeout_seconds),

@@ -25,6 +25,7 @@ from connector import routes, table_spec
 from connector.queues import BODY_KEY_PREFIX, MAX_MESSAGE_BYTES
 from connector.secrets import Secret
 from infra.app import checked_app
+from infra.build import Assets, Code
 from infra.components import schedules
 from infra.queue_consumers import EVENTS, JOBS, SCHEDULED_WORK, SYNCS
 from infra.stack import ConnectorStack
@@ -60,8 +61,9 @@ def _functions_dir(root: Path, names: tuple[str, ...]) -> Path:
 
 
 def _synthesize(tmp: pytest.TempPathFactory, names: tuple[str, ...], context: dict[str, str]) -> Synthesized:
-    dependencies = tmp.mktemp("dependencies")
+    dependencies, connector = tmp.mktemp("dependencies"), tmp.mktemp("connector")
     (dependencies / "python").mkdir()
+    (connector / "python").mkdir()
     web = tmp.mktemp("web")
     (web / "index.html").write_text("<!doctype html><title>dashboard</title>")
     outdir = tmp.mktemp("cdk.out")
@@ -69,8 +71,7 @@ def _synthesize(tmp: pytest.TempPathFactory, names: tuple[str, ...], context: di
     ConnectorStack(
         app,
         STACK,
-        dependencies_dir=dependencies,
-        functions_dir=_functions_dir(tmp.mktemp("functions"), names),
+        assets=Assets(dependencies, Code(connector, _functions_dir(tmp.mktemp("functions"), names))),
         web_dir=web,
     )
     failure = None
