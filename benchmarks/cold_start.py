@@ -1,14 +1,21 @@
 """Cold start: importing each function's handler module in a fresh interpreter against importing
 `botocore.session` in a fresh interpreter (the floor any boto-based Lambda pays); in the same
 interpreter, the function's first invocation against its warm ones (what the import deferred, and
-the first connections, land in the first); and `python -X importtime`'s heaviest imports."""
+the first connections, land in the first); and `python -X importtime`'s heaviest imports.
+
+Our code is imported as deployed: infra/build.py's copy of the layer and the functions, each module
+with its bytecode beside it, compiled here for this interpreter as the build compiles it for the
+runtime's (the libraries of every floor load pip's bytecode, as the dependency layer's load the
+build's on Lambda)."""
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -32,6 +39,7 @@ from benchmarks.common import (
     median,
     run_as_script,
 )
+from infra.build import Code, compile_here, stage_code
 
 FUNCTIONS = ("dashboard", "shopify_webhook", "tiktok_webhook", "processor", "jobs", "scheduler")
 MODULES = tuple(f"functions.{name}.handler" for name in FUNCTIONS)
@@ -88,9 +96,30 @@ EXPECTED = {
 }
 
 
-def _environment() -> dict[str, str]:
-    path = os.pathsep.join([str(ROOT / "layers" / "connector" / "python"), str(ROOT)])
-    return {**os.environ, **OFFLINE_ENVIRONMENT, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
+@cache
+def deployed_code() -> Code:
+    """Our code as the build ships it, compiled for this interpreter; removed when the run ends."""
+    directory = Path(tempfile.mkdtemp(prefix="cold-start-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    code = stage_code(directory)
+    compile_here(code.deployed_folders())
+    return code
+
+
+def _environment(as_deployed: bool = True) -> dict[str, str]:
+    """Our code as deployed, or (``as_deployed`` false) the repository's source, compiled by every
+    import as it was before the build shipped bytecode; the repository root for the rest."""
+    if as_deployed:
+        code = deployed_code()
+        path = [code.connector_layer / "python", code.functions.parent, ROOT]
+    else:
+        path = [ROOT / "layers" / "connector" / "python", ROOT]
+    return {
+        **os.environ,
+        **OFFLINE_ENVIRONMENT,
+        "PYTHONPATH": os.pathsep.join(map(str, path)),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
 def _run_python(
