@@ -112,3 +112,13 @@ def test_a_pyodide_of_another_python_version_is_refused(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "Pyodide runs Python 3.14, the runtime is Python 3.13" in done.stderr
+
+
+def test_two_builds_write_the_same_bytes(built: Path, tmp_path: Path) -> None:
+    """The CDK names an asset by its content: a build that changed no source uploads no new layer."""
+    compile_for_runtime(stage_code(tmp_path).deployed_folders())
+
+    def bytecode(root: Path) -> dict[str, bytes]:
+        return {str(pyc.relative_to(root)): pyc.read_bytes() for pyc in root.rglob("*.pyc")}
+
+    assert bytecode(tmp_path) == bytecode(built)
