@@ -306,20 +306,24 @@ def run(quick: bool) -> list[Figure]:
         runs: list[Invocations] = samples[name]
         imported = median([r.import_seconds for r in runs]) * 1000
         libraries = median(samples[f"{name} libraries"]) * 1000
+        # The target: a door against `import botocore.session`, the others against their floor.
+        if REQUIRED_LIBRARIES[name] == f"import {BASELINE}":
+            against, floor = f"import {BASELINE}", baseline
+            also = {"its libraries, measured alone": f"{libraries:.0f} ms ({imported / libraries:.2f}x)"}
+        else:
+            against, floor = "the libraries it must load, alone", libraries
+            also = {f"against import {BASELINE}": f"{baseline:.0f} ms ({imported / baseline:.2f}x)"}
         figures.append(
             Figure(
                 "cold_start",
                 f"import {module}",
                 imported,
                 "ms",
-                f"import {BASELINE}",
-                baseline,
+                against,
+                floor,
                 TARGET,
                 {
-                    "the libraries it must load, alone": (
-                        f"{libraries:.0f} ms = {libraries / baseline:.2f}x the baseline (the floor); "
-                        f"the handler is {imported / libraries:.2f}x its floor"
-                    ),
+                    **also,
                     "median of": f"{rounds} fresh interpreters each, interleaved",
                 },
             )
