@@ -25,7 +25,7 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration
 
-bench: setup ## Benchmarks: each figure against a baseline measured in the same run (~15 min)
+bench: setup ## Benchmarks: each figure against a baseline measured in the same run (about 40 min)
 	$(PY) -m benchmarks.run_all
 
 bench-quick: setup ## The same, small enough for CI (~1.5 min); make test runs it as a smoke test
