@@ -119,6 +119,9 @@ def _environment(as_deployed: bool = True) -> dict[str, str]:
         **OFFLINE_ENVIRONMENT,
         "PYTHONPATH": os.pathsep.join(map(str, path)),
         "PYTHONDONTWRITEBYTECODE": "1",
+        # `python -c` puts the working directory (the repository) first on the path, ahead of
+        # PYTHONPATH: the repository's functions/ would shadow the deployed copy's.
+        "PYTHONSAFEPATH": "1",
     }
 
 
