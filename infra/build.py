@@ -10,6 +10,7 @@ build, a few seconds.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,8 @@ PLATFORM = [
     "--implementation",
     "cp",
 ]
+PYODIDE = ROOT / "node_modules" / "pyodide" / "package.json"
+COMPILER = ROOT / "infra" / "runtime_bytecode.mjs"
 LAYER_ROOT = "/opt/python"  # where Lambda puts a layer's python/ folder
 FUNCTION_ROOT = "/var/task"  # where it puts a function's own folder
 NOT_SHIPPED = shutil.ignore_patterns("__pycache__", "*.egg-info")
@@ -76,12 +79,29 @@ def compile_for_runtime(folders: list[tuple[Path, str]]) -> None:
     arguments = [
         argument for folder, deployed_at in folders for argument in (str(folder.resolve()), deployed_at)
     ]
-    node = shutil.which("node")
-    if node is None:
-        raise SystemExit("Node.js is needed to compile the runtime's bytecode (infra/runtime_bytecode.mjs)")
     subprocess.run(  # noqa: S603 - fixed script, our own folders
-        [node, str(ROOT / "infra" / "runtime_bytecode.mjs"), RUNTIME_PYTHON, *arguments], check=True, cwd=ROOT
+        [_node(), str(COMPILER), RUNTIME_PYTHON, *arguments], check=True, cwd=ROOT
     )
+
+
+def compiler_version() -> str:
+    """What decides the bytecode: Pyodide's release, the invalidation mode and the compiling code."""
+    _node()
+    parts = [json.loads(PYODIDE.read_text())["version"], INVALIDATION.name]
+    parts += [
+        hashlib.sha256(path.read_bytes()).hexdigest() for path in (COMPILER, ROOT / "infra" / "bytecode.py")
+    ]
+    return " ".join(parts)
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None or not PYODIDE.exists():
+        raise SystemExit(
+            "Compiling the runtime's bytecode needs Node.js and the npm package pyodide"
+            " (`make synth` installs it with npm ci)"
+        )
+    return node
 
 
 def compile_here(folders: list[tuple[Path, str]]) -> None:
@@ -97,15 +117,17 @@ def dependencies() -> list[str]:
     return list(project["project"]["dependencies"])
 
 
-def _dependencies_layer(target: Path) -> Path:
-    """pip's wheels for the runtime, compiled for it; rebuilt only when the list or the way changes."""
-    wanted = dependencies()
-    stamp = hashlib.sha256("\n".join([*PLATFORM, *wanted, INVALIDATION.name]).encode()).hexdigest()
-    stamp_file = target / ".stamp"
-    if stamp_file.exists() and stamp_file.read_text() == stamp:
+def dependencies_layer(target: Path, wanted: list[str]) -> Path:
+    """pip's wheels of ``wanted`` for the runtime, compiled for it; rebuilt only when the list, the
+    platform or the compiler changes. The stamp lies beside the layer, not in it (the layer ships its
+    folder whole)."""
+    stamp = hashlib.sha256("\n".join([*PLATFORM, *wanted, compiler_version()]).encode()).hexdigest()
+    stamp_file = target.with_name(f"{target.name}.stamp")
+    if stamp_file.exists() and stamp_file.read_text() == stamp and target.exists():
         return target
     shutil.rmtree(target, ignore_errors=True)
-    subprocess.run(  # noqa: S603 - fixed argv
+    stamp_file.unlink(missing_ok=True)
+    installed = subprocess.run(  # noqa: S603 - fixed argv
         [
             sys.executable,
             "-m",
@@ -119,19 +141,22 @@ def _dependencies_layer(target: Path) -> Path:
             str(target / "python"),
             *wanted,
         ],
-        check=True,
-        stderr=subprocess.PIPE,  # the machine's pip prints index warnings; failures still raise
+        check=False,
+        stderr=subprocess.PIPE,  # the machine's pip prints index warnings: shown only on a failure
+        text=True,
     )
+    if installed.returncode:
+        raise SystemExit(f"pip could not build the dependency layer:\n{installed.stderr}")
     compile_for_runtime([(target / "python", LAYER_ROOT)])
     stamp_file.write_text(stamp)
     return target
 
 
 def build(target: Path = BUILD) -> Assets:
-    dependencies_layer = _dependencies_layer(target / "layers" / "dependencies")
+    layer = dependencies_layer(target / "layers" / "dependencies", dependencies())
     code = stage_code(target)
     compile_for_runtime(code.deployed_folders())
-    return Assets(dependencies_layer, code)
+    return Assets(layer, code)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,11 @@ INVALIDATION = py_compile.PycInvalidationMode.CHECKED_HASH
 
 
 def compile_tree(directory: str, deployed_at: str) -> str:
-    """Writes __pycache__/<module>.<cache tag>.pyc beside every .py under ``directory``; tracebacks
-    name the files where they run (``deployed_at``: /opt/python for a layer, /var/task for a
-    function). Returns compileall's report of what failed to compile, empty when nothing did."""
+    """Writes __pycache__/<module>.<cache tag>.pyc beside every .py under ``directory``, each code
+    object named by where it is deployed (``deployed_at``: /opt/python for a layer, /var/task for a
+    function; the loader renames it to the file it loads anyway), so the bytes do not depend on where
+    the build ran and an unchanged folder keeps its asset hash. Returns compileall's report of what
+    failed to compile, empty when nothing did."""
     report = io.StringIO()
     with contextlib.redirect_stdout(report):
         compiled = compileall.compile_dir(

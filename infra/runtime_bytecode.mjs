@@ -1,9 +1,10 @@
 // Compiles folders of Python modules to the bytecode of the Lambda runtime's CPython.
 //
 // Pyodide (npm, pinned in package-lock.json) is CPython built for WebAssembly, release 314 being
-// CPython 3.14, the runtime's version (infra/components/functions.py). Its compiler is CPython's,
-// and bytecode does not depend on the machine, so what it writes is what the runtime would: no
-// CPython 3.14 and no Docker on the build machine, and no download at build time.
+// CPython 3.14, the runtime's version (infra/components/functions.py). Its compiler is CPython's and
+// the pyc format does not depend on the machine, so the runtime loads what it writes
+// (tests/infra/test_build.py): no CPython 3.14 and no Docker on the build machine, and no download at
+// build time.
 //
 // Usage: node infra/runtime_bytecode.mjs <python version> <folder> <deployed at> [<folder> <deployed at>]...
 // The compile itself is infra/bytecode.py, shared with the benchmarks' local build.

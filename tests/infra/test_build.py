@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.build import ROOT, RUNTIME_PYTHON, compile_for_runtime, stage_code
+from infra.build import ROOT, RUNTIME_PYTHON, compile_for_runtime, dependencies_layer, stage_code
 from infra.bytecode import INVALIDATION
 from infra.components.functions import RUNTIME
 
@@ -64,6 +64,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_runtime_version_is_the_one_the_bytecode_is_compiled_for() -> None:
     assert RUNTIME.name == f"python{RUNTIME_PYTHON}"
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["pyodide"]
+    assert pinned.startswith(RUNTIME_PYTHON.replace(".", "") + ".")  # Pyodide 314.x is CPython 3.14
+
+
+def test_the_dependency_layer_holds_the_runtimes_bytecode_and_no_other(tmp_path: Path) -> None:
+    """pip installs without compiling (its bytecode would be this interpreter's), Pyodide compiles;
+    a build with the same list does nothing, another list builds again."""
+    layer = dependencies_layer(tmp_path / "dependencies", ["six==1.17.0"])
+    assert (tmp_path / "dependencies.stamp").exists() and not list(layer.glob(".*"))
+    (compiled,) = [pyc.name for pyc in layer.rglob("*.pyc")]
+    assert compiled == "six.cpython-314.pyc"
+    built_at = (layer / "python" / "__pycache__" / compiled).stat().st_mtime_ns
+    dependencies_layer(tmp_path / "dependencies", ["six==1.17.0"])
+    assert (layer / "python" / "__pycache__" / compiled).stat().st_mtime_ns == built_at
+    dependencies_layer(tmp_path / "dependencies", ["six==1.16.0"])
+    assert [path.name for path in (layer / "python").glob("six-*.dist-info")] == ["six-1.16.0.dist-info"]
 
 
 def test_every_deployed_module_carries_checked_bytecode_for_the_runtime(built: Path) -> None:
@@ -90,7 +106,7 @@ def test_the_runtimes_python_loads_the_layer_without_compiling_it(built: Path, t
     assert found["compiled"] == []  # nothing compiled: every module came from its bytecode
     assert found["members"] == ["WEEK", "MONTH", "QUARTER"]
     cached = layer / str(found["cached"]).removeprefix("/layer/")
-    assert cached.read_bytes()[:4].hex() == found["magic"]
+    assert cached.read_bytes()[:4].hex() == found["magic"] == "2b0e0d0a"  # 3627, every CPython 3.14.x
 
 
 def test_the_runtime_compiles_what_has_no_bytecode(built: Path, tmp_path: Path) -> None:

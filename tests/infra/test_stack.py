@@ -53,17 +53,23 @@ class Synthesized:
     failure: str | None  # what synthesis raised (cdk-nag findings stop it), else None
 
 
+# A stand-in for each module's bytecode in the built folders (infra/build.py): the assets must keep it.
+BYTECODE = Path("__pycache__") / "handler.cpython-314.pyc"
+
+
 def _functions_dir(root: Path, names: tuple[str, ...]) -> Path:
     for name in names:
-        (root / name).mkdir(parents=True)
+        (root / name / BYTECODE.parent).mkdir(parents=True)
         (root / name / "handler.py").write_text("def lambda_handler(event, context):\n    return None\n")
+        (root / name / BYTECODE).write_bytes(f"{name}'s bytecode".encode())  # one asset each
     return root
 
 
 def _synthesize(tmp: pytest.TempPathFactory, names: tuple[str, ...], context: dict[str, str]) -> Synthesized:
     dependencies, connector = tmp.mktemp("dependencies"), tmp.mktemp("connector")
     (dependencies / "python").mkdir()
-    (connector / "python").mkdir()
+    (connector / "python" / BYTECODE.parent).mkdir(parents=True)
+    (connector / "python" / BYTECODE).write_bytes(b"bytecode")
     web = tmp.mktemp("web")
     (web / "index.html").write_text("<!doctype html><title>dashboard</title>")
     outdir = tmp.mktemp("cdk.out")
@@ -177,6 +183,14 @@ def test_table_has_the_shared_keys_indexes_ttl_and_pitr(template: Template) -> N
 
 
 # --- functions -------------------------------------------------------------------------------------
+
+
+def test_the_assets_keep_the_bytecode_the_build_wrote(synthesized: Synthesized) -> None:
+    assets = [path for path in synthesized.outdir.glob("asset.*") if path.is_dir()]
+    with_bytecode = [
+        path for path in assets if (path / BYTECODE).exists() or (path / "python" / BYTECODE).exists()
+    ]
+    assert len(with_bytecode) == len(FUNCTIONS) + 1  # every function and the connector layer
 
 
 def test_every_connector_function_runs_arm64_python_with_json_logs_and_tracing(template: Template) -> None:
