@@ -28,7 +28,7 @@ integration: setup
 bench: setup ## Benchmarks: each figure against a baseline measured in the same run (about 40 min)
 	$(PY) -m benchmarks.run_all
 
-bench-quick: setup ## The same, small enough for CI (~1.5 min); make test runs it as a smoke test
+bench-quick: setup ## The same, small enough for CI (about 2 min); make test runs it as a smoke test
 	$(PY) -m benchmarks.run_all --quick
 
 token: $(VENV)/.installed ## A local session token for SHOP (default: the demo shop), for curl against make run
