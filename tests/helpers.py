@@ -346,12 +346,29 @@ def change_plan(store: Store, shop: str, **changes: Any) -> None:
     store.commit_plan(replace(plan, **changes))
 
 
+def settle(tiktok: Any, events: Any, jobs: Any, timeout: float = 60.0) -> None:
+    """Until nothing moves: jobs call TikTok, whose audits send webhooks, whose events queue jobs.
+    Quiet is a whole round in which TikTok answered no call and sent no webhook."""
+
+    def activity() -> tuple[int, int]:
+        return sum(dict(tiktok.calls).values()), len(tiktok.webhooks)  # a copy: threads add calls
+
+    for _ in range(20):
+        before = activity()
+        events.drain(timeout=timeout)
+        jobs.drain(timeout=timeout)
+        assert tiktok.wait_idle(timeout=timeout)  # audits done, their webhooks sent
+        if activity() == before:
+            events.drain(timeout=timeout)  # what a Shopify webhook of the last round queued
+            jobs.drain(timeout=timeout)
+            return
+    raise AssertionError("the jobs, the events and TikTok did not settle in 20 rounds")
+
+
 def upload_all(api_url: str, shop: str, tiktok: Any, events: Any, jobs: Any) -> None:
     """Upload every Not Uploaded product through the API and let TikTok's audits settle."""
     merchant_call(api_url, shop, "POST", "/v1/products/upload", json={"all_not_uploaded": True})
-    jobs.drain(timeout=60)
-    assert tiktok.wait_idle()  # audits done, their webhooks sent
-    events.drain()
+    settle(tiktok, events, jobs)
 
 
 def tiktok_order_line(store: Store, shop: str, sale_price: str = "10.00") -> dict[str, Any]:
