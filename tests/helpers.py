@@ -416,6 +416,10 @@ class LocalStack:
     jobs: InProcessQueue
     events: InProcessQueue
 
+    def settle(self) -> None:
+        """Every queued job and webhook done, TikTok's audits and their webhooks too (``settle``)."""
+        settle(self.tiktok, self.events, self.jobs)
+
     def merchant_call(self, method: str, path: str, **kwargs: Any) -> Any:
         """An API call of the shop's merchant, as the dashboard page makes it."""
         return merchant_call(self.api_url, self.shop, method, path, **kwargs)

@@ -37,13 +37,6 @@ RECIPIENT = {
 PERSONAL = ("Wilhelmina", "Fairweather", "Larkspur", "2135550148")
 
 
-def settle(stack: LocalStack) -> None:
-    for _ in range(3):
-        assert stack.tiktok.wait_idle()
-        stack.events.drain(timeout=30)
-        stack.jobs.drain(timeout=60)
-
-
 def live_products(store: Store, shop: str, count: int) -> list[Product]:
     live = [p for p in store.list_products(shop, "live", 20).items if p.tiktok_skus]
     assert len(live) >= count
@@ -105,13 +98,13 @@ def ordering(
     main = stack.shopify.locations(shop)[0]
     for product in live_products(store, shop, 2):  # Shopify holds what the orders sell
         stack.shopify.set_available(shop, product.variants[0].inventory_item_id or "", main.id, 20)
-    settle(stack)
+    stack.settle()
 
     def order(*lines: dict[str, Any], **options: Any) -> str:
         options.setdefault("status", "AWAITING_SHIPMENT")
         options.setdefault("recipient", RECIPIENT)
         order_id = stack.tiktok.create_order(tiktok_shop_id, line_items=list(lines), **options)
-        settle(stack)
+        stack.settle()
         return str(order_id)
 
     return order
@@ -168,7 +161,7 @@ def test_a_paid_order_becomes_a_complete_paid_shopify_order_and_stock_moves_once
     stack.shopify.fulfil(
         shop, ours.shopify_order_id, tracking_number="1Z999AA10123456784", tracking_company="UPS"
     )
-    settle(stack)
+    stack.settle()
     assert stack.tiktok.orders[order_id]["status"] in ("IN_TRANSIT", "AWAITING_COLLECTION")
 
     # No DynamoDB item, log line or queued message of this order holds the buyer (Shopify has them).
@@ -189,11 +182,11 @@ def test_two_fulfilments_ship_two_tiktok_packages_with_their_own_tracking(
     first, second = stack.shopify.order(shop, shopify_id).lines
 
     stack.shopify.fulfil(shop, shopify_id, {first.id: 1}, tracking_number="TRACK-ONE", tracking_company="UPS")
-    settle(stack)
+    stack.settle()
     stack.shopify.fulfil(
         shop, shopify_id, {second.id: 1}, tracking_number="TRACK-TWO", tracking_company="UPS"
     )
-    settle(stack)
+    stack.settle()
 
     packages = [p for p in stack.tiktok.packages.values() if p["order_id"] == order_id]
     assert sorted(p["tracking_number"] for p in packages) == ["TRACK-ONE", "TRACK-TWO"]
@@ -211,11 +204,11 @@ def test_a_tiktok_cancellation_cancels_and_restocks_the_shopify_order_once(
 
     # TikTok tells it three times (webhook 11 SUCCESS, type 1 CANCEL, 11 COMPLETE), the poll a fourth.
     stack.tiktok.cancel_by_tiktok(order_id, role="BUYER")
-    settle(stack)
+    stack.settle()
     profile = store.get_shop(shop)
     assert profile is not None
     poll_tiktok_orders(process_ports(), replace(profile, tiktok_orders_polled_until=0), int(time.time()) + 1)
-    settle(stack)
+    stack.settle()
 
     cancelled = stack.shopify.order(shop, shopify_id)
     assert cancelled.cancelled_at is not None
@@ -243,7 +236,7 @@ def test_an_order_paid_then_cancelled_before_its_sync_counts_as_a_cancelled_sale
         stack.events.drain(timeout=30)
     finally:
         stack.jobs.resume()
-    settle(stack)
+    stack.settle()
 
     order = store.get_order(shop, order_id)
     assert order is not None and order.status == OrderStatus.CANCELLED and order.shopify_order_id is None
@@ -260,11 +253,11 @@ def test_a_completed_return_puts_the_units_back_in_shopify(
     order_id = ordering(line(mug, 2, "12.00"))
     shopify_id = in_shopify(store, shop, order_id)
     stack.shopify.fulfil(shop, shopify_id)
-    settle(stack)
+    stack.settle()
 
     return_id = stack.tiktok.request_return(order_id)
     stack.tiktok.advance_return(return_id, "AWAITING_BUYER_SHIP", "RETURN_OR_REFUND_REQUEST_COMPLETE")
-    settle(stack)
+    stack.settle()
 
     assert available(stack, shop, mug) == before
     refunds = stack.shopify.order(shop, shopify_id).refunds
@@ -278,13 +271,13 @@ def test_a_return_of_one_unit_counts_that_unit_in_the_sales_not_the_whole_order(
     mug, cup = live_products(store, shop, 2)
     order_id = ordering(line(mug, 2, "12.00", seller_discount="2.00"), line(cup, 1, "30.00"))
     stack.shopify.fulfil(shop, in_shopify(store, shop, order_id))
-    settle(stack)
+    stack.settle()
 
     items = stack.tiktok.orders[order_id]["line_items"]
     one_mug = next(item["id"] for item in items if item["product_id"] == mug.tiktok_product_id)
     return_id = stack.tiktok.request_return(order_id, [one_mug])
     stack.tiktok.advance_return(return_id, "AWAITING_BUYER_SHIP", "RETURN_OR_REFUND_REQUEST_COMPLETE")
-    settle(stack)
+    stack.settle()
 
     week = stack.merchant_call("GET", "/v1/sales", params={"days": 7}).json()["current"]["totals"]
     assert (week["returned_orders"], Decimal(week["returned_sales"])) == (1, Decimal("10.00"))
@@ -313,7 +306,7 @@ def test_an_order_shopify_refuses_is_shown_with_its_reason_and_gives_its_quota_b
     catalog[deleted.id] = deleted
     answer = stack.merchant_call("POST", f"/v1/orders/{order_id}/retry")
     assert answer.status_code == 202, answer.text
-    settle(stack)
+    stack.settle()
     retried = store.get_order(shop, order_id)
     assert retried is not None and retried.shopify_order_id is not None and retried.sync_problem is None
     assert store.get_plan(shop).orders_used == used + 1  # type: ignore[union-attr]
@@ -331,7 +324,7 @@ def test_connecting_a_shop_with_a_long_history_creates_no_shopify_order_for_it(
     stack.tiktok.add_history(profile.tiktok_shop_id, 500, before=profile.orders_since)
 
     poll_tiktok_orders(process_ports(), profile, profile.orders_since + 3600)
-    settle(stack)
+    stack.settle()
 
     assert stack.shopify.orders(shop) == []
     assert store.get_plan(shop).orders_used == 0  # type: ignore[union-attr]
@@ -358,7 +351,7 @@ def test_an_earlier_start_is_shown_with_its_count_and_brings_those_orders(
     started = store.get_shop(shop)
     assert started is not None and started.orders_since == day_start
     poll_tiktok_orders(process_ports(), started, int(time.time()) + 1)
-    settle(stack)
+    stack.settle()
     orders = store.get_orders(shop, history)
     brought = [o for o in orders.values() if o.shopify_order_id or o.held_for_quota]
     assert len(brought) == expected
@@ -377,11 +370,11 @@ def test_tracking_added_later_ships_the_fulfilment_then(
     shopify_id = in_shopify(store, shop, order_id)
 
     fulfilled = stack.shopify.fulfil(shop, shopify_id, tracking_number=None, tracking_company="UPS")
-    settle(stack)
+    stack.settle()
     assert stack.tiktok.orders[order_id]["status"] == "AWAITING_SHIPMENT"  # TikTok needs the number
 
     stack.shopify.update_tracking(shop, fulfilled["id"], "1Z999AA10123456799", "UPS")
-    settle(stack)
+    stack.settle()
     assert stack.tiktok.orders[order_id]["status"] == "IN_TRANSIT"
     shipped = [p for p in stack.tiktok.packages.values() if p["order_id"] == order_id]
     assert [p["tracking_number"] for p in shipped] == ["1Z999AA10123456799"]
@@ -411,7 +404,7 @@ def test_a_held_orders_units_stay_out_of_tiktoks_count_until_shopify_has_the_ord
     found = stack.shopify.state(shop).inventory_item(int(item))
     assert found is not None
     stack.shopify.set_available(shop, item, main.id, found[1].levels[main.id] + 5)
-    settle(stack)
+    stack.settle()
     assert tiktok_quantity(stack, mug) == online_available(stack, shop, mug) - 2
 
     # Quota comes back: the order goes to Shopify, whose stock now shows the sale, and TikTok's
@@ -420,6 +413,6 @@ def test_a_held_orders_units_stay_out_of_tiktoks_count_until_shopify_has_the_ord
     process_ports().enqueue_job(
         Job(kind=JobKind.RELEASE_HELD_ORDERS, shop=shop, idempotency_key="quota", params={})
     )
-    settle(stack)
+    stack.settle()
     assert store.get_order(shop, order_id).shopify_order_id  # type: ignore[union-attr]
     assert tiktok_quantity(stack, mug) == online_available(stack, shop, mug)

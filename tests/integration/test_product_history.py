@@ -61,13 +61,6 @@ def auto_uploading(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> LocalS
     return stack
 
 
-def settle(stack: LocalStack) -> None:
-    for _ in range(4):
-        stack.events.drain(timeout=30)
-        stack.jobs.drain(timeout=60)
-        assert stack.tiktok.wait_idle(timeout=30)
-
-
 @st.composite
 def deliveries(draw: st.DrawFn) -> tuple[list[str], list[int]]:
     """Some edits, in the order the merchant made them; then the order Shopify delivers the
@@ -103,7 +96,7 @@ def test_any_order_with_duplicates_ends_with_the_listing_of_shopifys_last_word(
     for index in delivered:
         topic, payload = payloads[index]
         assert shopify.send_webhook(shop, topic, payload) == 200
-    settle(stack)
+    stack.settle()
 
     final = shopify.product(shop, product.id)
     ours = stack.store.get_product(shop, str(product.id))

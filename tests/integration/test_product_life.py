@@ -46,16 +46,6 @@ def connected(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, region: str = 
     change_plan(stack.store, stack.shop, name="growth_plus")
 
 
-def settle(stack: LocalStack) -> None:
-    """Every queued job and webhook done, TikTok's audits and their webhooks too."""
-    for _ in range(3):
-        stack.events.drain(timeout=30)
-        stack.jobs.drain(timeout=60)
-        assert stack.tiktok.wait_idle(timeout=30)
-    stack.events.drain(timeout=30)
-    stack.jobs.drain(timeout=60)
-
-
 def imported(stack: LocalStack, spec: dict[str, Any]) -> str:
     """A product made in Shopify and imported (not announced by a webhook): its Shopify id."""
     product_id = str(
@@ -72,7 +62,7 @@ def upload(stack: LocalStack, product_id: str, *, audited: bool = True) -> None:
     answer = stack.merchant_call("POST", "/v1/products/upload", json={"product_ids": [product_id]})
     assert answer.status_code == 202, answer.text
     if audited:
-        settle(stack)
+        stack.settle()
     else:
         stack.jobs.drain(timeout=60)
 
@@ -111,13 +101,13 @@ def test_archived_in_shopify_goes_off_sale_on_tiktok_and_back_on_sale_when_activ
     used = stack.store.get_plan(stack.shop).products_used  # type: ignore[union-attr]
 
     stack.shopify.send_product_update(stack.shop, product_id, status="ARCHIVED")
-    settle(stack)
+    stack.settle()
     assert on_tiktok(stack, product_id)["status"] == "SELLER_DEACTIVATED"
     page = shown(stack, product_id)
     assert (page["status"], page["shopify_status"]) == ("inactive", "ARCHIVED")
 
     stack.shopify.send_product_update(stack.shop, product_id, status="ACTIVE")
-    settle(stack)
+    stack.settle()
     assert on_tiktok(stack, product_id)["status"] == "ACTIVATE"
     assert (ours(stack, product_id).status, ours(stack, product_id).paused_in_shopify) == ("live", False)
     assert stack.store.get_plan(stack.shop).products_used == used  # type: ignore[union-attr]
@@ -130,15 +120,15 @@ def test_a_draft_is_neither_uploaded_by_upload_all_nor_auto_uploaded(
     stack.change_settings(auto_upload=True)
     creates = stack.tiktok.calls.get("products/create", 0)
     draft = stack.shopify.add_product(stack.shop, ProductSpec.model_validate({**shirt(), "status": "DRAFT"}))
-    settle(stack)
+    stack.settle()
     stack.merchant_call("POST", "/v1/products/upload", json={"all_not_uploaded": True})
-    settle(stack)
+    stack.settle()
     assert stack.tiktok.calls.get("products/create", 0) == creates
     assert ours(stack, str(draft.id)).status == "not_uploaded"
 
     # Made active in Shopify, it is auto-uploaded then.
     stack.shopify.send_product_update(stack.shop, draft.id, status="ACTIVE")
-    settle(stack)
+    stack.settle()
     assert stack.tiktok.calls.get("products/create", 0) == creates + 1
     assert ours(stack, str(draft.id)).status == "live"
 
@@ -155,7 +145,7 @@ def test_description_and_image_edits_reach_tiktok_once(
     )
     for _ in range(3):  # delivered three times
         stack.shopify.send_webhook(stack.shop, "products/update", payload)
-    settle(stack)
+    stack.settle()
 
     listed = on_tiktok(stack, product_id)
     assert "Washed linen" in listed["description"]
@@ -175,7 +165,7 @@ def test_variants_added_removed_and_renamed_keep_their_tiktok_skus_orders_and_st
 
     # A variant added: a SKU on TikTok with its stock (Shopify's online locations, summed).
     stack.shopify.send_product_update(stack.shop, product_id, add_variant={"Size": "L"})
-    settle(stack)
+    stack.settle()
     large = next(
         v for v in stack.shopify.product(stack.shop, product_id).variants if v.id not in (small.id, medium.id)
     )
@@ -187,19 +177,19 @@ def test_variants_added_removed_and_renamed_keep_their_tiktok_skus_orders_and_st
 
     # A variant removed: gone from TikTok.
     stack.shopify.send_product_update(stack.shop, product_id, remove_variant=small.id)
-    settle(stack)
+    stack.settle()
     assert {sku["seller_sku"] for sku in on_tiktok(stack, product_id)["skus"]} == {"SHIRT-M", large.sku}
 
     # A SKU text changed: the same TikTok SKU, renamed; orders and stock still find the variant.
     stack.shopify.send_product_update(stack.shop, product_id, skus={medium.id: "SHIRT-MEDIUM"})
-    settle(stack)
+    stack.settle()
     renamed = next(sku for sku in on_tiktok(stack, product_id)["skus"] if sku["id"] == first_ids["SHIRT-M"])
     assert renamed["seller_sku"] == "SHIRT-MEDIUM"
     assert dict(ours(stack, product_id).tiktok_skus)[str(medium.id)] == first_ids["SHIRT-M"]
 
     main = stack.shopify.locations(stack.shop)[0]
     stack.shopify.set_available(stack.shop, medium.inventory_item_id, main.id, 17)
-    settle(stack)
+    stack.settle()
     renamed = next(sku for sku in on_tiktok(stack, product_id)["skus"] if sku["id"] == first_ids["SHIRT-M"])
     expected = 17 + sum(q for loc, q in medium.levels.items() if loc in _online(stack) and loc != main.id)
     assert sum(level["quantity"] for level in renamed["inventory"]) == expected
@@ -232,7 +222,7 @@ def test_compare_at_price_is_the_list_price_and_the_rule_applies_to_both(
 
     # A new compare-at price alone reaches TikTok through Update Price.
     stack.shopify.send_product_update(stack.shop, product_id, compare_at_price=Decimal("30.00"))
-    settle(stack)
+    stack.settle()
     assert {sku["list_price"]["amount"] for sku in on_tiktok(stack, product_id)["skus"]} == {"33.00"}
 
 
@@ -272,7 +262,7 @@ def test_an_update_delivered_before_its_create_is_still_auto_uploaded_once(
 
     stack.shopify.send_webhook(stack.shop, "products/update", updated)
     stack.shopify.send_webhook(stack.shop, "products/create", created)
-    settle(stack)
+    stack.settle()
 
     assert stack.tiktok.calls.get("products/create", 0) == creates + 1
     assert on_tiktok(stack, str(product.id))["title"] == "Linen Shirt, washed"
@@ -285,7 +275,7 @@ def test_a_refused_edit_leaves_the_live_version_on_sale_with_its_slot_and_the_re
     used = stack.store.get_plan(stack.shop).products_used  # type: ignore[union-attr]
 
     stack.shopify.send_product_update(stack.shop, product_id, title="Linen Shirt [reject]")
-    settle(stack)
+    stack.settle()
 
     page = shown(stack, product_id)
     assert page["status"] == "live"
@@ -300,7 +290,7 @@ def test_a_refused_edit_leaves_the_live_version_on_sale_with_its_slot_and_the_re
     # approval of the same second settle for the refusal, whatever their order: a second passes.
     time.sleep(1.1)
     stack.shopify.send_product_update(stack.shop, product_id, title="Linen Shirt, washed")
-    settle(stack)
+    stack.settle()
     page = shown(stack, product_id)
     assert (page["status"], page["edit_rejected_reason"]) == ("live", None)
 
@@ -316,7 +306,7 @@ def test_a_price_rule_changed_while_a_listing_is_audited_reaches_it(
     assert ours(stack, product_id).status == "pending"
 
     stack.change_settings(price_rule={"kind": "percent", "direction": "up", "value": "10"})
-    settle(stack)
+    stack.settle()
 
     assert ours(stack, product_id).status == "live"
     assert {sku["price"]["sale_price"] for sku in on_tiktok(stack, product_id)["skus"]} == {"22.00"}

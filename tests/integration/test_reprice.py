@@ -55,14 +55,6 @@ def _quantities(stack: LocalStack, product: Product) -> list[int]:
     return [level["quantity"] for sku in listed["skus"] for level in sku["inventory"]]
 
 
-def _settle(stack: LocalStack) -> None:
-    """Jobs run out, TikTok's audits and their webhooks done, and what those queue run too."""
-    stack.jobs.drain(timeout=60)
-    assert stack.tiktok.wait_idle(timeout=30)
-    stack.events.drain(timeout=30)
-    stack.jobs.drain(timeout=60)
-
-
 def test_a_changed_price_rule_reprices_every_live_listing_once_in_one_activity(
     imported_shop: Callable[[int], str], stack: LocalStack, store: Store, shop: str, small_chunks: int
 ) -> None:
@@ -81,7 +73,7 @@ def test_a_changed_price_rule_reprices_every_live_listing_once_in_one_activity(
     assert [job.kind for job in recorder.jobs] == [JobKind.REPRICE]
     for _ in range(2):  # SQS delivers at least once: a second delivery fans out again
         stack.jobs.send(recorder.messages[0])
-    _settle(stack)
+    stack.settle()
 
     # Then every live listing has the rule's prices, each from one Update Price call
     for product in live:
@@ -101,7 +93,7 @@ def test_a_changed_price_rule_reprices_every_live_listing_once_in_one_activity(
     # When the same settings are saved again, and then a change that is not about price or stock
     stack.change_settings()
     stack.change_settings(auto_upload=True, sync_fields=["title", "price", "inventory"])
-    _settle(stack)
+    stack.settle()
 
     # Then nothing more starts and nothing more is sent
     assert [a["id"] for a in _reprices(stack)] == [activity["id"]]
@@ -139,7 +131,7 @@ def test_a_chunk_stopped_midway_is_done_again_counting_and_sending_nothing_twice
 
     with process_ports_with(tiktok=DiesOnceAfterRepricing()):
         stack.change_settings(price_rule={"kind": "fixed", "direction": "down", "value": "1.50"})
-        _settle(stack)
+        stack.settle()
 
     assert sent["stopped"] == 1
     (activity,) = _reprices(stack)
@@ -173,7 +165,7 @@ def test_a_changed_buffer_restocks_every_live_listing_and_takes_a_sold_out_one_o
 
     # When the merchant keeps 2 units of every variant back
     stack.change_settings(inventory_buffer={"kind": "units", "value": 2})
-    _settle(stack)
+    stack.settle()
 
     # Then TikTok offers Shopify's stock less 2 on every live listing, each in one Update Inventory
     for product in plenty:

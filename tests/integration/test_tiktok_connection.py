@@ -249,13 +249,6 @@ def statuses(stack: LocalStack, products: list[Product]) -> list[str]:
     return [str(p.status) if p is not None else "gone" for p in found]
 
 
-def settle(stack: LocalStack) -> None:
-    for _ in range(3):  # jobs queue webhooks' work and webhooks queue jobs: until both are quiet
-        stack.jobs.drain(timeout=60)
-        assert stack.tiktok.wait_idle()
-        stack.events.drain()
-
-
 @pytest.mark.parametrize("webhook", ["delivered", "lost"])
 def test_a_deauthorized_shop_waits_without_failing_and_reconnecting_resumes_and_resyncs_stock(
     connected_catalog: Callable[[int], ConnectedCatalog], stack: LocalStack, webhook: str
@@ -271,7 +264,7 @@ def test_a_deauthorized_shop_waits_without_failing_and_reconnecting_resumes_and_
         stack, "POST", "/v1/products/upload", json={"product_ids": [p.shopify_product_id for p in live]}
     )
     assert uploaded.status_code == 202
-    settle(stack)
+    stack.settle()
     profile = stack.store.get_shop(stack.shop)
     assert profile is not None and profile.tiktok_shop_id
     tiktok_shop_id = profile.tiktok_shop_id
@@ -280,7 +273,7 @@ def test_a_deauthorized_shop_waits_without_failing_and_reconnecting_resumes_and_
     if webhook == "lost":
         stack.tiktok.faults.drop_webhooks = 1
     stack.tiktok.deauthorize(tiktok_shop_id)
-    settle(stack)
+    stack.settle()
     # ... and meanwhile the merchant uploads the rest and Shopify's stock of a live product changes
     call(stack, "POST", "/v1/products/upload", json={"product_ids": [p.shopify_product_id for p in waiting]})
     sold = stack.store.get_product(stack.shop, live[0].shopify_product_id)
@@ -288,7 +281,7 @@ def test_a_deauthorized_shop_waits_without_failing_and_reconnecting_resumes_and_
     item = sold.variants[0].inventory_item_id or ""
     for index, location in enumerate(stack.shopify.locations(stack.shop)):  # 3 in all, at the first
         stack.shopify.set_available(stack.shop, item, location.id, 3 if index == 0 else 0)
-    settle(stack)
+    stack.settle()
 
     # Then nothing is marked Failed: the uploads wait, and the dashboard says why and what to do
     counts = call(stack, "GET", "/v1/dashboard").json()
@@ -302,7 +295,7 @@ def test_a_deauthorized_shop_waits_without_failing_and_reconnecting_resumes_and_
     # When the merchant connects the same TikTok shop again
     state = state_for_app(seller_approves(authorize(stack), tiktok_shop_id))
     assert complete(stack, state).status_code == 200
-    settle(stack)
+    stack.settle()
 
     # Then the waiting uploads ran, the stock is TikTok's again, and still nothing failed
     after = call(stack, "GET", "/v1/dashboard").json()
