@@ -11,20 +11,18 @@ from pathlib import Path
 
 from benchmarks.cold_start import FUNCTIONS, _environment, deployed_code
 from benchmarks.common import ROOT
+from tests.unit.fresh_interpreter import RECORD_COMPILES
 
 # Imports the modules named in a fresh interpreter, recording every source compile the import
 # system makes, and prints where each module came from and what was compiled.
-PROBE = """
-import importlib, importlib.machinery, json
-compiled = []
-source_to_code = importlib.machinery.SourceFileLoader.source_to_code
-def recording(loader, data, path, **options):
-    compiled.append(str(path))
-    return source_to_code(loader, data, path, **options)
-importlib.machinery.SourceFileLoader.source_to_code = recording
+PROBE = (
+    RECORD_COMPILES
+    + """
+import importlib, json
 origins = {{name: importlib.import_module(name).__spec__.origin for name in {names!r}}}
 print(json.dumps({{"origins": origins, "compiled": compiled}}))
 """
+)
 HANDLERS = [f"functions.{name}.handler" for name in FUNCTIONS]
 
 

@@ -16,6 +16,7 @@ import pytest
 from infra.build import ROOT, RUNTIME_PYTHON, compile_for_runtime, dependencies_layer, stage_code
 from infra.bytecode import INVALIDATION
 from infra.components.functions import RUNTIME
+from tests.unit.fresh_interpreter import RECORD_COMPILES
 
 NODE = shutil.which("node") or "node"
 # Mounts a built layer at /layer, imports one of its modules (standard library only) in Pyodide,
@@ -25,16 +26,10 @@ import {{ loadPyodide }} from "{pyodide}";
 const pyodide = await loadPyodide();
 pyodide.FS.mkdirTree("/layer");
 pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, {{ root: "{layer}" }}, "/layer");
-console.log(pyodide.runPython(`
-import importlib.machinery, importlib.util, json, sys
+console.log(pyodide.runPython(`{record_compiles}
+import importlib.util, json, sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, "/layer")
-compiled = []
-source_to_code = importlib.machinery.SourceFileLoader.source_to_code
-def recording(loader, data, path, **options):
-    compiled.append(path)
-    return source_to_code(loader, data, path, **options)
-importlib.machinery.SourceFileLoader.source_to_code = recording
 import connector.domain.sales_periods as module
 json.dumps({{
     "version": "%d.%d" % sys.version_info[:2],
@@ -50,7 +45,7 @@ json.dumps({{
 def _in_runtime(layer: Path, tmp_path: Path) -> dict[str, object]:
     script = tmp_path / "import_in_runtime.mjs"
     pyodide = (ROOT / "node_modules" / "pyodide" / "pyodide.mjs").as_uri()
-    script.write_text(IMPORT_IN_RUNTIME.format(pyodide=pyodide, layer=layer))
+    script.write_text(IMPORT_IN_RUNTIME.format(pyodide=pyodide, layer=layer, record_compiles=RECORD_COMPILES))
     done = subprocess.run([NODE, str(script)], capture_output=True, text=True, check=True, timeout=120)  # noqa: S603
     return json.loads(done.stdout.strip().splitlines()[-1])
 

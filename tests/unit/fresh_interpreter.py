@@ -7,6 +7,18 @@ import os
 import subprocess
 import sys
 
+# Python that records, in a list named ``compiled``, every source file the import system compiles in
+# the interpreter that runs it: a module loaded from its bytecode adds nothing.
+RECORD_COMPILES = """
+import importlib.machinery
+compiled = []
+_source_to_code = importlib.machinery.SourceFileLoader.source_to_code
+def _recording(loader, data, path, **options):
+    compiled.append(str(path))
+    return _source_to_code(loader, data, path, **options)
+importlib.machinery.SourceFileLoader.source_to_code = _recording
+"""
+
 
 def modules_loaded_by(code: str) -> set[str]:
     """The names in ``sys.modules`` after a fresh interpreter, on this one's path, runs ``code``."""
